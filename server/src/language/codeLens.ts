@@ -1,0 +1,25 @@
+import type { CodeLens } from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { formatBigCount, formatCount } from '../config/format';
+import type { Analysis } from './analysis';
+
+/** Command ids the client registers; the lenses name them. */
+export const Commands = {
+  train: 'supernet.train',
+  search: 'supernet.search',
+  showFacts: 'supernet.showFacts',
+} as const;
+
+/** On the first line: `N subnets · FLOPs a–b`, then Train and Search for this file. */
+export function codeLenses(d: TextDocument, a: Analysis): CodeLens[] {
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const errors = a.problems.filter((p) => p.severity === 'error').length;
+  const summary = a.facts
+    ? `${formatBigCount(a.facts.subnets)} subnets · FLOPs ${formatCount(a.facts.flops[0])}–${formatCount(a.facts.flops[1])}`
+    : `${errors} error${errors === 1 ? '' : 's'}: fix them to see the search space`;
+  return [
+    { range, command: { title: summary, command: Commands.showFacts, arguments: [d.uri] } },
+    { range, command: { title: '$(play) Train', command: Commands.train, arguments: [d.uri] } },
+    { range, command: { title: '$(search) Search', command: Commands.search, arguments: [d.uri] } },
+  ];
+}

@@ -1,0 +1,180 @@
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  type CompletionItem,
+  type CompletionList,
+} from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { configSchema } from '../config/configSchema';
+import { typeName, type Fields, type Schema } from '../config/schemaDsl';
+
+const MARK = '__supernet_cursor__';
+
+type Path = (string | number)[];
+
+/** The schema of the value at `path`, or undefined when the path leaves the schema. */
+export function schemaAt(path: readonly (string | number)[]): Schema | undefined {
+  let s: Schema = configSchema;
+  for (const seg of path) {
+    if (s.kind === 'object') {
+      const f: Schema | undefined = (s.fields as Fields)[String(seg)];
+      if (!f) return undefined;
+      s = f;
+    } else if (s.kind === 'map') {
+      if (!s.keys.includes(String(seg))) return undefined;
+      s = s.value as Schema;
+    } else if (s.kind === 'array' && typeof seg === 'number') {
+      s = s.items as Schema;
+    } else {
+      return undefined;
+    }
+  }
+  return s;
+}
+
+interface Found {
+  path: Path;
+  kind: 'key' | 'value';
+  siblings: string[];
+}
+
+function findMark(node: Node | null, path: Path): Found | undefined {
+  if (!node) return undefined;
+  if (isMap(node)) {
+    const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ''));
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (k === MARK) return { path, kind: 'key', siblings: keys.filter((x) => x !== MARK) };
+      if (k === undefined) continue;
+      const inner = findMark(pair.value as Node | null, [...path, k]);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (let i = 0; i < node.items.length; i++) {
+      const inner = findMark(node.items[i] as Node, [...path, i]);
+      if (inner) return inner;
+    }
+  } else if (isScalar(node) && node.value === MARK) {
+    return { path, kind: 'value', siblings: [] };
+  }
+  return undefined;
+}
+
+function keyItem(name: string, s: Schema, doc: string, replace: { start: number; end: number }, d: TextDocument): CompletionItem {
+  let snippet: string;
+  switch (s.kind) {
+    case 'object':
+    case 'map':
+      snippet = `${name}:\n\t$0`;
+      break;
+    case 'array':
+      if (s.choices) snippet = `${name}: [\${1:${(s.example ?? JSON.stringify(s.default ?? [1])).replace(/^\[|\]$/g, '')}}]`;
+      else if ((s.items as Schema).kind === 'object') snippet = `${name}:\n\t- $0`;
+      else snippet = `${name}:\n\t- $0`;
+      break;
+    case 'enum':
+      snippet = `${name}: \${1|${[...s.values].sort((a, b) => (a === s.default ? -1 : b === s.default ? 1 : 0)).join(',')}|}`;
+      break;
+    case 'boolean':
+      snippet = `${name}: \${1|${s.default === false ? 'false,true' : 'true,false'}|}`;
+      break;
+    default:
+      snippet = `${name}: \${1:${s.default ?? s.example ?? ''}}`;
+  }
+  return {
+    label: name,
+    kind: CompletionItemKind.Property,
+    detail: typeName(s),
+    documentation: { kind: 'markdown', value: doc },
+    insertTextFormat: InsertTextFormat.Snippet,
+    textEdit: { range: { start: d.positionAt(replace.start), end: d.positionAt(replace.end) }, newText: snippet },
+  };
+}
+
+function valueItems(s: Schema, replace: { start: number; end: number }, d: TextDocument): CompletionItem[] {
+  const range = { start: d.positionAt(replace.start), end: d.positionAt(replace.end) };
+  const item = (label: string, doc: string, kind: CompletionItemKind, preselect = false): CompletionItem => ({
+    label,
+    kind,
+    documentation: { kind: 'markdown', value: doc },
+    textEdit: { range, newText: label },
+    ...(preselect ? { preselect: true } : {}),
+  });
+  switch (s.kind) {
+    case 'enum':
+      return s.values.map((v) => item(v, s.valueDocs[v], CompletionItemKind.EnumMember, v === s.default));
+    case 'boolean':
+      return ['true', 'false'].map((v) => item(v, s.doc, CompletionItemKind.Value, String(s.default) === v));
+    case 'number':
+      return s.default !== undefined ? [item(String(s.default), `Default. ${s.doc}`, CompletionItemKind.Value, true)] : [];
+    case 'array':
+      if (s.choices) {
+        const ex = s.example ?? (s.default ? JSON.stringify(s.default).replace(/,/g, ', ') : undefined);
+        return ex ? [item(ex, s.doc, CompletionItemKind.Value)] : [];
+      }
+      return [];
+    default:
+      return [];
+  }
+}
+
+/** Completion of keys (with snippets for their values) and of enum and boolean values. */
+export function complete(d: TextDocument, offset: number): CompletionList {
+  const empty: CompletionList = { isIncomplete: false, items: [] };
+  const text = d.getText();
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let lineEnd = text.indexOf('\n', offset);
+  if (lineEnd < 0) lineEnd = text.length;
+  const prefix = text.slice(lineStart, offset);
+  const suffix = text.slice(offset, lineEnd);
+  const wordTail = /^[\w-]*/.exec(suffix)![0];
+
+  const valueMatch = /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w.-]*)$/.exec(prefix) ?? /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(prefix);
+  const keyMatch = /^\s*(?:-\s+)*([\w-]*)$/.exec(prefix);
+  let probe: string;
+  let replace: { start: number; end: number };
+  if (valueMatch) {
+    const word = valueMatch[2];
+    replace = { start: offset - word.length, end: offset + wordTail.length };
+    const sep = prefix.endsWith(':') ? ' ' : '';
+    probe = text.slice(0, replace.start) + sep + MARK + text.slice(replace.end);
+  } else if (keyMatch) {
+    const word = keyMatch[1];
+    replace = { start: offset - word.length, end: offset + wordTail.length };
+    const rest = text.slice(replace.end, lineEnd);
+    probe = text.slice(0, replace.start) + MARK + (/^\s*:/.test(rest) ? '' : ':') + text.slice(replace.end);
+  } else {
+    return empty;
+  }
+  let found: Found | undefined;
+  try {
+    found = findMark(parseDocument(probe, { prettyErrors: false }).contents as Node | null, []);
+  } catch {
+    return empty;
+  }
+  if (!found) return empty;
+  if (found.kind === 'key') {
+    const parent = schemaAt(found.path);
+    if (!parent) return empty;
+    if (parent.kind === 'object') {
+      return {
+        isIncomplete: false,
+        items: Object.entries(parent.fields as Fields)
+          .filter(([k]) => !found.siblings.includes(k))
+          .map(([k, s]) => keyItem(k, s, s.doc, replace, d)),
+      };
+    }
+    if (parent.kind === 'map') {
+      return {
+        isIncomplete: false,
+        items: parent.keys
+          .filter((k) => !found.siblings.includes(k))
+          .map((k) => keyItem(k, parent.value as Schema, parent.keyDocs[k], replace, d)),
+      };
+    }
+    return empty;
+  }
+  const s = schemaAt(found.path);
+  return s ? { isIncomplete: false, items: valueItems(s, replace, d) } : empty;
+}

@@ -1,0 +1,80 @@
+import type { Hover } from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { parseConstraint } from '../config/constraints';
+import { formatBigCount, formatBytes, formatCount } from '../config/format';
+import { typeName, type Schema } from '../config/schemaDsl';
+import type { SpaceFacts, StageFacts } from '../space/facts';
+import { locate, type Analysis } from './analysis';
+
+const range2 = (a: [number, number]) => `${formatCount(a[0])} – ${formatCount(a[1])}`;
+
+export function spaceFactsMarkdown(f: SpaceFacts, batchSize: number): string {
+  return [
+    `**Search space:** ${formatBigCount(f.subnets)} subnets`,
+    '',
+    '| | smallest | largest |',
+    '|---|---:|---:|',
+    `| FLOPs (MACs) | ${formatCount(f.flops[0])} | ${formatCount(f.flops[1])} |`,
+    `| Parameters | ${formatCount(f.params[0])} | ${formatCount(f.params[1])} |`,
+    '',
+    `Supernet weights: ${formatCount(f.supernetParams)} · training step ≈ ${formatBytes(f.trainingMemoryBytes)} (batch ${batchSize}, largest subnet)`,
+  ].join('\n');
+}
+
+export function stageFactsMarkdown(i: number, s: StageFacts): string {
+  return [
+    `**Stage ${i + 1}:** ${formatBigCount(s.choices)} settings · output ${s.outputSize[0] === s.outputSize[1] ? s.outputSize[0] : `${s.outputSize[0]}–${s.outputSize[1]}`} px`,
+    '',
+    `FLOPs ${range2(s.flops)} · parameters ${range2(s.params)}`,
+  ].join('\n');
+}
+
+function schemaLine(s: Schema): string {
+  const parts = [`*${typeName(s)}*`];
+  if (s.kind === 'number') {
+    if (s.minimum !== undefined) parts.push(`≥ ${s.minimum}`);
+    if (s.exclusiveMinimum !== undefined) parts.push(`> ${s.exclusiveMinimum}`);
+    if (s.maximum !== undefined) parts.push(`≤ ${s.maximum}`);
+    if (s.exclusiveMaximum !== undefined) parts.push(`< ${s.exclusiveMaximum}`);
+  }
+  if (s.default !== undefined && !(s.kind === 'object')) parts.push(`default \`${JSON.stringify(s.default)}\``);
+  return parts.join(' · ');
+}
+
+export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | null {
+  const hit = locate(a.resolved, offset);
+  if (!hit) return null;
+  const { path, loc } = hit;
+  const s = loc.schema;
+  const sections: string[] = [];
+  const parts = path.split('.');
+  const isItem = /^\d+$/.test(parts[parts.length - 1]);
+  const title = isItem && !hit.onKey ? `\`${path}\`` : `\`${path}\``;
+  sections.push(`**${title}** — ${schemaLine(s)}`);
+  sections.push(s.doc);
+  const node = loc.node as { value?: unknown } | undefined;
+  if (!hit.onKey && s.kind === 'enum' && typeof node?.value === 'string' && node.value in s.valueDocs) {
+    sections.push(`\`${node.value}\`: ${s.valueDocs[node.value]}`);
+  }
+  if (!hit.onKey && path.startsWith('search.constraints.') && typeof node?.value === 'string') {
+    const c = parseConstraint(node.value);
+    if (typeof c !== 'string' && a.facts && (c.metric === 'flops' || c.metric === 'params')) {
+      sections.push(`Feasible ${c.metric}: ${range2(a.facts[c.metric])} (smallest to largest subnet).`);
+    }
+  }
+  const facts = a.facts;
+  if (path === 'space' || path === 'space.stages') {
+    sections.push(facts ? spaceFactsMarkdown(facts, a.resolved.config.train.batchSize) : '*Facts appear when the space has no errors.*');
+  } else {
+    const m = /^space\.stages\.(\d+)(\.|$)/.exec(path);
+    if (m) {
+      const i = Number(m[1]);
+      if (facts?.stages[i]) sections.push(stageFactsMarkdown(i, facts.stages[i]));
+    }
+  }
+  const range = hit.onKey && loc.key ? loc.key : loc.value;
+  return {
+    contents: { kind: 'markdown', value: sections.join('\n\n') },
+    range: { start: doc.positionAt(range[0]), end: doc.positionAt(range[1]) },
+  };
+}
