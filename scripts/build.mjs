@@ -1,0 +1,35 @@
+// Bundles the extension's entry points with esbuild: one file each for the client,
+// the language server, the CLI and the benchmark. Native packages stay external.
+import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const watch = process.argv.includes('--watch');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+};
+
+const entries = {
+  client: 'client/src/extension.ts',
+  server: 'server/src/lsp/main.ts',
+  cli: 'server/src/cli/main.ts',
+  bench: 'server/src/cli/bench.ts',
+};
+
+await Promise.all(
+  Object.entries(entries).map(([name, entry]) =>
+    build({ ...common, entryPoints: [entry], outfile: `dist/${name}.js` }),
+  ),
+);
+
+// The JSON Schema is generated from the same schema object as the validator.
+const require = createRequire(import.meta.url);
+const { buildJsonSchemaText } = require('../dist/cli.js');
+writeFileSync('schemas/supernet.schema.json', buildJsonSchemaText());
+if (watch) console.log('watch mode is not supported; rerun npm run build');

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { pathToFileURL } from 'node:url';
+import { analyse } from '../language/analysis';
+import { totalmem } from 'node:os';
+
+/** One finding, as `supernet validate --json` prints it: 1-based lines and columns. */
+export interface ValidationRecord {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+}
+
+/** Validate one file's text; `file` is the name shown in the output. */
+export function validateText(file: string, text: string, absolutePath?: string): ValidationRecord[] {
+  const doc = TextDocument.create(pathToFileURL(absolutePath ?? path.resolve(file)).href, 'supernet', 1, text);
+  const a = analyse(text, {
+    memoryLimitBytes: totalmem(),
+    configPath: absolutePath ?? path.resolve(file),
+    pathExists: existsSync,
+    resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+  });
+  return a.problems
+    .slice()
+    .sort((x, y) => x.start - y.start)
+    .map((p) => {
+      const s = doc.positionAt(p.start);
+      const e = doc.positionAt(p.end);
+      return {
+        file,
+        line: s.line + 1,
+        column: s.character + 1,
+        endLine: e.line + 1,
+        endColumn: e.character + 1,
+        severity: p.severity,
+        code: p.code,
+        message: p.message,
+      };
+    });
+}
+
+/** Validate files; a file that cannot be read is an error record at 1:1. */
+export function validateFiles(files: string[]): ValidationRecord[] {
+  const out: ValidationRecord[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
+      out.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'unreadable', message: `Cannot read ${file}: ${reason}` });
+      continue;
+    }
+    out.push(...validateText(file, text));
+  }
+  return out;
+}
+
+export const formatRecord = (r: ValidationRecord): string =>
+  `${r.file}:${r.line}:${r.column} ${r.severity} ${r.message} [${r.code}]`;

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { getLanguageService, type LanguageService } from '../language/languageService';
+import { ValidationHandler } from './validationHandler';
+
+/** Settings the client sends (`supernet.*`). */
+interface Settings {
+  memoryLimitGiB?: number | null;
+}
+
+function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function makeService(settings: Settings): LanguageService {
+  const limit = settings.memoryLimitGiB ? settings.memoryLimitGiB * 2 ** 30 : totalmem();
+  return getLanguageService({
+    memoryLimitBytes: limit,
+    uriToPath,
+    pathExists: existsSync,
+    resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+  });
+}
+
+/** Wires the pure language service to an LSP connection; handlers own nothing but the wiring. */
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  let service = makeService({});
+  // Handlers read `service` through this indirection so a settings change swaps it in place.
+  const current: LanguageService = {
+    analyse: (d) => service.analyse(d),
+    validate: (d) => service.validate(d),
+    hover: (d, p) => service.hover(d, p),
+    complete: (d, p) => service.complete(d, p),
+    codeActions: (d, r) => service.codeActions(d, r),
+    documentSymbols: (d) => service.documentSymbols(d),
+    codeLenses: (d) => service.codeLenses(d),
+  };
+  const validation = new ValidationHandler(connection, documents, current);
+  let hasConfigurationCapability = false;
+
+  connection.onInitialize((params) => {
+    hasConfigurationCapability = !!params.capabilities.workspace?.configuration;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [':', ' ', '-'], resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+      },
+      serverInfo: { name: 'supernet-language-server', version: '0.1.0' },
+    };
+  });
+
+  const refreshSettings = async (): Promise<void> => {
+    if (!hasConfigurationCapability) return;
+    const s = (await connection.workspace.getConfiguration('supernet')) as Settings | null;
+    service = makeService(s ?? {});
+    validation.validateAll();
+  };
+  connection.onInitialized(() => {
+    refreshSettings().catch((e) => connection.console.error(`supernet: settings: ${e}`));
+  });
+  connection.onDidChangeConfiguration(() => {
+    refreshSettings().catch((e) => connection.console.error(`supernet: settings: ${e}`));
+  });
+
+  const withDoc = <T>(uri: string, fallback: T, f: (d: TextDocument) => T): T => {
+    const d = documents.get(uri);
+    if (!d) return fallback;
+    try {
+      return f(d);
+    } catch (e) {
+      connection.console.error(`supernet: request failed for ${uri}: ${(e as Error).stack ?? e}`);
+      return fallback;
+    }
+  };
+  connection.onHover((p) => withDoc(p.textDocument.uri, null, (d) => current.hover(d, p.position)));
+  connection.onCompletion((p) =>
+    withDoc(p.textDocument.uri, { isIncomplete: false, items: [] }, (d) => current.complete(d, p.position)),
+  );
+  connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], (d) => current.codeActions(d, p.range)));
+  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (d) => current.documentSymbols(d)));
+  connection.onCodeLens((p) => withDoc(p.textDocument.uri, [], (d) => current.codeLenses(d)));
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+if (require.main === module) {
+  // Transport comes from the command line: --stdio, --node-ipc or --socket=N.
+  startServer(createConnection(ProposedFeatures.all));
+}
