@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The headless entry point: runs the bundled CLI (build it with `npm run build`).
+// The headless entry point: runs the bundled CLI (built by `npm run build`, or `npm ci`).
 const path = require('node:path');
 const fs = require('node:fs');
 const bundle = path.join(__dirname, '..', 'dist', 'cli.js');
@@ -8,9 +8,4 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write(`supernet: ${bundle} is missing; run \`npm run build\` first.\n`);
   process.exit(2);
 }
-const { runCli } = require(bundle);
-process.exitCode = runCli(
-  process.argv.slice(2),
-  (s) => process.stdout.write(s + '\n'),
-  (s) => process.stderr.write(s + '\n'),
-);
+require(bundle).main();

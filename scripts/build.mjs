@@ -12,13 +12,16 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  // Native and wasm packages load binaries relative to their own folders, and the tfjs
+  // packages must share one tfjs-core instance: they stay in node_modules.
+  external: ['vscode', 'onnxruntime-node', '@tensorflow/*'],
 };
 
 const entries = {
   client: 'client/src/extension.ts',
   server: 'server/src/lsp/main.ts',
   cli: 'server/src/cli/main.ts',
+  engine: 'server/src/engine/main.ts',
   bench: 'server/src/cli/bench.ts',
 };
 

@@ -1,0 +1,150 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { isEngineEvent, type EngineEvent, type StartCommand } from '../protocol/engine';
+import { bar, formatDuration } from './progress';
+
+export interface TrainCliOptions {
+  configPath: string;
+  runsDir: string;
+  steps?: number;
+  resume?: string;
+  backend?: string;
+  json: boolean;
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Rewrites the current terminal line (progress bar); undefined when not a terminal. */
+  status?: (s: string) => void;
+  /** The engine bundle; default dist/engine.js next to this bundle. */
+  enginePath?: string;
+}
+
+/** Runs training in an engine process and shows its events; resolves to the exit code. */
+export function trainCli(o: TrainCliOptions): Promise<number> {
+  const enginePath = o.enginePath ?? path.join(__dirname, 'engine.js');
+  if (!existsSync(enginePath)) {
+    o.err(`supernet train: the engine bundle ${enginePath} is missing; run \`npm run build\`.`);
+    return Promise.resolve(2);
+  }
+  const child = fork(enginePath, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const stderrTail: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => {
+    stderrTail.push(...d.toString().split('\n').filter(Boolean));
+    stderrTail.splice(0, Math.max(0, stderrTail.length - 20));
+  });
+  const start: StartCommand = {
+    type: 'start',
+    configPath: o.configPath,
+    runsDir: o.runsDir,
+    ...(o.steps ? { steps: o.steps } : {}),
+    ...(o.resume ? { resume: o.resume } : {}),
+    ...(o.backend ? { backend: o.backend } : {}),
+  };
+  child.send(start);
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      o.err('\nstopping after this step and writing a checkpoint (Ctrl-C again to kill)…');
+      child.send({ type: 'cancel' });
+    } else child.kill('SIGKILL');
+  };
+  process.on('SIGINT', onSigint);
+  const view = new TrainView(o);
+  let end: EngineEvent | undefined;
+  child.on('message', (m: unknown) => {
+    if (!isEngineEvent(m)) return;
+    if (m.type === 'run-end') end = m;
+    view.show(m);
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onSigint);
+      view.close();
+      if (!end) {
+        o.err(`supernet train: the engine stopped unexpectedly (${signal ?? `exit code ${code}`}).`);
+        for (const l of stderrTail) o.err(`  ${l}`);
+        resolve(1);
+        return;
+      }
+      if (end.type !== 'run-end') return resolve(1);
+      resolve(end.status === 'completed' ? 0 : end.status === 'cancelled' ? 130 : 1);
+    });
+  });
+}
+
+/** Turns engine events into terminal output: a progress bar, or JSON lines. */
+class TrainView {
+  private totalSteps = 0;
+  private runId = '';
+  private last: { step: number; loss: number; ips: number } | undefined;
+  private acc = '';
+  private startedAt = Date.now();
+  private startStep = 0;
+  private lastPrinted = 0;
+
+  constructor(private readonly o: TrainCliOptions) {}
+
+  show(e: EngineEvent): void {
+    if (this.o.json) {
+      this.o.out(JSON.stringify(e));
+      return;
+    }
+    switch (e.type) {
+      case 'run-start':
+        this.totalSteps = e.totalSteps;
+        this.runId = e.runId;
+        this.startStep = e.resumedFromStep ?? 0;
+        this.startedAt = Date.now();
+        this.o.err(
+          `${e.resumedFromStep !== undefined ? 'resuming' : 'training'} run ${e.runId} on ${e.backend}: ` +
+            `${e.dataset.name} (${e.dataset.source}, ${e.dataset.train} train / ${e.dataset.validation} validation), ` +
+            `${e.totalSteps} steps of ${e.batchSize}${e.resumedFromStep !== undefined ? `, from step ${e.resumedFromStep}` : ''}`,
+        );
+        this.o.err(`  run folder: ${e.runDir}`);
+        break;
+      case 'log':
+        this.line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
+        break;
+      case 'step':
+        this.last = { step: e.step, loss: e.losses[0]?.loss ?? NaN, ips: e.imagesPerSec };
+        this.progress();
+        break;
+      case 'epoch':
+        this.acc = `acc ${(100 * e.largest.accuracy).toFixed(1)}%/${(100 * e.smallest.accuracy).toFixed(1)}%`;
+        this.line(
+          `epoch ${e.epoch}: validation accuracy largest ${(100 * e.largest.accuracy).toFixed(2)}% · smallest ${(100 * e.smallest.accuracy).toFixed(2)}% (${e.seconds.toFixed(1)} s)`,
+        );
+        break;
+      case 'run-end':
+        this.line(`run ${this.runId} ${e.status} at step ${e.step} after ${formatDuration(e.seconds)}${e.message ? `: ${e.message}` : ''}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private progress(): void {
+    if (!this.last) return;
+    const { step, loss, ips } = this.last;
+    const done = step - this.startStep;
+    const secs = (Date.now() - this.startedAt) / 1000;
+    const eta = done > 0 ? ((this.totalSteps - step) * secs) / done : NaN;
+    const text = `${bar(step / this.totalSteps)} ${step}/${this.totalSteps} loss ${loss.toFixed(3)} ${this.acc} ${Math.round(ips)} img/s ETA ${formatDuration(eta)}`;
+    if (this.o.status) this.o.status(text);
+    else if (Date.now() - this.lastPrinted > 10_000 || step === this.totalSteps) {
+      this.lastPrinted = Date.now();
+      this.o.err(text);
+    }
+  }
+
+  private line(s: string): void {
+    if (this.o.status) this.o.status('');
+    this.o.err(s);
+    this.progress();
+  }
+
+  close(): void {
+    if (this.o.status) this.o.status('');
+  }
+}

@@ -1,0 +1,225 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
+import { archKey, largestArch, type Arch } from '../../space/arch';
+import { inputSize, subnetLayers, type ConvLayer, type Layer } from '../../space/layers';
+import type { Rng } from '../rng';
+import { classify, convBn, resizeInput, type BnBatchStats, type BnMode, type ConvBnWeights } from './ops';
+
+/** The shared weights of one convolution + batch norm, at the supernet's largest size. */
+interface SharedConv {
+  layer: ConvLayer;
+  kernel: tf.Variable<tf.Rank.R4>;
+  gamma: tf.Variable<tf.Rank.R1>;
+  beta: tf.Variable<tf.Rank.R1>;
+  /** Running statistics: set by batch-norm recalibration, not by training steps. */
+  mean: tf.Variable<tf.Rank.R1>;
+  variance: tf.Variable<tf.Rank.R1>;
+}
+
+/** The layers a subnet runs, with the shared weights sliced to its sizes. */
+export interface SubnetPlan {
+  arch: Arch;
+  layers: Layer[];
+  /** Input height and width after elastic resolution. */
+  input: [number, number];
+}
+
+/**
+ * A weight-sharing MBConv supernet. Every layer owns one weight tensor at its largest
+ * size; a subnet uses the first channels (elastic width and expand ratio), the centre
+ * of the largest kernel (elastic kernel), the first blocks of each stage (elastic depth)
+ * and a resized input (elastic resolution). The layer list of any subnet comes from
+ * space/layers.ts, the same list the FLOPs and parameter counts come from.
+ */
+export class Supernet {
+  readonly convs = new Map<string, SharedConv>();
+  readonly classifierWeight: tf.Variable<tf.Rank.R2>;
+  readonly classifierBias: tf.Variable<tf.Rank.R1>;
+  private readonly plans = new Map<string, SubnetPlan>();
+
+  constructor(
+    readonly space: SpaceConfig,
+    readonly task: TaskConfig,
+    rng: Rng,
+  ) {
+    const largest = subnetLayers(space, task, largestArch(space, task));
+    for (const l of largest) {
+      if (l.kind !== 'conv') continue;
+      const inPerGroup = l.cin / l.groups;
+      const shape: [number, number, number, number] =
+        l.groups === 1 ? [l.kernel, l.kernel, l.cin, l.cout] : [l.kernel, l.kernel, l.cin, 1];
+      const fanIn = l.kernel * l.kernel * inPerGroup;
+      this.convs.set(l.name, {
+        layer: l,
+        kernel: tf.variable(heNormal(shape, fanIn, rng) as tf.Tensor4D, true),
+        gamma: tf.variable(tf.ones([l.cout]), true),
+        beta: tf.variable(tf.zeros([l.cout]), true),
+        mean: tf.variable(tf.zeros([l.cout]), false),
+        variance: tf.variable(tf.ones([l.cout]), false),
+      });
+    }
+    const head = space.head.width;
+    this.classifierWeight = tf.variable(heNormal([head, task.classes], head, rng) as tf.Tensor2D, true);
+    this.classifierBias = tf.variable(tf.zeros([task.classes]), true);
+  }
+
+  /** The layers and input size of a subnet (cached by arch key). */
+  plan(arch: Arch): SubnetPlan {
+    const key = archKey(arch);
+    let p = this.plans.get(key);
+    if (!p) {
+      p = { arch, layers: subnetLayers(this.space, this.task, arch), input: inputSize(arch.resolution, this.task) };
+      if (this.plans.size > 4096) this.plans.clear();
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
+  /** Logits of `arch` for images `x` (NHWC, at the task's input size). */
+  forward(arch: Arch, x: tf.Tensor4D, mode: BnMode, stats?: BnBatchStats[]): tf.Tensor2D {
+    const plan = this.plan(arch);
+    return runLayers(plan, resizeInput(x, plan.input[0], plan.input[1]), (l) => this.sliced(l), mode, stats, () =>
+      [this.classifierWeight, this.classifierBias] as const,
+    );
+  }
+
+  /** Trainable variables a subnet touches: the ones whose gradients it produces. */
+  trainableVariables(arch: Arch): tf.Variable[] {
+    const vars: tf.Variable[] = [];
+    for (const l of this.plan(arch).layers) {
+      if (l.kind !== 'conv') continue;
+      const c = this.convs.get(l.name)!;
+      vars.push(c.kernel, c.gamma, c.beta);
+    }
+    vars.push(this.classifierWeight, this.classifierBias);
+    return vars;
+  }
+
+  /** Every trainable variable of the supernet. */
+  allTrainableVariables(): tf.Variable[] {
+    const vars: tf.Variable[] = [];
+    for (const c of this.convs.values()) vars.push(c.kernel, c.gamma, c.beta);
+    vars.push(this.classifierWeight, this.classifierBias);
+    return vars;
+  }
+
+  /** Every tensor of the supernet's state by a stable name: weights and running statistics. */
+  namedVariables(): [string, tf.Variable][] {
+    const out: [string, tf.Variable][] = [];
+    for (const [name, c] of this.convs) {
+      out.push([`${name}.kernel`, c.kernel], [`${name}.gamma`, c.gamma], [`${name}.beta`, c.beta]);
+      out.push([`${name}.mean`, c.mean], [`${name}.variance`, c.variance]);
+    }
+    out.push(['classifier.weight', this.classifierWeight], ['classifier.bias', this.classifierBias]);
+    return out;
+  }
+
+  /** The conv layer's shared weights cut to the subnet's sizes. */
+  private sliced(l: ConvLayer): ConvBnWeights {
+    const c = this.convs.get(l.name);
+    if (!c) throw new Error(`The supernet has no layer ${l.name}`);
+    const full = c.layer;
+    const off = (full.kernel - l.kernel) / 2;
+    const depthwise = l.groups !== 1;
+    const kernel =
+      off === 0 && l.cin === full.cin && l.cout === full.cout
+        ? c.kernel
+        : tf.slice(c.kernel, [off, off, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout]);
+    const cut = (v: tf.Variable<tf.Rank.R1>) => (l.cout === full.cout ? v : tf.slice(v, [0], [l.cout]));
+    return { kernel: kernel as tf.Tensor4D, gamma: cut(c.gamma), beta: cut(c.beta), mean: cut(c.mean), variance: cut(c.variance) };
+  }
+
+  /**
+   * Batch-norm recalibration (BigNAS/OFA): reset the subnet's running statistics, then
+   * set them to the average over `batches` of the batch statistics of its layers.
+   * Only the subnet's slices change.
+   */
+  calibrate(arch: Arch, batches: Iterable<tf.Tensor4D>): void {
+    const sums = new Map<string, { mean: tf.Tensor1D; variance: tf.Tensor1D }>();
+    let n = 0;
+    for (const x of batches) {
+      const stats: BnBatchStats[] = [];
+      tf.tidy(() => {
+        this.forward(arch, x, 'calibrate', stats);
+      });
+      for (const s of stats) {
+        const prev = sums.get(s.layer);
+        if (prev) {
+          sums.set(s.layer, { mean: tf.add(prev.mean, s.mean), variance: tf.add(prev.variance, s.variance) });
+          tf.dispose([prev.mean, prev.variance, s.mean, s.variance]);
+        } else {
+          sums.set(s.layer, { mean: s.mean, variance: s.variance });
+        }
+      }
+      n++;
+    }
+    if (n === 0) throw new Error('Batch-norm recalibration needs at least one batch');
+    for (const [layer, s] of sums) {
+      const c = this.convs.get(layer)!;
+      tf.tidy(() => {
+        c.mean.assign(writeHead(c.mean, tf.div(s.mean, n)));
+        c.variance.assign(writeHead(c.variance, tf.div(s.variance, n)));
+      });
+      tf.dispose([s.mean, s.variance]);
+    }
+  }
+
+  dispose(): void {
+    for (const [, v] of this.namedVariables()) v.dispose();
+  }
+}
+
+/** `full` with its first `head.size` entries replaced by `head`. */
+function writeHead(full: tf.Tensor1D, head: tf.Tensor): tf.Tensor1D {
+  const n = head.shape[0]!;
+  if (n === full.shape[0]) return head as tf.Tensor1D;
+  return tf.concat([head as tf.Tensor1D, tf.slice(full, [n], [full.shape[0] - n])]);
+}
+
+/**
+ * Runs a subnet's layer list. Shared by the supernet (sliced shared weights) and the
+ * extracted standalone subnet (its own copies), so both compute the same function.
+ */
+export function runLayers(
+  plan: SubnetPlan,
+  x: tf.Tensor4D,
+  weights: (l: ConvLayer) => ConvBnWeights,
+  mode: BnMode,
+  stats: BnBatchStats[] | undefined,
+  classifier: () => readonly [tf.Tensor2D, tf.Tensor1D],
+  onConv?: (kernel: tf.Tensor4D, output: tf.Tensor4D) => void,
+): tf.Tensor2D {
+  let h = x;
+  let blockInput = x;
+  for (const l of plan.layers) {
+    switch (l.kind) {
+      case 'conv':
+        if (l.name.endsWith('.expand')) blockInput = h;
+        {
+          const w = weights(l);
+          h = convBn(h, w, { name: l.name, stride: l.stride, depthwise: l.groups !== 1, relu6: l.relu6 }, mode, stats);
+          onConv?.(w.kernel, h);
+        }
+        break;
+      case 'add':
+        h = tf.add(h, blockInput);
+        break;
+      case 'pool':
+        break;
+      case 'linear': {
+        const [w, b] = classifier();
+        return classify(h, w, b);
+      }
+    }
+  }
+  throw new Error('A subnet plan must end with the classifier');
+}
+
+/** He (Kaiming) normal initialisation from the run's seeded generator. */
+function heNormal(shape: number[], fanIn: number, rng: Rng): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const std = Math.sqrt(2 / Math.max(1, fanIn));
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = rng.normal() * std;
+  return tf.tensor(data, shape);
+}

@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../config/configSchema';
+
+/** A trainable variable with its stable checkpoint name. */
+export interface NamedVariable {
+  name: string;
+  variable: tf.Variable;
+}
+
+/** Weight decay applies to convolution kernels and the classifier's weight, not to batch norm or biases. */
+export const decays = (name: string): boolean => name.endsWith('.kernel') || name === 'classifier.weight';
+
+/**
+ * SGD with (Nesterov) momentum or Adam, with L2 weight decay added to the gradient
+ * (PyTorch's semantics). Its slots are named tensors so a checkpoint restores them exactly.
+ */
+export class Optimizer {
+  private readonly slots = new Map<string, tf.Variable[]>();
+  steps = 0;
+
+  constructor(
+    private readonly cfg: TrainConfig['optimizer'],
+    private readonly weightDecay: number,
+    private readonly params: NamedVariable[],
+  ) {
+    const n = cfg.type === 'adam' ? 2 : cfg.momentum > 0 ? 1 : 0;
+    for (const p of params) {
+      this.slots.set(p.name, Array.from({ length: n }, () => tf.variable(tf.zerosLike(p.variable), false)));
+    }
+  }
+
+  /** One update with the summed gradients `grads` (by variable name; absent = zero). */
+  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    this.steps++;
+    const { cfg } = this;
+    tf.tidy(() => {
+      for (const p of this.params) {
+        const g0 = grads.get(p.name);
+        if (!g0) continue;
+        const w = p.variable;
+        const g = this.weightDecay > 0 && decays(p.name) ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
+        const slots = this.slots.get(p.name)!;
+        if (cfg.type === 'adam') {
+          const [m, v] = slots;
+          m.assign(tf.add(tf.mul(m, cfg.beta1), tf.mul(g, 1 - cfg.beta1)));
+          v.assign(tf.add(tf.mul(v, cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)));
+          const mHat = tf.div(m, 1 - cfg.beta1 ** this.steps);
+          const vHat = tf.div(v, 1 - cfg.beta2 ** this.steps);
+          w.assign(tf.sub(w, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), 1e-8)), lr)));
+        } else if (slots.length) {
+          const [buf] = slots;
+          buf.assign(tf.add(tf.mul(buf, cfg.momentum), g));
+          const step = cfg.nesterov ? tf.add(g, tf.mul(buf, cfg.momentum)) : buf;
+          w.assign(tf.sub(w, tf.mul(step, lr)));
+        } else {
+          w.assign(tf.sub(w, tf.mul(g, lr)));
+        }
+      }
+    });
+  }
+
+  /** Slots by stable names, for checkpoints. */
+  namedSlots(): [string, tf.Variable][] {
+    const out: [string, tf.Variable][] = [];
+    for (const [name, vs] of this.slots) vs.forEach((v, i) => out.push([`opt.${name}.${i}`, v]));
+    return out;
+  }
+
+  dispose(): void {
+    for (const vs of this.slots.values()) tf.dispose(vs);
+  }
+}

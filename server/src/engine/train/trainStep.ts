@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Supernet } from '../model/supernet';
+import type { Optimizer } from './optimizer';
+import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
+import type { PathFeedback, SampledSubnet } from './samplerTypes';
+
+export interface StepOutcome {
+  /** Cross-entropy against the labels of each subnet, in training order. */
+  losses: number[];
+  /** Mean KL(teacher ‖ student) over the distilled subnets, if any. */
+  distillLoss?: number;
+  gradVariance: { total: number; stages: number[] };
+  /** Gradient norms of each subnet, for importance sampling (only when asked for). */
+  feedback?: PathFeedback[];
+  /** ‖softmax(z) − onehot(y)‖₂ of the first subnet, per image (only when asked for). */
+  errorNorms?: Float32Array;
+}
+
+export interface StepOptions {
+  distillation: boolean;
+  lr: number;
+  wantFeedback: boolean;
+  wantErrorNorms: boolean;
+}
+
+/**
+ * Which stage a weight belongs to (`stage3.block1.expand.kernel` → 2), or -1 for the
+ * stem, the head and the classifier.
+ */
+export function stageOf(name: string): number {
+  const m = /^stage(\d+)\./.exec(name);
+  return m ? Number(m[1]) - 1 : -1;
+}
+
+const blockOf = (name: string): [number, number] | undefined => {
+  const m = /^stage(\d+)\.block(\d+)\./.exec(name);
+  return m ? [Number(m[1]) - 1, Number(m[2]) - 1] : undefined;
+};
+
+/**
+ * One training step: each subnet's gradient is computed on its own (the first subnet
+ * is the teacher when distillation is on), the gradients are summed into one update,
+ * and their spread across subnets is measured as the gradient variance.
+ */
+export class StepRunner {
+  /** tfjs variable name → stable checkpoint name. */
+  private readonly names = new Map<string, string>();
+  private readonly totalParams: number;
+  private readonly stageParams: number[];
+
+  constructor(
+    private readonly net: Supernet,
+    private readonly optimizer: Optimizer,
+  ) {
+    const stages = net.space.stages.length;
+    this.stageParams = new Array<number>(stages).fill(0);
+    let total = 0;
+    for (const [name, v] of net.namedVariables()) {
+      if (!v.trainable) continue;
+      this.names.set(v.name, name);
+      total += v.size;
+      const s = stageOf(name);
+      if (s >= 0) this.stageParams[s] += v.size;
+    }
+    this.totalParams = total;
+  }
+
+  run(subnets: SampledSubnet[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepOutcome {
+    const sum = new Map<string, tf.Tensor>();
+    const sq = new Map<string, tf.Tensor>();
+    const ceLosses: tf.Scalar[] = [];
+    const distill: tf.Scalar[] = [];
+    const feedback: PathFeedback[] = [];
+    let teacherProbs: tf.Tensor2D | undefined;
+    let errorNorms: Float32Array | undefined;
+    const n = subnets.length;
+    try {
+      subnets.forEach((sub, i) => {
+        let logits: tf.Tensor2D | undefined;
+        const student = opts.distillation && teacherProbs !== undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const z = this.net.forward(sub.arch, x, 'train');
+          logits = tf.keep(z);
+          return student ? distillationLoss(z, teacherProbs!) : crossEntropy(z, y);
+        }, this.net.trainableVariables(sub.arch));
+        const z = logits!;
+        if (student) {
+          distill.push(value);
+          ceLosses.push(tf.tidy(() => crossEntropy(z, y)));
+        } else {
+          ceLosses.push(value);
+        }
+        if (i === 0 && opts.distillation && n > 1) teacherProbs = tf.tidy(() => tf.softmax(z));
+        if (i === 0 && opts.wantErrorNorms) {
+          const e = predictionErrorNorms(z, y);
+          errorNorms = e.dataSync() as Float32Array;
+          e.dispose();
+        }
+        if (opts.wantFeedback) feedback.push(this.gradNorms(sub, grads));
+        for (const [vname, g] of Object.entries(grads)) {
+          const name = this.names.get(vname)!;
+          const s = sum.get(name);
+          const q = sq.get(name);
+          sum.set(name, s ? tf.add(s, g) : tf.clone(g));
+          sq.set(name, tf.tidy(() => (q ? tf.add(q, tf.square(g)) : tf.square(g))));
+          if (s) s.dispose();
+          if (q) q.dispose();
+        }
+        tf.dispose(Object.values(grads));
+        z.dispose();
+      });
+      const gradVariance = this.variance(sum, sq, n);
+      this.optimizer.apply(sum, opts.lr);
+      const scalars = tf.tidy(() => tf.stack([...ceLosses, ...distill]).dataSync());
+      const losses = Array.from(scalars.subarray(0, ceLosses.length));
+      const d = Array.from(scalars.subarray(ceLosses.length));
+      return {
+        losses,
+        ...(d.length ? { distillLoss: d.reduce((a, b) => a + b, 0) / d.length } : {}),
+        gradVariance,
+        ...(opts.wantFeedback ? { feedback } : {}),
+        ...(errorNorms ? { errorNorms } : {}),
+      };
+    } finally {
+      tf.dispose([...sum.values(), ...sq.values(), ...ceLosses, ...distill]);
+      if (teacherProbs) teacherProbs.dispose();
+    }
+  }
+
+  /**
+   * Mean over every shared weight of the variance across the step's subnets of their
+   * gradients, in total and per stage (see StepEvent in protocol/engine.ts).
+   */
+  private variance(sum: Map<string, tf.Tensor>, sq: Map<string, tf.Tensor>, n: number): { total: number; stages: number[] } {
+    const stages = this.stageParams.map(() => 0);
+    if (n < 2) return { total: 0, stages };
+    const names = [...sum.keys()];
+    const perVar = tf.tidy(() =>
+      tf
+        .stack(
+          names.map((name) =>
+            tf.sum(tf.relu(tf.sub(tf.div(sq.get(name)!, n), tf.square(tf.div(sum.get(name)!, n))))),
+          ),
+        )
+        .dataSync(),
+    );
+    let total = 0;
+    names.forEach((name, i) => {
+      total += perVar[i];
+      const s = stageOf(name);
+      if (s >= 0) stages[s] += perVar[i];
+    });
+    return {
+      total: total / this.totalParams,
+      stages: stages.map((v, s) => (this.stageParams[s] ? v / this.stageParams[s] : 0)),
+    };
+  }
+
+  /** ‖∇‖₂ of one subnet's gradient: in total, per stage, per active block. */
+  private gradNorms(sub: SampledSubnet, grads: tf.NamedTensorMap): PathFeedback {
+    const entries = Object.entries(grads);
+    const sqs = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))).dataSync());
+    const stageSq = sub.arch.stages.map(() => 0);
+    const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
+    let total = 0;
+    entries.forEach(([vname], i) => {
+      const name = this.names.get(vname)!;
+      total += sqs[i];
+      const b = blockOf(name);
+      if (b && blockSq[b[0]] && b[1] < blockSq[b[0]].length) {
+        blockSq[b[0]][b[1]] += sqs[i];
+        stageSq[b[0]] += sqs[i];
+      }
+    });
+    return {
+      arch: sub.arch,
+      totalGradNorm: Math.sqrt(total),
+      stageGradNorms: stageSq.map(Math.sqrt),
+      blockGradNorms: blockSq.map((bs) => bs.map(Math.sqrt)),
+    };
+  }
+}

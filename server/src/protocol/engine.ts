@@ -1,0 +1,186 @@
+/**
+ * Messages between the engine process and whoever drives it (the CLI, later the
+ * language server). Engine → driver: `EngineEvent`s, one JSON object a line in
+ * events.jsonl and over IPC. Driver → engine: `EngineCommand`s over IPC.
+ */
+
+export type SubnetRole = 'largest' | 'smallest' | 'random';
+
+/** Engine → driver: the run started (or resumed). */
+export interface RunStartEvent {
+  type: 'run-start';
+  time: number;
+  runId: string;
+  runDir: string;
+  configPath: string;
+  backend: string;
+  /** Backends tried before the one used, with the reason each was skipped. */
+  fellBackFrom: string[];
+  dataset: { name: string; source: string; folder: string; train: number; validation: number };
+  totalSteps: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  supernetParams: number;
+  resumedFromStep?: number;
+  seed: number;
+}
+
+/**
+ * Engine → driver: one training step.
+ * `gradVariance.total`: the mean over every shared weight element θ of the variance,
+ * across the n subnets trained in the step, of each subnet's gradient ∂L_i/∂θ
+ * (a subnet that does not use θ contributes 0): (1/P) Σ_θ [ (1/n) Σ_i g_iθ² − ((1/n) Σ_i g_iθ)² ].
+ * `gradVariance.stages[s]`: the same mean over the weights of stage s only. 0 when n = 1.
+ */
+export interface StepEvent {
+  type: 'step';
+  time: number;
+  step: number;
+  epoch: number;
+  lr: number;
+  /** Cross-entropy against the labels of each trained subnet, in training order. */
+  losses: { role: SubnetRole; loss: number; flops: number }[];
+  /** Mean KL(teacher ‖ student) over the distilled subnets; absent without distillation. */
+  distillLoss?: number;
+  imagesPerSec: number;
+  gradVariance: { total: number; stages: number[] };
+}
+
+/** Engine → driver: validation accuracy at the end of an epoch (after BN recalibration). */
+export interface EpochEvent {
+  type: 'epoch';
+  time: number;
+  epoch: number;
+  step: number;
+  largest: { accuracy: number; loss: number; flops: number };
+  smallest: { accuracy: number; loss: number; flops: number };
+  seconds: number;
+}
+
+/** Engine → driver: the sampler's current probabilities (importance sampling). */
+export interface SamplerEvent {
+  type: 'sampler';
+  time: number;
+  step: number;
+  probabilities: Record<string, number[]>;
+}
+
+/** Engine → driver: a checkpoint was written. */
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  time: number;
+  step: number;
+  file: string;
+  bytes: number;
+}
+
+/** Engine → driver: a human-readable line for the log. */
+export interface LogEvent {
+  type: 'log';
+  time: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+/** Engine → driver: the run ended. */
+export interface RunEndEvent {
+  type: 'run-end';
+  time: number;
+  status: 'completed' | 'cancelled' | 'failed';
+  step: number;
+  message?: string;
+  seconds: number;
+}
+
+/** Engine → driver: answer to `status`. */
+export interface StatusEvent {
+  type: 'status';
+  time: number;
+  state: 'idle' | 'running' | 'stopping';
+  runId?: string;
+  step?: number;
+  totalSteps?: number;
+}
+
+export type EngineEvent =
+  | RunStartEvent
+  | StepEvent
+  | EpochEvent
+  | SamplerEvent
+  | CheckpointEvent
+  | LogEvent
+  | RunEndEvent
+  | StatusEvent;
+
+/** Driver → engine: start a new run of a config, or resume one. */
+export interface StartCommand {
+  type: 'start';
+  configPath: string;
+  /** Folder holding the runs (`.supernet/runs`). */
+  runsDir: string;
+  /** Stop after this many steps in total (overrides the config's length). */
+  steps?: number;
+  /** Resume this run id instead of starting a new one. */
+  resume?: string;
+  /** Backend override (`auto`, `wasm`, …). */
+  backend?: string;
+}
+
+/** Driver → engine: stop within one step, writing a checkpoint. */
+export interface CancelCommand {
+  type: 'cancel';
+}
+
+/** Driver → engine: report state with a `status` event. */
+export interface StatusCommand {
+  type: 'status';
+}
+
+export type EngineCommand = StartCommand | CancelCommand | StatusCommand;
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+
+/** Checks a command on arrival; returns an error message, or undefined when valid. */
+export function checkCommand(x: unknown): string | undefined {
+  if (!isObj(x) || !isStr(x.type)) return 'a command must be an object with a string `type`';
+  switch (x.type) {
+    case 'start':
+      if (!isStr(x.configPath) || !isStr(x.runsDir)) return 'start needs `configPath` and `runsDir` strings';
+      if (x.steps !== undefined && (!isNum(x.steps) || x.steps < 1)) return 'start: `steps` must be a positive number';
+      if (x.resume !== undefined && !isStr(x.resume)) return 'start: `resume` must be a run id';
+      if (x.backend !== undefined && !isStr(x.backend)) return 'start: `backend` must be a string';
+      return undefined;
+    case 'cancel':
+    case 'status':
+      return undefined;
+    default:
+      return `unknown command type '${x.type}'`;
+  }
+}
+
+/** Checks an event read from a file or a pipe: the fields every reader relies on. */
+export function isEngineEvent(x: unknown): x is EngineEvent {
+  if (!isObj(x) || !isStr(x.type) || !isNum(x.time)) return false;
+  switch (x.type) {
+    case 'step':
+      return isNum(x.step) && isNum(x.lr) && Array.isArray(x.losses) && isObj(x.gradVariance);
+    case 'epoch':
+      return isNum(x.epoch) && isObj(x.largest) && isObj(x.smallest);
+    case 'run-start':
+      return isStr(x.runId) && isNum(x.totalSteps);
+    case 'run-end':
+      return isStr(x.status) && isNum(x.step);
+    case 'checkpoint':
+      return isNum(x.step) && isStr(x.file);
+    case 'sampler':
+      return isNum(x.step) && isObj(x.probabilities);
+    case 'log':
+      return isStr(x.level) && isStr(x.message);
+    case 'status':
+      return isStr(x.state);
+    default:
+      return false;
+  }
+}
