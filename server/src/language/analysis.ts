@@ -33,7 +33,12 @@ export function analyse(text: string, opts: SemanticOptions): Analysis {
 function isInSpaceOrTask(r: ResolvedConfig, p: Problem): boolean {
   if (r.errorPaths.some((e) => e.startsWith('space') || e.startsWith('task'))) return true;
   for (const [path, loc] of r.locations) {
-    if ((path.startsWith('space') || path.startsWith('task')) && loc.value[0] <= p.start && p.end <= loc.value[1]) return true;
+    if (
+      (path.startsWith('space') || path.startsWith('task')) &&
+      loc.value[0] <= p.start &&
+      p.end <= loc.value[1]
+    )
+      return true;
   }
   return false;
 }

@@ -5,8 +5,9 @@ import {
   type CompletionList,
 } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configSchema } from '../config/configSchema';
+import { parseYamlSafely } from '../config/yamlParse';
 import { typeName, type Fields, type Schema } from '../config/schemaDsl';
 
 const MARK = '__supernet_cursor__';
@@ -61,7 +62,13 @@ function findMark(node: Node | null, path: Path): Found | undefined {
   return undefined;
 }
 
-function keyItem(name: string, s: Schema, doc: string, replace: { start: number; end: number }, d: TextDocument): CompletionItem {
+function keyItem(
+  name: string,
+  s: Schema,
+  doc: string,
+  replace: { start: number; end: number },
+  d: TextDocument,
+): CompletionItem {
   let snippet: string;
   switch (s.kind) {
     case 'object':
@@ -69,7 +76,8 @@ function keyItem(name: string, s: Schema, doc: string, replace: { start: number;
       snippet = `${name}:\n\t$0`;
       break;
     case 'array':
-      if (s.choices) snippet = `${name}: [\${1:${(s.example ?? JSON.stringify(s.default ?? [1])).replace(/^\[|\]$/g, '')}}]`;
+      if (s.choices)
+        snippet = `${name}: [\${1:${(s.example ?? JSON.stringify(s.default ?? [1]).replace(/,/g, ', ')).replace(/^\[|\]$/g, '')}}]`;
       else if ((s.items as Schema).kind === 'object') snippet = `${name}:\n\t- $0`;
       else snippet = `${name}:\n\t- $0`;
       break;
@@ -88,13 +96,25 @@ function keyItem(name: string, s: Schema, doc: string, replace: { start: number;
     detail: typeName(s),
     documentation: { kind: 'markdown', value: doc },
     insertTextFormat: InsertTextFormat.Snippet,
-    textEdit: { range: { start: d.positionAt(replace.start), end: d.positionAt(replace.end) }, newText: snippet },
+    textEdit: {
+      range: { start: d.positionAt(replace.start), end: d.positionAt(replace.end) },
+      newText: snippet,
+    },
   };
 }
 
-function valueItems(s: Schema, replace: { start: number; end: number }, d: TextDocument): CompletionItem[] {
+function valueItems(
+  s: Schema,
+  replace: { start: number; end: number },
+  d: TextDocument,
+): CompletionItem[] {
   const range = { start: d.positionAt(replace.start), end: d.positionAt(replace.end) };
-  const item = (label: string, doc: string, kind: CompletionItemKind, preselect = false): CompletionItem => ({
+  const item = (
+    label: string,
+    doc: string,
+    kind: CompletionItemKind,
+    preselect = false,
+  ): CompletionItem => ({
     label,
     kind,
     documentation: { kind: 'markdown', value: doc },
@@ -103,14 +123,21 @@ function valueItems(s: Schema, replace: { start: number; end: number }, d: TextD
   });
   switch (s.kind) {
     case 'enum':
-      return s.values.map((v) => item(v, s.valueDocs[v], CompletionItemKind.EnumMember, v === s.default));
+      return s.values.map((v) =>
+        item(v, s.valueDocs[v], CompletionItemKind.EnumMember, v === s.default),
+      );
     case 'boolean':
-      return ['true', 'false'].map((v) => item(v, s.doc, CompletionItemKind.Value, String(s.default) === v));
+      return ['true', 'false'].map((v) =>
+        item(v, s.doc, CompletionItemKind.Value, String(s.default) === v),
+      );
     case 'number':
-      return s.default !== undefined ? [item(String(s.default), `Default. ${s.doc}`, CompletionItemKind.Value, true)] : [];
+      return s.default !== undefined
+        ? [item(String(s.default), `Default. ${s.doc}`, CompletionItemKind.Value, true)]
+        : [];
     case 'array':
       if (s.choices) {
-        const ex = s.example ?? (s.default ? JSON.stringify(s.default).replace(/,/g, ', ') : undefined);
+        const ex =
+          s.example ?? (s.default ? JSON.stringify(s.default).replace(/,/g, ', ') : undefined);
         return ex ? [item(ex, s.doc, CompletionItemKind.Value)] : [];
       }
       return [];
@@ -130,7 +157,9 @@ export function complete(d: TextDocument, offset: number): CompletionList {
   const suffix = text.slice(offset, lineEnd);
   const wordTail = /^[\w-]*/.exec(suffix)![0];
 
-  const valueMatch = /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w.-]*)$/.exec(prefix) ?? /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(prefix);
+  const valueMatch =
+    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w.-]*)$/.exec(prefix) ??
+    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(prefix);
   const keyMatch = /^\s*(?:-\s+)*([\w-]*)$/.exec(prefix);
   let probe: string;
   let replace: { start: number; end: number };
@@ -143,13 +172,20 @@ export function complete(d: TextDocument, offset: number): CompletionList {
     const word = keyMatch[1];
     replace = { start: offset - word.length, end: offset + wordTail.length };
     const rest = text.slice(replace.end, lineEnd);
-    probe = text.slice(0, replace.start) + MARK + (/^\s*:/.test(rest) ? '' : ':') + text.slice(replace.end);
+    probe =
+      text.slice(0, replace.start) +
+      MARK +
+      (/^\s*:/.test(rest) ? '' : ':') +
+      text.slice(replace.end);
   } else {
     return empty;
   }
   let found: Found | undefined;
   try {
-    found = findMark(parseDocument(probe, { prettyErrors: false }).contents as Node | null, []);
+    // Text nested too deep to compose safely (see config/yamlParse.ts) gets no completion.
+    const parsed = parseYamlSafely(probe);
+    if (!parsed.doc) return empty;
+    found = findMark(parsed.doc.contents as Node | null, []);
   } catch {
     return empty;
   }

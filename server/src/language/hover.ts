@@ -10,7 +10,7 @@ const range2 = (a: [number, number]) => `${formatCount(a[0])} – ${formatCount(
 
 export function spaceFactsMarkdown(f: SpaceFacts, batchSize: number): string {
   return [
-    `**Search space:** ${formatBigCount(f.subnets)} subnets`,
+    `**Search space:** ${formatBigCount(f.subnets)} subnet${f.subnets === 1n ? '' : 's'}`,
     '',
     '| | smallest | largest |',
     '|---|---:|---:|',
@@ -37,7 +37,8 @@ function schemaLine(s: Schema): string {
     if (s.maximum !== undefined) parts.push(`≤ ${s.maximum}`);
     if (s.exclusiveMaximum !== undefined) parts.push(`< ${s.exclusiveMaximum}`);
   }
-  if (s.default !== undefined && !(s.kind === 'object')) parts.push(`default \`${JSON.stringify(s.default)}\``);
+  if (s.default !== undefined && !(s.kind === 'object'))
+    parts.push(`default \`${JSON.stringify(s.default)}\``);
   return parts.join(' · ');
 }
 
@@ -53,18 +54,29 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
   sections.push(`**${title}** — ${schemaLine(s)}`);
   sections.push(s.doc);
   const node = loc.node as { value?: unknown } | undefined;
-  if (!hit.onKey && s.kind === 'enum' && typeof node?.value === 'string' && node.value in s.valueDocs) {
+  if (
+    !hit.onKey &&
+    s.kind === 'enum' &&
+    typeof node?.value === 'string' &&
+    node.value in s.valueDocs
+  ) {
     sections.push(`\`${node.value}\`: ${s.valueDocs[node.value]}`);
   }
   if (!hit.onKey && path.startsWith('search.constraints.') && typeof node?.value === 'string') {
     const c = parseConstraint(node.value);
     if (typeof c !== 'string' && a.facts && (c.metric === 'flops' || c.metric === 'params')) {
-      sections.push(`Feasible ${c.metric}: ${range2(a.facts[c.metric])} (smallest to largest subnet).`);
+      sections.push(
+        `Feasible ${c.metric}: ${range2(a.facts[c.metric])} (smallest to largest subnet).`,
+      );
     }
   }
   const facts = a.facts;
   if (path === 'space' || path === 'space.stages') {
-    sections.push(facts ? spaceFactsMarkdown(facts, a.resolved.config.train.batchSize) : '*Facts appear when the space has no errors.*');
+    sections.push(
+      facts
+        ? spaceFactsMarkdown(facts, a.resolved.config.train.batchSize)
+        : '*Facts appear when the space has no errors.*',
+    );
   } else {
     const m = /^space\.stages\.(\d+)(\.|$)/.exec(path);
     if (m) {

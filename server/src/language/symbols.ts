@@ -28,16 +28,29 @@ function mapSymbols(d: TextDocument, node: Node, path: string[], depth: number):
     out.push({
       name,
       ...(pair.value && isScalar(pair.value) ? { detail: String(pair.value.value ?? '') } : {}),
-      kind: path.length === 0 ? SymbolKind.Module : pair.value && (isMap(pair.value) || isSeq(pair.value)) ? SymbolKind.Object : SymbolKind.Property,
+      kind:
+        path.length === 0
+          ? SymbolKind.Module
+          : pair.value && (isMap(pair.value) || isSeq(pair.value))
+            ? SymbolKind.Object
+            : SymbolKind.Property,
       range: range(d, k[0], end),
       selectionRange: range(d, k[0], k[1]),
-      children: depth + 1 < MAX_DEPTH && pair.value ? childSymbols(d, pair.value, [...path, name], depth + 1) : [],
+      children:
+        depth + 1 < MAX_DEPTH && pair.value
+          ? childSymbols(d, pair.value, [...path, name], depth + 1)
+          : [],
     });
   }
   return out;
 }
 
-function childSymbols(d: TextDocument, node: Node, path: string[], depth: number): DocumentSymbol[] {
+function childSymbols(
+  d: TextDocument,
+  node: Node,
+  path: string[],
+  depth: number,
+): DocumentSymbol[] {
   if (isMap(node)) return mapSymbols(d, node, path, depth);
   if (!isSeq(node)) return [];
   const isStages = path.join('.') === 'space.stages';
@@ -60,6 +73,11 @@ function childSymbols(d: TextDocument, node: Node, path: string[], depth: number
 function stageDetail(n: Node): string {
   if (!isMap(n)) return '';
   const js = n.toJSON() as Record<string, unknown>;
-  const fmt = (v: unknown) => (Array.isArray(v) ? (v.length > 1 ? `${v[0]}–${v[v.length - 1]}` : String(v[0])) : String(v ?? '?'));
+  const fmt = (v: unknown) =>
+    Array.isArray(v)
+      ? v.length > 1
+        ? `${v[0]}–${v[v.length - 1]}`
+        : String(v[0])
+      : String(v ?? '?');
   return `depth ${fmt(js.depth)} · width ${fmt(js.width)}${js.stride !== undefined ? ` · stride ${js.stride}` : ''}`;
 }

@@ -94,10 +94,16 @@ export function startServer(connection: Connection): void {
   };
   connection.onHover((p) => withDoc(p.textDocument.uri, null, (d) => current.hover(d, p.position)));
   connection.onCompletion((p) =>
-    withDoc(p.textDocument.uri, { isIncomplete: false, items: [] }, (d) => current.complete(d, p.position)),
+    withDoc(p.textDocument.uri, { isIncomplete: false, items: [] }, (d) =>
+      current.complete(d, p.position),
+    ),
   );
-  connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], (d) => current.codeActions(d, p.range)));
-  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (d) => current.documentSymbols(d)));
+  connection.onCodeAction((p) =>
+    withDoc(p.textDocument.uri, [], (d) => current.codeActions(d, p.range)),
+  );
+  connection.onDocumentSymbol((p) =>
+    withDoc(p.textDocument.uri, [], (d) => current.documentSymbols(d)),
+  );
   connection.onCodeLens((p) => withDoc(p.textDocument.uri, [], (d) => current.codeLenses(d)));
 
   documents.listen(connection);

@@ -1,4 +1,9 @@
-import { DiagnosticSeverity, type Connection, type Diagnostic, type TextDocuments } from 'vscode-languageserver/node';
+import {
+  DiagnosticSeverity,
+  type Connection,
+  type Diagnostic,
+  type TextDocuments,
+} from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LanguageService } from '../language/languageService';
 
@@ -49,7 +54,9 @@ export class ValidationHandler {
       diagnostics = this.service.validate(doc);
     } catch (e) {
       // A bug in a check must not take the server down: report it where the user looks.
-      this.connection.console.error(`supernet: validation failed for ${doc.uri}: ${(e as Error).stack ?? e}`);
+      this.connection.console.error(
+        `supernet: validation failed for ${doc.uri}: ${(e as Error).stack ?? e}`,
+      );
       diagnostics = [
         {
           range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },

@@ -64,7 +64,11 @@ function optimizerSlots(config: SupernetConfig): number {
  *   plus the shared weights, their gradients, the step's accumulated gradients and
  *   the optimizer's slots.
  */
-export function trainingMemoryBytes(config: SupernetConfig, layers: Layer[], supernetParams: number): number {
+export function trainingMemoryBytes(
+  config: SupernetConfig,
+  layers: Layer[],
+  supernetParams: number,
+): number {
   const [h, w, c] = config.task.input;
   const saved = layers.map(layerSavedActivations);
   const perImage = h * w * c + sum(saved) + 2 * Math.max(...saved);
@@ -85,7 +89,8 @@ export function spaceFacts(config: SupernetConfig): SpaceFacts {
     sum(layers.filter((l) => l.name.startsWith(`stage${i + 1}.`)).map(f));
   const stageOut = (layers: Layer[], i: number): number => {
     const convs = layers.filter(
-      (l): l is Extract<Layer, { kind: 'conv' }> => l.kind === 'conv' && l.name.startsWith(`stage${i + 1}.`),
+      (l): l is Extract<Layer, { kind: 'conv' }> =>
+        l.kind === 'conv' && l.name.startsWith(`stage${i + 1}.`),
     );
     return convs[convs.length - 1].hout;
   };

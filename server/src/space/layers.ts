@@ -71,7 +71,20 @@ export function subnetLayers(space: SpaceConfig, task: TaskConfig, arch: Arch): 
   ): void => {
     const hout = sameOut(h, stride);
     const wout = sameOut(w, stride);
-    layers.push({ kind: 'conv', name, cin, cout, kernel, stride, groups, hin: h, win: w, hout, wout, relu6 });
+    layers.push({
+      kind: 'conv',
+      name,
+      cin,
+      cout,
+      kernel,
+      stride,
+      groups,
+      hin: h,
+      win: w,
+      hout,
+      wout,
+      relu6,
+    });
     h = hout;
     w = wout;
   };
@@ -87,7 +100,8 @@ export function subnetLayers(space: SpaceConfig, task: TaskConfig, arch: Arch): 
       conv(`${name}.expand`, c, hid, 1, 1, 1, true);
       conv(`${name}.depthwise`, hid, hid, b.kernel, stride, hid, true);
       conv(`${name}.project`, hid, stage.width, 1, 1, 1, false);
-      if (residual) layers.push({ kind: 'add', name: `${name}.residual`, channels: stage.width, h, w });
+      if (residual)
+        layers.push({ kind: 'add', name: `${name}.residual`, channels: stage.width, h, w });
       c = stage.width;
     });
   });

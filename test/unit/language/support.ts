@@ -1,0 +1,72 @@
+// Shared fixtures of the unit tests of the pure modules (no tests of its own).
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
+import {
+  getLanguageService,
+  type LanguageService,
+  type LanguageServiceOptions,
+} from '../../../server/src/language/languageService';
+
+/** The repository root: compiled tests live in out/test/unit/<area>/. */
+export const repoRoot = path.resolve(__dirname, '../../../..');
+
+export const URI = 'file:///work/demo.supernet.yaml';
+
+let version = 0;
+export function doc(text: string, uri = URI): TextDocument {
+  return TextDocument.create(uri, 'supernet', ++version, text);
+}
+
+export function service(options: LanguageServiceOptions = {}): LanguageService {
+  return getLanguageService(options);
+}
+
+/**
+ * A small valid space, small enough to compute by hand (see space/facts.test.ts):
+ * input 8×8×1, stem 8 k3 s1, one stage (depth 1–2, width 8/16, kernel 3/5, expand 1/2,
+ * stride 2), head 16, 10 classes, resolution 6 or 8. Lines 0–8; line 9 is empty.
+ */
+export const SMALL = `task:
+  input: [8, 8, 1]
+  classes: 10
+space:
+  resolution: [6, 8]
+  stem: { width: 8, kernel: 3, stride: 1 }
+  stages:
+    - { depth: [1, 2], width: [8, 16], kernel: [3, 5], expand: [1, 2], stride: 2 }
+  head: { width: 16 }
+`;
+
+/** SMALL with one line replaced (`find` must occur exactly once). */
+export function smallWith(find: string, replace: string): string {
+  const i = SMALL.indexOf(find);
+  if (i < 0 || SMALL.indexOf(find, i + 1) >= 0)
+    throw new Error(`'${find}' must occur once in SMALL`);
+  return SMALL.slice(0, i) + replace + SMALL.slice(i + find.length);
+}
+
+/** [startLine, startChar, endLine, endChar] of a range, for compact exact comparisons. */
+export const span = (r: Range): [number, number, number, number] => [
+  r.start.line,
+  r.start.character,
+  r.end.line,
+  r.end.character,
+];
+
+/** The diagnostics of `text` with the given code. */
+export function diagnostics(
+  text: string,
+  code?: string,
+  options: LanguageServiceOptions = {},
+): Diagnostic[] {
+  const all = service(options).validate(doc(text));
+  return code === undefined ? all : all.filter((d) => d.code === code);
+}
+
+/** Apply the text edits of a workspace edit for `uri` to `text` (edits must not overlap). */
+export function applyEdit(text: string, edit: WorkspaceEdit | undefined, uri = URI): string {
+  const edits: TextEdit[] = edit?.changes?.[uri] ?? [];
+  const d = TextDocument.create(uri, 'supernet', 0, text);
+  return TextDocument.applyEdits(d, edits);
+}
