@@ -24,7 +24,8 @@ export default tseslint.config(
             { name: 'vscode', message: 'The language service must not depend on VS Code.' },
             {
               name: 'vscode-languageserver',
-              message: 'Use vscode-languageserver-types only; the connection lives in server/src/lsp.',
+              message:
+                'Use vscode-languageserver-types only; the connection lives in server/src/lsp.',
             },
             { name: 'fs', message: 'I/O comes in through the service options.' },
             { name: 'node:fs', message: 'I/O comes in through the service options.' },
@@ -35,7 +36,14 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'bin/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -11,7 +11,10 @@ export function percentiles(xs: number[]): { p50: number; p95: number } {
 }
 
 /** Time to diagnose a 200-line config: parse, schema check, semantics, facts, LSP diagnostics. */
-export function benchDiagnose(runs = 300, warmup = 30): { lines: number; runs: number; p50: number; p95: number; diagnostics: number } {
+export function benchDiagnose(
+  runs = 300,
+  warmup = 30,
+): { lines: number; runs: number; p50: number; p95: number; diagnostics: number } {
   const text = benchConfigText(200);
   const service = getLanguageService({ memoryLimitBytes: 24 * 2 ** 30 });
   const times: number[] = [];
@@ -30,7 +33,8 @@ export function benchDiagnose(runs = 300, warmup = 30): { lines: number; runs: n
 if (require.main === module) {
   const args = process.argv.slice(2);
   const r = benchDiagnose();
-  if (args.includes('--json')) process.stdout.write(JSON.stringify({ bench: 'diagnose', ...r }) + '\n');
+  if (args.includes('--json'))
+    process.stdout.write(JSON.stringify({ bench: 'diagnose', ...r }) + '\n');
   else {
     process.stdout.write(
       `diagnose ${r.lines}-line config (${r.diagnostics} findings), ${r.runs} runs: p50 ${r.p50.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms\n`,

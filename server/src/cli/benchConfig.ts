@@ -50,7 +50,8 @@ export function benchConfigText(lines = 200): string {
     ];
   };
   const body: string[] = [];
-  for (let i = 0; head.length + body.length + tail.length + 6 <= lines; i++) body.push(...stageLines(i));
+  for (let i = 0; head.length + body.length + tail.length + 6 <= lines; i++)
+    body.push(...stageLines(i));
   while (head.length + body.length + tail.length < lines) body.push('    # padding');
   return [...head, ...body, ...tail].join('\n') + '\n';
 }

@@ -47,7 +47,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const errors = records.filter((r) => r.severity === 'error').length;
         const warnings = records.filter((r) => r.severity === 'warning').length;
         const n = a.positional.length;
-        io.err(`${n} file${n === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+        io.err(
+          `${n} file${n === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+        );
       }
       return records.some((r) => r.severity === 'error') ? 1 : 0;
     }
@@ -55,9 +57,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const a = parseArgs(rest, ['--steps', '--runs', '--resume', '--backend'], ['--json']);
       if (typeof a === 'string') return usageError(io, command, a);
       const resume = a.options.get('--resume');
-      if (!resume && a.positional.length !== 1) return usageError(io, command, 'name one config file (or --resume RUN_ID)');
+      if (!resume && a.positional.length !== 1)
+        return usageError(io, command, 'name one config file (or --resume RUN_ID)');
       const steps = a.options.has('--steps') ? Number(a.options.get('--steps')) : undefined;
-      if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) return usageError(io, command, '--steps takes a positive whole number');
+      if (steps !== undefined && (!Number.isInteger(steps) || steps < 1))
+        return usageError(io, command, '--steps takes a positive whole number');
       return trainCli({
         configPath: path.resolve(a.positional[0] ?? ''),
         runsDir: path.resolve(a.options.get('--runs') ?? path.join('.supernet', 'runs')),

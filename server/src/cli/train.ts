@@ -62,7 +62,9 @@ export function trainCli(o: TrainCliOptions): Promise<number> {
       process.off('SIGINT', onSigint);
       view.close();
       if (!end) {
-        o.err(`supernet train: the engine stopped unexpectedly (${signal ?? `exit code ${code}`}).`);
+        o.err(
+          `supernet train: the engine stopped unexpectedly (${signal ?? `exit code ${code}`}).`,
+        );
         for (const l of stderrTail) o.err(`  ${l}`);
         resolve(1);
         return;
@@ -117,7 +119,11 @@ class TrainView {
         );
         break;
       case 'run-end':
-        this.line(`run ${this.runId} ${e.status} at step ${e.step} after ${formatDuration(e.seconds)}${e.message ? `: ${e.message}` : ''}`);
+        if (!this.runId) this.line(`supernet train: ${e.status}: ${e.message ?? ''}`);
+        else
+          this.line(
+            `run ${this.runId} ${e.status} at step ${e.step} after ${formatDuration(e.seconds)}${e.message ? `: ${e.message}` : ''}`,
+          );
         break;
       default:
         break;

@@ -18,8 +18,17 @@ export interface ValidationRecord {
 }
 
 /** Validate one file's text; `file` is the name shown in the output. */
-export function validateText(file: string, text: string, absolutePath?: string): ValidationRecord[] {
-  const doc = TextDocument.create(pathToFileURL(absolutePath ?? path.resolve(file)).href, 'supernet', 1, text);
+export function validateText(
+  file: string,
+  text: string,
+  absolutePath?: string,
+): ValidationRecord[] {
+  const doc = TextDocument.create(
+    pathToFileURL(absolutePath ?? path.resolve(file)).href,
+    'supernet',
+    1,
+    text,
+  );
   const a = analyse(text, {
     memoryLimitBytes: totalmem(),
     configPath: absolutePath ?? path.resolve(file),
@@ -53,8 +62,18 @@ export function validateFiles(files: string[]): ValidationRecord[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
-      out.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'unreadable', message: `Cannot read ${file}: ${reason}` });
+      const reason =
+        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
+      out.push({
+        file,
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 1,
+        severity: 'error',
+        code: 'unreadable',
+        message: `Cannot read ${file}: ${reason}`,
+      });
       continue;
     }
     out.push(...validateText(file, text));

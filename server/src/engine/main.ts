@@ -22,24 +22,42 @@ export function startEngine(): void {
   const onCommand = (raw: unknown) => {
     const problem = checkCommand(raw);
     if (problem) {
-      send({ type: 'log', time: Date.now(), level: 'error', message: `engine: dropped a message: ${problem}` });
+      send({
+        type: 'log',
+        time: Date.now(),
+        level: 'error',
+        message: `engine: dropped a message: ${problem}`,
+      });
       return;
     }
     const cmd = raw as EngineCommand;
     switch (cmd.type) {
       case 'status':
-        send({ type: 'status', time: Date.now(), state, ...(runId ? { runId } : {}), ...(step !== undefined ? { step } : {}), ...(totalSteps ? { totalSteps } : {}) });
+        send({
+          type: 'status',
+          time: Date.now(),
+          state,
+          ...(runId ? { runId } : {}),
+          ...(step !== undefined ? { step } : {}),
+          ...(totalSteps ? { totalSteps } : {}),
+        });
         return;
       case 'cancel':
         if (state === 'running') state = 'stopping';
         cancelled = true;
         return;
-      case 'start':
+      case 'start': {
         if (state !== 'idle') {
-          send({ type: 'log', time: Date.now(), level: 'error', message: 'engine: a run is already going; one run per engine process' });
+          send({
+            type: 'log',
+            time: Date.now(),
+            level: 'error',
+            message: 'engine: a run is already going; one run per engine process',
+          });
           return;
         }
         state = 'running';
+        let ended = false;
         trainRun(cmd, {
           shouldStop: () => cancelled,
           emit: (e) => {
@@ -48,15 +66,26 @@ export function startEngine(): void {
               totalSteps = e.totalSteps;
             }
             if (e.type === 'step') step = e.step;
+            if (e.type === 'run-end') ended = true;
             send(e);
           },
         })
           .then(() => finish(0))
           .catch((e: Error) => {
-            send({ type: 'log', time: Date.now(), level: 'error', message: e.message });
+            // A run that fails before it starts (bad config, missing data) still ends with a run-end.
+            if (!ended)
+              send({
+                type: 'run-end',
+                time: Date.now(),
+                status: 'failed',
+                step: step ?? 0,
+                message: e.message,
+                seconds: 0,
+              });
             finish(1);
           });
         return;
+      }
     }
   };
 

@@ -96,7 +96,12 @@ export class Rng {
 
   /** An independent generator derived from this one (for a sub-task with its own stream). */
   fork(): Rng {
-    return new Rng([this.nextUint32(), this.nextUint32(), this.nextUint32(), this.nextUint32() | 1]);
+    return new Rng([
+      this.nextUint32(),
+      this.nextUint32(),
+      this.nextUint32(),
+      this.nextUint32() | 1,
+    ]);
   }
 }
 

@@ -138,7 +138,8 @@ export interface StatusCommand {
 
 export type EngineCommand = StartCommand | CancelCommand | StatusCommand;
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isStr = (x: unknown): x is string => typeof x === 'string';
 
@@ -147,8 +148,10 @@ export function checkCommand(x: unknown): string | undefined {
   if (!isObj(x) || !isStr(x.type)) return 'a command must be an object with a string `type`';
   switch (x.type) {
     case 'start':
-      if (!isStr(x.configPath) || !isStr(x.runsDir)) return 'start needs `configPath` and `runsDir` strings';
-      if (x.steps !== undefined && (!isNum(x.steps) || x.steps < 1)) return 'start: `steps` must be a positive number';
+      if (!isStr(x.configPath) || !isStr(x.runsDir))
+        return 'start needs `configPath` and `runsDir` strings';
+      if (x.steps !== undefined && (!isNum(x.steps) || x.steps < 1))
+        return 'start: `steps` must be a positive number';
       if (x.resume !== undefined && !isStr(x.resume)) return 'start: `resume` must be a run id';
       if (x.backend !== undefined && !isStr(x.backend)) return 'start: `backend` must be a string';
       return undefined;

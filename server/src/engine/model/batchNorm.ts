@@ -18,7 +18,12 @@ export function batchNormTrain(
 ): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
-  const op = tf.customGrad(((x4: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((
+    x4: tf.Tensor4D,
+    g: tf.Tensor1D,
+    b: tf.Tensor1D,
+    save: tf.GradSaveFunc,
+  ) => {
     const x2 = tf.reshape(x4, [m, c]);
     const mean = tf.mean(x2, 0, true);
     const centred = tf.sub(x2, mean);

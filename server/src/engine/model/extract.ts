@@ -21,7 +21,11 @@ export class StandaloneSubnet {
     return this.plan.arch;
   }
 
-  forward(x: tf.Tensor4D, mode: BnMode = 'eval', onConv?: (kernel: tf.Tensor4D, output: tf.Tensor4D) => void): tf.Tensor2D {
+  forward(
+    x: tf.Tensor4D,
+    mode: BnMode = 'eval',
+    onConv?: (kernel: tf.Tensor4D, output: tf.Tensor4D) => void,
+  ): tf.Tensor2D {
     const [h, w] = this.plan.input;
     return runLayers(
       this.plan,
@@ -67,7 +71,8 @@ export class StandaloneSubnet {
   }
 
   dispose(): void {
-    for (const c of this.convs.values()) tf.dispose([c.kernel, c.gamma, c.beta, c.mean, c.variance]);
+    for (const c of this.convs.values())
+      tf.dispose([c.kernel, c.gamma, c.beta, c.mean, c.variance]);
     tf.dispose([this.classifierWeight, this.classifierBias]);
   }
 }
@@ -84,7 +89,9 @@ export function extract(net: Supernet, arch: Arch): StandaloneSubnet {
     convs.set(
       l.name,
       tf.tidy(() => ({
-        kernel: tf.slice(c.kernel, [off, off, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout]).clone() as tf.Tensor4D,
+        kernel: tf
+          .slice(c.kernel, [off, off, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout])
+          .clone() as tf.Tensor4D,
         gamma: tf.slice(c.gamma, [0], [l.cout]).clone(),
         beta: tf.slice(c.beta, [0], [l.cout]).clone(),
         mean: tf.slice(c.mean, [0], [l.cout]).clone(),

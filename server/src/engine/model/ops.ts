@@ -55,7 +55,11 @@ export function convBn(
     mean = m.mean;
     variance = m.variance;
     if (mode === 'calibrate' && stats) {
-      stats.push({ layer: spec.name, mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D) });
+      stats.push({
+        layer: spec.name,
+        mean: tf.keep(mean as tf.Tensor1D),
+        variance: tf.keep(variance as tf.Tensor1D),
+      });
     }
   }
   const scale = tf.mul(w.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));

@@ -3,7 +3,14 @@ import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
 import { archKey, largestArch, type Arch } from '../../space/arch';
 import { inputSize, subnetLayers, type ConvLayer, type Layer } from '../../space/layers';
 import type { Rng } from '../rng';
-import { classify, convBn, resizeInput, type BnBatchStats, type BnMode, type ConvBnWeights } from './ops';
+import {
+  classify,
+  convBn,
+  resizeInput,
+  type BnBatchStats,
+  type BnMode,
+  type ConvBnWeights,
+} from './ops';
 
 /** The shared weights of one convolution + batch norm, at the supernet's largest size. */
 interface SharedConv {
@@ -59,7 +66,10 @@ export class Supernet {
       });
     }
     const head = space.head.width;
-    this.classifierWeight = tf.variable(heNormal([head, task.classes], head, rng) as tf.Tensor2D, true);
+    this.classifierWeight = tf.variable(
+      heNormal([head, task.classes], head, rng) as tf.Tensor2D,
+      true,
+    );
     this.classifierBias = tf.variable(tf.zeros([task.classes]), true);
   }
 
@@ -68,7 +78,11 @@ export class Supernet {
     const key = archKey(arch);
     let p = this.plans.get(key);
     if (!p) {
-      p = { arch, layers: subnetLayers(this.space, this.task, arch), input: inputSize(arch.resolution, this.task) };
+      p = {
+        arch,
+        layers: subnetLayers(this.space, this.task, arch),
+        input: inputSize(arch.resolution, this.task),
+      };
       if (this.plans.size > 4096) this.plans.clear();
       this.plans.set(key, p);
     }
@@ -78,8 +92,13 @@ export class Supernet {
   /** Logits of `arch` for images `x` (NHWC, at the task's input size). */
   forward(arch: Arch, x: tf.Tensor4D, mode: BnMode, stats?: BnBatchStats[]): tf.Tensor2D {
     const plan = this.plan(arch);
-    return runLayers(plan, resizeInput(x, plan.input[0], plan.input[1]), (l) => this.sliced(l), mode, stats, () =>
-      [this.classifierWeight, this.classifierBias] as const,
+    return runLayers(
+      plan,
+      resizeInput(x, plan.input[0], plan.input[1]),
+      (l) => this.sliced(l),
+      mode,
+      stats,
+      () => [this.classifierWeight, this.classifierBias] as const,
     );
   }
 
@@ -110,7 +129,10 @@ export class Supernet {
       out.push([`${name}.kernel`, c.kernel], [`${name}.gamma`, c.gamma], [`${name}.beta`, c.beta]);
       out.push([`${name}.mean`, c.mean], [`${name}.variance`, c.variance]);
     }
-    out.push(['classifier.weight', this.classifierWeight], ['classifier.bias', this.classifierBias]);
+    out.push(
+      ['classifier.weight', this.classifierWeight],
+      ['classifier.bias', this.classifierBias],
+    );
     return out;
   }
 
@@ -125,8 +147,15 @@ export class Supernet {
       off === 0 && l.cin === full.cin && l.cout === full.cout
         ? c.kernel
         : tf.slice(c.kernel, [off, off, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout]);
-    const cut = (v: tf.Variable<tf.Rank.R1>) => (l.cout === full.cout ? v : tf.slice(v, [0], [l.cout]));
-    return { kernel: kernel as tf.Tensor4D, gamma: cut(c.gamma), beta: cut(c.beta), mean: cut(c.mean), variance: cut(c.variance) };
+    const cut = (v: tf.Variable<tf.Rank.R1>) =>
+      l.cout === full.cout ? v : tf.slice(v, [0], [l.cout]);
+    return {
+      kernel: kernel as tf.Tensor4D,
+      gamma: cut(c.gamma),
+      beta: cut(c.beta),
+      mean: cut(c.mean),
+      variance: cut(c.variance),
+    };
   }
 
   /**
@@ -145,7 +174,10 @@ export class Supernet {
       for (const s of stats) {
         const prev = sums.get(s.layer);
         if (prev) {
-          sums.set(s.layer, { mean: tf.add(prev.mean, s.mean), variance: tf.add(prev.variance, s.variance) });
+          sums.set(s.layer, {
+            mean: tf.add(prev.mean, s.mean),
+            variance: tf.add(prev.variance, s.variance),
+          });
           tf.dispose([prev.mean, prev.variance, s.mean, s.variance]);
         } else {
           sums.set(s.layer, { mean: s.mean, variance: s.variance });
@@ -197,7 +229,13 @@ export function runLayers(
         if (l.name.endsWith('.expand')) blockInput = h;
         {
           const w = weights(l);
-          h = convBn(h, w, { name: l.name, stride: l.stride, depthwise: l.groups !== 1, relu6: l.relu6 }, mode, stats);
+          h = convBn(
+            h,
+            w,
+            { name: l.name, stride: l.stride, depthwise: l.groups !== 1, relu6: l.relu6 },
+            mode,
+            stats,
+          );
           onConv?.(w.kernel, h);
         }
         break;

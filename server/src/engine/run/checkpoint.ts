@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  existsSync,
+  unlinkSync,
+} from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -58,7 +67,10 @@ export function readCheckpoint<H>(file: string): Checkpoint<H> {
   }
   const hlen = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  if (start + hlen > buf.length) throw new Error(`${file}: checkpoint header is truncated (needs ${hlen} bytes at offset ${start}, file has ${buf.length})`);
+  if (start + hlen > buf.length)
+    throw new Error(
+      `${file}: checkpoint header is truncated (needs ${hlen} bytes at offset ${start}, file has ${buf.length})`,
+    );
   const parsed = JSON.parse(buf.subarray(start, start + hlen).toString('utf8')) as {
     header: H;
     tensors: { name: string; shape: number[]; length: number }[];
@@ -67,7 +79,8 @@ export function readCheckpoint<H>(file: string): Checkpoint<H> {
   const tensors: TensorRecord[] = [];
   for (const t of parsed.tensors) {
     const bytes = t.length * 4;
-    if (off + bytes > buf.length) throw new Error(`${file}: tensor ${t.name} is truncated at offset ${off}`);
+    if (off + bytes > buf.length)
+      throw new Error(`${file}: tensor ${t.name} is truncated at offset ${off}`);
     // Copy into an aligned buffer: the file's offsets need not be multiples of 4.
     const data = new Float32Array(t.length);
     new Uint8Array(data.buffer).set(buf.subarray(off, off + bytes));

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+} from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -48,7 +57,8 @@ export class RunFolder {
   }
 
   static open(runsDir: string, id: string): RunFolder {
-    const dir = path.isAbsolute(id) || id.includes(path.sep) ? path.resolve(id) : path.join(runsDir, id);
+    const dir =
+      path.isAbsolute(id) || id.includes(path.sep) ? path.resolve(id) : path.join(runsDir, id);
     if (!existsSync(dir)) throw new Error(`No run '${id}' in ${runsDir}`);
     return new RunFolder(dir);
   }

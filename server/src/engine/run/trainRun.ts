@@ -82,13 +82,17 @@ function loadConfig(file: string, text: string): SupernetConfig {
 }
 
 /** A key of the space that a checkpoint must match to be resumed with this config. */
-const spaceKeyOf = (c: SupernetConfig): string => JSON.stringify({ space: c.space, input: c.task.input, classes: c.task.classes });
+const spaceKeyOf = (c: SupernetConfig): string =>
+  JSON.stringify({ space: c.space, input: c.task.input, classes: c.task.classes });
 
 /**
  * Trains a supernet from a config (or resumes a run), appending every event to the run's
  * events.jsonl and passing it to `emit`. Returns the final status.
  */
-export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promise<'completed' | 'cancelled'> {
+export async function trainRun(
+  cmd: StartCommand,
+  opts: TrainRunOptions,
+): Promise<'completed' | 'cancelled'> {
   const now = opts.now ?? Date.now;
   const t0 = now();
   let folder: RunFolder;
@@ -97,7 +101,9 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
   if (cmd.resume) {
     folder = RunFolder.open(cmd.runsDir, cmd.resume);
     if (!existsSync(folder.checkpointFile)) {
-      throw new RunError(`Run ${folder.id} has no checkpoint (${folder.checkpointFile}): it cannot be resumed.`);
+      throw new RunError(
+        `Run ${folder.id} has no checkpoint (${folder.checkpointFile}): it cannot be resumed.`,
+      );
     }
     configText = readFileSync(folder.configFile, 'utf8');
     configPath = folder.readMeta()?.configPath ?? cmd.configPath;
@@ -109,19 +115,25 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
   }
   const config = loadConfig(configPath, configText);
   if (!cmd.resume) {
-    folder = RunFolder.create(cmd.runsDir, config.name ?? path.basename(configPath).replace(/\.supernet\.ya?ml$/, ''));
+    folder = RunFolder.create(
+      cmd.runsDir,
+      config.name ?? path.basename(configPath).replace(/\.supernet\.ya?ml$/, ''),
+    );
     writeFileSync(folder.configFile, configText);
   }
   // A resumed run redoes the steps after its checkpoint: drop their events from the
   // killed process first, so every chart shows each step once.
-  const resumeFrom = cmd.resume ? readCheckpoint<CheckpointHeader>(folder.checkpointFile) : undefined;
+  const resumeFrom = cmd.resume
+    ? readCheckpoint<CheckpointHeader>(folder.checkpointFile)
+    : undefined;
   if (resumeFrom) dropEventsAfter(folder.eventsFile, resumeFrom.header.step);
   const log = new EventLog(folder.eventsFile);
   const emit = (e: EngineEvent) => {
     log.append(e);
     opts.emit(e);
   };
-  const info = (message: string, level: 'info' | 'warning' = 'info') => emit({ type: 'log', time: now(), level, message });
+  const info = (message: string, level: 'info' | 'warning' = 'info') =>
+    emit({ type: 'log', time: now(), level, message });
 
   const backend = await selectBackend((cmd.backend ?? config.train.backend) as BackendPreference);
   const dataset = loadDataset(config.task, {
@@ -130,7 +142,11 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
     ...(opts.systemDataDir ? { systemDir: opts.systemDataDir } : {}),
   });
   for (const w of dataset.warnings) info(w, 'warning');
-  const split = splitTrainValidation(dataset.train.n, config.task.validationSplit, config.train.seed);
+  const split = splitTrainValidation(
+    dataset.train.n,
+    config.task.validationSplit,
+    config.train.seed,
+  );
   const data: TrainingData = {
     images: dataset.train.images,
     labels: dataset.train.labels,
@@ -150,25 +166,42 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
   const dataRng = new Rng(seed + 2);
   const sampler = createSampler(config, samplerRng);
   const importance = config.train.sampler.type === 'importance';
-  const batches = new BatchSampler(split.train.length, config.train.batchSize, dataRng, importance ? 'importance' : 'shuffle', {
-    importanceWeight: config.train.sampler.importanceWeight,
-  });
-  const trainables = net.namedVariables().filter(([, v]) => v.trainable).map(([name, variable]) => ({ name, variable }));
+  const batches = new BatchSampler(
+    split.train.length,
+    config.train.batchSize,
+    dataRng,
+    importance ? 'importance' : 'shuffle',
+    {
+      importanceWeight: config.train.sampler.importanceWeight,
+    },
+  );
+  const trainables = net
+    .namedVariables()
+    .filter(([, v]) => v.trainable)
+    .map(([name, variable]) => ({ name, variable }));
   const optimizer = new Optimizer(config.train.optimizer, config.train.weightDecay, trainables);
   const runner = new StepRunner(net, optimizer);
-  const stateTensors = (): [string, tf.Variable][] => [...net.namedVariables(), ...optimizer.namedSlots()];
+  const stateTensors = (): [string, tf.Variable][] => [
+    ...net.namedVariables(),
+    ...optimizer.namedSlots(),
+  ];
 
   let step = 0;
   let elapsedBefore = 0;
   if (resumeFrom) {
     const ck = resumeFrom;
     if (ck.header.spaceKey !== spaceKeyOf(config)) {
-      throw new RunError(`The checkpoint of run ${folder.id} does not match its config's search space.`);
+      throw new RunError(
+        `The checkpoint of run ${folder.id} does not match its config's search space.`,
+      );
     }
     const byName = new Map(ck.tensors.map((t) => [t.name, t]));
     for (const [name, v] of stateTensors()) {
       const t = byName.get(name);
-      if (!t || t.data.length !== v.size) throw new RunError(`The checkpoint of run ${folder.id} lacks ${name} or has the wrong size.`);
+      if (!t || t.data.length !== v.size)
+        throw new RunError(
+          `The checkpoint of run ${folder.id} lacks ${name} or has the wrong size.`,
+        );
       v.assign(tf.tensor(t.data, v.shape));
     }
     step = ck.header.step;
@@ -188,7 +221,13 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
     configPath,
     backend: backend.name,
     fellBackFrom: backend.fellBackFrom ?? [],
-    dataset: { name: dataset.name, source: dataset.source, folder: dataset.dir, train: split.train.length, validation: split.validation.length },
+    dataset: {
+      name: dataset.name,
+      source: dataset.source,
+      folder: dataset.dir,
+      train: split.train.length,
+      validation: split.validation.length,
+    },
     totalSteps,
     stepsPerEpoch,
     batchSize: config.train.batchSize,
@@ -197,10 +236,22 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
     seed,
   });
   info(`backend ${backend.name}; data: ${dataset.description}`);
-  folder.writeMeta({ id: folder.id, configPath, created: new Date(t0).toISOString(), status: 'running', backend: backend.name, step, totalSteps });
+  folder.writeMeta({
+    id: folder.id,
+    configPath,
+    created: new Date(t0).toISOString(),
+    status: 'running',
+    backend: backend.name,
+    step,
+    totalSteps,
+  });
 
   const checkpoint = () => {
-    const tensors: TensorRecord[] = stateTensors().map(([name, v]) => ({ name, shape: v.shape, data: v.dataSync() as Float32Array }));
+    const tensors: TensorRecord[] = stateTensors().map(([name, v]) => ({
+      name,
+      shape: v.shape,
+      data: v.dataSync() as Float32Array,
+    }));
     const header: CheckpointHeader = {
       version: 1,
       runId: folder.id,
@@ -221,7 +272,11 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
   };
 
   const assembler = new BatchAssembler(data);
-  const calibration = calibrationIndices(data, config.search.bnRecalibrationBatches, Math.min(config.train.batchSize, 256));
+  const calibration = calibrationIndices(
+    data,
+    config.search.bnRecalibrationBatches,
+    Math.min(config.train.batchSize, 256),
+  );
   const evaluateEpoch = (epoch: number) => {
     const te = now();
     const score = (arch: ReturnType<typeof largestArch>) => ({
@@ -254,6 +309,7 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
       const batch = batches.next(progress);
       const { x, y } = assembler.gather(Array.from(batch.indices, (i) => split.train[i]));
       const lr = learningRate(step, totalSteps, stepsPerEpoch, config.train);
+      const weights = importance ? tf.tensor1d(batch.weights) : undefined;
       let out;
       try {
         out = runner.run(subnets, x, y, {
@@ -261,9 +317,10 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
           lr,
           wantFeedback: importance,
           wantErrorNorms: importance,
+          ...(weights ? { weights } : {}),
         });
       } finally {
-        tf.dispose([x, y]);
+        tf.dispose(weights ? [x, y, weights] : [x, y]);
       }
       if (out.feedback) sampler.observe(out.feedback, progress);
       if (out.errorNorms) batches.observe(batch.indices, out.errorNorms);
@@ -280,20 +337,54 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
         imagesPerSec: (config.train.batchSize * subnets.length) / seconds,
         gradVariance: out.gradVariance,
       });
-      if (!Number.isFinite(out.losses[0])) throw new RunError(`The loss diverged at step ${step} (lr ${lr}): lower train.optimizer.lr.`);
-      if (importance && step % 50 === 0) emit({ type: 'sampler', time: now(), step, probabilities: sampler.probabilities() });
-      if (step % stepsPerEpoch === 0 || step === totalSteps) evaluateEpoch(Math.ceil(step / stepsPerEpoch));
+      if (!Number.isFinite(out.losses[0]))
+        throw new RunError(
+          `The loss diverged at step ${step} (lr ${lr}): lower train.optimizer.lr.`,
+        );
+      if (importance && step % 50 === 0)
+        emit({ type: 'sampler', time: now(), step, probabilities: sampler.probabilities() });
+      if (step % stepsPerEpoch === 0 || step === totalSteps)
+        evaluateEpoch(Math.ceil(step / stepsPerEpoch));
       if (step % config.train.checkpointEvery === 0 && step < totalSteps) checkpoint();
       // Let IPC messages (cancel, status) in between steps.
       await new Promise((r) => setImmediate(r));
     }
     checkpoint();
-    emit({ type: 'run-end', time: now(), status, step, seconds: elapsedBefore + (now() - t0) / 1000 });
-    folder.writeMeta({ id: folder.id, configPath, created: new Date(t0).toISOString(), status, backend: backend.name, step, totalSteps });
+    emit({
+      type: 'run-end',
+      time: now(),
+      status,
+      step,
+      seconds: elapsedBefore + (now() - t0) / 1000,
+    });
+    folder.writeMeta({
+      id: folder.id,
+      configPath,
+      created: new Date(t0).toISOString(),
+      status,
+      backend: backend.name,
+      step,
+      totalSteps,
+    });
     return status;
   } catch (e) {
-    emit({ type: 'run-end', time: now(), status: 'failed', step, message: (e as Error).message, seconds: (now() - t0) / 1000 });
-    folder.writeMeta({ id: folder.id, configPath, created: new Date(t0).toISOString(), status: 'failed', backend: backend.name, step, totalSteps });
+    emit({
+      type: 'run-end',
+      time: now(),
+      status: 'failed',
+      step,
+      message: (e as Error).message,
+      seconds: (now() - t0) / 1000,
+    });
+    folder.writeMeta({
+      id: folder.id,
+      configPath,
+      created: new Date(t0).toISOString(),
+      status: 'failed',
+      backend: backend.name,
+      step,
+      totalSteps,
+    });
     throw e;
   } finally {
     log.close();
@@ -304,6 +395,8 @@ export async function trainRun(cmd: StartCommand, opts: TrainRunOptions): Promis
 
 function dropEventsAfter(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const kept = readEvents(file).filter((e) => !('step' in e) || (e as { step: number }).step <= step);
+  const kept = readEvents(file).filter(
+    (e) => !('step' in e) || (e as { step: number }).step <= step,
+  );
   writeFileSync(file, kept.map((e) => JSON.stringify(e) + '\n').join(''));
 }

@@ -11,14 +11,19 @@ export interface SubnetScore {
 }
 
 /** The training images used for batch-norm recalibration: fixed, so every subnet sees the same ones. */
-export function calibrationIndices(data: TrainingData, batches: number, batchSize: number): Int32Array[] {
+export function calibrationIndices(
+  data: TrainingData,
+  batches: number,
+  batchSize: number,
+): Int32Array[] {
   const out: Int32Array[] = [];
   const n = data.trainIndices.length;
   // A fixed stride through the training split spreads the images over all classes.
   const step = Math.max(1, Math.floor(n / (batches * batchSize)));
   for (let b = 0; b < batches; b++) {
     const idx = new Int32Array(batchSize);
-    for (let i = 0; i < batchSize; i++) idx[i] = data.trainIndices[((b * batchSize + i) * step) % n];
+    for (let i = 0; i < batchSize; i++)
+      idx[i] = data.trainIndices[((b * batchSize + i) * step) % n];
     out.push(idx);
   }
   return out;
@@ -39,7 +44,10 @@ export function evaluateSubnet(
   const assembler = new BatchAssembler(data);
   const gathered = calibration.map((idx) => assembler.gather(idx));
   try {
-    net.calibrate(arch, gathered.map((g) => g.x));
+    net.calibrate(
+      arch,
+      gathered.map((g) => g.x),
+    );
   } finally {
     for (const g of gathered) tf.dispose([g.x, g.y]);
   }
@@ -54,5 +62,9 @@ export function evaluateSubnet(
     lossSum += tf.tidy(() => crossEntropy(logits, y).dataSync()[0]) * idx.length;
     tf.dispose([x, y, logits]);
   }
-  return { accuracy: val.length ? correct / val.length : 0, loss: val.length ? lossSum / val.length : 0, images: val.length };
+  return {
+    accuracy: val.length ? correct / val.length : 0,
+    loss: val.length ? lossSum / val.length : 0,
+    images: val.length,
+  };
 }

@@ -8,7 +8,8 @@ export interface NamedVariable {
 }
 
 /** Weight decay applies to convolution kernels and the classifier's weight, not to batch norm or biases. */
-export const decays = (name: string): boolean => name.endsWith('.kernel') || name === 'classifier.weight';
+export const decays = (name: string): boolean =>
+  name.endsWith('.kernel') || name === 'classifier.weight';
 
 /**
  * SGD with (Nesterov) momentum or Adam, with L2 weight decay added to the gradient
@@ -25,7 +26,10 @@ export class Optimizer {
   ) {
     const n = cfg.type === 'adam' ? 2 : cfg.momentum > 0 ? 1 : 0;
     for (const p of params) {
-      this.slots.set(p.name, Array.from({ length: n }, () => tf.variable(tf.zerosLike(p.variable), false)));
+      this.slots.set(
+        p.name,
+        Array.from({ length: n }, () => tf.variable(tf.zerosLike(p.variable), false)),
+      );
     }
   }
 
@@ -38,7 +42,8 @@ export class Optimizer {
         const g0 = grads.get(p.name);
         if (!g0) continue;
         const w = p.variable;
-        const g = this.weightDecay > 0 && decays(p.name) ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
+        const g =
+          this.weightDecay > 0 && decays(p.name) ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
         const slots = this.slots.get(p.name)!;
         if (cfg.type === 'adam') {
           const [m, v] = slots;

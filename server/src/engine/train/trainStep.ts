@@ -21,6 +21,8 @@ export interface StepOptions {
   lr: number;
   wantFeedback: boolean;
   wantErrorNorms: boolean;
+  /** Per-image loss weights (importance sampling); absent: all 1. */
+  weights?: tf.Tensor1D;
 }
 
 /**
@@ -81,7 +83,9 @@ export class StepRunner {
         const { value, grads } = tf.variableGrads(() => {
           const z = this.net.forward(sub.arch, x, 'train');
           logits = tf.keep(z);
-          return student ? distillationLoss(z, teacherProbs!) : crossEntropy(z, y);
+          return student
+            ? distillationLoss(z, teacherProbs!, opts.weights)
+            : crossEntropy(z, y, opts.weights);
         }, this.net.trainableVariables(sub.arch));
         const z = logits!;
         if (student) {
@@ -102,7 +106,10 @@ export class StepRunner {
           const s = sum.get(name);
           const q = sq.get(name);
           sum.set(name, s ? tf.add(s, g) : tf.clone(g));
-          sq.set(name, tf.tidy(() => (q ? tf.add(q, tf.square(g)) : tf.square(g))));
+          sq.set(
+            name,
+            tf.tidy(() => (q ? tf.add(q, tf.square(g)) : tf.square(g))),
+          );
           if (s) s.dispose();
           if (q) q.dispose();
         }
@@ -131,7 +138,11 @@ export class StepRunner {
    * Mean over every shared weight of the variance across the step's subnets of their
    * gradients, in total and per stage (see StepEvent in protocol/engine.ts).
    */
-  private variance(sum: Map<string, tf.Tensor>, sq: Map<string, tf.Tensor>, n: number): { total: number; stages: number[] } {
+  private variance(
+    sum: Map<string, tf.Tensor>,
+    sq: Map<string, tf.Tensor>,
+    n: number,
+  ): { total: number; stages: number[] } {
     const stages = this.stageParams.map(() => 0);
     if (n < 2) return { total: 0, stages };
     const names = [...sum.keys()];

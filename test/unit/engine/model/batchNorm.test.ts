@@ -8,12 +8,18 @@ import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsG
 /** The textbook formula, differentiated by tfjs itself. */
 function reference(x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, relu6: boolean): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const z = tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b) as tf.Tensor4D;
+  const z = tf.add(
+    tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g),
+    b,
+  ) as tf.Tensor4D;
   return relu6 ? tf.clipByValue(z, 0, 6) : z;
 }
 
 const maxRel = (a: tf.Tensor, b: tf.Tensor) =>
-  tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(b)).dataSync()[0]));
+  tf.tidy(
+    () =>
+      tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(b)).dataSync()[0]),
+  );
 
 void describe('batch norm with a hand-written gradient', () => {
   before(async () => {
@@ -34,7 +40,9 @@ void describe('batch norm with a hand-written gradient', () => {
       const yo = batchNormTrain(x, g, b, 1e-5, relu6);
       const yr = reference(x, g, b, relu6);
       assert.ok(maxRel(yo, yr) < 1e-5, 'forward');
-      ['dx', 'dgamma', 'dbeta'].forEach((name, i) => assert.ok(maxRel(ours[i], ref[i]) < 1e-4, `${name}: ${maxRel(ours[i], ref[i])}`));
+      ['dx', 'dgamma', 'dbeta'].forEach((name, i) =>
+        assert.ok(maxRel(ours[i], ref[i]) < 1e-4, `${name}: ${maxRel(ours[i], ref[i])}`),
+      );
     });
   }
 });

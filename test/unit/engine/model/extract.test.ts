@@ -29,15 +29,19 @@ function randomArch(rng: Rng): Arch {
       return {
         depth,
         width: pick(s.width),
-        blocks: Array.from({ length: depth }, () => ({ kernel: pick(s.kernel), expand: pick(s.expand) })),
+        blocks: Array.from({ length: depth }, () => ({
+          kernel: pick(s.kernel),
+          expand: pick(s.expand),
+        })),
       };
     }),
   };
 }
 
-const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) =>
+  tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
-describe('supernet extraction', () => {
+void describe('supernet extraction', () => {
   let net: Supernet;
   let x: tf.Tensor4D;
   before(async () => {
@@ -52,10 +56,14 @@ describe('supernet extraction', () => {
 
   const archs = (): Arch[] => {
     const rng = new Rng(3);
-    return [largestArch(config.space, config.task), smallestArch(config.space, config.task), ...Array.from({ length: 6 }, () => randomArch(rng))];
+    return [
+      largestArch(config.space, config.task),
+      smallestArch(config.space, config.task),
+      ...Array.from({ length: 6 }, () => randomArch(rng)),
+    ];
   };
 
-  test('an extracted subnet computes what the supernet computes for that arch', () => {
+  void test('an extracted subnet computes what the supernet computes for that arch', () => {
     for (const arch of archs()) {
       const sub = extract(net, arch);
       for (const mode of ['eval', 'train'] as const) {
@@ -69,7 +77,7 @@ describe('supernet extraction', () => {
     }
   });
 
-  test('parameters and FLOPs of an extracted subnet equal the analytic counts', () => {
+  void test('parameters and FLOPs of an extracted subnet equal the analytic counts', () => {
     for (const arch of archs()) {
       const sub = extract(net, arch);
       const cost = subnetCost(config.space, config.task, arch);
@@ -79,12 +87,15 @@ describe('supernet extraction', () => {
     }
   });
 
-  test('the supernet holds exactly the largest subnet’s parameters', () => {
+  void test('the supernet holds exactly the largest subnet’s parameters', () => {
     const total = net.allTrainableVariables().reduce((n, v) => n + v.size, 0);
-    assert.equal(total, subnetCost(config.space, config.task, largestArch(config.space, config.task)).params);
+    assert.equal(
+      total,
+      subnetCost(config.space, config.task, largestArch(config.space, config.task)).params,
+    );
   });
 
-  test('subnets share weights: changing a shared kernel changes every subnet that uses it', () => {
+  void test('subnets share weights: changing a shared kernel changes every subnet that uses it', () => {
     const arch = smallestArch(config.space, config.task);
     const before = net.forward(arch, x, 'eval');
     const stem = net.convs.get('stem')!;
@@ -96,7 +107,7 @@ describe('supernet extraction', () => {
     tf.dispose([before, after, saved]);
   });
 
-  test('an elastic kernel is the centre of the largest kernel', () => {
+  void test('an elastic kernel is the centre of the largest kernel', () => {
     const arch = smallestArch(config.space, config.task);
     const sub = extract(net, arch);
     const name = 'stage2.block1.depthwise';

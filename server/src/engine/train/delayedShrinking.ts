@@ -1,0 +1,38 @@
+import type { SamplerSpace } from './samplerSpace';
+import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
+
+/**
+ * Delayed shrinking (OFA progressive shrinking, simplified): while `progress` is
+ * below `until`, only the largest subnet is trained and `inner` is not consulted at
+ * all, so it neither draws random numbers nor learns from the largest-only phase;
+ * its walk or estimates start when sampling starts.
+ */
+export class DelayedShrinking implements Sampler {
+  constructor(
+    private readonly inner: Sampler,
+    private readonly s: SamplerSpace,
+    private readonly until: number,
+  ) {}
+
+  sample(progress: number): SampledSubnet[] {
+    return progress < this.until
+      ? [this.s.subnet('largest', this.s.largest)]
+      : this.inner.sample(progress);
+  }
+
+  observe(feedback: PathFeedback[], progress: number): void {
+    if (progress >= this.until) this.inner.observe(feedback, progress);
+  }
+
+  probabilities(): Record<string, number[]> {
+    return this.inner.probabilities();
+  }
+
+  state(): unknown {
+    return this.inner.state();
+  }
+
+  restore(state: unknown): void {
+    this.inner.restore(state);
+  }
+}

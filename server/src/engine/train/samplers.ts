@@ -1,0 +1,36 @@
+import type { SupernetConfig } from '../../config/configSchema';
+import type { Rng } from '../rng';
+import { ComplexityAwareSampler } from './complexityAwareSampler';
+import { DelayedShrinking } from './delayedShrinking';
+import { ImportanceSampler } from './importanceSampler';
+import { samplerSpace, type SamplerSpace } from './samplerSpace';
+import type { Sampler } from './samplerTypes';
+import { SandwichSampler } from './sandwichSampler';
+import { UniformSampler } from './uniformSampler';
+
+/**
+ * The sampler `config.train.sampler` describes, drawing from `rng` (whose state the
+ * trainer checkpoints next to `sampler.state()`), wrapped in delayed shrinking.
+ */
+export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
+  const s = samplerSpace(config);
+  const inner = samplerOf(s, rng);
+  const until = config.train.delayedShrinking;
+  return until > 0 ? new DelayedShrinking(inner, s, until) : inner;
+}
+
+function samplerOf(s: SamplerSpace, rng: Rng): Sampler {
+  const type = s.train.sampler.type;
+  switch (type) {
+    case 'uniform':
+      return new UniformSampler(s, rng);
+    case 'sandwich':
+      return new SandwichSampler(s, rng);
+    case 'complexity-aware':
+      return new ComplexityAwareSampler(s, rng);
+    case 'importance':
+      return new ImportanceSampler(s, rng);
+    default:
+      throw new Error(`Unknown sampler type '${type}'`);
+  }
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/configSchema';
+import type { Arch } from '../../../../server/src/space/arch';
+import type { PathFeedback } from '../../../../server/src/engine/train/samplerTypes';
+import { resolveConfig } from '../../../../server/src/config/resolve';
+
+/** A small space: 3 resolutions, two stages of up to 2 and 3 blocks, 3 kernels and 3 expand ratios. */
+const SMALL = `
+task: { dataset: fashion-mnist, input: [28, 28, 1], classes: 10 }
+space:
+  resolution: [20, 24, 28]
+  stem: { width: 8, kernel: 3, stride: 1 }
+  stages:
+    - { depth: [1, 2], width: [8, 16], kernel: [3, 5, 7], expand: [3, 4, 6], stride: 2 }
+    - { depth: [1, 2, 3], width: [16, 24], kernel: [3, 5, 7], expand: [3, 4, 6], stride: 2 }
+  head: { width: 32 }
+`;
+
+const base = (): SupernetConfig => {
+  const r = resolveConfig(SMALL);
+  assert.deepEqual(
+    r.problems.filter((p) => p.severity === 'error'),
+    [],
+  );
+  return r.config;
+};
+
+type TrainPatch = Partial<Omit<TrainConfig, 'sampler'>> & {
+  sampler?: Partial<TrainConfig['sampler']>;
+};
+
+/** The small space with defaults, `train` patched (the sampler field by field). */
+export function smallConfig(patch: TrainPatch = {}): SupernetConfig {
+  const c = base();
+  const { sampler, ...rest } = patch;
+  return { ...c, train: { ...c.train, ...rest, sampler: { ...c.train.sampler, ...sampler } } };
+}
+
+/** Deterministic stand-in for the trainer's gradient norms: larger choices, larger norms. */
+export function fakeFeedback(arch: Arch): PathFeedback {
+  return {
+    arch,
+    totalGradNorm: arch.resolution / 10,
+    stageGradNorms: arch.stages.map((s) => (s.depth * s.width) / 10),
+    blockGradNorms: arch.stages.map((s) => s.blocks.map((b) => (b.kernel * b.expand) / 10)),
+  };
+}
