@@ -113,7 +113,7 @@ void describe('language server over stdio', () => {
 
   void test('an incremental change that fixes the error and adds another publishes the new one', async () => {
     const kernel = posOf(doc.getText(), 'kernel: [3, 4]', 'kernel: [3, '.length);
-    const stride = posOf(doc.getText(), 'stride: 1 }', 'stride: '.length);
+    const stride = posOf(doc.getText(), 'stride: 2 }', 'stride: '.length);
     const p = await change([
       {
         range: { start: kernel, end: { line: kernel.line, character: kernel.character + 1 } },
@@ -124,7 +124,7 @@ void describe('language server over stdio', () => {
         text: '3',
       },
     ]);
-    assert.equal(doc.getText(), TINY.replace('stride: 1 }', 'stride: 3 }'));
+    assert.equal(doc.getText(), TINY.replace('stride: 2 }', 'stride: 3 }'));
     assert.deepEqual(codes(p.diagnostics), ['bad-stride']);
     const [d] = p.diagnostics;
     assert.equal(d.severity, DiagnosticSeverity.Error);

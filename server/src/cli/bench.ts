@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService } from '../language/languageService';
 import { benchConfigText } from './benchConfig';
+import { benchEngine } from './benchEngine';
+import type { BackendPreference } from '../engine/backend/selectBackend';
 
 /** Median and 95th percentile of a sample. */
 export function percentiles(xs: number[]): { p50: number; p95: number } {
@@ -30,14 +32,34 @@ export function benchDiagnose(
   return { lines: text.split('\n').length - 1, runs, ...percentiles(times), diagnostics };
 }
 
-if (require.main === module) {
-  const args = process.argv.slice(2);
+async function main(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  if (args.includes('--engine')) {
+    const backend = args.find((a) => a.startsWith('--backend='))?.slice('--backend='.length);
+    const r = await benchEngine(backend ? { backend: backend as BackendPreference } : {});
+    if (json) process.stdout.write(JSON.stringify({ bench: 'engine', ...r }) + '\n');
+    else {
+      process.stdout.write(
+        `engine ${r.engine} on ${r.backend}, ${r.config} (${r.params} params, batch ${r.batch}, 28x28x1):\n` +
+          `  train step, largest subnet   ${r.step_ms} ms (median)  ${r.train_img_s} img/s\n` +
+          `  sandwich step (4 subnets, KD) ${r.sandwich_ms} ms (median)\n` +
+          `  inference, largest subnet    ${r.infer_img_s} img/s\n`,
+      );
+    }
+    return;
+  }
   const r = benchDiagnose();
-  if (args.includes('--json'))
-    process.stdout.write(JSON.stringify({ bench: 'diagnose', ...r }) + '\n');
+  if (json) process.stdout.write(JSON.stringify({ bench: 'diagnose', ...r }) + '\n');
   else {
     process.stdout.write(
       `diagnose ${r.lines}-line config (${r.diagnostics} findings), ${r.runs} runs: p50 ${r.p50.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms\n`,
     );
   }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    process.stderr.write(`bench: ${e.stack ?? e.message}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -11,7 +11,7 @@ task:
 
 space:
   resolution: [20, 24, 28]    # elastic input size: each subnet sees one of these
-  stem: { width: 16, kernel: 3, stride: 1 }
+  stem: { width: 16, kernel: 3, stride: 2 }
   stages:                     # MBConv blocks: 1x1 expand -> kxk depthwise -> 1x1 project
     - { depth: [1, 2], width: [16, 24], kernel: [3, 5], expand: [2, 3], stride: 2 }
     - { depth: [1, 2], width: [24, 32], kernel: [3, 5], expand: [2, 3], stride: 2 }
@@ -29,7 +29,7 @@ train:
 search:
   algorithm: nsga2
   objectives: { accuracy: max, flops: min }
-  constraints: ["flops <= 1M"]
+  constraints: ["flops <= 400k"]
   population: 16
   generations: 13
 `;
