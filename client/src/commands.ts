@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { STARTER_CONFIG } from '../../server/src/config/starterConfig';
 
@@ -37,20 +38,55 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
+/**
+ * Training in a terminal through the CLI, until the run manager and its dashboards land:
+ * the same engine process, its progress bar and Ctrl-C to stop with a checkpoint.
+ */
+function trainInTerminal(context: { extensionPath: string }): Cmd {
+  return async (arg) => {
+    const uri = configUri(arg);
+    if (!uri || uri.scheme !== 'file') {
+      await vscode.window.showWarningMessage(
+        'Supernet: open a saved *.supernet.yaml file to train it.',
+      );
+      return;
+    }
+    if (!vscode.workspace.isTrusted) {
+      await vscode.window.showWarningMessage(
+        'Supernet: training runs code from this workspace on your machine, so it is disabled until you trust the workspace.',
+      );
+      return;
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const cli = path.join(context.extensionPath, 'bin', 'supernet.js');
+    const terminal = vscode.window.createTerminal({
+      name: `Supernet: train ${path.basename(uri.fsPath)}`,
+      cwd: folder,
+      // The extension host's own runtime runs the CLI: no separate Node.js needed.
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+    terminal.show();
+    terminal.sendText([process.execPath, cli, 'train', uri.fsPath].map(shellQuote).join(' '));
+  };
+}
+
+const shellQuote = (s: string): string =>
+  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+
 function notYet(what: string): Cmd {
   return async (arg) => {
     const uri = configUri(arg);
     const name = uri ? vscode.workspace.asRelativePath(uri) : 'this config';
     await vscode.window.showInformationMessage(
-      `Supernet: ${what} ${name} is not yet available — the training engine has not landed in this version.`,
+      `Supernet: ${what} ${name} is not yet available in this version.`,
     );
   };
 }
 
 /** Every command of the extension, by id. */
-export const commands: Record<string, Cmd> = {
+export const commands = (context: { extensionPath: string }): Record<string, Cmd> => ({
   'supernet.newConfig': newConfig,
-  'supernet.train': notYet('training'),
+  'supernet.train': trainInTerminal(context),
   'supernet.search': notYet('searching'),
   'supernet.showFacts': async (arg) => {
     const uri = configUri(arg);
@@ -68,4 +104,4 @@ export const commands: Record<string, Cmd> = {
     editor.selection = new vscode.Selection(pos, pos);
     await vscode.commands.executeCommand('editor.action.showHover');
   },
-};
+});

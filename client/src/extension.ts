@@ -10,7 +10,7 @@ import { commands } from './commands';
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  for (const [id, fn] of Object.entries(commands)) {
+  for (const [id, fn] of Object.entries(commands(context))) {
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   }
   const serverModule = context.asAbsolutePath('dist/server.js');

@@ -1,8 +1,11 @@
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import {
   mkdtempSync,
+  mkdirSync,
+  copyFileSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -173,6 +176,39 @@ void describe('supernet train (engine process)', () => {
     const r = train([bad, '--runs', path.join(dir, 'd')], dir);
     assert.equal(r.status, 1);
     assert.match(r.stdout + r.stderr, /bad\.supernet\.yaml:7: Kernel size 4 is even/);
+  });
+
+  void test('a truncated data file fails the run with the file and what is wrong', () => {
+    const data = path.join(dir, 'broken');
+    mkdirSync(data);
+    const images = gunzipSync(
+      readFileSync(path.join(root, 'data', 'fashion-mnist-subset', 't10k-images-idx3-ubyte.gz')),
+    );
+    writeFileSync(
+      path.join(data, 't10k-images-idx3-ubyte'),
+      images.subarray(0, 16 + 28 * 28 * 100),
+    );
+    copyFileSync(
+      path.join(root, 'data', 'fashion-mnist-subset', 't10k-labels-idx1-ubyte.gz'),
+      path.join(data, 't10k-labels-idx1-ubyte.gz'),
+    );
+    const cfg = path.join(dir, 'broken.supernet.yaml');
+    writeFileSync(
+      cfg,
+      CONFIG.replace('dataset: fashion-mnist,', 'dataset: fashion-mnist, path: ./broken,'),
+    );
+    const r = train([cfg, '--runs', path.join(dir, 'e')], dir);
+    assert.equal(r.status, 1);
+    const end = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineEvent)
+      .pop();
+    assert.ok(end && end.type === 'run-end' && end.status === 'failed');
+    assert.match(
+      end.message ?? '',
+      /t10k-images-idx3-ubyte: expected 10000×28×28 = 7840000 bytes of data after the 16-byte header, got 78400/,
+    );
   });
 
   void test('resuming a run without a checkpoint says so', () => {
