@@ -7,9 +7,8 @@ import { largestArch, smallestArch } from '../space/arch';
 import { selectBackend, type BackendPreference } from '../engine/backend/selectBackend';
 import { Supernet } from '../engine/model/supernet';
 import { Rng } from '../engine/rng';
-import { Optimizer } from '../engine/train/optimizer';
 import { randomArch } from '../engine/train/randomArch';
-import { StepRunner } from '../engine/train/trainStep';
+import { stepperFor } from '../engine/train/trainStep';
 import { subnetCost } from '../space/facts';
 import type { SampledSubnet } from '../engine/train/samplerTypes';
 
@@ -55,12 +54,7 @@ export async function benchEngine(
   const warmup = opts.warmup ?? 3;
   const rng = new Rng(0);
   const net = new Supernet(config.space, config.task, rng);
-  const named = net
-    .namedVariables()
-    .filter(([, v]) => v.trainable)
-    .map(([name, variable]) => ({ name, variable }));
-  const optimizer = new Optimizer(config.train.optimizer, config.train.weightDecay, named);
-  const runner = new StepRunner(net, optimizer);
+  const { optimizer, runner } = stepperFor(net, config.train);
   const batch = config.train.batchSize;
   const [h, w, c] = config.task.input;
   const x = tf.tensor4d(

@@ -102,7 +102,59 @@ export interface StatusEvent {
   totalSteps?: number;
 }
 
+/** A subnet with its measured objectives, as search events and pareto.json carry it. */
+export interface CandidateRecord {
+  key: string;
+  accuracy: number;
+  flops: number;
+  params: number;
+  latency?: number;
+  /** Whether it meets every constraint. */
+  feasible: boolean;
+}
+
+/** Engine → driver: a search started on a trained run. */
+export interface SearchStartEvent {
+  type: 'search-start';
+  time: number;
+  runId: string;
+  algorithm: 'nsga2' | 'random';
+  objectives: { name: string; direction: 'max' | 'min' }[];
+  constraints: string[];
+  budget: number;
+  seed: number;
+  /** Evaluations already in candidates.jsonl that the search reuses. */
+  cached: number;
+}
+
+/** Engine → driver: one generation (or one batch of random search) is done. */
+export interface GenerationEvent {
+  type: 'generation';
+  time: number;
+  generation: number;
+  evaluations: number;
+  /** Hypervolume of the feasible front against the search's reference point. */
+  hypervolume: number;
+  front: CandidateRecord[];
+  evaluationsPerSec: number;
+}
+
+/** Engine → driver: the search ended; `front` is what pareto.json holds. */
+export interface SearchEndEvent {
+  type: 'search-end';
+  time: number;
+  status: 'completed' | 'cancelled' | 'failed';
+  evaluations: number;
+  hypervolume: number;
+  front: CandidateRecord[];
+  seconds: number;
+  message?: string;
+}
+
 export type EngineEvent =
+  | SearchStartEvent
+  | GenerationEvent
+  | SearchEndEvent
   | RunStartEvent
   | StepEvent
   | EpochEvent
@@ -183,6 +235,12 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isStr(x.level) && isStr(x.message);
     case 'status':
       return isStr(x.state);
+    case 'search-start':
+      return isStr(x.runId) && isStr(x.algorithm) && isNum(x.budget);
+    case 'generation':
+      return isNum(x.generation) && isNum(x.hypervolume) && Array.isArray(x.front);
+    case 'search-end':
+      return isStr(x.status) && isNum(x.evaluations) && Array.isArray(x.front);
     default:
       return false;
   }

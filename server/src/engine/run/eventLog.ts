@@ -10,11 +10,11 @@ import {
 import { isEngineEvent, type EngineEvent } from '../../protocol/engine';
 
 /**
- * events.jsonl: one event a line, appended with a single write per line. A process
- * killed mid-write can leave a torn last line; `repairTail` cuts it off before a
- * resumed run appends, and `readEvents` skips anything that does not parse.
+ * An append-only file of lines (events.jsonl, candidates.jsonl), one write per line.
+ * A process killed mid-write can leave a torn last line: it is cut off before new
+ * lines are appended, and readers skip anything that does not parse.
  */
-export class EventLog {
+export class AppendLog {
   private fd: number;
 
   constructor(readonly file: string) {
@@ -22,8 +22,8 @@ export class EventLog {
     this.fd = openSync(file, 'a');
   }
 
-  append(e: EngineEvent): void {
-    writeSync(this.fd, JSON.stringify(e) + '\n');
+  appendLine(line: string): void {
+    writeSync(this.fd, line + '\n');
   }
 
   /** Flush to disk (at checkpoints, so the log is at least as new as the checkpoint). */
@@ -34,6 +34,13 @@ export class EventLog {
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/** events.jsonl of a run. */
+export class EventLog extends AppendLog {
+  append(e: EngineEvent): void {
+    this.appendLine(JSON.stringify(e));
   }
 }
 

@@ -1,43 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { SupernetConfig } from '../../config/configSchema';
-import { analyse } from '../../language/analysis';
 import type { EngineEvent, StartCommand } from '../../protocol/engine';
 import { largestArch, smallestArch } from '../../space/arch';
 import { spaceFacts, subnetCost } from '../../space/facts';
 import { selectBackend, type BackendPreference } from '../backend/selectBackend';
-import { BatchAssembler, type TrainingData } from '../data/batches';
-import { loadDataset } from '../data/datasets';
-import { splitTrainValidation } from '../data/split';
+import { BatchAssembler } from '../data/batches';
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
-import { BatchSampler, type BatchSamplerState } from '../train/dataSampler';
+import { BatchSampler } from '../train/dataSampler';
 import { calibrationIndices, evaluateSubnet } from '../train/evaluate';
 import { learningRate } from '../train/lrSchedule';
-import { Optimizer } from '../train/optimizer';
 import { createSampler } from '../train/samplers';
 import { runLength } from '../train/schedule';
-import { StepRunner } from '../train/trainStep';
+import { stepperFor } from '../train/trainStep';
 import { readCheckpoint, writeCheckpoint, type TensorRecord } from './checkpoint';
 import { EventLog, readEvents } from './eventLog';
 import { RunFolder } from './runFolder';
-
-/** What a checkpoint's header holds besides the tensors. */
-interface CheckpointHeader {
-  version: 1;
-  runId: string;
-  step: number;
-  totalSteps: number;
-  spaceKey: string;
-  backend: string;
-  samplerRng: number[];
-  dataRng: number[];
-  sampler: unknown;
-  batches: BatchSamplerState;
-  optimizerSteps: number;
-  elapsedSeconds: number;
-}
+import {
+  checkedConfig,
+  loadTrainingData,
+  restoreTensors,
+  RunError,
+  spaceKeyOf,
+  type CheckpointHeader,
+} from './runInputs';
 
 export interface TrainRunOptions {
   /** Where the bundled Fashion-MNIST subset lives (default: found next to the code). */
@@ -50,40 +37,7 @@ export interface TrainRunOptions {
   now?: () => number;
 }
 
-export class RunError extends Error {}
-
-/** The folder of the bundled data subset, looked up from this file upwards (works from dist/ and out/). */
-export function findBundledDataDir(from = __dirname): string {
-  let dir = from;
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'data', 'fashion-mnist-subset');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  return path.join(from, '..', 'data', 'fashion-mnist-subset');
-}
-
-/** The config's text checked as the editor checks it; errors stop the run before anything starts. */
-function loadConfig(file: string, text: string): SupernetConfig {
-  const a = analyse(text, {
-    configPath: file,
-    pathExists: existsSync,
-    resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
-  });
-  const errors = a.problems.filter((p) => p.severity === 'error');
-  if (errors.length) {
-    const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
-    throw new RunError(
-      `${file} has ${errors.length} error${errors.length > 1 ? 's' : ''}:\n` +
-        errors.map((e) => `  ${file}:${lineOf(e.start)}: ${e.message}`).join('\n'),
-    );
-  }
-  return a.resolved.config;
-}
-
-/** A key of the space that a checkpoint must match to be resumed with this config. */
-const spaceKeyOf = (c: SupernetConfig): string =>
-  JSON.stringify({ space: c.space, input: c.task.input, classes: c.task.classes });
+export { RunError };
 
 /**
  * Trains a supernet from a config (or resumes a run), appending every event to the run's
@@ -113,7 +67,7 @@ export async function trainRun(
     configText = readFileSync(configPath, 'utf8');
     folder = undefined as unknown as RunFolder;
   }
-  const config = loadConfig(configPath, configText);
+  const config = checkedConfig(configPath, configText);
   if (!cmd.resume) {
     folder = RunFolder.create(
       cmd.runsDir,
@@ -136,26 +90,9 @@ export async function trainRun(
     emit({ type: 'log', time: now(), level, message });
 
   const backend = await selectBackend((cmd.backend ?? config.train.backend) as BackendPreference);
-  const dataset = loadDataset(config.task, {
-    configDir: path.dirname(configPath),
-    bundledDir: opts.bundledDataDir ?? findBundledDataDir(),
-    ...(opts.systemDataDir ? { systemDir: opts.systemDataDir } : {}),
-  });
+  const { dataset, data } = loadTrainingData(config, configPath, opts);
   for (const w of dataset.warnings) info(w, 'warning');
-  const split = splitTrainValidation(
-    dataset.train.n,
-    config.task.validationSplit,
-    config.train.seed,
-  );
-  const data: TrainingData = {
-    images: dataset.train.images,
-    labels: dataset.train.labels,
-    height: dataset.height,
-    width: dataset.width,
-    channels: dataset.channels,
-    trainIndices: split.train,
-    validationIndices: split.validation,
-  };
+  const split = { train: data.trainIndices, validation: data.validationIndices };
   const { stepsPerEpoch, totalSteps: configSteps } = runLength(config.train, split.train.length);
   const totalSteps = cmd.steps ?? configSteps;
 
@@ -175,12 +112,7 @@ export async function trainRun(
       importanceWeight: config.train.sampler.importanceWeight,
     },
   );
-  const trainables = net
-    .namedVariables()
-    .filter(([, v]) => v.trainable)
-    .map(([name, variable]) => ({ name, variable }));
-  const optimizer = new Optimizer(config.train.optimizer, config.train.weightDecay, trainables);
-  const runner = new StepRunner(net, optimizer);
+  const { optimizer, runner } = stepperFor(net, config.train);
   const stateTensors = (): [string, tf.Variable][] => [
     ...net.namedVariables(),
     ...optimizer.namedSlots(),
@@ -195,15 +127,7 @@ export async function trainRun(
         `The checkpoint of run ${folder.id} does not match its config's search space.`,
       );
     }
-    const byName = new Map(ck.tensors.map((t) => [t.name, t]));
-    for (const [name, v] of stateTensors()) {
-      const t = byName.get(name);
-      if (!t || t.data.length !== v.size)
-        throw new RunError(
-          `The checkpoint of run ${folder.id} lacks ${name} or has the wrong size.`,
-        );
-      v.assign(tf.tensor(t.data, v.shape));
-    }
+    restoreTensors(ck.tensors, stateTensors(), `The checkpoint of run ${folder.id}`);
     step = ck.header.step;
     optimizer.steps = ck.header.optimizerSteps;
     sampler.restore(ck.header.sampler);

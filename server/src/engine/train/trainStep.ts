@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Supernet } from '../model/supernet';
-import type { Optimizer } from './optimizer';
+import type { TrainConfig } from '../../config/configSchema';
+import { Optimizer } from './optimizer';
 import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
 import type { PathFeedback, SampledSubnet } from './samplerTypes';
 
@@ -190,4 +191,17 @@ export class StepRunner {
       blockGradNorms: blockSq.map((bs) => bs.map(Math.sqrt)),
     };
   }
+}
+
+/** The optimizer over every trainable weight of `net` and a step runner using it. */
+export function stepperFor(
+  net: Supernet,
+  train: TrainConfig,
+): { optimizer: Optimizer; runner: StepRunner } {
+  const trainables = net
+    .namedVariables()
+    .filter(([, v]) => v.trainable)
+    .map(([name, variable]) => ({ name, variable }));
+  const optimizer = new Optimizer(train.optimizer, train.weightDecay, trainables);
+  return { optimizer, runner: new StepRunner(net, optimizer) };
 }

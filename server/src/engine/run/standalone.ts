@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { SupernetConfig } from '../../config/configSchema';
+import type { Arch } from '../../space/arch';
+import { subnetCost } from '../../space/facts';
+import { BatchAssembler, type TrainingData } from '../data/batches';
+import { Supernet } from '../model/supernet';
+import { Rng } from '../rng';
+import { BatchSampler } from '../train/dataSampler';
+import { calibrationIndices, evaluateSubnet, type SubnetScore } from '../train/evaluate';
+import { learningRate } from '../train/lrSchedule';
+import { stepperFor } from '../train/trainStep';
+
+/**
+ * Trains one subnet on its own from scratch with the config's recipe (optimizer, LR
+ * schedule, weight decay, batch size, seed) for `epochs`, then evaluates it as search
+ * does. The stand-alone accuracy that supernet rankings are judged against.
+ */
+export async function trainStandalone(
+  config: SupernetConfig,
+  arch: Arch,
+  data: TrainingData,
+  epochs: number,
+  onStep?: (step: number, total: number, loss: number) => void,
+  shouldStop?: () => boolean,
+): Promise<SubnetScore> {
+  const seed = config.train.seed;
+  // A supernet whose only trained path is `arch`: the same layers, the same initialisation.
+  const net = new Supernet(config.space, config.task, new Rng(seed));
+  const { optimizer, runner } = stepperFor(net, config.train);
+  const batches = new BatchSampler(
+    data.trainIndices.length,
+    config.train.batchSize,
+    new Rng(seed + 2),
+    'shuffle',
+  );
+  const total = Math.max(1, Math.round(epochs * batches.stepsPerEpoch));
+  const assembler = new BatchAssembler(data);
+  const sub = [
+    { role: 'largest' as const, arch, flops: subnetCost(config.space, config.task, arch).flops },
+  ];
+  try {
+    for (let step = 0; step < total; step++) {
+      if (shouldStop?.()) throw new Error('cancelled');
+      const batch = batches.next(step / total);
+      const { x, y } = assembler.gather(Array.from(batch.indices, (i) => data.trainIndices[i]));
+      try {
+        const out = runner.run(sub, x, y, {
+          distillation: false,
+          lr: learningRate(step, total, batches.stepsPerEpoch, config.train),
+          wantFeedback: false,
+          wantErrorNorms: false,
+        });
+        onStep?.(step + 1, total, out.losses[0]);
+      } finally {
+        tf.dispose([x, y]);
+      }
+      if (step % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    const calibration = calibrationIndices(
+      data,
+      config.search.bnRecalibrationBatches,
+      Math.min(config.train.batchSize, 256),
+    );
+    return evaluateSubnet(net, arch, data, calibration);
+  } finally {
+    optimizer.dispose();
+    net.dispose();
+  }
+}
