@@ -1,0 +1,112 @@
+import { Rng } from '../rng';
+import { boundsOf, referencePoint } from './hypervolume';
+import { EvaluationLedger, freshGenome } from './ledger';
+import {
+  checkOptions,
+  DEFAULT_CROSSOVER_RATE,
+  DEFAULT_DUPLICATE_RETRIES,
+  DEFAULT_MUTATION_RATE,
+} from './options';
+import { selectSurvivors, tournament, type Ranked } from './selection';
+import type { Problem, SearchOptions, SearchResult, StopReason } from './types';
+
+/**
+ * NSGA-II (Deb, Pratap, Agarwal & Meyarivan 2002) over any genome: binary tournament
+ * on (rank, crowding), crossover and mutation from the problem, (μ+λ) survival by
+ * constraint-dominated fronts and crowding. Offspring avoid genomes seen before (in
+ * the population, this generation's offspring or any earlier evaluation) for a bounded
+ * number of tries, so budget goes to new solutions; a duplicate that is accepted reuses
+ * its score rather than being evaluated again. Every random choice comes from one
+ * `Rng` seeded by `options.seed`, so a seed and a deterministic `evaluate` give the
+ * same run.
+ */
+export async function nsga2<G>(
+  problem: Problem<G>,
+  options: SearchOptions<G>,
+): Promise<SearchResult<G>> {
+  checkOptions(options);
+  const rng = new Rng(options.seed);
+  const mu = options.population;
+  const mutationRate = options.mutationRate ?? DEFAULT_MUTATION_RATE;
+  const crossoverRate = options.crossoverRate ?? DEFAULT_CROSSOVER_RATE;
+  const retries = options.maxDuplicateRetries ?? DEFAULT_DUPLICATE_RETRIES;
+  const ledger = new EvaluationLedger(problem, options.maxEvaluations ?? Infinity);
+
+  const initial = freshBatch(Math.min(mu, ledger.remaining), () => problem.random(rng));
+  let pop: Ranked<G> = selectSurvivors(await ledger.score(initial), mu);
+  const reference = [
+    ...(options.referencePoint ?? referencePoint(boundsOf(pop.members.map((m) => m.objectives)))),
+  ];
+  await report(0);
+
+  let generation = 1;
+  let stopReason: StopReason = 'generations';
+  for (; generation < options.generations; generation++) {
+    if (options.shouldStop?.()) {
+      stopReason = 'stopped';
+      break;
+    }
+    if (ledger.remaining <= 0) {
+      stopReason = 'budget';
+      break;
+    }
+    const parents = pop;
+    const offspring = freshBatch(
+      Math.min(mu, ledger.remaining),
+      queue(() => breed(parents)),
+    );
+    pop = selectSurvivors([...pop.members, ...(await ledger.score(offspring))], mu);
+    await report(generation);
+  }
+
+  return {
+    front: ledger.front(),
+    population: pop.members,
+    evaluated: ledger.evaluated(),
+    generations: generation,
+    evaluations: ledger.evaluations,
+    stopReason,
+    referencePoint: reference,
+    hypervolume: ledger.hypervolume(reference),
+  };
+
+  /** `count` genomes from `make`, each new to the ledger and to the batch if `retries` allow. */
+  function freshBatch(count: number, make: () => G): G[] {
+    const batch: G[] = [];
+    const keys = new Set<string>();
+    const taken = (k: string) => keys.has(k) || ledger.has(k);
+    while (batch.length < count) {
+      const { genome, key } = freshGenome(make, (g) => problem.key(g), taken, retries);
+      keys.add(key);
+      batch.push(genome);
+    }
+    return batch;
+  }
+
+  function breed(parents: Ranked<G>): G[] {
+    const a = tournament(parents, rng).genome;
+    const b = tournament(parents, rng).genome;
+    const [c, d] = rng.next() < crossoverRate ? problem.crossover(a, b, rng) : [a, b];
+    return [problem.mutate(c, rng, mutationRate), problem.mutate(d, rng, mutationRate)];
+  }
+
+  async function report(g: number): Promise<void> {
+    await options.onGeneration?.({
+      generation: g,
+      evaluations: ledger.evaluations,
+      front: ledger.front(),
+      hypervolume: ledger.hypervolume(reference),
+      referencePoint: reference,
+      population: pop.members,
+    });
+  }
+}
+
+/** One genome at a time from a maker of several (crossover makes children in pairs). */
+function queue<G>(make: () => G[]): () => G {
+  let pending: G[] = [];
+  return () => {
+    if (pending.length === 0) pending = make();
+    return pending.shift() as G;
+  };
+}
