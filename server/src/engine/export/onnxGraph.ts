@@ -1,0 +1,368 @@
+import { onnx } from 'onnx-proto';
+import type { ConvLayer, Layer } from '../../space/layers';
+import { BN_EPSILON } from '../model/ops';
+
+/**
+ * ONNX graph of a standalone subnet, built from plain Float32Arrays (no tensors, no
+ * I/O). The graph computes what the engine's eval-mode forward pass computes:
+ *
+ *   images [batch, C, H, W] (NCHW, the task's input size)
+ *   → Resize (bilinear, half_pixel: tf.image.resizeBilinear with halfPixelCenters)
+ *     when the subnet's resolution differs from the input
+ *   → per conv layer: Conv with batch norm folded into weight and bias, explicit pads
+ *     reproducing TF 'same' padding, then Clip(0, 6) where the layer has ReLU6
+ *   → Add for residual blocks
+ *   → GlobalAveragePool → Flatten → Gemm = logits [batch, classes]
+ */
+
+export const OPSET = 13;
+/** IR version 8 (ONNX 1.10, the schema onnx-proto ships); onnxruntime ≥ 1.10 loads it. */
+export const IR_VERSION = 8;
+export const PRODUCER = 'supernet-studio';
+export const INPUT_NAME = 'images';
+export const OUTPUT_NAME = 'logits';
+export const BATCH_DIM = 'batch';
+
+/** One convolution's TF-layout kernel and its batch-norm parameters and running statistics. */
+export interface ConvWeights {
+  /** [kh, kw, cin, cout] for a full convolution, [kh, kw, C, 1] for a depthwise one, row-major. */
+  kernel: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+}
+
+/** A standalone subnet's structure and weights as plain arrays. */
+export interface SubnetWeights {
+  /** The subnet's layer list (space/layers.ts). */
+  layers: Layer[];
+  /** The subnet's input height and width after elastic resolution. */
+  resolution: [number, number];
+  convs: ReadonlyMap<string, ConvWeights>;
+  /** [head, classes], row-major (TF's matMul(x, W) layout). */
+  classifierWeight: Float32Array;
+  classifierBias: Float32Array;
+}
+
+export interface OnnxModelOptions {
+  /** The task's input [height, width, channels]: what the exported model takes. */
+  input: readonly number[];
+  /** Stored in the model's metadata_props. */
+  metadata?: Record<string, string>;
+  producerVersion?: string;
+  docString?: string;
+}
+
+/** TF 'same' padding along one axis: [begin, end], the odd pixel at the end. */
+export function samePads(size: number, kernel: number, stride: number): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  const begin = Math.floor(total / 2);
+  return [begin, total - begin];
+}
+
+/**
+ * Batch norm folded into the convolution, transposed to ONNX's OIHW:
+ *   s = gamma / sqrt(var + eps), w' = w·s (per output channel), b' = beta − mean·s.
+ * A full kernel [kh,kw,cin,cout] becomes [cout,cin,kh,kw]; a depthwise one [kh,kw,C,1]
+ * becomes [C,1,kh,kw] (run with group = C). Computed in float64, stored as float32.
+ */
+export function foldConvBn(
+  layer: ConvLayer,
+  w: ConvWeights,
+  epsilon = BN_EPSILON,
+): { weight: Float32Array; bias: Float32Array; dims: [number, number, number, number] } {
+  const k = layer.kernel;
+  const { cin, cout } = layer;
+  const depthwise = layer.groups !== 1;
+  if (depthwise && (layer.groups !== cin || cin !== cout))
+    throw new Error(`${layer.name}: a grouped convolution must be depthwise (groups = cin = cout)`);
+  const expected = depthwise ? k * k * cin : k * k * cin * cout;
+  if (w.kernel.length !== expected)
+    throw new Error(`${layer.name}: kernel has ${w.kernel.length} values, expected ${expected}`);
+  for (const [name, v] of Object.entries({
+    gamma: w.gamma,
+    beta: w.beta,
+    mean: w.mean,
+    variance: w.variance,
+  })) {
+    if (v.length !== cout)
+      throw new Error(`${layer.name}: ${name} has ${v.length} values, expected ${cout}`);
+  }
+  const scale = new Float64Array(cout);
+  const bias = new Float32Array(cout);
+  for (let o = 0; o < cout; o++) {
+    scale[o] = w.gamma[o] / Math.sqrt(w.variance[o] + epsilon);
+    bias[o] = w.beta[o] - w.mean[o] * scale[o];
+  }
+  const weight = new Float32Array(expected);
+  if (depthwise) {
+    // TF [y][x][c][0] → ONNX [c][0][y][x]
+    for (let c = 0; c < cin; c++)
+      for (let y = 0; y < k; y++)
+        for (let x = 0; x < k; x++)
+          weight[(c * k + y) * k + x] = w.kernel[(y * k + x) * cin + c] * scale[c];
+    return { weight, bias, dims: [cin, 1, k, k] };
+  }
+  // TF [y][x][i][o] → ONNX [o][i][y][x]
+  for (let o = 0; o < cout; o++)
+    for (let i = 0; i < cin; i++)
+      for (let y = 0; y < k; y++)
+        for (let x = 0; x < k; x++)
+          weight[((o * cin + i) * k + y) * k + x] =
+            w.kernel[((y * k + x) * cin + i) * cout + o] * scale[o];
+  return { weight, bias, dims: [cout, cin, k, k] };
+}
+
+/** Float32 initializer, little-endian raw data. */
+export function floatTensor(name: string, dims: number[], data: Float32Array): onnx.TensorProto {
+  const raw = new Uint8Array(data.length * 4);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: raw,
+  });
+}
+
+/** Int64 initializer, little-endian raw data. */
+export function int64Tensor(
+  name: string,
+  dims: number[],
+  data: readonly number[],
+): onnx.TensorProto {
+  const raw = new Uint8Array(data.length * 8);
+  const view = new DataView(raw.buffer);
+  data.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  return onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.INT64,
+    rawData: raw,
+  });
+}
+
+const intsAttr = (name: string, ints: number[]): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints,
+});
+const intAttr = (name: string, i: number): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INT,
+  i,
+});
+const stringAttr = (name: string, s: string): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.STRING,
+  s: new TextEncoder().encode(s),
+});
+
+type Dim = number | string;
+
+function valueInfo(name: string, dims: Dim[]): onnx.ValueInfoProto {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: {
+          dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        },
+      },
+    },
+  });
+}
+
+/** Collects nodes and initializers; shared by the subnet graph and the stand-alone resize graph. */
+class GraphBuilder {
+  readonly nodes: onnx.NodeProto[] = [];
+  readonly initializers: onnx.TensorProto[] = [];
+
+  node(
+    opType: string,
+    name: string,
+    inputs: string[],
+    output: string,
+    attribute: onnx.IAttributeProto[] = [],
+  ): string {
+    this.nodes.push(
+      onnx.NodeProto.create({ opType, name, input: inputs, output: [output], attribute }),
+    );
+    return output;
+  }
+
+  /**
+   * Bilinear resize of NCHW `x` to [h, w], matching tf.image.resizeBilinear with
+   * halfPixelCenters (x_in = (x_out + 0.5)·in/out − 0.5, clamped to the edge, no
+   * antialiasing). The target is given as `sizes` = [N, C] of the input ++ [h, w], so
+   * the scale ORT uses is exactly out/in and the batch stays symbolic.
+   */
+  resize(x: string, h: number, w: number, name = 'resize'): string {
+    this.initializers.push(
+      int64Tensor(`${name}.slice_starts`, [1], [0]),
+      int64Tensor(`${name}.slice_ends`, [1], [2]),
+      int64Tensor(`${name}.hw`, [2], [h, w]),
+    );
+    const shape = this.node('Shape', `${name}.shape`, [x], `${name}.shape`);
+    const nc = this.node(
+      'Slice',
+      `${name}.batch_channels`,
+      [shape, `${name}.slice_starts`, `${name}.slice_ends`],
+      `${name}.batch_channels`,
+    );
+    const sizes = this.node('Concat', `${name}.sizes`, [nc, `${name}.hw`], `${name}.sizes`, [
+      intAttr('axis', 0),
+    ]);
+    // Inputs: X, roi (unused), scales (omitted: sizes is given), sizes.
+    return this.node('Resize', name, [x, '', '', sizes], name, [
+      stringAttr('mode', 'linear'),
+      stringAttr('coordinate_transformation_mode', 'half_pixel'),
+    ]);
+  }
+
+  graph(name: string, input: onnx.ValueInfoProto, output: onnx.ValueInfoProto): onnx.GraphProto {
+    return onnx.GraphProto.create({
+      name,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: [input],
+      output: [output],
+    });
+  }
+}
+
+function model(graph: onnx.GraphProto, options: Omit<OnnxModelOptions, 'input'>): onnx.ModelProto {
+  return onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: PRODUCER,
+    producerVersion: options.producerVersion ?? '',
+    docString: options.docString ?? '',
+    graph,
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  });
+}
+
+/** The ONNX model of a standalone subnet (see the module comment for the graph). */
+export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): onnx.ModelProto {
+  if (options.input.length !== 3) throw new Error('The input must be [height, width, channels]');
+  const [H, W, C] = options.input;
+  const g = new GraphBuilder();
+  let x = INPUT_NAME;
+  const [rh, rw] = sub.resolution;
+  if (rh !== H || rw !== W) x = g.resize(x, rh, rw);
+  let blockInput = x;
+  let relu6Constants = false;
+  let channels = C;
+  let head = 0;
+  let classes = 0;
+  for (const l of sub.layers) {
+    switch (l.kind) {
+      case 'conv': {
+        if (l.cin !== channels)
+          throw new Error(`${l.name}: takes ${l.cin} channels, but its input has ${channels}`);
+        if (l.name.endsWith('.expand')) blockInput = x;
+        const w = sub.convs.get(l.name);
+        if (!w) throw new Error(`The subnet has no weights for layer ${l.name}`);
+        const folded = foldConvBn(l, w);
+        g.initializers.push(
+          floatTensor(`${l.name}.weight`, folded.dims, folded.weight),
+          floatTensor(`${l.name}.bias`, [l.cout], folded.bias),
+        );
+        const [top, bottom] = samePads(l.hin, l.kernel, l.stride);
+        const [left, right] = samePads(l.win, l.kernel, l.stride);
+        x = g.node('Conv', l.name, [x, `${l.name}.weight`, `${l.name}.bias`], l.name, [
+          intsAttr('kernel_shape', [l.kernel, l.kernel]),
+          intsAttr('strides', [l.stride, l.stride]),
+          intsAttr('pads', [top, left, bottom, right]),
+          intsAttr('dilations', [1, 1]),
+          intAttr('group', l.groups),
+        ]);
+        if (l.relu6) {
+          if (!relu6Constants) {
+            g.initializers.push(
+              floatTensor('relu6.min', [], Float32Array.of(0)),
+              floatTensor('relu6.max', [], Float32Array.of(6)),
+            );
+            relu6Constants = true;
+          }
+          x = g.node('Clip', `${l.name}.relu6`, [x, 'relu6.min', 'relu6.max'], `${l.name}.relu6`);
+        }
+        channels = l.cout;
+        break;
+      }
+      case 'add':
+        x = g.node('Add', l.name, [x, blockInput], l.name);
+        break;
+      case 'pool':
+        x = g.node('GlobalAveragePool', l.name, [x], l.name);
+        x = g.node('Flatten', `${l.name}.flatten`, [x], `${l.name}.flatten`, [intAttr('axis', 1)]);
+        break;
+      case 'linear':
+        head = l.cin;
+        classes = l.cout;
+        if (sub.classifierWeight.length !== head * classes || sub.classifierBias.length !== classes)
+          throw new Error(`The classifier's weights do not match its ${head}×${classes} layer`);
+        g.initializers.push(
+          floatTensor(`${l.name}.weight`, [head, classes], sub.classifierWeight),
+          floatTensor(`${l.name}.bias`, [classes], sub.classifierBias),
+        );
+        // Y = X·B + C with B stored [head, classes] as TF's matMul has it, so transB = 0.
+        x = g.node('Gemm', l.name, [x, `${l.name}.weight`, `${l.name}.bias`], OUTPUT_NAME, [
+          intAttr('transB', 0),
+        ]);
+        break;
+    }
+  }
+  if (x !== OUTPUT_NAME) throw new Error('A subnet must end with its classifier');
+  const graph = g.graph(
+    'subnet',
+    valueInfo(INPUT_NAME, [BATCH_DIM, C, H, W]),
+    valueInfo(OUTPUT_NAME, [BATCH_DIM, classes]),
+  );
+  return model(graph, options);
+}
+
+/** A model that only resizes NCHW images [batch, C, H, W] to [h, w] (for checking Resize). */
+export function buildResizeModel(
+  channels: number,
+  from: readonly [number, number],
+  to: readonly [number, number],
+): onnx.ModelProto {
+  const g = new GraphBuilder();
+  const y = g.resize(INPUT_NAME, to[0], to[1]);
+  g.nodes.push(
+    onnx.NodeProto.create({ opType: 'Identity', name: 'output', input: [y], output: ['output'] }),
+  );
+  return model(
+    g.graph(
+      'resize',
+      valueInfo(INPUT_NAME, [BATCH_DIM, channels, from[0], from[1]]),
+      valueInfo('output', [BATCH_DIM, channels, to[0], to[1]]),
+    ),
+    {},
+  );
+}
+
+export const encodeModel = (m: onnx.IModelProto): Uint8Array => onnx.ModelProto.encode(m).finish();
+
+/**
+ * Float parameters the model's initializers hold: folded conv weights and biases and the
+ * Gemm's weight and bias (the ReLU6 bounds and the resize's int64 constants are not
+ * parameters). Equals the analytic count (space/layers.ts layerParams) minus one value
+ * per conv output channel: batch norm's gamma and beta fold into the one conv bias
+ * (and its running statistics, not trainable, into weight and bias).
+ */
+export function onnxParamCount(m: onnx.IModelProto): number {
+  let n = 0;
+  for (const t of m.graph?.initializer ?? []) {
+    const name = t.name ?? '';
+    if (!name.endsWith('.weight') && !name.endsWith('.bias')) continue;
+    n += (t.dims ?? []).reduce<number>((a, d) => a * Number(d), 1);
+  }
+  return n;
+}
