@@ -1,0 +1,337 @@
+// End-to-end runner: the suite in test/e2e/suite runs inside a real VS Code (code-server,
+// driven by Debian's Chromium) with this repository as the extension under development.
+//
+//   scripts/install-e2e.sh            # once per machine: chromium, code-server, playwright-core
+//   npm run build && npx tsc -b       # dist/ (the extension) and out/ (this runner, the suite)
+//   npm run test:e2e                  # node out/test/e2e/run.js
+//
+// Exits with the suite's code (0: all passed). Screenshots, code-server's output and the
+// workbench's logs land in test-results/e2e/. Everything it starts is stopped by process id,
+// and its temporary folders are removed.
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { launchBrowser, type BrowserContext, type Page } from './browser';
+import { startCodeServer, type CodeServer } from './codeServer';
+import {
+  doneFile,
+  pendingRequests,
+  requestFile,
+  SCREENSHOT_DIR_ENV,
+  writeAtomically,
+  type ScreenshotRequest,
+  type ScreenshotResult,
+} from './screenshotRequests';
+import { withTimeout } from './wait';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const TOOLS = process.env.SUPERNET_E2E_TOOLS ?? path.join(ROOT, '.e2e-tools');
+const CHROMIUM = process.env.SUPERNET_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const CODE_SERVER = path.join(TOOLS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const SUITE = path.join(ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
+const RESULTS = path.join(ROOT, 'test-results', 'e2e');
+/** From the page's first load to the suite's exit code. */
+const SUITE_TIMEOUT_MS = Number(process.env.SUPERNET_E2E_TIMEOUT_MS ?? 90_000);
+
+/** Lines of the suite's report (suite/runner.ts) among the workbench's log messages. */
+const SUITE_REPORT = /^(1\.\.\d+$|ok \d+ - |not ok \d+ - | {2}# |\d+ passed, \d+ failed$)/;
+
+const started = Date.now();
+const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+const say = (line: string) => console.log(`e2e: ${line}`);
+
+/** What must exist before anything starts; each missing piece says how to get it. */
+function missingPrerequisites(): string[] {
+  const needs: [string, string][] = [
+    [CODE_SERVER, 'run scripts/install-e2e.sh'],
+    [CHROMIUM, 'run scripts/install-e2e.sh'],
+    [path.join(ROOT, 'dist', 'client.js'), 'run npm run build'],
+    [path.join(ROOT, 'dist', 'server.js'), 'run npm run build'],
+    [SUITE, 'run npx tsc -b'],
+  ];
+  return needs.filter(([p]) => !existsSync(p)).map(([p, fix]) => `${p} is missing: ${fix}`);
+}
+
+interface Folders {
+  root: string;
+  home: string;
+  userData: string;
+  extensions: string;
+  workspace: string;
+  profile: string;
+  requests: string;
+}
+
+/** The test's own folders under one temporary root, and the workspace the window opens. */
+async function makeFolders(): Promise<Folders> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'supernet-e2e-'));
+  const f: Folders = {
+    root,
+    home: path.join(root, 'home'),
+    userData: path.join(root, 'user-data'),
+    extensions: path.join(root, 'extensions'),
+    workspace: path.join(root, 'workspace'),
+    profile: path.join(root, 'chromium-profile'),
+    requests: path.join(root, 'screenshot-requests'),
+  };
+  for (const dir of [
+    f.home,
+    f.extensions,
+    f.workspace,
+    f.profile,
+    f.requests,
+    path.join(root, 'tmp'),
+  ])
+    await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(path.join(f.userData, 'User'), { recursive: true });
+  // Nothing but the editor: no welcome page, tips, update checks or telemetry.
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'security.workspace.trust.enabled': false,
+    'editor.codeLens': true,
+    'files.autoSave': 'off',
+  };
+  await fs.writeFile(
+    path.join(f.userData, 'User', 'settings.json'),
+    JSON.stringify(settings, null, 2),
+  );
+  await fs.copyFile(
+    path.join(ROOT, 'examples', 'tiny.supernet.yaml'),
+    path.join(f.workspace, 'tiny.supernet.yaml'),
+  );
+  return f;
+}
+
+/**
+ * The environment of code-server, its extension host and Chromium: the caller's, without
+ * what would redirect code-server (PORT, PASSWORD, …) or tie it to a VS Code this runs in,
+ * and with every home and temp folder pointed into the test's own.
+ */
+function testEnv(f: Folders): NodeJS.ProcessEnv {
+  const dropped =
+    /^(VSCODE_|ELECTRON_|CODE_SERVER_|CS_|NODE_TEST_)|^(PORT|PASSWORD|HASHED_PASSWORD|GITHUB_TOKEN|NODE_OPTIONS)$/;
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!dropped.test(k)) env[k] = v;
+  return {
+    ...env,
+    HOME: f.home,
+    XDG_CONFIG_HOME: path.join(f.home, '.config'),
+    XDG_DATA_HOME: path.join(f.home, '.local', 'share'),
+    XDG_CACHE_HOME: path.join(f.home, '.cache'),
+    TMPDIR: path.join(f.root, 'tmp'),
+    [SCREENSHOT_DIR_ENV]: f.requests,
+  };
+}
+
+/** The page URL that loads the repository as the extension under development and runs the suite. */
+function payloadUrl(server: CodeServer, workspace: string): string {
+  const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(ROOT)],
+    ['extensionTestsPath', remote(SUITE)],
+  ];
+  return `${server.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** Logs the workbench hands over with the exit code; saved under test-results/e2e/logs. */
+async function saveLogs(logs: unknown): Promise<void> {
+  if (!Array.isArray(logs)) return;
+  for (const log of logs as { relativePath?: unknown; contents?: unknown }[]) {
+    if (typeof log.relativePath !== 'string' || typeof log.contents !== 'string') continue;
+    const rel = path.normalize(log.relativePath).replace(/^(\.\.[/\\])+/, '');
+    if (path.isAbsolute(rel)) continue;
+    const file = path.join(RESULTS, 'logs', rel);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, log.contents);
+  }
+}
+
+/**
+ * Answers the suite's screenshot requests (see screenshotRequests.ts) while it runs: waits
+ * for the selectors it names to be visible, then saves test-results/e2e/NAME.png.
+ */
+function serveScreenshots(page: Page, dir: string): { stop(): void } {
+  const handled = new Set<string>();
+  let busy = false;
+  const take = async (name: string) => {
+    const safeName = name.replace(/[^\w.-]/g, '_');
+    let result: ScreenshotResult;
+    try {
+      const request = JSON.parse(
+        await fs.readFile(requestFile(dir, name), 'utf8'),
+      ) as ScreenshotRequest;
+      for (const selector of request.waitFor)
+        await page.locator(selector).first().waitFor({ state: 'visible', timeout: 15_000 });
+      const file = path.join(RESULTS, `${safeName}.png`);
+      await page.screenshot({ path: file, timeout: 15_000 });
+      result = { path: file };
+      say(`screenshot ${path.relative(ROOT, file)}`);
+    } catch (e) {
+      result = { error: (e as Error).message };
+      await page
+        .screenshot({ path: path.join(RESULTS, `${safeName}-failed.png`), timeout: 5_000 })
+        .catch(() => undefined);
+    }
+    await writeAtomically(doneFile(dir, name), JSON.stringify(result));
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void pendingRequests(dir)
+      .then(async (names) => {
+        for (const name of names.filter((n) => !handled.has(n))) {
+          handled.add(name);
+          await take(name);
+        }
+      })
+      .catch((e) => say(`screenshot requests: ${(e as Error).message}`))
+      .finally(() => (busy = false));
+  }, 100);
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Loads the payload page and resolves with the suite's exit code. */
+async function runSuite(page: Page, server: CodeServer, f: Folders): Promise<number> {
+  const consoleLog = path.join(RESULTS, 'browser-console.log');
+  page.on('console', (m) => void fs.appendFile(consoleLog, `[${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (e) => void fs.appendFile(consoleLog, `[pageerror] ${e.stack ?? e}\n`));
+  const workbenchLog = path.join(RESULTS, 'workbench.log');
+  // Every message of the workbench's log arrives here, the suite's console output among them:
+  // all go to workbench.log, the suite's report also to stdout.
+  await page.exposeFunction('codeAutomationLog', (type: string, message: unknown) => {
+    const parts = Array.isArray(message) ? message : [message];
+    const text = parts.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+    void fs.appendFile(workbenchLog, `[${type}] ${text}\n`);
+    for (const line of text.split('\n')) if (SUITE_REPORT.test(line)) console.log(line);
+  });
+  let reportExit: (code: number) => void = () => undefined;
+  const exitCode = new Promise<number>((resolve) => (reportExit = resolve));
+  await page.exposeFunction('codeAutomationExit', async (code: number, logs: unknown) => {
+    await saveLogs(logs).catch((e) => say(`saving logs: ${(e as Error).message}`));
+    reportExit(code);
+  });
+  const failure = new Promise<never>((_, reject) => {
+    page.on('crash', () => reject(new Error('the page crashed')));
+    page.on('close', () => reject(new Error('the page closed before the suite ended')));
+    void server.exited.then((why) => reject(new Error(`code-server exited (${why})`)));
+  });
+  const screenshots = serveScreenshots(page, f.requests);
+  try {
+    await page.goto(payloadUrl(server, f.workspace), { waitUntil: 'domcontentloaded' });
+    return await withTimeout(
+      Promise.race([exitCode, failure]),
+      SUITE_TIMEOUT_MS,
+      'the suite to report its exit code',
+    );
+  } finally {
+    screenshots.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const missing = missingPrerequisites();
+  if (missing.length) {
+    for (const m of missing) console.error(`e2e: ${m}`);
+    return 2;
+  }
+  await fs.rm(RESULTS, { recursive: true, force: true });
+  await fs.mkdir(RESULTS, { recursive: true });
+  const f = await makeFolders();
+  const env = testEnv(f);
+  let server: CodeServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+  let cleaning: Promise<void> | undefined;
+  let interrupted = false;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      const t = Date.now();
+      await withTimeout(context?.close() ?? Promise.resolve(), 10_000, 'closing Chromium').catch(
+        (e) => say((e as Error).message),
+      );
+      const closed = since(t);
+      await server?.stop();
+      say(`stopped chromium in ${closed}, code-server in ${since(t)}`);
+      // The server side's logs (the extension host's among them) live in its user data.
+      await fs
+        .cp(path.join(f.userData, 'logs'), path.join(RESULTS, 'server-logs'), { recursive: true })
+        .catch(() => undefined);
+      await fs.rm(f.root, { recursive: true, force: true, maxRetries: 3 });
+    })());
+  const exitCodes: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 129,
+    SIGINT: 130,
+    SIGTERM: 143,
+  };
+  for (const [sig, exitCode] of Object.entries(exitCodes)) {
+    process.once(sig, () => {
+      interrupted = true;
+      say(`${sig}: stopping`);
+      void cleanup().finally(() => process.exit(exitCode));
+    });
+  }
+  let code = 1;
+  try {
+    let t = Date.now();
+    server = await startCodeServer({
+      entry: CODE_SERVER,
+      userDataDir: f.userData,
+      extensionsDir: f.extensions,
+      workspace: f.workspace,
+      env,
+      logFile: path.join(RESULTS, 'code-server.log'),
+      readyTimeoutMs: 20_000,
+    });
+    say(`code-server ready on ${server.origin} in ${since(t)}`);
+    t = Date.now();
+    ({ context, page } = await launchBrowser({
+      toolsDir: TOOLS,
+      executablePath: CHROMIUM,
+      profileDir: f.profile,
+      env,
+      timeoutMs: 30_000,
+    }));
+    say(`chromium ready in ${since(t)}`);
+    t = Date.now();
+    code = await runSuite(page, server, f);
+    say(`suite exited with ${code} in ${since(t)}`);
+  } catch (e) {
+    if (!interrupted) console.error(`e2e: ${(e as Error).stack ?? e}`);
+    code = 1;
+  }
+  if (code !== 0 && page) {
+    await page
+      .screenshot({ path: path.join(RESULTS, 'failure.png'), timeout: 5_000 })
+      .catch(() => undefined);
+  }
+  await cleanup();
+  if (code !== 0)
+    say('logs: code-server.log, workbench.log, logs/ (window), server-logs/ (extension host)');
+  say(
+    `${code === 0 ? 'passed' : 'FAILED'} in ${since(started)}; output in ${path.relative(ROOT, RESULTS)}/`,
+  );
+  return code;
+}
+
+// `npm test` runs every file under out/test/ with `node --test`: this one only runs when
+// asked for directly.
+if (require.main === module) {
+  if (process.env.NODE_TEST_CONTEXT) {
+    console.log('the e2e runner runs through npm run test:e2e, not node --test');
+  } else {
+    main().then(
+      (code) => process.exit(code),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  }
+}
