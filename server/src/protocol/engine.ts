@@ -113,6 +113,16 @@ export interface CandidateRecord {
   feasible: boolean;
 }
 
+/** Engine → driver: one subnet was evaluated (or taken from candidates.jsonl). */
+export interface CandidateEvent {
+  type: 'candidate';
+  time: number;
+  generation: number;
+  candidate: CandidateRecord;
+  /** True when the figures came from candidates.jsonl rather than a new evaluation. */
+  cached: boolean;
+}
+
 /** Engine → driver: a search started on a trained run. */
 export interface SearchStartEvent {
   type: 'search-start';
@@ -135,6 +145,8 @@ export interface GenerationEvent {
   evaluations: number;
   /** Hypervolume of the feasible front against the search's reference point. */
   hypervolume: number;
+  /** The reference point, in minimised objectives (accuracy as −accuracy). */
+  referencePoint: number[];
   front: CandidateRecord[];
   evaluationsPerSec: number;
 }
@@ -148,11 +160,31 @@ export interface SearchEndEvent {
   hypervolume: number;
   front: CandidateRecord[];
   seconds: number;
+  /** pareto.json of this search, when it was written. */
+  paretoFile?: string;
   message?: string;
+}
+
+/** Engine → driver: a subnet was exported and verified against the supernet. */
+export interface ExportEvent {
+  type: 'export';
+  time: number;
+  key: string;
+  file: string;
+  sidecarFile: string;
+  bytes: number;
+  /** Largest |ONNX logit − supernet logit| over the validation images. */
+  maxAbsDiff: number;
+  onnxAccuracy: number;
+  /** The accuracy the search recorded for this subnet (candidates.jsonl), when it has one. */
+  recordedAccuracy?: number;
+  latencyMs: number;
 }
 
 export type EngineEvent =
   | SearchStartEvent
+  | CandidateEvent
+  | ExportEvent
   | GenerationEvent
   | SearchEndEvent
   | RunStartEvent
@@ -188,7 +220,36 @@ export interface StatusCommand {
   type: 'status';
 }
 
-export type EngineCommand = StartCommand | CancelCommand | StatusCommand;
+/** Driver → engine: search a trained run (events go to `<run>/search-events.jsonl` too). */
+export interface SearchCommand {
+  type: 'search';
+  /** A run id, a run folder, or a config file (then its newest trained run). */
+  run: string;
+  runsDir: string;
+  /** Overrides of the config's `search:` section. */
+  algorithm?: 'nsga2' | 'random';
+  /** Most subnets to evaluate (default population × generations). */
+  budget?: number;
+  seed?: number;
+  population?: number;
+  generations?: number;
+}
+
+/** Driver → engine: export one subnet of a trained run as ONNX and verify it. */
+export interface ExportCommand {
+  type: 'export';
+  run: string;
+  runsDir: string;
+  /** The subnet's arch key; or `bestUnder` picks the most accurate candidate meeting them. */
+  key?: string;
+  /** Constraints such as `flops <= 300k`, applied to candidates.jsonl. */
+  bestUnder?: string[];
+  /** Output file (default `<run>/exports/<key>.onnx`). */
+  file?: string;
+}
+
+export type EngineCommand =
+  StartCommand | SearchCommand | ExportCommand | CancelCommand | StatusCommand;
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -206,6 +267,25 @@ export function checkCommand(x: unknown): string | undefined {
         return 'start: `steps` must be a positive number';
       if (x.resume !== undefined && !isStr(x.resume)) return 'start: `resume` must be a run id';
       if (x.backend !== undefined && !isStr(x.backend)) return 'start: `backend` must be a string';
+      return undefined;
+    case 'search':
+      if (!isStr(x.run) || !isStr(x.runsDir)) return 'search needs `run` and `runsDir` strings';
+      if (x.algorithm !== undefined && x.algorithm !== 'nsga2' && x.algorithm !== 'random')
+        return "search: `algorithm` must be 'nsga2' or 'random'";
+      for (const k of ['budget', 'population', 'generations'] as const)
+        if (x[k] !== undefined && (!isNum(x[k]) || !Number.isInteger(x[k]) || x[k] < 1))
+          return `search: \`${k}\` must be a positive whole number`;
+      if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
+        return 'search: `seed` must be a number ≥ 0';
+      return undefined;
+    case 'export':
+      if (!isStr(x.run) || !isStr(x.runsDir)) return 'export needs `run` and `runsDir` strings';
+      if ((x.key === undefined) === (x.bestUnder === undefined))
+        return 'export needs exactly one of `key` and `bestUnder`';
+      if (x.key !== undefined && !isStr(x.key)) return 'export: `key` must be a string';
+      if (x.bestUnder !== undefined && (!Array.isArray(x.bestUnder) || !x.bestUnder.every(isStr)))
+        return 'export: `bestUnder` must be a list of constraint strings';
+      if (x.file !== undefined && !isStr(x.file)) return 'export: `file` must be a string';
       return undefined;
     case 'cancel':
     case 'status':
@@ -239,6 +319,10 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isStr(x.runId) && isStr(x.algorithm) && isNum(x.budget);
     case 'generation':
       return isNum(x.generation) && isNum(x.hypervolume) && Array.isArray(x.front);
+    case 'candidate':
+      return isNum(x.generation) && isObj(x.candidate) && isStr(x.candidate.key);
+    case 'export':
+      return isStr(x.key) && isStr(x.file) && isNum(x.maxAbsDiff);
     case 'search-end':
       return isStr(x.status) && isNum(x.evaluations) && Array.isArray(x.front);
     default:
