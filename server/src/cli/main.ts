@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs } from './args';
+import { exportCli } from './export';
+import { searchCli } from './search';
 import { trainCli } from './train';
 import { formatRecord, validateFiles } from './validate';
 
@@ -13,6 +15,17 @@ commands:
                                  train the supernet of a config in a background engine process
   train --resume RUN_ID [--runs DIR] [--json]
                                  continue a stopped or killed run from its last checkpoint
+  search RUN_OR_CONFIG [--budget N] [--algorithm nsga2|random] [--seed S]
+         [--population P] [--runs DIR] [--json]
+                                 search a trained run for its Pareto front (pareto.json,
+                                 candidates.jsonl in the run folder)
+  export RUN ARCH_KEY [-o FILE] [--runs DIR] [--json]
+  export RUN --best-under flops=300k[,params=50k] [-o FILE]
+                                 write one subnet as ONNX (+ .json sidecar), verified in
+                                 onnxruntime-node against the supernet
+  rank RUN [--subnets K] [--epochs E] [--seed S] [--runs DIR] [--json]
+                                 train K subnets from scratch and report Kendall tau and
+                                 Spearman rho against their supernet accuracy
 
 options:
   --json        machine-readable output (validate: one JSON array; train: one event a line)
@@ -74,14 +87,98 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...(io.status ? { status: io.status } : {}),
       });
     }
-    case 'search':
-    case 'export':
-      io.err(`supernet ${command}: not yet available in this version.`);
-      return 2;
+    case 'search': {
+      const a = parseArgs(
+        rest,
+        ['--runs', '--budget', '--algorithm', '--seed', '--population', '--generations'],
+        ['--json'],
+      );
+      if (typeof a === 'string') return usageError(io, command, a);
+      if (a.positional.length !== 1) return usageError(io, command, 'name one run or config');
+      const ints: Record<string, number> = {};
+      for (const k of ['budget', 'seed', 'population', 'generations']) {
+        const v = a.options.get(`--${k}`);
+        if (v === undefined) continue;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < (k === 'seed' ? 0 : 1))
+          return usageError(
+            io,
+            command,
+            `--${k} takes a whole number${k === 'seed' ? '' : ' ≥ 1'}`,
+          );
+        ints[k] = n;
+      }
+      const algorithm = a.options.get('--algorithm');
+      if (algorithm !== undefined && algorithm !== 'nsga2' && algorithm !== 'random')
+        return usageError(io, command, '--algorithm is nsga2 or random');
+      return searchCli({
+        command: {
+          type: 'search',
+          run: a.positional[0],
+          runsDir: runsDirOf(a.options.get('--runs')),
+          ...(algorithm ? { algorithm } : {}),
+          ...ints,
+        },
+        json: a.flags.has('--json'),
+        out: io.out,
+        err: io.err,
+        ...(io.status ? { status: io.status } : {}),
+      });
+    }
+    case 'export': {
+      const a = parseArgs(rest, ['--runs', '--best-under', '-o', '--output'], ['--json']);
+      if (typeof a === 'string') return usageError(io, command, a);
+      const bestUnder = a.options.get('--best-under');
+      if (a.positional.length !== (bestUnder ? 1 : 2))
+        return usageError(io, command, 'name a run and a subnet key, or a run and --best-under');
+      const file = a.options.get('-o') ?? a.options.get('--output');
+      return exportCli({
+        command: {
+          type: 'export',
+          run: a.positional[0],
+          runsDir: runsDirOf(a.options.get('--runs')),
+          ...(bestUnder
+            ? { bestUnder: bestUnder.split(',').map((s) => s.trim()) }
+            : { key: a.positional[1] }),
+          ...(file ? { file: path.resolve(file) } : {}),
+        },
+        json: a.flags.has('--json'),
+        out: io.out,
+        err: io.err,
+      });
+    }
+    case 'rank': {
+      const a = parseArgs(rest, ['--runs', '--subnets', '--epochs', '--seed'], ['--json']);
+      if (typeof a === 'string') return usageError(io, command, a);
+      if (a.positional.length !== 1) return usageError(io, command, 'name one run or config');
+      const subnets = Number(a.options.get('--subnets') ?? 8);
+      const epochs = Number(a.options.get('--epochs') ?? 1);
+      const seed = a.options.has('--seed') ? Number(a.options.get('--seed')) : undefined;
+      if (!Number.isInteger(subnets) || subnets < 2)
+        return usageError(io, command, '--subnets takes a whole number ≥ 2');
+      if (!(epochs > 0)) return usageError(io, command, '--epochs takes a positive number');
+      if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0))
+        return usageError(io, command, '--seed takes a whole number ≥ 0');
+      const { rankCli } = await import('./rank.js');
+      return rankCli({
+        run: a.positional[0],
+        runsDir: runsDirOf(a.options.get('--runs')),
+        subnets,
+        epochs,
+        ...(seed !== undefined ? { seed } : {}),
+        json: a.flags.has('--json'),
+        out: io.out,
+        err: io.err,
+        ...(io.status ? { status: io.status } : {}),
+      });
+    }
     default:
       return usageError(io, '', `unknown command '${command}'`);
   }
 }
+
+const runsDirOf = (dir: string | undefined): string =>
+  path.resolve(dir ?? path.join('.supernet', 'runs'));
 
 function usageError(io: CliIo, command: string, message: string): number {
   io.err(`supernet${command ? ' ' + command : ''}: ${message}\n\n${USAGE}`);

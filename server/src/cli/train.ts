@@ -1,7 +1,5 @@
-import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { isEngineEvent, type EngineEvent, type StartCommand } from '../protocol/engine';
+import type { EngineEvent, StartCommand } from '../protocol/engine';
+import { crashReport, runEngineJob } from './engineJob';
 import { bar, formatDuration } from './progress';
 
 export interface TrainCliOptions {
@@ -20,18 +18,7 @@ export interface TrainCliOptions {
 }
 
 /** Runs training in an engine process and shows its events; resolves to the exit code. */
-export function trainCli(o: TrainCliOptions): Promise<number> {
-  const enginePath = o.enginePath ?? path.join(__dirname, 'engine.js');
-  if (!existsSync(enginePath)) {
-    o.err(`supernet train: the engine bundle ${enginePath} is missing; run \`npm run build\`.`);
-    return Promise.resolve(2);
-  }
-  const child = fork(enginePath, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-  const stderrTail: string[] = [];
-  child.stderr?.on('data', (d: Buffer) => {
-    stderrTail.push(...d.toString().split('\n').filter(Boolean));
-    stderrTail.splice(0, Math.max(0, stderrTail.length - 20));
-  });
+export async function trainCli(o: TrainCliOptions): Promise<number> {
   const start: StartCommand = {
     type: 'start',
     configPath: o.configPath,
@@ -40,39 +27,27 @@ export function trainCli(o: TrainCliOptions): Promise<number> {
     ...(o.resume ? { resume: o.resume } : {}),
     ...(o.backend ? { backend: o.backend } : {}),
   };
-  child.send(start);
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      o.err('\nstopping after this step and writing a checkpoint (Ctrl-C again to kill)…');
-      child.send({ type: 'cancel' });
-    } else child.kill('SIGKILL');
-  };
-  process.on('SIGINT', onSigint);
   const view = new TrainView(o);
   let end: EngineEvent | undefined;
-  child.on('message', (m: unknown) => {
-    if (!isEngineEvent(m)) return;
-    if (m.type === 'run-end') end = m;
-    view.show(m);
+  const job = await runEngineJob(start, {
+    ...(o.enginePath ? { enginePath: o.enginePath } : {}),
+    err: o.err,
+    interruptNote: 'stopping after this step and writing a checkpoint',
+    onEvent: (e) => {
+      if (e.type === 'run-end') end = e;
+      view.show(e);
+    },
   });
-  return new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      process.off('SIGINT', onSigint);
-      view.close();
-      if (!end) {
-        o.err(
-          `supernet train: the engine stopped unexpectedly (${signal ?? `exit code ${code}`}).`,
-        );
-        for (const l of stderrTail) o.err(`  ${l}`);
-        resolve(1);
-        return;
-      }
-      if (end.type !== 'run-end') return resolve(1);
-      resolve(end.status === 'completed' ? 0 : end.status === 'cancelled' ? 130 : 1);
-    });
-  });
+  view.close();
+  if (typeof job === 'string') {
+    o.err(`supernet train: ${job}`);
+    return 2;
+  }
+  if (!end || end.type !== 'run-end') {
+    for (const l of crashReport('train', job)) o.err(l);
+    return 1;
+  }
+  return end.status === 'completed' ? 0 : end.status === 'cancelled' ? 130 : 1;
 }
 
 /** Turns engine events into terminal output: a progress bar, or JSON lines. */

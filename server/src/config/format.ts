@@ -3,7 +3,10 @@
 export function formatCount(n: number): string {
   const a = Math.abs(n);
   const fix = (x: number) =>
-    (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(/\.?0+$/, '');
+    (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)).replace(
+      /\.0*$|(\.\d*?)0+$/,
+      '$1',
+    );
   if (a >= 1e9) return `${fix(n / 1e9)}G`;
   if (a >= 1e6) return `${fix(n / 1e6)}M`;
   if (a >= 1e3) return `${fix(n / 1e3)}k`;

@@ -1,4 +1,6 @@
 import { checkCommand, type EngineCommand, type EngineEvent } from '../protocol/engine';
+import { exportRun } from './run/exportRun';
+import { searchRun } from './run/searchRun';
 import { trainRun } from './run/trainRun';
 
 /**
@@ -46,42 +48,44 @@ export function startEngine(): void {
         if (state === 'running') state = 'stopping';
         cancelled = true;
         return;
-      case 'start': {
+      case 'start':
+      case 'search':
+      case 'export': {
         if (state !== 'idle') {
           send({
             type: 'log',
             time: Date.now(),
             level: 'error',
-            message: 'engine: a run is already going; one run per engine process',
+            message: 'engine: a job is already going; one job per engine process',
           });
           return;
         }
         state = 'running';
         let ended = false;
-        trainRun(cmd, {
-          shouldStop: () => cancelled,
-          emit: (e) => {
-            if (e.type === 'run-start') {
-              runId = e.runId;
-              totalSteps = e.totalSteps;
-            }
-            if (e.type === 'step') step = e.step;
-            if (e.type === 'run-end') ended = true;
-            send(e);
-          },
-        })
+        const emit = (e: EngineEvent) => {
+          if (e.type === 'run-start') {
+            runId = e.runId;
+            totalSteps = e.totalSteps;
+          }
+          if (e.type === 'search-start') runId = e.runId;
+          if (e.type === 'step') step = e.step;
+          if (e.type === 'run-end' || e.type === 'search-end' || e.type === 'export') ended = true;
+          send(e);
+        };
+        const shouldStop = () => cancelled;
+        const job =
+          cmd.type === 'start'
+            ? trainRun(cmd, { shouldStop, emit })
+            : cmd.type === 'search'
+              ? searchRun(cmd, { shouldStop, emit })
+              : exportRun(cmd, { emit });
+        job
           .then(() => finish(0))
           .catch((e: Error) => {
-            // A run that fails before it starts (bad config, missing data) still ends with a run-end.
-            if (!ended)
-              send({
-                type: 'run-end',
-                time: Date.now(),
-                status: 'failed',
-                step: step ?? 0,
-                message: e.message,
-                seconds: 0,
-              });
+            // A job that fails before it starts (bad config, missing data) still ends with an end event.
+            if (!ended) send(failure(cmd.type, e.message, step ?? 0));
+            else if (cmd.type !== 'start')
+              send({ type: 'log', time: Date.now(), level: 'error', message: e.message });
             finish(1);
           });
         return;
@@ -101,6 +105,24 @@ export function startEngine(): void {
   process.on('disconnect', () => {
     if (state !== 'idle') cancelled = true;
   });
+}
+
+/** The end event of a job that failed before it could send its own. */
+function failure(kind: EngineCommand['type'], message: string, step: number): EngineEvent {
+  const time = Date.now();
+  if (kind === 'search')
+    return {
+      type: 'search-end',
+      time,
+      status: 'failed',
+      evaluations: 0,
+      hypervolume: 0,
+      front: [],
+      seconds: 0,
+      message,
+    };
+  if (kind === 'export') return { type: 'log', time, level: 'error', message };
+  return { type: 'run-end', time, status: 'failed', step, message, seconds: 0 };
 }
 
 if (require.main === module) startEngine();

@@ -12,6 +12,8 @@ export interface Candidate {
   params: number;
   /** Median ms of one image in onnxruntime-node, when measured. */
   latency?: number;
+  /** The checkpoint step whose weights were evaluated: a resumed run's older figures are stale. */
+  checkpointStep?: number;
   /** Which search and generation first evaluated it. */
   source: string;
   generation: number;

@@ -1,6 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SupernetConfig } from '../../config/configSchema';
+import {
+  selectBackend,
+  type BackendPreference,
+  type SelectedBackend,
+} from '../backend/selectBackend';
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { readCheckpoint } from './checkpoint';
@@ -72,4 +77,15 @@ export function loadRun(folder: RunFolder): LoadedRun {
     throw e;
   }
   return { folder, config, configPath, net, step: ck.header.step };
+}
+
+/** `loadRun` on the backend the run's config asks for, started before any tensor exists. */
+export async function loadRunOnBackend(
+  folder: RunFolder,
+): Promise<LoadedRun & { backend: SelectedBackend }> {
+  if (!existsSync(folder.configFile))
+    throw new RunError(`${folder.dir} is not a run folder: it has no config.yaml.`);
+  const config = checkedConfig(folder.configFile, readFileSync(folder.configFile, 'utf8'));
+  const backend = await selectBackend(config.train.backend as BackendPreference);
+  return { ...loadRun(folder), backend };
 }

@@ -1,0 +1,142 @@
+import type { CandidateRecord, EngineEvent, SearchCommand } from '../protocol/engine';
+import { formatCount } from '../config/format';
+import { crashReport, runEngineJob } from './engineJob';
+import { bar, formatDuration } from './progress';
+
+export interface SearchCliOptions {
+  command: SearchCommand;
+  json: boolean;
+  out: (s: string) => void;
+  err: (s: string) => void;
+  status?: (s: string) => void;
+  enginePath?: string;
+}
+
+/** Searches a trained run in an engine process; resolves to the exit code. */
+export async function searchCli(o: SearchCliOptions): Promise<number> {
+  const view = new SearchView(o);
+  let end: EngineEvent | undefined;
+  const job = await runEngineJob(o.command, {
+    ...(o.enginePath ? { enginePath: o.enginePath } : {}),
+    err: o.err,
+    interruptNote: 'stopping after this generation and writing pareto.json',
+    onEvent: (e) => {
+      if (e.type === 'search-end') end = e;
+      view.show(e);
+    },
+  });
+  view.close();
+  if (typeof job === 'string') {
+    o.err(`supernet search: ${job}`);
+    return 2;
+  }
+  if (!end || end.type !== 'search-end') {
+    for (const l of crashReport('search', job)) o.err(l);
+    return 1;
+  }
+  return end.status === 'completed' ? 0 : end.status === 'cancelled' ? 130 : 1;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+/** One line of a candidate: accuracy · FLOPs · params · latency. */
+export function candidateLine(c: CandidateRecord): string {
+  const parts = [
+    pct(c.accuracy),
+    `${formatCount(c.flops)} MACs`,
+    `${formatCount(c.params)} params`,
+  ];
+  if (c.latency !== undefined) parts.push(`${c.latency.toFixed(3)} ms`);
+  return `${c.key}  ${parts.join(' · ')}`;
+}
+
+/** Search events as a progress line and a final table, or as JSON lines. */
+class SearchView {
+  private budget = 0;
+  private evaluations = 0;
+  private generation = 0;
+  private hypervolume = 0;
+  private best = '';
+  private rate = 0;
+  private readonly startedAt = Date.now();
+  private lastPrinted = 0;
+
+  constructor(private readonly o: SearchCliOptions) {}
+
+  show(e: EngineEvent): void {
+    if (this.o.json) {
+      this.o.out(JSON.stringify(e));
+      return;
+    }
+    switch (e.type) {
+      case 'search-start':
+        this.budget = e.budget;
+        this.o.err(
+          `searching run ${e.runId} with ${e.algorithm} (seed ${e.seed}): ${e.budget} evaluations; ` +
+            `objectives ${e.objectives.map((x) => `${x.name} ${x.direction}`).join(', ')}` +
+            `${e.constraints.length ? `; constraints ${e.constraints.join(', ')}` : ''}` +
+            `${e.cached ? `; ${e.cached} subnets already evaluated` : ''}`,
+        );
+        break;
+      case 'candidate':
+        this.evaluations++;
+        this.progress();
+        break;
+      case 'generation': {
+        this.generation = e.generation;
+        this.evaluations = e.evaluations;
+        this.hypervolume = e.hypervolume;
+        this.rate = e.evaluationsPerSec;
+        const feasible = e.front.filter((c) => c.feasible);
+        if (feasible.length) {
+          const acc = Math.max(...feasible.map((c) => c.accuracy));
+          const flops = Math.min(...feasible.map((c) => c.flops));
+          this.best = `best acc ${pct(acc)} · least ${formatCount(flops)} MACs`;
+        }
+        this.progress();
+        break;
+      }
+      case 'log':
+        this.line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
+        break;
+      case 'search-end':
+        if (e.status === 'failed') {
+          this.line(`supernet search: ${e.message ?? 'failed'}`);
+          break;
+        }
+        this.line(
+          `search ${e.status} after ${e.evaluations} evaluations in ${formatDuration(e.seconds)}: ` +
+            `hypervolume ${e.hypervolume.toPrecision(5)}, ${e.front.length} subnets on the front`,
+        );
+        for (const c of e.front) this.o.out(candidateLine(c));
+        if (e.paretoFile) this.o.err(`front written to ${e.paretoFile}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private progress(): void {
+    const secs = (Date.now() - this.startedAt) / 1000;
+    const eta =
+      this.evaluations > 0 ? ((this.budget - this.evaluations) * secs) / this.evaluations : NaN;
+    const text =
+      `${bar(this.budget ? this.evaluations / this.budget : 0)} gen ${this.generation} · ` +
+      `${this.evaluations}/${this.budget} evals · HV ${this.hypervolume.toPrecision(4)}` +
+      `${this.best ? ` · ${this.best}` : ''}${this.rate ? ` · ${this.rate.toFixed(2)} eval/s` : ''} ETA ${formatDuration(eta)}`;
+    if (this.o.status) this.o.status(text);
+    else if (Date.now() - this.lastPrinted > 10_000) {
+      this.lastPrinted = Date.now();
+      this.o.err(text);
+    }
+  }
+
+  private line(s: string): void {
+    if (this.o.status) this.o.status('');
+    this.o.err(s);
+  }
+
+  close(): void {
+    if (this.o.status) this.o.status('');
+  }
+}

@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { isUpperBound, meets, parseConstraint, type Constraint } from '../../config/constraints';
+import { formatMeasure } from '../search/objectives';
+import type { EngineEvent, ExportCommand, ExportEvent } from '../../protocol/engine';
+import { archInSpace, archKey, parseArchKey, type Arch } from '../../space/arch';
+import { BatchAssembler, type TrainingData } from '../data/batches';
+import { exportSubnet, subnetOnnxModel } from '../export/exportOnnx';
+import { measureLatency } from '../export/latency';
+import { encodeModel } from '../export/onnxGraph';
+import { verifyExport } from '../export/verifyOnnx';
+import { evaluateSubnet } from '../train/evaluate';
+import { CandidateStore, type Candidate } from './candidates';
+import { findRun, loadRunOnBackend } from './loadRun';
+import { loadTrainingData, RunError, type DataOptions } from './runInputs';
+import { candidatesFileOf } from './searchRun';
+import { runCalibration } from './subnetEvaluator';
+
+/** Largest |ONNX logit − supernet logit| an export may show. */
+export const LOGIT_TOLERANCE = 1e-3;
+
+export interface ExportRunOptions extends DataOptions {
+  emit: (e: EngineEvent) => void;
+}
+
+/**
+ * `flops=300k` (shorthand for the bound a user means: at most for costs, at least for
+ * accuracy) or a full constraint such as `flops <= 300k`.
+ */
+export function parseBestUnder(text: string): Constraint | string {
+  const m = /^\s*([A-Za-z]+)\s*=\s*([^=<>]+)$/.exec(text);
+  if (!m) return parseConstraint(text);
+  const op = m[1].toLowerCase() === 'accuracy' ? '>=' : '<=';
+  return parseConstraint(`${m[1]} ${op} ${m[2]}`);
+}
+
+/** The most accurate evaluated subnet meeting every constraint (fewer FLOPs on a tie). */
+export function bestUnder(
+  candidates: Iterable<Candidate>,
+  texts: readonly string[],
+): Candidate | string {
+  const constraints: Constraint[] = [];
+  for (const t of texts) {
+    const c = parseBestUnder(t);
+    if (typeof c === 'string') return c;
+    constraints.push(c);
+  }
+  const all = [...candidates];
+  if (!all.length)
+    return 'The run has no evaluated subnets yet: run `supernet search` on it first.';
+  const ok = all.filter((c) =>
+    constraints.every((k) => {
+      const v = c[k.metric];
+      return v !== undefined && meets(k, v);
+    }),
+  );
+  if (!ok.length) {
+    const closest = constraints.map((k, i) => {
+      const values = all.map((c) => c[k.metric]).filter((v): v is number => v !== undefined);
+      const best = isUpperBound(k) ? Math.min(...values) : Math.max(...values);
+      return `'${texts[i]}' (best evaluated: ${values.length ? formatMeasure(k.metric, best) : 'none measured'})`;
+    });
+    return `None of the ${all.length} evaluated subnets meets ${closest.join(' and ')}.`;
+  }
+  return ok.reduce((best, c) =>
+    c.accuracy > best.accuracy || (c.accuracy === best.accuracy && c.flops < best.flops) ? c : best,
+  );
+}
+
+/** The validation images as one NHWC array with their labels. */
+function validationImages(data: TrainingData): { images: Float32Array; labels: Int32Array } {
+  const { x, y } = new BatchAssembler(data).gather(data.validationIndices);
+  try {
+    return { images: x.dataSync() as Float32Array, labels: y.dataSync() as Int32Array };
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+/**
+ * Exports one subnet of a trained run as ONNX, after recalibrating its batch norm as
+ * search did. The model is checked in onnxruntime-node against the supernet on every
+ * validation image before anything is written: logits within LOGIT_TOLERANCE and the
+ * same accuracy, else an error and no file.
+ */
+export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Promise<ExportEvent> {
+  const folder = findRun(cmd.run, cmd.runsDir);
+  const loaded = await loadRunOnBackend(folder);
+  const { config, net } = loaded;
+  const store = new CandidateStore(candidatesFileOf(folder));
+  try {
+    let arch: Arch;
+    if (cmd.key !== undefined) {
+      const parsed = parseArchKey(cmd.key);
+      if (!parsed)
+        throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
+      if (!archInSpace(parsed, config.space, config.task))
+        throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${folder.id}.`);
+      arch = parsed;
+    } else {
+      const current = [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step);
+      const best = bestUnder(current, cmd.bestUnder ?? []);
+      if (typeof best === 'string') throw new RunError(best);
+      arch = best.arch;
+    }
+    const key = archKey(arch);
+    const recorded = store.get(key);
+    const recordedAccuracy =
+      recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
+    const file = path.resolve(cmd.file ?? path.join(folder.dir, 'exports', `${key}.onnx`));
+    if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
+    checkWritableFolder(file);
+
+    const { data } = loadTrainingData(config, loaded.configPath, opts);
+    const score = evaluateSubnet(net, arch, data, runCalibration(config, data));
+    const bytes = encodeModel(subnetOnnxModel(net, arch));
+    const { images, labels } = validationImages(data);
+    const check = await verifyExport(
+      bytes,
+      net,
+      arch,
+      images,
+      labels.length,
+      data.height,
+      data.width,
+      data.channels,
+      { labels, batchSize: 500 },
+    );
+    const onnxAccuracy = check.onnxAccuracy ?? 0;
+    const expected = recordedAccuracy ?? score.accuracy;
+    if (!(check.maxAbsDiff < LOGIT_TOLERANCE) || onnxAccuracy !== expected) {
+      throw new RunError(
+        `The ONNX model of ${key} does not match the supernet: max |Δlogit| ${check.maxAbsDiff.toExponential(2)} ` +
+          `(allowed ${LOGIT_TOLERANCE}), accuracy ${(100 * onnxAccuracy).toFixed(2)}% vs ` +
+          `${(100 * expected).toFixed(2)}% recorded. Nothing was written.`,
+      );
+    }
+    const latency = await measureLatency(bytes, { threads: 1 });
+    const written = await exportSubnet(net, arch, file, {
+      accuracy: onnxAccuracy,
+      loss: score.loss,
+      validationImages: labels.length,
+      latencyMs: latency.medianMs,
+      latency: { threads: latency.threads, batch: latency.batch, runs: latency.runsMs.length },
+      maxAbsLogitDiff: check.maxAbsDiff,
+      sourceRun: folder.id,
+      runDir: folder.dir,
+      checkpoint: folder.checkpointFile,
+      checkpointStep: loaded.step,
+      exportedAt: new Date().toISOString(),
+    });
+    const event: ExportEvent = {
+      type: 'export',
+      time: Date.now(),
+      key,
+      file: written.file,
+      sidecarFile: written.sidecarFile,
+      bytes: written.bytes,
+      maxAbsDiff: check.maxAbsDiff,
+      onnxAccuracy,
+      ...(recordedAccuracy !== undefined ? { recordedAccuracy } : {}),
+      latencyMs: latency.medianMs,
+    };
+    opts.emit(event);
+    return event;
+  } finally {
+    store.close();
+    net.dispose();
+  }
+}
+
+/** Fails before any work when the export's folder is missing or read-only. */
+function checkWritableFolder(file: string): void {
+  const dir = path.dirname(file);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new RunError(`Cannot write ${file}: the folder ${dir} does not exist.`);
+  }
+  if (!isDir) throw new RunError(`Cannot write ${file}: ${dir} is not a folder.`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new RunError(`Cannot write ${file}: the folder ${dir} is not writable.`);
+  }
+}

@@ -1,0 +1,151 @@
+import type { ObjectiveName, SearchConfig } from '../../config/configSchema';
+import { isUpperBound, meets, parseConstraint, type Constraint } from '../../config/constraints';
+import { formatCount } from '../../config/format';
+import type { Score } from './dominance';
+import { referencePoint, type ObjectiveBounds } from './hypervolume';
+
+/** A subnet's measured figures, the inputs of every objective and constraint. */
+export interface Measures {
+  accuracy: number;
+  flops: number;
+  params: number;
+  /** Median ms of one image; absent when nothing asked for latency. */
+  latency?: number;
+}
+
+export interface Objective {
+  name: ObjectiveName;
+  direction: 'max' | 'min';
+}
+
+/** The config's objectives in their written order (the first two are the chart's axes). */
+export function objectivesOf(search: SearchConfig): Objective[] {
+  return Object.entries(search.objectives).map(([name, direction]) => ({
+    name: name as ObjectiveName,
+    direction: direction as 'max' | 'min',
+  }));
+}
+
+/** The config's constraints, parsed; the config was validated, so a bad one is a bug. */
+export function constraintsOf(search: SearchConfig): Constraint[] {
+  return search.constraints.map((text) => {
+    const c = parseConstraint(text);
+    if (typeof c === 'string') throw new Error(c);
+    return c;
+  });
+}
+
+/** Whether latency has to be measured for each subnet. */
+export const needsLatency = (objectives: Objective[], constraints: Constraint[]): boolean =>
+  objectives.some((o) => o.name === 'latency') || constraints.some((c) => c.metric === 'latency');
+
+function value(m: Measures, name: ObjectiveName): number {
+  const v = m[name];
+  if (v === undefined || !Number.isFinite(v)) {
+    throw new Error(`The subnet has no ${name} measurement.`);
+  }
+  return v;
+}
+
+/**
+ * How far a subnet is from meeting the constraints: the sum of each unmet constraint's
+ * excess relative to its bound, so that FLOPs and accuracy violations are comparable.
+ * 0 when every constraint is met.
+ */
+export function violation(m: Measures, constraints: Constraint[]): number {
+  let total = 0;
+  for (const c of constraints) {
+    const v = value(m, c.metric);
+    if (meets(c, v)) continue;
+    const scale = Math.max(Math.abs(c.value), 1e-9);
+    // A strict bound that the value sits exactly on still counts as a small violation.
+    total += Math.max(Math.abs(v - c.value) / scale, 1e-9);
+  }
+  return total;
+}
+
+/** Best and worst value each metric takes over the space, in its own direction of goodness. */
+export interface SpaceRanges {
+  flops: [number, number];
+  params: [number, number];
+  /** Of the smallest and the largest subnet, when latency is measured. */
+  latency?: [number, number];
+}
+
+/**
+ * Each objective's best and worst value over the space, minimised (accuracy negated):
+ * accuracy from 1 to 0; FLOPs, params and latency from the smallest to the largest
+ * subnet. Taken from the space rather than from what a search happened to find, so
+ * every search of a run (NSGA-II, random, any seed) is measured on the same scale.
+ */
+export function objectiveBounds(objectives: Objective[], ranges: SpaceRanges): ObjectiveBounds[] {
+  return objectives.map((o): ObjectiveBounds => {
+    const range =
+      o.name === 'accuracy' ? [0, 1] : o.name === 'latency' ? ranges.latency : ranges[o.name];
+    if (!range) throw new Error('Latency ranges are needed for a latency objective.');
+    const [lo, hi] = range;
+    return o.direction === 'max' ? [-hi, -lo] : [lo, hi];
+  });
+}
+
+/**
+ * The score the search engines minimise: maximised objectives negated, and with
+ * `bounds` each objective scaled so the space's best is 0 and its worst 1. Scaling
+ * changes no dominance relation; it makes the hypervolume a unitless fraction (against
+ * the reference point 1 + margin in every objective) instead of accuracy × MACs.
+ */
+export function scoreOf(
+  m: Measures,
+  objectives: Objective[],
+  constraints: Constraint[],
+  bounds?: readonly ObjectiveBounds[],
+): Score {
+  return {
+    objectives: objectives.map((o, i) => {
+      const v = (o.direction === 'max' ? -1 : 1) * value(m, o.name);
+      if (!bounds) return v;
+      const [best, worst] = bounds[i];
+      return worst > best ? (v - best) / (worst - best) : 0;
+    }),
+    violation: violation(m, constraints),
+  };
+}
+
+/** The reference point of scaled scores: just beyond the worst value of each objective. */
+export const scaledReferencePoint = (objectives: Objective[]): number[] =>
+  referencePoint(objectives.map((): ObjectiveBounds => [0, 1]));
+
+const UNITS: Record<ObjectiveName, (v: number) => string> = {
+  accuracy: (v) => `${(100 * v).toFixed(2)}%`,
+  flops: (v) => `${formatCount(v)} MACs`,
+  params: (v) => `${formatCount(v)} parameters`,
+  latency: (v) => `${v.toFixed(3)} ms`,
+};
+
+export const formatMeasure = (name: ObjectiveName, v: number): string => UNITS[name](v);
+
+/**
+ * A constraint no subnet can meet, judged from the space's ranges before anything is
+ * evaluated; the message names the best achievable value. Accuracy cannot be judged
+ * before evaluation and is never reported here.
+ */
+export function unmeetableConstraint(
+  constraints: Constraint[],
+  texts: readonly string[],
+  ranges: SpaceRanges,
+): string | undefined {
+  for (const [i, c] of constraints.entries()) {
+    if (c.metric === 'accuracy') continue;
+    const range = c.metric === 'latency' ? ranges.latency : ranges[c.metric];
+    if (!range) continue;
+    const achievable = isUpperBound(c) ? range[0] : range[1];
+    if (!meets(c, achievable)) {
+      const which = isUpperBound(c) ? 'smallest' : 'largest';
+      return (
+        `No subnet meets the constraint '${texts[i]}': the ${which} subnet of the space has ` +
+        `${formatMeasure(c.metric, achievable)}. Relax the constraint or change the space.`
+      );
+    }
+  }
+  return undefined;
+}
