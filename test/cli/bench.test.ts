@@ -29,3 +29,27 @@ void test('node dist/bench.js --json prints p50 and p95', async () => {
     'the bench config has findings to report',
   );
 });
+
+void test('bench --search --json reports evaluations per second and ONNX latencies', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'dist', 'bench.js'), '--search', '--json', '--subnets=2'],
+    { cwd: ROOT, timeout: 120_000 },
+  );
+  const r = JSON.parse(stdout.trim()) as {
+    bench: string;
+    evaluations: number;
+    evals_per_s: number;
+    eval_img_s: number;
+    validation_images: number;
+    latency_ms: Record<string, number>;
+  };
+  assert.equal(r.bench, 'search');
+  assert.equal(r.evaluations, 2);
+  assert.ok(r.evals_per_s > 0 && r.eval_img_s > r.evals_per_s * r.validation_images);
+  for (const k of ['smallest', 'largest', 'random_median']) {
+    assert.ok(r.latency_ms[k] > 0, `latency ${k} = ${r.latency_ms[k]}`);
+  }
+  // Not a speed claim: the largest subnet does at least the smallest's work.
+  assert.ok(r.latency_ms.largest >= r.latency_ms.smallest * 0.8);
+});

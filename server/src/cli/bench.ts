@@ -3,6 +3,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService } from '../language/languageService';
 import { benchConfigText } from './benchConfig';
 import { benchEngine } from './benchEngine';
+import { benchSearch } from './benchSearch';
 import type { BackendPreference } from '../engine/backend/selectBackend';
 
 /** Median and 95th percentile of a sample. */
@@ -44,6 +45,27 @@ async function main(args: string[]): Promise<void> {
           `  train step, largest subnet   ${r.step_ms} ms (median)  ${r.train_img_s} img/s\n` +
           `  sandwich step (4 subnets, KD) ${r.sandwich_ms} ms (median)\n` +
           `  inference, largest subnet    ${r.infer_img_s} img/s\n`,
+      );
+    }
+    return;
+  }
+  if (args.includes('--search')) {
+    const backend = args.find((a) => a.startsWith('--backend='))?.slice('--backend='.length);
+    const subnets = Number(args.find((a) => a.startsWith('--subnets='))?.slice(10) ?? 8);
+    const r = await benchSearch({
+      subnets: Number.isInteger(subnets) && subnets > 0 ? subnets : 8,
+      ...(backend ? { backend: backend as BackendPreference } : {}),
+    });
+    if (json) process.stdout.write(JSON.stringify({ bench: 'search', ...r }) + '\n');
+    else {
+      const l = r.latency_ms;
+      process.stdout.write(
+        `search on ${r.backend} (${r.engine}), ${r.config}:\n` +
+          `  subnet evaluation (BN recalibration on ${r.calibration_images} + accuracy on ${r.validation_images} images): ` +
+          `${r.evals_per_s} evals/s, ${r.eval_img_s} img/s\n` +
+          `  onnxruntime-node latency, batch 1, 1 thread (median): smallest ${l.smallest} ms, ` +
+          `largest ${l.largest} ms, random subnets ${l.random_median} ms\n` +
+          `  ONNX model build: ${r.export_ms} ms per subnet\n`,
       );
     }
     return;

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { resolveConfig } from '../config/resolve';
+import { selectBackend, type BackendPreference } from '../engine/backend/selectBackend';
+import { subnetOnnxModel } from '../engine/export/exportOnnx';
+import { measureLatency } from '../engine/export/latency';
+import { encodeModel } from '../engine/export/onnxGraph';
+import { Supernet } from '../engine/model/supernet';
+import { Rng } from '../engine/rng';
+import { runCalibration } from '../engine/run/subnetEvaluator';
+import { loadTrainingData } from '../engine/run/runInputs';
+import { evaluateSubnet } from '../engine/train/evaluate';
+import { randomArch } from '../engine/train/randomArch';
+import { archKey, largestArch, smallestArch } from '../space/arch';
+import { subnetCost } from '../space/facts';
+
+export interface SearchBench {
+  engine: string;
+  backend: string;
+  config: string;
+  /** Subnets evaluated (BN recalibration + validation accuracy), and their rate. */
+  evaluations: number;
+  evals_per_s: number;
+  /** Images through the network per second during evaluation (calibration + validation). */
+  eval_img_s: number;
+  calibration_images: number;
+  validation_images: number;
+  /** onnxruntime-node, batch 1, one thread: median ms of one image. */
+  latency_ms: { smallest: number; largest: number; random_median: number };
+  /** Time to build and serialise one subnet's ONNX model, median ms. */
+  export_ms: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (v: number, digits = 3) => Number(v.toPrecision(digits));
+
+/** The tiny example's config, found from this file upwards. */
+function findTinyConfig(from = __dirname): string {
+  let dir = from;
+  for (let i = 0; i < 6; i++) {
+    const f = path.join(dir, 'examples', 'tiny.supernet.yaml');
+    if (existsSync(f)) return f;
+    dir = path.dirname(dir);
+  }
+  throw new Error('examples/tiny.supernet.yaml not found');
+}
+
+/**
+ * Search's inner loop on the tiny example's supernet (freshly initialised: speed does
+ * not depend on the weights) and its data: subnet evaluations per second as search
+ * does them (BN recalibration on the config's batches, then the whole validation
+ * split), and latency of exported subnets in onnxruntime-node.
+ */
+export async function benchSearch(
+  opts: { config?: string; backend?: BackendPreference; subnets?: number } = {},
+): Promise<SearchBench> {
+  const file = opts.config ?? findTinyConfig();
+  const config = resolveConfig(readFileSync(file, 'utf8')).config;
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const { data } = loadTrainingData(config, file, {});
+  const net = new Supernet(config.space, config.task, new Rng(0));
+  const rng = new Rng(1);
+  const n = opts.subnets ?? 8;
+  const archs = [...Array(n)].map(() => randomArch(config.space, config.task, rng));
+  const calibration = runCalibration(config, data);
+  try {
+    // One untimed evaluation: kernels compile and buffers are allocated on first use.
+    evaluateSubnet(net, archs[0], data, calibration);
+    const t0 = performance.now();
+    for (const a of archs) evaluateSubnet(net, a, data, calibration);
+    const seconds = (performance.now() - t0) / 1000;
+    const calibrationImages = calibration.reduce((s, b) => s + b.length, 0);
+    const validationImages = data.validationIndices.length;
+
+    const exportMs: number[] = [];
+    const latency = async (a: (typeof archs)[number]) => {
+      const t = performance.now();
+      const bytes = encodeModel(subnetOnnxModel(net, a));
+      exportMs.push(performance.now() - t);
+      return (await measureLatency(bytes, { threads: 1, warmup: 10, runs: 50 })).medianMs;
+    };
+    const smallest = await latency(smallestArch(config.space, config.task));
+    const largest = await latency(largestArch(config.space, config.task));
+    const random: number[] = [];
+    for (const a of archs) random.push(await latency(a));
+    return {
+      engine: `tfjs ${tf.version_core}`,
+      backend: backend.name,
+      config:
+        `${path.basename(file)} (${new Set(archs.map(archKey)).size} random subnets, ` +
+        `${Math.round(median(archs.map((a) => subnetCost(config.space, config.task, a).flops)) / 1e3)}k MACs median)`,
+      evaluations: n,
+      evals_per_s: round(n / seconds),
+      eval_img_s: Math.round((n * (calibrationImages + validationImages)) / seconds),
+      calibration_images: calibrationImages,
+      validation_images: validationImages,
+      latency_ms: {
+        smallest: round(smallest),
+        largest: round(largest),
+        random_median: round(median(random)),
+      },
+      export_ms: round(median(exportMs)),
+    };
+  } finally {
+    net.dispose();
+  }
+}
