@@ -125,4 +125,12 @@ function failure(kind: EngineCommand['type'], message: string, step: number): En
   return { type: 'run-end', time, status: 'failed', step, message, seconds: 0 };
 }
 
-if (require.main === module) startEngine();
+if (require.main === module) {
+  // The editor's `supernet.maxEngineThreads`: native TensorFlow reads these when it loads.
+  const threads = process.env.SUPERNET_MAX_THREADS;
+  if (threads && /^\d+$/.test(threads)) {
+    process.env.TF_NUM_INTRAOP_THREADS ??= threads;
+    process.env.TF_NUM_INTEROP_THREADS ??= threads;
+  }
+  startEngine();
+}

@@ -12,11 +12,15 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type LanguageService } from '../language/languageService';
+import { EventNotification } from '../protocol/lsp';
+import { RunManager } from './runManager';
+import { registerRunRequests } from './runRequests';
 import { ValidationHandler } from './validationHandler';
 
 /** Settings the client sends (`supernet.*`). */
 interface Settings {
   memoryLimitGiB?: number | null;
+  maxEngineThreads?: number | null;
 }
 
 function uriToPath(uri: string): string | undefined {
@@ -52,6 +56,18 @@ export function startServer(connection: Connection): void {
     codeLenses: (d) => service.codeLenses(d),
   };
   const validation = new ValidationHandler(connection, documents, current);
+  const runs = new RunManager({
+    onEvent: (p) => {
+      connection
+        .sendNotification(EventNotification, p)
+        .catch((e) => connection.console.error(`supernet: event not sent: ${e}`));
+    },
+    log: (m) => connection.console.log(m),
+    // Tests point the server at a stand-in engine; users never need to.
+    ...(process.env.SUPERNET_ENGINE_PATH ? { enginePath: process.env.SUPERNET_ENGINE_PATH } : {}),
+  });
+  registerRunRequests(connection, runs);
+  connection.onShutdown(() => runs.dispose());
   let hasConfigurationCapability = false;
 
   connection.onInitialize((params) => {
@@ -73,6 +89,8 @@ export function startServer(connection: Connection): void {
     if (!hasConfigurationCapability) return;
     const s = (await connection.workspace.getConfiguration('supernet')) as Settings | null;
     service = makeService(s ?? {});
+    const threads = s?.maxEngineThreads;
+    runs.maxThreads = Number.isInteger(threads) && threads! >= 1 ? threads! : undefined;
     validation.validateAll();
   };
   connection.onInitialized(() => {

@@ -60,6 +60,11 @@ export interface CancelParams {
   jobId: string;
 }
 
+/** The answer to cancel: false when no such job was running (it may have just ended). */
+export interface CancelResult {
+  cancelled: boolean;
+}
+
 export type RunsParams = WithRunsDir;
 
 /** One run folder as the Runs tree shows it. */
