@@ -1,18 +1,21 @@
 import * as vscode from 'vscode';
 import {
   LanguageClient,
+  State,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { commands } from './commands';
+import { createDashboardPort } from './dashboardPort';
+import { JobMonitor } from './runs/jobMonitor';
+import { RunsApi } from './runs/runsApi';
+import { runsDirFor } from './settings';
+import { RunTreeProvider, type RunNode, type RunSource } from './tree/runTreeProvider';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  for (const [id, fn] of Object.entries(commands(context))) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  }
+function createClient(context: vscode.ExtensionContext): LanguageClient {
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
@@ -30,8 +33,93 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     synchronize: { configurationSection: 'supernet' },
     outputChannelName: 'Supernet Language Server',
   };
-  client = new LanguageClient('supernet', 'Supernet Language Server', serverOptions, clientOptions);
-  await client.start();
+  return new LanguageClient('supernet', 'Supernet Language Server', serverOptions, clientOptions);
+}
+
+/** Every workspace folder's runs folder, once each. */
+const allRunsDirs = (): string[] => [
+  ...new Set(
+    (vscode.workspace.workspaceFolders ?? [])
+      .map((f) => runsDirFor(f.uri))
+      .filter((d): d is string => d !== undefined),
+  ),
+];
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('Supernet', { log: true });
+  const lc = createClient(context);
+  client = lc;
+  const api = new RunsApi(() => client, log);
+  const dashboard = createDashboardPort(context);
+  const monitor = new JobMonitor(api, dashboard, log);
+
+  const source: RunSource = {
+    runsDirs: allRunsDirs,
+    overlay: (runId) => monitor.overlay(runId),
+    async listRuns() {
+      try {
+        const lists = await Promise.all(allRunsDirs().map((d) => api.runs(d)));
+        return lists.flatMap((l) => l.runs);
+      } catch {
+        // The server is starting, stopped, or predates `supernet/runs`: read the folders.
+        return undefined;
+      }
+    },
+  };
+  const tree = new RunTreeProvider(source, context.workspaceState);
+  const treeView = vscode.window.createTreeView<RunNode>('supernet.runs', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+  });
+
+  context.subscriptions.push(
+    log,
+    monitor,
+    tree,
+    treeView,
+    monitor.onDidChange(() => tree.requestRefresh()),
+    treeView.onDidChangeSelection((e) => {
+      const node = e.selection[0];
+      if (node?.type === 'subnet') dashboard.highlight(node.run.id, node.row.key);
+    }),
+    dashboard.onReveal((runId, key) => {
+      void tree
+        .findSubnet(runId, key)
+        .then((node) =>
+          node ? treeView.reveal(node, { select: true, focus: false, expand: true }) : undefined,
+        );
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('supernet.runsFolder')) tree.refresh();
+    }),
+    api.onEvent(lc, (n) => monitor.handle(n)),
+    lc.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) monitor.serverStopped();
+    }),
+  );
+  // Runs written outside this window (the CLI, another window) show up too.
+  for (const dir of allRunsDirs()) {
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(
+        vscode.Uri.file(dir),
+        '*/{run.json,pareto.json,candidates.jsonl,exports/*.onnx}',
+      ),
+    );
+    const onChange = (): void => tree.requestRefresh();
+    context.subscriptions.push(
+      watcher,
+      watcher.onDidCreate(onChange),
+      watcher.onDidChange(onChange),
+      watcher.onDidDelete(onChange),
+    );
+  }
+
+  for (const [id, fn] of Object.entries(commands({ api, monitor, tree, dashboard }))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  }
+  await lc.start();
+  // The server could not list runs while it was starting: ask again now that it can.
+  tree.refresh();
 }
 
 export async function deactivate(): Promise<void> {

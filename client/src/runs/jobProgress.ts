@@ -1,0 +1,296 @@
+import { isEngineEvent, type EngineEvent } from '../../../server/src/protocol/engine';
+import type { EventParams, JobExit, JobKind } from '../../../server/src/protocol/lsp';
+import { formatAccuracy, formatDuration, formatLatency, formatRate } from '../format/units';
+
+/**
+ * The state of one job as the status bar and the progress notification show it,
+ * folded from its `supernet/event` notifications. Pure: no `vscode`, no clock (the
+ * events carry their time), so ETA and labels are tested with plain objects.
+ */
+export interface JobProgress {
+  jobId: string;
+  kind: JobKind;
+  /** What the job works on, for titles: a config's file name or a run id. */
+  title: string;
+  runId?: string;
+  runDir?: string;
+  backend?: string;
+  step?: number;
+  totalSteps?: number;
+  stepsPerEpoch?: number;
+  batchSize?: number;
+  epoch?: number;
+  imagesPerSec?: number;
+  lastAccuracy?: { largest: number; smallest: number };
+  /** The first step this job reported and when: a resumed run's earlier steps do not count in its rate. */
+  rateFrom?: { step: number; time: number };
+  lastTime?: number;
+  generation?: number;
+  evaluations?: number;
+  budget?: number;
+  hypervolume?: number;
+  evaluationsPerSec?: number;
+  frontSize?: number;
+  exported?: { key: string; file: string; latencyMs: number; maxAbsDiff: number };
+  /** How the run or search said it ended, before the process exit arrives. */
+  endStatus?: 'completed' | 'cancelled' | 'failed';
+  endMessage?: string;
+  exit?: JobExit;
+}
+
+export const newJob = (jobId: string, kind: JobKind, title: string): JobProgress => ({
+  jobId,
+  kind,
+  title,
+});
+
+/** Folds one notification of this job into its state; returns a new object. */
+export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
+  const next: JobProgress = { ...p };
+  if (n.runId) next.runId = n.runId;
+  if (n.exit) next.exit = n.exit;
+  const e = n.event;
+  if (!e) return next;
+  switch (e.type) {
+    case 'run-start':
+      next.runId = e.runId;
+      next.runDir = e.runDir;
+      next.backend = e.backend;
+      next.totalSteps = e.totalSteps;
+      next.stepsPerEpoch = e.stepsPerEpoch;
+      next.batchSize = e.batchSize;
+      if (e.resumedFromStep !== undefined) next.step = e.resumedFromStep;
+      break;
+    case 'step':
+      next.step = e.step;
+      next.epoch = e.epoch;
+      next.imagesPerSec = e.imagesPerSec;
+      next.lastTime = e.time;
+      next.rateFrom ??= { step: e.step, time: e.time };
+      break;
+    case 'epoch':
+      next.lastAccuracy = { largest: e.largest.accuracy, smallest: e.smallest.accuracy };
+      break;
+    case 'run-end':
+      next.step = e.step;
+      next.endStatus = e.status;
+      if (e.message) next.endMessage = e.message;
+      break;
+    case 'search-start':
+      next.runId = e.runId;
+      next.budget = e.budget;
+      next.evaluations = e.cached;
+      next.lastTime = e.time;
+      break;
+    case 'generation':
+      next.generation = e.generation;
+      next.evaluations = e.evaluations;
+      next.hypervolume = e.hypervolume;
+      next.evaluationsPerSec = e.evaluationsPerSec;
+      next.frontSize = e.front.length;
+      next.lastTime = e.time;
+      break;
+    case 'search-end':
+      next.evaluations = e.evaluations;
+      next.hypervolume = e.hypervolume;
+      next.frontSize = e.front.length;
+      next.endStatus = e.status;
+      if (e.message) next.endMessage = e.message;
+      break;
+    case 'export':
+      next.exported = {
+        key: e.key,
+        file: e.file,
+        latencyMs: e.latencyMs,
+        maxAbsDiff: e.maxAbsDiff,
+      };
+      break;
+    default:
+      break;
+  }
+  return next;
+}
+
+/** Steps per second measured over this job's own steps, else from the reported throughput. */
+function stepsPerSec(p: JobProgress): number | undefined {
+  if (p.rateFrom && p.step !== undefined && p.lastTime !== undefined) {
+    const steps = p.step - p.rateFrom.step;
+    const secs = (p.lastTime - p.rateFrom.time) / 1000;
+    if (steps > 0 && secs > 0) return steps / secs;
+  }
+  if (p.imagesPerSec && p.batchSize) return p.imagesPerSec / p.batchSize;
+  return undefined;
+}
+
+/** Seconds left, when there is a rate to go on; undefined otherwise. */
+export function etaSeconds(p: JobProgress): number | undefined {
+  if (p.kind === 'train') {
+    const rate = stepsPerSec(p);
+    if (!rate || p.step === undefined || !p.totalSteps) return undefined;
+    return Math.max(0, p.totalSteps - p.step) / rate;
+  }
+  if (p.kind === 'search') {
+    if (!p.evaluationsPerSec || p.evaluations === undefined || !p.budget) return undefined;
+    return Math.max(0, p.budget - p.evaluations) / p.evaluationsPerSec;
+  }
+  return undefined;
+}
+
+/** Share of the job done in [0, 1]; undefined when the job has not said how long it is. */
+export function fractionDone(p: JobProgress): number | undefined {
+  const f =
+    p.kind === 'train' && p.totalSteps && p.step !== undefined
+      ? p.step / p.totalSteps
+      : p.kind === 'search' && p.budget && p.evaluations !== undefined
+        ? p.evaluations / p.budget
+        : undefined;
+  return f === undefined ? undefined : Math.min(1, Math.max(0, f));
+}
+
+/** `epoch 1.3/3 · step 340/1000 · 812 img/s · ETA 3m 05s`; `gen 4 · 120/400 evals · HV 0.4123 · ETA 1m 10s`. */
+export function progressMessage(p: JobProgress): string {
+  const eta = etaSeconds(p);
+  const withEta = (parts: string[]): string =>
+    (eta === undefined ? parts : [...parts, `ETA ${formatDuration(eta)}`]).join(' · ');
+  if (p.kind === 'train') {
+    if (p.step === undefined || p.totalSteps === undefined) return `starting ${p.title}…`;
+    const parts: string[] = [];
+    if (p.epoch !== undefined) {
+      const epochs = p.stepsPerEpoch ? Math.ceil(p.totalSteps / p.stepsPerEpoch) : undefined;
+      parts.push(`epoch ${p.epoch.toFixed(1)}${epochs ? `/${epochs}` : ''}`);
+    }
+    parts.push(`step ${p.step}/${p.totalSteps}`);
+    if (p.imagesPerSec !== undefined) parts.push(`${formatRate(p.imagesPerSec)} img/s`);
+    return withEta(parts);
+  }
+  if (p.kind === 'search') {
+    if (p.budget === undefined) return `starting a search of ${p.title}…`;
+    const parts: string[] = [];
+    if (p.generation !== undefined) parts.push(`gen ${p.generation}`);
+    parts.push(`${p.evaluations ?? 0}/${p.budget} evals`);
+    if (p.hypervolume !== undefined) parts.push(`HV ${p.hypervolume.toPrecision(4)}`);
+    return withEta(parts);
+  }
+  return p.exported ? `verified ${p.exported.key}` : `exporting ${p.title}…`;
+}
+
+const KIND_ICON: Record<JobKind, string> = {
+  train: '$(sync~spin)',
+  search: '$(search)',
+  export: '$(package)',
+};
+
+/** The status bar item's text: an icon, then the progress message. */
+export const statusText = (p: JobProgress): string => `${KIND_ICON[p.kind]} ${progressMessage(p)}`;
+
+/** The status bar item's tooltip: what runs, where, and the last accuracy. */
+export function statusTooltip(p: JobProgress): string {
+  const lines = [`Supernet ${p.kind}: ${p.runId ?? p.title}`];
+  if (p.backend) lines.push(`backend ${p.backend}`);
+  if (p.lastAccuracy)
+    lines.push(
+      `validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
+    );
+  if (p.frontSize !== undefined) lines.push(`front: ${p.frontSize} subnets`);
+  lines.push('Click to open the dashboard');
+  return lines.join('\n');
+}
+
+export type LogLevel = 'info' | 'warning' | 'error';
+
+/** The output channel's line for an engine event; undefined for events too frequent to log. */
+export function logLine(e: EngineEvent): { level: LogLevel; text: string } | undefined {
+  switch (e.type) {
+    case 'log':
+      return { level: e.level, text: e.message };
+    case 'run-start': {
+      const from = e.resumedFromStep !== undefined ? ` (resumed at step ${e.resumedFromStep})` : '';
+      const fell = e.fellBackFrom.length ? `; skipped ${e.fellBackFrom.join('; ')}` : '';
+      return {
+        level: 'info',
+        text: `run ${e.runId} started on ${e.backend}${fell}: ${e.totalSteps} steps${from}`,
+      };
+    }
+    case 'epoch':
+      return {
+        level: 'info',
+        text: `epoch ${e.epoch}: accuracy largest ${formatAccuracy(e.largest.accuracy)} · smallest ${formatAccuracy(e.smallest.accuracy)}`,
+      };
+    case 'run-end':
+      return {
+        level: e.status === 'failed' ? 'error' : 'info',
+        text: `run ${e.status} at step ${e.step} after ${formatDuration(e.seconds)}${e.message ? `: ${e.message}` : ''}`,
+      };
+    case 'search-start':
+      return {
+        level: 'info',
+        text: `search (${e.algorithm}) of ${e.runId}: budget ${e.budget}, ${e.cached} cached${e.constraints.length ? `, ${e.constraints.join(', ')}` : ''}`,
+      };
+    case 'generation':
+      return {
+        level: 'info',
+        text: `generation ${e.generation}: ${e.evaluations} evaluations, hypervolume ${e.hypervolume.toPrecision(4)}, front ${e.front.length}`,
+      };
+    case 'search-end':
+      return {
+        level: e.status === 'failed' ? 'error' : 'info',
+        text: `search ${e.status}: ${e.evaluations} evaluations, front ${e.front.length}${e.message ? `: ${e.message}` : ''}`,
+      };
+    case 'export':
+      return {
+        level: 'info',
+        text: `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy ${formatAccuracy(e.onnxAccuracy)}`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** What to tell the user when a job's process exited. */
+export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; message: string } {
+  const what =
+    p.kind === 'train'
+      ? `Training ${p.runId ?? p.title}`
+      : p.kind === 'search'
+        ? `Search of ${p.runId ?? p.title}`
+        : `Export of ${p.title}`;
+  if (exit.status === 'completed') {
+    const detail =
+      p.kind === 'train' && p.lastAccuracy
+        ? `: largest subnet ${formatAccuracy(p.lastAccuracy.largest)}, smallest ${formatAccuracy(p.lastAccuracy.smallest)}`
+        : p.kind === 'search' && p.frontSize !== undefined
+          ? `: ${p.frontSize} subnets on the front`
+          : p.kind === 'export' && p.exported
+            ? `: ${p.exported.file} (${formatLatency(p.exported.latencyMs)})`
+            : '';
+    return { level: 'info', message: `${what} finished${detail}.` };
+  }
+  if (exit.status === 'cancelled') return { level: 'warning', message: `${what} was stopped.` };
+  const how =
+    exit.message ??
+    p.endMessage ??
+    (exit.signal
+      ? `the engine was killed by ${exit.signal}`
+      : `the engine exited with code ${exit.exitCode}`);
+  return { level: 'error', message: `${what} failed: ${how}` };
+}
+
+/** Checks a `supernet/event` notification on arrival; returns why it is refused, or undefined. */
+export function checkEventParams(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null) return 'the parameters must be an object';
+  const n = x as Record<string, unknown>;
+  if (typeof n.jobId !== 'string' || !n.jobId) return '`jobId` must be a non-empty string';
+  if (n.kind !== 'train' && n.kind !== 'search' && n.kind !== 'export')
+    return "`kind` must be 'train', 'search' or 'export'";
+  if (n.runId !== undefined && typeof n.runId !== 'string') return '`runId` must be a string';
+  if (n.event !== undefined && !isEngineEvent(n.event)) return '`event` is not an engine event';
+  if (n.exit !== undefined) {
+    const e = n.exit as Record<string, unknown> | null;
+    if (typeof e !== 'object' || e === null) return '`exit` must be an object';
+    if (e.status !== 'completed' && e.status !== 'cancelled' && e.status !== 'failed')
+      return '`exit.status` must be completed, cancelled or failed';
+    if (!Array.isArray(e.stderrTail)) return '`exit.stderrTail` must be a list';
+  }
+  if (n.event === undefined && n.exit === undefined) return 'needs an `event` or an `exit`';
+  return undefined;
+}

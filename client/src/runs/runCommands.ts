@@ -1,0 +1,399 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { JobStarted, RunSummary } from '../../../server/src/protocol/lsp';
+import { parseArchKey } from '../../../server/src/space/arch';
+import type { DashboardPort } from '../dashboardPort';
+import { defaultBackend, runsDirFor } from '../settings';
+import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';
+import {
+  OBJECTIVES,
+  resumableRuns,
+  runDescription,
+  sortSubnets,
+  subnetLabel,
+  type Objective,
+  type SubnetRow,
+} from '../tree/runTreeModel';
+import { progressMessage } from './jobProgress';
+import type { JobMonitor } from './jobMonitor';
+import { defaultExportFile } from './runsFolder';
+import type { RunsApi } from './runsApi';
+
+export type Cmd = (...args: unknown[]) => unknown;
+
+/** What the run commands work with; built once in `activate`. */
+export interface RunContext {
+  api: RunsApi;
+  monitor: JobMonitor;
+  tree: RunTreeProvider;
+  dashboard: DashboardPort;
+}
+
+const NODE_TYPES = new Set(['run', 'group', 'subnet', 'message']);
+const isNode = (x: unknown): x is RunNode =>
+  typeof x === 'object' && x !== null && NODE_TYPES.has((x as { type?: unknown }).type as string);
+
+/** A config from a code lens (its URI, as a string or a Uri), else the active supernet editor. */
+export function configUri(arg: unknown): vscode.Uri | undefined {
+  if (typeof arg === 'string') return vscode.Uri.parse(arg);
+  if (arg instanceof vscode.Uri) return arg;
+  if (arg !== undefined) return undefined;
+  const doc = vscode.window.activeTextEditor?.document;
+  return doc?.languageId === 'supernet' ? doc.uri : undefined;
+}
+
+/** The run a tree node belongs to. */
+function runOfNode(arg: unknown): RunSummary | undefined {
+  if (!isNode(arg)) return undefined;
+  if (arg.type === 'run') return arg.run;
+  if (arg.type === 'subnet') return arg.run;
+  return arg.parent.type === 'run' ? arg.parent.run : arg.parent.parent.run;
+}
+
+const runsDirOf = (run: RunSummary): string => path.dirname(run.dir);
+
+/** The engine runs code and reads data from the workspace: not before the user trusts it. */
+function refuseUntrusted(what: string): boolean {
+  if (vscode.workspace.isTrusted) return false;
+  void vscode.window.showWarningMessage(
+    `Supernet: ${what} runs code from this workspace on your machine, so it is disabled until you trust the workspace.`,
+  );
+  return true;
+}
+
+/** Runs a command and turns a thrown error into a message rather than a silent failure. */
+const guarded =
+  (what: string, fn: Cmd): Cmd =>
+  async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      void vscode.window.showErrorMessage(`Supernet: ${what} failed: ${msg}`);
+      return undefined;
+    }
+  };
+
+async function pickRun(
+  ctx: RunContext,
+  runs: RunSummary[],
+  placeHolder: string,
+): Promise<RunSummary | undefined> {
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage(`Supernet: no runs to choose from.`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    runs.map((run) => ({
+      label: run.id,
+      description: runDescription(run, ctx.monitor.overlay(run.id)),
+      detail: run.configPath ? vscode.workspace.asRelativePath(run.configPath) : undefined,
+      run,
+    })),
+    { placeHolder, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked?.run;
+}
+
+async function freshRuns(ctx: RunContext): Promise<RunSummary[]> {
+  ctx.tree.refresh();
+  return ctx.tree.allRuns();
+}
+
+async function saveIfDirty(uri: vscode.Uri): Promise<void> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
+}
+
+function track(ctx: RunContext, started: JobStarted, title: string): void {
+  ctx.monitor.track(started, title);
+  ctx.tree.requestRefresh();
+}
+
+async function revealFile(file: string): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  const inWorkspace = vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+  await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', uri);
+}
+
+function train(ctx: RunContext): Cmd {
+  return async (arg) => {
+    const uri = configUri(arg);
+    if (!uri || uri.scheme !== 'file') {
+      void vscode.window.showWarningMessage(
+        'Supernet: open a saved *.supernet.yaml file to train it.',
+      );
+      return;
+    }
+    if (refuseUntrusted('training')) return;
+    const runsDir = runsDirFor(uri);
+    if (!runsDir) throw new Error('no folder to keep the runs in');
+    await saveIfDirty(uri);
+    const started = await ctx.api.train({
+      configPath: uri.fsPath,
+      runsDir,
+      backend: defaultBackend(uri),
+    });
+    track(ctx, started, path.basename(uri.fsPath));
+  };
+}
+
+function search(ctx: RunContext): Cmd {
+  return async (arg) => {
+    if (refuseUntrusted('searching')) return;
+    let run: string;
+    let runsDir: string | undefined;
+    let title: string;
+    const node = runOfNode(arg);
+    const uri = node ? undefined : configUri(arg);
+    if (node) {
+      [run, runsDir, title] = [node.id, runsDirOf(node), node.id];
+    } else if (uri?.scheme === 'file') {
+      // The server picks the config's newest trained run.
+      await saveIfDirty(uri);
+      [run, runsDir, title] = [uri.fsPath, runsDirFor(uri), path.basename(uri.fsPath)];
+    } else {
+      const runs = (await freshRuns(ctx)).filter((r) => r.status !== 'running');
+      const picked = await pickRun(ctx, runs, 'Search which trained run?');
+      if (!picked) return;
+      [run, runsDir, title] = [picked.id, runsDirOf(picked), picked.id];
+    }
+    if (!runsDir) throw new Error('no folder to keep the runs in');
+    track(ctx, await ctx.api.search({ run, runsDir }), title);
+  };
+}
+
+function stop(ctx: RunContext): Cmd {
+  return async (arg) => {
+    const run = runOfNode(arg);
+    const jobs = ctx.monitor.active().filter((j) => !run || j.runId === run.id);
+    if (jobs.length === 0) {
+      void vscode.window.showInformationMessage('Supernet: no job of this window is running.');
+      return;
+    }
+    const job =
+      jobs.length === 1
+        ? jobs[0]
+        : (
+            await vscode.window.showQuickPick(
+              jobs.map((j) => ({
+                label: `${j.kind} ${j.runId ?? j.title}`,
+                description: progressMessage(j),
+                job: j,
+              })),
+              { placeHolder: 'Stop which job?' },
+            )
+          )?.job;
+    if (job) await ctx.monitor.cancel(job.jobId);
+  };
+}
+
+function resume(ctx: RunContext): Cmd {
+  return async (arg) => {
+    if (refuseUntrusted('training')) return;
+    const run =
+      runOfNode(arg) ??
+      (await pickRun(ctx, resumableRuns(await freshRuns(ctx)), 'Resume which stopped run?'));
+    if (!run) return;
+    track(ctx, await ctx.api.resume({ runId: run.id, runsDir: runsDirOf(run) }), run.id);
+  };
+}
+
+function openDashboard(ctx: RunContext): Cmd {
+  return async (arg) => {
+    let run = runOfNode(arg);
+    if (!run) {
+      const runs = await freshRuns(ctx);
+      run =
+        typeof arg === 'string'
+          ? runs.find((r) => r.id === arg)
+          : runs.length === 1
+            ? runs[0]
+            : await pickRun(ctx, runs, 'Open the dashboard of which run?');
+    }
+    // The status bar names a run that a fresh job may not have listed yet.
+    const dir = run?.dir ?? (typeof arg === 'string' ? ctx.monitor.runDirOf(arg) : undefined);
+    if (!dir) return;
+    await ctx.dashboard.show(dir, { runId: run?.id ?? String(arg) });
+  };
+}
+
+/** Export: from a subnet node, or a run then one of its front's (else all) candidates. */
+function exportSubnet(ctx: RunContext): Cmd {
+  return async (arg) => {
+    if (refuseUntrusted('exporting')) return;
+    let run: RunSummary | undefined;
+    let key: string | undefined;
+    if (isNode(arg) && arg.type === 'subnet') [run, key] = [arg.run, arg.row.key];
+    else {
+      run = runOfNode(arg);
+      if (!run) {
+        const runs = (await freshRuns(ctx)).filter((r) => r.hasPareto || r.candidates > 0);
+        run = await pickRun(ctx, runs, 'Export a subnet of which run?');
+      }
+      if (!run) return;
+      key = await pickSubnet(ctx, run);
+    }
+    if (!key) return;
+    const fallback = defaultExportFile(run.dir, key);
+    const where = await vscode.window.showQuickPick(
+      [
+        {
+          label: '$(folder) Run folder',
+          description: vscode.workspace.asRelativePath(fallback),
+          choose: false,
+        },
+        { label: '$(save-as) Choose a file…', choose: true },
+      ],
+      { placeHolder: `Export ${key} to…` },
+    );
+    if (!where) return;
+    let file: string | undefined;
+    if (where.choose) {
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(fallback),
+        filters: { ONNX: ['onnx'] },
+      });
+      if (!target) return;
+      file = target.fsPath;
+    }
+    const started = await ctx.api.export({ run: run.id, runsDir: runsDirOf(run), key, file });
+    track(ctx, started, key);
+    const done = await ctx.monitor.whenDone(started.jobId);
+    if (done.exit?.status !== 'completed') return;
+    const out = done.exported?.file ?? file ?? fallback;
+    ctx.tree.refresh();
+    await revealFile(out);
+    void vscode.window.showInformationMessage(
+      `Supernet: exported ${key} to ${vscode.workspace.asRelativePath(out)}.`,
+    );
+  };
+}
+
+async function pickSubnet(ctx: RunContext, run: RunSummary): Promise<string | undefined> {
+  const s = await ctx.tree.runSubnets(run);
+  const rows: SubnetRow[] = s.front.length ? s.front : s.all;
+  if (rows.length === 0) {
+    void vscode.window.showInformationMessage(
+      `Supernet: ${run.id} has no candidates yet; run Search first.`,
+    );
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    sortSubnets(rows, ctx.tree.sortBy).map((row) => ({
+      label: subnetLabel(row),
+      description: row.key,
+      key: row.key,
+    })),
+    {
+      placeHolder: s.front.length
+        ? 'Export which subnet of the Pareto front?'
+        : 'Export which candidate?',
+      matchOnDescription: true,
+    },
+  );
+  return picked?.key;
+}
+
+function compareRuns(ctx: RunContext): Cmd {
+  return async () => {
+    const runs = await freshRuns(ctx);
+    if (runs.length < 2) {
+      void vscode.window.showInformationMessage('Supernet: comparing needs at least two runs.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      runs.map((run) => ({
+        label: run.id,
+        description: runDescription(run, ctx.monitor.overlay(run.id)),
+        run,
+      })),
+      { canPickMany: true, placeHolder: 'Compare which runs? (pick two or more)' },
+    );
+    if (!picked) return;
+    if (picked.length < 2) {
+      void vscode.window.showInformationMessage('Supernet: pick at least two runs to compare.');
+      return;
+    }
+    await ctx.dashboard.compare(picked.map((p) => p.run.dir));
+  };
+}
+
+const asSubnet = (arg: unknown): SubnetNode | undefined =>
+  isNode(arg) && arg.type === 'subnet' ? arg : undefined;
+
+function showInChart(ctx: RunContext): Cmd {
+  return async (arg) => {
+    const node = asSubnet(arg);
+    if (!node) return;
+    await ctx.dashboard.show(node.run.dir, { runId: node.run.id, focusKey: node.row.key });
+    ctx.dashboard.highlight(node.run.id, node.row.key);
+  };
+}
+
+function copyArch(): Cmd {
+  return async (arg) => {
+    const node = asSubnet(arg);
+    if (!node) return;
+    const arch = node.row.arch ?? parseArchKey(node.row.key);
+    if (!arch) throw new Error(`${node.row.key} is not an arch key`);
+    await vscode.env.clipboard.writeText(JSON.stringify(arch, null, 2));
+    vscode.window.setStatusBarMessage(`Supernet: copied the arch of ${node.row.key}`, 3000);
+  };
+}
+
+function revealExport(): Cmd {
+  return async (arg) => {
+    const node = asSubnet(arg);
+    if (!node) return;
+    const file = defaultExportFile(node.run.dir, node.row.key);
+    if (!existsSync(file)) {
+      void vscode.window.showInformationMessage(
+        `Supernet: ${node.row.key} has not been exported yet.`,
+      );
+      return;
+    }
+    await revealFile(file);
+  };
+}
+
+function sortBy(ctx: RunContext): Cmd {
+  return async (arg) => {
+    const current = ctx.tree.sortBy;
+    const by: Objective | undefined = OBJECTIVES.includes(arg as Objective)
+      ? (arg as Objective)
+      : (
+          await vscode.window.showQuickPick(
+            OBJECTIVES.map((o) => ({
+              label: o,
+              description:
+                o === current ? 'current' : o === 'accuracy' ? 'highest first' : 'lowest first',
+            })),
+            { placeHolder: 'Sort subnets by…' },
+          )
+        )?.label;
+    if (by) await ctx.tree.setSortBy(by);
+  };
+}
+
+/** The run commands by id; every one turns its errors into a message. */
+export function runCommands(ctx: RunContext): Record<string, Cmd> {
+  const table: Record<string, [string, Cmd]> = {
+    'supernet.train': ['Train', train(ctx)],
+    'supernet.search': ['Search', search(ctx)],
+    'supernet.stop': ['Stop', stop(ctx)],
+    'supernet.resume': ['Resume', resume(ctx)],
+    'supernet.openDashboard': ['Open Dashboard', openDashboard(ctx)],
+    'supernet.exportSubnet': ['Export Subnet', exportSubnet(ctx)],
+    'supernet.compareRuns': ['Compare Runs', compareRuns(ctx)],
+    'supernet.showInChart': ['Show in Pareto chart', showInChart(ctx)],
+    'supernet.copyArch': ['Copy arch JSON', copyArch()],
+    'supernet.revealExport': ['Reveal export', revealExport()],
+    'supernet.sortBy': ['Sort by', sortBy(ctx)],
+    'supernet.refreshRuns': ['Refresh', () => ctx.tree.refresh()],
+  };
+  return Object.fromEntries(
+    Object.entries(table).map(([id, [what, fn]]) => [id, guarded(what, fn)]),
+  );
+}

@@ -1,0 +1,232 @@
+import test, { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EngineEvent } from '../../../server/src/protocol/engine';
+import type { EventParams } from '../../../server/src/protocol/lsp';
+import {
+  applyEvent,
+  checkEventParams,
+  etaSeconds,
+  exitReport,
+  fractionDone,
+  logLine,
+  newJob,
+  progressMessage,
+  statusText,
+  type JobProgress,
+} from '../../../client/src/runs/jobProgress';
+import { formatDuration, formatLatency } from '../../../client/src/format/units';
+
+const T0 = 1_760_000_000_000;
+const fold = (p: JobProgress, events: EngineEvent[]): JobProgress =>
+  events.reduce((acc, event) => applyEvent(acc, { jobId: p.jobId, kind: p.kind, event }), p);
+
+const runStart = (resumedFromStep?: number): EngineEvent => ({
+  type: 'run-start',
+  time: T0,
+  runId: 'run-1',
+  runDir: '/r/run-1',
+  configPath: '/c.supernet.yaml',
+  backend: 'wasm',
+  fellBackFrom: [],
+  dataset: {
+    name: 'fashion-mnist',
+    source: 'debian',
+    folder: '/d',
+    train: 54000,
+    validation: 6000,
+  },
+  totalSteps: 1000,
+  stepsPerEpoch: 250,
+  batchSize: 64,
+  supernetParams: 100_000,
+  seed: 1,
+  ...(resumedFromStep === undefined ? {} : { resumedFromStep }),
+});
+const step = (n: number, seconds: number): EngineEvent => ({
+  type: 'step',
+  time: T0 + seconds * 1000,
+  step: n,
+  epoch: n / 250,
+  lr: 0.1,
+  losses: [],
+  imagesPerSec: 812.4,
+  gradVariance: { total: 0, stages: [] },
+});
+
+void describe('formatting', () => {
+  void test('durations', () => {
+    assert.equal(formatDuration(45), '45s');
+    assert.equal(formatDuration(185), '3m 05s');
+    assert.equal(formatDuration(7620), '2h 07m');
+    assert.equal(formatDuration(undefined), '–');
+    assert.equal(formatDuration(Infinity), '–');
+  });
+
+  void test('latency', () => {
+    assert.equal(formatLatency(0.1234), '0.12 ms');
+    assert.equal(formatLatency(12.34), '12.3 ms');
+    assert.equal(formatLatency(250.4), '250 ms');
+  });
+});
+
+void describe('training progress', () => {
+  void test('ETA from the steps of this job: 100 steps in 20 s, 640 left → 128 s', () => {
+    const p = fold(newJob('j', 'train', 'tiny.supernet.yaml'), [
+      runStart(),
+      step(260, 0),
+      step(360, 20),
+    ]);
+    assert.equal(p.runId, 'run-1');
+    assert.equal(etaSeconds(p), 128);
+    assert.equal(fractionDone(p), 0.36);
+    assert.equal(progressMessage(p), 'epoch 1.4/4 · step 360/1000 · 812 img/s · ETA 2m 08s');
+    assert.equal(
+      statusText(p),
+      '$(sync~spin) epoch 1.4/4 · step 360/1000 · 812 img/s · ETA 2m 08s',
+    );
+  });
+
+  void test('a resumed run: steps before this job do not make it look fast', () => {
+    const p = fold(newJob('j', 'train', 't'), [runStart(900), step(901, 0), step(911, 10)]);
+    // 10 steps in 10 s → 89 s for the 89 left (not 911 steps in 10 s).
+    assert.equal(etaSeconds(p), 89);
+  });
+
+  void test('after one step the reported throughput gives the rate', () => {
+    const p = fold(newJob('j', 'train', 't'), [runStart(), step(1, 0)]);
+    // 812.4 img/s over batches of 64 → 12.69 steps/s; 999 steps left.
+    assert.ok(Math.abs((etaSeconds(p) ?? 0) - 999 / (812.4 / 64)) < 1e-9);
+  });
+
+  void test('before any event: no ETA, a starting message', () => {
+    const p = newJob('j', 'train', 'tiny.supernet.yaml');
+    assert.equal(etaSeconds(p), undefined);
+    assert.equal(fractionDone(p), undefined);
+    assert.equal(progressMessage(p), 'starting tiny.supernet.yaml…');
+  });
+});
+
+void describe('search progress', () => {
+  void test('generation, evaluations, hypervolume and ETA', () => {
+    const p = fold(newJob('s', 'search', 'run-1'), [
+      {
+        type: 'search-start',
+        time: T0,
+        runId: 'run-1',
+        algorithm: 'nsga2',
+        objectives: [],
+        constraints: [],
+        budget: 400,
+        seed: 0,
+        cached: 20,
+      },
+      {
+        type: 'generation',
+        time: T0 + 60_000,
+        generation: 4,
+        evaluations: 120,
+        hypervolume: 0.41234,
+        referencePoint: [0, 1],
+        front: [],
+        evaluationsPerSec: 4,
+      },
+    ]);
+    assert.equal(etaSeconds(p), 70);
+    assert.equal(fractionDone(p), 0.3);
+    assert.equal(statusText(p), '$(search) gen 4 · 120/400 evals · HV 0.4123 · ETA 1m 10s');
+  });
+});
+
+void describe('job ends', () => {
+  void test('a crash reports the message; the stderr tail is for the output channel', () => {
+    const p = applyEvent(newJob('j', 'train', 't'), {
+      jobId: 'j',
+      kind: 'train',
+      runId: 'run-1',
+      exit: {
+        status: 'failed',
+        exitCode: 1,
+        signal: null,
+        message: 'the engine exited without ending the run',
+        stderrTail: ['RangeError: out of memory'],
+      },
+    });
+    assert.ok(p.exit);
+    const r = exitReport(p, p.exit);
+    assert.equal(r.level, 'error');
+    assert.equal(r.message, 'Training run-1 failed: the engine exited without ending the run');
+  });
+
+  void test('killed by a signal without a message', () => {
+    const p = newJob('j', 'search', 'run-1');
+    const r = exitReport(p, {
+      status: 'failed',
+      exitCode: null,
+      signal: 'SIGKILL',
+      stderrTail: [],
+    });
+    assert.equal(r.message, 'Search of run-1 failed: the engine was killed by SIGKILL');
+  });
+
+  void test('cancelled is a warning, completed names the result', () => {
+    const exit = { exitCode: 0, signal: null, stderrTail: [] };
+    const p = fold(newJob('j', 'train', 't'), [runStart()]);
+    assert.equal(exitReport(p, { ...exit, status: 'cancelled' }).level, 'warning');
+    const done = fold(p, [
+      {
+        type: 'epoch',
+        time: T0,
+        epoch: 4,
+        step: 1000,
+        largest: { accuracy: 0.871, loss: 0.4, flops: 1 },
+        smallest: { accuracy: 0.802, loss: 0.6, flops: 1 },
+        seconds: 3,
+      },
+    ]);
+    assert.equal(
+      exitReport(done, { ...exit, status: 'completed' }).message,
+      'Training run-1 finished: largest subnet 87.1%, smallest 80.2%.',
+    );
+  });
+});
+
+void describe('output channel lines', () => {
+  void test('engine log lines keep their level; steps are not logged', () => {
+    assert.deepEqual(
+      logLine({ type: 'log', time: T0, level: 'warning', message: 'slow backend' }),
+      {
+        level: 'warning',
+        text: 'slow backend',
+      },
+    );
+    assert.equal(logLine(step(1, 0)), undefined);
+  });
+});
+
+void describe('checking supernet/event on arrival', () => {
+  const ok: EventParams = { jobId: 'j', kind: 'train', event: step(1, 0) };
+
+  void test('accepts an event or an exit', () => {
+    assert.equal(checkEventParams(ok), undefined);
+    assert.equal(
+      checkEventParams({
+        jobId: 'j',
+        kind: 'export',
+        exit: { status: 'completed', exitCode: 0, signal: null, stderrTail: [] },
+      }),
+      undefined,
+    );
+  });
+
+  void test('refuses the wrong shapes', () => {
+    assert.match(checkEventParams(null) ?? '', /object/);
+    assert.match(checkEventParams({ ...ok, jobId: '' }) ?? '', /jobId/);
+    assert.match(checkEventParams({ ...ok, kind: 'bake' }) ?? '', /kind/);
+    assert.match(checkEventParams({ ...ok, event: { type: 'step' } }) ?? '', /event/);
+    assert.match(checkEventParams({ jobId: 'j', kind: 'train' }) ?? '', /event/);
+    assert.match(
+      checkEventParams({ jobId: 'j', kind: 'train', exit: { status: 'ok' } }) ?? '',
+      /status/,
+    );
+  });
+});

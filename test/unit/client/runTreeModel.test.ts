@@ -1,0 +1,244 @@
+import test, { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunSummary } from '../../../server/src/protocol/lsp';
+import {
+  markFront,
+  parseCandidates,
+  parsePareto,
+  resumableRuns,
+  runDescription,
+  runIcon,
+  sortRuns,
+  sortSubnets,
+  subnetLabel,
+  summaryFromFolder,
+  withArchFrom,
+} from '../../../client/src/tree/runTreeModel';
+
+const arch = (r: number, w: number) => ({
+  resolution: r,
+  stages: [{ depth: 1, width: w, blocks: [{ kernel: 3, expand: 2 }] }],
+});
+
+// Lines as the engine's CandidateStore writes them; the last one was torn by a killed search.
+const line = (key: string, accuracy: number, flops: number, params: number, latency?: number) =>
+  JSON.stringify({
+    key,
+    arch: arch(Number(key.slice(1, 3)), 16),
+    accuracy,
+    loss: 0.5,
+    flops,
+    params,
+    ...(latency === undefined ? {} : { latency }),
+    checkpointStep: 1875,
+    source: 'search-1',
+    generation: 0,
+    time: 1760000000000,
+  });
+const CANDIDATES = [
+  line('r28-d1w16k3e2', 0.8663, 312_000, 41_200, 0.1234),
+  line('r20-d1w16k3e2', 0.8012, 160_000, 41_200),
+  line('r24-d1w16k3e2', 0.8431, 230_000, 41_200, 0.09),
+  '',
+  line('r20-d1w16k3e2', 0.8105, 160_000, 41_200, 0.05),
+  '{"key":"r24-d1w24k5e3","arch":{"resolution":24,"stages":[{"dep',
+].join('\n');
+
+const PARETO = JSON.stringify({
+  version: 1,
+  runId: '20250101-120000-tiny',
+  front: [
+    {
+      key: 'r28-d1w16k3e2',
+      accuracy: 0.8663,
+      flops: 312_000,
+      params: 41_200,
+      latency: 0.1234,
+      feasible: true,
+    },
+    {
+      key: 'r20-d1w16k3e2',
+      accuracy: 0.8105,
+      flops: 160_000,
+      params: 41_200,
+      latency: 0.05,
+      feasible: true,
+    },
+  ],
+});
+
+void describe('candidates.jsonl', () => {
+  void test('reads every whole line, skips the torn one, keeps the last line of a key', () => {
+    const { rows, skipped } = parseCandidates(CANDIDATES);
+    assert.equal(skipped, 1);
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      ['r28-d1w16k3e2', 'r20-d1w16k3e2', 'r24-d1w16k3e2'],
+    );
+    const r20 = rows.find((r) => r.key === 'r20-d1w16k3e2');
+    assert.equal(r20?.accuracy, 0.8105);
+    assert.equal(r20?.latency, 0.05);
+    assert.deepEqual(rows[0].arch, arch(28, 16));
+  });
+
+  void test('a line with a missing figure is skipped, not shown as NaN', () => {
+    const { rows, skipped } = parseCandidates('{"key":"r28-d1w16k3e2","accuracy":0.5,"flops":1}\n');
+    assert.equal(rows.length, 0);
+    assert.equal(skipped, 1);
+  });
+});
+
+void describe('pareto.json', () => {
+  void test('reads the front and marks its members among the candidates', () => {
+    const front = parsePareto(PARETO);
+    assert.ok(front);
+    assert.equal(front.length, 2);
+    assert.ok(front.every((r) => r.onFront && r.feasible));
+    const all = markFront(parseCandidates(CANDIDATES).rows, front);
+    assert.deepEqual(
+      all.filter((r) => r.onFront).map((r) => r.key),
+      ['r28-d1w16k3e2', 'r20-d1w16k3e2'],
+    );
+    assert.deepEqual(withArchFrom(front, all)[1].arch, arch(20, 16));
+  });
+
+  void test('a half-written file is no front', () => {
+    assert.equal(parsePareto(PARETO.slice(0, 40)), undefined);
+    assert.equal(parsePareto('{"runId":"x"}'), undefined);
+  });
+});
+
+void describe('sorting', () => {
+  const rows = parseCandidates(CANDIDATES).rows;
+  const keys = (by: Parameters<typeof sortSubnets>[1]) => sortSubnets(rows, by).map((r) => r.key);
+
+  void test('accuracy: most accurate first', () => {
+    assert.deepEqual(keys('accuracy'), ['r28-d1w16k3e2', 'r24-d1w16k3e2', 'r20-d1w16k3e2']);
+  });
+
+  void test('FLOPs: cheapest first', () => {
+    assert.deepEqual(keys('flops'), ['r20-d1w16k3e2', 'r24-d1w16k3e2', 'r28-d1w16k3e2']);
+  });
+
+  void test('params tie: the more accurate first', () => {
+    assert.deepEqual(keys('params'), ['r28-d1w16k3e2', 'r24-d1w16k3e2', 'r20-d1w16k3e2']);
+  });
+
+  void test('latency: fastest first, unmeasured last', () => {
+    const noLatency = rows.map((r) =>
+      r.key === 'r24-d1w16k3e2' ? { ...r, latency: undefined } : r,
+    );
+    assert.deepEqual(
+      sortSubnets(noLatency, 'latency').map((r) => r.key),
+      ['r20-d1w16k3e2', 'r28-d1w16k3e2', 'r24-d1w16k3e2'],
+    );
+  });
+
+  void test('does not reorder its input', () => {
+    sortSubnets(rows, 'flops');
+    assert.equal(rows[0].key, 'r28-d1w16k3e2');
+  });
+});
+
+void describe('labels', () => {
+  void test('subnet: accuracy · MACs · params · latency in human units', () => {
+    const [row] = parseCandidates(CANDIDATES).rows;
+    assert.equal(subnetLabel(row), '86.6% · 312k MACs · 41.2k params · 0.12 ms');
+  });
+
+  void test('subnet without a measured latency leaves it out', () => {
+    const row = { key: 'k', accuracy: 0.9, flops: 2_500_000, params: 1_000, onFront: false };
+    assert.equal(subnetLabel(row), '90.0% · 2.5M MACs · 1k params');
+  });
+
+  const run: RunSummary = {
+    id: '20250101-120000-tiny',
+    dir: '/w/.supernet/runs/20250101-120000-tiny',
+    configPath: '/w/tiny.supernet.yaml',
+    status: 'completed',
+    backend: 'wasm',
+    bestAccuracy: 0.8712,
+    candidates: 3,
+    hasPareto: true,
+  };
+
+  void test('run: status · backend · best accuracy', () => {
+    assert.equal(runDescription(run), 'completed · wasm · 87.1%');
+    assert.equal(
+      runDescription({ ...run, status: 'running', step: 340, totalSteps: 1000 }),
+      'running 340/1000 · wasm · 87.1%',
+    );
+  });
+
+  void test("this session's crashed job shows the run as failed", () => {
+    const desc = runDescription({ ...run, status: 'running' }, { status: 'failed' });
+    assert.equal(desc, 'failed · wasm · 87.1%');
+    assert.equal(runIcon('failed').icon, 'error');
+    assert.equal(
+      runDescription(run, { note: 'search failed' }),
+      'completed · wasm · 87.1% · search failed',
+    );
+  });
+});
+
+void describe('runs', () => {
+  const mk = (id: string, status: RunSummary['status'], created?: string): RunSummary => ({
+    id,
+    dir: `/r/${id}`,
+    configPath: '',
+    status,
+    candidates: 0,
+    hasPareto: false,
+    ...(created ? { created } : {}),
+  });
+
+  void test('resumable: cancelled and failed only', () => {
+    const runs = [
+      mk('a', 'completed'),
+      mk('b', 'cancelled'),
+      mk('c', 'failed'),
+      mk('d', 'running'),
+    ];
+    assert.deepEqual(
+      resumableRuns(runs).map((r) => r.id),
+      ['b', 'c'],
+    );
+  });
+
+  void test('newest first', () => {
+    const runs = [
+      mk('20250101-1', 'completed', '2025-01-01T00:00:00Z'),
+      mk('20250301-1', 'completed', '2025-03-01T00:00:00Z'),
+      mk('20250201-1', 'completed', '2025-02-01T00:00:00Z'),
+    ];
+    assert.deepEqual(
+      sortRuns(runs).map((r) => r.id),
+      ['20250301-1', '20250201-1', '20250101-1'],
+    );
+  });
+
+  void test('a run folder read from disk', () => {
+    const s = summaryFromFolder(
+      '/r/x',
+      'x',
+      JSON.stringify({
+        id: 'x',
+        configPath: '/c.supernet.yaml',
+        created: '2025',
+        status: 'cancelled',
+        backend: 'cpu',
+        step: 12,
+        totalSteps: 40,
+      }),
+      CANDIDATES,
+      true,
+    );
+    assert.equal(s.status, 'cancelled');
+    assert.equal(s.candidates, 3);
+    assert.equal(s.step, 12);
+    assert.equal(
+      summaryFromFolder('/r/y', 'y', '{"status":"runn', undefined, false).status,
+      'unknown',
+    );
+  });
+});
