@@ -11,7 +11,10 @@ import { createDashboardPort } from './dashboardPort';
 import { JobMonitor } from './runs/jobMonitor';
 import { RunsApi } from './runs/runsApi';
 import { runsDirFor } from './settings';
+import type { RunSummary } from '../../server/src/protocol/lsp';
+import type { JobProgress } from './runs/jobProgress';
 import { RunTreeProvider, type RunNode, type RunSource } from './tree/runTreeProvider';
+import type { RunSubnets } from './tree/runFiles';
 
 let client: LanguageClient | undefined;
 
@@ -45,7 +48,18 @@ const allRunsDirs = (): string[] => [
   ),
 ];
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/**
+ * What `activate` returns (`vscode.extensions.getExtension(...).exports`): read-only views
+ * of the runs and jobs, for tests and for other extensions that build on runs.
+ */
+export interface SupernetExtensionApi {
+  runs(): Promise<RunSummary[]>;
+  subnets(runId: string): Promise<RunSubnets | undefined>;
+  jobs(): JobProgress[];
+  whenDone(jobId: string): Promise<JobProgress>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<SupernetExtensionApi> {
   const log = vscode.window.createOutputChannel('Supernet', { log: true });
   const lc = createClient(context);
   client = lc;
@@ -120,6 +134,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   await lc.start();
   // The server could not list runs while it was starting: ask again now that it can.
   tree.refresh();
+  return {
+    runs: () => tree.allRuns(),
+    async subnets(runId) {
+      const run = (await tree.allRuns()).find((r) => r.id === runId);
+      return run ? tree.runSubnets(run) : undefined;
+    },
+    jobs: () => monitor.all(),
+    whenDone: (jobId) => monitor.whenDone(jobId),
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -77,6 +77,11 @@ export class JobMonitor implements vscode.Disposable {
     return new Promise((resolve) => this.uiOf(jobId).waiters.push(resolve));
   }
 
+  /** Every job this window has seen, running or ended. */
+  all(): JobProgress[] {
+    return [...this.jobs.values()];
+  }
+
   /** Jobs still running, most recently reported first. */
   active(): JobProgress[] {
     const list = [...this.jobs.values()].filter((p) => !p.exit);

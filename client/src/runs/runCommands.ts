@@ -117,8 +117,35 @@ async function revealFile(file: string): Promise<void> {
   await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', uri);
 }
 
+/** Options a caller (a walkthrough link, a test, another extension) may pass after the target. */
+interface JobOptions {
+  steps?: number;
+  budget?: number;
+}
+const jobOptions = (x: unknown): JobOptions => {
+  if (typeof x !== 'object' || x === null) return {};
+  const o = x as Record<string, unknown>;
+  const whole = (v: unknown) =>
+    Number.isInteger(v) && (v as number) >= 1 ? (v as number) : undefined;
+  const steps = whole(o.steps);
+  const budget = whole(o.budget);
+  return { ...(steps ? { steps } : {}), ...(budget ? { budget } : {}) };
+};
+
+/** `{runId, key, file?}`: export without questions (for scripts and tests). */
+interface ExportRequestArg {
+  runId: string;
+  key: string;
+  file?: string;
+}
+const isExportArg = (x: unknown): x is ExportRequestArg =>
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as ExportRequestArg).runId === 'string' &&
+  typeof (x as ExportRequestArg).key === 'string';
+
 function train(ctx: RunContext): Cmd {
-  return async (arg) => {
+  return async (arg, opts) => {
     const uri = configUri(arg);
     if (!uri || uri.scheme !== 'file') {
       void vscode.window.showWarningMessage(
@@ -130,17 +157,20 @@ function train(ctx: RunContext): Cmd {
     const runsDir = runsDirFor(uri);
     if (!runsDir) throw new Error('no folder to keep the runs in');
     await saveIfDirty(uri);
+    const { steps } = jobOptions(opts);
     const started = await ctx.api.train({
       configPath: uri.fsPath,
       runsDir,
       backend: defaultBackend(uri),
+      ...(steps ? { steps } : {}),
     });
     track(ctx, started, path.basename(uri.fsPath));
+    return started;
   };
 }
 
 function search(ctx: RunContext): Cmd {
-  return async (arg) => {
+  return async (arg, opts) => {
     if (refuseUntrusted('searching')) return;
     let run: string;
     let runsDir: string | undefined;
@@ -160,7 +190,10 @@ function search(ctx: RunContext): Cmd {
       [run, runsDir, title] = [picked.id, runsDirOf(picked), picked.id];
     }
     if (!runsDir) throw new Error('no folder to keep the runs in');
-    track(ctx, await ctx.api.search({ run, runsDir }), title);
+    const { budget } = jobOptions(opts);
+    const started = await ctx.api.search({ run, runsDir, ...(budget ? { budget } : {}) });
+    track(ctx, started, title);
+    return started;
   };
 }
 
@@ -225,7 +258,13 @@ function exportSubnet(ctx: RunContext): Cmd {
     if (refuseUntrusted('exporting')) return;
     let run: RunSummary | undefined;
     let key: string | undefined;
-    if (isNode(arg) && arg.type === 'subnet') [run, key] = [arg.run, arg.row.key];
+    let file: string | undefined;
+    let ask = true;
+    if (isExportArg(arg)) {
+      run = (await freshRuns(ctx)).find((r) => r.id === arg.runId);
+      if (!run) throw new Error(`no run ${arg.runId}`);
+      [key, file, ask] = [arg.key, arg.file, false];
+    } else if (isNode(arg) && arg.type === 'subnet') [run, key] = [arg.run, arg.row.key];
     else {
       run = runOfNode(arg);
       if (!run) {
@@ -237,26 +276,10 @@ function exportSubnet(ctx: RunContext): Cmd {
     }
     if (!key) return;
     const fallback = defaultExportFile(run.dir, key);
-    const where = await vscode.window.showQuickPick(
-      [
-        {
-          label: '$(folder) Run folder',
-          description: vscode.workspace.asRelativePath(fallback),
-          choose: false,
-        },
-        { label: '$(save-as) Choose a file…', choose: true },
-      ],
-      { placeHolder: `Export ${key} to…` },
-    );
-    if (!where) return;
-    let file: string | undefined;
-    if (where.choose) {
-      const target = await vscode.window.showSaveDialog({
-        defaultUri: vscode.Uri.file(fallback),
-        filters: { ONNX: ['onnx'] },
-      });
-      if (!target) return;
-      file = target.fsPath;
+    if (ask) {
+      const chosen = await chooseExportFile(key, fallback);
+      if (chosen === null) return;
+      file = chosen;
     }
     const started = await ctx.api.export({ run: run.id, runsDir: runsDirOf(run), key, file });
     track(ctx, started, key);
@@ -268,7 +291,30 @@ function exportSubnet(ctx: RunContext): Cmd {
     void vscode.window.showInformationMessage(
       `Supernet: exported ${key} to ${vscode.workspace.asRelativePath(out)}.`,
     );
+    return out;
   };
+}
+
+/** The run folder (undefined) or a file the user picks; null when they cancel. */
+async function chooseExportFile(key: string, fallback: string): Promise<string | undefined | null> {
+  const where = await vscode.window.showQuickPick(
+    [
+      {
+        label: '$(folder) Run folder',
+        description: vscode.workspace.asRelativePath(fallback),
+        choose: false,
+      },
+      { label: '$(save-as) Choose a file…', choose: true },
+    ],
+    { placeHolder: `Export ${key} to…` },
+  );
+  if (!where) return null;
+  if (!where.choose) return undefined;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(fallback),
+    filters: { ONNX: ['onnx'] },
+  });
+  return target ? target.fsPath : null;
 }
 
 async function pickSubnet(ctx: RunContext, run: RunSummary): Promise<string | undefined> {

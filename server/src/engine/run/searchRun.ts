@@ -88,10 +88,12 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     const seed = cmd.seed ?? config.search.seed;
     const population = cmd.population ?? config.search.population;
     const budget = cmd.budget ?? population * (cmd.generations ?? config.search.generations);
-    const generations = Math.max(
-      cmd.generations ?? config.search.generations,
-      Math.ceil(budget / population),
-    );
+    // An explicit budget is the stopping rule: generations that find few new subnets
+    // (duplicates are evaluated once) must not end the search before it is spent.
+    const generations =
+      cmd.budget !== undefined
+        ? Math.max(cmd.generations ?? 0, budget)
+        : Math.max(cmd.generations ?? config.search.generations, Math.ceil(budget / population));
     const source = `${algorithm}-seed${seed}-${new Date(t0).toISOString()}`;
     const { data } = loadTrainingData(config, loaded.configPath, opts);
     const evaluator = new SubnetEvaluator(net, config, data, store, {
