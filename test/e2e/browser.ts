@@ -6,6 +6,12 @@ import * as path from 'node:path';
 export interface Locator {
   first(): Locator;
   waitFor(o: { state: 'visible' | 'attached'; timeout: number }): Promise<void>;
+  isVisible(): Promise<boolean>;
+}
+
+/** A document in the page: the page's own, or an iframe's (webviews). */
+export interface Frame {
+  locator(selector: string): Locator;
 }
 
 export interface Page {
@@ -16,6 +22,7 @@ export interface Page {
   exposeFunction(name: string, fn: (...args: never[]) => unknown): Promise<void>;
   screenshot(o: { path: string; fullPage?: boolean; timeout?: number }): Promise<Buffer>;
   locator(selector: string): Locator;
+  frames(): Frame[];
   on(event: 'console', fn: (m: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', fn: (e: Error) => void): void;
   on(event: 'crash' | 'close', fn: () => void): void;

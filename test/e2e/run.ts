@@ -22,7 +22,7 @@ import {
   type ScreenshotRequest,
   type ScreenshotResult,
 } from './screenshotRequests';
-import { withTimeout } from './wait';
+import { waitFor, withTimeout } from './wait';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TOOLS = process.env.SUPERNET_E2E_TOOLS ?? path.join(ROOT, '.e2e-tools');
@@ -31,7 +31,7 @@ const CODE_SERVER = path.join(TOOLS, 'node_modules', 'code-server', 'out', 'node
 const SUITE = path.join(ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
 const RESULTS = path.join(ROOT, 'test-results', 'e2e');
 /** From the page's first load to the suite's exit code. */
-const SUITE_TIMEOUT_MS = Number(process.env.SUPERNET_E2E_TIMEOUT_MS ?? 90_000);
+const SUITE_TIMEOUT_MS = Number(process.env.SUPERNET_E2E_TIMEOUT_MS ?? 360_000);
 
 /** Lines of the suite's report (suite/runner.ts) among the workbench's log messages. */
 const SUITE_REPORT = /^(1\.\.\d+$|ok \d+ - |not ok \d+ - | {2}# |\d+ passed, \d+ failed$)/;
@@ -154,6 +154,34 @@ async function saveLogs(logs: unknown): Promise<void> {
 }
 
 /**
+ * Waits until `selector` is visible in the page or, prefixed `frame:`, in any of its frames:
+ * webviews are nested iframes whose documents the page's own locators do not reach.
+ */
+async function visible(page: Page, selector: string, timeoutMs: number): Promise<void> {
+  if (!selector.startsWith('frame:')) {
+    await page.locator(selector).first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return;
+  }
+  const inner = selector.slice('frame:'.length);
+  await waitFor(
+    `${inner} in a webview`,
+    async () => {
+      for (const frame of page.frames()) {
+        const found = await frame
+          .locator(inner)
+          .first()
+          .isVisible()
+          .catch(() => false);
+        if (found) return true;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+/**
  * Answers the suite's screenshot requests (see screenshotRequests.ts) while it runs: waits
  * for the selectors it names to be visible, then saves test-results/e2e/NAME.png.
  */
@@ -167,8 +195,7 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
       const request = JSON.parse(
         await fs.readFile(requestFile(dir, name), 'utf8'),
       ) as ScreenshotRequest;
-      for (const selector of request.waitFor)
-        await page.locator(selector).first().waitFor({ state: 'visible', timeout: 15_000 });
+      for (const selector of request.waitFor) await visible(page, selector, 30_000);
       const file = path.join(RESULTS, `${safeName}.png`);
       await page.screenshot({ path: file, timeout: 15_000 });
       result = { path: file };

@@ -4,11 +4,12 @@
 // `npm test` (node --test out/test/) loads these files too, and must find nothing to do.
 import type * as VSCode from 'vscode';
 import { runTests } from './runner';
+import { runTests as runPathTests } from './runTests';
 import { supernetTests } from './supernetTests';
 
 export async function run(): Promise<void> {
   // A plain require: the extension host resolves 'vscode' for require() calls only.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vscode = require('vscode') as typeof VSCode;
-  await runTests(supernetTests(vscode));
+  await runTests([...supernetTests(vscode), ...runPathTests(vscode)]);
 }

@@ -1,0 +1,144 @@
+// The run path in a real VS Code: Train a few steps of the tiny example, watch the loss
+// chart draw, Search with a small budget, see Pareto points and tree nodes, export one
+// subnet and find the .onnx file on disk. Screenshots of the dashboard's panels and of the
+// tree are saved by the runner (test-results/e2e/*.png).
+import { existsSync } from 'node:fs';
+import type * as VSCode from 'vscode';
+import type { SupernetExtensionApi } from '../../../client/src/extension';
+import type { JobStarted } from '../../../server/src/protocol/lsp';
+import { requestScreenshot } from '../screenshotRequests';
+import { waitFor } from '../wait';
+import type { Test } from './runner';
+
+const EXTENSION_ID = 'supernet-studio.supernet-studio';
+/** Training and search run in the engine on this machine's CPU: generous, but bounded. */
+const JOB_TIMEOUT_MS = 120_000;
+const UI_TIMEOUT_MS = 30_000;
+const TRAIN_STEPS = 24;
+const SEARCH_BUDGET = 8;
+
+/** Selectors inside the dashboard webview (nested iframes): the runner looks in every frame. */
+const inWebview = (selector: string) => `frame:${selector}`;
+
+export function runTests(vscode: typeof VSCode): Test[] {
+  let api: SupernetExtensionApi | undefined;
+  let runId: string | undefined;
+  const ext = () => {
+    if (!api) throw new Error('the extension API is not available (did activation fail?)');
+    return api;
+  };
+  const tinyUri = () => {
+    const f = vscode.workspace.workspaceFolders?.[0];
+    if (!f) throw new Error('the window has no workspace folder');
+    return vscode.Uri.joinPath(f.uri, 'tiny.supernet.yaml');
+  };
+  const screenshot = async (name: string, selectors: string[]) => {
+    const shot = await requestScreenshot(name, { waitFor: selectors }, UI_TIMEOUT_MS + 10_000);
+    if (shot === undefined) return; // no runner taking screenshots (a plain extension-host run)
+  };
+
+  return [
+    {
+      name: `Train runs ${TRAIN_STEPS} steps of the tiny example in the engine and the run completes`,
+      fn: async () => {
+        const extension = vscode.extensions.getExtension<SupernetExtensionApi>(EXTENSION_ID);
+        if (!extension) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+        api = await extension.activate();
+        await vscode.window.showTextDocument(tinyUri(), { preview: false });
+        const started = await vscode.commands.executeCommand<JobStarted | undefined>(
+          'supernet.train',
+          tinyUri(),
+          { steps: TRAIN_STEPS },
+        );
+        if (!started) throw new Error('Train started no job (untrusted workspace? no data?)');
+        const done = await waitFor(
+          'the training job to end',
+          () =>
+            ext()
+              .jobs()
+              .find((j) => j.jobId === started.jobId && j.exit),
+          JOB_TIMEOUT_MS,
+        );
+        if (done.exit?.status !== 'completed')
+          throw new Error(`training ended ${done.exit?.status}: ${done.exit?.message ?? ''}`);
+        runId = done.runId;
+        if (!runId) throw new Error('the job never named its run');
+        const runs = await ext().runs();
+        const run = runs.find((r) => r.id === runId);
+        if (!run || run.step !== TRAIN_STEPS)
+          throw new Error(`the run lists as ${JSON.stringify(run)}`);
+      },
+    },
+    {
+      name: 'the dashboard draws the loss and gradient-variance charts of the run',
+      fn: async () => {
+        await vscode.commands.executeCommand('supernet.openDashboard', runId);
+        await screenshot('dashboard-loss', [
+          inWebview('[data-panel="loss"] .uplot canvas'),
+          inWebview('[data-panel="loss"][data-points]:not([data-points="0"])'),
+        ]);
+        await screenshot('dashboard-gradient-variance', [
+          inWebview('[data-panel="variance"] .uplot canvas'),
+          inWebview('[data-panel="variance"][data-points]:not([data-points="0"])'),
+        ]);
+      },
+    },
+    {
+      name: `Search evaluates ${SEARCH_BUDGET} subnets; Pareto points and tree nodes appear`,
+      fn: async () => {
+        const started = await vscode.commands.executeCommand<JobStarted | undefined>(
+          'supernet.search',
+          tinyUri(),
+          { budget: SEARCH_BUDGET },
+        );
+        if (!started) throw new Error('Search started no job');
+        const done = await waitFor(
+          'the search job to end',
+          () =>
+            ext()
+              .jobs()
+              .find((j) => j.jobId === started.jobId && j.exit),
+          JOB_TIMEOUT_MS,
+        );
+        if (done.exit?.status !== 'completed')
+          throw new Error(`search ended ${done.exit?.status}: ${done.exit?.message ?? ''}`);
+        const subnets = await waitFor(
+          'the tree to list the Pareto front',
+          async () => {
+            const s = await ext().subnets(runId ?? '');
+            return s && s.front.length > 0 && s.all.length >= SEARCH_BUDGET ? s : undefined;
+          },
+          UI_TIMEOUT_MS,
+        );
+        if (subnets.all.length !== SEARCH_BUDGET)
+          throw new Error(`${subnets.all.length} candidates, expected ${SEARCH_BUDGET}`);
+        await vscode.commands.executeCommand('supernet.openDashboard', runId);
+        await screenshot('dashboard-pareto', [
+          inWebview('[data-panel="pareto"] .uplot canvas'),
+          inWebview(`[data-panel="pareto"][data-candidates="${SEARCH_BUDGET}"]`),
+        ]);
+        await vscode.commands.executeCommand('workbench.view.extension.supernet');
+        await vscode.commands.executeCommand('supernet.refreshRuns');
+        await screenshot('tree', [
+          `.pane-header:has-text("Runs")`,
+          `.monaco-list-row:has-text("${runId}")`,
+        ]);
+      },
+    },
+    {
+      name: 'Export Subnet writes a front subnet as .onnx with its sidecar',
+      fn: async () => {
+        const subnets = await ext().subnets(runId ?? '');
+        const key = subnets?.front[0]?.key;
+        if (!key) throw new Error('no subnet on the front');
+        const file = await vscode.commands.executeCommand<string | undefined>(
+          'supernet.exportSubnet',
+          { runId, key },
+        );
+        if (!file) throw new Error('Export Subnet returned no file');
+        if (!file.endsWith(`${key}.onnx`) || !existsSync(file) || !existsSync(`${file}.json`))
+          throw new Error(`no ${file} (or its sidecar) on disk`);
+      },
+    },
+  ];
+}
