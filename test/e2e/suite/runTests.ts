@@ -32,6 +32,26 @@ export function runTests(vscode: typeof VSCode): Test[] {
     if (!f) throw new Error('the window has no workspace folder');
     return vscode.Uri.joinPath(f.uri, 'tiny.supernet.yaml');
   };
+  /** Runs a job command and waits for its engine to finish; fails unless it completed. */
+  const runJob = async (what: string, command: string, target: unknown, opts: object) => {
+    const started = await vscode.commands.executeCommand<JobStarted | undefined>(
+      command,
+      target,
+      opts,
+    );
+    if (!started) throw new Error(`${what} started no job (untrusted workspace? no data?)`);
+    const done = await waitFor(
+      `the ${what} job to end`,
+      () =>
+        ext()
+          .jobs()
+          .find((j) => j.jobId === started.jobId && j.exit),
+      JOB_TIMEOUT_MS,
+    );
+    if (done.exit?.status !== 'completed')
+      throw new Error(`${what} ended ${done.exit?.status}: ${done.exit?.message ?? ''}`);
+    return done;
+  };
   const screenshot = async (name: string, selectors: string[]) => {
     const shot = await requestScreenshot(name, { waitFor: selectors }, UI_TIMEOUT_MS + 10_000);
     if (shot === undefined) return; // no runner taking screenshots (a plain extension-host run)
