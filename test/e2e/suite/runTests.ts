@@ -65,22 +65,9 @@ export function runTests(vscode: typeof VSCode): Test[] {
         if (!extension) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
         api = await extension.activate();
         await vscode.window.showTextDocument(tinyUri(), { preview: false });
-        const started = await vscode.commands.executeCommand<JobStarted | undefined>(
-          'supernet.train',
-          tinyUri(),
-          { steps: TRAIN_STEPS },
-        );
-        if (!started) throw new Error('Train started no job (untrusted workspace? no data?)');
-        const done = await waitFor(
-          'the training job to end',
-          () =>
-            ext()
-              .jobs()
-              .find((j) => j.jobId === started.jobId && j.exit),
-          JOB_TIMEOUT_MS,
-        );
-        if (done.exit?.status !== 'completed')
-          throw new Error(`training ended ${done.exit?.status}: ${done.exit?.message ?? ''}`);
+        const done = await runJob('training', 'supernet.train', tinyUri(), {
+          steps: TRAIN_STEPS,
+        });
         runId = done.runId;
         if (!runId) throw new Error('the job never named its run');
         const runs = await ext().runs();
@@ -106,22 +93,7 @@ export function runTests(vscode: typeof VSCode): Test[] {
     {
       name: `Search evaluates ${SEARCH_BUDGET} subnets; Pareto points and tree nodes appear`,
       fn: async () => {
-        const started = await vscode.commands.executeCommand<JobStarted | undefined>(
-          'supernet.search',
-          tinyUri(),
-          { budget: SEARCH_BUDGET },
-        );
-        if (!started) throw new Error('Search started no job');
-        const done = await waitFor(
-          'the search job to end',
-          () =>
-            ext()
-              .jobs()
-              .find((j) => j.jobId === started.jobId && j.exit),
-          JOB_TIMEOUT_MS,
-        );
-        if (done.exit?.status !== 'completed')
-          throw new Error(`search ended ${done.exit?.status}: ${done.exit?.message ?? ''}`);
+        await runJob('search', 'supernet.search', tinyUri(), { budget: SEARCH_BUDGET });
         const subnets = await waitFor(
           'the tree to list the Pareto front',
           async () => {
