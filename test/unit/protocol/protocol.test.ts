@@ -1,0 +1,85 @@
+import test, { describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkCommand, isEngineEvent } from '../../../server/src/protocol/engine';
+import {
+  checkCancelParams,
+  checkExportParams,
+  checkResumeParams,
+  checkRunsParams,
+  checkSearchParams,
+  checkTrainParams,
+} from '../../../server/src/protocol/lsp';
+
+void describe('engine commands are checked on arrival', () => {
+  void test('well-formed commands pass', () => {
+    for (const c of [
+      { type: 'start', configPath: '/a.supernet.yaml', runsDir: '/r', steps: 3 },
+      { type: 'start', configPath: '', runsDir: '/r', resume: 'run-1' },
+      { type: 'search', run: 'run-1', runsDir: '/r', algorithm: 'random', budget: 8, seed: 0 },
+      { type: 'export', run: 'run-1', runsDir: '/r', key: 'r28-d1w8k3e1' },
+      { type: 'export', run: 'run-1', runsDir: '/r', bestUnder: ['flops=1M'], file: '/x.onnx' },
+      { type: 'cancel' },
+      { type: 'status' },
+    ])
+      assert.equal(checkCommand(c), undefined, JSON.stringify(c));
+  });
+
+  void test('each malformed command is refused with a reason naming the field', () => {
+    const cases: [unknown, RegExp][] = [
+      [null, /object with a string `type`/],
+      [[1], /object/],
+      [{ type: 'launch' }, /unknown command type 'launch'/],
+      [{ type: 'start', runsDir: '/r' }, /configPath/],
+      [{ type: 'start', configPath: 'a', runsDir: '/r', steps: 0 }, /steps/],
+      [{ type: 'search', run: 'x', runsDir: '/r', algorithm: 'grid' }, /algorithm/],
+      [{ type: 'search', run: 'x', runsDir: '/r', budget: 2.5 }, /budget/],
+      [{ type: 'search', run: 'x', runsDir: '/r', seed: -1 }, /seed/],
+      [{ type: 'export', run: 'x', runsDir: '/r' }, /exactly one of `key` and `bestUnder`/],
+      [{ type: 'export', run: 'x', runsDir: '/r', key: 'k', bestUnder: [] }, /exactly one/],
+      [{ type: 'export', run: 'x', runsDir: '/r', bestUnder: [3] }, /bestUnder/],
+    ];
+    for (const [c, why] of cases)
+      assert.match(checkCommand(c) ?? '(accepted)', why, JSON.stringify(c));
+  });
+
+  void test('events readers rely on are recognised; others are not', () => {
+    assert.ok(isEngineEvent({ type: 'log', time: 1, level: 'info', message: 'x' }));
+    assert.ok(
+      isEngineEvent({
+        type: 'candidate',
+        time: 1,
+        generation: 0,
+        cached: false,
+        candidate: { key: 'k', accuracy: 0.5, flops: 1, params: 1, feasible: true },
+      }),
+    );
+    assert.ok(!isEngineEvent({ type: 'candidate', time: 1, generation: 0, candidate: {} }));
+    assert.ok(!isEngineEvent({ type: 'step', time: 1, step: 1 }));
+    assert.ok(!isEngineEvent({ type: 'nope', time: 1 }));
+    assert.ok(!isEngineEvent({ type: 'log', level: 'info', message: 'no time' }));
+  });
+});
+
+void describe('LSP run requests are checked on arrival', () => {
+  void test('good parameters pass and bad ones say what is wrong', () => {
+    assert.equal(checkTrainParams({ configPath: '/a.yaml', runsDir: '/r', steps: 5 }), undefined);
+    assert.match(checkTrainParams({ configPath: '/a.yaml' }) ?? '', /supernet\/train: `runsDir`/);
+    assert.match(checkTrainParams({ configPath: '/a', runsDir: '/r', steps: -2 }) ?? '', /steps/);
+    assert.match(checkTrainParams('train please') ?? '', /must be an object/);
+    assert.equal(checkResumeParams({ runId: 'r1', runsDir: '/r' }), undefined);
+    assert.match(checkResumeParams({ runId: '', runsDir: '/r' }) ?? '', /runId/);
+    assert.equal(checkSearchParams({ run: 'r1', runsDir: '/r', budget: 8 }), undefined);
+    assert.match(
+      checkSearchParams({ run: 'r1', runsDir: '/r', algorithm: 'x' }) ?? '',
+      /algorithm/,
+    );
+    assert.match(checkSearchParams({ run: 'r1', runsDir: '/r', seed: 1.5 }) ?? '', /seed/);
+    assert.equal(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k' }), undefined);
+    assert.match(checkExportParams({ run: 'r1', runsDir: '/r' }) ?? '', /key/);
+    assert.match(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', file: 3 }) ?? '', /file/);
+    assert.equal(checkCancelParams({ jobId: 'train-1' }), undefined);
+    assert.match(checkCancelParams({}) ?? '', /jobId/);
+    assert.equal(checkRunsParams({ runsDir: '/r' }), undefined);
+    assert.match(checkRunsParams({ runsDir: 7 }) ?? '', /runsDir/);
+  });
+});
