@@ -25,11 +25,24 @@ const entries = {
   bench: 'server/src/cli/bench.ts',
 };
 
-await Promise.all(
-  Object.entries(entries).map(([name, entry]) =>
+await Promise.all([
+  ...Object.entries(entries).map(([name, entry]) =>
     build({ ...common, entryPoints: [entry], outfile: `dist/${name}.js` }),
   ),
-);
+  // The dashboard webview runs in a browser page: uPlot and its CSS are bundled in
+  // (media/dist/dashboard.js and .css), nothing is loaded from elsewhere.
+  build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: true,
+    minify: true,
+    logLevel: 'warning',
+    entryPoints: ['media/src/dashboard/main.ts'],
+    outfile: 'media/dist/dashboard.js',
+  }),
+]);
 
 // The JSON Schema is generated from the same schema object as the validator.
 const require = createRequire(import.meta.url);

@@ -57,6 +57,8 @@ export interface SupernetExtensionApi {
   subnets(runId: string): Promise<RunSubnets | undefined>;
   jobs(): JobProgress[];
   whenDone(jobId: string): Promise<JobProgress>;
+  /** Shows a subnet's node in the Runs tree (as a click on its Pareto point does). */
+  reveal(runId: string, key: string): Promise<boolean>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<SupernetExtensionApi> {
@@ -64,7 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
   const lc = createClient(context);
   client = lc;
   const api = new RunsApi(() => client, log);
-  const dashboard = createDashboardPort(context);
+  const dashboard = createDashboardPort(context, log);
   const monitor = new JobMonitor(api, dashboard, log);
 
   const source: RunSource = {
@@ -88,6 +90,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
 
   context.subscriptions.push(
     log,
+    dashboard,
     monitor,
     tree,
     treeView,
@@ -142,6 +145,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
     },
     jobs: () => monitor.all(),
     whenDone: (jobId) => monitor.whenDone(jobId),
+    async reveal(runId, key) {
+      const node = await tree.findSubnet(runId, key);
+      if (!node) return false;
+      await treeView.reveal(node, { select: true, focus: true, expand: true });
+      return true;
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobStarted, RunSummary } from '../../../server/src/protocol/lsp';
 import { parseArchKey } from '../../../server/src/space/arch';
+import { isDashboardTab } from '../dashboard/messages';
 import type { DashboardPort } from '../dashboardPort';
 import { defaultBackend, runsDirFor } from '../settings';
 import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';
@@ -234,7 +235,7 @@ function resume(ctx: RunContext): Cmd {
 }
 
 function openDashboard(ctx: RunContext): Cmd {
-  return async (arg) => {
+  return async (arg, opts) => {
     let run = runOfNode(arg);
     if (!run) {
       const runs = await freshRuns(ctx);
@@ -248,7 +249,11 @@ function openDashboard(ctx: RunContext): Cmd {
     // The status bar names a run that a fresh job may not have listed yet.
     const dir = run?.dir ?? (typeof arg === 'string' ? ctx.monitor.runDirOf(arg) : undefined);
     if (!dir) return;
-    await ctx.dashboard.show(dir, { runId: run?.id ?? String(arg) });
+    const tab = (opts as { tab?: unknown } | undefined)?.tab;
+    await ctx.dashboard.show(dir, {
+      runId: run?.id ?? String(arg),
+      ...(isDashboardTab(tab) ? { tab } : {}),
+    });
   };
 }
 

@@ -79,14 +79,17 @@ export function runTests(vscode: typeof VSCode): Test[] {
     {
       name: 'the dashboard draws the loss and gradient-variance charts of the run',
       fn: async () => {
-        await vscode.commands.executeCommand('supernet.openDashboard', runId);
+        // The charts get the editor area's full height.
+        await vscode.commands.executeCommand('workbench.action.closePanel');
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'loss' });
         await screenshot('dashboard-loss', [
-          inWebview('[data-panel="loss"] .uplot canvas'),
-          inWebview('[data-panel="loss"][data-points]:not([data-points="0"])'),
+          inWebview(`[data-panel="loss"][data-points="${TRAIN_STEPS}"] .uplot canvas`),
         ]);
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, {
+          tab: 'gradients',
+        });
         await screenshot('dashboard-gradient-variance', [
-          inWebview('[data-panel="variance"] .uplot canvas'),
-          inWebview('[data-panel="variance"][data-points]:not([data-points="0"])'),
+          inWebview(`[data-panel="gradients"][data-points="${TRAIN_STEPS}"] .uplot canvas`),
         ]);
       },
     },
@@ -104,16 +107,25 @@ export function runTests(vscode: typeof VSCode): Test[] {
         );
         if (subnets.all.length !== SEARCH_BUDGET)
           throw new Error(`${subnets.all.length} candidates, expected ${SEARCH_BUDGET}`);
-        await vscode.commands.executeCommand('supernet.openDashboard', runId);
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'pareto' });
         await screenshot('dashboard-pareto', [
-          inWebview('[data-panel="pareto"] .uplot canvas'),
-          inWebview(`[data-panel="pareto"][data-candidates="${SEARCH_BUDGET}"]`),
+          inWebview(`[data-panel="pareto"][data-candidates="${SEARCH_BUDGET}"] .uplot canvas`),
         ]);
         await vscode.commands.executeCommand('workbench.view.extension.supernet');
         await vscode.commands.executeCommand('supernet.refreshRuns');
+        const key = subnets.front[0].key;
+        await waitFor(
+          'the tree to reveal a front subnet',
+          () =>
+            ext()
+              .reveal(runId ?? '', key)
+              .then((ok) => (ok ? true : undefined)),
+          UI_TIMEOUT_MS,
+        );
         await screenshot('tree', [
-          `.pane-header:has-text("Runs")`,
-          `.monaco-list-row:has-text("${runId}")`,
+          `.sidebar .monaco-list-row:has-text("${runId}")`,
+          `.sidebar .monaco-list-row:has-text("Pareto front")`,
+          `.sidebar .monaco-list-row.selected`,
         ]);
       },
     },

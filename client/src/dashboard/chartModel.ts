@@ -1,0 +1,340 @@
+import {
+  isEngineEvent,
+  type CandidateRecord,
+  type EngineEvent,
+  type EpochEvent,
+  type GenerationEvent,
+  type SamplerEvent,
+  type StepEvent,
+} from '../../../server/src/protocol/engine';
+
+/**
+ * The numbers a run's dashboard draws, built from engine events. Pure and plain data
+ * (no Map, no class) so the extension builds it from the run folder and posts it to
+ * the webview, which keeps appending live events to it with the same functions.
+ */
+
+export type Metric = 'accuracy' | 'flops' | 'params' | 'latency';
+export const METRICS: readonly Metric[] = ['accuracy', 'flops', 'params', 'latency'];
+export const isMetric = (x: unknown): x is Metric =>
+  typeof x === 'string' && (METRICS as readonly string[]).includes(x);
+
+export type Direction = 'max' | 'min';
+export interface Objective {
+  name: Metric;
+  direction: Direction;
+}
+
+/** Per training step; every array has one entry per step, in step order. */
+export interface StepSeries {
+  step: number[];
+  /** Cross-entropy per role; `random` is the mean over the step's random subnets. */
+  largest: (number | null)[];
+  smallest: (number | null)[];
+  random: (number | null)[];
+  distill: (number | null)[];
+  lr: number[];
+  imagesPerSec: number[];
+  gradTotal: number[];
+  /** gradStages[s][i]: the variance of stage s at step i. */
+  gradStages: (number | null)[][];
+}
+
+export interface EpochSeries {
+  epoch: number[];
+  step: number[];
+  largest: number[];
+  smallest: number[];
+}
+
+/** Importance sampling: probabilities[decision][choice][i] at step[i]. */
+export interface SamplerSeries {
+  step: number[];
+  probabilities: Record<string, (number | null)[][]>;
+}
+
+/** One evaluated subnet as the Pareto chart plots it. */
+export interface CandidatePoint {
+  key: string;
+  accuracy: number;
+  flops: number;
+  params: number;
+  latency?: number;
+  /** As the engine judged it; absent for candidates.jsonl lines, then the constraints decide. */
+  feasible?: boolean;
+  generation?: number;
+}
+
+export interface GenerationPoint {
+  generation: number;
+  evaluations: number;
+  hypervolume: number;
+}
+
+export interface SearchState {
+  candidates: CandidatePoint[];
+  /** Index into `candidates` by key: a key evaluated again replaces its point. */
+  indexOf: Record<string, number>;
+  /** The latest search's progress; a new search-start starts it over. */
+  generations: GenerationPoint[];
+  /** The engine's latest front (in all its objectives). */
+  front: CandidateRecord[];
+  objectives: Objective[];
+  constraints: string[];
+}
+
+export interface RunChartModel {
+  runId: string;
+  totalSteps?: number;
+  status?: string;
+  steps: StepSeries;
+  epochs: EpochSeries;
+  sampler: SamplerSeries;
+  search: SearchState;
+}
+
+export const DEFAULT_OBJECTIVES: Objective[] = [
+  { name: 'accuracy', direction: 'max' },
+  { name: 'flops', direction: 'min' },
+];
+
+export function emptyModel(runId: string): RunChartModel {
+  return {
+    runId,
+    steps: {
+      step: [],
+      largest: [],
+      smallest: [],
+      random: [],
+      distill: [],
+      lr: [],
+      imagesPerSec: [],
+      gradTotal: [],
+      gradStages: [],
+    },
+    epochs: { epoch: [], step: [], largest: [], smallest: [] },
+    sampler: { step: [], probabilities: {} },
+    search: {
+      candidates: [],
+      indexOf: {},
+      generations: [],
+      front: [],
+      objectives: DEFAULT_OBJECTIVES.map((o) => ({ ...o })),
+      constraints: [],
+    },
+  };
+}
+
+/**
+ * Engine events from jsonl text: one JSON object a line. Lines that do not parse or are
+ * not an event are skipped and counted: the last line of a file being written (or of a
+ * killed run) is often torn.
+ */
+export function parseEventLines(text: string): { events: EngineEvent[]; skipped: number } {
+  const events: EngineEvent[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let x: unknown;
+    try {
+      x = JSON.parse(line);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (isEngineEvent(x)) events.push(x);
+    else skipped++;
+  }
+  return { events, skipped };
+}
+
+const finite = (x: unknown): number | null =>
+  typeof x === 'number' && Number.isFinite(x) ? x : null;
+
+/**
+ * Drops the entries of parallel arrays from the first whose step is ≥ `step`. A resumed
+ * run replays the steps after its last checkpoint, and a live batch can repeat what the
+ * folder already held: the newer values win and x stays ascending, as uPlot needs.
+ */
+function truncateFrom(steps: number[], step: number, arrays: unknown[][]): void {
+  if (steps.length === 0 || steps[steps.length - 1] < step) return;
+  let cut = steps.length;
+  while (cut > 0 && steps[cut - 1] >= step) cut--;
+  for (const a of arrays) a.length = Math.min(a.length, cut);
+}
+
+function addStep(s: StepSeries, e: StepEvent): void {
+  truncateFrom(s.step, e.step, [
+    s.step,
+    s.largest,
+    s.smallest,
+    s.random,
+    s.distill,
+    s.lr,
+    s.imagesPerSec,
+    s.gradTotal,
+    ...s.gradStages,
+  ]);
+  const byRole = { largest: [] as number[], smallest: [] as number[], random: [] as number[] };
+  for (const l of e.losses) {
+    const v = finite(l?.loss);
+    if (v !== null && l.role in byRole) byRole[l.role].push(v);
+  }
+  const mean = (xs: number[]): number | null =>
+    xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  const i = s.step.length;
+  s.step.push(e.step);
+  s.largest.push(mean(byRole.largest));
+  s.smallest.push(mean(byRole.smallest));
+  s.random.push(mean(byRole.random));
+  s.distill.push(finite(e.distillLoss));
+  s.lr.push(e.lr);
+  s.imagesPerSec.push(finite(e.imagesPerSec) ?? 0);
+  s.gradTotal.push(finite(e.gradVariance.total) ?? 0);
+  const stages = Array.isArray(e.gradVariance.stages) ? e.gradVariance.stages : [];
+  // A stage first seen now has no values before: pad so every array stays parallel.
+  while (s.gradStages.length < stages.length) s.gradStages.push(new Array<null>(i).fill(null));
+  s.gradStages.forEach((a, k) => a.push(finite(stages[k])));
+}
+
+function addEpoch(s: EpochSeries, e: EpochEvent): void {
+  truncateFrom(s.epoch, e.epoch, [s.epoch, s.step, s.largest, s.smallest]);
+  s.epoch.push(e.epoch);
+  s.step.push(finite(e.step) ?? 0);
+  s.largest.push(finite(e.largest.accuracy) ?? 0);
+  s.smallest.push(finite(e.smallest.accuracy) ?? 0);
+}
+
+function addSampler(s: SamplerSeries, e: SamplerEvent): void {
+  truncateFrom(s.step, e.step, [s.step, ...Object.values(s.probabilities).flat()]);
+  const i = s.step.length;
+  s.step.push(e.step);
+  for (const [name, probs] of Object.entries(e.probabilities)) {
+    if (!Array.isArray(probs)) continue;
+    const choices = (s.probabilities[name] ??= []);
+    while (choices.length < probs.length) choices.push(new Array<null>(i).fill(null));
+    choices.forEach((a, k) => a.push(finite(probs[k])));
+  }
+  // A decision missing from this event gets a gap, not a shifted curve.
+  for (const choices of Object.values(s.probabilities))
+    for (const a of choices) while (a.length <= i) a.push(null);
+}
+
+/** Adds (or replaces, by key) one subnet's figures. */
+export function addCandidate(
+  search: SearchState,
+  c: { key: string } & Partial<Omit<CandidatePoint, 'key'>>,
+): void {
+  const accuracy = finite(c.accuracy);
+  const flops = finite(c.flops);
+  const params = finite(c.params);
+  if (!c.key || accuracy === null || flops === null || params === null) return;
+  const point: CandidatePoint = { key: c.key, accuracy, flops, params };
+  const latency = finite(c.latency);
+  if (latency !== null) point.latency = latency;
+  if (typeof c.feasible === 'boolean') point.feasible = c.feasible;
+  if (typeof c.generation === 'number') point.generation = c.generation;
+  const at = search.indexOf[c.key];
+  if (at === undefined) {
+    search.indexOf[c.key] = search.candidates.length;
+    search.candidates.push(point);
+  } else {
+    search.candidates[at] = point;
+  }
+}
+
+function addGeneration(search: SearchState, e: GenerationEvent): void {
+  const g = search.generations;
+  while (g.length && g[g.length - 1].generation >= e.generation) g.pop();
+  g.push({ generation: e.generation, evaluations: e.evaluations, hypervolume: e.hypervolume });
+  search.front = e.front;
+}
+
+function objectivesOf(x: unknown): Objective[] | undefined {
+  if (!Array.isArray(x)) return undefined;
+  const out = x.flatMap((o: { name?: unknown; direction?: unknown }) =>
+    isMetric(o?.name) && (o.direction === 'max' || o.direction === 'min')
+      ? [{ name: o.name, direction: o.direction } as Objective]
+      : [],
+  );
+  return out.length ? out : undefined;
+}
+
+/** Appends events to the model in place; events of other kinds are ignored. */
+export function appendEvents(model: RunChartModel, events: readonly unknown[]): void {
+  for (const e of events) {
+    if (!isEngineEvent(e)) continue;
+    switch (e.type) {
+      case 'run-start':
+        model.totalSteps = e.totalSteps;
+        model.status = 'running';
+        break;
+      case 'run-end':
+        model.status = e.status;
+        break;
+      case 'step':
+        addStep(model.steps, e);
+        break;
+      case 'epoch':
+        addEpoch(model.epochs, e);
+        break;
+      case 'sampler':
+        addSampler(model.sampler, e);
+        break;
+      case 'search-start':
+        model.search.generations = [];
+        model.search.front = [];
+        model.search.objectives = objectivesOf(e.objectives) ?? model.search.objectives;
+        if (Array.isArray(e.constraints)) model.search.constraints = e.constraints.slice();
+        break;
+      case 'candidate':
+        addCandidate(model.search, { ...e.candidate, generation: e.generation });
+        break;
+      case 'generation':
+        addGeneration(model.search, e);
+        break;
+      case 'search-end':
+        model.search.front = e.front;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * What pareto.json adds when the search events are gone or were never written: the
+ * objectives, the constraints, the final front and the hypervolume history.
+ */
+export function applyParetoFile(model: RunChartModel, json: unknown): void {
+  if (typeof json !== 'object' || json === null) return;
+  const p = json as Record<string, unknown>;
+  const search = model.search;
+  const objectives = objectivesOf(p.objectives);
+  if (objectives) search.objectives = objectives;
+  if (Array.isArray(p.constraints) && p.constraints.every((c) => typeof c === 'string'))
+    search.constraints = p.constraints.slice();
+  if (Array.isArray(p.front) && search.front.length === 0)
+    search.front = p.front.filter(
+      (c): c is CandidateRecord => typeof c === 'object' && c !== null && 'key' in c,
+    );
+  if (Array.isArray(p.history) && search.generations.length === 0)
+    for (const h of p.history as Record<string, unknown>[]) {
+      const generation = finite(h?.generation);
+      const hypervolume = finite(h?.hypervolume);
+      if (generation === null || hypervolume === null) continue;
+      search.generations.push({
+        generation,
+        evaluations: finite(h.evaluations) ?? 0,
+        hypervolume,
+      });
+    }
+}
+
+/** The config's `search.objectives` map ({accuracy: max, flops: min}) as a list. */
+export function objectivesFromConfig(search: unknown): Objective[] | undefined {
+  if (typeof search !== 'object' || search === null) return undefined;
+  const o = (search as Record<string, unknown>).objectives;
+  if (typeof o !== 'object' || o === null) return undefined;
+  return objectivesOf(Object.entries(o).map(([name, direction]) => ({ name, direction })));
+}

@@ -1,0 +1,357 @@
+import type uPlot from 'uplot';
+import type { CandidatePoint, Metric } from '../../../client/src/dashboard/chartModel';
+import type { DashboardRun } from '../../../client/src/dashboard/messages';
+import {
+  availableMetrics,
+  constraintBoundary,
+  defaultAxes,
+  directionOf,
+  isFeasible,
+  paretoFront,
+  valueOf,
+  type ConstraintBoundary,
+  type ParetoAxes,
+} from '../../../client/src/dashboard/paretoAxes';
+import { ChartBox, type Range } from './chartBox';
+import { formatMetric, formatMetricTick, formatSci, METRIC_LABEL } from './format';
+import { withAlpha, type Theme } from './theme';
+import { el, select, type View, type ViewContext } from './view';
+
+/** How close (CSS pixels) the pointer must be to a point to hover or click it. */
+const HIT_RADIUS = 10;
+
+interface Plotted {
+  p: CandidatePoint;
+  x: number;
+  y: number;
+  feasible: boolean;
+  onFront: boolean;
+}
+
+/**
+ * Every evaluated subnet as a point on two chosen figures, the front of those two
+ * highlighted, the constraints drawn as boundaries, and the hypervolume per generation.
+ */
+export class ParetoView implements View {
+  readonly element = el('section', 'view');
+  private readonly summary = el('p', 'summary');
+  private readonly controls = el('div', 'controls');
+  private readonly notes = el('p', 'note');
+  private readonly scatter: ChartBox;
+  private readonly hypervolume: ChartBox;
+  private readonly tooltip = el('div', 'tooltip');
+  private readonly noGenerations = el('p', 'note', 'No generation of a search has finished yet.');
+  private axes: ParetoAxes | undefined;
+  private plotted: Plotted[] = [];
+  private boundary: ConstraintBoundary = { lines: [], offAxis: [], errors: [] };
+  private controlsFor = '';
+  private hovered: Plotted | undefined;
+
+  constructor(
+    private readonly run: DashboardRun,
+    private readonly ctx: ViewContext,
+  ) {
+    this.element.append(this.summary, this.controls);
+    this.scatter = new ChartBox(this.element, ctx.theme);
+    this.scatter.element.classList.add('scatter');
+    this.tooltip.hidden = true;
+    this.scatter.element.append(this.tooltip);
+    this.element.append(
+      this.notes,
+      el('h3', undefined, 'Hypervolume per generation'),
+      this.noGenerations,
+    );
+    this.hypervolume = new ChartBox(this.element, ctx.theme);
+  }
+
+  setTheme(theme: Theme): void {
+    this.scatter.setTheme(theme);
+    this.hypervolume.setTheme(theme);
+  }
+
+  /** Marks a subnet (tree selection, click) without rebuilding the chart. */
+  highlight(): void {
+    this.scatter.redraw();
+  }
+
+  update(): void {
+    const { search } = this.run.model;
+    const available = availableMetrics(search.candidates);
+    this.axes ??= defaultAxes(search.objectives, available);
+    const axes = this.axes;
+    this.renderControls(available);
+
+    const directions = {
+      x: directionOf(axes.x, search.objectives),
+      y: directionOf(axes.y, search.objectives),
+    };
+    const front = new Set(
+      paretoFront(search.candidates, axes, directions, search.constraints).map((p) => p.key),
+    );
+    this.plotted = search.candidates
+      .flatMap((p): Plotted[] => {
+        const x = valueOf(p, axes.x);
+        const y = valueOf(p, axes.y);
+        if (x === undefined || y === undefined) return [];
+        const feasible = isFeasible(p, search.constraints);
+        return [{ p, x, y, feasible, onFront: front.has(p.key) }];
+      })
+      .sort((a, b) => a.x - b.x);
+    this.boundary = constraintBoundary(search.constraints, axes);
+
+    const feasibleCount = this.plotted.filter((q) => q.feasible).length;
+    this.summary.textContent = search.candidates.length
+      ? `${search.candidates.length} subnets evaluated · ${feasibleCount} feasible · ` +
+        `${front.size} on the front of ${METRIC_LABEL[axes.y]} and ${METRIC_LABEL[axes.x]}`
+      : 'No subnet evaluated yet: run Search on this run.';
+    const notes = [
+      ...(this.boundary.offAxis.length
+        ? [`Constraints on other figures, not drawn: ${this.boundary.offAxis.join(', ')}.`]
+        : []),
+      ...this.boundary.errors,
+    ];
+    this.notes.textContent = notes.join(' ');
+    this.notes.hidden = notes.length === 0;
+
+    this.renderScatter(axes);
+    this.renderHypervolume();
+  }
+
+  private renderControls(available: Metric[]): void {
+    const axes = this.axes;
+    if (!axes) return;
+    const signature = `${available.join()}|${axes.x}|${axes.y}`;
+    if (signature === this.controlsFor) return;
+    this.controlsFor = signature;
+    if (available.length <= 2) {
+      this.controls.replaceChildren();
+      return;
+    }
+    const options = available.map((m) => [m, METRIC_LABEL[m]] as const);
+    const choose = (which: 'x' | 'y') => (v: string) => {
+      const m = v as Metric;
+      const other = which === 'x' ? axes.y : axes.x;
+      // Picking the other axis's figure swaps the two, so the axes never coincide.
+      this.axes =
+        which === 'x'
+          ? { x: m, y: m === other ? axes.x : other }
+          : { x: m === other ? axes.y : other, y: m };
+      this.update();
+    };
+    this.controls.replaceChildren(
+      el('span', undefined, 'Across '),
+      select(options, axes.x, choose('x')),
+      el('span', undefined, ' up '),
+      select(options, axes.y, choose('y')),
+    );
+  }
+
+  private renderScatter(axes: ParetoAxes): void {
+    const t = this.ctx.theme;
+    const xs = this.plotted.map((q) => q.x);
+    const only = (f: (q: Plotted) => boolean) => this.plotted.map((q) => (f(q) ? q.y : null));
+    const fmtY = (v: number) => formatMetric(axes.y, v);
+    this.scatter.render(
+      {
+        xLabel: METRIC_LABEL[axes.x],
+        xFormat: (v) => formatMetricTick(axes.x, v),
+        xRange: this.rangeWith('x'),
+        height: 340,
+        crosshair: false,
+        legend: true,
+        series: [
+          {
+            label: 'evaluated',
+            color: withAlpha(t.blue, 0.55),
+            pointsOnly: true,
+            pointSize: 5,
+            format: fmtY,
+          },
+          {
+            label: 'infeasible',
+            color: withAlpha(t.red, 0.45),
+            pointsOnly: true,
+            pointSize: 5,
+            format: fmtY,
+          },
+          {
+            label: 'front',
+            color: t.orange,
+            width: 2,
+            points: true,
+            pointSize: 7,
+            spanGaps: true,
+            format: fmtY,
+          },
+        ],
+        axes: [
+          {
+            scale: 'y',
+            label: METRIC_LABEL[axes.y],
+            format: (v) => formatMetricTick(axes.y, v),
+            range: this.rangeWith('y'),
+          },
+        ],
+        draw: (u) => this.drawOverlay(u),
+      },
+      [xs, only((q) => q.feasible && !q.onFront), only((q) => !q.feasible), only((q) => q.onFront)],
+    );
+    this.attachPointer();
+  }
+
+  /** The data's range widened to show the constraint lines on that axis, with a margin. */
+  private rangeWith(axis: 'x' | 'y'): Range {
+    return (min, max) => {
+      const values = this.boundary.lines.filter((l) => l.axis === axis).map((l) => l.value);
+      if (min !== null) values.push(min);
+      if (max !== null) values.push(max);
+      if (values.length === 0) return [0, 1];
+      const lo = Math.min(...values);
+      const hi = Math.max(...values);
+      const pad = hi > lo ? (hi - lo) * 0.06 : Math.abs(lo) * 0.1 || 1;
+      return [lo - pad, hi + pad];
+    };
+  }
+
+  private drawOverlay(u: uPlot): void {
+    const t = this.ctx.theme;
+    const c = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const dpr = window.devicePixelRatio || 1;
+    c.save();
+    c.beginPath();
+    c.rect(left, top, width, height);
+    c.clip();
+    c.font = `${Math.round(11 * dpr)}px ${t.font}`;
+    // uPlot leaves the alignment of its last axis labels on the context.
+    c.textAlign = 'left';
+    c.textBaseline = 'alphabetic';
+    for (const line of this.boundary.lines) {
+      const pos = u.valToPos(line.value, line.axis, true);
+      c.fillStyle = withAlpha(t.red, 0.07);
+      // Shade the infeasible side: beyond an upper bound, short of a lower one.
+      if (line.axis === 'x') {
+        if (line.upper) c.fillRect(pos, top, left + width - pos, height);
+        else c.fillRect(left, top, pos - left, height);
+      } else if (line.upper) c.fillRect(left, top, width, pos - top);
+      else c.fillRect(left, pos, width, top + height - pos);
+      c.strokeStyle = t.red;
+      c.lineWidth = dpr;
+      c.setLineDash([6 * dpr, 4 * dpr]);
+      c.beginPath();
+      if (line.axis === 'x') {
+        c.moveTo(pos, top);
+        c.lineTo(pos, top + height);
+      } else {
+        c.moveTo(left, pos);
+        c.lineTo(left + width, pos);
+      }
+      c.stroke();
+      c.setLineDash([]);
+      c.fillStyle = t.red;
+      if (line.axis === 'x') c.fillText(line.text, pos + 4 * dpr, top + 14 * dpr);
+      else c.fillText(line.text, left + 4 * dpr, pos - 4 * dpr);
+    }
+    const marked = this.plotted.find((q) => q.p.key === this.ctx.highlightKey);
+    for (const q of [marked, this.hovered]) {
+      if (!q) continue;
+      c.strokeStyle = t.foreground;
+      c.lineWidth = 2 * dpr;
+      c.beginPath();
+      c.arc(u.valToPos(q.x, 'x', true), u.valToPos(q.y, 'y', true), 7 * dpr, 0, 2 * Math.PI);
+      c.stroke();
+    }
+    c.restore();
+  }
+
+  private pointerFor: uPlot | undefined;
+
+  /** Hover and click find the nearest point themselves: uPlot's cursor snaps to x only. */
+  private attachPointer(): void {
+    const u = this.scatter.chart;
+    if (!u || this.pointerFor === u) return;
+    this.pointerFor = u;
+    const nearest = (e: MouseEvent): Plotted | undefined => {
+      const r = u.over.getBoundingClientRect();
+      const mx = e.clientX - r.left;
+      const my = e.clientY - r.top;
+      let best: Plotted | undefined;
+      let bestD = HIT_RADIUS * HIT_RADIUS;
+      for (const q of this.plotted) {
+        const dx = u.valToPos(q.x, 'x') - mx;
+        const dy = u.valToPos(q.y, 'y') - my;
+        const d = dx * dx + dy * dy;
+        if (d <= bestD) {
+          bestD = d;
+          best = q;
+        }
+      }
+      return best;
+    };
+    u.over.addEventListener('mousemove', (e) => {
+      const q = nearest(e);
+      if (q !== this.hovered) {
+        this.hovered = q;
+        this.scatter.redraw();
+      }
+      this.showTooltip(q, e);
+    });
+    u.over.addEventListener('mouseleave', () => {
+      this.hovered = undefined;
+      this.tooltip.hidden = true;
+      this.scatter.redraw();
+    });
+    u.over.addEventListener('click', (e) => {
+      const q = nearest(e);
+      if (!q) return;
+      this.ctx.highlightKey = q.p.key;
+      this.scatter.redraw();
+      this.ctx.post({ type: 'reveal', runId: this.run.runId, key: q.p.key });
+    });
+  }
+
+  private showTooltip(q: Plotted | undefined, e: MouseEvent): void {
+    if (!q) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const p = q.p;
+    const rows: string[] = [
+      `accuracy ${formatMetric('accuracy', p.accuracy)}`,
+      `${formatMetric('flops', p.flops)}`,
+      `${formatMetric('params', p.params)} params`,
+      ...(p.latency !== undefined ? [`latency ${formatMetric('latency', p.latency)}`] : []),
+      ...(p.generation !== undefined ? [`generation ${p.generation}`] : []),
+      q.onFront ? 'on the front' : q.feasible ? 'dominated' : 'infeasible',
+    ];
+    this.tooltip.replaceChildren(
+      el('div', 'key', p.key),
+      ...rows.map((r) => el('div', undefined, r)),
+    );
+    this.tooltip.hidden = false;
+    const box = this.scatter.element.getBoundingClientRect();
+    const x = e.clientX - box.left + 14;
+    const y = e.clientY - box.top + 14;
+    const w = this.tooltip.offsetWidth;
+    this.tooltip.style.left = `${x + w > box.width ? Math.max(0, x - w - 28) : x}px`;
+    this.tooltip.style.top = `${y}px`;
+  }
+
+  private renderHypervolume(): void {
+    const t = this.ctx.theme;
+    const g = this.run.model.search.generations;
+    this.noGenerations.hidden = g.length > 0;
+    this.hypervolume.element.hidden = g.length === 0;
+    this.hypervolume.render(
+      {
+        xLabel: 'generation',
+        height: 180,
+        series: [
+          { label: 'hypervolume', color: t.green, points: true, width: 2, format: formatSci },
+        ],
+        axes: [{ scale: 'y', label: 'hypervolume', format: formatSci }],
+      },
+      [g.map((x) => x.generation), g.map((x) => x.hypervolume)],
+    );
+  }
+}

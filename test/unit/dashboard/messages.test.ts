@@ -1,0 +1,89 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { emptyModel } from '../../../client/src/dashboard/chartModel';
+import { contentSecurityPolicy, dashboardHtml } from '../../../client/src/dashboard/dashboardHtml';
+import {
+  isHostMessage,
+  parsePanelState,
+  parseWebviewMessage,
+} from '../../../client/src/dashboard/messages';
+
+void test('messages from the webview: the known shapes pass, copied field by field', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+  assert.deepEqual(parseWebviewMessage({ type: 'reveal', runId: 'r1', key: 'k', extra: 1 }), {
+    type: 'reveal',
+    runId: 'r1',
+    key: 'k',
+  });
+  assert.deepEqual(parseWebviewMessage({ type: 'error', message: 'boom' }), {
+    type: 'error',
+    message: 'boom',
+  });
+});
+
+void test('messages from the webview: wrong shapes are dropped with a reason', () => {
+  for (const bad of [
+    null,
+    'reveal',
+    [],
+    { type: 42 },
+    { type: 'reveal', runId: 'r1' },
+    { type: 'reveal', runId: '', key: 'k' },
+    { type: 'reveal', runId: 'r', key: { toString: 'x' } },
+    { type: 'reveal', runId: 'r', key: 'k'.repeat(5000) },
+    { type: 'error' },
+    { type: 'runCommand', command: 'rm -rf' },
+  ]) {
+    const m = parseWebviewMessage(bad);
+    assert.ok('error' in m, `accepted ${JSON.stringify(bad)}`);
+  }
+});
+
+void test('messages from the extension are checked in the webview too', () => {
+  const run = { runId: 'r', runDir: '/x/r', label: 'r', model: emptyModel('r') };
+  assert.ok(isHostMessage({ type: 'init', mode: 'run', runs: [run], smoothing: 0.6 }));
+  assert.ok(isHostMessage({ type: 'events', runId: 'r', events: [] }));
+  assert.ok(isHostMessage({ type: 'highlight', key: 'k' }));
+  assert.ok(!isHostMessage({ type: 'init', mode: 'grid', runs: [run], smoothing: 0.6 }));
+  assert.ok(!isHostMessage({ type: 'init', mode: 'run', runs: [{ runId: 'r' }], smoothing: 0 }));
+  assert.ok(!isHostMessage({ type: 'events', runId: 'r' }));
+  assert.ok(!isHostMessage({ type: 'highlight' }));
+});
+
+void test('restored panel state: runs to reopen, or nothing', () => {
+  assert.deepEqual(parsePanelState({ mode: 'run', runDirs: ['/a'], tab: 'pareto' }), {
+    mode: 'run',
+    runDirs: ['/a'],
+  });
+  assert.deepEqual(parsePanelState({ mode: 'compare', runDirs: ['/a', '/b'] }), {
+    mode: 'compare',
+    runDirs: ['/a', '/b'],
+  });
+  assert.equal(parsePanelState(undefined), undefined);
+  assert.equal(parsePanelState({ mode: 'run', runDirs: [] }), undefined);
+  assert.equal(parsePanelState({ mode: 'run', runDirs: ['/a', '/b'] }), undefined);
+  assert.equal(parsePanelState({ mode: 'run', runDirs: [7] }), undefined);
+});
+
+void test('the page: strict CSP with the nonce on its only script and stylesheet', () => {
+  const html = dashboardHtml({
+    cspSource: 'vscode-webview://abc',
+    scriptUri: 'vscode-webview://abc/media/dist/dashboard.js',
+    styleUri: 'vscode-webview://abc/media/dist/dashboard.css',
+    nonce: 'N0nce',
+    title: 'Run <1>',
+  });
+  const csp = contentSecurityPolicy('vscode-webview://abc', 'N0nce');
+  assert.match(csp, /^default-src 'none'; /);
+  assert.match(csp, /script-src 'nonce-N0nce'/);
+  assert.doesNotMatch(csp, /unsafe/);
+  assert.ok(html.includes(`content="${csp};"`));
+  assert.match(
+    html,
+    /<script nonce="N0nce" src="vscode-webview:\/\/abc\/media\/dist\/dashboard.js">/,
+  );
+  assert.match(html, /<link rel="stylesheet" nonce="N0nce"/);
+  assert.ok(html.includes('<title>Run &lt;1&gt;</title>'));
+  assert.doesNotMatch(html, /https?:\/\//);
+  assert.equal((html.match(/<script/g) ?? []).length, 1);
+});
