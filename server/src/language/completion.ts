@@ -68,6 +68,7 @@ function keyItem(
   doc: string,
   replace: { start: number; end: number },
   d: TextDocument,
+  inFlow: boolean,
 ): CompletionItem {
   let snippet: string;
   switch (s.kind) {
@@ -90,6 +91,9 @@ function keyItem(
     default:
       snippet = `${name}: \${1:${s.default ?? s.example ?? ''}}`;
   }
+  // A flow mapping stays on one line: nested blocks become inline `{ }` and `[ ]`.
+  if (inFlow && snippet.includes('\n'))
+    snippet = s.kind === 'array' ? `${name}: [$0]` : `${name}: { $0 }`;
   return {
     label: name,
     kind: CompletionItemKind.Property,
@@ -146,6 +150,29 @@ function valueItems(
   }
 }
 
+/**
+ * Where the flow-mapping entry under the cursor starts in `prefix` (the line up to the
+ * cursor): just after the innermost unclosed `{` or the last comma after it; -1 outside
+ * a flow mapping. Quoted text is skipped.
+ */
+function flowEntryStart(prefix: string): number {
+  const opens: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(prefix[i - 1]))) break;
+    else if (c === '{') opens.push(i);
+    else if (c === '}') opens.pop();
+  }
+  const from = opens[opens.length - 1];
+  if (from === undefined) return -1;
+  const comma = prefix.lastIndexOf(',');
+  return (comma > from ? comma : from) + 1;
+}
+
 /** Completion of keys (with snippets for their values) and of enum and boolean values. */
 export function complete(d: TextDocument, offset: number): CompletionList {
   const empty: CompletionList = { isIncomplete: false, items: [] };
@@ -157,26 +184,38 @@ export function complete(d: TextDocument, offset: number): CompletionList {
   const suffix = text.slice(offset, lineEnd);
   const wordTail = /^[\w-]*/.exec(suffix)![0];
 
+  // Inside a flow mapping (`optimizer: { type: sgd, lr: ... }`) the entry being typed
+  // starts after the last unclosed `{` or the comma after it, not at the line's start.
+  const flow = flowEntryStart(prefix);
+  const entry = flow >= 0 ? prefix.slice(flow) : prefix;
   const valueMatch =
-    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w.-]*)$/.exec(prefix) ??
-    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(prefix);
-  const keyMatch = /^\s*(?:-\s+)*([\w-]*)$/.exec(prefix);
+    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w.-]*)$/.exec(entry) ??
+    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(entry);
+  const keyMatch = flow >= 0 ? /^\s*([\w-]*)$/.exec(entry) : /^\s*(?:-\s+)*([\w-]*)$/.exec(entry);
+  // An unclosed flow mapping on this line (still being typed) is closed in the probe.
+  const open = (prefix + suffix).split('{').length - (prefix + suffix).split('}').length;
+  const close = flow >= 0 && open > 0 ? '}'.repeat(open) : '';
+  const withClose = (t: string) => {
+    const at = lineEnd + t.length - text.length;
+    return t.slice(0, at) + close + t.slice(at);
+  };
   let probe: string;
   let replace: { start: number; end: number };
   if (valueMatch) {
     const word = valueMatch[2];
     replace = { start: offset - word.length, end: offset + wordTail.length };
-    const sep = prefix.endsWith(':') ? ' ' : '';
-    probe = text.slice(0, replace.start) + sep + MARK + text.slice(replace.end);
+    const sep = entry.endsWith(':') ? ' ' : '';
+    probe = withClose(text.slice(0, replace.start) + sep + MARK + text.slice(replace.end));
   } else if (keyMatch) {
     const word = keyMatch[1];
     replace = { start: offset - word.length, end: offset + wordTail.length };
     const rest = text.slice(replace.end, lineEnd);
-    probe =
+    probe = withClose(
       text.slice(0, replace.start) +
-      MARK +
-      (/^\s*:/.test(rest) ? '' : ':') +
-      text.slice(replace.end);
+        MARK +
+        (/^\s*:/.test(rest) ? '' : flow >= 0 ? ': ' : ':') +
+        text.slice(replace.end),
+    );
   } else {
     return empty;
   }
@@ -198,7 +237,7 @@ export function complete(d: TextDocument, offset: number): CompletionList {
         isIncomplete: false,
         items: Object.entries(parent.fields as Fields)
           .filter(([k]) => !found.siblings.includes(k))
-          .map(([k, s]) => keyItem(k, s, s.doc, replace, d)),
+          .map(([k, s]) => keyItem(k, s, s.doc, replace, d, flow >= 0)),
       };
     }
     if (parent.kind === 'map') {
@@ -206,7 +245,7 @@ export function complete(d: TextDocument, offset: number): CompletionList {
         isIncomplete: false,
         items: parent.keys
           .filter((k) => !found.siblings.includes(k))
-          .map((k) => keyItem(k, parent.value as Schema, parent.keyDocs[k], replace, d)),
+          .map((k) => keyItem(k, parent.value as Schema, parent.keyDocs[k], replace, d, flow >= 0)),
       };
     }
     return empty;

@@ -134,3 +134,36 @@ void describe('completion of values', () => {
     assert.deepEqual(complete('name: x\n', 0, 7), []);
   });
 });
+
+void describe('completion inside flow mappings', () => {
+  void test('enum values after `type: ` in `{ }`, closed or still open', () => {
+    for (const text of ['train:\n  optimizer: { type: }', 'train:\n  optimizer: { type: ']) {
+      const items = complete(text, 1, '  optimizer: { type: '.length);
+      assert.deepEqual(labels(items), ['sgd', 'adam'], JSON.stringify(text));
+    }
+  });
+
+  void test('a partly typed value in a flow mapping is replaced as a whole', () => {
+    const text = 'train:\n  optimizer: { type: ad, lr: 0.1 }';
+    const at = '  optimizer: { type: a'.length;
+    const adam = item(complete(text, 1, at), 'adam');
+    assert.deepEqual(span(edit(adam).range), [1, at - 1, 1, at + 1]);
+  });
+
+  void test('keys after a comma: the entries the mapping lacks, inserted on one line', () => {
+    const text = 'train:\n  sampler: { type: sandwich,  }';
+    const items = complete(text, 1, '  sampler: { type: sandwich, '.length);
+    assert.ok(!labels(items).includes('type'));
+    assert.ok(labels(items).includes('subnets'));
+    assert.ok(items.every((i) => !edit(i).newText.includes('\n')));
+    // A stage entry is a flow mapping in a list: its keys come too.
+    const stage = 'space:\n  stages:\n    - { depth: [1, 2],  }';
+    const keys = labels(complete(stage, 2, '    - { depth: [1, 2], '.length));
+    assert.ok(keys.includes('width') && keys.includes('kernel') && !keys.includes('depth'));
+  });
+
+  void test('braces inside quotes do not open a mapping', () => {
+    const text = 'name: "a{b"\ntrain:\n  optimizer:\n    type: ';
+    assert.deepEqual(labels(complete(text, 3, '    type: '.length)), ['sgd', 'adam']);
+  });
+});
