@@ -11,7 +11,7 @@ import {
   type DashboardTab,
   type HostMessage,
   type PanelState,
-} from './messages';
+} from '../../../server/src/protocol/webview';
 import { readRunFolder } from './runFolderReader';
 
 export interface DashboardShowOptions {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobStarted, RunSummary } from '../../../server/src/protocol/lsp';
 import { parseArchKey } from '../../../server/src/space/arch';
-import { isDashboardTab } from '../dashboard/messages';
+import { isDashboardTab } from '../../../server/src/protocol/webview';
 import type { DashboardPort } from '../dashboardPort';
 import { defaultBackend, runsDirFor } from '../settings';
 import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';

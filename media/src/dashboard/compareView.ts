@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { thinAligned } from '../../../client/src/dashboard/downsample';
-import type { DashboardRun } from '../../../client/src/dashboard/messages';
+import type { DashboardRun } from '../../../server/src/protocol/webview';
 import { smoothEma } from '../../../client/src/dashboard/smoothing';
 import { ChartBox } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent } from './format';

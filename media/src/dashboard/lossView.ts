@@ -1,5 +1,5 @@
 import { thinAligned } from '../../../client/src/dashboard/downsample';
-import type { DashboardRun } from '../../../client/src/dashboard/messages';
+import type { DashboardRun } from '../../../server/src/protocol/webview';
 import { smoothEma } from '../../../client/src/dashboard/smoothing';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent, formatSci } from './format';

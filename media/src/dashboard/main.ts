@@ -5,7 +5,7 @@ import {
   isHostMessage,
   type DashboardTab,
   type InitMessage,
-} from '../../../client/src/dashboard/messages';
+} from '../../../server/src/protocol/webview';
 import { CompareView } from './compareView';
 import { GradientView } from './gradientView';
 import { LossView } from './lossView';

@@ -1,6 +1,6 @@
 import type uPlot from 'uplot';
 import type { CandidatePoint, Metric } from '../../../client/src/dashboard/chartModel';
-import type { DashboardRun } from '../../../client/src/dashboard/messages';
+import type { DashboardRun } from '../../../server/src/protocol/webview';
 import {
   availableMetrics,
   constraintBoundary,

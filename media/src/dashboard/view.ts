@@ -1,4 +1,4 @@
-import type { WebviewMessage } from '../../../client/src/dashboard/messages';
+import type { WebviewMessage } from '../../../server/src/protocol/webview';
 import type { Theme } from './theme';
 
 /** What every view of the dashboard reads and may change. */

@@ -1,4 +1,4 @@
-import type { WebviewMessage } from '../../../client/src/dashboard/messages';
+import type { WebviewMessage } from '../../../server/src/protocol/webview';
 
 /** The slice of VS Code's webview API the dashboard uses. */
 interface VsCodeApi {

@@ -6,7 +6,7 @@ import {
   isHostMessage,
   parsePanelState,
   parseWebviewMessage,
-} from '../../../client/src/dashboard/messages';
+} from '../../../server/src/protocol/webview';
 
 void test('messages from the webview: the known shapes pass, copied field by field', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });

@@ -1,5 +1,5 @@
-import type { EngineEvent } from '../../../server/src/protocol/engine';
-import type { RunChartModel } from './chartModel';
+import type { RunChartModel } from '../../../client/src/dashboard/chartModel';
+import type { EngineEvent } from './engine';
 
 /**
  * The messages between the dashboard panel (extension host) and its webview, declared
