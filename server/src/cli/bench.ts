@@ -44,7 +44,9 @@ async function main(args: string[]): Promise<void> {
         `engine ${r.engine} on ${r.backend}, ${r.config} (${r.params} params, batch ${r.batch}, 28x28x1):\n` +
           `  train step, largest subnet   ${r.step_ms} ms (median)  ${r.train_img_s} img/s\n` +
           `  sandwich step (4 subnets, KD) ${r.sandwich_ms} ms (median)\n` +
-          `  inference, largest subnet    ${r.infer_img_s} img/s\n`,
+          `  inference, largest subnet    ${r.infer_img_s} img/s\n` +
+          `  candidate evaluation, largest subnet (BN recalibration + accuracy) ` +
+          `${r.eval_img_s} img/s (onnxruntime-node), ${r.eval_tfjs_img_s} img/s (tfjs)\n`,
       );
     }
     return;

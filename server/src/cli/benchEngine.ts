@@ -11,6 +11,9 @@ import { randomArch } from '../engine/train/randomArch';
 import { stepperFor } from '../engine/train/trainStep';
 import { subnetCost } from '../space/facts';
 import type { SampledSubnet } from '../engine/train/samplerTypes';
+import type { TrainingData } from '../engine/data/batches';
+import { calibrationIndices, evaluateSubnet } from '../engine/train/evaluate';
+import { evaluateSubnetOnnx } from '../engine/train/evaluateOnnx';
 
 export interface EngineBench {
   engine: string;
@@ -25,9 +28,54 @@ export interface EngineBench {
   /** Images per second of the largest subnet's forward pass in eval mode. */
   infer_img_s: number;
   train_img_s: number;
+  /**
+   * Candidate evaluation as search runs it on the largest subnet with the default config on
+   * Fashion-MNIST (BN recalibration on 10 batches of 64, then accuracy on the 6,000-image
+   * validation split), in images per second over both: in onnxruntime-node (what search
+   * uses) and in tfjs.
+   */
+  eval_img_s: number;
+  eval_tfjs_img_s: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timedAsync(n: number, warmup: number, f: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < warmup; i++) await f();
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await f();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+const EVAL_CALIBRATION = 640;
+const EVAL_VALIDATION = 6000;
+
+/** Random images and labels: the first 640 for calibration, the rest for validation. */
+function syntheticData(
+  rng: Rng,
+  count: number,
+  height: number,
+  width: number,
+  channels: number,
+  classes: number,
+): TrainingData {
+  const images = Float32Array.from({ length: count * height * width * channels }, () => rng.next());
+  const labels = Int32Array.from({ length: count }, () => rng.int(classes));
+  const all = Int32Array.from({ length: count }, (_, i) => i);
+  return {
+    images,
+    labels,
+    height,
+    width,
+    channels,
+    trainIndices: all.subarray(0, EVAL_CALIBRATION),
+    validationIndices: all.subarray(EVAL_CALIBRATION),
+  };
+}
 
 /** The reference net's config (examples/bench.supernet.yaml), found from this file upwards. */
 export function findBenchConfig(from = __dirname): string {
@@ -101,6 +149,25 @@ export async function benchEngine(
     z.dataSync();
     z.dispose();
   });
+  const evalData = syntheticData(
+    rng,
+    EVAL_CALIBRATION + EVAL_VALIDATION,
+    h,
+    w,
+    c,
+    config.task.classes,
+  );
+  const calibration = calibrationIndices(evalData, 10, batch);
+  const evalImages = EVAL_CALIBRATION + EVAL_VALIDATION;
+  const evalOnnxMs = await timedAsync(3, 1, () =>
+    evaluateSubnetOnnx(net, largest.arch, evalData, calibration),
+  );
+  // One run: the tfjs path takes about 20 s per evaluation.
+  const evalTfjsMs = timed(
+    1,
+    0,
+    () => void evaluateSubnet(net, largest.arch, evalData, calibration),
+  );
   const params = net.allTrainableVariables().reduce((n, v) => n + v.size, 0);
   tf.dispose([x, y]);
   optimizer.dispose();
@@ -115,5 +182,7 @@ export async function benchEngine(
     sandwich_ms: Math.round(sandwichMs * 10) / 10,
     infer_img_s: Math.round((batch * 1000 * 10) / inferMs) / 10,
     train_img_s: Math.round((batch * 1000 * 10) / stepMs) / 10,
+    eval_img_s: Math.round((evalImages * 1000 * 10) / evalOnnxMs) / 10,
+    eval_tfjs_img_s: Math.round((evalImages * 1000 * 10) / evalTfjsMs) / 10,
   };
 }

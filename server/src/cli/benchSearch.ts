@@ -11,7 +11,7 @@ import { Supernet } from '../engine/model/supernet';
 import { Rng } from '../engine/rng';
 import { runCalibration } from '../engine/run/subnetEvaluator';
 import { loadTrainingData } from '../engine/run/runInputs';
-import { evaluateSubnet } from '../engine/train/evaluate';
+import { evaluateSubnetOnnx } from '../engine/train/evaluateOnnx';
 import { randomArch } from '../engine/train/randomArch';
 import { archKey, largestArch, smallestArch } from '../space/arch';
 import { subnetCost } from '../space/facts';
@@ -71,9 +71,9 @@ export async function benchSearch(
   const calibration = runCalibration(config, data);
   try {
     // One untimed evaluation: kernels compile and buffers are allocated on first use.
-    evaluateSubnet(net, archs[0], data, calibration);
+    await evaluateSubnetOnnx(net, archs[0], data, calibration);
     const t0 = performance.now();
-    for (const a of archs) evaluateSubnet(net, a, data, calibration);
+    for (const a of archs) await evaluateSubnetOnnx(net, a, data, calibration);
     const seconds = (performance.now() - t0) / 1000;
     const calibrationImages = calibration.reduce((s, b) => s + b.length, 0);
     const validationImages = data.validationIndices.length;

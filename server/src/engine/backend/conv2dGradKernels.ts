@@ -75,8 +75,13 @@ function pointwiseFilterGrad(window: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInf
   const { inChannels, outChannels } = info;
   const samples = strideSamples(window, info.strideHeight, info.strideWidth);
   // wasm's MatMul leaves XNNPACK for a slow loop when transposeA is set; an explicit
-  // transpose costs far less.
-  const xT = tf.transpose(tf.reshape(samples, [-1, inChannels]));
-  const grad = tf.matMul(xT, tf.reshape(dy, [-1, outChannels]));
+  // transpose costs far less, and transposing the narrower of x and dy least of all
+  // (x^T dy, or (dy^T x)^T, whose transpose is only of the small result).
+  const x2 = tf.reshape(samples, [-1, inChannels]);
+  const dy2 = tf.reshape(dy, [-1, outChannels]);
+  const grad =
+    inChannels <= outChannels
+      ? tf.matMul(tf.transpose(x2), dy2)
+      : tf.transpose(tf.matMul(tf.transpose(dy2), x2));
   return tf.reshape(grad, [1, 1, inChannels, outChannels]);
 }

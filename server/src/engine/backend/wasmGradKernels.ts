@@ -7,6 +7,18 @@ import {
   depthwiseBackpropFilterKernel,
   depthwiseBackpropInputKernel,
 } from './depthwiseGradKernels';
+import {
+  COLUMN_DOT,
+  COLUMN_SUM,
+  columnKernel,
+  relu6GradKernel,
+  bnBackwardKernel,
+  bnForwardKernel,
+  centredSquaresKernel,
+  depthwiseFilterGradKernel,
+  depthwiseForwardKernel,
+  depthwiseInputGradKernel,
+} from './simdKernels';
 import { unsortedSegmentSumKernel } from './segmentSumKernel';
 
 const WASM = 'wasm';
@@ -25,16 +37,35 @@ export const WASM_GRADIENT_KERNELS: readonly string[] = [
   tf.UnsortedSegmentSum,
 ];
 
+/**
+ * Kernels replaced by the engine's SIMD depthwise module (see simdModule.ts); the
+ * kernels they replace stay as their fallback for the cases the module does not cover.
+ */
+export const WASM_SIMD_DEPTHWISE_KERNELS: readonly string[] = [
+  tf.DepthwiseConv2dNative,
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  tf.DepthwiseConv2dNativeBackpropInput,
+];
+
 let registered = false;
 
 /** Registers the composed gradient kernels for the 'wasm' backend; later calls do nothing. */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
+  const xnnpackDepthwise = tf.getKernel(tf.DepthwiseConv2dNative, WASM);
+  if (!xnnpackDepthwise) throw new Error('tfjs-backend-wasm registered no DepthwiseConv2dNative');
   const configs = [
     conv2dBackpropFilterKernel(WASM),
     conv2dBackpropInputKernel(WASM),
-    depthwiseBackpropFilterKernel(WASM),
-    depthwiseBackpropInputKernel(WASM),
+    depthwiseFilterGradKernel(depthwiseBackpropFilterKernel(WASM)),
+    depthwiseInputGradKernel(depthwiseBackpropInputKernel(WASM)),
+    depthwiseForwardKernel(xnnpackDepthwise),
+    columnKernel(COLUMN_SUM, WASM),
+    columnKernel(COLUMN_DOT, WASM),
+    relu6GradKernel(WASM),
+    bnForwardKernel(WASM),
+    bnBackwardKernel(WASM),
+    centredSquaresKernel(WASM),
     unsortedSegmentSumKernel(WASM),
   ];
   for (const config of configs) {

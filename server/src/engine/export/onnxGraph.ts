@@ -52,7 +52,17 @@ export interface OnnxModelOptions {
   metadata?: Record<string, string>;
   producerVersion?: string;
   docString?: string;
+  /**
+   * Batch norm with the batch's statistics instead of the running ones, which the model then
+   * also outputs per conv layer (`<layer>.batch_mean`, `<layer>.batch_variance`, [1, C, 1, 1]):
+   * the forward pass of batch-norm recalibration (Supernet.calibrate). Not folded.
+   */
+  batchStatistics?: boolean;
 }
+
+/** The graph outputs holding a conv layer's batch statistics (see batchStatistics). */
+export const batchMeanName = (layer: string): string => `${layer}.batch_mean`;
+export const batchVarianceName = (layer: string): string => `${layer}.batch_variance`;
 
 /** TF 'same' padding along one axis: [begin, end], the odd pixel at the end. */
 export function samePads(size: number, kernel: number, stride: number): [number, number] {
@@ -96,6 +106,20 @@ export function foldConvBn(
     scale[o] = w.gamma[o] / Math.sqrt(w.variance[o] + epsilon);
     bias[o] = w.beta[o] - w.mean[o] * scale[o];
   }
+  return { ...oihwKernel(layer, w.kernel, scale), bias };
+}
+
+/** A TF-layout kernel in ONNX's OIHW layout, each output channel o multiplied by scale[o]. */
+function oihwKernel(
+  layer: ConvLayer,
+  kernel: Float32Array,
+  scale: Float64Array,
+): { weight: Float32Array; dims: [number, number, number, number] } {
+  const k = layer.kernel;
+  const { cin, cout } = layer;
+  const depthwise = layer.groups !== 1;
+  const expected = depthwise ? k * k * cin : k * k * cin * cout;
+  const w = { kernel };
   const weight = new Float32Array(expected);
   if (depthwise) {
     // TF [y][x][c][0] → ONNX [c][0][y][x]
@@ -103,7 +127,7 @@ export function foldConvBn(
       for (let y = 0; y < k; y++)
         for (let x = 0; x < k; x++)
           weight[(c * k + y) * k + x] = w.kernel[(y * k + x) * cin + c] * scale[c];
-    return { weight, bias, dims: [cin, 1, k, k] };
+    return { weight, dims: [cin, 1, k, k] };
   }
   // TF [y][x][i][o] → ONNX [o][i][y][x]
   for (let o = 0; o < cout; o++)
@@ -112,7 +136,7 @@ export function foldConvBn(
         for (let x = 0; x < k; x++)
           weight[((o * cin + i) * k + y) * k + x] =
             w.kernel[((y * k + x) * cin + i) * cout + o] * scale[o];
-  return { weight, bias, dims: [cout, cin, k, k] };
+  return { weight, dims: [cout, cin, k, k] };
 }
 
 /** Float32 initializer, little-endian raw data. */
@@ -224,14 +248,56 @@ class GraphBuilder {
     ]);
   }
 
-  graph(name: string, input: onnx.ValueInfoProto, output: onnx.ValueInfoProto): onnx.GraphProto {
+  graph(
+    name: string,
+    input: onnx.ValueInfoProto,
+    output: onnx.ValueInfoProto,
+    extraOutputs: onnx.ValueInfoProto[] = [],
+  ): onnx.GraphProto {
     return onnx.GraphProto.create({
       name,
       node: this.nodes,
       initializer: this.initializers,
       input: [input],
-      output: [output],
+      output: [output, ...extraOutputs],
     });
+  }
+
+  /**
+   * Batch norm of NCHW `y` over its batch's statistics, as the engine computes it in
+   * 'calibrate' mode: μ and σ² over (N, H, W), (y − μ)·γ/√(σ² + ε) + β. μ and σ² are kept
+   * as outputs of their own.
+   */
+  batchNorm(y: string, name: string, w: ConvWeights, channels: number): string {
+    const c = [1, channels, 1, 1];
+    this.initializers.push(
+      floatTensor(`${name}.gamma`, c, w.gamma),
+      floatTensor(`${name}.beta`, c, w.beta),
+    );
+    // Mean over (H, W) first, where NCHW is contiguous (onnxruntime's ReduceMean over
+    // axes [0, 2, 3] is several times slower), then over the batch.
+    const meanOf = (t: string, out: string) =>
+      this.node(
+        'ReduceMean',
+        out,
+        [this.node('GlobalAveragePool', `${out}.hw`, [t], `${out}.hw`)],
+        out,
+        [intsAttr('axes', [0]), intAttr('keepdims', 1)],
+      );
+    const mean = meanOf(y, batchMeanName(name));
+    const centred = this.node('Sub', `${name}.centred`, [y, mean], `${name}.centred`);
+    const sq = this.node('Mul', `${name}.squared`, [centred, centred], `${name}.squared`);
+    const variance = meanOf(sq, batchVarianceName(name));
+    const shifted = this.node(
+      'Add',
+      `${name}.var_eps`,
+      [variance, 'bn.epsilon'],
+      `${name}.var_eps`,
+    );
+    const std = this.node('Sqrt', `${name}.std`, [shifted], `${name}.std`);
+    const scale = this.node('Div', `${name}.scale`, [`${name}.gamma`, std], `${name}.scale`);
+    const scaled = this.node('Mul', `${name}.scaled`, [centred, scale], `${name}.scaled`);
+    return this.node('Add', `${name}.bn`, [scaled, `${name}.beta`], `${name}.bn`);
   }
 }
 
@@ -260,6 +326,10 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
   let channels = C;
   let head = 0;
   let classes = 0;
+  const statistics: onnx.ValueInfoProto[] = [];
+  if (options.batchStatistics) {
+    g.initializers.push(floatTensor('bn.epsilon', [], Float32Array.of(BN_EPSILON)));
+  }
   for (const l of sub.layers) {
     switch (l.kind) {
       case 'conv': {
@@ -268,20 +338,28 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
         if (l.name.endsWith('.expand')) blockInput = x;
         const w = sub.convs.get(l.name);
         if (!w) throw new Error(`The subnet has no weights for layer ${l.name}`);
-        const folded = foldConvBn(l, w);
-        g.initializers.push(
-          floatTensor(`${l.name}.weight`, folded.dims, folded.weight),
-          floatTensor(`${l.name}.bias`, [l.cout], folded.bias),
-        );
+        const folded = options.batchStatistics
+          ? { ...oihwKernel(l, w.kernel, new Float64Array(l.cout).fill(1)), bias: undefined }
+          : foldConvBn(l, w);
+        g.initializers.push(floatTensor(`${l.name}.weight`, folded.dims, folded.weight));
+        if (folded.bias) g.initializers.push(floatTensor(`${l.name}.bias`, [l.cout], folded.bias));
         const [top, bottom] = samePads(l.hin, l.kernel, l.stride);
         const [left, right] = samePads(l.win, l.kernel, l.stride);
-        x = g.node('Conv', l.name, [x, `${l.name}.weight`, `${l.name}.bias`], l.name, [
+        const convInputs = [x, `${l.name}.weight`, ...(folded.bias ? [`${l.name}.bias`] : [])];
+        x = g.node('Conv', l.name, convInputs, l.name, [
           intsAttr('kernel_shape', [l.kernel, l.kernel]),
           intsAttr('strides', [l.stride, l.stride]),
           intsAttr('pads', [top, left, bottom, right]),
           intsAttr('dilations', [1, 1]),
           intAttr('group', l.groups),
         ]);
+        if (options.batchStatistics) {
+          x = g.batchNorm(x, l.name, w, l.cout);
+          statistics.push(
+            valueInfo(batchMeanName(l.name), [1, l.cout, 1, 1]),
+            valueInfo(batchVarianceName(l.name), [1, l.cout, 1, 1]),
+          );
+        }
         if (l.relu6) {
           if (!relu6Constants) {
             g.initializers.push(
@@ -323,6 +401,7 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
     'subnet',
     valueInfo(INPUT_NAME, [BATCH_DIM, C, H, W]),
     valueInfo(OUTPUT_NAME, [BATCH_DIM, classes]),
+    statistics,
   );
   return model(graph, options);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { bnNormalize, columnCentredSquares, columnSum } from '../backend/simdOps';
 import { batchNormTrain } from './batchNorm';
 
 export const BN_EPSILON = 1e-5;
@@ -45,15 +46,18 @@ export function convBn(
 ): tf.Tensor4D {
   const y = conv(x, w.kernel, spec);
   if (mode === 'train') return batchNormTrain(y, w.gamma, w.beta, BN_EPSILON, spec.relu6);
+  const [n, h, wd, c] = y.shape;
+  const rows = n * h * wd;
+  const y2 = tf.reshape(y, [rows, c]);
   let mean: tf.Tensor;
   let variance: tf.Tensor;
   if (mode === 'eval') {
     mean = w.mean;
     variance = w.variance;
   } else {
-    const m = tf.moments(y, [0, 1, 2]);
-    mean = m.mean;
-    variance = m.variance;
+    // The statistics batchNormTrain uses, by the same reductions (one pass each on wasm).
+    mean = tf.reshape(tf.div(columnSum(y2), rows), [c]);
+    variance = tf.reshape(tf.div(columnCentredSquares(y2, mean), rows), [c]);
     if (mode === 'calibrate' && stats) {
       stats.push({
         layer: spec.name,
@@ -62,9 +66,11 @@ export function convBn(
       });
     }
   }
-  const scale = tf.mul(w.gamma, tf.rsqrt(tf.add(variance, BN_EPSILON)));
-  const out = tf.add(tf.mul(tf.sub(y, mean), scale), w.beta) as tf.Tensor4D;
-  return spec.relu6 ? tf.clipByValue(out, 0, 6) : out;
+  // Forward only (training goes through batchNormTrain), so the one-pass kernel, which
+  // has no gradient, may serve.
+  const rstd = tf.rsqrt(tf.add(variance, BN_EPSILON));
+  const { y: out } = bnNormalize(y2, mean, rstd, w.gamma, w.beta, spec.relu6);
+  return tf.reshape(out, [n, h, wd, c]);
 }
 
 /** A 'same'-padded convolution, full or depthwise. */

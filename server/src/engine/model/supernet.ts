@@ -196,6 +196,24 @@ export class Supernet {
     }
   }
 
+  /**
+   * Sets the running statistics of layers from batch-norm recalibration done elsewhere (in
+   * onnxruntime, see train/evaluateOnnx.ts); as with calibrate, only the first
+   * `mean.length` channels of each layer change.
+   */
+  setRunningStatistics(
+    stats: ReadonlyMap<string, { mean: Float32Array; variance: Float32Array }>,
+  ): void {
+    for (const [layer, s] of stats) {
+      const c = this.convs.get(layer);
+      if (!c) throw new Error(`The supernet has no layer ${layer}`);
+      tf.tidy(() => {
+        c.mean.assign(writeHead(c.mean, tf.tensor1d(s.mean)));
+        c.variance.assign(writeHead(c.variance, tf.tensor1d(s.variance)));
+      });
+    }
+  }
+
   dispose(): void {
     for (const [, v] of this.namedVariables()) v.dispose();
   }

@@ -10,7 +10,7 @@ import { exportSubnet, subnetOnnxModel } from '../export/exportOnnx';
 import { measureLatency } from '../export/latency';
 import { encodeModel } from '../export/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
-import { evaluateSubnet } from '../train/evaluate';
+import { evaluateSubnetOnnx } from '../train/evaluateOnnx';
 import { CandidateStore, type Candidate } from './candidates';
 import { findRun, loadRunOnBackend } from './loadRun';
 import { loadTrainingData, RunError, type DataOptions } from './runInputs';
@@ -113,7 +113,9 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     checkWritableFolder(file);
 
     const { data } = loadTrainingData(config, loaded.configPath, opts);
-    const score = evaluateSubnet(net, arch, data, runCalibration(config, data));
+    // Evaluated as search evaluated it, so the statistics folded into the model are the ones
+    // its recorded accuracy came from.
+    const score = await evaluateSubnetOnnx(net, arch, data, runCalibration(config, data));
     const bytes = encodeModel(subnetOnnxModel(net, arch));
     const { images, labels } = validationImages(data);
     const check = await verifyExport(

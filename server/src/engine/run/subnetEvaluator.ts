@@ -6,7 +6,8 @@ import { encodeModel } from '../export/onnxGraph';
 import { subnetOnnxModel } from '../export/exportOnnx';
 import { measureLatency, type LatencyOptions } from '../export/latency';
 import type { Supernet } from '../model/supernet';
-import { calibrationIndices, evaluateSubnet } from '../train/evaluate';
+import { calibrationIndices } from '../train/evaluate';
+import { evaluateSubnetOnnx } from '../train/evaluateOnnx';
 import type { Candidate, CandidateStore } from './candidates';
 
 /** The batch-norm recalibration images of a run: the same for search, export and rank. */
@@ -31,8 +32,9 @@ export interface EvaluatorOptions {
  * Evaluates subnets of a trained supernet once each: a subnet already in
  * candidates.jsonl (from this search or an earlier one of the same run) is taken from
  * there, so a restarted search repeats no work. Evaluation = BN recalibration +
- * validation accuracy (tfjs); FLOPs and params are analytic; latency is measured on
- * the exported model with onnxruntime-node.
+ * validation accuracy, run in onnxruntime-node (train/evaluateOnnx.ts: the same numbers as
+ * tfjs's evaluateSubnet to float rounding, several times faster); FLOPs and params are
+ * analytic; latency is measured on the exported model with onnxruntime-node.
  */
 export class SubnetEvaluator {
   private readonly calibration: Int32Array[];
@@ -65,7 +67,7 @@ export class SubnetEvaluator {
     if (known) {
       candidate = { ...known, latency: await this.latencyOf(arch) };
     } else {
-      const score = evaluateSubnet(this.net, arch, this.data, this.calibration);
+      const score = await evaluateSubnetOnnx(this.net, arch, this.data, this.calibration);
       const cost = subnetCost(this.config.space, this.config.task, arch);
       candidate = {
         key,

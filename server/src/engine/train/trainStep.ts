@@ -107,10 +107,13 @@ export class StepRunner {
           const s = sum.get(name);
           const q = sq.get(name);
           sum.set(name, s ? tf.add(s, g) : tf.clone(g));
-          sq.set(
-            name,
-            tf.tidy(() => (q ? tf.add(q, tf.square(g)) : tf.square(g))),
-          );
+          // Squares serve only the variance across subnets, which one subnet does not have.
+          if (n > 1) {
+            sq.set(
+              name,
+              tf.tidy(() => (q ? tf.add(q, tf.square(g)) : tf.square(g))),
+            );
+          }
           if (s) s.dispose();
           if (q) q.dispose();
         }
