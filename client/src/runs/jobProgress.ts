@@ -79,7 +79,9 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
     case 'search-start':
       next.runId = e.runId;
       next.budget = e.budget;
-      next.evaluations = e.cached;
+      // `cached` counts subnets already in candidates.jsonl (it may exceed the budget);
+      // this search's count of evaluations starts at 0 and comes with each generation.
+      next.evaluations = 0;
       next.lastTime = e.time;
       break;
     case 'generation':
