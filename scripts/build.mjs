@@ -15,6 +15,8 @@ const common = {
   // Native and wasm packages load binaries relative to their own folders, and the tfjs
   // packages must share one tfjs-core instance: they stay in node_modules.
   external: ['vscode', 'onnxruntime-node', '@tensorflow/*'],
+  // `#shared/*` resolves to the TypeScript sources (package.json "imports").
+  conditions: ['source'],
 };
 
 const entries = {
@@ -39,6 +41,7 @@ await Promise.all([
     sourcemap: true,
     minify: true,
     logLevel: 'warning',
+    conditions: ['source'],
     entryPoints: ['media/src/dashboard/main.ts'],
     outfile: 'media/dist/dashboard.js',
   }),

@@ -1,23 +1,26 @@
 import * as vscode from 'vscode';
-import { STARTER_CONFIG } from '../../server/src/config/starterConfig';
 import { configUri, runCommands, type Cmd, type RunContext } from './runs/runCommands';
 
 export type { Cmd };
 
-async function newConfig(): Promise<void> {
+/** The commented config that New Config writes: examples/starter.supernet.yaml of the package. */
+async function starterConfig(extensionUri: vscode.Uri): Promise<string> {
+  const uri = vscode.Uri.joinPath(extensionUri, 'examples', 'starter.supernet.yaml');
+  return Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+}
+
+async function newConfig(extensionUri: vscode.Uri): Promise<void> {
+  const text = await starterConfig(extensionUri);
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    const doc = await vscode.workspace.openTextDocument({
-      language: 'supernet',
-      content: STARTER_CONFIG,
-    });
+    const doc = await vscode.workspace.openTextDocument({ language: 'supernet', content: text });
     await vscode.window.showTextDocument(doc);
     return;
   }
   let uri = vscode.Uri.joinPath(folder.uri, 'example.supernet.yaml');
   for (let i = 2; await exists(uri); i++)
     uri = vscode.Uri.joinPath(folder.uri, `example-${i}.supernet.yaml`);
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(STARTER_CONFIG, 'utf8'));
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
   await vscode.window.showTextDocument(uri);
 }
 
@@ -49,8 +52,8 @@ async function showFacts(arg: unknown): Promise<void> {
 }
 
 /** Every command of the extension, by id. The code lens names `supernet.train`/`search`/`showFacts`. */
-export const commands = (ctx: RunContext): Record<string, Cmd> => ({
-  'supernet.newConfig': newConfig,
+export const commands = (ctx: RunContext & { extensionUri: vscode.Uri }): Record<string, Cmd> => ({
+  'supernet.newConfig': () => newConfig(ctx.extensionUri),
   'supernet.showFacts': showFacts,
   ...runCommands(ctx),
 });

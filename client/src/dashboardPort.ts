@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../../server/src/protocol/engine';
+import type { EngineEvent } from '#shared/protocol/engine';
 import { createDashboardPanelPort } from './dashboard/dashboardPanel';
-import type { DashboardTab } from '../../server/src/protocol/webview';
+import type { DashboardTab } from '#shared/protocol/webview';
 
 /**
  * What the commands, the tree and the job monitor need from the dashboard webviews.

@@ -11,7 +11,7 @@ import { createDashboardPort } from './dashboardPort';
 import { JobMonitor } from './runs/jobMonitor';
 import { RunsApi } from './runs/runsApi';
 import { runsDirFor } from './settings';
-import type { RunSummary } from '../../server/src/protocol/lsp';
+import type { RunSummary } from '#shared/runFolder/summarise';
 import type { JobProgress } from './runs/jobProgress';
 import { RunTreeProvider, type RunNode, type RunSource } from './tree/runTreeProvider';
 import type { RunSubnets } from './tree/runFiles';
@@ -131,7 +131,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
     );
   }
 
-  for (const [id, fn] of Object.entries(commands({ api, monitor, tree, dashboard }))) {
+  for (const [id, fn] of Object.entries(
+    commands({ api, monitor, tree, dashboard, extensionUri: context.extensionUri }),
+  )) {
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   }
   await lc.start();

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
-import type { EngineEvent } from '../../server/src/protocol/engine';
+import type { EngineEvent } from '#shared/protocol/engine';
 
 const root = path.resolve(__dirname, '../../..');
 const engine = path.join(root, 'dist', 'engine.js');

@@ -14,9 +14,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { constrainedDominates } from '../../server/src/engine/search/dominance';
-import type { ParetoFile } from '../../server/src/engine/run/searchRun';
-import type { RankResult } from '../../server/src/engine/run/rankRun';
-import type { EngineEvent } from '../../server/src/protocol/engine';
+import type { ParetoFile, RankFile } from '#shared/runFolder/records';
+import type { EngineEvent } from '#shared/protocol/engine';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'bin', 'supernet.js');
@@ -234,7 +233,7 @@ void describe('supernet search, export and rank on a trained run', () => {
       dir,
     );
     assert.equal(r.status, 0, r.stderr);
-    const result = JSON.parse(readFileSync(path.join(runDir, 'rank.json'), 'utf8')) as RankResult;
+    const result = JSON.parse(readFileSync(path.join(runDir, 'rank.json'), 'utf8')) as RankFile;
     assert.equal(result.subnets.length, 3);
     assert.equal(new Set(result.subnets.map((s) => s.key)).size, 3);
     for (const s of result.subnets) {
@@ -242,6 +241,15 @@ void describe('supernet search, export and rank on a trained run', () => {
       assert.ok(s.supernetAccuracy > 0 && s.supernetAccuracy <= 1);
     }
     assert.ok(Number.isNaN(result.kendallTau) || Math.abs(result.kendallTau) <= 1);
-    assert.deepEqual(JSON.parse(r.stdout.trim()), result);
+    // --json: the job's events, one a line, as for train and search.
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineEvent);
+    assert.equal(events.filter((e) => e.type === 'ranked').length, 3);
+    const end = events.at(-1);
+    assert.ok(end?.type === 'rank-end' && end.status === 'completed');
+    assert.equal(end.kendallTau, result.kendallTau);
+    assert.equal(end.rankFile, path.join(runDir, 'rank.json'));
   });
 });

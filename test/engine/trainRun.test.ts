@@ -14,8 +14,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readEvents } from '../../server/src/engine/run/eventLog';
-import type { EngineEvent, StepEvent } from '../../server/src/protocol/engine';
+import { parseEngineEvent } from '#shared/protocol/engine';
+import { readJsonLinesFile } from '#shared/runFolder/appendLog';
+
+const readEvents = (file: string) => readJsonLinesFile(file, parseEngineEvent);
+import type { EngineEvent, StepEvent } from '#shared/protocol/engine';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'bin', 'supernet.js');

@@ -17,7 +17,7 @@ import {
   type JobStarted,
   type RunsResult,
   type TrainParams,
-} from '../../server/src/protocol/lsp';
+} from '#shared/protocol/lsp';
 import { startServer, type ServerHandle } from './harness';
 import { JobEvents } from './runManagerEvents';
 
@@ -48,8 +48,9 @@ void describe('run manager over LSP', () => {
   let runsDir: string;
   let server: ServerHandle;
   const events = new JobEvents();
-  const request = <R>(method: string, params: unknown) =>
-    server.conn.sendRequest<R>(method, params);
+  // Raw params on purpose: the server must check what arrives, typed or not.
+  const request = <R>(type: { method: string }, params: unknown) =>
+    server.conn.sendRequest<R>(type.method, params);
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'supernet-lsp-runs-'));
@@ -65,7 +66,7 @@ void describe('run manager over LSP', () => {
   });
 
   void test('refuses malformed requests with the reason, starting nothing', async () => {
-    const bad: [string, unknown, RegExp][] = [
+    const bad: [{ method: string }, unknown, RegExp][] = [
       [TrainRequest, { configPath: 7, runsDir: '/r' }, /`configPath` must be a non-empty string/],
       [TrainRequest, { configPath: '/c.yaml', runsDir: '/r', steps: 0 }, /`steps` must be/],
       [ResumeRequest, { runsDir: '/r' }, /`runId` must be/],
@@ -191,7 +192,19 @@ void describe('run manager over LSP', () => {
         '{"type":"step","time":1735689600000,"step":22,"lr"',
       ].join('\n'),
     );
-    writeFileSync(path.join(run, 'candidates.jsonl'), '{"key":"a"}\n{"key":"b"}\n{"key":');
+    const candidate = (key: string) =>
+      JSON.stringify({
+        key,
+        arch: { resolution: 20, stages: [] },
+        accuracy: 0.5,
+        flops: 1,
+        params: 1,
+      });
+    // Two subnets (one evaluated twice) and a torn line: 2 candidates.
+    writeFileSync(
+      path.join(run, 'candidates.jsonl'),
+      [candidate('a'), candidate('b'), candidate('a'), '{"key":'].join('\n'),
+    );
     writeFileSync(path.join(run, 'pareto.json'), '{}');
     const { runs } = await request<RunsResult>(RunsRequest, { runsDir: other });
     assert.deepEqual(runs, [
@@ -244,7 +257,7 @@ void describe('run manager over LSP, with an engine that crashes', () => {
   });
 
   void test('reports the crash as a failed exit with the exit code and the stderr tail', async () => {
-    const job = await server.conn.sendRequest<JobStarted>(TrainRequest, {
+    const job = await server.conn.sendRequest(TrainRequest, {
       configPath: path.join(dir, 'any.supernet.yaml'),
       runsDir: path.join(dir, 'runs'),
     });

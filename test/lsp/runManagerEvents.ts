@@ -1,6 +1,6 @@
 // Shared by the run manager tests: collects `supernet/event` notifications (or RunManager
 // events) and lets a test wait for one. Not a test file itself.
-import type { EventParams, JobExit } from '../../server/src/protocol/lsp';
+import type { EventParams, JobExit } from '#shared/protocol/lsp';
 
 interface Waiter {
   pred: (p: EventParams) => boolean;

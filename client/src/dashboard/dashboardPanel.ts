@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../../../server/src/protocol/engine';
+import type { EngineEvent } from '#shared/protocol/engine';
 import type { DashboardPort } from '../dashboardPort';
 import { dashboardHtml } from './dashboardHtml';
 import {
@@ -11,7 +11,7 @@ import {
   type DashboardTab,
   type HostMessage,
   type PanelState,
-} from '../../../server/src/protocol/webview';
+} from '#shared/protocol/webview';
 import { readRunFolder } from './runFolderReader';
 
 export interface DashboardShowOptions {

@@ -1,16 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseCandidates } from '../tree/runTreeModel';
+import { parseEngineEvent } from '#shared/protocol/engine';
+import { parseJsonLines } from '#shared/runFolder/jsonl';
+import { RunPaths } from '#shared/runFolder/layout';
+import { parseCandidate } from '#shared/runFolder/records';
+import { summarise } from '#shared/runFolder/summarise';
 import {
   addCandidate,
   appendEvents,
   applyParetoFile,
   emptyModel,
   objectivesFromConfig,
-  parseEventLines,
   type RunChartModel,
-} from './chartModel';
+} from '#shared/charts/chartModel';
 
 /**
  * Builds a run's chart model from its folder, which is the source of truth: a finished
@@ -37,20 +39,22 @@ export interface RunFolderModel {
 }
 
 export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
-  const read = (name: string) => readText(path.join(runDir, name));
-  const [runJson, config, events, searchEvents, candidates, pareto] = await Promise.all([
-    read('run.json'),
-    read('config.yaml'),
-    read('events.jsonl'),
-    read('search-events.jsonl'),
-    read('candidates.jsonl'),
-    read('pareto.json'),
+  const run = new RunPaths(runDir);
+  const [meta, config, events, searchEvents, candidates, pareto] = await Promise.all([
+    readText(run.metaFile),
+    readText(run.configFile),
+    readText(run.eventsFile),
+    readText(run.searchEventsFile),
+    readText(run.candidatesFile),
+    readText(run.paretoFile),
   ]);
-  const run = parseJson(runJson) as { id?: unknown; status?: unknown; totalSteps?: unknown };
-  const runId = typeof run?.id === 'string' ? run.id : path.basename(runDir);
-  const model = emptyModel(runId);
-  if (typeof run?.status === 'string') model.status = run.status;
-  if (typeof run?.totalSteps === 'number') model.totalSteps = run.totalSteps;
+  const model = emptyModel(run.id);
+  // The same status and length the Runs tree shows.
+  const summary = summarise(run.dir, run.id, {
+    ...(meta !== undefined ? { meta } : {}),
+    ...(events !== undefined ? { events } : {}),
+    hasPareto: pareto !== undefined,
+  });
 
   // The config gives the objectives and constraints before any search ran; the search's
   // own events and pareto.json, applied after, override them with what it actually used.
@@ -62,20 +66,19 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
     model.search.constraints = constraints;
 
   let skippedLines = 0;
-  if (candidates !== undefined) {
-    const parsed = parseCandidates(candidates);
-    skippedLines += parsed.skipped;
-    for (const row of parsed.rows) addCandidate(model.search, row);
-  }
+  const parsed = parseJsonLines(candidates, parseCandidate);
+  skippedLines += parsed.skipped;
+  for (const c of parsed.records) addCandidate(model.search, c);
   for (const text of [events, searchEvents]) {
-    if (text === undefined) continue;
-    const parsed = parseEventLines(text);
-    skippedLines += parsed.skipped;
-    appendEvents(model, parsed.events);
+    const { records, skipped } = parseJsonLines(text, parseEngineEvent);
+    skippedLines += skipped;
+    appendEvents(model, records);
   }
   applyParetoFile(model, parseJson(pareto));
-  // run.json is rewritten at the end of a run; the events may stop short of it.
-  if (typeof run?.status === 'string') model.status = run.status;
+  if (summary) {
+    model.status = summary.status;
+    if (summary.totalSteps !== undefined) model.totalSteps = summary.totalSteps;
+  }
   return { model, skippedLines };
 }
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../../../server/src/protocol/engine';
-import type { EventParams, JobExit, JobStarted } from '../../../server/src/protocol/lsp';
+import type { EngineEvent } from '#shared/protocol/engine';
+import type { EventParams, JobExit, JobStarted } from '#shared/protocol/lsp';
 import type { DashboardPort } from '../dashboardPort';
 import type { RunOverlay } from '../tree/runTreeModel';
 import {

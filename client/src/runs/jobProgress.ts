@@ -1,6 +1,6 @@
-import { isEngineEvent, type EngineEvent } from '../../../server/src/protocol/engine';
-import type { EventParams, JobExit, JobKind } from '../../../server/src/protocol/lsp';
-import { formatAccuracy, formatDuration, formatLatency, formatRate } from '../format/units';
+import type { EngineEvent } from '#shared/protocol/engine';
+import type { EventParams, JobExit, JobKind } from '#shared/protocol/lsp';
+import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
 
 /**
  * The state of one job as the status bar and the progress notification show it,
@@ -32,6 +32,9 @@ export interface JobProgress {
   evaluationsPerSec?: number;
   frontSize?: number;
   exported?: { key: string; file: string; latencyMs: number; maxAbsDiff: number };
+  /** A ranking check: the subnet being trained alone (1-based), of how many, and its steps. */
+  rank?: { subnet: number; subnets: number; step: number; steps: number; done: number };
+  kendallTau?: number;
   /** How the run or search said it ended, before the process exit arrives. */
   endStatus?: 'completed' | 'cancelled' | 'failed';
   endMessage?: string;
@@ -107,11 +110,37 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
         maxAbsDiff: e.maxAbsDiff,
       };
       break;
+    case 'rank-start':
+      next.runId = e.runId;
+      next.rank = { subnet: 0, subnets: e.subnets, step: 0, steps: 0, done: 0 };
+      next.lastTime = e.time;
+      break;
+    case 'rank-progress':
+      next.rank = {
+        subnet: e.subnet,
+        subnets: e.subnets,
+        step: e.step,
+        steps: e.steps,
+        done: next.rank?.done ?? 0,
+      };
+      next.lastTime = e.time;
+      break;
+    case 'ranked':
+      if (next.rank) next.rank = { ...next.rank, done: next.rank.done + 1 };
+      break;
+    case 'rank-end':
+      next.endStatus = e.status;
+      if (e.kendallTau !== undefined) next.kendallTau = e.kendallTau;
+      if (e.message) next.endMessage = e.message;
+      break;
     default:
       break;
   }
   return next;
 }
+
+/** `1 subnet`, `3 subnets`. */
+export const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Steps per second measured over this job's own steps, else from the reported throughput. */
 function stepsPerSec(p: JobProgress): number | undefined {
@@ -145,7 +174,9 @@ export function fractionDone(p: JobProgress): number | undefined {
       ? p.step / p.totalSteps
       : p.kind === 'search' && p.budget && p.evaluations !== undefined
         ? p.evaluations / p.budget
-        : undefined;
+        : p.kind === 'rank' && p.rank?.subnets
+          ? (p.rank.done + (p.rank.steps ? p.rank.step / p.rank.steps : 0)) / p.rank.subnets
+          : undefined;
   return f === undefined ? undefined : Math.min(1, Math.max(0, f));
 }
 
@@ -173,6 +204,11 @@ export function progressMessage(p: JobProgress): string {
     if (p.hypervolume !== undefined) parts.push(`HV ${p.hypervolume.toPrecision(4)}`);
     return withEta(parts);
   }
+  if (p.kind === 'rank') {
+    if (!p.rank) return `starting a ranking check of ${p.title}…`;
+    if (!p.rank.subnet) return `ranking check: ${plural(p.rank.subnets, 'subnet')} to train alone`;
+    return `training subnet ${p.rank.subnet}/${p.rank.subnets} alone · step ${p.rank.step}/${p.rank.steps}`;
+  }
   return p.exported ? `verified ${p.exported.key}` : `exporting ${p.title}…`;
 }
 
@@ -180,6 +216,7 @@ const KIND_ICON: Record<JobKind, string> = {
   train: '$(sync~spin)',
   search: '$(search)',
   export: '$(package)',
+  rank: '$(list-ordered)',
 };
 
 /** The status bar item's text: an icon, then the progress message. */
@@ -193,7 +230,7 @@ export function statusTooltip(p: JobProgress): string {
     lines.push(
       `validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
     );
-  if (p.frontSize !== undefined) lines.push(`front: ${p.frontSize} subnets`);
+  if (p.frontSize !== undefined) lines.push(`front: ${plural(p.frontSize, 'subnet')}`);
   lines.push('Click to open the dashboard');
   return lines.join('\n');
 }
@@ -243,6 +280,21 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
         level: 'info',
         text: `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy ${formatAccuracy(e.onnxAccuracy)}`,
       };
+    case 'rank-start':
+      return {
+        level: 'info',
+        text: `ranking check of ${e.runId}: ${plural(e.subnets, 'subnet')} trained alone for ${e.epochs} epoch(s)`,
+      };
+    case 'ranked':
+      return {
+        level: 'info',
+        text: `${e.subnet.key}: supernet ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
+      };
+    case 'rank-end':
+      return {
+        level: e.status === 'failed' ? 'error' : 'info',
+        text: `ranking check ${e.status}${e.kendallTau !== undefined ? `: Kendall τ ${e.kendallTau.toFixed(3)}, Spearman ρ ${(e.spearmanRho ?? NaN).toFixed(3)}` : ''}${e.message ? `: ${e.message}` : ''}`,
+      };
     default:
       return undefined;
   }
@@ -255,16 +307,20 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
       ? `Training ${p.runId ?? p.title}`
       : p.kind === 'search'
         ? `Search of ${p.runId ?? p.title}`
-        : `Export of ${p.title}`;
+        : p.kind === 'rank'
+          ? `Ranking check of ${p.runId ?? p.title}`
+          : `Export of ${p.title}`;
   if (exit.status === 'completed') {
     const detail =
       p.kind === 'train' && p.lastAccuracy
         ? `: largest subnet ${formatAccuracy(p.lastAccuracy.largest)}, smallest ${formatAccuracy(p.lastAccuracy.smallest)}`
         : p.kind === 'search' && p.frontSize !== undefined
-          ? `: ${p.frontSize} subnets on the front`
-          : p.kind === 'export' && p.exported
-            ? `: ${p.exported.file} (${formatLatency(p.exported.latencyMs)})`
-            : '';
+          ? `: ${plural(p.frontSize, 'subnet')} on the front`
+          : p.kind === 'rank' && p.kendallTau !== undefined
+            ? `: Kendall τ ${p.kendallTau.toFixed(2)}`
+            : p.kind === 'export' && p.exported
+              ? `: ${p.exported.file} (${formatLatency(p.exported.latencyMs)})`
+              : '';
     return { level: 'info', message: `${what} finished${detail}.` };
   }
   if (exit.status === 'cancelled') return { level: 'warning', message: `${what} was stopped.` };
@@ -275,24 +331,4 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
       ? `the engine was killed by ${exit.signal}`
       : `the engine exited with code ${exit.exitCode}`);
   return { level: 'error', message: `${what} failed: ${how}` };
-}
-
-/** Checks a `supernet/event` notification on arrival; returns why it is refused, or undefined. */
-export function checkEventParams(x: unknown): string | undefined {
-  if (typeof x !== 'object' || x === null) return 'the parameters must be an object';
-  const n = x as Record<string, unknown>;
-  if (typeof n.jobId !== 'string' || !n.jobId) return '`jobId` must be a non-empty string';
-  if (n.kind !== 'train' && n.kind !== 'search' && n.kind !== 'export')
-    return "`kind` must be 'train', 'search' or 'export'";
-  if (n.runId !== undefined && typeof n.runId !== 'string') return '`runId` must be a string';
-  if (n.event !== undefined && !isEngineEvent(n.event)) return '`event` is not an engine event';
-  if (n.exit !== undefined) {
-    const e = n.exit as Record<string, unknown> | null;
-    if (typeof e !== 'object' || e === null) return '`exit` must be an object';
-    if (e.status !== 'completed' && e.status !== 'cancelled' && e.status !== 'failed')
-      return '`exit.status` must be completed, cancelled or failed';
-    if (!Array.isArray(e.stderrTail)) return '`exit.stderrTail` must be a list';
-  }
-  if (n.event === undefined && n.exit === undefined) return 'needs an `event` or an `exit`';
-  return undefined;
 }

@@ -1,19 +1,19 @@
 import { existsSync } from 'node:fs';
+import { METRICS, type Metric } from '#shared/metrics';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobStarted, RunSummary } from '../../../server/src/protocol/lsp';
-import { parseArchKey } from '../../../server/src/space/arch';
-import { isDashboardTab } from '../../../server/src/protocol/webview';
+import type { JobStarted } from '#shared/protocol/lsp';
+import type { RunSummary } from '#shared/runFolder/summarise';
+import { parseArchKey } from '#shared/arch';
+import { isDashboardTab } from '#shared/protocol/webview';
 import type { DashboardPort } from '../dashboardPort';
 import { defaultBackend, runsDirFor } from '../settings';
 import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';
 import {
-  OBJECTIVES,
   resumableRuns,
   runDescription,
   sortSubnets,
   subnetLabel,
-  type Objective,
   type SubnetRow,
 } from '../tree/runTreeModel';
 import { progressMessage } from './jobProgress';
@@ -412,11 +412,11 @@ function revealExport(): Cmd {
 function sortBy(ctx: RunContext): Cmd {
   return async (arg) => {
     const current = ctx.tree.sortBy;
-    const by: Objective | undefined = OBJECTIVES.includes(arg as Objective)
-      ? (arg as Objective)
+    const by: Metric | undefined = METRICS.includes(arg as Metric)
+      ? (arg as Metric)
       : (
           await vscode.window.showQuickPick(
-            OBJECTIVES.map((o) => ({
+            METRICS.map((o) => ({
               label: o,
               description:
                 o === current ? 'current' : o === 'accuracy' ? 'highest first' : 'lowest first',

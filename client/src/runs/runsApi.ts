@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { RequestType } from 'vscode-jsonrpc';
 import {
   CancelRequest,
+  checkEventParams,
   EventNotification,
   ExportRequest,
+  RankRequest,
   ResumeRequest,
   RunsRequest,
   SearchRequest,
@@ -11,17 +14,15 @@ import {
   type CancelParams,
   type EventParams,
   type ExportParams,
-  type JobStarted,
+  type RankParams,
   type ResumeParams,
-  type RunsResult,
   type SearchParams,
   type TrainParams,
-} from '../../../server/src/protocol/lsp';
-import { checkEventParams } from './jobProgress';
+} from '#shared/protocol/lsp';
 
 /**
- * The run manager's requests, typed, over the language client. The server owns the
- * engine processes; the client only asks and listens.
+ * The run manager's requests over the language client, typed by their declarations in
+ * the protocol. The server owns the engine processes; the client only asks and listens.
  */
 export class RunsApi {
   constructor(
@@ -29,26 +30,33 @@ export class RunsApi {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  private async send<R>(method: string, params: unknown, token?: vscode.CancellationToken) {
+  private send<P, R>(
+    type: RequestType<P, R, void>,
+    params: P,
+    token?: vscode.CancellationToken,
+  ): Promise<R> {
     const c = this.client();
     if (!c || !c.isRunning())
-      throw new Error('the Supernet language server is not running (see its output channel)');
-    return token ? c.sendRequest<R>(method, params, token) : c.sendRequest<R>(method, params);
+      return Promise.reject(
+        new Error('the Supernet language server is not running (see its output channel)'),
+      );
+    return c.sendRequest(type, params, token);
   }
 
-  train = (p: TrainParams): Promise<JobStarted> => this.send(TrainRequest, p);
-  resume = (p: ResumeParams): Promise<JobStarted> => this.send(ResumeRequest, p);
-  search = (p: SearchParams): Promise<JobStarted> => this.send(SearchRequest, p);
-  export = (p: ExportParams): Promise<JobStarted> => this.send(ExportRequest, p);
-  cancel = (p: CancelParams): Promise<unknown> => this.send(CancelRequest, p);
-  runs = (runsDir: string, token?: vscode.CancellationToken): Promise<RunsResult> =>
+  train = (p: TrainParams) => this.send(TrainRequest, p);
+  resume = (p: ResumeParams) => this.send(ResumeRequest, p);
+  search = (p: SearchParams) => this.send(SearchRequest, p);
+  export = (p: ExportParams) => this.send(ExportRequest, p);
+  rank = (p: RankParams) => this.send(RankRequest, p);
+  cancel = (p: CancelParams) => this.send(CancelRequest, p);
+  runs = (runsDir: string, token?: vscode.CancellationToken) =>
     this.send(RunsRequest, { runsDir }, token);
 
   /** `supernet/event`, checked on arrival: a malformed one is logged and dropped. */
   onEvent(client: LanguageClient, handler: (n: EventParams) => void): vscode.Disposable {
-    return client.onNotification(EventNotification, (x: unknown) => {
+    return client.onNotification(EventNotification.method, (x: unknown) => {
       const why = checkEventParams(x);
-      if (why) this.log.warn(`ignored a ${EventNotification} notification: ${why}`);
+      if (why) this.log.warn(`ignored a ${EventNotification.method} notification: ${why}`);
       else handler(x as EventParams);
     });
   }

@@ -1,5 +1,8 @@
-import type { RunSummary } from '../../../server/src/protocol/lsp';
-import { formatAccuracy, formatLatency, formatMacs, formatParams } from '../format/units';
+import type { Arch } from '#shared/arch';
+import type { Metric } from '#shared/metrics';
+import type { Candidate, CandidateFigures } from '#shared/runFolder/records';
+import type { RunSummary } from '#shared/runFolder/summarise';
+import { formatAccuracy, formatLatency, formatMacs, formatParams } from '#shared/format/units';
 
 /**
  * What the Runs tree shows, computed from the run folder's text: which subnets, in what
@@ -7,99 +10,37 @@ import { formatAccuracy, formatLatency, formatMacs, formatParams } from '../form
  * file contents without an editor.
  */
 
-export type Objective = 'accuracy' | 'flops' | 'params' | 'latency';
-export const OBJECTIVES: readonly Objective[] = ['accuracy', 'flops', 'params', 'latency'];
+/** A subnet as a tree node shows it: a candidate's figures, whether it is on the front. */
+export type SubnetRow = CandidateFigures & { arch?: Arch; onFront: boolean };
 
-export const isObjective = (x: unknown): x is Objective =>
-  typeof x === 'string' && (OBJECTIVES as readonly string[]).includes(x);
-
-/** A subnet as a tree node shows it: a line of candidates.jsonl or an entry of pareto.json. */
-export interface SubnetRow {
-  key: string;
-  accuracy: number;
-  flops: number;
-  params: number;
-  latency?: number;
-  /** Known for front entries; candidates.jsonl does not record it. */
-  feasible?: boolean;
-  /** The arch exactly as the engine recorded it, when the record has one. */
-  arch?: unknown;
-  onFront: boolean;
-}
-
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-
-function rowOf(x: unknown, onFront: boolean): SubnetRow | undefined {
-  if (!isObj(x) || typeof x.key !== 'string' || !x.key) return undefined;
-  if (!isNum(x.accuracy) || !isNum(x.flops) || !isNum(x.params)) return undefined;
+const rowOf = (c: CandidateFigures & { arch?: Arch }, onFront: boolean): SubnetRow => {
   const row: SubnetRow = {
-    key: x.key,
-    accuracy: x.accuracy,
-    flops: x.flops,
-    params: x.params,
+    key: c.key,
+    accuracy: c.accuracy,
+    flops: c.flops,
+    params: c.params,
     onFront,
   };
-  if (isNum(x.latency)) row.latency = x.latency;
-  if (typeof x.feasible === 'boolean') row.feasible = x.feasible;
-  if (x.arch !== undefined) row.arch = x.arch;
+  if (c.latency !== undefined) row.latency = c.latency;
+  if (c.feasible !== undefined) row.feasible = c.feasible;
+  if (c.arch !== undefined) row.arch = c.arch;
   return row;
-}
-
-export interface ParsedCandidates {
-  rows: SubnetRow[];
-  /** Lines that were not a candidate: a torn last line of a killed search, or garbage. */
-  skipped: number;
-}
+};
 
 /**
- * candidates.jsonl, one subnet a line. A key seen twice keeps its last line, as the
- * engine's store does: a resumed search re-evaluates on newer weights.
+ * The tree's subnets of a run: the front of pareto.json (each with its arch, from
+ * candidates.jsonl when the front lacks it) and every candidate, the front's marked.
  */
-export function parseCandidates(text: string): ParsedCandidates {
-  const byKey = new Map<string, SubnetRow>();
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let row: SubnetRow | undefined;
-    try {
-      row = rowOf(JSON.parse(line), false);
-    } catch {
-      row = undefined;
-    }
-    if (row) byKey.set(row.key, row);
-    else skipped++;
-  }
-  return { rows: [...byKey.values()], skipped };
-}
-
-/** The `front` of pareto.json; undefined when the file is not a front (mid-write, other tool). */
-export function parsePareto(text: string): SubnetRow[] | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObj(json) || !Array.isArray(json.front)) return undefined;
-  return json.front.flatMap((x) => rowOf(x, true) ?? []);
-}
-
-/** Marks the candidates that are on the front, so the full list can show them apart. */
-export function markFront(rows: SubnetRow[], front: readonly SubnetRow[]): SubnetRow[] {
-  const keys = new Set(front.map((r) => r.key));
-  return rows.map((r) => ({ ...r, onFront: keys.has(r.key) }));
-}
-
-/** A front entry lacks `arch` when pareto.json was trimmed; candidates.jsonl has it. */
-export function withArchFrom(front: SubnetRow[], candidates: readonly SubnetRow[]): SubnetRow[] {
+export function subnetRows(
+  candidates: readonly Candidate[],
+  front: readonly (CandidateFigures & { arch?: Arch })[],
+): { front: SubnetRow[]; all: SubnetRow[] } {
   const byKey = new Map(candidates.map((c) => [c.key, c]));
-  return front.map((r) =>
-    r.arch === undefined && byKey.get(r.key)?.arch !== undefined
-      ? { ...r, arch: byKey.get(r.key)?.arch }
-      : r,
-  );
+  const onFront = new Set(front.map((f) => f.key));
+  return {
+    front: front.map((f) => rowOf({ ...f, arch: f.arch ?? byKey.get(f.key)?.arch }, true)),
+    all: candidates.map((c) => rowOf(c, onFront.has(c.key))),
+  };
 }
 
 /**
@@ -107,7 +48,7 @@ export function withArchFrom(front: SubnetRow[], candidates: readonly SubnetRow[
  * latency. Subnets without the figure (unmeasured latency) go last; ties go to the more
  * accurate, then to the key so the order is stable across refreshes.
  */
-export function sortSubnets(rows: readonly SubnetRow[], by: Objective): SubnetRow[] {
+export function sortSubnets(rows: readonly SubnetRow[], by: Metric): SubnetRow[] {
   const value = (r: SubnetRow): number | undefined => (by === 'accuracy' ? -r.accuracy : r[by]);
   return [...rows].sort((a, b) => {
     const va = value(a);
@@ -182,46 +123,3 @@ export function runIcon(status: RunSummary['status']): { icon: string; color?: s
 /** Runs that `Resume` can continue: stopped before the end. */
 export const resumableRuns = (runs: readonly RunSummary[]): RunSummary[] =>
   runs.filter((r) => r.status === 'cancelled' || r.status === 'failed');
-
-/** Newest first: run ids start with their creation time, which breaks ties in `created`. */
-export function sortRuns(runs: readonly RunSummary[]): RunSummary[] {
-  const stamp = (r: RunSummary): string => r.created ?? '';
-  return [...runs].sort((a, b) =>
-    stamp(a) !== stamp(b) ? (stamp(a) < stamp(b) ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0,
-  );
-}
-
-/**
- * A run as its folder describes it, for when the language server cannot answer
- * `supernet/runs` (still starting, or an older server). `runJson` is run.json's text.
- */
-export function summaryFromFolder(
-  dir: string,
-  id: string,
-  runJson: string | undefined,
-  candidatesText: string | undefined,
-  hasPareto: boolean,
-): RunSummary {
-  let meta: Record<string, unknown> = {};
-  try {
-    const json: unknown = runJson === undefined ? {} : JSON.parse(runJson);
-    if (isObj(json)) meta = json;
-  } catch {
-    // A run.json being replaced right now: the summary says `unknown` until the next refresh.
-  }
-  const statuses: RunSummary['status'][] = ['running', 'completed', 'cancelled', 'failed'];
-  const status = statuses.find((s) => s === meta.status) ?? 'unknown';
-  const summary: RunSummary = {
-    id,
-    dir,
-    configPath: typeof meta.configPath === 'string' ? meta.configPath : '',
-    status,
-    candidates: candidatesText === undefined ? 0 : parseCandidates(candidatesText).rows.length,
-    hasPareto,
-  };
-  if (typeof meta.backend === 'string') summary.backend = meta.backend;
-  if (isNum(meta.step)) summary.step = meta.step;
-  if (isNum(meta.totalSteps)) summary.totalSteps = meta.totalSteps;
-  if (typeof meta.created === 'string') summary.created = meta.created;
-  return summary;
-}

@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
-import type { RunSummary } from '../../../server/src/protocol/lsp';
-import { listRunsFromDisk, readRunSubnets, type RunSubnets } from './runFiles';
+import { isMetric, type Metric } from '#shared/metrics';
+import type { RunSummary } from '#shared/runFolder/summarise';
+import { listRuns } from '#shared/runFolder/readRuns';
+import { sortRuns } from '#shared/runFolder/summarise';
+import { readRunSubnets, type RunSubnets } from './runFiles';
 import {
   effectiveStatus,
-  isObjective,
   runDescription,
   runIcon,
-  sortRuns,
   sortSubnets,
   subnetLabel,
   subnetTooltip,
-  type Objective,
   type RunOverlay,
   type SubnetRow,
 } from './runTreeModel';
@@ -58,12 +58,12 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     private readonly state: vscode.Memento,
   ) {}
 
-  get sortBy(): Objective {
+  get sortBy(): Metric {
     const v = this.state.get<string>(SORT_KEY);
-    return isObjective(v) ? v : 'accuracy';
+    return isMetric(v) ? v : 'accuracy';
   }
 
-  async setSortBy(by: Objective): Promise<void> {
+  async setSortBy(by: Metric): Promise<void> {
     await this.state.update(SORT_KEY, by);
     this.groups.clear();
     this.changed.fire(undefined);
@@ -112,8 +112,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
   private async runNodes(): Promise<RunItemNode[]> {
     if (!this.runs) {
       const listed = await this.source.listRuns();
-      const runs =
-        listed ?? (await Promise.all(this.source.runsDirs().map(listRunsFromDisk))).flat();
+      const runs = listed ?? (await Promise.all(this.source.runsDirs().map(listRuns))).flat();
       this.runs = sortRuns(runs).map((run) => ({ type: 'run', run }));
     }
     return this.runs;

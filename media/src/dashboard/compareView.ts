@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
-import { thinAligned } from '../../../client/src/dashboard/downsample';
-import type { DashboardRun } from '../../../server/src/protocol/webview';
-import { smoothEma } from '../../../client/src/dashboard/smoothing';
+import { thinAligned } from '#shared/charts/downsample';
+import type { DashboardRun } from '#shared/protocol/webview';
+import { smoothEma } from '#shared/charts/smoothing';
 import { ChartBox } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent } from './format';
 import type { Theme } from './theme';

@@ -1,5 +1,5 @@
-import type { Metric } from '../../../client/src/dashboard/chartModel';
-import { formatCount } from '../../../server/src/config/format';
+import type { Metric } from '#shared/metrics';
+import { formatCount } from '#shared/format/numbers';
 
 /** Short numbers for axes and the tooltip. */
 

@@ -1,6 +1,6 @@
-import { thinAligned } from '../../../client/src/dashboard/downsample';
-import type { DashboardRun } from '../../../server/src/protocol/webview';
-import { smoothEma } from '../../../client/src/dashboard/smoothing';
+import { thinAligned } from '#shared/charts/downsample';
+import type { DashboardRun } from '#shared/protocol/webview';
+import { smoothEma } from '#shared/charts/smoothing';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent, formatSci } from './format';
 import type { Theme } from './theme';

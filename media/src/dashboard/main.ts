@@ -1,11 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { appendEvents } from '../../../client/src/dashboard/chartModel';
-import {
-  isHostMessage,
-  type DashboardTab,
-  type InitMessage,
-} from '../../../server/src/protocol/webview';
+import { appendEvents } from '#shared/charts/chartModel';
+import { isHostMessage, type DashboardTab, type InitMessage } from '#shared/protocol/webview';
 import { CompareView } from './compareView';
 import { GradientView } from './gradientView';
 import { LossView } from './lossView';

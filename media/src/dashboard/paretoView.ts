@@ -1,6 +1,7 @@
 import type uPlot from 'uplot';
-import type { CandidatePoint, Metric } from '../../../client/src/dashboard/chartModel';
-import type { DashboardRun } from '../../../server/src/protocol/webview';
+import type { CandidatePoint } from '#shared/charts/chartModel';
+import type { Metric } from '#shared/metrics';
+import type { DashboardRun } from '#shared/protocol/webview';
 import {
   availableMetrics,
   constraintBoundary,
@@ -11,7 +12,7 @@ import {
   valueOf,
   type ConstraintBoundary,
   type ParetoAxes,
-} from '../../../client/src/dashboard/paretoAxes';
+} from '#shared/charts/paretoAxes';
 import { ChartBox, type Range } from './chartBox';
 import { formatMetric, formatMetricTick, formatSci, METRIC_LABEL } from './format';
 import { withAlpha, type Theme } from './theme';

@@ -10,10 +10,11 @@ import { encodeModel } from '../engine/export/onnxGraph';
 import { Supernet } from '../engine/model/supernet';
 import { Rng } from '../engine/rng';
 import { runCalibration } from '../engine/run/subnetEvaluator';
-import { loadTrainingData } from '../engine/run/runInputs';
+import { loadTrainingData } from '../engine/data/trainingData';
 import { evaluateSubnetOnnx } from '../engine/train/evaluateOnnx';
 import { randomArch } from '../engine/train/randomArch';
-import { archKey, largestArch, smallestArch } from '../space/arch';
+import { largestArch, smallestArch } from '../space/arch';
+import { archKey } from '#shared/arch';
 import { subnetCost } from '../space/facts';
 
 export interface SearchBench {

@@ -1,4 +1,4 @@
-import type { EngineEvent, ExportCommand } from '../protocol/engine';
+import type { EngineEvent, ExportCommand } from '#shared/protocol/engine';
 import { crashReport, runEngineJob } from './engineJob';
 
 export interface ExportCliOptions {

@@ -1,67 +1,68 @@
-import { formatCount } from '../config/format';
-import { rankRun, type RankOptions } from '../engine/run/rankRun';
-import { RunError } from '../engine/run/runInputs';
+import type { EngineEvent, RankCommand } from '#shared/protocol/engine';
+import { formatCount } from '#shared/format/numbers';
+import { crashReport, runEngineJob } from './engineJob';
 import { bar } from './progress';
 
-export interface RankCliOptions extends Omit<RankOptions, 'onProgress' | 'shouldStop'> {
+export interface RankCliOptions {
+  command: RankCommand;
   json: boolean;
   out: (s: string) => void;
   err: (s: string) => void;
   status?: (s: string) => void;
+  enginePath?: string;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /**
- * Trains subnets from scratch in this process (a long, foreground job: Ctrl-C stops it
- * after the current step) and prints the rank correlations.
+ * Runs a ranking check in an engine process (K subnets trained alone from scratch) and
+ * prints each subnet and the rank correlations; resolves to the exit code.
  */
 export async function rankCli(o: RankCliOptions): Promise<number> {
-  let stop = false;
-  const onSigint = () => {
-    stop = true;
-    o.err('\nstopping after this step…');
-  };
-  process.on('SIGINT', onSigint);
+  let end: EngineEvent | undefined;
   let lastPrinted = 0;
-  try {
-    const r = await rankRun({
-      ...o,
-      shouldStop: () => stop,
-      onProgress: (p) => {
-        const text = `${bar(p.step / p.steps)} subnet ${p.subnet}/${p.subnets} ${p.key} step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)}`;
+  const line = (s: string) => {
+    o.status?.('');
+    o.err(s);
+  };
+  const job = await runEngineJob(o.command, {
+    ...(o.enginePath ? { enginePath: o.enginePath } : {}),
+    err: o.err,
+    interruptNote: 'stopping the ranking check (nothing is written)',
+    onEvent: (e) => {
+      if (e.type === 'rank-end') end = e;
+      if (o.json) return o.out(JSON.stringify(e));
+      if (e.type === 'rank-progress') {
+        const text = `${bar(e.step / e.steps)} subnet ${e.subnet}/${e.subnets} ${e.key} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)}`;
         if (o.status) o.status(text);
         else if (Date.now() - lastPrinted > 10_000) {
           lastPrinted = Date.now();
           o.err(text);
         }
-      },
-    });
-    o.status?.('');
-    if (o.json) {
-      o.out(JSON.stringify(r));
-      return 0;
-    }
-    for (const s of r.subnets)
-      o.out(
-        `${s.key}  ${formatCount(s.flops)} MACs  supernet ${pct(s.supernetAccuracy)}  stand-alone ${pct(s.standaloneAccuracy)}  (${s.standaloneSeconds.toFixed(0)} s)`,
-      );
-    o.out(
-      `Kendall tau-b ${r.kendallTau.toFixed(3)} · Spearman rho ${r.spearmanRho.toFixed(3)} over ${r.subnets.length} subnets, ${r.epochs} epoch(s) each`,
-    );
-    return 0;
-  } catch (e) {
-    o.status?.('');
-    if (stop) {
-      o.err('supernet rank: stopped; nothing written.');
-      return 130;
-    }
-    if (e instanceof RunError) {
-      o.err(`supernet rank: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
+      } else if (e.type === 'ranked') {
+        const s = e.subnet;
+        o.status?.('');
+        o.out(
+          `${s.key}  ${formatCount(s.flops)} MACs  supernet ${pct(s.supernetAccuracy)}  stand-alone ${pct(s.standaloneAccuracy)}  (${s.standaloneSeconds.toFixed(0)} s)`,
+        );
+      } else if (e.type === 'log') line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
+      else if (e.type === 'rank-end' && e.status === 'completed')
+        line(
+          `Kendall tau-b ${e.kendallTau?.toFixed(3)} · Spearman rho ${e.spearmanRho?.toFixed(3)}` +
+            `${e.rankFile ? ` (written to ${e.rankFile})` : ''}`,
+        );
+      else if (e.type === 'rank-end')
+        line(`supernet rank: ${e.status}${e.message ? `: ${e.message}` : ''}`);
+    },
+  });
+  o.status?.('');
+  if (typeof job === 'string') {
+    o.err(`supernet rank: ${job}`);
+    return 2;
   }
+  if (end?.type !== 'rank-end') {
+    for (const l of crashReport('rank', job)) o.err(l);
+    return 1;
+  }
+  return end.status === 'completed' ? 0 : end.status === 'cancelled' ? 130 : 1;
 }

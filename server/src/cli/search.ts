@@ -1,5 +1,6 @@
-import type { CandidateRecord, EngineEvent, SearchCommand } from '../protocol/engine';
-import { formatCount } from '../config/format';
+import type { EngineEvent, SearchCommand } from '#shared/protocol/engine';
+import type { CandidateFigures } from '#shared/runFolder/records';
+import { formatCount } from '#shared/format/numbers';
 import { crashReport, runEngineJob } from './engineJob';
 import { bar, formatDuration } from './progress';
 
@@ -40,7 +41,7 @@ export async function searchCli(o: SearchCliOptions): Promise<number> {
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 /** One line of a candidate: accuracy · FLOPs · params · latency. */
-export function candidateLine(c: CandidateRecord): string {
+export function candidateLine(c: CandidateFigures): string {
   const parts = [
     pct(c.accuracy),
     `${formatCount(c.flops)} MACs`,
@@ -106,7 +107,7 @@ class SearchView {
         }
         this.line(
           `search ${e.status} after ${e.evaluations} evaluations in ${formatDuration(e.seconds)}: ` +
-            `hypervolume ${e.hypervolume.toPrecision(5)}, ${e.front.length} subnets on the front`,
+            `hypervolume ${e.hypervolume.toPrecision(5)}, ${e.front.length} subnet${e.front.length === 1 ? '' : 's'} on the front`,
         );
         for (const c of e.front) this.o.out(candidateLine(c));
         if (e.paretoFile) this.o.err(`front written to ${e.paretoFile}`);

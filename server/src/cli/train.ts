@@ -1,4 +1,4 @@
-import type { EngineEvent, StartCommand } from '../protocol/engine';
+import type { EngineEvent, StartCommand } from '#shared/protocol/engine';
 import { crashReport, runEngineJob } from './engineJob';
 import { bar, formatDuration } from './progress';
 

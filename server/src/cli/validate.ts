@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
-import { analyse } from '../language/analysis';
+import { analyse } from '../config/analysis';
 import { totalmem } from 'node:os';
 
 /** One finding, as `supernet validate --json` prints it: 1-based lines and columns. */
@@ -83,3 +83,23 @@ export function validateFiles(files: string[]): ValidationRecord[] {
 
 export const formatRecord = (r: ValidationRecord): string =>
   `${r.file}:${r.line}:${r.column} ${r.severity} ${r.message} [${r.code}]`;
+
+/** `supernet validate`: one line per finding (or one JSON array), a summary on stderr. */
+export function validateCli(
+  files: string[],
+  json: boolean,
+  io: { out: (s: string) => void; err: (s: string) => void },
+): number {
+  const records = validateFiles(files);
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (json) io.out(JSON.stringify(records, null, 2));
+  else {
+    for (const r of records) io.out(formatRecord(r));
+    const errors = records.filter((r) => r.severity === 'error').length;
+    const warnings = records.filter((r) => r.severity === 'warning').length;
+    io.err(
+      `${count(files.length, 'file')}: ${count(errors, 'error')}, ${count(warnings, 'warning')}`,
+    );
+  }
+  return records.some((r) => r.severity === 'error') ? 1 : 0;
+}

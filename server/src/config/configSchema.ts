@@ -1,3 +1,4 @@
+import type { Metric } from '#shared/metrics';
 import {
   bool,
   choices,
@@ -242,9 +243,7 @@ export const objectiveValues = {
   flops: 'Multiply-accumulate operations of one forward pass at the subnet’s resolution.',
   params: 'Trainable parameters of the subnet.',
   latency: 'Median latency of one image, in milliseconds, measured with onnxruntime-node.',
-} as const;
-
-export type ObjectiveName = keyof typeof objectiveValues;
+} as const satisfies Record<Metric, string>;
 
 export const searchSchema = obj('How the trained supernet is searched for the best subnets.', {
   algorithm: oneOf(

@@ -1,18 +1,36 @@
-import { checkCommand, type EngineCommand, type EngineEvent } from '../protocol/engine';
+import { checkCommand, type EngineCommand, type EngineEvent } from '#shared/protocol/engine';
+import { probeBackend } from './backend/probe';
 import { exportRun } from './run/exportRun';
-import { searchRun } from './run/searchRun';
+import { rankRun } from './run/rankRun';
+import { failedSearchEnd, searchRun } from './run/searchRun';
 import { trainRun } from './run/trainRun';
 
 /**
- * The engine process (`node dist/engine.js`): driven by commands over IPC
- * (start, cancel, status), it answers with events. One run per process.
+ * The engine process (`node dist/engine.js`): driven by commands over IPC (a job command,
+ * then cancel and status), it answers with events. One job per process.
  */
 type State = 'idle' | 'running' | 'stopping';
+type JobCommand = Exclude<EngineCommand, { type: 'cancel' | 'status' }>;
 
 function send(e: EngineEvent): void {
   if (process.send) process.send(e);
   else process.stdout.write(JSON.stringify(e) + '\n');
 }
+
+const logError = (message: string): EngineEvent => ({
+  type: 'log',
+  time: Date.now(),
+  level: 'error',
+  message,
+});
+
+/** The event that says a job ended, by the job's kind. */
+const isEndEvent = (e: EngineEvent): boolean =>
+  e.type === 'run-end' ||
+  e.type === 'search-end' ||
+  e.type === 'export' ||
+  e.type === 'rank-end' ||
+  e.type === 'probe';
 
 export function startEngine(): void {
   let state: State = 'idle';
@@ -21,76 +39,49 @@ export function startEngine(): void {
   let totalSteps: number | undefined;
   let cancelled = false;
 
+  const runJob = (cmd: JobCommand) => {
+    state = 'running';
+    let ended = false;
+    const emit = (e: EngineEvent) => {
+      if (e.type === 'run-start') totalSteps = e.totalSteps;
+      if (e.type === 'run-start' || e.type === 'search-start' || e.type === 'rank-start')
+        runId = e.runId;
+      if (e.type === 'step') step = e.step;
+      if (isEndEvent(e)) ended = true;
+      send(e);
+    };
+    const shouldStop = () => cancelled;
+    jobOf(cmd, emit, shouldStop)
+      .then(() => finish(0))
+      .catch((e: Error) => {
+        // A job that fails before it starts (bad config, missing data) still ends with an end event.
+        if (!ended) send(failure(cmd.type, e.message, step ?? 0));
+        else if (cmd.type !== 'start') send(logError(e.message));
+        finish(1);
+      });
+  };
+
   const onCommand = (raw: unknown) => {
     const problem = checkCommand(raw);
-    if (problem) {
-      send({
-        type: 'log',
+    if (problem) return send(logError(`engine: dropped a message: ${problem}`));
+    const cmd = raw as EngineCommand;
+    if (cmd.type === 'status')
+      return send({
+        type: 'status',
         time: Date.now(),
-        level: 'error',
-        message: `engine: dropped a message: ${problem}`,
+        state,
+        ...(runId ? { runId } : {}),
+        ...(step !== undefined ? { step } : {}),
+        ...(totalSteps ? { totalSteps } : {}),
       });
+    if (cmd.type === 'cancel') {
+      if (state === 'running') state = 'stopping';
+      cancelled = true;
       return;
     }
-    const cmd = raw as EngineCommand;
-    switch (cmd.type) {
-      case 'status':
-        send({
-          type: 'status',
-          time: Date.now(),
-          state,
-          ...(runId ? { runId } : {}),
-          ...(step !== undefined ? { step } : {}),
-          ...(totalSteps ? { totalSteps } : {}),
-        });
-        return;
-      case 'cancel':
-        if (state === 'running') state = 'stopping';
-        cancelled = true;
-        return;
-      case 'start':
-      case 'search':
-      case 'export': {
-        if (state !== 'idle') {
-          send({
-            type: 'log',
-            time: Date.now(),
-            level: 'error',
-            message: 'engine: a job is already going; one job per engine process',
-          });
-          return;
-        }
-        state = 'running';
-        let ended = false;
-        const emit = (e: EngineEvent) => {
-          if (e.type === 'run-start') {
-            runId = e.runId;
-            totalSteps = e.totalSteps;
-          }
-          if (e.type === 'search-start') runId = e.runId;
-          if (e.type === 'step') step = e.step;
-          if (e.type === 'run-end' || e.type === 'search-end' || e.type === 'export') ended = true;
-          send(e);
-        };
-        const shouldStop = () => cancelled;
-        const job =
-          cmd.type === 'start'
-            ? trainRun(cmd, { shouldStop, emit })
-            : cmd.type === 'search'
-              ? searchRun(cmd, { shouldStop, emit })
-              : exportRun(cmd, { emit });
-        job
-          .then(() => finish(0))
-          .catch((e: Error) => {
-            // A job that fails before it starts (bad config, missing data) still ends with an end event.
-            if (!ended) send(failure(cmd.type, e.message, step ?? 0));
-            else if (cmd.type !== 'start')
-              send({ type: 'log', time: Date.now(), level: 'error', message: e.message });
-            finish(1);
-          });
-        return;
-      }
-    }
+    if (state !== 'idle')
+      return send(logError('engine: a job is already going; one job per engine process'));
+    runJob(cmd);
   };
 
   const finish = (code: number) => {
@@ -107,22 +98,39 @@ export function startEngine(): void {
   });
 }
 
+function jobOf(
+  cmd: JobCommand,
+  emit: (e: EngineEvent) => void,
+  shouldStop: () => boolean,
+): Promise<unknown> {
+  switch (cmd.type) {
+    case 'start':
+      return trainRun(cmd, { shouldStop, emit });
+    case 'search':
+      return searchRun(cmd, { shouldStop, emit });
+    case 'export':
+      return exportRun(cmd, { emit });
+    case 'rank':
+      return rankRun(cmd, { shouldStop, emit });
+    case 'probe':
+      return probeBackend(cmd.backend ?? 'auto').then(emit);
+  }
+}
+
 /** The end event of a job that failed before it could send its own. */
-function failure(kind: EngineCommand['type'], message: string, step: number): EngineEvent {
+function failure(kind: JobCommand['type'], message: string, step: number): EngineEvent {
   const time = Date.now();
-  if (kind === 'search')
-    return {
-      type: 'search-end',
-      time,
-      status: 'failed',
-      evaluations: 0,
-      hypervolume: 0,
-      front: [],
-      seconds: 0,
-      message,
-    };
-  if (kind === 'export') return { type: 'log', time, level: 'error', message };
-  return { type: 'run-end', time, status: 'failed', step, message, seconds: 0 };
+  switch (kind) {
+    case 'search':
+      return failedSearchEnd(message, 0);
+    case 'export':
+    case 'probe':
+      return logError(message);
+    case 'rank':
+      return { type: 'rank-end', time, status: 'failed', message, seconds: 0 };
+    case 'start':
+      return { type: 'run-end', time, status: 'failed', step, message, seconds: 0 };
+  }
 }
 
 if (require.main === module) {

@@ -1,10 +1,11 @@
 import type { Hover } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseConstraint } from '../config/constraints';
-import { formatBigCount, formatBytes, formatCount } from '../config/format';
+import { parseConstraint } from '#shared/constraints';
+import { formatBigCount, formatBytes, formatCount } from '#shared/format/numbers';
 import { typeName, type Schema } from '../config/schemaDsl';
 import type { SpaceFacts, StageFacts } from '../space/facts';
-import { locate, type Analysis } from './analysis';
+import type { Analysis } from '../config/analysis';
+import { locate } from './locate';
 
 const range2 = (a: [number, number]) => `${formatCount(a[0])} – ${formatCount(a[1])}`;
 

@@ -9,16 +9,16 @@ import type {
   Range,
 } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyse, type Analysis } from './analysis';
+import { analyse, type Analysis } from '../config/analysis';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
 import { complete } from './completion';
 import { toDiagnostic } from './diagnostics';
 import { hover } from './hover';
-import type { SemanticOptions } from './semantics';
+import type { AnalysisOptions } from '../config/rules';
 import { documentSymbols } from './symbols';
 
-export type LanguageServiceOptions = Omit<SemanticOptions, 'configPath'> & {
+export type LanguageServiceOptions = Omit<AnalysisOptions, 'configPath'> & {
   /** The file path of a document URI (file: URIs), for resolving relative data paths. */
   uriToPath?: (uri: string) => string | undefined;
 };

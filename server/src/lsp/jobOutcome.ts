@@ -1,5 +1,5 @@
-import type { EngineEvent } from '../protocol/engine';
-import type { JobExit, JobKind } from '../protocol/lsp';
+import type { EngineEvent } from '#shared/protocol/engine';
+import type { JobExit, JobKind } from '#shared/protocol/lsp';
 
 /** How the engine process ended, as `child_process` reports it. */
 export interface ProcessEnd {
@@ -33,6 +33,8 @@ export class JobOutcome {
     else if (this.kind === 'search' && e.type === 'search-end')
       this.end = { status: e.status, ...(e.message ? { message: e.message } : {}) };
     else if (this.kind === 'export' && e.type === 'export') this.end = { status: 'completed' };
+    else if (this.kind === 'rank' && e.type === 'rank-end')
+      this.end = { status: e.status, ...(e.message ? { message: e.message } : {}) };
   }
 
   exit(p: ProcessEnd): JobExit {

@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type LanguageService } from '../language/languageService';
-import { EventNotification } from '../protocol/lsp';
+import { EventNotification } from '#shared/protocol/lsp';
 import { RunManager } from './runManager';
 import { registerRunRequests } from './runRequests';
 import { ValidationHandler } from './validationHandler';

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { RunFolder } from '../engine/run/runFolder';
-import type { EngineCommand } from '../protocol/engine';
+import type { EngineCommand } from '#shared/protocol/engine';
 import type {
   EventParams,
   ExportParams,
   JobExit,
   JobKind,
   JobStarted,
+  RankParams,
   ResumeParams,
-  RunSummary,
   SearchParams,
   TrainParams,
-} from '../protocol/lsp';
+} from '#shared/protocol/lsp';
+import type { RunSummary } from '#shared/runFolder/summarise';
 import { EngineJob } from './engineJob';
-import { readRunSummaries } from './runSummaries';
+import { listRuns } from '#shared/runFolder/readRuns';
+import { markFailed } from './markFailed';
 
 export interface RunManagerOptions {
   /** Receives every job's events and its exit. */
@@ -94,6 +95,18 @@ export class RunManager {
     return this.startJob('export', cmd, runIdOf(p.run));
   }
 
+  rank(p: RankParams): JobStarted {
+    const cmd: EngineCommand = {
+      type: 'rank',
+      run: p.run,
+      runsDir: p.runsDir,
+      ...(p.subnets !== undefined ? { subnets: p.subnets } : {}),
+      ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+    };
+    return this.startJob('rank', cmd, runIdOf(p.run));
+  }
+
   /** Asks a job to stop; false when there is no such job running. */
   cancel(jobId: string): boolean {
     return this.jobs.get(jobId)?.cancel() ?? false;
@@ -102,7 +115,7 @@ export class RunManager {
   /** The run folders in `runsDir`, newest first, corrected by what this session saw end. */
   async runs(runsDir: string): Promise<RunSummary[]> {
     const live = new Set([...this.jobs.values()].map((j) => j.runId));
-    return (await readRunSummaries(runsDir)).map((r) => {
+    return (await listRuns(runsDir)).map((r) => {
       const ended = this.endedRuns.get(r.id);
       return r.status === 'running' && ended && !live.has(r.id) ? { ...r, status: ended } : r;
     });
@@ -119,7 +132,7 @@ export class RunManager {
     if (this.disposed) throw new Error('the run manager has been disposed');
     const id = `${kind}-${randomUUID().slice(0, 8)}`;
     const job = new EngineJob(id, kind, command, runId, {
-      enginePath: this.o.enginePath ?? path.join(__dirname, 'engine.js'),
+      ...(this.o.enginePath ? { enginePath: this.o.enginePath } : {}),
       env: this.engineEnv(),
       cancelGraceMs: this.o.cancelGraceMs ?? 10_000,
       log: (m) => this.log(m),
@@ -152,16 +165,5 @@ export class RunManager {
 
   private log(message: string): void {
     this.o.log?.(`supernet: ${message}`);
-  }
-}
-
-/** Sets a run's `run.json` status to failed when it still says running. */
-function markFailed(runsDir: string, runId: string): void {
-  try {
-    const folder = RunFolder.open(runsDir, runId);
-    const meta = folder.readMeta();
-    if (meta?.status === 'running') folder.writeMeta({ ...meta, status: 'failed' });
-  } catch {
-    // No folder (the engine failed before creating it): nothing to mark.
   }
 }

@@ -1,26 +1,25 @@
-import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
+import {
+  ErrorCodes,
+  ResponseError,
+  type Connection,
+  type RequestType,
+} from 'vscode-languageserver/node';
 import {
   CancelRequest,
   checkCancelParams,
   checkExportParams,
+  checkRankParams,
   checkResumeParams,
   checkRunsParams,
   checkSearchParams,
   checkTrainParams,
   ExportRequest,
+  RankRequest,
   ResumeRequest,
   RunsRequest,
   SearchRequest,
   TrainRequest,
-  type CancelParams,
-  type CancelResult,
-  type ExportParams,
-  type ResumeParams,
-  type RunsParams,
-  type RunsResult,
-  type SearchParams,
-  type TrainParams,
-} from '../protocol/lsp';
+} from '#shared/protocol/lsp';
 import type { RunManager } from './runManager';
 
 /**
@@ -29,11 +28,11 @@ import type { RunManager } from './runManager';
  */
 export function registerRunRequests(connection: Connection, manager: RunManager): void {
   const handle = <P, R>(
-    method: string,
+    type: RequestType<P, R, void>,
     check: (x: unknown) => string | undefined,
     answer: (p: P) => R | Promise<R>,
   ) =>
-    connection.onRequest(method, async (params: unknown): Promise<R | ResponseError<void>> => {
+    connection.onRequest(type.method, async (params: unknown): Promise<R | ResponseError<void>> => {
       const why = check(params);
       if (why) {
         connection.console.warn(`supernet: refused a request: ${why}`);
@@ -42,14 +41,11 @@ export function registerRunRequests(connection: Connection, manager: RunManager)
       return answer(params as P);
     });
 
-  handle(TrainRequest, checkTrainParams, (p: TrainParams) => manager.train(p));
-  handle(ResumeRequest, checkResumeParams, (p: ResumeParams) => manager.resume(p));
-  handle(SearchRequest, checkSearchParams, (p: SearchParams) => manager.search(p));
-  handle(ExportRequest, checkExportParams, (p: ExportParams) => manager.export(p));
-  handle(CancelRequest, checkCancelParams, (p: CancelParams): CancelResult => ({
-    cancelled: manager.cancel(p.jobId),
-  }));
-  handle(RunsRequest, checkRunsParams, async (p: RunsParams): Promise<RunsResult> => ({
-    runs: await manager.runs(p.runsDir),
-  }));
+  handle(TrainRequest, checkTrainParams, (p) => manager.train(p));
+  handle(ResumeRequest, checkResumeParams, (p) => manager.resume(p));
+  handle(SearchRequest, checkSearchParams, (p) => manager.search(p));
+  handle(ExportRequest, checkExportParams, (p) => manager.export(p));
+  handle(RankRequest, checkRankParams, (p) => manager.rank(p));
+  handle(CancelRequest, checkCancelParams, (p) => ({ cancelled: manager.cancel(p.jobId) }));
+  handle(RunsRequest, checkRunsParams, async (p) => ({ runs: await manager.runs(p.runsDir) }));
 }

@@ -1,5 +1,6 @@
 import type { SupernetConfig, SpaceConfig, TaskConfig } from '../config/configSchema';
-import { largestArch, resolutions, smallestArch, type Arch } from './arch';
+import type { Arch } from '#shared/arch';
+import { largestArch, resolutions, smallestArch } from './arch';
 import { layerMacs, layerParams, layerSavedActivations, subnetLayers, type Layer } from './layers';
 
 export interface SubnetCost {

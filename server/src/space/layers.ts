@@ -1,5 +1,5 @@
 import type { SpaceConfig, TaskConfig } from '../config/configSchema';
-import type { Arch } from './arch';
+import type { Arch } from '#shared/arch';
 
 /**
  * The static layers of a subnet, in execution order. FLOPs, parameters and the

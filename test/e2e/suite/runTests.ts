@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import type * as VSCode from 'vscode';
 import type { SupernetExtensionApi } from '../../../client/src/extension';
-import type { JobStarted } from '../../../server/src/protocol/lsp';
+import type { JobStarted } from '#shared/protocol/lsp';
 import { requestScreenshot } from '../screenshotRequests';
 import { waitFor } from '../wait';
 import type { Test } from './runner';

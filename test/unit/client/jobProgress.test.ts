@@ -1,10 +1,9 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EngineEvent } from '../../../server/src/protocol/engine';
-import type { EventParams } from '../../../server/src/protocol/lsp';
+import type { EngineEvent } from '#shared/protocol/engine';
+import { checkEventParams, type EventParams } from '#shared/protocol/lsp';
 import {
   applyEvent,
-  checkEventParams,
   etaSeconds,
   exitReport,
   fractionDone,
@@ -14,7 +13,7 @@ import {
   statusText,
   type JobProgress,
 } from '../../../client/src/runs/jobProgress';
-import { formatDuration, formatLatency } from '../../../client/src/format/units';
+import { formatDuration, formatLatency } from '#shared/format/units';
 
 const T0 = 1_760_000_000_000;
 const fold = (p: JobProgress, events: EngineEvent[]): JobProgress =>

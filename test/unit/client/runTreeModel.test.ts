@@ -1,19 +1,23 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunSummary } from '../../../server/src/protocol/lsp';
+import type { RunSummary } from '#shared/runFolder/summarise';
+import { lastByKey, parseJsonLines } from '#shared/runFolder/jsonl';
+import { parseCandidate, parseParetoFront } from '#shared/runFolder/records';
+import { sortRuns, summarise } from '#shared/runFolder/summarise';
 import {
-  markFront,
-  parseCandidates,
-  parsePareto,
   resumableRuns,
   runDescription,
   runIcon,
-  sortRuns,
   sortSubnets,
   subnetLabel,
-  summaryFromFolder,
-  withArchFrom,
+  subnetRows,
 } from '../../../client/src/tree/runTreeModel';
+
+/** candidates.jsonl read as the tree reads it: the run folder's reader, the last line of a key. */
+function parseCandidates(text: string) {
+  const { records, skipped } = parseJsonLines(text, parseCandidate);
+  return { rows: subnetRows([...lastByKey(records).values()], []).all, skipped, records };
+}
 
 const arch = (r: number, w: number) => ({
   resolution: r,
@@ -82,7 +86,9 @@ void describe('candidates.jsonl', () => {
   });
 
   void test('a line with a missing figure is skipped, not shown as NaN', () => {
-    const { rows, skipped } = parseCandidates('{"key":"r28-d1w16k3e2","accuracy":0.5,"flops":1}\n');
+    const { rows, skipped } = parseCandidates(
+      '{"key":"r28-d1w16k3e2","arch":{"resolution":28,"stages":[]},"accuracy":0.5,"flops":1}\n',
+    );
     assert.equal(rows.length, 0);
     assert.equal(skipped, 1);
   });
@@ -90,21 +96,23 @@ void describe('candidates.jsonl', () => {
 
 void describe('pareto.json', () => {
   void test('reads the front and marks its members among the candidates', () => {
-    const front = parsePareto(PARETO);
+    const front = parseParetoFront(JSON.parse(PARETO));
     assert.ok(front);
-    assert.equal(front.length, 2);
-    assert.ok(front.every((r) => r.onFront && r.feasible));
-    const all = markFront(parseCandidates(CANDIDATES).rows, front);
+    const { records } = parseCandidates(CANDIDATES);
+    const rows = subnetRows([...lastByKey(records).values()], front);
+    assert.equal(rows.front.length, 2);
+    assert.ok(rows.front.every((r) => r.onFront && r.feasible));
     assert.deepEqual(
-      all.filter((r) => r.onFront).map((r) => r.key),
+      rows.all.filter((r) => r.onFront).map((r) => r.key),
       ['r28-d1w16k3e2', 'r20-d1w16k3e2'],
     );
-    assert.deepEqual(withArchFrom(front, all)[1].arch, arch(20, 16));
+    // The front's entries lack their arch; candidates.jsonl has it.
+    assert.deepEqual(rows.front[1].arch, arch(20, 16));
   });
 
-  void test('a half-written file is no front', () => {
-    assert.equal(parsePareto(PARETO.slice(0, 40)), undefined);
-    assert.equal(parsePareto('{"runId":"x"}'), undefined);
+  void test('a file that is not a front is no front', () => {
+    assert.equal(parseParetoFront(undefined), undefined);
+    assert.equal(parseParetoFront({ runId: 'x' }), undefined);
   });
 });
 
@@ -218,10 +226,8 @@ void describe('runs', () => {
   });
 
   void test('a run folder read from disk', () => {
-    const s = summaryFromFolder(
-      '/r/x',
-      'x',
-      JSON.stringify({
+    const s = summarise('/r/x', 'x', {
+      meta: JSON.stringify({
         id: 'x',
         configPath: '/c.supernet.yaml',
         created: '2025',
@@ -230,14 +236,15 @@ void describe('runs', () => {
         step: 12,
         totalSteps: 40,
       }),
-      CANDIDATES,
-      true,
-    );
-    assert.equal(s.status, 'cancelled');
-    assert.equal(s.candidates, 3);
-    assert.equal(s.step, 12);
+      candidates: CANDIDATES,
+      hasPareto: true,
+    });
+    assert.equal(s?.status, 'cancelled');
+    assert.equal(s?.candidates, 3);
+    assert.equal(s?.step, 12);
+    // A run.json being replaced, and no events yet: a run, status unknown.
     assert.equal(
-      summaryFromFolder('/r/y', 'y', '{"status":"runn', undefined, false).status,
+      summarise('/r/y', 'y', { meta: '{"status":"runn', events: '', hasPareto: false })?.status,
       'unknown',
     );
   });

@@ -1,13 +1,8 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConstraint } from '../../../server/src/config/constraints';
+import { parseConstraint } from '#shared/constraints';
 import { didYouMean } from '../../../server/src/config/didYouMean';
-import {
-  formatBigCount,
-  formatBound,
-  formatBytes,
-  formatCount,
-} from '../../../server/src/config/format';
+import { formatBigCount, formatBound, formatBytes, formatCount } from '#shared/format/numbers';
 import { resolveConfig } from '../../../server/src/config/resolve';
 
 void describe('resolveConfig', () => {

@@ -1,11 +1,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  appendEvents,
-  applyParetoFile,
-  emptyModel,
-  parseEventLines,
-} from '../../../client/src/dashboard/chartModel';
+import { appendEvents, applyParetoFile, emptyModel } from '#shared/charts/chartModel';
+import { parseEngineEvent } from '#shared/protocol/engine';
+import { parseJsonLines } from '#shared/runFolder/jsonl';
+
+/** Event logs are read by the run folder's one JSON-lines reader. */
+const parseEventLines = (text: string) => {
+  const { records, skipped } = parseJsonLines(text, parseEngineEvent);
+  return { events: records, skipped };
+};
 
 const step = (n: number, loss = 2, extra: Record<string, unknown> = {}) => ({
   type: 'step',

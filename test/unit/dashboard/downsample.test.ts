@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { downsampleIndices, thinAligned } from '../../../client/src/dashboard/downsample';
+import { downsampleIndices, thinAligned } from '#shared/charts/downsample';
 
 const argExtreme = (c: (number | null)[], better: (a: number, b: number) => boolean) => {
   let at = -1;

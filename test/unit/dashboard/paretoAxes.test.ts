@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import type { CandidatePoint } from '../../../client/src/dashboard/chartModel';
+import type { CandidatePoint } from '#shared/charts/chartModel';
 import {
   availableMetrics,
   constraintBoundary,
@@ -8,7 +8,7 @@ import {
   directionOf,
   isFeasible,
   paretoFront,
-} from '../../../client/src/dashboard/paretoAxes';
+} from '#shared/charts/paretoAxes';
 
 const p = (key: string, accuracy: number, flops: number, params = 1, latency?: number) =>
   ({

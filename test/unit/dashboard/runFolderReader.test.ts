@@ -9,7 +9,7 @@ void test('a run folder rebuilds the whole model, tolerating torn lines', async 
   const dir = mkdtempSync(path.join(tmpdir(), 'dash-run-'));
   try {
     const w = (name: string, text: string) => writeFileSync(path.join(dir, name), text);
-    w('run.json', JSON.stringify({ id: 'run-7', status: 'completed', totalSteps: 2 }));
+    w('run.json', JSON.stringify({ id: path.basename(dir), status: 'completed', totalSteps: 2 }));
     w(
       'config.yaml',
       'search:\n  objectives: { accuracy: max, params: min }\n  constraints: ["params < 50k"]\n',
@@ -26,20 +26,24 @@ void test('a run folder rebuilds the whole model, tolerating torn lines', async 
         gradVariance: { total: 0, stages: [] },
       });
     w('events.jsonl', `${stepLine(1)}\n${stepLine(2)}\n{"type":"st`);
+    const arch = { resolution: 28, stages: [] };
     w(
       'candidates.jsonl',
       [
-        JSON.stringify({ key: 'k1', arch: {}, accuracy: 0.8, loss: 1, flops: 10, params: 20 }),
-        JSON.stringify({ key: 'k2', arch: {}, accuracy: 0.9, loss: 1, flops: 30, params: 60_000 }),
+        JSON.stringify({ key: 'k1', arch, accuracy: 0.8, loss: 1, flops: 10, params: 20 }),
+        JSON.stringify({ key: 'k2', arch, accuracy: 0.9, loss: 1, flops: 30, params: 60_000 }),
+        // No arch: not a candidate this version can use.
+        JSON.stringify({ key: 'k4', arch: {}, accuracy: 0.9, loss: 1, flops: 30, params: 60 }),
         '{"key":"k3","acc',
       ].join('\n'),
     );
     const { model, skippedLines } = await readRunFolder(dir);
-    assert.equal(model.runId, 'run-7');
+    // The run id is the folder's name, as everywhere else.
+    assert.equal(model.runId, path.basename(dir));
     assert.equal(model.status, 'completed');
     assert.deepEqual(model.steps.step, [1, 2]);
     assert.deepEqual(model.steps.largest, [1, 0.5]);
-    assert.equal(skippedLines, 2);
+    assert.equal(skippedLines, 3);
     assert.deepEqual(
       model.search.candidates.map((c) => c.key),
       ['k1', 'k2'],

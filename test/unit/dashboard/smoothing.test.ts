@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { smoothEma } from '../../../client/src/dashboard/smoothing';
+import { smoothEma } from '#shared/charts/smoothing';
 
 const close = (actual: (number | null)[], expected: (number | null)[]) => {
   assert.equal(actual.length, expected.length);

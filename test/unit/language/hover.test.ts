@@ -2,7 +2,7 @@ import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Hover, MarkupContent } from 'vscode-languageserver-types';
 import { resolveConfig } from '../../../server/src/config/resolve';
-import { formatCount } from '../../../server/src/config/format';
+import { formatCount } from '#shared/format/numbers';
 import { spaceFacts } from '../../../server/src/space/facts';
 import { doc, service, SMALL, span } from './support';
 

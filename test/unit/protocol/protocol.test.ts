@@ -1,6 +1,6 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkCommand, isEngineEvent } from '../../../server/src/protocol/engine';
+import { checkCommand, isEngineEvent } from '#shared/protocol/engine';
 import {
   checkCancelParams,
   checkExportParams,
@@ -8,7 +8,7 @@ import {
   checkRunsParams,
   checkSearchParams,
   checkTrainParams,
-} from '../../../server/src/protocol/lsp';
+} from '#shared/protocol/lsp';
 
 void describe('engine commands are checked on arrival', () => {
   void test('well-formed commands pass', () => {

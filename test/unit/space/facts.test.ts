@@ -4,14 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SupernetConfig } from '../../../server/src/config/configSchema';
 import { resolveConfig } from '../../../server/src/config/resolve';
-import {
-  archInSpace,
-  archKey,
-  largestArch,
-  parseArchKey,
-  smallestArch,
-  type Arch,
-} from '../../../server/src/space/arch';
+import { archInSpace, largestArch, smallestArch } from '../../../server/src/space/arch';
+import { archKey, parseArchKey, type Arch } from '#shared/arch';
 import { countSubnets, spaceFacts, subnetCost } from '../../../server/src/space/facts';
 import { subnetLayers } from '../../../server/src/space/layers';
 

@@ -2,7 +2,7 @@ import type { onnx } from 'onnx-proto';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { archKey, type Arch } from '../../space/arch';
+import { archKey, type Arch } from '#shared/arch';
 import { subnetCost } from '../../space/facts';
 import { extract, type StandaloneSubnet } from '../model/extract';
 import type { Supernet } from '../model/supernet';

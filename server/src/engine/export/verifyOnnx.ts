@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import type { Supernet } from '../model/supernet';
 import { INPUT_NAME, OUTPUT_NAME } from './onnxGraph';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import type { ConvLayer } from '../../space/layers';
 import type { BnMode, ConvBnWeights } from './ops';
 import { resizeInput } from './ops';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
-import { archKey, largestArch, type Arch } from '../../space/arch';
+import { largestArch } from '../../space/arch';
+import { archKey, type Arch } from '#shared/arch';
 import { inputSize, subnetLayers, type ConvLayer, type Layer } from '../../space/layers';
 import type { Rng } from '../rng';
 import {

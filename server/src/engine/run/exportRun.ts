@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { isUpperBound, meets, parseConstraint, type Constraint } from '../../config/constraints';
+import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 import { formatMeasure } from '../search/objectives';
-import type { EngineEvent, ExportCommand, ExportEvent } from '../../protocol/engine';
-import { archInSpace, archKey, parseArchKey, type Arch } from '../../space/arch';
+import type { EngineEvent, ExportCommand, ExportEvent } from '#shared/protocol/engine';
+import { archInSpace } from '../../space/arch';
+import { archKey, parseArchKey, type Arch } from '#shared/arch';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import { exportSubnet, subnetOnnxModel } from '../export/exportOnnx';
 import { measureLatency } from '../export/latency';
 import { encodeModel } from '../export/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
 import { evaluateSubnetOnnx } from '../train/evaluateOnnx';
-import { CandidateStore, type Candidate } from './candidates';
-import { findRun, loadRunOnBackend } from './loadRun';
-import { loadTrainingData, RunError, type DataOptions } from './runInputs';
-import { candidatesFileOf } from './searchRun';
+import type { Candidate } from '#shared/runFolder/records';
+import { loadTrainingData, type DataOptions } from '../data/trainingData';
+import { RunError } from '../runError';
+import { CandidateStore } from './candidateStore';
+import { loadRunOnBackend } from './loadRun';
+import { RunFolder } from './runFolder';
 import { runCalibration } from './subnetEvaluator';
 
 /** Largest |ONNX logit − supernet logit| an export may show. */
@@ -85,10 +88,10 @@ function validationImages(data: TrainingData): { images: Float32Array; labels: I
  * same accuracy, else an error and no file.
  */
 export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Promise<ExportEvent> {
-  const folder = findRun(cmd.run, cmd.runsDir);
+  const folder = RunFolder.find(cmd.run, cmd.runsDir);
   const loaded = await loadRunOnBackend(folder);
   const { config, net } = loaded;
-  const store = new CandidateStore(candidatesFileOf(folder));
+  const store = new CandidateStore(folder.candidatesFile);
   try {
     let arch: Arch;
     if (cmd.key !== undefined) {
@@ -108,7 +111,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const recorded = store.get(key);
     const recordedAccuracy =
       recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
-    const file = path.resolve(cmd.file ?? path.join(folder.dir, 'exports', `${key}.onnx`));
+    const file = path.resolve(cmd.file ?? folder.exportFile(key));
     if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
     checkWritableFolder(file);
 

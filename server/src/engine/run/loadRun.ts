@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { SupernetConfig } from '../../config/configSchema';
 import {
   selectBackend,
@@ -8,15 +7,11 @@ import {
 } from '../backend/selectBackend';
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
+import { RunError } from '../runError';
+import { restoreTensors, type CheckpointHeader } from '../train/trainer';
 import { readCheckpoint } from './checkpoint';
-import { RunFolder } from './runFolder';
-import {
-  checkedConfig,
-  RunError,
-  restoreTensors,
-  spaceKeyOf,
-  type CheckpointHeader,
-} from './runInputs';
+import type { RunFolder } from './runFolder';
+import { checkedConfig, spaceKeyOf } from './runConfig';
 
 export interface LoadedRun {
   folder: RunFolder;
@@ -25,31 +20,6 @@ export interface LoadedRun {
   configPath: string;
   net: Supernet;
   step: number;
-}
-
-/**
- * Resolves what the user named: a run id or folder, or a config file (then its newest
- * run with a checkpoint in `runsDir`).
- */
-export function findRun(runOrConfig: string, runsDir: string): RunFolder {
-  const asPath = path.resolve(runOrConfig);
-  if (existsSync(asPath) && /\.supernet\.ya?ml$/.test(asPath)) {
-    const runs = existsSync(runsDir)
-      ? readdirSync(runsDir)
-          .map((id) => new RunFolder(path.join(runsDir, id)))
-          .filter((f) => f.readMeta()?.configPath === asPath && existsSync(f.checkpointFile))
-          .sort((a, b) => (a.id < b.id ? 1 : -1))
-      : [];
-    if (!runs.length) {
-      throw new RunError(
-        `No trained run of ${asPath} in ${runsDir}: train it first (supernet train ${runOrConfig}).`,
-      );
-    }
-    return runs[0];
-  }
-  if (existsSync(asPath) && existsSync(path.join(asPath, 'config.yaml')))
-    return new RunFolder(asPath);
-  return RunFolder.open(runsDir, runOrConfig);
 }
 
 /** A run's supernet with the weights of its last checkpoint. */

@@ -1,56 +1,26 @@
-import { archKey, type Arch } from '../../space/arch';
+import { archKey, type Arch } from '#shared/arch';
+import type { EngineEvent, RankCommand } from '#shared/protocol/engine';
+import { atomicWrite } from '#shared/runFolder/durable';
+import type { RankedSubnet, RankFile } from '#shared/runFolder/records';
+import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { Rng } from '../rng';
+import { Cancelled, RunError } from '../runError';
 import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
-import { randomArchOf } from '../train/randomArch';
 import { spaceDecisions } from '../train/decisions';
-import { CandidateStore } from './candidates';
-import { findRun, loadRunOnBackend } from './loadRun';
-import { atomicWrite } from './runFolder';
-import { loadTrainingData, RunError, type DataOptions } from './runInputs';
-import { candidatesFileOf } from './searchRun';
+import { randomArchOf } from '../train/randomArch';
+import { CandidateStore } from './candidateStore';
+import { loadRunOnBackend } from './loadRun';
+import { RunFolder } from './runFolder';
 import { trainStandalone } from './standalone';
 import { SubnetEvaluator } from './subnetEvaluator';
-import * as path from 'node:path';
 
-export interface RankOptions extends DataOptions {
-  run: string;
-  runsDir: string;
-  subnets: number;
-  epochs: number;
-  seed?: number;
-  onProgress?: (p: RankProgress) => void;
+export const DEFAULT_RANK_SUBNETS = 8;
+export const DEFAULT_RANK_EPOCHS = 1;
+
+export interface RankRunOptions extends DataOptions {
+  emit: (e: EngineEvent) => void;
+  /** Checked between training steps: true ends the check without writing rank.json. */
   shouldStop?: () => boolean;
-}
-
-export interface RankProgress {
-  subnet: number;
-  subnets: number;
-  key: string;
-  step: number;
-  steps: number;
-  loss: number;
-}
-
-export interface RankedSubnet {
-  key: string;
-  flops: number;
-  params: number;
-  /** Accuracy with the supernet's weights (BN recalibrated), as search measures it. */
-  supernetAccuracy: number;
-  /** Accuracy after training the subnet alone from scratch with the same recipe. */
-  standaloneAccuracy: number;
-  standaloneSeconds: number;
-}
-
-/** rank.json of a run. */
-export interface RankResult {
-  runId: string;
-  epochs: number;
-  seed: number;
-  subnets: RankedSubnet[];
-  kendallTau: number;
-  spearmanRho: number;
-  time: string;
 }
 
 /** `n` distinct random subnets of the space (fewer only when the space has fewer). */
@@ -70,64 +40,109 @@ function distinctArchs(
 
 /**
  * How well the supernet ranks subnets: K random subnets are each trained alone from
- * scratch for E epochs with the run's recipe, and their stand-alone accuracy is
- * compared with the accuracy they have in the supernet by Kendall's τ-b and
- * Spearman's ρ. Writes `<run>/rank.json`.
+ * scratch for E epochs with the run's recipe, and their stand-alone accuracy is compared
+ * with the accuracy they have in the supernet by Kendall's τ-b and Spearman's ρ. Runs in
+ * the engine process like every job; writes `<run>/rank.json`.
  */
-export async function rankRun(o: RankOptions): Promise<RankResult> {
-  if (!(o.subnets >= 2)) throw new RunError('Ranking needs at least 2 subnets (--subnets).');
-  if (!(o.epochs > 0)) throw new RunError('--epochs must be a positive number.');
-  const folder = findRun(o.run, o.runsDir);
-  const loaded = await loadRunOnBackend(folder);
-  const { config, net } = loaded;
-  const store = new CandidateStore(candidatesFileOf(folder));
+export async function rankRun(
+  cmd: RankCommand,
+  opts: RankRunOptions,
+): Promise<RankFile | undefined> {
+  const t0 = Date.now();
+  const subnets = cmd.subnets ?? DEFAULT_RANK_SUBNETS;
+  const epochs = cmd.epochs ?? DEFAULT_RANK_EPOCHS;
+  const end = (e: Omit<Extract<EngineEvent, { type: 'rank-end' }>, 'type' | 'time' | 'seconds'>) =>
+    opts.emit({ type: 'rank-end', time: Date.now(), seconds: (Date.now() - t0) / 1000, ...e });
   try {
-    const { data } = loadTrainingData(config, loaded.configPath, o);
-    const seed = o.seed ?? config.search.seed;
-    const archs = distinctArchs(spaceDecisions(config.space, config.task), o.subnets, seed + 7);
-    const evaluator = new SubnetEvaluator(net, config, data, store, {
-      latency: false,
-      source: `rank-seed${seed}`,
-      checkpointStep: loaded.step,
-    });
-    const ranked: RankedSubnet[] = [];
-    for (const [i, arch] of archs.entries()) {
-      const key = archKey(arch);
-      const { candidate } = await evaluator.measure(arch, 0);
-      const t0 = Date.now();
-      const alone = await trainStandalone(
-        config,
-        arch,
-        data,
-        o.epochs,
-        (step, steps, loss) =>
-          o.onProgress?.({ subnet: i + 1, subnets: archs.length, key, step, steps, loss }),
-        o.shouldStop,
-      );
-      ranked.push({
-        key,
-        flops: candidate.flops,
-        params: candidate.params,
-        supernetAccuracy: candidate.accuracy,
-        standaloneAccuracy: alone.accuracy,
-        standaloneSeconds: (Date.now() - t0) / 1000,
+    if (!(subnets >= 2)) throw new RunError('Ranking needs at least 2 subnets (--subnets).');
+    if (!(epochs > 0)) throw new RunError('--epochs must be a positive number.');
+    const loaded = await loadRunOnBackend(RunFolder.find(cmd.run, cmd.runsDir));
+    const { config, net, folder } = loaded;
+    const store = new CandidateStore(folder.candidatesFile);
+    try {
+      const { data } = loadTrainingData(config, loaded.configPath, opts);
+      const seed = cmd.seed ?? config.search.seed;
+      const archs = distinctArchs(spaceDecisions(config.space, config.task), subnets, seed + 7);
+      opts.emit({
+        type: 'rank-start',
+        time: Date.now(),
+        runId: folder.id,
+        subnets: archs.length,
+        epochs,
+        seed,
       });
+      const evaluator = new SubnetEvaluator(net, config, data, store, {
+        latency: false,
+        source: `rank-seed${seed}`,
+        checkpointStep: loaded.step,
+      });
+      const ranked: RankedSubnet[] = [];
+      for (const [i, arch] of archs.entries()) {
+        const key = archKey(arch);
+        const { candidate } = await evaluator.measure(arch, 0);
+        const ts = Date.now();
+        let lastProgress = 0;
+        const alone = await trainStandalone(
+          config,
+          arch,
+          data,
+          epochs,
+          (step, steps, loss) => {
+            if (Date.now() - lastProgress < 250 && step < steps) return;
+            lastProgress = Date.now();
+            opts.emit({
+              type: 'rank-progress',
+              time: lastProgress,
+              subnet: i + 1,
+              subnets: archs.length,
+              key,
+              step,
+              steps,
+              loss,
+            });
+          },
+          opts.shouldStop,
+        );
+        const subnet: RankedSubnet = {
+          key,
+          flops: candidate.flops,
+          params: candidate.params,
+          supernetAccuracy: candidate.accuracy,
+          standaloneAccuracy: alone.accuracy,
+          standaloneSeconds: (Date.now() - ts) / 1000,
+        };
+        ranked.push(subnet);
+        opts.emit({ type: 'ranked', time: Date.now(), subnet });
+      }
+      const x = ranked.map((r) => r.supernetAccuracy);
+      const y = ranked.map((r) => r.standaloneAccuracy);
+      const result: RankFile = {
+        runId: folder.id,
+        epochs,
+        seed,
+        subnets: ranked,
+        kendallTau: kendallTauB(x, y),
+        spearmanRho: spearmanRho(x, y),
+        time: new Date().toISOString(),
+      };
+      atomicWrite(folder.rankFile, JSON.stringify(result, null, 2) + '\n');
+      end({
+        status: 'completed',
+        kendallTau: result.kendallTau,
+        spearmanRho: result.spearmanRho,
+        rankFile: folder.rankFile,
+      });
+      return result;
+    } finally {
+      store.close();
+      net.dispose();
     }
-    const x = ranked.map((r) => r.supernetAccuracy);
-    const y = ranked.map((r) => r.standaloneAccuracy);
-    const result: RankResult = {
-      runId: folder.id,
-      epochs: o.epochs,
-      seed,
-      subnets: ranked,
-      kendallTau: kendallTauB(x, y),
-      spearmanRho: spearmanRho(x, y),
-      time: new Date().toISOString(),
-    };
-    atomicWrite(path.join(folder.dir, 'rank.json'), JSON.stringify(result, null, 2) + '\n');
-    return result;
-  } finally {
-    store.close();
-    net.dispose();
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      end({ status: 'cancelled', message: 'stopped; nothing written' });
+      return undefined;
+    }
+    end({ status: 'failed', message: (e as Error).message });
+    throw e;
   }
 }

@@ -1,71 +1,60 @@
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-  openSync,
-  fsyncSync,
-  closeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { atomicWrite } from '#shared/runFolder/durable';
+import { RunPaths } from '#shared/runFolder/layout';
+import { parseRunMeta, type RunMeta } from '#shared/runFolder/records';
+import { RunError } from '../runError';
 
-/**
- * `.supernet/runs/<run-id>/`: the source of truth of a run.
- *   config.yaml       the config as it was when the run started (resume reads this copy)
- *   run.json          id, source config path, created, status
- *   events.jsonl      every event, one a line
- *   checkpoint/       checkpoint.bin (atomic)
- */
-export interface RunMeta {
-  id: string;
-  configPath: string;
-  created: string;
-  status: 'running' | 'completed' | 'cancelled' | 'failed';
-  backend?: string;
-  step?: number;
-  totalSteps?: number;
-}
-
-export class RunFolder {
-  constructor(readonly dir: string) {}
-
-  get id(): string {
-    return path.basename(this.dir);
-  }
-  get configFile(): string {
-    return path.join(this.dir, 'config.yaml');
-  }
-  get eventsFile(): string {
-    return path.join(this.dir, 'events.jsonl');
-  }
-  get checkpointFile(): string {
-    return path.join(this.dir, 'checkpoint', 'checkpoint.bin');
-  }
-  get metaFile(): string {
-    return path.join(this.dir, 'run.json');
-  }
-
+/** A run folder as the engine writes it: creates, finds, reads and rewrites its files. */
+export class RunFolder extends RunPaths {
   /** A new run folder named `<yyyymmdd-hhmmss>-<name>` (with a suffix if taken). */
   static create(runsDir: string, name: string, now = new Date()): RunFolder {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const safe = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
     let dir = path.join(runsDir, `${stamp}-${safe}`);
     for (let i = 2; existsSync(dir); i++) dir = path.join(runsDir, `${stamp}-${safe}-${i}`);
-    mkdirSync(path.join(dir, 'checkpoint'), { recursive: true });
-    return new RunFolder(dir);
+    const folder = new RunFolder(dir);
+    mkdirSync(path.dirname(folder.checkpointFile), { recursive: true });
+    return folder;
   }
 
+  /** A run by id (in `runsDir`) or by folder path. */
   static open(runsDir: string, id: string): RunFolder {
     const dir =
       path.isAbsolute(id) || id.includes(path.sep) ? path.resolve(id) : path.join(runsDir, id);
-    if (!existsSync(dir)) throw new Error(`No run '${id}' in ${runsDir}`);
+    if (!existsSync(dir)) throw new RunError(`No run '${id}' in ${runsDir}`);
     return new RunFolder(dir);
   }
 
-  readMeta(): RunMeta | undefined {
+  /**
+   * What the user named: a run id or folder, or a config file (then its newest run with a
+   * checkpoint in `runsDir`).
+   */
+  static find(runOrConfig: string, runsDir: string): RunFolder {
+    const asPath = path.resolve(runOrConfig);
+    if (existsSync(asPath) && /\.supernet\.ya?ml$/.test(asPath)) {
+      const runs = existsSync(runsDir)
+        ? readdirSync(runsDir)
+            .map((id) => new RunFolder(path.join(runsDir, id)))
+            .filter((f) => f.readMeta()?.configPath === asPath && existsSync(f.checkpointFile))
+            .sort((a, b) => (a.id < b.id ? 1 : -1))
+        : [];
+      if (!runs.length) {
+        throw new RunError(
+          `No trained run of ${asPath} in ${runsDir}: train it first (supernet train ${runOrConfig}).`,
+        );
+      }
+      return runs[0];
+    }
+    if (existsSync(asPath) && existsSync(new RunPaths(asPath).configFile))
+      return new RunFolder(asPath);
+    return RunFolder.open(runsDir, runOrConfig);
+  }
+
+  /** run.json's valid fields; undefined when it is missing or not JSON. */
+  readMeta(): Partial<RunMeta> | undefined {
     try {
-      return JSON.parse(readFileSync(this.metaFile, 'utf8')) as RunMeta;
+      return parseRunMeta(JSON.parse(readFileSync(this.metaFile, 'utf8')));
     } catch {
       return undefined;
     }
@@ -74,17 +63,4 @@ export class RunFolder {
   writeMeta(meta: RunMeta): void {
     atomicWrite(this.metaFile, JSON.stringify(meta, null, 2) + '\n');
   }
-}
-
-/** Write a small file so that readers see the old or the new content, never a mix. */
-export function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }

@@ -1,33 +1,28 @@
-import * as path from 'node:path';
-import type {
-  CandidateRecord,
-  EngineEvent,
-  SearchCommand,
-  SearchEndEvent,
-} from '../../protocol/engine';
+import type { EngineEvent, SearchCommand } from '#shared/protocol/engine';
+import { AppendLog } from '#shared/runFolder/appendLog';
+import type { Candidate, CandidateFigures, ParetoFile } from '#shared/runFolder/records';
 import { largestArch, smallestArch } from '../../space/arch';
 import { spaceFacts } from '../../space/facts';
-import { archProblem } from '../search/archProblem';
+import { loadTrainingData, type DataOptions } from '../data/trainingData';
+import { RunError } from '../runError';
+import { archProblem, type ArchGenome } from '../search/archProblem';
 import {
-  constraintsOf,
-  needsLatency,
-  objectivesOf,
   objectiveBounds,
   scaledReferencePoint,
   scoreOf,
   unmeetableConstraint,
   violation,
-  type Objective,
   type SpaceRanges,
 } from '../search/objectives';
 import { searchOptionsFrom } from '../search/options';
 import { runSearch } from '../search/runSearch';
+import type { SearchResult } from '../search/types';
 import { spaceDecisions } from '../train/decisions';
-import { CandidateStore, type Candidate } from './candidates';
-import { EventLog } from './eventLog';
-import { findRun, loadRunOnBackend } from './loadRun';
-import { atomicWrite, type RunFolder } from './runFolder';
-import { loadTrainingData, RunError, type DataOptions } from './runInputs';
+import { CandidateStore } from './candidateStore';
+import { loadRunOnBackend, type LoadedRun } from './loadRun';
+import { atomicWrite } from '#shared/runFolder/durable';
+import { RunFolder } from './runFolder';
+import { searchPlan, type SearchPlan } from './searchPlan';
 import { SubnetEvaluator } from './subnetEvaluator';
 
 export interface SearchRunOptions extends DataOptions {
@@ -36,31 +31,16 @@ export interface SearchRunOptions extends DataOptions {
   shouldStop?: () => boolean;
 }
 
-/** pareto.json: the answer of the last search of a run. */
-export interface ParetoFile {
-  version: 1;
-  runId: string;
-  search: string;
-  algorithm: 'nsga2' | 'random';
-  seed: number;
-  budget: number;
-  objectives: Objective[];
-  constraints: string[];
-  referencePoint: number[];
-  hypervolume: number;
-  evaluations: number;
-  stopReason: string;
-  history: { generation: number; evaluations: number; hypervolume: number }[];
-  /** The feasible non-dominated subnets, sorted by the first objective (best first). */
-  front: (CandidateRecord & { arch: Candidate['arch']; loss: number })[];
-  time: string;
+/** A search in progress: the run, its logs, the evaluator, and the plan. */
+interface SearchSession {
+  loaded: LoadedRun;
+  plan: SearchPlan;
+  store: CandidateStore;
+  evaluator: SubnetEvaluator;
+  emit: (e: EngineEvent) => void;
+  source: string;
+  t0: number;
 }
-
-export const paretoFileOf = (folder: RunFolder): string => path.join(folder.dir, 'pareto.json');
-export const candidatesFileOf = (folder: RunFolder): string =>
-  path.join(folder.dir, 'candidates.jsonl');
-export const searchEventsFileOf = (folder: RunFolder): string =>
-  path.join(folder.dir, 'search-events.jsonl');
 
 /**
  * Searches a trained run for its Pareto front: NSGA-II or random search over the arch
@@ -70,173 +50,188 @@ export const searchEventsFileOf = (folder: RunFolder): string =>
  */
 export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Promise<ParetoFile> {
   const t0 = Date.now();
-  const folder = findRun(cmd.run, cmd.runsDir);
-  const loaded = await loadRunOnBackend(folder);
-  const { config, net } = loaded;
-  const log = new EventLog(searchEventsFileOf(folder));
-  const store = new CandidateStore(candidatesFileOf(folder));
+  const loaded = await loadRunOnBackend(RunFolder.find(cmd.run, cmd.runsDir));
+  const log = new AppendLog<EngineEvent>(loaded.folder.searchEventsFile);
+  const store = new CandidateStore(loaded.folder.candidatesFile);
   const emit = (e: EngineEvent) => {
     log.append(e);
     opts.emit(e);
   };
   try {
-    const objectives = objectivesOf(config.search);
-    const constraints = constraintsOf(config.search);
-    const latency = needsLatency(objectives, constraints);
-    const algorithm: 'nsga2' | 'random' =
-      cmd.algorithm ?? (config.search.algorithm === 'random' ? 'random' : 'nsga2');
-    const seed = cmd.seed ?? config.search.seed;
-    const population = cmd.population ?? config.search.population;
-    const budget = cmd.budget ?? population * (cmd.generations ?? config.search.generations);
-    // An explicit budget is the stopping rule: generations that find few new subnets
-    // (duplicates are evaluated once) must not end the search before it is spent.
-    const generations =
-      cmd.budget !== undefined
-        ? Math.max(cmd.generations ?? 0, budget)
-        : Math.max(cmd.generations ?? config.search.generations, Math.ceil(budget / population));
-    const source = `${algorithm}-seed${seed}-${new Date(t0).toISOString()}`;
-    const { data } = loadTrainingData(config, loaded.configPath, opts);
-    const evaluator = new SubnetEvaluator(net, config, data, store, {
-      latency,
+    const plan = searchPlan(cmd, loaded.config);
+    const source = `${plan.algorithm}-seed${plan.seed}-${new Date(t0).toISOString()}`;
+    const { data } = loadTrainingData(loaded.config, loaded.configPath, opts);
+    const evaluator = new SubnetEvaluator(loaded.net, loaded.config, data, store, {
+      latency: plan.latency,
       source,
       checkpointStep: loaded.step,
     });
-
-    const facts = spaceFacts(config);
-    const ranges: SpaceRanges = { flops: facts.flops, params: facts.params };
-    if (latency) {
-      ranges.latency = [
-        await evaluator.latencyOf(smallestArch(config.space, config.task)),
-        await evaluator.latencyOf(largestArch(config.space, config.task)),
-      ];
-    }
-    const unmeetable = unmeetableConstraint(constraints, config.search.constraints, ranges);
-    if (unmeetable) throw new RunError(unmeetable);
-    const bounds = objectiveBounds(objectives, ranges);
-    const reference = scaledReferencePoint(objectives);
-
-    const record = (c: Candidate): CandidateRecord => ({
-      key: c.key,
-      accuracy: c.accuracy,
-      flops: c.flops,
-      params: c.params,
-      ...(c.latency !== undefined ? { latency: c.latency } : {}),
-      feasible: violation(c, constraints) === 0,
-    });
-    let generation = 0;
-    const problem = archProblem(spaceDecisions(config.space, config.task), async (archs) => {
-      const scores = [];
-      for (const arch of archs) {
-        const { candidate, cached } = await evaluator.measure(arch, generation);
-        emit({
-          type: 'candidate',
-          time: Date.now(),
-          generation,
-          candidate: record(candidate),
-          cached,
-        });
-        scores.push(scoreOf(candidate, objectives, constraints, bounds));
-      }
-      return scores;
-    });
-    const candidateOf = (key: string): Candidate => {
-      const c = store.get(key);
-      if (!c) throw new Error(`Candidate ${key} was scored but not stored.`);
-      return c;
-    };
-
-    emit({
-      type: 'search-start',
-      time: Date.now(),
-      runId: folder.id,
-      algorithm,
-      objectives,
-      constraints: config.search.constraints,
-      budget,
-      seed,
-      cached: [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step).length,
-    });
-    const history: ParetoFile['history'] = [];
-    const result = await runSearch(algorithm, problem, {
-      ...searchOptionsFrom(config.search),
-      seed,
-      population,
-      generations,
-      maxEvaluations: budget,
-      referencePoint: reference,
-      shouldStop: opts.shouldStop,
-      onGeneration(info) {
-        history.push({
-          generation: info.generation,
-          evaluations: info.evaluations,
-          hypervolume: info.hypervolume,
-        });
-        emit({
-          type: 'generation',
-          time: Date.now(),
-          generation: info.generation,
-          evaluations: info.evaluations,
-          hypervolume: info.hypervolume,
-          referencePoint: [...info.referencePoint],
-          front: info.front.map((e) => record(candidateOf(problem.key(e.genome)))),
-          evaluationsPerSec: evaluator.evaluationsPerSecond,
-        });
-        generation = info.generation + 1;
-      },
-    });
-
-    const front = result.front
-      .filter((e) => e.violation <= 0)
-      .sort((a, b) => a.objectives[0] - b.objectives[0] || a.objectives[1] - b.objectives[1])
-      .map((e) => {
-        const c = candidateOf(problem.key(e.genome));
-        return { ...record(c), arch: c.arch, loss: c.loss };
-      });
-    const pareto: ParetoFile = {
-      version: 1,
-      runId: folder.id,
-      search: source,
-      algorithm,
-      seed,
-      budget,
-      objectives,
-      constraints: config.search.constraints,
-      referencePoint: result.referencePoint,
-      hypervolume: result.hypervolume,
-      evaluations: result.evaluations,
-      stopReason: result.stopReason,
-      history,
-      front,
-      time: new Date().toISOString(),
-    };
-    atomicWrite(paretoFileOf(folder), JSON.stringify(pareto, null, 2) + '\n');
-    const end: SearchEndEvent = {
-      type: 'search-end',
-      time: Date.now(),
-      status: result.stopReason === 'stopped' ? 'cancelled' : 'completed',
-      evaluations: result.evaluations,
-      hypervolume: result.hypervolume,
-      front: front.map(({ arch: _arch, loss: _loss, ...r }) => r),
-      seconds: (Date.now() - t0) / 1000,
-      paretoFile: paretoFileOf(folder),
-    };
-    emit(end);
-    return pareto;
+    const s: SearchSession = { loaded, plan, store, evaluator, emit, source, t0 };
+    const result = await explore(s, await spaceRanges(s), opts.shouldStop);
+    return finishSearch(s, result);
   } catch (e) {
-    emit({
-      type: 'search-end',
-      time: Date.now(),
-      status: 'failed',
-      evaluations: 0,
-      hypervolume: 0,
-      front: [],
-      seconds: (Date.now() - t0) / 1000,
-      message: (e as Error).message,
-    });
+    emit(failedSearchEnd((e as Error).message, (Date.now() - t0) / 1000));
     throw e;
   } finally {
     store.close();
     log.close();
-    net.dispose();
+    loaded.net.dispose();
   }
 }
+
+/** The space's FLOPs, params (and latency) ranges; an unmeetable constraint stops here. */
+async function spaceRanges(s: SearchSession): Promise<SpaceRanges> {
+  const { config } = s.loaded;
+  const facts = spaceFacts(config);
+  const ranges: SpaceRanges = { flops: facts.flops, params: facts.params };
+  if (s.plan.latency) {
+    ranges.latency = [
+      await s.evaluator.latencyOf(smallestArch(config.space, config.task)),
+      await s.evaluator.latencyOf(largestArch(config.space, config.task)),
+    ];
+  }
+  const unmeetable = unmeetableConstraint(s.plan.constraints, config.search.constraints, ranges);
+  if (unmeetable) throw new RunError(unmeetable);
+  return ranges;
+}
+
+/** A candidate's figures, and whether it meets the search's constraints. */
+const figuresOf = (c: Candidate, s: SearchSession): CandidateFigures => ({
+  key: c.key,
+  accuracy: c.accuracy,
+  flops: c.flops,
+  params: c.params,
+  ...(c.latency !== undefined ? { latency: c.latency } : {}),
+  feasible: violation(c, s.plan.constraints) === 0,
+});
+
+/** What a search found, with its hypervolume history and the subnet key of a genome. */
+type Explored = SearchResult<ArchGenome> & {
+  history: ParetoFile['history'];
+  keyOf: (g: ArchGenome) => string;
+};
+
+/** Runs the search algorithm, evaluating (or reusing) each subnet it proposes. */
+async function explore(
+  s: SearchSession,
+  ranges: SpaceRanges,
+  shouldStop?: () => boolean,
+): Promise<Explored> {
+  const { config } = s.loaded;
+  const { plan } = s;
+  const bounds = objectiveBounds(plan.objectives, ranges);
+  let generation = 0;
+  const problem = archProblem(spaceDecisions(config.space, config.task), async (archs) => {
+    const scores = [];
+    for (const arch of archs) {
+      const { candidate, cached } = await s.evaluator.measure(arch, generation);
+      s.emit({
+        type: 'candidate',
+        time: Date.now(),
+        generation,
+        candidate: figuresOf(candidate, s),
+        cached,
+      });
+      scores.push(scoreOf(candidate, plan.objectives, plan.constraints, bounds));
+    }
+    return scores;
+  });
+  s.emit({
+    type: 'search-start',
+    time: Date.now(),
+    runId: s.loaded.folder.id,
+    algorithm: plan.algorithm,
+    objectives: plan.objectives,
+    constraints: config.search.constraints,
+    budget: plan.budget,
+    seed: plan.seed,
+    cached: [...s.store.byKey.values()].filter((c) => c.checkpointStep === s.loaded.step).length,
+  });
+  const history: ParetoFile['history'] = [];
+  const result = await runSearch(plan.algorithm, problem, {
+    ...searchOptionsFrom(config.search),
+    seed: plan.seed,
+    population: plan.population,
+    generations: plan.generations,
+    maxEvaluations: plan.budget,
+    referencePoint: scaledReferencePoint(plan.objectives),
+    shouldStop,
+    onGeneration(info) {
+      history.push({
+        generation: info.generation,
+        evaluations: info.evaluations,
+        hypervolume: info.hypervolume,
+      });
+      s.emit({
+        type: 'generation',
+        time: Date.now(),
+        generation: info.generation,
+        evaluations: info.evaluations,
+        hypervolume: info.hypervolume,
+        referencePoint: [...info.referencePoint],
+        front: info.front.map((e) => figuresOf(stored(s, problem.key(e.genome)), s)),
+        evaluationsPerSec: s.evaluator.evaluationsPerSecond,
+      });
+      generation = info.generation + 1;
+    },
+  });
+  return { ...result, history, keyOf: (g) => problem.key(g) };
+}
+
+function stored(s: SearchSession, key: string): Candidate {
+  const c = s.store.get(key);
+  if (!c) throw new Error(`Candidate ${key} was scored but not stored.`);
+  return c;
+}
+
+/** Writes pareto.json and emits the search's end. */
+function finishSearch(s: SearchSession, result: Explored): ParetoFile {
+  const { folder, config } = s.loaded;
+  const front = result.front
+    .filter((e) => e.violation <= 0)
+    .sort((a, b) => a.objectives[0] - b.objectives[0] || a.objectives[1] - b.objectives[1])
+    .map((e) => {
+      const c = stored(s, result.keyOf(e.genome));
+      return { ...figuresOf(c, s), arch: c.arch, loss: c.loss };
+    });
+  const pareto: ParetoFile = {
+    version: 1,
+    runId: folder.id,
+    search: s.source,
+    algorithm: s.plan.algorithm,
+    seed: s.plan.seed,
+    budget: s.plan.budget,
+    objectives: s.plan.objectives,
+    constraints: config.search.constraints,
+    referencePoint: result.referencePoint,
+    hypervolume: result.hypervolume,
+    evaluations: result.evaluations,
+    stopReason: result.stopReason,
+    history: result.history,
+    front,
+    time: new Date().toISOString(),
+  };
+  atomicWrite(folder.paretoFile, JSON.stringify(pareto, null, 2) + '\n');
+  s.emit({
+    type: 'search-end',
+    time: Date.now(),
+    status: result.stopReason === 'stopped' ? 'cancelled' : 'completed',
+    evaluations: result.evaluations,
+    hypervolume: result.hypervolume,
+    front: front.map(({ arch: _arch, loss: _loss, ...r }) => r),
+    seconds: (Date.now() - s.t0) / 1000,
+    paretoFile: folder.paretoFile,
+  });
+  return pareto;
+}
+
+export const failedSearchEnd = (message: string, seconds: number): EngineEvent => ({
+  type: 'search-end',
+  time: Date.now(),
+  status: 'failed',
+  evaluations: 0,
+  hypervolume: 0,
+  front: [],
+  seconds,
+  message,
+});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SupernetConfig } from '../../config/configSchema';
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import { subnetCost } from '../../space/facts';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import { Supernet } from '../model/supernet';
@@ -9,6 +9,7 @@ import { BatchSampler } from '../train/dataSampler';
 import { calibrationIndices, evaluateSubnet, type SubnetScore } from '../train/evaluate';
 import { learningRate } from '../train/lrSchedule';
 import { stepperFor } from '../train/trainStep';
+import { Cancelled } from '../runError';
 
 /**
  * Trains one subnet on its own from scratch with the config's recipe (optimizer, LR
@@ -40,7 +41,7 @@ export async function trainStandalone(
   ];
   try {
     for (let step = 0; step < total; step++) {
-      if (shouldStop?.()) throw new Error('cancelled');
+      if (shouldStop?.()) throw new Cancelled();
       const batch = batches.next(step / total);
       const { x, y } = assembler.gather(Array.from(batch.indices, (i) => data.trainIndices[i]));
       try {

@@ -1,5 +1,5 @@
 import type { SupernetConfig } from '../../config/configSchema';
-import { archKey, type Arch } from '../../space/arch';
+import { archKey, type Arch } from '#shared/arch';
 import { subnetCost } from '../../space/facts';
 import type { TrainingData } from '../data/batches';
 import { encodeModel } from '../export/onnxGraph';
@@ -8,7 +8,8 @@ import { measureLatency, type LatencyOptions } from '../export/latency';
 import type { Supernet } from '../model/supernet';
 import { calibrationIndices } from '../train/evaluate';
 import { evaluateSubnetOnnx } from '../train/evaluateOnnx';
-import type { Candidate, CandidateStore } from './candidates';
+import type { Candidate } from '#shared/runFolder/records';
+import type { CandidateStore } from './candidateStore';
 
 /** The batch-norm recalibration images of a run: the same for search, export and rank. */
 export const runCalibration = (config: SupernetConfig, data: TrainingData): Int32Array[] =>

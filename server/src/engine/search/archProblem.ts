@@ -1,4 +1,4 @@
-import { archKey, type Arch } from '../../space/arch';
+import { archKey, type Arch } from '#shared/arch';
 import type { Rng } from '../rng';
 import { buildArch, valueOf, type Decision, type SpaceDecisions } from '../train/decisions';
 import type { Score } from './dominance';

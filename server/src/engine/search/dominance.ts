@@ -1,5 +1,5 @@
-import type { ObjectiveName } from '../../config/configSchema';
-import { isUpperBound, meets, parseConstraint, type Constraint } from '../../config/constraints';
+import type { Metric } from '#shared/metrics';
+import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 
 /**
  * Everything in the search is minimised: an objective to maximise is negated once,
@@ -8,12 +8,12 @@ import { isUpperBound, meets, parseConstraint, type Constraint } from '../../con
 export type Direction = 'min' | 'max';
 
 export interface ObjectiveSpec {
-  name: ObjectiveName;
+  name: Metric;
   direction: Direction;
 }
 
 /** Measured values of a subnet; only the objectives and constrained metrics are needed. */
-export type Metrics = Partial<Record<ObjectiveName, number>>;
+export type Metrics = Partial<Record<Metric, number>>;
 
 /** What the search ranks: objectives (to minimise) and the total constraint violation (0 = feasible). */
 export interface Score {
@@ -22,11 +22,9 @@ export interface Score {
 }
 
 /** The objectives of `search.objectives` in the order written (the first two are the chart axes). */
-export function objectiveSpecs(
-  objectives: Partial<Record<ObjectiveName, Direction>>,
-): ObjectiveSpec[] {
-  return (Object.entries(objectives) as [ObjectiveName, Direction | undefined][])
-    .filter((e): e is [ObjectiveName, Direction] => e[1] !== undefined)
+export function objectiveSpecs(objectives: Partial<Record<Metric, Direction>>): ObjectiveSpec[] {
+  return (Object.entries(objectives) as [Metric, Direction | undefined][])
+    .filter((e): e is [Metric, Direction] => e[1] !== undefined)
     .map(([name, direction]) => ({ name, direction }));
 }
 
@@ -36,7 +34,7 @@ export const toMinimization = (value: number, direction: Direction): number =>
 /** Inverse of `toMinimization`, for showing values in their own units again. */
 export const fromMinimization = toMinimization;
 
-function metric(metrics: Metrics, name: ObjectiveName): number {
+function metric(metrics: Metrics, name: Metric): number {
   const v = metrics[name];
   if (v === undefined) throw new Error(`The search needs '${name}' but it was not measured.`);
   return v;

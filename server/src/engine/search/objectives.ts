@@ -1,6 +1,7 @@
-import type { ObjectiveName, SearchConfig } from '../../config/configSchema';
-import { isUpperBound, meets, parseConstraint, type Constraint } from '../../config/constraints';
-import { formatCount } from '../../config/format';
+import type { SearchConfig } from '../../config/configSchema';
+import type { Metric, Objective } from '#shared/metrics';
+import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
+import { formatCount } from '#shared/format/numbers';
 import type { Score } from './dominance';
 import { referencePoint, type ObjectiveBounds } from './hypervolume';
 
@@ -13,15 +14,10 @@ export interface Measures {
   latency?: number;
 }
 
-export interface Objective {
-  name: ObjectiveName;
-  direction: 'max' | 'min';
-}
-
 /** The config's objectives in their written order (the first two are the chart's axes). */
 export function objectivesOf(search: SearchConfig): Objective[] {
   return Object.entries(search.objectives).map(([name, direction]) => ({
-    name: name as ObjectiveName,
+    name: name as Metric,
     direction: direction as 'max' | 'min',
   }));
 }
@@ -39,7 +35,7 @@ export function constraintsOf(search: SearchConfig): Constraint[] {
 export const needsLatency = (objectives: Objective[], constraints: Constraint[]): boolean =>
   objectives.some((o) => o.name === 'latency') || constraints.some((c) => c.metric === 'latency');
 
-function value(m: Measures, name: ObjectiveName): number {
+function value(m: Measures, name: Metric): number {
   const v = m[name];
   if (v === undefined || !Number.isFinite(v)) {
     throw new Error(`The subnet has no ${name} measurement.`);
@@ -115,14 +111,14 @@ export function scoreOf(
 export const scaledReferencePoint = (objectives: Objective[]): number[] =>
   referencePoint(objectives.map((): ObjectiveBounds => [0, 1]));
 
-const UNITS: Record<ObjectiveName, (v: number) => string> = {
+const UNITS: Record<Metric, (v: number) => string> = {
   accuracy: (v) => `${(100 * v).toFixed(2)}%`,
   flops: (v) => `${formatCount(v)} MACs`,
   params: (v) => `${formatCount(v)} parameters`,
   latency: (v) => `${v.toFixed(3)} ms`,
 };
 
-export const formatMeasure = (name: ObjectiveName, v: number): string => UNITS[name](v);
+export const formatMeasure = (name: Metric, v: number): string => UNITS[name](v);
 
 /**
  * A constraint no subnet can meet, judged from the space's ranges before anything is

@@ -1,4 +1,5 @@
-import { archInSpace, archKey, parseArchKey, type Arch } from '../../space/arch';
+import { archInSpace } from '../../space/arch';
+import { archKey, parseArchKey, type Arch } from '#shared/arch';
 import type { Rng } from '../rng';
 import { activeDecisions, valueOf, withDecision, type Decision } from './decisions';
 import { randomArchOf } from './randomArch';

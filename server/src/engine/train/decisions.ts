@@ -1,5 +1,6 @@
 import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
-import { resolutions, type Arch, type BlockArch } from '../../space/arch';
+import { resolutions } from '../../space/arch';
+import { type Arch, type BlockArch } from '#shared/arch';
 
 export type DecisionKind = 'resolution' | 'depth' | 'width' | 'kernel' | 'expand';
 

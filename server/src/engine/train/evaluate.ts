@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import type { Supernet } from '../model/supernet';
 import { correctCount, crossEntropy } from './losses';

@@ -1,7 +1,7 @@
 import type { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
 import { subnetWeights } from '../export/exportOnnx';
 import {

@@ -1,4 +1,4 @@
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import type { Rng } from '../rng';
 import { buildArch, valueOf, type Decision } from './decisions';
 import { sameArch, sampledSlots, type SamplerSpace } from './samplerSpace';

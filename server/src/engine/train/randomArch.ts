@@ -1,5 +1,5 @@
 import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 import type { Rng } from '../rng';
 import { buildArch, spaceDecisions, type SpaceDecisions } from './decisions';
 

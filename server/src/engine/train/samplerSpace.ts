@@ -4,7 +4,8 @@ import type {
   TaskConfig,
   TrainConfig,
 } from '../../config/configSchema';
-import { archKey, largestArch, smallestArch, type Arch } from '../../space/arch';
+import { largestArch, smallestArch } from '../../space/arch';
+import { archKey, type Arch } from '#shared/arch';
 import { subnetCost } from '../../space/facts';
 import { spaceDecisions, type SpaceDecisions } from './decisions';
 import type { Role, SampledSubnet } from './samplerTypes';

@@ -1,4 +1,4 @@
-import type { Arch } from '../../space/arch';
+import type { Arch } from '#shared/arch';
 
 /** Why a subnet is trained this step: the teacher, the sandwich's floor, or a sampled one. */
 export type Role = 'largest' | 'smallest' | 'random';

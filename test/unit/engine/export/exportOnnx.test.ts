@@ -10,7 +10,7 @@ import { exportSubnet } from '../../../../server/src/engine/export/exportOnnx';
 import { onnxParamCount } from '../../../../server/src/engine/export/onnxGraph';
 import { verifyExport } from '../../../../server/src/engine/export/verifyOnnx';
 import { measureLatency } from '../../../../server/src/engine/export/latency';
-import { archKey } from '../../../../server/src/space/arch';
+import { archKey } from '#shared/arch';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { Rng } from '../../../../server/src/engine/rng';
 import type { SupernetConfig } from '../../../../server/src/config/configSchema';

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import type { SupernetConfig } from '../../../../server/src/config/configSchema';
-import { largestArch, smallestArch, type Arch } from '../../../../server/src/space/arch';
+import { largestArch, smallestArch } from '../../../../server/src/space/arch';
+import { type Arch } from '#shared/arch';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '../../../../server/src/engine/rng';
 

@@ -1,7 +1,8 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../../../server/src/config/resolve';
-import { archInSpace, archKey, type Arch } from '../../../../server/src/space/arch';
+import { archInSpace } from '../../../../server/src/space/arch';
+import { archKey, type Arch } from '#shared/arch';
 import { Rng } from '../../../../server/src/engine/rng';
 import { spaceDecisions } from '../../../../server/src/engine/train/decisions';
 import { randomArch } from '../../../../server/src/engine/train/randomArch';

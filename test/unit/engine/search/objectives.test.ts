@@ -1,16 +1,16 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConstraint, type Constraint } from '../../../../server/src/config/constraints';
+import { parseConstraint, type Constraint } from '#shared/constraints';
 import {
   objectiveBounds,
   scaledReferencePoint,
   scoreOf,
   unmeetableConstraint,
   violation,
-  type Objective,
 } from '../../../../server/src/engine/search/objectives';
+import type { Objective } from '#shared/metrics';
 import { bestUnder, parseBestUnder } from '../../../../server/src/engine/run/exportRun';
-import type { Candidate } from '../../../../server/src/engine/run/candidates';
+import type { Candidate } from '#shared/runFolder/records';
 
 const c = (text: string): Constraint => {
   const k = parseConstraint(text);
@@ -83,6 +83,7 @@ void describe('export --best-under', () => {
     loss: 1,
     flops,
     params: flops / 10,
+    checkpointStep: 0,
     source: 't',
     generation: 0,
     time: 0,

@@ -1,7 +1,7 @@
 import test, { before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { archKey } from '../../../../server/src/space/arch';
+import { archKey } from '#shared/arch';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
 import type { TrainingData } from '../../../../server/src/engine/data/batches';
 import { Supernet } from '../../../../server/src/engine/model/supernet';

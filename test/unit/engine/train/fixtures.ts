@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/configSchema';
-import type { Arch } from '../../../../server/src/space/arch';
+import type { Arch } from '#shared/arch';
 import type { PathFeedback } from '../../../../server/src/engine/train/samplerTypes';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 

@@ -1,6 +1,7 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { largestArch, type Arch } from '../../../../server/src/space/arch';
+import { largestArch } from '../../../../server/src/space/arch';
+import { type Arch } from '#shared/arch';
 import { Rng } from '../../../../server/src/engine/rng';
 import { importanceOf } from '../../../../server/src/engine/train/importanceSampler';
 import { createSampler } from '../../../../server/src/engine/train/samplers';

@@ -1,7 +1,10 @@
+import type { Objective } from '../metrics';
+import type { CandidateFigures, RankedSubnet } from '../runFolder/records';
+
 /**
- * Messages between the engine process and whoever drives it (the CLI, later the
- * language server). Engine → driver: `EngineEvent`s, one JSON object a line in
- * events.jsonl and over IPC. Driver → engine: `EngineCommand`s over IPC.
+ * Messages between the engine process and whoever drives it (the CLI or the language
+ * server, through one EngineProcess). Engine → driver: `EngineEvent`s, one JSON object a
+ * line in the run folder's logs and over IPC. Driver → engine: `EngineCommand`s over IPC.
  */
 
 export type SubnetRole = 'largest' | 'smallest' | 'random';
@@ -102,23 +105,12 @@ export interface StatusEvent {
   totalSteps?: number;
 }
 
-/** A subnet with its measured objectives, as search events and pareto.json carry it. */
-export interface CandidateRecord {
-  key: string;
-  accuracy: number;
-  flops: number;
-  params: number;
-  latency?: number;
-  /** Whether it meets every constraint. */
-  feasible: boolean;
-}
-
 /** Engine → driver: one subnet was evaluated (or taken from candidates.jsonl). */
 export interface CandidateEvent {
   type: 'candidate';
   time: number;
   generation: number;
-  candidate: CandidateRecord;
+  candidate: CandidateFigures;
   /** True when the figures came from candidates.jsonl rather than a new evaluation. */
   cached: boolean;
 }
@@ -129,7 +121,7 @@ export interface SearchStartEvent {
   time: number;
   runId: string;
   algorithm: 'nsga2' | 'random';
-  objectives: { name: string; direction: 'max' | 'min' }[];
+  objectives: Objective[];
   constraints: string[];
   budget: number;
   seed: number;
@@ -147,7 +139,7 @@ export interface GenerationEvent {
   hypervolume: number;
   /** The reference point, in minimised objectives (accuracy as −accuracy). */
   referencePoint: number[];
-  front: CandidateRecord[];
+  front: CandidateFigures[];
   evaluationsPerSec: number;
 }
 
@@ -158,7 +150,7 @@ export interface SearchEndEvent {
   status: 'completed' | 'cancelled' | 'failed';
   evaluations: number;
   hypervolume: number;
-  front: CandidateRecord[];
+  front: CandidateFigures[];
   seconds: number;
   /** pareto.json of this search, when it was written. */
   paretoFile?: string;
@@ -181,7 +173,69 @@ export interface ExportEvent {
   latencyMs: number;
 }
 
+/** Engine → driver: a ranking check started on a trained run. */
+export interface RankStartEvent {
+  type: 'rank-start';
+  time: number;
+  runId: string;
+  subnets: number;
+  epochs: number;
+  seed: number;
+}
+
+/** Engine → driver: progress of the stand-alone training of one subnet of a ranking check. */
+export interface RankProgressEvent {
+  type: 'rank-progress';
+  time: number;
+  /** 1-based index of the subnet being trained, of `subnets`. */
+  subnet: number;
+  subnets: number;
+  key: string;
+  step: number;
+  steps: number;
+  loss: number;
+}
+
+/** Engine → driver: one subnet of a ranking check is measured both ways. */
+export interface RankedEvent {
+  type: 'ranked';
+  time: number;
+  subnet: RankedSubnet;
+}
+
+/** Engine → driver: the ranking check ended; its figures are what rank.json holds. */
+export interface RankEndEvent {
+  type: 'rank-end';
+  time: number;
+  status: 'completed' | 'cancelled' | 'failed';
+  kendallTau?: number;
+  spearmanRho?: number;
+  rankFile?: string;
+  message?: string;
+  seconds: number;
+}
+
+/** Engine → driver: the answer to `probe`. */
+export interface ProbeEvent {
+  type: 'probe';
+  time: number;
+  /** The tfjs backend that started, and its package. */
+  backend: string;
+  package: string;
+  /** Packages tried before it, each with why it was skipped. */
+  skipped: { package: string; reason: string }[];
+  node: string;
+  platform: string;
+  /** Cores the engine may use. */
+  cores: number;
+}
+
 export type EngineEvent =
+  | ProbeEvent
+  | RankStartEvent
+  | RankProgressEvent
+  | RankedEvent
+  | RankEndEvent
   | SearchStartEvent
   | CandidateEvent
   | ExportEvent
@@ -248,8 +302,32 @@ export interface ExportCommand {
   file?: string;
 }
 
+/** Driver → engine: report the backend training would use (`supernet version`), then exit. */
+export interface ProbeCommand {
+  type: 'probe';
+  backend?: string;
+}
+
+/** Driver → engine: train K subnets alone and compare their ranking with the supernet's. */
+export interface RankCommand {
+  type: 'rank';
+  run: string;
+  runsDir: string;
+  /** Subnets to train alone (default 8). */
+  subnets?: number;
+  /** Epochs of each stand-alone training (default 1). */
+  epochs?: number;
+  seed?: number;
+}
+
 export type EngineCommand =
-  StartCommand | SearchCommand | ExportCommand | CancelCommand | StatusCommand;
+  | StartCommand
+  | SearchCommand
+  | ExportCommand
+  | RankCommand
+  | ProbeCommand
+  | CancelCommand
+  | StatusCommand;
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -286,6 +364,21 @@ export function checkCommand(x: unknown): string | undefined {
       if (x.bestUnder !== undefined && (!Array.isArray(x.bestUnder) || !x.bestUnder.every(isStr)))
         return 'export: `bestUnder` must be a list of constraint strings';
       if (x.file !== undefined && !isStr(x.file)) return 'export: `file` must be a string';
+      return undefined;
+    case 'rank':
+      if (!isStr(x.run) || !isStr(x.runsDir)) return 'rank needs `run` and `runsDir` strings';
+      if (
+        x.subnets !== undefined &&
+        (!isNum(x.subnets) || !Number.isInteger(x.subnets) || x.subnets < 2)
+      )
+        return 'rank: `subnets` must be a whole number ≥ 2';
+      if (x.epochs !== undefined && (!isNum(x.epochs) || x.epochs <= 0))
+        return 'rank: `epochs` must be a positive number';
+      if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
+        return 'rank: `seed` must be a number ≥ 0';
+      return undefined;
+    case 'probe':
+      if (x.backend !== undefined && !isStr(x.backend)) return 'probe: `backend` must be a string';
       return undefined;
     case 'cancel':
     case 'status':
@@ -325,7 +418,21 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isStr(x.key) && isStr(x.file) && isNum(x.maxAbsDiff);
     case 'search-end':
       return isStr(x.status) && isNum(x.evaluations) && Array.isArray(x.front);
+    case 'probe':
+      return isStr(x.backend) && Array.isArray(x.skipped);
+    case 'rank-start':
+      return isStr(x.runId) && isNum(x.subnets) && isNum(x.epochs);
+    case 'rank-progress':
+      return isNum(x.subnet) && isNum(x.step) && isNum(x.steps) && isStr(x.key);
+    case 'ranked':
+      return isObj(x.subnet) && isStr(x.subnet.key);
+    case 'rank-end':
+      return isStr(x.status);
     default:
       return false;
   }
 }
+
+/** An engine event, or undefined: the check `parseJsonLines` reads event logs with. */
+export const parseEngineEvent = (x: unknown): EngineEvent | undefined =>
+  isEngineEvent(x) ? x : undefined;

@@ -1,7 +1,7 @@
-import { resolveConfig, type Located, type ResolvedConfig } from '../config/resolve';
-import type { Problem } from '../config/problems';
 import { spaceFacts, type SpaceFacts } from '../space/facts';
-import { semanticProblems, type SemanticOptions } from './semantics';
+import type { Problem } from './problems';
+import { resolveConfig, type ResolvedConfig } from './resolve';
+import { semanticProblems, type AnalysisOptions } from './rules';
 
 /** Everything the features need from one text, computed once per document version. */
 export interface Analysis {
@@ -12,7 +12,8 @@ export interface Analysis {
   facts?: SpaceFacts;
 }
 
-export function analyse(text: string, opts: SemanticOptions): Analysis {
+/** A config's text resolved and checked: what the editor shows and what a run starts from. */
+export function analyse(text: string, opts: AnalysisOptions): Analysis {
   const resolved = resolveConfig(text);
   const semantic = semanticProblems(resolved, opts);
   const problems = [...resolved.problems, ...semantic];
@@ -41,34 +42,4 @@ function isInSpaceOrTask(r: ResolvedConfig, p: Problem): boolean {
       return true;
   }
   return false;
-}
-
-export interface Hit {
-  path: string;
-  loc: Located;
-  onKey: boolean;
-}
-
-/** The innermost located value (or key) at `offset`. */
-export function locate(r: ResolvedConfig, offset: number): Hit | undefined {
-  let best: Hit | undefined;
-  let bestSize = Infinity;
-  for (const [path, loc] of r.locations) {
-    if (!path) continue;
-    if (loc.key && loc.key[0] <= offset && offset <= loc.key[1]) {
-      const size = loc.key[1] - loc.key[0];
-      if (size <= bestSize) {
-        best = { path, loc, onKey: true };
-        bestSize = size;
-      }
-    }
-    if (loc.value[0] <= offset && offset <= loc.value[1]) {
-      const size = loc.value[1] - loc.value[0];
-      if (size < bestSize) {
-        best = { path, loc, onKey: false };
-        bestSize = size;
-      }
-    }
-  }
-  return best;
 }

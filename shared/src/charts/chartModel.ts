@@ -1,29 +1,18 @@
+import { isMetric, type Objective } from '../metrics';
+import type { CandidateFigures } from '../runFolder/records';
 import {
   isEngineEvent,
-  type CandidateRecord,
-  type EngineEvent,
   type EpochEvent,
   type GenerationEvent,
   type SamplerEvent,
   type StepEvent,
-} from '../../../server/src/protocol/engine';
+} from '../protocol/engine';
 
 /**
  * The numbers a run's dashboard draws, built from engine events. Pure and plain data
  * (no Map, no class) so the extension builds it from the run folder and posts it to
  * the webview, which keeps appending live events to it with the same functions.
  */
-
-export type Metric = 'accuracy' | 'flops' | 'params' | 'latency';
-export const METRICS: readonly Metric[] = ['accuracy', 'flops', 'params', 'latency'];
-export const isMetric = (x: unknown): x is Metric =>
-  typeof x === 'string' && (METRICS as readonly string[]).includes(x);
-
-export type Direction = 'max' | 'min';
-export interface Objective {
-  name: Metric;
-  direction: Direction;
-}
 
 /** Per training step; every array has one entry per step, in step order. */
 export interface StepSeries {
@@ -53,17 +42,8 @@ export interface SamplerSeries {
   probabilities: Record<string, (number | null)[][]>;
 }
 
-/** One evaluated subnet as the Pareto chart plots it. */
-export interface CandidatePoint {
-  key: string;
-  accuracy: number;
-  flops: number;
-  params: number;
-  latency?: number;
-  /** As the engine judged it; absent for candidates.jsonl lines, then the constraints decide. */
-  feasible?: boolean;
-  generation?: number;
-}
+/** One evaluated subnet as the Pareto chart plots it, with the generation that found it. */
+export type CandidatePoint = CandidateFigures & { generation?: number };
 
 export interface GenerationPoint {
   generation: number;
@@ -78,7 +58,7 @@ export interface SearchState {
   /** The latest search's progress; a new search-start starts it over. */
   generations: GenerationPoint[];
   /** The engine's latest front (in all its objectives). */
-  front: CandidateRecord[];
+  front: CandidateFigures[];
   objectives: Objective[];
   constraints: string[];
 }
@@ -123,29 +103,6 @@ export function emptyModel(runId: string): RunChartModel {
       constraints: [],
     },
   };
-}
-
-/**
- * Engine events from jsonl text: one JSON object a line. Lines that do not parse or are
- * not an event are skipped and counted: the last line of a file being written (or of a
- * killed run) is often torn.
- */
-export function parseEventLines(text: string): { events: EngineEvent[]; skipped: number } {
-  const events: EngineEvent[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let x: unknown;
-    try {
-      x = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
-    }
-    if (isEngineEvent(x)) events.push(x);
-    else skipped++;
-  }
-  return { events, skipped };
 }
 
 const finite = (x: unknown): number | null =>
@@ -316,7 +273,7 @@ export function applyParetoFile(model: RunChartModel, json: unknown): void {
     search.constraints = p.constraints.slice();
   if (Array.isArray(p.front) && search.front.length === 0)
     search.front = p.front.filter(
-      (c): c is CandidateRecord => typeof c === 'object' && c !== null && 'key' in c,
+      (c): c is CandidateFigures => typeof c === 'object' && c !== null && 'key' in c,
     );
   if (Array.isArray(p.history) && search.generations.length === 0)
     for (const h of p.history as Record<string, unknown>[]) {

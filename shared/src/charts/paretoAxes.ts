@@ -1,11 +1,6 @@
-import { isUpperBound, meets, parseConstraint } from '../../../server/src/config/constraints';
-import {
-  METRICS,
-  type CandidatePoint,
-  type Direction,
-  type Metric,
-  type Objective,
-} from './chartModel';
+import { isUpperBound, meets, parseConstraint } from '../constraints';
+import { METRICS, naturalDirection, type Direction, type Metric, type Objective } from '../metrics';
+import type { CandidatePoint } from './chartModel';
 
 /** The Pareto chart's choices: which figures go on which axis, and what is better. */
 
@@ -13,9 +8,6 @@ export interface ParetoAxes {
   x: Metric;
   y: Metric;
 }
-
-/** Accuracy is better high; FLOPs, parameters and latency are costs. */
-export const naturalDirection = (m: Metric): Direction => (m === 'accuracy' ? 'max' : 'min');
 
 export function directionOf(m: Metric, objectives: readonly Objective[]): Direction {
   return objectives.find((o) => o.name === m)?.direction ?? naturalDirection(m);

@@ -1,10 +1,10 @@
-import type { ObjectiveName } from './configSchema';
+import { isMetric, type Metric } from './metrics';
 
 export type ConstraintOp = '<=' | '<' | '>=' | '>';
 
 /** A parsed `search.constraints` entry. Values are in canonical units: MACs, parameters, milliseconds, fraction. */
 export interface Constraint {
-  metric: ObjectiveName;
+  metric: Metric;
   op: ConstraintOp;
   value: number;
 }
@@ -20,7 +20,7 @@ export function parseConstraint(text: string): Constraint | string {
   if (!m)
     return `Cannot read constraint '${text}': write it as \`metric op value\`, e.g. \`flops <= 2M\`.`;
   const metric = m[1].toLowerCase();
-  if (!['accuracy', 'flops', 'params', 'latency'].includes(metric)) {
+  if (!isMetric(metric)) {
     return `Unknown metric '${m[1]}' in constraint: expected accuracy, flops, params or latency.`;
   }
   const op = (m[2] === '=<' ? '<=' : m[2] === '=>' ? '>=' : m[2]) as ConstraintOp;
@@ -48,7 +48,7 @@ export function parseConstraint(text: string): Constraint | string {
         return `Accuracy is a fraction from 0 to 1 (or 0–100%); got ${text.trim()}.`;
   }
   if (value < 0) return `A ${metric} bound cannot be negative.`;
-  return { metric: metric as ObjectiveName, op, value };
+  return { metric: metric as Metric, op, value };
 }
 
 export const meets = (c: Constraint, v: number): boolean =>

@@ -1,4 +1,4 @@
-import type { RunChartModel } from '../../../client/src/dashboard/chartModel';
+import type { RunChartModel } from '../charts/chartModel';
 import type { EngineEvent } from './engine';
 
 /**

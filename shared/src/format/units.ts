@@ -1,4 +1,4 @@
-import { formatCount } from '../../../server/src/config/format';
+import { formatCount } from './numbers';
 
 /** Human units for the tree, the status bar and messages. Pure: no `vscode`. */
 

@@ -1,0 +1,183 @@
+import * as path from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import { numbers, positiveNumber, runsDirOf, wholeNumber, type Parsed } from './args';
+import { exportCli } from './export';
+import { rankCli } from './rank';
+import { searchCli } from './search';
+import { trainCli } from './train';
+import { validateCli } from './validate';
+import { versionCli } from './version';
+
+export type { Parsed };
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Rewrites the terminal's current line; absent when stderr is not a terminal. */
+  status?: (s: string) => void;
+}
+
+/** A wrong command line: the CLI prints the message and the usage, and exits 2. */
+export class UsageError extends Error {}
+
+export interface CliCommand {
+  options: ParseArgsConfig['options'];
+  run: (p: Parsed, io: CliIo) => Promise<number> | number;
+}
+
+export const USAGE = `usage: supernet <command> [options]
+
+commands:
+  validate FILE... [--json]      check *.supernet.yaml files; exit 1 when any has an error
+  train FILE [--steps N] [--runs DIR] [--backend B] [--json]
+                                 train the supernet of a config in a background engine process
+  train --resume RUN_ID [--runs DIR] [--json]
+                                 continue a stopped or killed run from its last checkpoint
+  search RUN_OR_CONFIG [--budget N] [--algorithm nsga2|random] [--seed S]
+         [--population P] [--runs DIR] [--json]
+                                 search a trained run for its Pareto front (pareto.json,
+                                 candidates.jsonl in the run folder)
+  export RUN ARCH_KEY [-o FILE] [--runs DIR] [--json]
+  export RUN --best-under flops=300k[,params=50k] [-o FILE]
+                                 write one subnet as ONNX (+ .json sidecar), verified in
+                                 onnxruntime-node against the supernet
+  rank RUN [--subnets K] [--epochs E] [--seed S] [--runs DIR] [--json]
+                                 train K subnets from scratch and report Kendall tau and
+                                 Spearman rho against their supernet accuracy
+  version                        the version and the backend training would use
+
+options:
+  --json        machine-readable output (validate: one JSON array; jobs: one event a line)
+  --runs DIR    folder of the runs (default .supernet/runs)
+  --steps N     stop after N steps in total
+  --backend B   auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the config's)
+  -h, --help    this text
+  -v, --version the version`;
+
+const json = { type: 'boolean' } as const;
+const str = { type: 'string' } as const;
+
+/** Throws a usage error when `x` is one (a string from the argument checks). */
+function ok<T>(x: T | string): T {
+  if (typeof x === 'string') throw new UsageError(x);
+  return x;
+}
+
+/** The stderr status line of a terminal, when there is one. */
+const statusOf = (io: CliIo) => (io.status ? { status: io.status } : {});
+
+/** Every command of the CLI, by name. */
+export const COMMANDS: Record<string, CliCommand> = {
+  validate: {
+    options: { json },
+    run(p, io) {
+      if (!p.positionals.length) throw new UsageError('name at least one file');
+      return validateCli(p.positionals, p.values.json === true, io);
+    },
+  },
+  train: {
+    options: { json, steps: str, runs: str, resume: str, backend: str },
+    run(p, io) {
+      const resume = p.values.resume as string | undefined;
+      if (!resume && p.positionals.length !== 1)
+        throw new UsageError('name one config file (or --resume RUN_ID)');
+      const steps = ok(wholeNumber(p, 'steps', 1));
+      return trainCli({
+        configPath: path.resolve(p.positionals[0] ?? ''),
+        runsDir: runsDirOf(p),
+        ...(steps ? { steps } : {}),
+        ...(resume ? { resume } : {}),
+        ...(typeof p.values.backend === 'string' ? { backend: p.values.backend } : {}),
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+        ...statusOf(io),
+      });
+    },
+  },
+  search: {
+    options: {
+      json,
+      runs: str,
+      budget: str,
+      algorithm: str,
+      seed: str,
+      population: str,
+      generations: str,
+    },
+    run(p, io) {
+      if (p.positionals.length !== 1) throw new UsageError('name one run or config');
+      const ints = ok(
+        numbers({
+          budget: wholeNumber(p, 'budget', 1),
+          seed: wholeNumber(p, 'seed', 0),
+          population: wholeNumber(p, 'population', 1),
+          generations: wholeNumber(p, 'generations', 1),
+        }),
+      );
+      const algorithm = p.values.algorithm;
+      if (algorithm !== undefined && algorithm !== 'nsga2' && algorithm !== 'random')
+        throw new UsageError('--algorithm is nsga2 or random');
+      return searchCli({
+        command: {
+          type: 'search',
+          run: p.positionals[0],
+          runsDir: runsDirOf(p),
+          ...(algorithm ? { algorithm } : {}),
+          ...ints,
+        },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+        ...statusOf(io),
+      });
+    },
+  },
+  export: {
+    options: { json, runs: str, 'best-under': str, output: { type: 'string', short: 'o' } },
+    run(p, io) {
+      const bestUnder = p.values['best-under'] as string | undefined;
+      if (p.positionals.length !== (bestUnder ? 1 : 2))
+        throw new UsageError('name a run and a subnet key, or a run and --best-under');
+      const file = p.values.output as string | undefined;
+      return exportCli({
+        command: {
+          type: 'export',
+          run: p.positionals[0],
+          runsDir: runsDirOf(p),
+          ...(bestUnder
+            ? { bestUnder: bestUnder.split(',').map((s) => s.trim()) }
+            : { key: p.positionals[1] }),
+          ...(file ? { file: path.resolve(file) } : {}),
+        },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+      });
+    },
+  },
+  rank: {
+    options: { json, runs: str, subnets: str, epochs: str, seed: str },
+    run(p, io) {
+      if (p.positionals.length !== 1) throw new UsageError('name one run or config');
+      const n = ok(
+        numbers({
+          subnets: wholeNumber(p, 'subnets', 2),
+          epochs: positiveNumber(p, 'epochs'),
+          seed: wholeNumber(p, 'seed', 0),
+        }),
+      );
+      return rankCli({
+        command: { type: 'rank', run: p.positionals[0], runsDir: runsDirOf(p), ...n },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+        ...statusOf(io),
+      });
+    },
+  },
+  version: {
+    options: { json },
+    run: (p, io) => versionCli(p.values.json === true, io),
+  },
+};

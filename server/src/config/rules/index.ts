@@ -1,0 +1,36 @@
+import type { Problem } from '../problems';
+import type { ResolvedConfig } from '../resolve';
+import { sortedChoices } from './choices';
+import { constraints } from './constraints';
+import { dataPaths } from './dataPaths';
+import { kernelsAndStrides } from './kernelsAndStrides';
+import { trainingMemory } from './memory';
+import { resolutions } from './resolutions';
+import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
+import { populationSize, samplerSubnets } from './trainingSettings';
+import { widthsOf8 } from './widths';
+
+/**
+ * The checks that need more than one field's schema, in the order they run: the space's
+ * shape first, then the checks that need its facts (which stay silent once any error
+ * was found), then the training, search and data settings.
+ */
+export const RULES: readonly Rule[] = [
+  sortedChoices,
+  kernelsAndStrides,
+  widthsOf8,
+  resolutions,
+  constraints,
+  trainingMemory,
+  populationSize,
+  samplerSubnets,
+  dataPaths,
+];
+
+export function semanticProblems(r: ResolvedConfig, opts: AnalysisOptions): Problem[] {
+  const ctx = new RuleContext(r, opts);
+  for (const rule of RULES) rule(ctx);
+  return ctx.problems;
+}
+
+export type { AnalysisOptions };

@@ -1,0 +1,34 @@
+import type { Rule } from './ruleContext';
+
+/** NSGA-II needs a population of at least 4 (binary tournaments and crowding distance). */
+export const populationSize: Rule = (ctx) => {
+  const { search } = ctx.config;
+  if (ctx.clean('search.population') && search.algorithm === 'nsga2' && search.population < 4)
+    ctx.report(
+      ['search', 'population'],
+      'error',
+      'population-too-small',
+      `NSGA-II needs a population of at least 4 (binary tournaments and crowding distance); got ${search.population}.`,
+      { replacement: '4', fixTitle: 'Set the population to 4' },
+    );
+};
+
+/** The sandwich rule needs two subnets a step; the uniform sampler ignores `subnets`. */
+export const samplerSubnets: Rule = (ctx) => {
+  if (!ctx.clean('train.sampler')) return;
+  const sampler = ctx.config.train.sampler;
+  if (sampler.type === 'sandwich' && sampler.subnets < 2)
+    ctx.report(
+      ['train', 'sampler', 'subnets'],
+      'error',
+      'out-of-range',
+      'The sandwich rule trains the largest and the smallest subnet each step: `subnets` must be at least 2.',
+    );
+  if (sampler.type === 'uniform' && sampler.subnets !== 1 && ctx.written('train.sampler.subnets'))
+    ctx.report(
+      ['train', 'sampler', 'subnets'],
+      'warning',
+      'unused-setting',
+      'The uniform sampler trains one subnet per step: `subnets` is ignored.',
+    );
+};

@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyse } from '../../config/analysis';
+import type { SupernetConfig } from '../../config/configSchema';
+import { RunError } from '../runError';
+
+/** The config's text checked as the editor checks it; errors stop a job before anything starts. */
+export function checkedConfig(file: string, text: string): SupernetConfig {
+  const a = analyse(text, {
+    configPath: file,
+    pathExists: existsSync,
+    resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+  });
+  const errors = a.problems.filter((p) => p.severity === 'error');
+  if (errors.length) {
+    const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
+    throw new RunError(
+      `${file} has ${errors.length} error${errors.length > 1 ? 's' : ''}:\n` +
+        errors.map((e) => `  ${file}:${lineOf(e.start)}: ${e.message}`).join('\n'),
+    );
+  }
+  return a.resolved.config;
+}
+
+/** A key of the space that a checkpoint must match to be used with a config. */
+export const spaceKeyOf = (c: SupernetConfig): string =>
+  JSON.stringify({ space: c.space, input: c.task.input, classes: c.task.classes });

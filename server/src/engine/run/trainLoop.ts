@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Arch } from '#shared/arch';
+import { largestArch, smallestArch } from '../../space/arch';
+import { subnetCost } from '../../space/facts';
+import { BatchAssembler } from '../data/batches';
+import { RunError } from '../runError';
+import { calibrationIndices, evaluateSubnet } from '../train/evaluate';
+import { learningRate } from '../train/lrSchedule';
+import type { TrainingSession } from './trainingSession';
+
+/**
+ * Trains until the session's last step or until `shouldStop` says so (checked between
+ * steps), emitting a step event per step, an epoch event with the validation accuracy
+ * of the largest and smallest subnet per epoch, and checkpoints on the config's schedule.
+ */
+export async function trainLoop(
+  s: TrainingSession,
+  shouldStop?: () => boolean,
+): Promise<'completed' | 'cancelled'> {
+  const { config } = s.s.opened;
+  const assembler = new BatchAssembler(s.s.data);
+  const calibration = calibrationIndices(
+    s.s.data,
+    config.search.bnRecalibrationBatches,
+    Math.min(config.train.batchSize, 256),
+  );
+  while (s.step < s.s.totalSteps) {
+    if (shouldStop?.()) return 'cancelled';
+    trainStep(s, assembler);
+    const { step } = s;
+    if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps)
+      evaluateEpoch(s, Math.ceil(step / s.s.stepsPerEpoch), calibration);
+    if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
+    // Let IPC messages (cancel, status) in between steps.
+    await new Promise((r) => setImmediate(r));
+  }
+  return 'completed';
+}
+
+/** One step: sample subnets and a batch, train, emit the step's figures. */
+function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
+  const { trainer, totalSteps, stepsPerEpoch, now, data } = s.s;
+  const { config } = s.s.opened;
+  const ts = now();
+  const progress = s.step / totalSteps;
+  const subnets = trainer.sampler.sample(progress);
+  const batch = trainer.batches.next(progress);
+  const { x, y } = assembler.gather(Array.from(batch.indices, (i) => data.trainIndices[i]));
+  const lr = learningRate(s.step, totalSteps, stepsPerEpoch, config.train);
+  const weights = trainer.importance ? tf.tensor1d(batch.weights) : undefined;
+  let out;
+  try {
+    out = trainer.runner.run(subnets, x, y, {
+      distillation: config.train.distillation,
+      lr,
+      wantFeedback: trainer.importance,
+      wantErrorNorms: trainer.importance,
+      ...(weights ? { weights } : {}),
+    });
+  } finally {
+    tf.dispose(weights ? [x, y, weights] : [x, y]);
+  }
+  if (out.feedback) trainer.sampler.observe(out.feedback, progress);
+  if (out.errorNorms) trainer.batches.observe(batch.indices, out.errorNorms);
+  s.step++;
+  const seconds = Math.max(1e-6, (now() - ts) / 1000);
+  s.emit({
+    type: 'step',
+    time: now(),
+    step: s.step,
+    epoch: s.step / stepsPerEpoch,
+    lr,
+    losses: subnets.map((sub, i) => ({ role: sub.role, loss: out.losses[i], flops: sub.flops })),
+    ...(out.distillLoss !== undefined ? { distillLoss: out.distillLoss } : {}),
+    imagesPerSec: (config.train.batchSize * subnets.length) / seconds,
+    gradVariance: out.gradVariance,
+  });
+  if (!Number.isFinite(out.losses[0]))
+    throw new RunError(`The loss diverged at step ${s.step} (lr ${lr}): lower train.optimizer.lr.`);
+  if (trainer.importance && s.step % 50 === 0)
+    s.emit({
+      type: 'sampler',
+      time: now(),
+      step: s.step,
+      probabilities: trainer.sampler.probabilities(),
+    });
+}
+
+/** Validation accuracy of the largest and smallest subnet, after BN recalibration. */
+function evaluateEpoch(s: TrainingSession, epoch: number, calibration: Int32Array[]): void {
+  const { config } = s.s.opened;
+  const te = s.s.now();
+  const score = (arch: Arch) => {
+    const r = evaluateSubnet(s.s.trainer.net, arch, s.s.data, calibration);
+    return {
+      accuracy: r.accuracy,
+      loss: r.loss,
+      flops: subnetCost(config.space, config.task, arch).flops,
+    };
+  };
+  const largest = score(largestArch(config.space, config.task));
+  const smallest = score(smallestArch(config.space, config.task));
+  s.emit({
+    type: 'epoch',
+    time: s.s.now(),
+    epoch,
+    step: s.step,
+    largest,
+    smallest,
+    seconds: (s.s.now() - te) / 1000,
+  });
+}

@@ -1,0 +1,178 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
+import { AppendLog, readJsonLinesFile } from '#shared/runFolder/appendLog';
+import type { RunStatus } from '#shared/runFolder/records';
+import { spaceFacts } from '../../space/facts';
+import type { SelectedBackend } from '../backend/selectBackend';
+import type { TrainingData } from '../data/batches';
+import type { LoadedDataset } from '../data/datasets';
+import type { Trainer } from '../train/trainer';
+import { writeCheckpoint } from './checkpoint';
+import type { OpenedRun } from './openTraining';
+import { spaceKeyOf } from './runConfig';
+
+export interface SessionSetup {
+  opened: OpenedRun;
+  trainer: Trainer;
+  backend: SelectedBackend;
+  dataset: LoadedDataset;
+  data: TrainingData;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  emit: (e: EngineEvent) => void;
+  now: () => number;
+}
+
+/**
+ * A training run while it runs: where its events go (events.jsonl and the driver), its
+ * position, and the writes that make it resumable: checkpoints and run.json.
+ */
+export class TrainingSession {
+  readonly log: AppendLog<EngineEvent>;
+  readonly t0: number;
+  step = 0;
+  private elapsedBefore = 0;
+
+  constructor(readonly s: SessionSetup) {
+    this.t0 = s.now();
+    const { folder, resumeFrom } = s.opened;
+    if (resumeFrom) {
+      // The steps after the checkpoint are redone: drop their events from the killed
+      // process first, so every chart shows each step once.
+      dropEventsAfter(folder.eventsFile, resumeFrom.header.step);
+      s.trainer.restore(
+        resumeFrom.header,
+        resumeFrom.tensors,
+        `The checkpoint of run ${folder.id}`,
+      );
+      this.step = resumeFrom.header.step;
+      this.elapsedBefore = resumeFrom.header.elapsedSeconds;
+    }
+    this.log = new AppendLog<EngineEvent>(folder.eventsFile);
+  }
+
+  get folder(): OpenedRun['folder'] {
+    return this.s.opened.folder;
+  }
+
+  emit(e: EngineEvent): void {
+    this.log.append(e);
+    this.s.emit(e);
+  }
+
+  info(message: string, level: 'info' | 'warning' = 'info'): void {
+    this.emit({ type: 'log', time: this.s.now(), level, message });
+  }
+
+  /** Seconds of training so far, across resumes. */
+  get seconds(): number {
+    return this.elapsedBefore + (this.s.now() - this.t0) / 1000;
+  }
+
+  /** The run-start event and run.json's `running`. */
+  start(): void {
+    const { opened, backend, dataset, data } = this.s;
+    const config = opened.config;
+    this.emit({
+      type: 'run-start',
+      time: this.s.now(),
+      runId: this.folder.id,
+      runDir: this.folder.dir,
+      configPath: opened.configPath,
+      backend: backend.name,
+      fellBackFrom: backend.fellBackFrom ?? [],
+      dataset: {
+        name: dataset.name,
+        source: dataset.source,
+        folder: dataset.dir,
+        train: data.trainIndices.length,
+        validation: data.validationIndices.length,
+      },
+      totalSteps: this.s.totalSteps,
+      stepsPerEpoch: this.s.stepsPerEpoch,
+      batchSize: config.train.batchSize,
+      supernetParams: spaceFacts(config).supernetParams,
+      ...(opened.resumeFrom ? { resumedFromStep: this.step } : {}),
+      seed: config.train.seed,
+    });
+    for (const w of dataset.warnings) this.info(w, 'warning');
+    this.info(`backend ${backend.name}; data: ${dataset.description}`);
+    this.writeMeta('running');
+  }
+
+  writeMeta(status: RunStatus): void {
+    this.folder.writeMeta({
+      id: this.folder.id,
+      configPath: this.s.opened.configPath,
+      created: this.s.opened.created,
+      status,
+      backend: this.s.backend.name,
+      step: this.step,
+      totalSteps: this.s.totalSteps,
+    });
+  }
+
+  /** Writes the checkpoint, then flushes the log so it is at least as new as the checkpoint. */
+  checkpoint(): void {
+    const { trainer, opened, backend } = this.s;
+    const bytes = writeCheckpoint(this.folder.checkpointFile, {
+      header: {
+        version: 1,
+        runId: this.folder.id,
+        step: this.step,
+        totalSteps: this.s.totalSteps,
+        spaceKey: spaceKeyOf(opened.config),
+        backend: backend.name,
+        ...trainer.headerState(),
+        elapsedSeconds: this.seconds,
+      },
+      tensors: trainer.tensorRecords(),
+    });
+    this.log.sync();
+    this.emit({
+      type: 'checkpoint',
+      time: this.s.now(),
+      step: this.step,
+      file: this.folder.checkpointFile,
+      bytes,
+    });
+  }
+
+  /** The end of a run that stopped as asked: a last checkpoint, run-end, run.json. */
+  finish(status: 'completed' | 'cancelled'): void {
+    this.checkpoint();
+    this.emit({
+      type: 'run-end',
+      time: this.s.now(),
+      status,
+      step: this.step,
+      seconds: this.seconds,
+    });
+    this.writeMeta(status);
+  }
+
+  fail(e: Error): void {
+    this.emit({
+      type: 'run-end',
+      time: this.s.now(),
+      status: 'failed',
+      step: this.step,
+      message: e.message,
+      seconds: (this.s.now() - this.t0) / 1000,
+    });
+    this.writeMeta('failed');
+  }
+
+  close(): void {
+    this.log.close();
+    this.s.trainer.dispose();
+  }
+}
+
+function dropEventsAfter(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readJsonLinesFile(file, parseEngineEvent).filter(
+    (e) => !('step' in e) || (e as { step: number }).step <= step,
+  );
+  writeFileSync(file, kept.map((e) => JSON.stringify(e) + '\n').join(''));
+}

@@ -1,0 +1,34 @@
+/**
+ * The one reader of JSON-lines text (events.jsonl, search-events.jsonl, candidates.jsonl).
+ * A process killed mid-write leaves a torn last line and a disk hiccup can garble one:
+ * such lines, and lines that are not the expected record, are skipped and counted, never
+ * fatal. Pure: the webview uses it too.
+ */
+export function parseJsonLines<T>(
+  text: string | undefined,
+  check: (x: unknown) => T | undefined,
+): { records: T[]; skipped: number } {
+  const records: T[] = [];
+  let skipped = 0;
+  for (const line of (text ?? '').split('\n')) {
+    if (!line.trim()) continue;
+    let x: unknown;
+    try {
+      x = JSON.parse(line);
+    } catch {
+      skipped++;
+      continue;
+    }
+    const r = check(x);
+    if (r === undefined) skipped++;
+    else records.push(r);
+  }
+  return { records, skipped };
+}
+
+/** The last record per key: a key written again (a re-evaluation) replaces the earlier line. */
+export function lastByKey<T extends { key: string }>(records: readonly T[]): Map<string, T> {
+  const byKey = new Map<string, T>();
+  for (const r of records) byKey.set(r.key, r);
+  return byKey;
+}

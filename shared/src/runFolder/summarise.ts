@@ -1,0 +1,97 @@
+import { isEngineEvent } from '../protocol/engine';
+import { lastByKey, parseJsonLines } from './jsonl';
+import { parseCandidate, parseRunMeta, type RunStatus } from './records';
+
+/** One run as the Runs tree, the status bar and the pickers show it. */
+export interface RunSummary {
+  id: string;
+  dir: string;
+  configPath: string;
+  status: RunStatus | 'unknown';
+  backend?: string;
+  step?: number;
+  totalSteps?: number;
+  /** Best validation accuracy of the largest subnet over the epochs so far. */
+  bestAccuracy?: number;
+  /** Distinct subnets in candidates.jsonl. */
+  candidates: number;
+  hasPareto: boolean;
+  created?: string;
+}
+
+/** The texts of a run folder that a summary reads; undefined for a missing file. */
+export interface RunTexts {
+  meta?: string;
+  events?: string;
+  candidates?: string;
+  hasPareto: boolean;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // A run.json being replaced right now, or garbage: the events decide.
+    return undefined;
+  }
+}
+
+/**
+ * A run from its folder's texts, or undefined when the folder holds no run. Events are
+ * written every step and run.json only at the start and the end, so the events win where
+ * both speak: the status is the last run-end after the last run-start; without one,
+ * run.json's status (a driver marks a crashed run failed there); else running.
+ */
+export function summarise(dir: string, id: string, t: RunTexts): RunSummary | undefined {
+  const meta = parseRunMeta(parseJson(t.meta));
+  if (!meta && t.events === undefined) return undefined;
+  let configPath: string | undefined;
+  let backend: string | undefined;
+  let totalSteps: number | undefined;
+  let step: number | undefined;
+  let bestAccuracy: number | undefined;
+  let created: string | undefined;
+  let ended: RunStatus | undefined;
+  for (const e of parseJsonLines(t.events, (x) => (isEngineEvent(x) ? x : undefined)).records) {
+    if (e.type === 'run-start') {
+      configPath = e.configPath;
+      backend = e.backend;
+      totalSteps = e.totalSteps;
+      created ??= new Date(e.time).toISOString();
+      ended = undefined; // a resumed run is running again until its next run-end
+    } else if (e.type === 'step') step = e.step;
+    else if (e.type === 'epoch' && Number.isFinite(e.largest.accuracy))
+      bestAccuracy = Math.max(bestAccuracy ?? e.largest.accuracy, e.largest.accuracy);
+    else if (e.type === 'run-end') {
+      ended = e.status;
+      step = e.step;
+    }
+  }
+  const summary: RunSummary = {
+    id,
+    dir,
+    configPath: meta?.configPath ?? configPath ?? '',
+    status: ended ?? meta?.status ?? (t.events?.trim() ? 'running' : 'unknown'),
+    candidates: lastByKey(parseJsonLines(t.candidates, parseCandidate).records).size,
+    hasPareto: t.hasPareto,
+  };
+  const b = meta?.backend ?? backend;
+  if (b) summary.backend = b;
+  const s = step ?? meta?.step;
+  if (s !== undefined) summary.step = s;
+  const total = totalSteps ?? meta?.totalSteps;
+  if (total !== undefined) summary.totalSteps = total;
+  if (bestAccuracy !== undefined) summary.bestAccuracy = bestAccuracy;
+  // run.json's `created` is the first start; the first run-start backs it up.
+  const c = meta?.created ?? created;
+  if (c) summary.created = c;
+  return summary;
+}
+
+/** Newest first: run ids start with their creation time, which breaks ties in `created`. */
+export function sortRuns(runs: readonly RunSummary[]): RunSummary[] {
+  return [...runs].sort(
+    (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || b.id.localeCompare(a.id),
+  );
+}
