@@ -24,7 +24,7 @@ const entries = {
   server: 'server/src/lsp/main.ts',
   cli: 'server/src/cli/main.ts',
   engine: 'server/src/engine/main.ts',
-  bench: 'server/src/cli/bench.ts',
+  bench: 'server/src/bench/main.ts',
 };
 
 await Promise.all([

@@ -17,7 +17,7 @@ PLAYWRIGHT_VERSION=1.65.1
 # code-server 4.100.3 ships @vscode/ripgrep 1.15.11, which looks for this archive in its cache.
 RG_CACHE=vscode-ripgrep-cache-1.15.11
 RG_ARCHIVE=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
-TOOLS=${E2E_TOOLS_DIR:-$ROOT/.e2e-tools}
+TOOLS=${SUPERNET_E2E_TOOLS:-$ROOT/.e2e-tools}
 
 log() { echo "== install-e2e: $*"; }
 

@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
 import type { EngineEvent } from '#shared/protocol/engine';
-import { createDashboardPanelPort } from './dashboard/dashboardPanel';
 import type { DashboardTab } from '#shared/protocol/webview';
 
 /**
  * What the commands, the tree and the job monitor need from the dashboard webviews.
- * The panels live in `client/src/dashboard/`; this port is the one place that connects
- * them, so the rest of the client never imports a panel.
+ * The panels live in `client/src/dashboard/` (createDashboardPanelPort builds this port
+ * in `activate`), so the rest of the client never imports a panel.
  */
 export interface DashboardPort {
   /** Opens (or focuses) the dashboard of a run. */
@@ -22,11 +21,4 @@ export interface DashboardPort {
   compare(runDirs: string[]): Promise<void>;
   /** A click on a Pareto point: the tree reveals that subnet. */
   onReveal(handler: (runId: string, key: string) => void): vscode.Disposable;
-}
-
-export function createDashboardPort(
-  context: vscode.ExtensionContext,
-  log: vscode.OutputChannel,
-): DashboardPort & vscode.Disposable {
-  return createDashboardPanelPort(context, log);
 }

@@ -7,10 +7,11 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { commands } from './commands';
-import { createDashboardPort } from './dashboardPort';
+import { createDashboardPanelPort } from './dashboard/dashboardPanel';
 import { JobMonitor } from './runs/jobMonitor';
 import { RunsApi } from './runs/runsApi';
 import { runsDirFor } from './settings';
+import { RUNS_WATCH_GLOB } from '#shared/runFolder/layout';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import type { JobProgress } from './runs/jobProgress';
 import { RunTreeProvider, type RunNode, type RunSource } from './tree/runTreeProvider';
@@ -66,7 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
   const lc = createClient(context);
   client = lc;
   const api = new RunsApi(() => client, log);
-  const dashboard = createDashboardPort(context, log);
+  const dashboard = createDashboardPanelPort(context, log);
   const monitor = new JobMonitor(api, dashboard, log);
 
   const source: RunSource = {
@@ -117,10 +118,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
   // Runs written outside this window (the CLI, another window) show up too.
   for (const dir of allRunsDirs()) {
     const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(
-        vscode.Uri.file(dir),
-        '*/{run.json,pareto.json,candidates.jsonl,exports/*.onnx}',
-      ),
+      new vscode.RelativePattern(vscode.Uri.file(dir), RUNS_WATCH_GLOB),
     );
     const onChange = (): void => tree.requestRefresh();
     context.subscriptions.push(

@@ -20,7 +20,7 @@ import {
   type Range,
 } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { benchConfigText } from '../../server/src/cli/benchConfig';
+import { benchConfigText } from '../../server/src/bench/benchConfig';
 import { getLanguageService } from '../../server/src/language/languageService';
 import { EXAMPLES, startServer, withTimeout, type ServerHandle } from './harness';
 

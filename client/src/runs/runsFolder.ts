@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { RunPaths } from '#shared/runFolder/layout';
 
 export const DEFAULT_RUNS_FOLDER = '.supernet/runs';
 
@@ -19,4 +20,4 @@ export function resolveRunsDir(
 
 /** Where `Export Subnet` writes when the user does not choose a file. */
 export const defaultExportFile = (runDir: string, key: string): string =>
-  path.join(runDir, 'exports', `${key}.onnx`);
+  new RunPaths(runDir).exportFile(key);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
+import { RUN_FILES } from '#shared/runFolder/layout';
 import { numbers, positiveNumber, runsDirOf, wholeNumber, type Parsed } from './args';
 import { exportCli } from './export';
 import { rankCli } from './rank';
@@ -35,8 +36,8 @@ commands:
                                  continue a stopped or killed run from its last checkpoint
   search RUN_OR_CONFIG [--budget N] [--algorithm nsga2|random] [--seed S]
          [--population P] [--runs DIR] [--json]
-                                 search a trained run for its Pareto front (pareto.json,
-                                 candidates.jsonl in the run folder)
+                                 search a trained run for its Pareto front (${RUN_FILES.pareto},
+                                 ${RUN_FILES.candidates} in the run folder)
   export RUN ARCH_KEY [-o FILE] [--runs DIR] [--json]
   export RUN --best-under flops=300k[,params=50k] [-o FILE]
                                  write one subnet as ONNX (+ .json sidecar), verified in

@@ -1,4 +1,5 @@
 import type { EngineEvent, SearchCommand } from '#shared/protocol/engine';
+import { RUN_FILES } from '#shared/runFolder/layout';
 import type { CandidateFigures } from '#shared/runFolder/records';
 import { formatCount } from '#shared/format/numbers';
 import { crashReport, runEngineJob } from './engineJob';
@@ -20,7 +21,7 @@ export async function searchCli(o: SearchCliOptions): Promise<number> {
   const job = await runEngineJob(o.command, {
     ...(o.enginePath ? { enginePath: o.enginePath } : {}),
     err: o.err,
-    interruptNote: 'stopping after this generation and writing pareto.json',
+    interruptNote: `stopping after this generation and writing ${RUN_FILES.pareto}`,
     onEvent: (e) => {
       if (e.type === 'search-end') end = e;
       view.show(e);

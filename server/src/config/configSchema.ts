@@ -308,7 +308,6 @@ export const configSchema = obj(
 
 export type SupernetConfig = Infer<typeof configSchema>;
 export type SpaceConfig = Infer<typeof spaceSchema>;
-export type StageConfig = Infer<typeof stageSchema>;
 export type TaskConfig = Infer<typeof taskSchema>;
 export type TrainConfig = Infer<typeof trainSchema>;
 export type SearchConfig = Infer<typeof searchSchema>;

@@ -1,7 +1,15 @@
 import type { SupernetConfig, SpaceConfig, TaskConfig } from '../config/configSchema';
 import type { Arch } from '#shared/arch';
 import { largestArch, resolutions, smallestArch } from './arch';
-import { layerMacs, layerParams, layerSavedActivations, subnetLayers, type Layer } from './layers';
+import {
+  inStage,
+  layerMacs,
+  layerParams,
+  layerSavedActivations,
+  subnetLayers,
+  type ConvLayer,
+  type Layer,
+} from './layers';
 
 export interface SubnetCost {
   flops: number;
@@ -87,12 +95,9 @@ export function spaceFacts(config: SupernetConfig): SpaceFacts {
   const costLo = { flops: sum(loLayers.map(layerMacs)), params: sum(loLayers.map(layerParams)) };
   const costHi = { flops: sum(hiLayers.map(layerMacs)), params: sum(hiLayers.map(layerParams)) };
   const stageSum = (layers: Layer[], i: number, f: (l: Layer) => number): number =>
-    sum(layers.filter((l) => l.name.startsWith(`stage${i + 1}.`)).map(f));
+    sum(layers.filter((l) => inStage(l, i)).map(f));
   const stageOut = (layers: Layer[], i: number): number => {
-    const convs = layers.filter(
-      (l): l is Extract<Layer, { kind: 'conv' }> =>
-        l.kind === 'conv' && l.name.startsWith(`stage${i + 1}.`),
-    );
+    const convs = layers.filter((l): l is ConvLayer => l.kind === 'conv' && inStage(l, i));
     return convs[convs.length - 1].hout;
   };
   return {

@@ -2,15 +2,29 @@ import type { SpaceConfig, TaskConfig } from '../config/configSchema';
 import type { Arch } from '#shared/arch';
 
 /**
- * The static layers of a subnet, in execution order. FLOPs, parameters and the
- * memory estimate are all computed from this one list, and the engine's extracted
- * subnets have exactly these layers, so the counts agree by construction.
+ * The static layers of a subnet, in execution order: the one structure that FLOPs,
+ * parameters, the memory estimate, the engine's forward pass, extraction and ONNX export
+ * all read, so their counts and outputs agree by construction. What a layer does is in
+ * its fields (a convolution's role and block, a residual's source), never in its name;
+ * names only key the shared weights and the checkpoint.
  */
 export type Layer = ConvLayer | AddLayer | PoolLayer | LinearLayer;
+
+/** What a convolution is in the network: the stem, one of an MBConv block's three, or the head. */
+export type ConvRole = 'stem' | 'expand' | 'depthwise' | 'project' | 'head';
+
+/** The block a layer belongs to: 0-based stage and block within the stage. */
+export interface BlockPosition {
+  stage: number;
+  block: number;
+}
 
 export interface ConvLayer {
   kind: 'conv';
   name: string;
+  role: ConvRole;
+  /** The block of an expand, depthwise or project convolution; absent for the stem and head. */
+  at?: BlockPosition;
   cin: number;
   cout: number;
   kernel: number;
@@ -25,9 +39,12 @@ export interface ConvLayer {
   relu6: boolean;
 }
 
+/** A block's residual: its output plus its input, the output of layer `from` (−1: the image). */
 export interface AddLayer {
   kind: 'add';
   name: string;
+  at: BlockPosition;
+  from: number;
   channels: number;
   h: number;
   w: number;
@@ -62,6 +79,8 @@ export function subnetLayers(space: SpaceConfig, task: TaskConfig, arch: Arch): 
   let [h, w] = inputSize(arch.resolution, task);
   const conv = (
     name: string,
+    role: ConvRole,
+    at: BlockPosition | undefined,
     cin: number,
     cout: number,
     kernel: number,
@@ -74,6 +93,8 @@ export function subnetLayers(space: SpaceConfig, task: TaskConfig, arch: Arch): 
     layers.push({
       kind: 'conv',
       name,
+      role,
+      ...(at ? { at } : {}),
       cin,
       cout,
       kernel,
@@ -89,27 +110,46 @@ export function subnetLayers(space: SpaceConfig, task: TaskConfig, arch: Arch): 
     w = wout;
   };
   const stem = space.stem;
-  conv('stem', task.input[2], stem.width, stem.kernel, stem.stride, 1, true);
+  conv('stem', 'stem', undefined, task.input[2], stem.width, stem.kernel, stem.stride, 1, true);
   let c = stem.width;
   arch.stages.forEach((stage, si) => {
     stage.blocks.forEach((b, bi) => {
       const name = `stage${si + 1}.block${bi + 1}`;
+      const at = { stage: si, block: bi };
       const stride = bi === 0 ? space.stages[si].stride : 1;
       const hid = c * b.expand;
       const residual = stride === 1 && c === stage.width;
-      conv(`${name}.expand`, c, hid, 1, 1, 1, true);
-      conv(`${name}.depthwise`, hid, hid, b.kernel, stride, hid, true);
-      conv(`${name}.project`, hid, stage.width, 1, 1, 1, false);
+      const input = layers.length - 1;
+      conv(`${name}.expand`, 'expand', at, c, hid, 1, 1, 1, true);
+      conv(`${name}.depthwise`, 'depthwise', at, hid, hid, b.kernel, stride, hid, true);
+      conv(`${name}.project`, 'project', at, hid, stage.width, 1, 1, 1, false);
       if (residual)
-        layers.push({ kind: 'add', name: `${name}.residual`, channels: stage.width, h, w });
+        layers.push({
+          kind: 'add',
+          name: `${name}.residual`,
+          at,
+          from: input,
+          channels: stage.width,
+          h,
+          w,
+        });
       c = stage.width;
     });
   });
-  conv('head', c, space.head.width, 1, 1, 1, true);
+  conv('head', 'head', undefined, c, space.head.width, 1, 1, 1, true);
   layers.push({ kind: 'pool', name: 'pool', channels: space.head.width, hin: h, win: w });
   layers.push({ kind: 'linear', name: 'classifier', cin: space.head.width, cout: task.classes });
   return layers;
 }
+
+/** The indices of the layers whose outputs a residual adds later: a forward pass keeps them. */
+export function residualSources(layers: readonly Layer[]): Set<number> {
+  return new Set(layers.flatMap((l) => (l.kind === 'add' ? [l.from] : [])));
+}
+
+/** Whether a layer belongs to stage `s` (a block's convolution or residual). */
+export const inStage = (l: Layer, s: number): boolean =>
+  (l.kind === 'conv' || l.kind === 'add') && l.at?.stage === s;
 
 /** Multiply-accumulates of a layer (batch norm is folded at inference; adds and pooling are not counted). */
 export function layerMacs(l: Layer): number {

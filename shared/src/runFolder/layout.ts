@@ -78,3 +78,9 @@ export class RunPaths {
 /** The arch key of an export file in `exports/`, or undefined for other files. */
 export const exportKeyOf = (fileName: string): string | undefined =>
   fileName.endsWith('.onnx') ? fileName.slice(0, -'.onnx'.length) : undefined;
+
+/**
+ * A glob, relative to a runs folder, of the files whose change means the Runs tree is out of
+ * date: a run's status, its front, its candidates and its exports.
+ */
+export const RUNS_WATCH_GLOB = `*/{${[RUN_FILES.meta, RUN_FILES.pareto, RUN_FILES.candidates].join(',')},${RUN_FILES.exports}/*.onnx}`;

@@ -1,10 +1,8 @@
-import type { onnx } from 'onnx-proto';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, type Arch } from '#shared/arch';
 import { subnetCost } from '../../space/facts';
-import { extract, type StandaloneSubnet } from '../model/extract';
 import type { Supernet } from '../model/supernet';
 import {
   BATCH_DIM,
@@ -13,12 +11,10 @@ import {
   OPSET,
   OUTPUT_NAME,
   PRODUCER,
-  buildOnnxModel,
   encodeModel,
   onnxParamCount,
-  type ConvWeights,
-  type SubnetWeights,
-} from './onnxGraph';
+} from '../onnx/onnxGraph';
+import { subnetOnnxModel } from '../onnx/subnetModel';
 
 export interface ExportResult {
   /** The model file, as given. */
@@ -27,40 +23,6 @@ export interface ExportResult {
   bytes: number;
   /** `<file>.json`: what the model is and where it came from. */
   sidecarFile: string;
-}
-
-/** A standalone subnet's weights copied out of its tensors. */
-export function subnetWeights(sub: StandaloneSubnet): SubnetWeights {
-  const convs = new Map<string, ConvWeights>();
-  for (const [name, c] of sub.convs) {
-    convs.set(name, {
-      kernel: c.kernel.dataSync() as Float32Array,
-      gamma: c.gamma.dataSync() as Float32Array,
-      beta: c.beta.dataSync() as Float32Array,
-      mean: c.mean.dataSync() as Float32Array,
-      variance: c.variance.dataSync() as Float32Array,
-    });
-  }
-  return {
-    layers: sub.plan.layers,
-    resolution: sub.plan.input,
-    convs,
-    classifierWeight: sub.classifierWeight.dataSync() as Float32Array,
-    classifierBias: sub.classifierBias.dataSync() as Float32Array,
-  };
-}
-
-/** The ONNX model of `arch` cut out of `net` (batch norm in eval mode: running statistics). */
-export function subnetOnnxModel(net: Supernet, arch: Arch): onnx.ModelProto {
-  const sub = extract(net, arch);
-  try {
-    return buildOnnxModel(subnetWeights(sub), {
-      input: net.task.input,
-      metadata: { archKey: archKey(arch), resolution: sub.plan.input.join('x') },
-    });
-  } finally {
-    sub.dispose();
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { INPUT_NAME } from './onnxGraph';
+import { INPUT_NAME } from '../onnx/onnxGraph';
 
 export interface LatencyOptions {
   /** intraOpNumThreads and interOpNumThreads (default 1). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import type { Arch } from '#shared/arch';
 import type { Supernet } from '../model/supernet';
-import { INPUT_NAME, OUTPUT_NAME } from './onnxGraph';
+import { INPUT_NAME, OUTPUT_NAME } from '../onnx/onnxGraph';
 
 export interface VerifyResult {
   /** Largest |ONNX logit − supernet logit| over all images and classes. */

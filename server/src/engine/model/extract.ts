@@ -85,7 +85,7 @@ export function extract(net: Supernet, arch: Arch): StandaloneSubnet {
     if (l.kind !== 'conv') continue;
     const c = net.convs.get(l.name)!;
     const off = (c.layer.kernel - l.kernel) / 2;
-    const depthwise = l.groups !== 1;
+    const depthwise = l.role === 'depthwise';
     convs.set(
       l.name,
       tf.tidy(() => ({

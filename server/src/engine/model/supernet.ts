@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
 import { largestArch } from '../../space/arch';
 import { archKey, type Arch } from '#shared/arch';
-import { inputSize, subnetLayers, type ConvLayer, type Layer } from '../../space/layers';
+import {
+  inputSize,
+  residualSources,
+  subnetLayers,
+  type BlockPosition,
+  type ConvLayer,
+  type Layer,
+} from '../../space/layers';
 import type { Rng } from '../rng';
 import {
   classify,
@@ -22,6 +29,19 @@ interface SharedConv {
   /** Running statistics: set by batch-norm recalibration, not by training steps. */
   mean: tf.Variable<tf.Rank.R1>;
   variance: tf.Variable<tf.Rank.R1>;
+}
+
+/** What a tensor of the supernet is: decay, statistics and checkpoints treat kinds differently. */
+export type ParameterKind =
+  'kernel' | 'bn-scale' | 'bn-shift' | 'bn-statistic' | 'linear-weight' | 'linear-bias';
+
+export interface SupernetParameter {
+  /** The stable name a checkpoint stores it under. */
+  name: string;
+  variable: tf.Variable;
+  kind: ParameterKind;
+  /** The block it belongs to; absent for the stem, the head and the classifier. */
+  at?: BlockPosition;
 }
 
 /** The layers a subnet runs, with the shared weights sliced to its sizes. */
@@ -55,7 +75,9 @@ export class Supernet {
       if (l.kind !== 'conv') continue;
       const inPerGroup = l.cin / l.groups;
       const shape: [number, number, number, number] =
-        l.groups === 1 ? [l.kernel, l.kernel, l.cin, l.cout] : [l.kernel, l.kernel, l.cin, 1];
+        l.role === 'depthwise'
+          ? [l.kernel, l.kernel, l.cin, 1]
+          : [l.kernel, l.kernel, l.cin, l.cout];
       const fanIn = l.kernel * l.kernel * inPerGroup;
       this.convs.set(l.name, {
         layer: l,
@@ -123,18 +145,33 @@ export class Supernet {
     return vars;
   }
 
-  /** Every tensor of the supernet's state by a stable name: weights and running statistics. */
-  namedVariables(): [string, tf.Variable][] {
-    const out: [string, tf.Variable][] = [];
+  /**
+   * Every tensor of the supernet's state with a stable checkpoint name, what it is, and
+   * the block it belongs to: the optimizer decays weights by kind, and the step's
+   * gradient statistics group them by stage and block.
+   */
+  parameters(): SupernetParameter[] {
+    const out: SupernetParameter[] = [];
     for (const [name, c] of this.convs) {
-      out.push([`${name}.kernel`, c.kernel], [`${name}.gamma`, c.gamma], [`${name}.beta`, c.beta]);
-      out.push([`${name}.mean`, c.mean], [`${name}.variance`, c.variance]);
+      const at = c.layer.at ? { at: c.layer.at } : {};
+      out.push(
+        { name: `${name}.kernel`, variable: c.kernel, kind: 'kernel', ...at },
+        { name: `${name}.gamma`, variable: c.gamma, kind: 'bn-scale', ...at },
+        { name: `${name}.beta`, variable: c.beta, kind: 'bn-shift', ...at },
+        { name: `${name}.mean`, variable: c.mean, kind: 'bn-statistic', ...at },
+        { name: `${name}.variance`, variable: c.variance, kind: 'bn-statistic', ...at },
+      );
     }
     out.push(
-      ['classifier.weight', this.classifierWeight],
-      ['classifier.bias', this.classifierBias],
+      { name: 'classifier.weight', variable: this.classifierWeight, kind: 'linear-weight' },
+      { name: 'classifier.bias', variable: this.classifierBias, kind: 'linear-bias' },
     );
     return out;
+  }
+
+  /** Every tensor of the supernet's state by its stable name: weights and running statistics. */
+  namedVariables(): [string, tf.Variable][] {
+    return this.parameters().map((p) => [p.name, p.variable]);
   }
 
   /** The conv layer's shared weights cut to the subnet's sizes. */
@@ -143,7 +180,7 @@ export class Supernet {
     if (!c) throw new Error(`The supernet has no layer ${l.name}`);
     const full = c.layer;
     const off = (full.kernel - l.kernel) / 2;
-    const depthwise = l.groups !== 1;
+    const depthwise = l.role === 'depthwise';
     const kernel =
       off === 0 && l.cin === full.cin && l.cout === full.cout
         ? c.kernel
@@ -241,25 +278,25 @@ export function runLayers(
   onConv?: (kernel: tf.Tensor4D, output: tf.Tensor4D) => void,
 ): tf.Tensor2D {
   let h = x;
-  let blockInput = x;
-  for (const l of plan.layers) {
+  // The outputs that residuals add later, by layer index (−1: the input).
+  const sources = residualSources(plan.layers);
+  const kept = new Map<number, tf.Tensor4D>([[-1, x]]);
+  for (const [i, l] of plan.layers.entries()) {
     switch (l.kind) {
-      case 'conv':
-        if (l.name.endsWith('.expand')) blockInput = h;
-        {
-          const w = weights(l);
-          h = convBn(
-            h,
-            w,
-            { name: l.name, stride: l.stride, depthwise: l.groups !== 1, relu6: l.relu6 },
-            mode,
-            stats,
-          );
-          onConv?.(w.kernel, h);
-        }
+      case 'conv': {
+        const w = weights(l);
+        h = convBn(
+          h,
+          w,
+          { name: l.name, stride: l.stride, depthwise: l.role === 'depthwise', relu6: l.relu6 },
+          mode,
+          stats,
+        );
+        onConv?.(w.kernel, h);
         break;
+      }
       case 'add':
-        h = tf.add(h, blockInput);
+        h = tf.add(h, kept.get(l.from)!);
         break;
       case 'pool':
         break;
@@ -268,6 +305,7 @@ export function runLayers(
         return classify(h, w, b);
       }
     }
+    if (sources.has(i)) kept.set(i, h);
   }
   throw new Error('A subnet plan must end with the classifier');
 }

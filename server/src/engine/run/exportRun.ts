@@ -7,11 +7,12 @@ import type { EngineEvent, ExportCommand, ExportEvent } from '#shared/protocol/e
 import { archInSpace } from '../../space/arch';
 import { archKey, parseArchKey, type Arch } from '#shared/arch';
 import { BatchAssembler, type TrainingData } from '../data/batches';
-import { exportSubnet, subnetOnnxModel } from '../export/exportOnnx';
+import { exportSubnet } from '../export/exportOnnx';
+import { subnetOnnxModel } from '../onnx/subnetModel';
 import { measureLatency } from '../export/latency';
-import { encodeModel } from '../export/onnxGraph';
+import { encodeModel } from '../onnx/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
-import { evaluateSubnetOnnx } from '../train/evaluateOnnx';
+import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import type { Candidate } from '#shared/runFolder/records';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { RunError } from '../runError';

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { RUN_FILES } from '#shared/runFolder/layout';
 import type { SupernetConfig } from '../../config/configSchema';
 import {
   selectBackend,
@@ -25,7 +26,7 @@ export interface LoadedRun {
 /** A run's supernet with the weights of its last checkpoint. */
 export function loadRun(folder: RunFolder): LoadedRun {
   if (!existsSync(folder.configFile))
-    throw new RunError(`${folder.dir} is not a run folder: it has no config.yaml.`);
+    throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
   if (!existsSync(folder.checkpointFile)) {
     throw new RunError(
       `Run ${folder.id} has no checkpoint (${folder.checkpointFile}): train it first.`,
@@ -54,7 +55,7 @@ export async function loadRunOnBackend(
   folder: RunFolder,
 ): Promise<LoadedRun & { backend: SelectedBackend }> {
   if (!existsSync(folder.configFile))
-    throw new RunError(`${folder.dir} is not a run folder: it has no config.yaml.`);
+    throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
   const config = checkedConfig(folder.configFile, readFileSync(folder.configFile, 'utf8'));
   const backend = await selectBackend(config.train.backend as BackendPreference);
   return { ...loadRun(folder), backend };

@@ -1,7 +1,8 @@
 import { archKey, type Arch } from '#shared/arch';
-import type { EngineEvent, RankCommand } from '#shared/protocol/engine';
+import type { EngineEvent, RankCommand, RankEndEvent } from '#shared/protocol/engine';
 import { atomicWrite } from '#shared/runFolder/durable';
 import type { RankedSubnet, RankFile } from '#shared/runFolder/records';
+import type { TrainingData } from '../data/batches';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { Rng } from '../rng';
 import { Cancelled, RunError } from '../runError';
@@ -9,7 +10,7 @@ import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
 import { spaceDecisions } from '../train/decisions';
 import { randomArchOf } from '../train/randomArch';
 import { CandidateStore } from './candidateStore';
-import { loadRunOnBackend } from './loadRun';
+import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from './runFolder';
 import { trainStandalone } from './standalone';
 import { SubnetEvaluator } from './subnetEvaluator';
@@ -38,6 +39,108 @@ function distinctArchs(
   return [...seen.values()];
 }
 
+/** What training one subnet alone needs. */
+interface RankContext {
+  loaded: LoadedRun;
+  data: TrainingData;
+  evaluator: SubnetEvaluator;
+  epochs: number;
+  opts: RankRunOptions;
+}
+
+/** One subnet measured both ways: in the supernet (as search measures it) and trained alone. */
+async function rankOne(c: RankContext, arch: Arch, i: number, of: number): Promise<RankedSubnet> {
+  const key = archKey(arch);
+  const { candidate } = await c.evaluator.measure(arch, 0);
+  const ts = Date.now();
+  let lastProgress = 0;
+  const alone = await trainStandalone(
+    c.loaded.config,
+    arch,
+    c.data,
+    c.epochs,
+    (step, steps, loss) => {
+      if (Date.now() - lastProgress < 250 && step < steps) return;
+      lastProgress = Date.now();
+      c.opts.emit({
+        type: 'rank-progress',
+        time: lastProgress,
+        subnet: i + 1,
+        subnets: of,
+        key,
+        step,
+        steps,
+        loss,
+      });
+    },
+    c.opts.shouldStop,
+  );
+  return {
+    key,
+    flops: candidate.flops,
+    params: candidate.params,
+    supernetAccuracy: candidate.accuracy,
+    standaloneAccuracy: alone.accuracy,
+    standaloneSeconds: (Date.now() - ts) / 1000,
+  };
+}
+
+/** Measures every subnet, then writes rank.json with the rank correlations. */
+async function rankAll(
+  loaded: LoadedRun,
+  cmd: RankCommand,
+  epochs: number,
+  subnets: number,
+  opts: RankRunOptions,
+): Promise<RankFile> {
+  const { config, folder } = loaded;
+  const store = new CandidateStore(folder.candidatesFile);
+  try {
+    const { data } = loadTrainingData(config, loaded.configPath, opts);
+    const seed = cmd.seed ?? config.search.seed;
+    const archs = distinctArchs(spaceDecisions(config.space, config.task), subnets, seed + 7);
+    opts.emit({
+      type: 'rank-start',
+      time: Date.now(),
+      runId: folder.id,
+      subnets: archs.length,
+      epochs,
+      seed,
+    });
+    const evaluator = new SubnetEvaluator(loaded.net, config, data, store, {
+      latency: false,
+      source: `rank-seed${seed}`,
+      checkpointStep: loaded.step,
+    });
+    const ranked: RankedSubnet[] = [];
+    for (const [i, arch] of archs.entries()) {
+      const subnet = await rankOne(
+        { loaded, data, evaluator, epochs, opts },
+        arch,
+        i,
+        archs.length,
+      );
+      ranked.push(subnet);
+      opts.emit({ type: 'ranked', time: Date.now(), subnet });
+    }
+    const x = ranked.map((r) => r.supernetAccuracy);
+    const y = ranked.map((r) => r.standaloneAccuracy);
+    const result: RankFile = {
+      runId: folder.id,
+      epochs,
+      seed,
+      subnets: ranked,
+      kendallTau: kendallTauB(x, y),
+      spearmanRho: spearmanRho(x, y),
+      time: new Date().toISOString(),
+    };
+    atomicWrite(folder.rankFile, JSON.stringify(result, null, 2) + '\n');
+    return result;
+  } finally {
+    store.close();
+  }
+}
+
 /**
  * How well the supernet ranks subnets: K random subnets are each trained alone from
  * scratch for E epochs with the run's recipe, and their stand-alone accuracy is compared
@@ -51,91 +154,23 @@ export async function rankRun(
   const t0 = Date.now();
   const subnets = cmd.subnets ?? DEFAULT_RANK_SUBNETS;
   const epochs = cmd.epochs ?? DEFAULT_RANK_EPOCHS;
-  const end = (e: Omit<Extract<EngineEvent, { type: 'rank-end' }>, 'type' | 'time' | 'seconds'>) =>
+  const end = (e: Omit<RankEndEvent, 'type' | 'time' | 'seconds'>) =>
     opts.emit({ type: 'rank-end', time: Date.now(), seconds: (Date.now() - t0) / 1000, ...e });
   try {
     if (!(subnets >= 2)) throw new RunError('Ranking needs at least 2 subnets (--subnets).');
     if (!(epochs > 0)) throw new RunError('--epochs must be a positive number.');
     const loaded = await loadRunOnBackend(RunFolder.find(cmd.run, cmd.runsDir));
-    const { config, net, folder } = loaded;
-    const store = new CandidateStore(folder.candidatesFile);
     try {
-      const { data } = loadTrainingData(config, loaded.configPath, opts);
-      const seed = cmd.seed ?? config.search.seed;
-      const archs = distinctArchs(spaceDecisions(config.space, config.task), subnets, seed + 7);
-      opts.emit({
-        type: 'rank-start',
-        time: Date.now(),
-        runId: folder.id,
-        subnets: archs.length,
-        epochs,
-        seed,
-      });
-      const evaluator = new SubnetEvaluator(net, config, data, store, {
-        latency: false,
-        source: `rank-seed${seed}`,
-        checkpointStep: loaded.step,
-      });
-      const ranked: RankedSubnet[] = [];
-      for (const [i, arch] of archs.entries()) {
-        const key = archKey(arch);
-        const { candidate } = await evaluator.measure(arch, 0);
-        const ts = Date.now();
-        let lastProgress = 0;
-        const alone = await trainStandalone(
-          config,
-          arch,
-          data,
-          epochs,
-          (step, steps, loss) => {
-            if (Date.now() - lastProgress < 250 && step < steps) return;
-            lastProgress = Date.now();
-            opts.emit({
-              type: 'rank-progress',
-              time: lastProgress,
-              subnet: i + 1,
-              subnets: archs.length,
-              key,
-              step,
-              steps,
-              loss,
-            });
-          },
-          opts.shouldStop,
-        );
-        const subnet: RankedSubnet = {
-          key,
-          flops: candidate.flops,
-          params: candidate.params,
-          supernetAccuracy: candidate.accuracy,
-          standaloneAccuracy: alone.accuracy,
-          standaloneSeconds: (Date.now() - ts) / 1000,
-        };
-        ranked.push(subnet);
-        opts.emit({ type: 'ranked', time: Date.now(), subnet });
-      }
-      const x = ranked.map((r) => r.supernetAccuracy);
-      const y = ranked.map((r) => r.standaloneAccuracy);
-      const result: RankFile = {
-        runId: folder.id,
-        epochs,
-        seed,
-        subnets: ranked,
-        kendallTau: kendallTauB(x, y),
-        spearmanRho: spearmanRho(x, y),
-        time: new Date().toISOString(),
-      };
-      atomicWrite(folder.rankFile, JSON.stringify(result, null, 2) + '\n');
+      const result = await rankAll(loaded, cmd, epochs, subnets, opts);
       end({
         status: 'completed',
         kendallTau: result.kendallTau,
         spearmanRho: result.spearmanRho,
-        rankFile: folder.rankFile,
+        rankFile: loaded.folder.rankFile,
       });
       return result;
     } finally {
-      store.close();
-      net.dispose();
+      loaded.net.dispose();
     }
   } catch (e) {
     if (e instanceof Cancelled) {

@@ -6,7 +6,7 @@ import { BatchAssembler, type TrainingData } from '../data/batches';
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { BatchSampler } from '../train/dataSampler';
-import { calibrationIndices, evaluateSubnet, type SubnetScore } from '../train/evaluate';
+import { calibrationIndices, evaluateSubnet, type SubnetScore } from '../evaluate/evaluate';
 import { learningRate } from '../train/lrSchedule';
 import { stepperFor } from '../train/trainStep';
 import { Cancelled } from '../runError';

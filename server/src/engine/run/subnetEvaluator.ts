@@ -2,12 +2,12 @@ import type { SupernetConfig } from '../../config/configSchema';
 import { archKey, type Arch } from '#shared/arch';
 import { subnetCost } from '../../space/facts';
 import type { TrainingData } from '../data/batches';
-import { encodeModel } from '../export/onnxGraph';
-import { subnetOnnxModel } from '../export/exportOnnx';
+import { encodeModel } from '../onnx/onnxGraph';
+import { subnetOnnxModel } from '../onnx/subnetModel';
 import { measureLatency, type LatencyOptions } from '../export/latency';
 import type { Supernet } from '../model/supernet';
-import { calibrationIndices } from '../train/evaluate';
-import { evaluateSubnetOnnx } from '../train/evaluateOnnx';
+import { calibrationIndices } from '../evaluate/evaluate';
+import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import type { Candidate } from '#shared/runFolder/records';
 import type { CandidateStore } from './candidateStore';
 

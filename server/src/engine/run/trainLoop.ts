@@ -4,7 +4,7 @@ import { largestArch, smallestArch } from '../../space/arch';
 import { subnetCost } from '../../space/facts';
 import { BatchAssembler } from '../data/batches';
 import { RunError } from '../runError';
-import { calibrationIndices, evaluateSubnet } from '../train/evaluate';
+import { calibrationIndices, evaluateSubnet } from '../evaluate/evaluate';
 import { learningRate } from '../train/lrSchedule';
 import type { TrainingSession } from './trainingSession';
 

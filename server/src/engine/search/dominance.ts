@@ -31,9 +31,6 @@ export function objectiveSpecs(objectives: Partial<Record<Metric, Direction>>): 
 export const toMinimization = (value: number, direction: Direction): number =>
   direction === 'max' ? -value : value;
 
-/** Inverse of `toMinimization`, for showing values in their own units again. */
-export const fromMinimization = toMinimization;
-
 function metric(metrics: Metrics, name: Metric): number {
   const v = metrics[name];
   if (v === undefined) throw new Error(`The search needs '${name}' but it was not measured.`);

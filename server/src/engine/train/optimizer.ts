@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../config/configSchema';
 
-/** A trainable variable with its stable checkpoint name. */
+/** A trainable variable with its stable checkpoint name, and whether weight decay applies to it. */
 export interface NamedVariable {
   name: string;
   variable: tf.Variable;
+  decay: boolean;
 }
-
-/** Weight decay applies to convolution kernels and the classifier's weight, not to batch norm or biases. */
-export const decays = (name: string): boolean =>
-  name.endsWith('.kernel') || name === 'classifier.weight';
 
 /**
  * SGD with (Nesterov) momentum or Adam, with L2 weight decay added to the gradient
@@ -42,8 +39,7 @@ export class Optimizer {
         const g0 = grads.get(p.name);
         if (!g0) continue;
         const w = p.variable;
-        const g =
-          this.weightDecay > 0 && decays(p.name) ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
+        const g = this.weightDecay > 0 && p.decay ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
         const slots = this.slots.get(p.name)!;
         if (cfg.type === 'adam') {
           const [m, v] = slots;

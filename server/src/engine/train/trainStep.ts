@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Supernet } from '../model/supernet';
+import type { Supernet, SupernetParameter } from '../model/supernet';
 import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
 import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
@@ -27,27 +27,15 @@ export interface StepOptions {
 }
 
 /**
- * Which stage a weight belongs to (`stage3.block1.expand.kernel` → 2), or -1 for the
- * stem, the head and the classifier.
- */
-export function stageOf(name: string): number {
-  const m = /^stage(\d+)\./.exec(name);
-  return m ? Number(m[1]) - 1 : -1;
-}
-
-const blockOf = (name: string): [number, number] | undefined => {
-  const m = /^stage(\d+)\.block(\d+)\./.exec(name);
-  return m ? [Number(m[1]) - 1, Number(m[2]) - 1] : undefined;
-};
-
-/**
  * One training step: each subnet's gradient is computed on its own (the first subnet
  * is the teacher when distillation is on), the gradients are summed into one update,
  * and their spread across subnets is measured as the gradient variance.
  */
 export class StepRunner {
-  /** tfjs variable name → stable checkpoint name. */
-  private readonly names = new Map<string, string>();
+  /** tfjs variable name → the supernet's parameter (stable name, block). */
+  private readonly params = new Map<string, SupernetParameter>();
+  /** Stable name → the same parameter. */
+  private readonly byName = new Map<string, SupernetParameter>();
   private readonly totalParams: number;
   private readonly stageParams: number[];
 
@@ -58,12 +46,12 @@ export class StepRunner {
     const stages = net.space.stages.length;
     this.stageParams = new Array<number>(stages).fill(0);
     let total = 0;
-    for (const [name, v] of net.namedVariables()) {
-      if (!v.trainable) continue;
-      this.names.set(v.name, name);
-      total += v.size;
-      const s = stageOf(name);
-      if (s >= 0) this.stageParams[s] += v.size;
+    for (const p of net.parameters()) {
+      if (!p.variable.trainable) continue;
+      this.params.set(p.variable.name, p);
+      this.byName.set(p.name, p);
+      total += p.variable.size;
+      if (p.at) this.stageParams[p.at.stage] += p.variable.size;
     }
     this.totalParams = total;
   }
@@ -103,7 +91,7 @@ export class StepRunner {
         }
         if (opts.wantFeedback) feedback.push(this.gradNorms(sub, grads));
         for (const [vname, g] of Object.entries(grads)) {
-          const name = this.names.get(vname)!;
+          const name = this.params.get(vname)!.name;
           const s = sum.get(name);
           const q = sq.get(name);
           sum.set(name, s ? tf.add(s, g) : tf.clone(g));
@@ -162,8 +150,8 @@ export class StepRunner {
     let total = 0;
     names.forEach((name, i) => {
       total += perVar[i];
-      const s = stageOf(name);
-      if (s >= 0) stages[s] += perVar[i];
+      const at = this.byName.get(name)?.at;
+      if (at) stages[at.stage] += perVar[i];
     });
     return {
       total: total / this.totalParams,
@@ -179,12 +167,11 @@ export class StepRunner {
     const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
     let total = 0;
     entries.forEach(([vname], i) => {
-      const name = this.names.get(vname)!;
       total += sqs[i];
-      const b = blockOf(name);
-      if (b && blockSq[b[0]] && b[1] < blockSq[b[0]].length) {
-        blockSq[b[0]][b[1]] += sqs[i];
-        stageSq[b[0]] += sqs[i];
+      const at = this.params.get(vname)?.at;
+      if (at && blockSq[at.stage] && at.block < blockSq[at.stage].length) {
+        blockSq[at.stage][at.block] += sqs[i];
+        stageSq[at.stage] += sqs[i];
       }
     });
     return {
@@ -201,10 +188,15 @@ export function stepperFor(
   net: Supernet,
   train: TrainConfig,
 ): { optimizer: Optimizer; runner: StepRunner } {
+  // Weight decay on convolution kernels and the classifier's weight, not on batch norm or biases.
   const trainables = net
-    .namedVariables()
-    .filter(([, v]) => v.trainable)
-    .map(([name, variable]) => ({ name, variable }));
+    .parameters()
+    .filter((p) => p.variable.trainable)
+    .map((p) => ({
+      name: p.name,
+      variable: p.variable,
+      decay: p.kind === 'kernel' || p.kind === 'linear-weight',
+    }));
   const optimizer = new Optimizer(train.optimizer, train.weightDecay, trainables);
   return { optimizer, runner: new StepRunner(net, optimizer) };
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { onnx } from 'onnx-proto';
 import { exportSubnet } from '../../../../server/src/engine/export/exportOnnx';
-import { onnxParamCount } from '../../../../server/src/engine/export/onnxGraph';
+import { onnxParamCount } from '../../../../server/src/engine/onnx/onnxGraph';
 import { verifyExport } from '../../../../server/src/engine/export/verifyOnnx';
 import { measureLatency } from '../../../../server/src/engine/export/latency';
 import { archKey } from '#shared/arch';

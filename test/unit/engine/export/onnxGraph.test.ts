@@ -13,8 +13,8 @@ import {
   foldConvBn,
   onnxParamCount,
   samePads,
-} from '../../../../server/src/engine/export/onnxGraph';
-import { subnetOnnxModel } from '../../../../server/src/engine/export/exportOnnx';
+} from '../../../../server/src/engine/onnx/onnxGraph';
+import { subnetOnnxModel } from '../../../../server/src/engine/onnx/subnetModel';
 import { nhwcToNchw } from '../../../../server/src/engine/export/verifyOnnx';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { subnetLayers, type ConvLayer } from '../../../../server/src/space/layers';
@@ -47,6 +47,8 @@ void describe('ONNX graph', () => {
     const full: ConvLayer = {
       kind: 'conv',
       name: 'c',
+      role: 'project',
+      at: { stage: 0, block: 0 },
       cin: 2,
       cout: 3,
       kernel: 1,
@@ -76,7 +78,15 @@ void describe('ONNX graph', () => {
       [...f.bias].map((v) => Math.round(v * 1e4) / 1e4),
       [-0.5, 0, -3],
     );
-    const dw: ConvLayer = { ...full, name: 'd', cin: 2, cout: 2, kernel: 3, groups: 2 };
+    const dw: ConvLayer = {
+      ...full,
+      name: 'd',
+      role: 'depthwise',
+      cin: 2,
+      cout: 2,
+      kernel: 3,
+      groups: 2,
+    };
     // TF [3,3,C=2,1]: kernel[y][x][c] = 100·c + 3·y + x
     const k = new Float32Array(18);
     for (let y = 0; y < 3; y++)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { hypervolume } from '../../../../server/src/engine/search/hypervolume';
 import { nsga2 } from '../../../../server/src/engine/search/nsga2';
 import { firstFront } from '../../../../server/src/engine/search/nondominatedSort';
-import { realProblem } from '../../../../server/src/engine/search/realProblem';
+import { realProblem } from './realProblem';
 import { ZDT1, ZDT2, type Zdt } from './zdt';
 
 const VARIABLES = 30;

@@ -6,8 +6,11 @@ import { selectBackend } from '../../../../server/src/engine/backend/selectBacke
 import type { TrainingData } from '../../../../server/src/engine/data/batches';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '../../../../server/src/engine/rng';
-import { calibrationIndices, evaluateSubnet } from '../../../../server/src/engine/train/evaluate';
-import { evaluateSubnetOnnx } from '../../../../server/src/engine/train/evaluateOnnx';
+import {
+  calibrationIndices,
+  evaluateSubnet,
+} from '../../../../server/src/engine/evaluate/evaluate';
+import { evaluateSubnetOnnx } from '../../../../server/src/engine/evaluate/evaluateOnnx';
 import { archsOf, elastic } from '../export/fixtures';
 
 /**

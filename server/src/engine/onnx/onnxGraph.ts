@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import type { ConvLayer, Layer } from '../../space/layers';
+import { residualSources, type ConvLayer, type Layer } from '../../space/layers';
 import { BN_EPSILON } from '../model/ops';
 
 /**
@@ -321,7 +321,9 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
   let x = INPUT_NAME;
   const [rh, rw] = sub.resolution;
   if (rh !== H || rw !== W) x = g.resize(x, rh, rw);
-  let blockInput = x;
+  // The outputs that residuals add later, by layer index (−1: the resized input).
+  const sources = residualSources(sub.layers);
+  const kept = new Map<number, string>([[-1, x]]);
   let relu6Constants = false;
   let channels = C;
   let head = 0;
@@ -330,12 +332,11 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
   if (options.batchStatistics) {
     g.initializers.push(floatTensor('bn.epsilon', [], Float32Array.of(BN_EPSILON)));
   }
-  for (const l of sub.layers) {
+  for (const [i, l] of sub.layers.entries()) {
     switch (l.kind) {
       case 'conv': {
         if (l.cin !== channels)
           throw new Error(`${l.name}: takes ${l.cin} channels, but its input has ${channels}`);
-        if (l.name.endsWith('.expand')) blockInput = x;
         const w = sub.convs.get(l.name);
         if (!w) throw new Error(`The subnet has no weights for layer ${l.name}`);
         const folded = options.batchStatistics
@@ -373,9 +374,13 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
         channels = l.cout;
         break;
       }
-      case 'add':
-        x = g.node('Add', l.name, [x, blockInput], l.name);
+      case 'add': {
+        const skip = kept.get(l.from);
+        if (skip === undefined)
+          throw new Error(`${l.name}: adds the output of layer ${l.from}, which comes later`);
+        x = g.node('Add', l.name, [x, skip], l.name);
         break;
+      }
       case 'pool':
         x = g.node('GlobalAveragePool', l.name, [x], l.name);
         x = g.node('Flatten', `${l.name}.flatten`, [x], `${l.name}.flatten`, [intAttr('axis', 1)]);
@@ -395,6 +400,7 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
         ]);
         break;
     }
+    if (sources.has(i)) kept.set(i, x);
   }
   if (x !== OUTPUT_NAME) throw new Error('A subnet must end with its classifier');
   const graph = g.graph(

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
-import { subnetWeights } from '../export/exportOnnx';
+import { subnetWeights } from '../onnx/subnetModel';
 import {
   OUTPUT_NAME,
   batchMeanName,
@@ -11,7 +11,7 @@ import {
   buildOnnxModel,
   encodeModel,
   type SubnetWeights,
-} from '../export/onnxGraph';
+} from '../onnx/onnxGraph';
 import { extract } from '../model/extract';
 import type { Supernet } from '../model/supernet';
 import type { SubnetScore } from './evaluate';

@@ -1,7 +1,7 @@
-import type { Rng } from '../rng';
-import type { Score } from './dominance';
+import type { Rng } from '../../../../server/src/engine/rng';
+import type { Score } from '../../../../server/src/engine/search/dominance';
 import { polynomialMutation, sbx } from './realVariation';
-import type { Problem } from './types';
+import type { Problem } from '../../../../server/src/engine/search/types';
 
 export interface RealProblemSpec {
   lower: readonly number[];

@@ -12,8 +12,8 @@ import { stepperFor } from '../engine/train/trainStep';
 import { subnetCost } from '../space/facts';
 import type { SampledSubnet } from '../engine/train/samplerTypes';
 import type { TrainingData } from '../engine/data/batches';
-import { calibrationIndices, evaluateSubnet } from '../engine/train/evaluate';
-import { evaluateSubnetOnnx } from '../engine/train/evaluateOnnx';
+import { calibrationIndices, evaluateSubnet } from '../engine/evaluate/evaluate';
+import { evaluateSubnetOnnx } from '../engine/evaluate/evaluateOnnx';
 
 export interface EngineBench {
   engine: string;

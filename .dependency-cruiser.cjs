@@ -1,0 +1,76 @@
+// The layer map of the project (README › Development): who may import whom. `npm run lint`
+// runs it; a cycle or a forbidden import fails the lint.
+const node = ['^shared/src/runFolder/(appendLog|durable|readRuns|layout)\\.ts$'];
+
+/** A rule: files under `from` may not import files under any of `to`. */
+const forbid = (name, comment, from, to) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: from },
+  to: { path: to },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'Modules form no import cycles.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    forbid(
+      'shared-stands-alone',
+      'shared/ holds the contracts: it imports nothing of the sides that use it.',
+      '^shared/',
+      ['^client/', '^server/', '^media/', '^test/'],
+    ),
+    forbid(
+      'client-talks-through-shared',
+      'The extension reaches the server only through the protocol in shared/.',
+      '^client/',
+      ['^server/', '^media/'],
+    ),
+    forbid(
+      'webview-is-a-page',
+      'The dashboard webview runs in a browser: shared/ only, and none of its file-system modules.',
+      '^media/',
+      ['^client/', '^server/', ...node],
+    ),
+    forbid(
+      'language-service-is-pure',
+      'The language service is text in, results out: no LSP glue, no engine, no processes.',
+      '^server/src/(language|config|space)/',
+      ['^server/src/(lsp|cli|engine|driver|bench)/'],
+    ),
+    forbid(
+      'engine-stands-alone',
+      'The engine runs in its own process: it uses config, space and shared, nothing of its drivers.',
+      '^server/src/engine/',
+      ['^server/src/(language|lsp|cli|driver|bench)/'],
+    ),
+    forbid(
+      'drivers-do-not-load-the-engine',
+      'The CLI and the language server start engine processes; they never load the engine (tfjs) themselves.',
+      '^server/src/(lsp|cli|driver)/',
+      ['^server/src/(engine|bench)/'],
+    ),
+    forbid(
+      'driver-is-generic',
+      'The engine driver knows the protocol, nothing of its two users.',
+      '^server/src/driver/',
+      ['^server/src/(lsp|cli|language|config|space)/'],
+    ),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|out|dist|media/dist|\\.e2e-tools)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      conditionNames: ['source', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+  },
+};
