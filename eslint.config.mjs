@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'media/vendor/', 'media/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'out/',
+      'dist/',
+      'media/vendor/',
+      'media/dist/',
+      '.package/',
+      '.e2e-tools/',
+      'test-results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -51,6 +62,8 @@ export default tseslint.config(
         require: 'readonly',
         __dirname: 'readonly',
         module: 'writable',
+        Buffer: 'readonly',
+        globalThis: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -31,6 +31,16 @@ await Promise.all([
   ...Object.entries(entries).map(([name, entry]) =>
     build({ ...common, entryPoints: [entry], outfile: `dist/${name}.js` }),
   ),
+  // tfjs-core's gradients, from its ES modules (server/src/engine/backend/tfjsGradients.ts).
+  build({
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    entryPoints: ['server/src/engine/backend/tfjsGradientsBundle.ts'],
+    outfile: 'dist/tfjs-gradients.js',
+  }),
   // The dashboard webview runs in a browser page: uPlot and its CSS are bundled in
   // (media/dist/dashboard.js and .css), nothing is loaded from elsewhere.
   build({

@@ -21,6 +21,7 @@ async function newConfig(extensionUri: vscode.Uri): Promise<void> {
   for (let i = 2; await exists(uri); i++)
     uri = vscode.Uri.joinPath(folder.uri, `example-${i}.supernet.yaml`);
   await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+  await vscode.commands.executeCommand('setContext', 'supernet.hasConfig', true);
   await vscode.window.showTextDocument(uri);
 }
 

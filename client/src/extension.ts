@@ -7,6 +7,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { commands } from './commands';
+import { runContextKeys } from './contextKeys';
 import { createDashboardPanelPort } from './dashboard/dashboardPanel';
 import { JobMonitor } from './runs/jobMonitor';
 import { RunsApi } from './runs/runsApi';
@@ -62,6 +63,34 @@ export interface SupernetExtensionApi {
   reveal(runId: string, key: string): Promise<boolean>;
 }
 
+/** Sets the commands' context keys from each list of runs, telling VS Code only of changes. */
+function contextKeyUpdater(): (runs: RunSummary[]) => void {
+  const keys = new Map<string, boolean>();
+  return (runs) => {
+    for (const [key, value] of Object.entries(runContextKeys(runs))) {
+      if (keys.get(key) === value) continue;
+      keys.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
+  };
+}
+
+/** Runs written outside this window (the CLI, another window) show up in the tree too. */
+function watchRunsFolders(context: vscode.ExtensionContext, tree: RunTreeProvider): void {
+  for (const dir of allRunsDirs()) {
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(dir), RUNS_WATCH_GLOB),
+    );
+    const onChange = (): void => tree.requestRefresh();
+    context.subscriptions.push(
+      watcher,
+      watcher.onDidCreate(onChange),
+      watcher.onDidChange(onChange),
+      watcher.onDidDelete(onChange),
+    );
+  }
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<SupernetExtensionApi> {
   const log = vscode.window.createOutputChannel('Supernet', { log: true });
   const lc = createClient(context);
@@ -83,7 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
       }
     },
   };
-  const tree = new RunTreeProvider(source, context.workspaceState);
+  const tree = new RunTreeProvider(source, context.workspaceState, contextKeyUpdater());
   const treeView = vscode.window.createTreeView<RunNode>('supernet.runs', {
     treeDataProvider: tree,
     showCollapseAll: true,
@@ -96,6 +125,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
     tree,
     treeView,
     monitor.onDidChange(() => tree.requestRefresh()),
+    monitor.onDidProgress((runIds) => tree.refreshRuns(runIds)),
     treeView.onDidChangeSelection((e) => {
       const node = e.selection[0];
       if (node?.type === 'subnet') dashboard.highlight(node.run.id, node.row.key);
@@ -115,30 +145,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
       if (e.newState === State.Stopped) monitor.serverStopped();
     }),
   );
-  // Runs written outside this window (the CLI, another window) show up too.
-  for (const dir of allRunsDirs()) {
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(dir), RUNS_WATCH_GLOB),
-    );
-    const onChange = (): void => tree.requestRefresh();
-    context.subscriptions.push(
-      watcher,
-      watcher.onDidCreate(onChange),
-      watcher.onDidChange(onChange),
-      watcher.onDidDelete(onChange),
-    );
-  }
+  watchRunsFolders(context, tree);
 
   for (const [id, fn] of Object.entries(
     commands({ api, monitor, tree, dashboard, extensionUri: context.extensionUri }),
   )) {
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   }
+  // The walkthrough's first step ticks off once the workspace has a config.
+  void vscode.workspace
+    .findFiles('**/*.supernet.{yaml,yml}', '**/node_modules/**', 1)
+    .then((found) =>
+      vscode.commands.executeCommand('setContext', 'supernet.hasConfig', found.length > 0),
+    );
   await lc.start();
   // The server could not list runs while it was starting: ask again now that it can.
   tree.refresh();
   return {
-    runs: () => tree.allRuns(),
+    runs: () => {
+      // A fresh read: the tree's list may be up to one refresh interval old.
+      tree.refresh();
+      return tree.allRuns();
+    },
     async subnets(runId) {
       const run = (await tree.allRuns()).find((r) => r.id === runId);
       return run ? tree.runSubnets(run) : undefined;

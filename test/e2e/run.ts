@@ -8,6 +8,7 @@
 // Exits with the suite's code (0: all passed). Screenshots, code-server's output and the
 // workbench's logs land in test-results/e2e/. Everything it starts is stopped by process id,
 // and its temporary folders are removed.
+import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,13 +24,21 @@ import {
   type ScreenshotResult,
 } from './screenshotRequests';
 import { waitFor, withTimeout } from './wait';
+import { ensureVsix } from '../package/vsix';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TOOLS = process.env.SUPERNET_E2E_TOOLS ?? path.join(ROOT, '.e2e-tools');
 const CHROMIUM = process.env.SUPERNET_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const CODE_SERVER = path.join(TOOLS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const SUITE = path.join(ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
+const DRIVER = path.join(ROOT, 'test', 'e2e', 'driver');
 const RESULTS = path.join(ROOT, 'test-results', 'e2e');
+/**
+ * `package` (the default, and what CI runs): the linux .vsix a user installs, installed into
+ * the test's fresh extensions folder. `dev`: this repository as the extension under
+ * development (faster to iterate: no packaging).
+ */
+const MODE = process.env.SUPERNET_E2E_MODE === 'dev' ? 'dev' : 'package';
 /** From the page's first load to the suite's exit code. */
 const SUITE_TIMEOUT_MS = Number(process.env.SUPERNET_E2E_TIMEOUT_MS ?? 360_000);
 
@@ -130,14 +139,37 @@ function testEnv(f: Folders): NodeJS.ProcessEnv {
   };
 }
 
-/** The page URL that loads the repository as the extension under development and runs the suite. */
+/**
+ * The page URL that runs the suite: with the repository as the extension under development
+ * (dev mode), or with the installed package only (package mode).
+ */
 function payloadUrl(server: CodeServer, workspace: string): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [
-    ['extensionDevelopmentPath', remote(ROOT)],
+    // VS Code runs the tests only for an extension under development: in package mode an
+    // empty one, so that the extension tested is the installed package.
+    ['extensionDevelopmentPath', remote(MODE === 'dev' ? ROOT : DRIVER)],
     ['extensionTestsPath', remote(SUITE)],
   ];
   return `${server.origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** `code-server --install-extension`, into the test's own extensions folder. */
+function installExtension(vsix: string, f: Folders, env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(
+    process.execPath,
+    [
+      CODE_SERVER,
+      '--user-data-dir',
+      f.userData,
+      '--extensions-dir',
+      f.extensions,
+      '--install-extension',
+      vsix,
+    ],
+    { env, encoding: 'utf8', timeout: 120_000 },
+  );
+  if (r.status !== 0) throw new Error(`installing ${vsix} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 /** Logs the workbench hands over with the exit code; saved under test-results/e2e/logs. */
@@ -307,6 +339,12 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     let t = Date.now();
+    if (MODE === 'package') {
+      const vsix = ensureVsix();
+      installExtension(vsix, f, env);
+      say(`installed ${path.relative(ROOT, vsix)} in ${since(t)}`);
+      t = Date.now();
+    }
     server = await startCodeServer({
       entry: CODE_SERVER,
       userDataDir: f.userData,

@@ -260,7 +260,11 @@ export function createDashboardPanelPort(
 ): DashboardPort & vscode.Disposable {
   const registration = DashboardPanel.register(context, log);
   return {
-    show: (runDir, opts) => DashboardPanel.show(context, runDir, opts),
+    show: async (runDir, opts) => {
+      await DashboardPanel.show(context, runDir, opts);
+      // The walkthrough's "Watch it learn" step ticks off on it.
+      void vscode.commands.executeCommand('setContext', 'supernet.dashboardOpened', true);
+    },
     pushEvents: (runId, events) => DashboardPanel.pushEvents(runId, events),
     highlight: (runId, key) => DashboardPanel.highlight(runId, key),
     compare: (runDirs) => DashboardPanel.compare(context, runDirs),

@@ -4,6 +4,7 @@ import { parseEngineEvent } from '#shared/protocol/engine';
 import { parseJsonLines } from '#shared/runFolder/jsonl';
 import { RunPaths } from '#shared/runFolder/layout';
 import { parseCandidate } from '#shared/runFolder/records';
+import { lockHeld, parseLock } from '#shared/runFolder/runLock';
 import { summarise } from '#shared/runFolder/summarise';
 import {
   addCandidate,
@@ -40,13 +41,14 @@ export interface RunFolderModel {
 
 export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   const run = new RunPaths(runDir);
-  const [meta, config, events, searchEvents, candidates, pareto] = await Promise.all([
+  const [meta, config, events, searchEvents, candidates, pareto, lock] = await Promise.all([
     readText(run.metaFile),
     readText(run.configFile),
     readText(run.eventsFile),
     readText(run.searchEventsFile),
     readText(run.candidatesFile),
     readText(run.paretoFile),
+    readText(run.lockFile),
   ]);
   const model = emptyModel(run.id);
   // The same status and length the Runs tree shows.
@@ -54,6 +56,7 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
     ...(meta !== undefined ? { meta } : {}),
     ...(events !== undefined ? { events } : {}),
     hasPareto: pareto !== undefined,
+    writerAlive: lockHeld(parseLock(lock)),
   });
 
   // The config gives the objectives and constraints before any search ran; the search's

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { EngineEvent } from '#shared/protocol/engine';
-import type { EventParams, JobExit, JobStarted } from '#shared/protocol/lsp';
+import type { EventParams, JobExit, JobKind, JobStarted } from '#shared/protocol/lsp';
 import type { DashboardPort } from '../dashboardPort';
 import type { RunOverlay } from '../tree/runTreeModel';
 import {
@@ -15,6 +15,13 @@ import {
   type JobProgress,
 } from './jobProgress';
 import type { RunsApi } from './runsApi';
+
+const VERBS: Record<JobKind, string> = {
+  train: 'Training',
+  search: 'Searching',
+  export: 'Exporting',
+  rank: 'Checking the ranking of',
+};
 
 /** Steps can come many times a second; the editor's UI is redrawn at most this often. */
 const UI_INTERVAL_MS = 250;
@@ -43,6 +50,9 @@ export class JobMonitor implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** A job started, reported or ended: the tree refreshes (throttled on its side). */
   readonly onDidChange = this.changed.event;
+  private readonly progressed = new vscode.EventEmitter<string[]>();
+  /** Runs whose live progress changed (the tree redraws just their items). */
+  readonly onDidProgress = this.progressed.event;
 
   constructor(
     private readonly api: RunsApi,
@@ -137,12 +147,17 @@ export class JobMonitor implements vscode.Disposable {
       const batch = this.pending.get(p.runId) ?? [];
       batch.push(e);
       this.pending.set(p.runId, batch);
-      if (e.type === 'run-start' || e.type === 'search-start') {
+      if (e.type === 'run-start' || e.type === 'search-start' || e.type === 'rank-start') {
         this.setOverlay(p);
         this.changed.fire();
       }
     }
-    if (e.type === 'candidate' || e.type === 'generation' || e.type === 'search-end')
+    if (
+      e.type === 'candidate' ||
+      e.type === 'generation' ||
+      e.type === 'search-end' ||
+      e.type === 'ranked'
+    )
       this.changed.fire();
   }
 
@@ -175,14 +190,26 @@ export class JobMonitor implements vscode.Disposable {
     if (!p.runId) return;
     const o = { ...this.overlays.get(p.runId) };
     const status = p.exit?.status;
-    if (p.kind === 'train') o.status = status ?? 'running';
-    else if (p.kind === 'search')
+    if (p.kind === 'train') {
+      o.status = status ?? 'running';
+      if (p.step !== undefined) o.step = p.step;
+      if (p.totalSteps !== undefined) o.totalSteps = p.totalSteps;
+    } else if (p.kind === 'search')
       o.note =
         status === undefined
           ? 'searching…'
           : status === 'completed'
             ? undefined
             : `search ${status}`;
+    else if (p.kind === 'rank')
+      o.note =
+        status === undefined
+          ? 'checking ranking…'
+          : status === 'completed'
+            ? p.kendallTau !== undefined
+              ? `τ ${p.kendallTau.toFixed(2)}`
+              : undefined
+            : `ranking ${status}`;
     else if (status === 'failed') o.note = 'export failed';
     this.overlays.set(p.runId, o);
   }
@@ -201,7 +228,7 @@ export class JobMonitor implements vscode.Disposable {
     if (ui.endProgress) return;
     const p = this.jobs.get(jobId);
     if (!p || p.exit) return;
-    const verb = p.kind === 'train' ? 'Training' : p.kind === 'search' ? 'Searching' : 'Exporting';
+    const verb = VERBS[p.kind];
     void vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -231,7 +258,13 @@ export class JobMonitor implements vscode.Disposable {
     this.flushTimer = undefined;
     for (const [runId, events] of this.pending) this.dashboard.pushEvents(runId, events);
     this.pending.clear();
+    const progressed: string[] = [];
     for (const p of this.active()) {
+      if (p.kind === 'train' && p.runId) {
+        // The Runs tree shows the step the status bar shows, from the same event.
+        this.setOverlay(p);
+        progressed.push(p.runId);
+      }
       const ui = this.ui.get(p.jobId);
       if (!ui?.report) continue;
       const percent = Math.floor(100 * (fractionDone(p) ?? 0));
@@ -242,6 +275,7 @@ export class JobMonitor implements vscode.Disposable {
       ui.reportedPercent = Math.max(ui.reportedPercent, percent);
     }
     this.updateStatusBar();
+    if (progressed.length) this.progressed.fire(progressed);
   }
 
   private updateStatusBar(): void {
@@ -269,5 +303,6 @@ export class JobMonitor implements vscode.Disposable {
     for (const ui of this.ui.values()) ui.endProgress?.();
     this.statusItem.dispose();
     this.changed.dispose();
+    this.progressed.dispose();
   }
 }

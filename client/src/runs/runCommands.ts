@@ -122,15 +122,17 @@ async function revealFile(file: string): Promise<void> {
 interface JobOptions {
   steps?: number;
   budget?: number;
+  subnets?: number;
+  epochs?: number;
 }
 const jobOptions = (x: unknown): JobOptions => {
   if (typeof x !== 'object' || x === null) return {};
   const o = x as Record<string, unknown>;
-  const whole = (v: unknown) =>
-    Number.isInteger(v) && (v as number) >= 1 ? (v as number) : undefined;
-  const steps = whole(o.steps);
-  const budget = whole(o.budget);
-  return { ...(steps ? { steps } : {}), ...(budget ? { budget } : {}) };
+  const out: JobOptions = {};
+  for (const k of ['steps', 'budget', 'subnets'] as const)
+    if (Number.isInteger(o[k]) && (o[k] as number) >= 1) out[k] = o[k] as number;
+  if (typeof o.epochs === 'number' && o.epochs > 0) out.epochs = o.epochs;
+  return out;
 };
 
 /** `{runId, key, file?}`: export without questions (for scripts and tests). */
@@ -230,7 +232,9 @@ function resume(ctx: RunContext): Cmd {
       runOfNode(arg) ??
       (await pickRun(ctx, resumableRuns(await freshRuns(ctx)), 'Resume which stopped run?'));
     if (!run) return;
-    track(ctx, await ctx.api.resume({ runId: run.id, runsDir: runsDirOf(run) }), run.id);
+    const started = await ctx.api.resume({ runId: run.id, runsDir: runsDirOf(run) });
+    track(ctx, started, run.id);
+    return started;
   };
 }
 
@@ -254,6 +258,33 @@ function openDashboard(ctx: RunContext): Cmd {
       runId: run?.id ?? String(arg),
       ...(isDashboardTab(tab) ? { tab } : {}),
     });
+  };
+}
+
+/**
+ * Check Ranking: trains K subnets of a run alone and compares their ranking with the
+ * supernet's (an engine job: progress, cancel, rank.json in the run folder).
+ */
+function checkRanking(ctx: RunContext): Cmd {
+  return async (arg, opts) => {
+    if (refuseUntrusted('checking the ranking')) return;
+    const run =
+      runOfNode(arg) ??
+      (await pickRun(
+        ctx,
+        (await freshRuns(ctx)).filter((r) => r.status !== 'running' && (r.step ?? 0) > 0),
+        'Check the ranking of which trained run?',
+      ));
+    if (!run) return;
+    const { subnets, epochs } = jobOptions(opts);
+    const started = await ctx.api.rank({
+      run: run.id,
+      runsDir: runsDirOf(run),
+      ...(subnets ? { subnets } : {}),
+      ...(epochs ? { epochs } : {}),
+    });
+    track(ctx, started, run.id);
+    return started;
   };
 }
 
@@ -438,6 +469,7 @@ export function runCommands(ctx: RunContext): Record<string, Cmd> {
     'supernet.openDashboard': ['Open Dashboard', openDashboard(ctx)],
     'supernet.exportSubnet': ['Export Subnet', exportSubnet(ctx)],
     'supernet.compareRuns': ['Compare Runs', compareRuns(ctx)],
+    'supernet.checkRanking': ['Check Ranking', checkRanking(ctx)],
     'supernet.showInChart': ['Show in Pareto chart', showInChart(ctx)],
     'supernet.copyArch': ['Copy arch JSON', copyArch()],
     'supernet.revealExport': ['Reveal export', revealExport()],

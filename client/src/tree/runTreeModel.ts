@@ -84,6 +84,9 @@ export function subnetTooltip(r: SubnetRow): string {
 /** What this session knows about a run beyond its folder: a job of ours running or ended. */
 export interface RunOverlay {
   status?: RunSummary['status'];
+  /** A training job's live position: the same numbers the status bar shows. */
+  step?: number;
+  totalSteps?: number;
   /** A short note on the last search or export job, e.g. `searching…`, `search failed`. */
   note?: string;
 }
@@ -96,8 +99,9 @@ export function effectiveStatus(run: RunSummary, overlay?: RunOverlay): RunSumma
 export function runDescription(run: RunSummary, overlay?: RunOverlay): string {
   const status = effectiveStatus(run, overlay);
   const parts: string[] = [status];
-  if (status === 'running' && run.step !== undefined && run.totalSteps)
-    parts[0] = `running ${run.step}/${run.totalSteps}`;
+  const step = overlay?.step ?? run.step;
+  const total = overlay?.totalSteps ?? run.totalSteps;
+  if (status === 'running' && step !== undefined && total) parts[0] = `running ${step}/${total}`;
   if (run.backend) parts.push(run.backend);
   if (run.bestAccuracy !== undefined) parts.push(formatAccuracy(run.bestAccuracy));
   if (overlay?.note) parts.push(overlay.note);
@@ -115,11 +119,15 @@ export function runIcon(status: RunSummary['status']): { icon: string; color?: s
       return { icon: 'debug-pause', color: 'testing.iconSkipped' };
     case 'failed':
       return { icon: 'error', color: 'testing.iconFailed' };
+    case 'interrupted':
+      return { icon: 'debug-disconnect', color: 'testing.iconQueued' };
     default:
       return { icon: 'question' };
   }
 }
 
-/** Runs that `Resume` can continue: stopped before the end. */
+/** Runs that `Resume` can continue: stopped, failed or interrupted before the end. */
 export const resumableRuns = (runs: readonly RunSummary[]): RunSummary[] =>
-  runs.filter((r) => r.status === 'cancelled' || r.status === 'failed');
+  runs.filter(
+    (r) => r.status === 'cancelled' || r.status === 'failed' || r.status === 'interrupted',
+  );

@@ -56,6 +56,8 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
   constructor(
     private readonly source: RunSource,
     private readonly state: vscode.Memento,
+    /** Told of every fresh list of runs (the commands' context keys follow it). */
+    private readonly onRunsListed?: (runs: RunSummary[]) => void,
   ) {}
 
   get sortBy(): Metric {
@@ -76,11 +78,18 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     this.subnets.clear();
     this.groups.clear();
     this.changed.fire(undefined);
+    // Listed now even when the view is closed: the commands' context keys follow the runs.
+    if (this.onRunsListed) void this.runNodes().catch(() => undefined);
   }
 
   /** A refresh at most every REFRESH_INTERVAL_MS: a steady stream of events still shows. */
   requestRefresh(): void {
     this.timer ??= setTimeout(() => this.refresh(), REFRESH_INTERVAL_MS);
+  }
+
+  /** Redraws the items of these runs (their live progress changed); no re-read of the folders. */
+  refreshRuns(runIds: readonly string[]): void {
+    for (const node of this.runs ?? []) if (runIds.includes(node.run.id)) this.changed.fire(node);
   }
 
   async allRuns(): Promise<RunSummary[]> {
@@ -114,6 +123,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
       const listed = await this.source.listRuns();
       const runs = listed ?? (await Promise.all(this.source.runsDirs().map(listRuns))).flat();
       this.runs = sortRuns(runs).map((run) => ({ type: 'run', run }));
+      this.onRunsListed?.(runs);
     }
     return this.runs;
   }

@@ -57,7 +57,14 @@ export class LossView implements View {
         xLabel: 'step',
         series: [
           ...shown.map(([s]) => ({ ...s, format: formatLoss })),
-          { label: 'learning rate', color: t.yellow, scale: 'lr', width: 1, format: formatSci },
+          {
+            label: 'learning rate',
+            color: t.muted,
+            dash: [2, 3],
+            scale: 'lr',
+            width: 1,
+            format: formatSci,
+          },
         ],
         axes: [
           { scale: 'y', label: 'loss', format: formatLossTick },

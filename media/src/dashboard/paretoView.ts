@@ -1,3 +1,4 @@
+import { fitToData } from '#shared/charts/ranges';
 import type uPlot from 'uplot';
 import type { CandidatePoint } from '#shared/charts/chartModel';
 import type { Metric } from '#shared/metrics';
@@ -346,11 +347,20 @@ export class ParetoView implements View {
     this.hypervolume.render(
       {
         xLabel: 'generation',
+        xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
+        xRange: (min, max) => fitToData(min, max),
         height: 180,
         series: [
           { label: 'hypervolume', color: t.green, points: true, width: 2, format: formatSci },
         ],
-        axes: [{ scale: 'y', label: 'hypervolume', format: formatSci }],
+        axes: [
+          {
+            scale: 'y',
+            label: 'hypervolume',
+            format: formatSci,
+            range: (min, max) => fitToData(min, max, 0.05),
+          },
+        ],
       },
       [g.map((x) => x.generation), g.map((x) => x.hypervolume)],
     );

@@ -120,7 +120,9 @@ class TrainView {
   }
 
   private line(s: string): void {
-    if (this.o.status) this.o.status('');
+    if (!this.o.status) return this.o.err(s);
+    // A terminal: the line goes above the progress bar, which is drawn again below it.
+    this.o.status('');
     this.o.err(s);
     this.progress();
   }

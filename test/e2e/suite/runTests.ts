@@ -16,6 +16,7 @@ const JOB_TIMEOUT_MS = 120_000;
 const UI_TIMEOUT_MS = 30_000;
 const TRAIN_STEPS = 24;
 const SEARCH_BUDGET = 8;
+const STOP_RESUME_STEPS = 60;
 
 /** Selectors inside the dashboard webview (nested iframes): the runner looks in every frame. */
 const inWebview = (selector: string) => `frame:${selector}`;
@@ -142,6 +143,62 @@ export function runTests(vscode: typeof VSCode): Test[] {
         if (!file) throw new Error('Export Subnet returned no file');
         if (!file.endsWith(`${key}.onnx`) || !existsSync(file) || !existsSync(`${file}.json`))
           throw new Error(`no ${file} (or its sidecar) on disk`);
+      },
+    },
+    {
+      name: `Stop ends a running training with a checkpoint; Resume continues it to step ${STOP_RESUME_STEPS}`,
+      fn: async () => {
+        const started = await vscode.commands.executeCommand<JobStarted | undefined>(
+          'supernet.train',
+          tinyUri(),
+          { steps: STOP_RESUME_STEPS },
+        );
+        if (!started) throw new Error('Train started no job');
+        const running = await waitFor(
+          'the training to pass step 5',
+          () =>
+            ext()
+              .jobs()
+              .find((j) => j.jobId === started.jobId && (j.step ?? 0) >= 5 && j.runId),
+          JOB_TIMEOUT_MS,
+        );
+        const id = running.runId!;
+        // The Runs tree shows the step the status bar shows.
+        await vscode.commands.executeCommand('workbench.view.extension.supernet');
+        await screenshot('tree-running', [`.sidebar .monaco-list-row:has-text("running")`]);
+        await vscode.commands.executeCommand('supernet.stop');
+        const stopped = await waitFor(
+          'the stopped job to exit',
+          () =>
+            ext()
+              .jobs()
+              .find((j) => j.jobId === started.jobId && j.exit),
+          JOB_TIMEOUT_MS,
+        );
+        if (stopped.exit?.status !== 'cancelled')
+          throw new Error(`Stop ended the job ${stopped.exit?.status}`);
+        const at = stopped.step ?? 0;
+        const run = (await ext().runs()).find((r) => r.id === id);
+        if (run?.status !== 'cancelled' || run.step !== at || at >= STOP_RESUME_STEPS)
+          throw new Error(`after Stop the run lists as ${JSON.stringify(run)}`);
+        const resumed = await vscode.commands.executeCommand<JobStarted | undefined>(
+          'supernet.resume',
+          { type: 'run', run },
+        );
+        if (!resumed) throw new Error('Resume started no job');
+        const done = await waitFor(
+          'the resumed run to finish',
+          () =>
+            ext()
+              .jobs()
+              .find((j) => j.jobId === resumed.jobId && j.exit),
+          JOB_TIMEOUT_MS,
+        );
+        if (done.exit?.status !== 'completed')
+          throw new Error(`the resumed run ended ${done.exit?.status}: ${done.exit?.message}`);
+        const final = (await ext().runs()).find((r) => r.id === id);
+        if (final?.status !== 'completed' || final.step !== STOP_RESUME_STEPS)
+          throw new Error(`after Resume the run lists as ${JSON.stringify(final)}`);
       },
     },
   ];

@@ -168,6 +168,7 @@ void describe('labels', () => {
     bestAccuracy: 0.8712,
     candidates: 3,
     hasPareto: true,
+    exports: 0,
   };
 
   void test('run: status · backend · best accuracy', () => {
@@ -197,6 +198,7 @@ void describe('runs', () => {
     status,
     candidates: 0,
     hasPareto: false,
+    exports: 0,
     ...(created ? { created } : {}),
   });
 

@@ -1,0 +1,229 @@
+// Builds the platform packages a user installs: one .vsix per target with the bundles and
+// the runtime the engine loads (tfjs with the wasm backend's .wasm files, onnxruntime-node
+// with that platform's binaries only), so that Train, Search and Export work from the
+// package alone.
+//
+//   npm run package                        every target whose onnxruntime binaries exist
+//   npm run package -- --target linux-x64  one target (repeatable)
+//   npm run package -- --ls                also print `vsce ls` of each package
+//   npm run package -- --no-build          use dist/ as it is
+//
+// Each target gets a staging folder (.package/stage-<target>/) holding exactly what ships:
+// the files below, a package.json whose dependencies are the runtime packages, and a
+// node_modules with their closure, pruned to the files they load. vsce then packages the
+// stage with its npm dependency detection, offline. The .vsix files land in .package/.
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, '.package');
+const ORT_BIN = path.join(ROOT, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+
+/** vsce targets and the onnxruntime-node binary folder each needs. */
+const TARGETS = {
+  'linux-x64': 'linux/x64',
+  'linux-arm64': 'linux/arm64',
+  'darwin-arm64': 'darwin/arm64',
+  'darwin-x64': 'darwin/x64',
+  'win32-x64': 'win32/x64',
+  'win32-arm64': 'win32/arm64',
+};
+
+/** What the extension ships besides node_modules: globs relative to the repository. */
+const SHIPPED = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'language-configuration.json',
+  'bin/supernet.js',
+  'dist/{client,server,cli,engine,tfjs-gradients}.js',
+  'media/dist/*.{js,css}',
+  'media/walkthrough/*.md',
+  'media/{icon.png,supernet.svg}',
+  'schemas/*.json',
+  'syntaxes/*.json',
+  'examples/*.yaml',
+  'data/fashion-mnist-subset/**',
+];
+
+/** The packages the bundles leave external (scripts/build.mjs) and load at run time. */
+const RUNTIME = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  'onnxruntime-node',
+];
+
+/**
+ * The files of each package that run time needs (globs relative to the package; `{bin}`
+ * is the target's onnxruntime binary folder). A package of the closure that is not named
+ * here ships its package.json alone: npm's dependency check sees it, and nothing loads it
+ * (type declarations, onnxruntime-node's install-time downloaders).
+ */
+const KEEP = {
+  '@tensorflow/tfjs-core': ['package.json', 'LICENSE', 'dist/tf-core.node.js'],
+  '@tensorflow/tfjs-backend-cpu': ['package.json', 'LICENSE', 'dist/tf-backend-cpu.node.js'],
+  '@tensorflow/tfjs-backend-wasm': [
+    'package.json',
+    'LICENSE',
+    'dist/tf-backend-wasm.node.js',
+    'dist/*.wasm',
+  ],
+  'onnxruntime-node': ['package.json', 'LICENSE', 'dist/*.js', 'bin/napi-v6/{bin}/*'],
+  'onnxruntime-common': ['package.json', 'LICENSE', 'dist/cjs/**/*.js', 'dist/cjs/package.json'],
+  seedrandom: ['package.json', 'LICENSE', 'index.js', 'seedrandom.js', 'lib/*.js'],
+  long: ['package.json', 'LICENSE', 'index.js', 'dist/long.js'],
+  'node-fetch': ['package.json', 'LICENSE.md', 'lib/index.js'],
+  'whatwg-url': ['package.json', 'LICENSE.txt', 'lib/*.js'],
+  tr46: ['package.json', 'index.js', 'lib/*.json'],
+  'webidl-conversions': ['package.json', 'LICENSE.md', 'lib/*.js'],
+};
+
+function globToRegExp(glob) {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      re += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '{') {
+      const end = glob.indexOf('}', i);
+      re += `(?:${glob
+        .slice(i + 1, end)
+        .split(',')
+        .map(escape)
+        .join('|')})`;
+      i = end;
+    } else re += escape(c);
+  }
+  return new RegExp(`^${re}$`);
+}
+function escape(s) {
+  return s.replace(/[.+?^$()|[\]\\]/g, '\\$&');
+}
+
+function filesUnder(dir, rel = '') {
+  const out = [];
+  for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') out.push(...filesUnder(dir, r));
+    } else out.push(r);
+  }
+  return out;
+}
+
+function copyMatching(fromDir, toDir, globs) {
+  const patterns = globs.map(globToRegExp);
+  let n = 0;
+  for (const f of filesUnder(fromDir)) {
+    if (!patterns.some((p) => p.test(f))) continue;
+    mkdirSync(path.dirname(path.join(toDir, f)), { recursive: true });
+    copyFileSync(path.join(fromDir, f), path.join(toDir, f));
+    n++;
+  }
+  return n;
+}
+
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+
+/** Node's resolution of a dependency's folder from the folder of the package that needs it. */
+function resolvePackage(name, fromDir) {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (dir === ROOT || dir === path.dirname(dir)) break;
+  }
+  throw new Error(`package ${name} (needed from ${path.relative(ROOT, fromDir)}) is not installed`);
+}
+
+/** The runtime packages and everything they depend on, as folders under node_modules. */
+function runtimeClosure() {
+  const seen = new Map();
+  const visit = (name, fromDir) => {
+    const dir = resolvePackage(name, fromDir);
+    if (seen.has(dir)) return;
+    seen.set(dir, name);
+    for (const dep of Object.keys(readJson(path.join(dir, 'package.json')).dependencies ?? {}))
+      visit(dep, dir);
+  };
+  for (const name of RUNTIME) visit(name, ROOT);
+  return seen;
+}
+
+/** The stage's package.json: the manifest, with the runtime packages as its dependencies. */
+function stageManifest() {
+  const pkg = readJson(path.join(ROOT, 'package.json'));
+  for (const k of ['devDependencies', 'optionalDependencies', 'scripts', 'allowScripts', 'imports'])
+    delete pkg[k];
+  pkg.dependencies = Object.fromEntries(
+    RUNTIME.map((name) => [
+      name,
+      readJson(path.join(ROOT, 'node_modules', name, 'package.json')).version,
+    ]),
+  );
+  return pkg;
+}
+
+function stage(target) {
+  const dir = path.join(OUT, `stage-${target}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  copyMatching(ROOT, dir, SHIPPED);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify(stageManifest(), null, 2) + '\n');
+  // Everything in the stage ships; the list is checked with `vsce ls` (tests do).
+  writeFileSync(path.join(dir, '.vscodeignore'), '.vscodeignore\n');
+  for (const [from, name] of runtimeClosure()) {
+    const to = path.join(dir, path.relative(ROOT, from));
+    const keep = (KEEP[name] ?? ['package.json']).map((g) => g.replace('{bin}', TARGETS[target]));
+    copyMatching(from, to, keep);
+  }
+  return dir;
+}
+
+function vsce(args, cwd) {
+  const bin = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  return execFileSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  const wanted = args.flatMap((a, i) => (a === '--target' ? [args[i + 1]] : []));
+  const available = Object.keys(TARGETS).filter((t) => existsSync(path.join(ORT_BIN, TARGETS[t])));
+  const targets = wanted.length ? wanted : available;
+  for (const t of targets)
+    if (!available.includes(t))
+      throw new Error(
+        `no onnxruntime-node binaries for ${t}: targets here are ${available.join(', ')}`,
+      );
+  if (!args.includes('--no-build'))
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  const version = readJson(path.join(ROOT, 'package.json')).version;
+  mkdirSync(OUT, { recursive: true });
+  for (const t of targets) {
+    const dir = stage(t);
+    const vsix = path.join(OUT, `supernet-studio-${t}-${version}.vsix`);
+    const log = vsce(['package', '--target', t, '--out', vsix], dir);
+    const warnings = log.split('\n').filter((l) => /WARNING/i.test(l));
+    if (warnings.length)
+      throw new Error(`vsce warned while packaging ${t}:\n${warnings.join('\n')}`);
+    const files = vsce(['ls'], dir).trim().split('\n');
+    const mb = (statSync(vsix).size / 2 ** 20).toFixed(1);
+    console.log(`${path.relative(ROOT, vsix)}  ${mb} MB  ${files.length} files`);
+    if (args.includes('--ls')) for (const f of files) console.log(`  ${f}`);
+  }
+}
+
+main();

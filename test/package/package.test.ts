@@ -1,0 +1,120 @@
+// What a user installs: the platform .vsix that `npm run package` builds. Its file list is
+// checked (vsce ls, not the ignore rules), and its CLI is run from the unpacked package in
+// an empty folder with no node_modules anywhere above it: the runtime must be inside.
+import test, { before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ensureVsix, ROOT, TARGET, vsixFiles } from './vsix';
+
+/** The onnxruntime-node binary folder of each target, to check that only ours ships. */
+const ORT_FOLDERS = [
+  'linux/x64',
+  'linux/arm64',
+  'darwin/arm64',
+  'darwin/x64',
+  'win32/x64',
+  'win32/arm64',
+];
+const ours = TARGET.replace('-', '/');
+
+void describe(`the ${TARGET} package`, () => {
+  let vsix = '';
+  let files: string[] = [];
+  before(() => {
+    vsix = ensureVsix();
+    files = vsixFiles();
+  });
+
+  void test('holds the bundles, the runtime the engine loads, and the assets', () => {
+    const required = [
+      'package.json',
+      'bin/supernet.js',
+      ...['client', 'server', 'cli', 'engine', 'tfjs-gradients'].map((b) => `dist/${b}.js`),
+      'node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js',
+      'node_modules/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.node.js',
+      'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js',
+      'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+      `node_modules/onnxruntime-node/bin/napi-v6/${ours}/onnxruntime_binding.node`,
+      'node_modules/onnxruntime-common/dist/cjs/index.js',
+      'media/dist/dashboard.js',
+      'media/dist/dashboard.css',
+      'media/icon.png',
+      'schemas/supernet.schema.json',
+      'syntaxes/supernet.tmLanguage.json',
+      'examples/tiny.supernet.yaml',
+      'examples/starter.supernet.yaml',
+      'data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz',
+    ];
+    for (const f of required) assert.ok(files.includes(f), `the package lacks ${f}`);
+  });
+
+  void test('holds no sources, maps, tests, dev tools or other platforms’ binaries', () => {
+    const forbidden: [RegExp, string][] = [
+      [/^media\/src\//, 'the webview sources'],
+      [/\.map$/, 'source maps'],
+      [/^(test|out|scripts|client|server|shared)\//, 'sources or tests'],
+      [/\.ts$/, 'TypeScript'],
+      [
+        /^node_modules\/(typescript|esbuild|eslint|prettier|@vscode\/vsce|dependency-cruiser)\//,
+        'dev tools',
+      ],
+      [
+        /tfjs-core\/dist\/(ops|gradients|kernels)\//,
+        "tfjs-core's ES modules (the gradient bundle has them)",
+      ],
+    ];
+    for (const f of files)
+      for (const [re, what] of forbidden) assert.ok(!re.test(f), `${f}: ${what} must not ship`);
+    for (const other of ORT_FOLDERS.filter((o) => o !== ours))
+      assert.ok(
+        !files.some((f) => f.includes(`/bin/napi-v6/${other}/`)),
+        `${other} binaries must not ship in the ${TARGET} package`,
+      );
+    const mb = statSync(vsix).size / 2 ** 20;
+    assert.ok(mb < 50, `${path.basename(vsix)} is ${mb.toFixed(1)} MB`);
+  });
+
+  void test('its CLI validates, trains, searches and exports from an empty folder', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'supernet-vsix-'));
+    try {
+      for (let d = dir; d !== path.dirname(d); d = path.dirname(d))
+        assert.ok(!existsSync(path.join(d, 'node_modules')), `${d} has a node_modules`);
+      // python3's zipfile: a .vsix is a zip, and python3 is on every machine this runs on.
+      const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', vsix, path.join(dir, 'pkg')]);
+      assert.equal(unzip.status, 0, String(unzip.stderr));
+      const cli = path.join(dir, 'pkg', 'extension', 'bin', 'supernet.js');
+      copyFileSync(
+        path.join(ROOT, 'examples', 'tiny.supernet.yaml'),
+        path.join(dir, 'tiny.supernet.yaml'),
+      );
+      const run = (...args: string[]) => {
+        const r = spawnSync(process.execPath, [cli, ...args], {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 180_000,
+        });
+        assert.equal(r.status, 0, `supernet ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+        return r.stdout;
+      };
+      assert.match(run('version'), /backend: (wasm|tensorflow)/);
+      run('validate', 'tiny.supernet.yaml');
+      run('train', 'tiny.supernet.yaml', '--steps', '5');
+      const end = run('search', 'tiny.supernet.yaml', '--budget', '4', '--json')
+        .trim()
+        .split('\n')
+        .at(-1);
+      const front = (JSON.parse(end ?? '{}') as { front?: { key: string }[] }).front ?? [];
+      assert.ok(front.length > 0, `the search found no front: ${end}`);
+      const file = run('export', 'tiny.supernet.yaml', front[0].key).trim();
+      assert.ok(
+        file.endsWith(`${front[0].key}.onnx`) && existsSync(file) && existsSync(`${file}.json`),
+        file,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
