@@ -14,11 +14,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseEngineEvent } from '#shared/protocol/engine';
+import { parseEngineEvent, type EngineEvent, type StepEvent } from '#shared/protocol/engine';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 
 const readEvents = (file: string) => readJsonLinesFile(file, parseEngineEvent);
-import type { EngineEvent, StepEvent } from '#shared/protocol/engine';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'bin', 'supernet.js');

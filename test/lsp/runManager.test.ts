@@ -2,7 +2,7 @@
 // dist/server.js, which runs real engine processes (dist/engine.js) on a micro config.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
@@ -18,6 +18,10 @@ import {
   type RunsResult,
   type TrainParams,
 } from '#shared/protocol/lsp';
+import { RunPaths } from '#shared/runFolder/layout';
+import { readRunSummary } from '#shared/runFolder/readRuns';
+import { processAlive } from '#shared/runFolder/runLock';
+import { resumableRuns } from '../../client/src/tree/runTreeModel';
 import { startServer, type ServerHandle } from './harness';
 import { JobEvents } from './runManagerEvents';
 
@@ -130,8 +134,12 @@ void describe('run manager over LSP', () => {
     assert.match(r.backend ?? '', /wasm|cpu|tensorflow/);
   });
 
-  void test('resumes the run from its checkpoint to the config length', async () => {
-    const job = await request<JobStarted>(ResumeRequest, { runsDir, runId });
+  void test('a completed run is not resumed; it trains further only to a new total', async () => {
+    const refused = await request<JobStarted>(ResumeRequest, { runsDir, runId });
+    const no = await events.exitOf(refused.jobId, 60_000);
+    assert.equal(no.status, 'failed');
+    assert.match(no.message ?? '', /is complete \(step 2 of 2\).*--steps/);
+    const job = await request<JobStarted>(ResumeRequest, { runsDir, runId, steps: 3 });
     const exit = await events.exitOf(job.jobId, 60_000);
     assert.equal(exit.status, 'completed', JSON.stringify(exit));
     const mine = events.of(job.jobId);
@@ -212,19 +220,77 @@ void describe('run manager over LSP', () => {
         id: '20250101-000000-torn',
         dir: run,
         configPath: '/c',
-        status: 'running',
+        // It says running, but no live process holds its lock: it was interrupted.
+        status: 'interrupted',
         backend: 'cpu',
         step: 21,
         totalSteps: 40,
         bestAccuracy: 0.5,
         candidates: 2,
         hasPareto: true,
+        exports: 0,
         created: '2025-01-01T00:00:00.000Z',
       },
     ]);
     const none = await request<RunsResult>(RunsRequest, { runsDir: path.join(dir, 'absent') });
     assert.deepEqual(none.runs, []);
   });
+});
+
+void describe('the editor closes mid-run', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'supernet-lsp-close-'));
+    writeFileSync(path.join(dir, 'long.supernet.yaml'), microConfig(100_000));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const how of ['shutdown', 'kill'] as const) {
+    void test(`server ${how === 'shutdown' ? 'shut down' : 'killed'}: the run ends cancelled with a checkpoint, and resumes`, async () => {
+      const events = new JobEvents();
+      const runsDir = path.join(dir, `runs-${how}`);
+      const server = await connect(events);
+      const job = await server.conn.sendRequest(TrainRequest, {
+        configPath: path.join(dir, 'long.supernet.yaml'),
+        runsDir,
+      });
+      const started = await events.next(
+        (p) => p.jobId === job.jobId && p.event?.type === 'step' && p.event.step >= 3,
+        60_000,
+        'step 3',
+      );
+      const run = new RunPaths(path.join(runsDir, started.runId!));
+      const engine = (JSON.parse(readFileSync(run.lockFile, 'utf8')) as { pid: number }).pid;
+      if (how === 'shutdown') await server.conn.sendRequest('shutdown');
+      await server.dispose();
+      for (const t0 = Date.now(); processAlive(engine);) {
+        assert.ok(Date.now() - t0 < 30_000, `engine ${engine} still runs`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const summary = await readRunSummary(run.dir);
+      assert.equal(summary?.status, 'cancelled');
+      assert.deepEqual(
+        resumableRuns(summary ? [summary] : []).map((r) => r.id),
+        [run.id],
+      );
+      // A new window resumes it from the editor.
+      const again = await connect(new JobEvents());
+      try {
+        const resumed = await again.conn.sendRequest(ResumeRequest, {
+          runsDir,
+          runId: run.id,
+          steps: (summary?.step ?? 0) + 2,
+        });
+        assert.equal(resumed.kind, 'train');
+        for (const t0 = Date.now(); (await readRunSummary(run.dir))?.status !== 'completed';) {
+          assert.ok(Date.now() - t0 < 60_000, 'the resumed run did not complete');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await again.dispose();
+      }
+    });
+  }
 });
 
 void describe('run manager over LSP, with an engine that crashes', () => {

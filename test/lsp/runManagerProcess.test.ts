@@ -87,9 +87,13 @@ void describe('RunManager with stand-in engines', () => {
     assert.equal(events.of(started.jobId)[0].runId, 'some-run');
   });
 
-  void test('dispose kills running engines without reporting to a listener that is gone', async () => {
+  void test('dispose asks engines to stop, kills one that will not, and reports to nobody', async () => {
     const events = new JobEvents();
-    const m = manager({ enginePath: path.join(dir, 'stubborn.js') }, events, []);
+    const m = manager(
+      { enginePath: path.join(dir, 'stubborn.js'), cancelGraceMs: 300 },
+      events,
+      [],
+    );
     const { jobId } = m.train({ configPath: '/x.supernet.yaml', runsDir: dir });
     const log = await events.next((p) => p.jobId === jobId && p.event?.type === 'log');
     const pid = Number(/pid=(\d+)/.exec(log.event?.type === 'log' ? log.event.message : '')![1]);

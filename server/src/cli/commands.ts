@@ -32,13 +32,14 @@ commands:
   validate FILE... [--json]      check *.supernet.yaml files; exit 1 when any has an error
   train FILE [--steps N] [--runs DIR] [--backend B] [--json]
                                  train the supernet of a config in a background engine process
-  train --resume RUN_ID [--runs DIR] [--json]
-                                 continue a stopped or killed run from its last checkpoint
+  train --resume RUN_ID [--steps N] [--runs DIR] [--json]
+                                 continue a stopped or interrupted run from its last checkpoint
+                                 (a completed one only with --steps beyond its total)
   search RUN_OR_CONFIG [--budget N] [--algorithm nsga2|random] [--seed S]
          [--population P] [--runs DIR] [--json]
                                  search a trained run for its Pareto front (${RUN_FILES.pareto},
                                  ${RUN_FILES.candidates} in the run folder)
-  export RUN ARCH_KEY [-o FILE] [--runs DIR] [--json]
+  export RUN ARCH_KEY [-o FILE.onnx [--force]] [--runs DIR] [--json]
   export RUN --best-under flops=300k[,params=50k] [-o FILE]
                                  write one subnet as ONNX (+ .json sidecar), verified in
                                  onnxruntime-node against the supernet
@@ -135,7 +136,13 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   export: {
-    options: { json, runs: str, 'best-under': str, output: { type: 'string', short: 'o' } },
+    options: {
+      json,
+      runs: str,
+      force: { type: 'boolean' },
+      'best-under': str,
+      output: { type: 'string', short: 'o' },
+    },
     run(p, io) {
       const bestUnder = p.values['best-under'] as string | undefined;
       if (p.positionals.length !== (bestUnder ? 1 : 2))
@@ -150,6 +157,7 @@ export const COMMANDS: Record<string, CliCommand> = {
             ? { bestUnder: bestUnder.split(',').map((s) => s.trim()) }
             : { key: p.positionals[1] }),
           ...(file ? { file: path.resolve(file) } : {}),
+          ...(p.values.force === true ? { force: true } : {}),
         },
         json: p.values.json === true,
         out: io.out,

@@ -17,8 +17,14 @@ export function analyse(text: string, opts: AnalysisOptions): Analysis {
   const resolved = resolveConfig(text);
   const semantic = semanticProblems(resolved, opts);
   const problems = [...resolved.problems, ...semantic];
+  const sectionErrors = resolved.errorPaths.some(
+    (e) => e.startsWith('space') || e.startsWith('task'),
+  );
   const spaceBroken = problems.some(
-    (p) => p.severity === 'error' && p.code !== 'yaml-syntax' && isInSpaceOrTask(resolved, p),
+    (p) =>
+      p.severity === 'error' &&
+      p.code !== 'yaml-syntax' &&
+      (sectionErrors || isInSpaceOrTask(resolved, p)),
   );
   let facts: SpaceFacts | undefined;
   if (!spaceBroken && resolved.readable && Array.isArray(resolved.config.space?.stages)) {
@@ -31,15 +37,13 @@ export function analyse(text: string, opts: AnalysisOptions): Analysis {
   return { text, resolved, problems, facts };
 }
 
+/**
+ * Whether a problem lies in the `space` or `task` sections (whose errors make facts
+ * meaningless): one range check each, whatever the size of the config.
+ */
 function isInSpaceOrTask(r: ResolvedConfig, p: Problem): boolean {
-  if (r.errorPaths.some((e) => e.startsWith('space') || e.startsWith('task'))) return true;
-  for (const [path, loc] of r.locations) {
-    if (
-      (path.startsWith('space') || path.startsWith('task')) &&
-      loc.value[0] <= p.start &&
-      p.end <= loc.value[1]
-    )
-      return true;
-  }
-  return false;
+  return ['space', 'task'].some((section) => {
+    const loc = r.locations.get(section);
+    return loc !== undefined && loc.value[0] <= p.start && p.end <= loc.value[1];
+  });
 }

@@ -116,7 +116,10 @@ export const spaceSchema = obj(
       ),
     ),
     stem: stemSchema,
-    stages: list('The stages, in order from input to head.', stageSchema, { minItems: 1 }),
+    stages: list('The stages, in order from input to head.', stageSchema, {
+      minItems: 1,
+      maxItems: 64,
+    }),
     head: headSchema,
   },
 );

@@ -34,8 +34,21 @@ export const joinPath = (path: readonly (string | number)[]): string => path.joi
 /** Parse and schema-check a config's text. Never throws on any input. */
 export function resolveConfig(text: string): ResolvedConfig {
   const lineCounter = new LineCounter();
+  if (text.length > MAX_CONFIG_CHARS)
+    return unparsed(
+      text,
+      0,
+      lineCounter,
+      `The config is ${Math.round(text.length / 1024)} KiB, more than the ${MAX_CONFIG_CHARS / 1024} KiB a config may have; it is not read.`,
+    );
   const parsed = parseYamlSafely(text, { lineCounter, uniqueKeys: true });
-  if (parsed.tooDeepAt !== undefined) return unparsed(text, parsed.tooDeepAt, lineCounter);
+  if (parsed.tooDeepAt !== undefined)
+    return unparsed(
+      text,
+      parsed.tooDeepAt,
+      lineCounter,
+      `YAML: nested more than ${MAX_NESTING} levels deep; the config is not read.`,
+    );
   const doc = parsed.doc;
   const r = new Resolver();
   for (const e of doc.errors) {
@@ -81,8 +94,23 @@ export function resolveConfig(text: string): ResolvedConfig {
   };
 }
 
-/** A text nested too deep to compose safely: one error where it gets too deep, defaults for the rest. */
-function unparsed(text: string, at: number, lineCounter: LineCounter): ResolvedConfig {
+/**
+ * The most characters a config may have. Real configs are a few KiB (64 stages, the most a
+ * space may have, fit in about 20); the bound keeps a pasted or generated monster from
+ * costing the language server seconds per keystroke.
+ */
+export const MAX_CONFIG_CHARS = 256 * 1024;
+
+/**
+ * A text too large or nested too deep to read safely: one error at `at`, defaults for the
+ * rest.
+ */
+function unparsed(
+  text: string,
+  at: number,
+  lineCounter: LineCounter,
+  message: string,
+): ResolvedConfig {
   const start = Math.min(at, text.length);
   return {
     config: defaultOf(configSchema) as SupernetConfig,
@@ -92,7 +120,7 @@ function unparsed(text: string, at: number, lineCounter: LineCounter): ResolvedC
         end: Math.min(start + 1, text.length),
         severity: 'error',
         code: 'yaml-syntax',
-        message: `YAML: nested more than ${MAX_NESTING} levels deep; the config is not read.`,
+        message,
       },
     ],
     locations: new Map(),
@@ -307,6 +335,18 @@ class Resolver {
       );
       return defaultOf(s);
     }
+    // A list longer than its schema allows is reported as such, and its items past the
+    // limit are not read: a pasted config of thousands of stages stays fast to check.
+    if (s.maxItems !== undefined && node.items.length > s.maxItems) {
+      this.locations.set(joinPath(path), { value: range, node, schema: s });
+      this.fail(
+        path,
+        range,
+        'out-of-range',
+        `${where} takes at most ${s.maxItems} items; got ${node.items.length}.`,
+      );
+      return defaultOf(s);
+    }
     const out: unknown[] = [];
     let ok = true;
     node.items.forEach((item, i) => {
@@ -331,15 +371,6 @@ class Resolver {
         range,
         'out-of-range',
         `${where} needs at least ${s.minItems} item${s.minItems > 1 ? 's' : ''}; got ${out.length}.`,
-      );
-      return defaultOf(s);
-    }
-    if (s.maxItems !== undefined && out.length > s.maxItems) {
-      this.fail(
-        path,
-        range,
-        'out-of-range',
-        `${where} takes at most ${s.maxItems} items; got ${out.length}.`,
       );
       return defaultOf(s);
     }

@@ -49,25 +49,37 @@ export function parseYamlSafely(
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-/** The offset of the first collection nested deeper than `limit`, walking the syntax tree without recursion. */
+/**
+ * The offset of the first collection nested deeper than `limit`, walking the syntax tree
+ * without recursion. Only the fields that hold tokens are followed: collections hold
+ * `items` of { start, key, sep, value }, documents a `value`, block scalars and flow
+ * collections their `start`/`end` markers (leaves).
+ */
 function tooDeepAt(tokens: CST.Token[], limit: number): number | undefined {
-  const stack: [unknown, number][] = tokens.map((t) => [t, 0]);
-  while (stack.length) {
-    const [x, depth] = stack.pop()!;
+  const nodes: unknown[] = [...tokens];
+  const depths: number[] = tokens.map(() => 0);
+  while (nodes.length) {
+    const x = nodes.pop() as Record<string, unknown> | undefined;
+    const depth = depths.pop()!;
     if (!x || typeof x !== 'object') continue;
-    if (Array.isArray(x)) {
-      for (const item of x) stack.push([item, depth]);
-      continue;
-    }
-    const t = x as { type?: unknown; offset?: unknown };
     let d = depth;
-    if (typeof t.type === 'string' && COLLECTIONS.has(t.type)) {
+    if (typeof x.type === 'string' && COLLECTIONS.has(x.type)) {
       d++;
-      if (d > limit) return typeof t.offset === 'number' ? t.offset : 0;
+      if (d > limit) return typeof x.offset === 'number' ? x.offset : 0;
     }
-    // Collections hold items ({ start, key, sep, value }); documents and items hold tokens.
-    for (const [k, v] of Object.entries(x))
-      if (k !== 'source' && v && typeof v === 'object') stack.push([v, d]);
+    const push = (v: unknown) => {
+      if (v && typeof v === 'object') {
+        nodes.push(v);
+        depths.push(d);
+      }
+    };
+    push(x.value);
+    push(x.key);
+    if (Array.isArray(x.items))
+      for (const item of x.items as Record<string, unknown>[]) {
+        push(item.key);
+        push(item.value);
+      }
   }
   return undefined;
 }

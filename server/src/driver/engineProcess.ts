@@ -65,6 +65,9 @@ export class EngineProcess {
       child = fork(enginePath, [], {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         env: this.o.env ?? process.env,
+        // Its own process group: a terminal's Ctrl-C reaches the driver, which asks the engine
+        // to stop after a checkpoint, instead of killing the engine mid-step.
+        detached: true,
       });
     } catch (e) {
       this.failToStart(`the engine could not be started: ${(e as Error).message}`);

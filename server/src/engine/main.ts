@@ -12,9 +12,23 @@ import { trainRun } from './run/trainRun';
 type State = 'idle' | 'running' | 'stopping';
 type JobCommand = Exclude<EngineCommand, { type: 'cancel' | 'status' }>;
 
+/** Whether the driver still listens: after it died, events go only to the run's logs. */
+let driverConnected = process.send !== undefined;
+
 function send(e: EngineEvent): void {
-  if (process.send) process.send(e);
-  else process.stdout.write(JSON.stringify(e) + '\n');
+  if (!process.send) {
+    process.stdout.write(JSON.stringify(e) + '\n');
+    return;
+  }
+  if (!driverConnected || !process.connected) return;
+  try {
+    // A dead driver (EPIPE, a closed channel) must not end the job before its cancel path runs.
+    process.send(e, (err: Error | null) => {
+      if (err) driverConnected = false;
+    });
+  } catch {
+    driverConnected = false;
+  }
 }
 
 const logError = (message: string): EngineEvent => ({
@@ -92,10 +106,26 @@ export function startEngine(): void {
   };
 
   process.on('message', onCommand);
-  // A driver that dies takes its engine with it: no orphan keeps training.
+  // A driver that dies takes its engine with it: no orphan keeps training, but the job
+  // still ends properly (a checkpoint, its end event, its status).
   process.on('disconnect', () => {
+    driverConnected = false;
     if (state !== 'idle') cancelled = true;
   });
+  // The engine runs in its own process group (a terminal's Ctrl-C goes to its driver, which
+  // asks it to stop); a signal sent to it directly stops the job the same way. A second one
+  // ends the process at once.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.on(signal, () => {
+      if (cancelled || state === 'idle') process.exit(code);
+      cancelled = true;
+      if (state === 'running') state = 'stopping';
+    });
+  }
 }
 
 function jobOf(
@@ -134,6 +164,8 @@ function failure(kind: JobCommand['type'], message: string, step: number): Engin
 }
 
 if (require.main === module) {
+  // A dead driver closes the pipes: a late log line must not crash the job's cancel path.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   // The editor's `supernet.maxEngineThreads`: native TensorFlow reads these when it loads.
   const threads = process.env.SUPERNET_MAX_THREADS;
   if (threads && /^\d+$/.test(threads)) {

@@ -32,7 +32,12 @@ export interface LanguageService {
   codeActions(d: TextDocument, range: Range): CodeAction[];
   documentSymbols(d: TextDocument): DocumentSymbol[];
   codeLenses(d: TextDocument): CodeLens[];
+  /** Drops what the service keeps of a document (it was closed). */
+  forget(uri: string): void;
 }
+
+/** The most diagnostics one document shows; past it, one more says how many were left out. */
+export const MAX_DIAGNOSTICS = 1000;
 
 export function getLanguageService(options: LanguageServiceOptions = {}): LanguageService {
   // One analysis per document version: hover, lenses and diagnostics of one edit share it.
@@ -47,11 +52,27 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   };
   return {
     analyse: analyseDoc,
-    validate: (d) => analyseDoc(d).problems.map((p) => toDiagnostic(d, p)),
+    validate: (d) => capped(analyseDoc(d).problems.map((p) => toDiagnostic(d, p))),
     hover: (d, p) => hover(d, d.offsetAt(p), analyseDoc(d)),
     complete: (d, p) => complete(d, d.offsetAt(p)),
     codeActions: (d, range) => codeActions(d, range, analyseDoc(d)),
     documentSymbols: (d) => documentSymbols(d, analyseDoc(d)),
     codeLenses: (d) => codeLenses(d, analyseDoc(d)),
+    forget: (uri) => void cache.delete(uri),
   };
+}
+
+/** The first MAX_DIAGNOSTICS, then one that says how many more there are. */
+function capped(all: Diagnostic[]): Diagnostic[] {
+  if (all.length <= MAX_DIAGNOSTICS) return all;
+  const first = all.slice(0, MAX_DIAGNOSTICS);
+  return [
+    ...first,
+    {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: 3,
+      source: 'supernet',
+      message: `${all.length - MAX_DIAGNOSTICS} more problems are not shown: fix these first.`,
+    },
+  ];
 }

@@ -54,6 +54,7 @@ export function startServer(connection: Connection): void {
     codeActions: (d, r) => service.codeActions(d, r),
     documentSymbols: (d) => service.documentSymbols(d),
     codeLenses: (d) => service.codeLenses(d),
+    forget: (uri) => service.forget(uri),
   };
   const validation = new ValidationHandler(connection, documents, current);
   const runs = new RunManager({

@@ -68,6 +68,7 @@ export class RunManager {
       configPath: '',
       runsDir: p.runsDir,
       resume: p.runId,
+      ...(p.steps !== undefined ? { steps: p.steps } : {}),
     };
     return this.startJob('train', cmd, runIdOf(p.runId));
   }
@@ -121,10 +122,16 @@ export class RunManager {
     });
   }
 
-  /** Kills every engine: the server is going away, and the runs resume from their checkpoints. */
+  /**
+   * The server is going away (the editor closes): every engine is asked to stop, and ends
+   * its job with a checkpoint and a cancelled status, resumable from the editor. The
+   * engines run in their own process groups and outlive this process for that last step;
+   * one that cannot write its end is shown as interrupted (its lock is stale) and resumes
+   * from its last checkpoint.
+   */
   dispose(): void {
     this.disposed = true;
-    for (const job of this.jobs.values()) job.kill();
+    for (const job of this.jobs.values()) job.cancel();
     this.jobs.clear();
   }
 

@@ -21,6 +21,7 @@ export class ValidationHandler {
     documents.onDidChangeContent((e) => this.schedule(e.document));
     documents.onDidClose((e) => {
       this.cancel(e.document.uri);
+      this.service.forget(e.document.uri);
       void this.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     });
   }

@@ -2,7 +2,6 @@ import type { SupernetConfig, SpaceConfig, TaskConfig } from '../config/configSc
 import type { Arch } from '#shared/arch';
 import { largestArch, resolutions, smallestArch } from './arch';
 import {
-  inStage,
   layerMacs,
   layerParams,
   layerSavedActivations,
@@ -80,10 +79,20 @@ export function trainingMemoryBytes(
 ): number {
   const [h, w, c] = config.task.input;
   const saved = layers.map(layerSavedActivations);
-  const perImage = h * w * c + sum(saved) + 2 * Math.max(...saved);
+  // A loop, not Math.max(...saved): a space of thousands of layers overflows the call stack.
+  const largest = saved.reduce((a, b) => Math.max(a, b), 0);
+  const perImage = h * w * c + sum(saved) + 2 * largest;
   const activations = config.train.batchSize * perImage;
   const state = supernetParams * (3 + optimizerSlots(config));
   return 4 * (activations + state);
+}
+
+/** The layers of each stage, in order. */
+function byStage(layers: Layer[], stages: number): Layer[][] {
+  const out: Layer[][] = Array.from({ length: stages }, () => []);
+  for (const l of layers)
+    if ((l.kind === 'conv' || l.kind === 'add') && l.at) out[l.at.stage].push(l);
+  return out;
 }
 
 export function spaceFacts(config: SupernetConfig): SpaceFacts {
@@ -94,10 +103,11 @@ export function spaceFacts(config: SupernetConfig): SpaceFacts {
   const hiLayers = subnetLayers(space, task, hi);
   const costLo = { flops: sum(loLayers.map(layerMacs)), params: sum(loLayers.map(layerParams)) };
   const costHi = { flops: sum(hiLayers.map(layerMacs)), params: sum(hiLayers.map(layerParams)) };
-  const stageSum = (layers: Layer[], i: number, f: (l: Layer) => number): number =>
-    sum(layers.filter((l) => inStage(l, i)).map(f));
-  const stageOut = (layers: Layer[], i: number): number => {
-    const convs = layers.filter((l): l is ConvLayer => l.kind === 'conv' && inStage(l, i));
+  // Grouped once: a filter per stage would be quadratic in the number of stages.
+  const loStages = byStage(loLayers, space.stages.length);
+  const hiStages = byStage(hiLayers, space.stages.length);
+  const stageOut = (layers: Layer[]): number => {
+    const convs = layers.filter((l): l is ConvLayer => l.kind === 'conv');
     return convs[convs.length - 1].hout;
   };
   return {
@@ -108,9 +118,9 @@ export function spaceFacts(config: SupernetConfig): SpaceFacts {
     trainingMemoryBytes: trainingMemoryBytes(config, hiLayers, costHi.params),
     stages: space.stages.map((s, i) => ({
       choices: stageChoices(s),
-      flops: [stageSum(loLayers, i, layerMacs), stageSum(hiLayers, i, layerMacs)],
-      params: [stageSum(loLayers, i, layerParams), stageSum(hiLayers, i, layerParams)],
-      outputSize: [stageOut(loLayers, i), stageOut(hiLayers, i)],
+      flops: [sum(loStages[i].map(layerMacs)), sum(hiStages[i].map(layerMacs))],
+      params: [sum(loStages[i].map(layerParams)), sum(hiStages[i].map(layerParams))],
+      outputSize: [stageOut(loStages[i]), stageOut(hiStages[i])],
     })),
   };
 }

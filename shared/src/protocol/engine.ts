@@ -300,6 +300,8 @@ export interface ExportCommand {
   bestUnder?: string[];
   /** Output file (default `<run>/exports/<key>.onnx`). */
   file?: string;
+  /** Replace an existing file that is not an earlier export (never a run's state files). */
+  force?: boolean;
 }
 
 /** Driver → engine: report the backend training would use (`supernet version`), then exit. */
@@ -364,6 +366,8 @@ export function checkCommand(x: unknown): string | undefined {
       if (x.bestUnder !== undefined && (!Array.isArray(x.bestUnder) || !x.bestUnder.every(isStr)))
         return 'export: `bestUnder` must be a list of constraint strings';
       if (x.file !== undefined && !isStr(x.file)) return 'export: `file` must be a string';
+      if (x.force !== undefined && typeof x.force !== 'boolean')
+        return 'export: `force` must be true or false';
       return undefined;
     case 'rank':
       if (!isStr(x.run) || !isStr(x.runsDir)) return 'rank needs `run` and `runsDir` strings';

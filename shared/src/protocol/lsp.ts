@@ -35,6 +35,8 @@ export const TrainRequest = new RequestType<TrainParams, JobStarted, void>('supe
 
 export interface ResumeParams extends WithRunsDir {
   runId: string;
+  /** A new total: only to train a completed run further (else the run's own total). */
+  steps?: number;
 }
 /** Client → server: continue a stopped, failed or interrupted run from its checkpoint. */
 export const ResumeRequest = new RequestType<ResumeParams, JobStarted, void>('supernet/resume');
@@ -133,7 +135,12 @@ export function checkTrainParams(x: unknown): string | undefined {
 }
 
 export function checkResumeParams(x: unknown): string | undefined {
-  return needStrings(x, ResumeRequest.method, ['runId', 'runsDir']);
+  const e = needStrings(x, ResumeRequest.method, ['runId', 'runsDir']);
+  if (e) return e;
+  const p = x as Record<string, unknown>;
+  if (p.steps !== undefined && !isPosInt(p.steps))
+    return `${ResumeRequest.method}: \`steps\` must be a positive whole number`;
+  return undefined;
 }
 
 export function checkSearchParams(x: unknown): string | undefined {

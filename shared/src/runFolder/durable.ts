@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -13,12 +22,36 @@ import * as path from 'node:path';
 export function writeFully(fd: number, buf: Uint8Array, file: string): number {
   let done = 0;
   while (done < buf.length) {
-    const n = writeSync(fd, buf, done, buf.length - done);
-    if (n <= 0) throw new Error(`Could not write ${file}: wrote ${done} of ${buf.length} bytes.`);
+    const n = diskFull.write(fd, buf, done, buf.length - done);
+    if (n <= 0)
+      throw new Error(
+        `Could not write ${file}: no space left (wrote ${done} of ${buf.length} bytes).`,
+      );
     done += n;
   }
   return done;
 }
+
+/**
+ * Fault injection for the tests of full disks on machines where no small file system can
+ * be mounted: with SUPERNET_FAULT_DISK_FULL_FLAG=FILE in the environment, once FILE exists
+ * the disk is full but for the number of bytes FILE holds (its text): this module's writes
+ * then stop as a full disk stops them (a short write, then nothing).
+ */
+const diskFull = (() => {
+  const flag = process.env.SUPERNET_FAULT_DISK_FULL_FLAG;
+  let room: number | undefined;
+  return {
+    write(fd: number, buf: Uint8Array, offset: number, length: number): number {
+      if (!flag || (room === undefined && !existsSync(flag)))
+        return writeSync(fd, buf, offset, length);
+      room ??= Math.max(0, Number(readFileSync(flag, 'utf8').trim()) || 0);
+      const n = room > 0 ? writeSync(fd, buf, offset, Math.min(length, room)) : 0;
+      room -= n;
+      return n;
+    },
+  };
+})();
 
 /** Write a small file so that readers see the old or the new content, never a mix. */
 export function atomicWrite(file: string, text: string): void {
@@ -27,8 +60,11 @@ export function atomicWrite(file: string, text: string): void {
   try {
     writeFully(fd, Buffer.from(text, 'utf8'), tmp);
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, file);
 }

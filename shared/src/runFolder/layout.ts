@@ -23,6 +23,8 @@ export const RUN_FILES = {
   rank: 'rank.json',
   /** ONNX exports, `<key>.onnx` with a `<key>.onnx.json` sidecar. */
   exports: 'exports',
+  /** The process writing the run (runLock.ts); absent when none is. */
+  lock: 'run.lock',
 } as const;
 
 export type RunFileName = keyof typeof RUN_FILES;
@@ -65,6 +67,9 @@ export class RunPaths {
   }
   get rankFile(): string {
     return this.file('rank');
+  }
+  get lockFile(): string {
+    return this.file('lock');
   }
   get exportsDir(): string {
     return this.file('exports');

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { RunPaths } from './layout';
+import { exportKeyOf, RunPaths } from './layout';
+import { lockHeld, parseLock } from './runLock';
 import { sortRuns, summarise, type RunSummary, type RunTexts } from './summarise';
 
 const readText = (file: string): Promise<string | undefined> =>
@@ -10,16 +11,20 @@ const readText = (file: string): Promise<string | undefined> =>
 /** The texts of a run folder that `summarise` reads. */
 export async function readRunTexts(dir: string): Promise<RunTexts> {
   const p = new RunPaths(dir);
-  const [meta, events, candidates] = await Promise.all([
+  const [meta, events, candidates, exported, lock] = await Promise.all([
     readText(p.metaFile),
     readText(p.eventsFile),
     readText(p.candidatesFile),
+    readdir(p.exportsDir).catch(() => [] as string[]),
+    readText(p.lockFile),
   ]);
   return {
     ...(meta !== undefined ? { meta } : {}),
     ...(events !== undefined ? { events } : {}),
     ...(candidates !== undefined ? { candidates } : {}),
     hasPareto: existsSync(p.paretoFile),
+    exports: exported.filter((n) => exportKeyOf(n) !== undefined).length,
+    writerAlive: lockHeld(parseLock(lock)),
   };
 }
 

@@ -2,12 +2,19 @@ import { isEngineEvent } from '../protocol/engine';
 import { lastByKey, parseJsonLines } from './jsonl';
 import { parseCandidate, parseRunMeta, type RunStatus } from './records';
 
+/**
+ * A run's state as the editor and the CLI show it: what run.json and the events say, with
+ * `interrupted` for a run that says it is running while no live process holds its lock
+ * (killed, crashed, the machine went down): it can be resumed.
+ */
+export type RunState = RunStatus | 'interrupted' | 'unknown';
+
 /** One run as the Runs tree, the status bar and the pickers show it. */
 export interface RunSummary {
   id: string;
   dir: string;
   configPath: string;
-  status: RunStatus | 'unknown';
+  status: RunState;
   backend?: string;
   step?: number;
   totalSteps?: number;
@@ -16,6 +23,8 @@ export interface RunSummary {
   /** Distinct subnets in candidates.jsonl. */
   candidates: number;
   hasPareto: boolean;
+  /** ONNX models in the run's exports folder. */
+  exports: number;
   created?: string;
 }
 
@@ -25,6 +34,10 @@ export interface RunTexts {
   events?: string;
   candidates?: string;
   hasPareto: boolean;
+  /** ONNX files in exports/. */
+  exports?: number;
+  /** Whether a live process holds run.lock (runLock.ts): only then is a run running. */
+  writerAlive?: boolean;
 }
 
 function parseJson(text: string | undefined): unknown {
@@ -68,13 +81,15 @@ export function summarise(dir: string, id: string, t: RunTexts): RunSummary | un
       step = e.step;
     }
   }
+  const said = ended ?? meta?.status ?? (t.events?.trim() ? 'running' : undefined);
   const summary: RunSummary = {
     id,
     dir,
     configPath: meta?.configPath ?? configPath ?? '',
-    status: ended ?? meta?.status ?? (t.events?.trim() ? 'running' : 'unknown'),
+    status: said === 'running' && !t.writerAlive ? 'interrupted' : (said ?? 'unknown'),
     candidates: lastByKey(parseJsonLines(t.candidates, parseCandidate).records).size,
     hasPareto: t.hasPareto,
+    exports: t.exports ?? 0,
   };
   const b = meta?.backend ?? backend;
   if (b) summary.backend = b;

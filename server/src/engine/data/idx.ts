@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { readFileSync, statSync } from 'node:fs';
+import { constants as zlib, gunzipSync } from 'node:zlib';
+
+/** The most bytes an IDX file may declare: far above any image data set kept in memory. */
+export const MAX_IDX_BYTES = 2 ** 31 - 1;
 
 /**
  * The IDX format of MNIST-like data sets: a 4-byte magic (0x00 0x00, a type byte, the number
@@ -76,20 +79,58 @@ function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
+/** The size an IDX file's header declares (header + data), or undefined before a whole header. */
+function declaredSize(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let n = 1;
+  for (let i = 0; i < head[3]; i++) n *= view.getUint32(4 + 4 * i, false);
+  return headerBytes + n;
+}
+
+/**
+ * Decompresses a gzipped IDX file no further than its header says it holds: a file that
+ * inflates beyond that (a gzip bomb) fails after that many bytes, not after all of memory.
+ */
+function gunzipBounded(bytes: Uint8Array, file: string): Buffer {
+  let head: Buffer;
+  try {
+    // What the first 2 KiB inflate to (at most ~2 MB, deflate's ratio being ~1000:1): more
+    // than any IDX header, which is at most 1 KiB raw.
+    head = gunzipSync(bytes.subarray(0, 2048), { finishFlush: zlib.Z_SYNC_FLUSH });
+  } catch (e) {
+    throw new DataError(file, `corrupt gzip data (zlib: ${(e as Error).message})`);
+  }
+  const declared = declaredSize(head);
+  if (declared !== undefined && declared > MAX_IDX_BYTES)
+    throw new DataError(
+      file,
+      `its header declares ${declared} bytes, more than the ${MAX_IDX_BYTES} this reader accepts`,
+      4,
+    );
+  const limit = Math.min(MAX_IDX_BYTES, (declared ?? head.length) + 1);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new DataError(
+        file,
+        `inflates to more than the ${declared ?? head.length} bytes its IDX header declares (not an IDX file, or a gzip bomb)`,
+        declared,
+      );
+    throw new DataError(file, `corrupt gzip data (zlib: ${(e as Error).message})`);
+  }
+}
+
 /**
  * Parses an IDX file's bytes, gzip-compressed or not. `file` is used in error messages only.
  * With a `role`, the magic must be that of images (3 or 4 dims) or labels (1 dim).
  */
 export function parseIdx(bytes: Uint8Array, file: string, role?: IdxRole): IdxData {
   const gzipped = isGzip(bytes);
-  let buf = bytes;
-  if (gzipped) {
-    try {
-      buf = gunzipSync(bytes);
-    } catch (e) {
-      throw new DataError(file, `corrupt gzip data (zlib: ${(e as Error).message})`);
-    }
-  }
+  const buf = gzipped ? gunzipBounded(bytes, file) : bytes;
   // A misnamed file is read for what it is, but the name is a clue when the magic is wrong.
   const nameHint =
     !gzipped && /\.gz$/i.test(file) ? '; the name ends in .gz but the data is not gzip' : '';
@@ -141,8 +182,17 @@ export function parseIdx(bytes: Uint8Array, file: string, role?: IdxRole): IdxDa
 export function readIdx(file: string, role?: IdxRole): IdxData {
   let bytes: Buffer;
   try {
+    // A FIFO, a device or a folder would block or fail the read: only regular files are data.
+    const st = statSync(file);
+    if (!st.isFile()) throw new DataError(file, 'is not a regular file');
+    if (st.size > MAX_IDX_BYTES)
+      throw new DataError(
+        file,
+        `is ${st.size} bytes, more than the ${MAX_IDX_BYTES} this reader accepts`,
+      );
     bytes = readFileSync(file);
   } catch (e) {
+    if (e instanceof DataError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataError(file, 'file not found');
     throw new DataError(file, `cannot be read (${code ?? (e as Error).message})`);

@@ -1,22 +1,28 @@
+import { createHash } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   openSync,
   readFileSync,
   renameSync,
-  writeSync,
-  existsSync,
   unlinkSync,
 } from 'node:fs';
 import * as path from 'node:path';
+import { writeFully } from '#shared/runFolder/durable';
+import { RunError } from '../runError';
 
 /**
- * Checkpoint file: "SNCKPT1\n", a 4-byte little-endian header length, the JSON header
- * (run state and the tensor index), then the float32 data of every tensor.
- * Written to a temp file, fsynced, renamed over the old one: a reader sees the old
- * checkpoint or the new one, never a mix.
+ * Checkpoint file: "SNCKPT2\n", a 4-byte little-endian header length, the JSON header (run
+ * state, the tensor index, the data's length and SHA-256), then the float32 data of every
+ * tensor. Written to a temp file with every byte checked, fsynced, renamed over the old
+ * one (and the folder fsynced): a reader sees the old checkpoint or the new one, never a
+ * mix, and a full disk fails the write without touching the old one. Read back, every
+ * length, the checksum and the finiteness of every value are checked, and each error names
+ * the file. Version 1 files (no checksum) are still read.
  */
-const MAGIC = Buffer.from('SNCKPT1\n', 'ascii');
+const MAGIC_V2 = Buffer.from('SNCKPT2\n', 'ascii');
+const MAGIC_V1 = Buffer.from('SNCKPT1\n', 'ascii');
 
 export interface TensorRecord {
   name: string;
@@ -29,24 +35,44 @@ export interface Checkpoint<H> {
   tensors: TensorRecord[];
 }
 
+interface IndexEntry {
+  name: string;
+  shape: number[];
+  length: number;
+}
+
+const bytesOf = (t: Float32Array): Uint8Array =>
+  new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+
 export function writeCheckpoint<H>(file: string, ck: Checkpoint<H>): number {
-  const index = ck.tensors.map((t) => ({ name: t.name, shape: t.shape, length: t.data.length }));
-  const header = Buffer.from(JSON.stringify({ header: ck.header, tensors: index }), 'utf8');
+  const hash = createHash('sha256');
+  let dataBytes = 0;
+  for (const t of ck.tensors) {
+    hash.update(bytesOf(t.data));
+    dataBytes += t.data.byteLength;
+  }
+  const index: IndexEntry[] = ck.tensors.map((t) => ({
+    name: t.name,
+    shape: t.shape,
+    length: t.data.length,
+  }));
+  const header = Buffer.from(
+    JSON.stringify({ header: ck.header, tensors: index, dataBytes, sha256: hash.digest('hex') }),
+    'utf8',
+  );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   let bytes = 0;
   try {
-    for (const part of [MAGIC, len, header]) bytes += writeSync(fd, part);
-    for (const t of ck.tensors) {
-      bytes += writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    }
+    for (const part of [MAGIC_V2, len, header]) bytes += writeFully(fd, part, tmp);
+    for (const t of ck.tensors) bytes += writeFully(fd, bytesOf(t.data), tmp);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     if (existsSync(tmp)) unlinkSync(tmp);
-    throw e;
+    throw new RunError(`Could not write the checkpoint ${file}: ${(e as Error).message}`);
   }
   closeSync(fd);
   renameSync(tmp, file);
@@ -60,32 +86,80 @@ export function writeCheckpoint<H>(file: string, ck: Checkpoint<H>): number {
   return bytes;
 }
 
+const isWholeNumber = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
+
+function parseIndex(file: string, raw: unknown): IndexEntry[] {
+  if (!Array.isArray(raw))
+    throw new RunError(`${file}: the checkpoint's tensor index is not a list.`);
+  return raw.map((t: Partial<IndexEntry>, i) => {
+    const shape = Array.isArray(t?.shape) && t.shape.every(isWholeNumber) ? t.shape : undefined;
+    if (typeof t?.name !== 'string' || !shape || !isWholeNumber(t.length))
+      throw new RunError(`${file}: entry ${i} of the checkpoint's tensor index is malformed.`);
+    if (shape.reduce((a, b) => a * b, 1) !== t.length)
+      throw new RunError(`${file}: tensor ${t.name} has shape [${shape}] but ${t.length} values.`);
+    return { name: t.name, shape, length: t.length };
+  });
+}
+
 export function readCheckpoint<H>(file: string): Checkpoint<H> {
-  const buf = readFileSync(file);
-  if (buf.length < 12 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new Error(`${file} is not a Supernet Studio checkpoint (bad magic at offset 0)`);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new RunError(`Cannot read the checkpoint ${file}: ${(e as Error).message}`);
   }
-  const hlen = buf.readUInt32LE(MAGIC.length);
-  const start = MAGIC.length + 4;
+  const magic = buf.subarray(0, 8);
+  const v2 = magic.equals(MAGIC_V2);
+  if (buf.length < 12 || (!v2 && !magic.equals(MAGIC_V1)))
+    throw new RunError(`${file} is not a Supernet Studio checkpoint (bad magic at offset 0).`);
+  const hlen = buf.readUInt32LE(8);
+  const start = 12;
   if (start + hlen > buf.length)
-    throw new Error(
-      `${file}: checkpoint header is truncated (needs ${hlen} bytes at offset ${start}, file has ${buf.length})`,
+    throw new RunError(
+      `${file}: checkpoint header is truncated (needs ${hlen} bytes at offset ${start}, file has ${buf.length}).`,
     );
-  const parsed = JSON.parse(buf.subarray(start, start + hlen).toString('utf8')) as {
-    header: H;
-    tensors: { name: string; shape: number[]; length: number }[];
-  };
-  let off = start + hlen;
-  const tensors: TensorRecord[] = [];
-  for (const t of parsed.tensors) {
-    const bytes = t.length * 4;
-    if (off + bytes > buf.length)
-      throw new Error(`${file}: tensor ${t.name} is truncated at offset ${off}`);
+  let parsed: { header: H; tensors: unknown; dataBytes?: unknown; sha256?: unknown };
+  try {
+    parsed = JSON.parse(buf.subarray(start, start + hlen).toString('utf8')) as typeof parsed;
+  } catch (e) {
+    throw new RunError(
+      `${file}: the checkpoint header (offset ${start}) is not valid JSON: ${(e as Error).message}`,
+    );
+  }
+  const index = parseIndex(file, parsed.tensors);
+  const dataStart = start + hlen;
+  const expected = index.reduce((n, t) => n + 4 * t.length, 0);
+  if (buf.length - dataStart !== expected)
+    throw new RunError(
+      `${file}: the checkpoint holds ${buf.length - dataStart} bytes of tensor data at offset ${dataStart}, its index says ${expected} (truncated or padded).`,
+    );
+  if (v2) {
+    const sha = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
+    if (sha !== parsed.sha256)
+      throw new RunError(
+        `${file}: the checkpoint's tensor data does not match its checksum: the file is corrupt.`,
+      );
+  }
+  return { header: parsed.header, tensors: readTensors(file, buf, dataStart, index) };
+}
+
+function readTensors(
+  file: string,
+  buf: Buffer,
+  dataStart: number,
+  index: IndexEntry[],
+): TensorRecord[] {
+  let off = dataStart;
+  return index.map((t) => {
     // Copy into an aligned buffer: the file's offsets need not be multiples of 4.
     const data = new Float32Array(t.length);
-    new Uint8Array(data.buffer).set(buf.subarray(off, off + bytes));
-    tensors.push({ name: t.name, shape: t.shape, data });
-    off += bytes;
-  }
-  return { header: parsed.header, tensors };
+    new Uint8Array(data.buffer).set(buf.subarray(off, off + 4 * t.length));
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new RunError(
+        `${file}: tensor ${t.name} holds ${data[bad]} at element ${bad} (offset ${off + 4 * bad}): the weights are not usable.`,
+      );
+    off += 4 * t.length;
+    return { name: t.name, shape: t.shape, data };
+  });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 import { formatMeasure } from '../search/objectives';
@@ -10,7 +10,7 @@ import { BatchAssembler, type TrainingData } from '../data/batches';
 import { exportSubnet } from '../export/exportOnnx';
 import { subnetOnnxModel } from '../onnx/subnetModel';
 import { measureLatency } from '../export/latency';
-import { encodeModel } from '../onnx/onnxGraph';
+import { encodeModel, PRODUCER } from '../onnx/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import type { Candidate } from '#shared/runFolder/records';
@@ -113,6 +113,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const recordedAccuracy =
       recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
     const file = path.resolve(cmd.file ?? folder.exportFile(key));
+    checkExportTarget(file, cmd.force === true);
     if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
     checkWritableFolder(file);
 
@@ -173,6 +174,36 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
   } finally {
     store.close();
     net.dispose();
+  }
+}
+
+/** Whether `file` is a model this tool exported: its sidecar says so. */
+function isOwnExport(file: string): boolean {
+  try {
+    const meta = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { producer?: unknown };
+    return meta.producer === PRODUCER;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An export writes a .onnx file and its .onnx.json sidecar, nothing else: never a run's
+ * state files or a config, and over an existing file only when it is an earlier export of
+ * this tool, or with --force.
+ */
+function checkExportTarget(file: string, force: boolean): void {
+  if (!file.endsWith('.onnx'))
+    throw new RunError(
+      `Cannot export to ${file}: an export is a .onnx file (with a .onnx.json sidecar).`,
+    );
+  for (const f of [file, `${file}.json`]) {
+    if (!existsSync(f)) continue;
+    if (!statSync(f).isFile()) throw new RunError(`Cannot export to ${file}: ${f} is not a file.`);
+    if (!force && !isOwnExport(file))
+      throw new RunError(
+        `Cannot export to ${file}: ${f} exists and is not an earlier export of Supernet Studio. Choose another file, or give --force to replace it.`,
+      );
   }
 }
 

@@ -18,10 +18,19 @@ export class RunFolder extends RunPaths {
     return folder;
   }
 
-  /** A run by id (in `runsDir`) or by folder path. */
+  /**
+   * A run by id, or by the path of its folder, which must be in `runsDir`: a job writes
+   * only inside the runs folder it was given, whatever a path argument says.
+   */
   static open(runsDir: string, id: string): RunFolder {
-    const dir =
-      path.isAbsolute(id) || id.includes(path.sep) ? path.resolve(id) : path.join(runsDir, id);
+    const isPath = path.isAbsolute(id) || id.includes('/') || id.includes(path.sep);
+    const dir = isPath ? path.resolve(id) : path.join(runsDir, id);
+    const rel = path.relative(path.resolve(runsDir), dir);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel) || rel.includes(path.sep))
+      throw new RunError(
+        `${isPath ? dir : `'${id}'`} is not a run of the runs folder ${runsDir}` +
+          (isPath ? ` (give --runs ${path.dirname(dir)} to use the runs there).` : '.'),
+      );
     if (!existsSync(dir)) throw new RunError(`No run '${id}' in ${runsDir}`);
     return new RunFolder(dir);
   }
@@ -46,8 +55,6 @@ export class RunFolder extends RunPaths {
       }
       return runs[0];
     }
-    if (existsSync(asPath) && existsSync(new RunPaths(asPath).configFile))
-      return new RunFolder(asPath);
     return RunFolder.open(runsDir, runOrConfig);
   }
 

@@ -3,7 +3,7 @@ import { selectBackend, type BackendPreference } from '../backend/selectBackend'
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { runLength } from '../train/schedule';
 import { Trainer } from '../train/trainer';
-import { openTraining } from './openTraining';
+import { openRun, planTraining, type TrainingPlan } from './openTraining';
 import { trainLoop } from './trainLoop';
 import { TrainingSession } from './trainingSession';
 
@@ -15,31 +15,60 @@ export interface TrainRunOptions extends DataOptions {
 }
 
 /**
- * Trains a supernet from a config, or resumes a run: open (folder, config, checkpoint),
- * set up (backend, data, trainer state), loop, finish. Every event goes to the run's
- * events.jsonl and to `emit`. Resolves to the final status; a failure ends the run with
- * a failed run-end and rethrows.
+ * Trains a supernet from a config, or resumes a run: plan (config, checkpoint, lock),
+ * set up (backend, data, the run folder, trainer state), loop, finish. Every event goes
+ * to the run's events.jsonl and to `emit`. Resolves to the final status; a failure ends
+ * the run with a failed run-end and rethrows. The run's lock is released however it ends.
  */
 export async function trainRun(
   cmd: StartCommand,
   opts: TrainRunOptions,
 ): Promise<'completed' | 'cancelled'> {
   const now = opts.now ?? Date.now;
-  const opened = openTraining(cmd, now());
-  const { config, configPath } = opened;
+  const plan = planTraining(cmd, now());
+  let release = plan.resumed?.release;
+  try {
+    const session = await startSession(cmd, plan, opts, now, (r) => (release = r));
+    try {
+      session.start();
+      const status = await trainLoop(session, opts.shouldStop);
+      session.finish(status);
+      return status;
+    } catch (e) {
+      session.fail(e as Error);
+      throw e;
+    } finally {
+      session.close();
+    }
+  } finally {
+    release?.();
+  }
+}
+
+/** Backend, data, the run folder and the trainer (restored when resuming). */
+async function startSession(
+  cmd: StartCommand,
+  plan: TrainingPlan,
+  opts: TrainRunOptions,
+  now: () => number,
+  locked: (release: () => void) => void,
+): Promise<TrainingSession> {
+  const { config, configPath } = plan;
   const backend = await selectBackend((cmd.backend ?? config.train.backend) as BackendPreference);
   const { dataset, data } = loadTrainingData(config, configPath, opts);
   const { stepsPerEpoch, totalSteps } = runLength(config.train, data.trainIndices.length);
+  const opened = openRun(plan, cmd.runsDir);
+  locked(opened.release);
   const trainer = new Trainer(config, data.trainIndices.length);
-  let session: TrainingSession;
   try {
-    session = new TrainingSession({
+    return new TrainingSession({
       opened,
       trainer,
       backend,
       dataset,
       data,
-      totalSteps: cmd.steps ?? totalSteps,
+      // A resumed run keeps its own length (and so its LR schedule) unless told otherwise.
+      totalSteps: cmd.steps ?? opened.resumeFrom?.header.totalSteps ?? totalSteps,
       stepsPerEpoch,
       emit: opts.emit,
       now,
@@ -47,16 +76,5 @@ export async function trainRun(
   } catch (e) {
     trainer.dispose();
     throw e;
-  }
-  try {
-    session.start();
-    const status = await trainLoop(session, opts.shouldStop);
-    session.finish(status);
-    return status;
-  } catch (e) {
-    session.fail(e as Error);
-    throw e;
-  } finally {
-    session.close();
   }
 }

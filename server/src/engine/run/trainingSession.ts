@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { atomicWrite } from '#shared/runFolder/durable';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { AppendLog, readJsonLinesFile } from '#shared/runFolder/appendLog';
 import type { RunStatus } from '#shared/runFolder/records';
@@ -71,6 +72,7 @@ export class TrainingSession {
 
   /** The run-start event and run.json's `running`. */
   start(): void {
+    for (const note of this.s.opened.notes) this.info(note);
     const { opened, backend, dataset, data } = this.s;
     const config = opened.config;
     this.emit({
@@ -169,10 +171,11 @@ export class TrainingSession {
   }
 }
 
+/** Rewritten as a whole (temp file, rename): killed halfway, the old log is still there. */
 function dropEventsAfter(file: string, step: number): void {
   if (!existsSync(file)) return;
   const kept = readJsonLinesFile(file, parseEngineEvent).filter(
     (e) => !('step' in e) || (e as { step: number }).step <= step,
   );
-  writeFileSync(file, kept.map((e) => JSON.stringify(e) + '\n').join(''));
+  atomicWrite(file, kept.map((e) => JSON.stringify(e) + '\n').join(''));
 }

@@ -1,5 +1,6 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -198,7 +199,38 @@ void describe('readIdx on real and corrupt files', () => {
   });
 
   void test('a folder where a file should be', () => {
-    throwsDataError(() => readIdx(BUNDLED_DIR), BUNDLED_DIR, 'cannot be read (EISDIR)');
+    throwsDataError(() => readIdx(BUNDLED_DIR), BUNDLED_DIR, 'is not a regular file');
+  });
+
+  void test('a FIFO where a file should be fails at once instead of blocking', () => {
+    const tmp = tempDir();
+    try {
+      const fifo = path.join(tmp.dir, 'images.fifo');
+      const made = spawnSync('mkfifo', [fifo]);
+      assert.equal(made.status, 0, String(made.stderr));
+      throwsDataError(() => readIdx(fifo), fifo, 'is not a regular file');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  void test('a gzip bomb fails once it inflates past what its header declares', () => {
+    // A header of 10 images of 2×2, then 64 MiB of zeros: 40 bytes declared, far more inflated.
+    const bomb = Buffer.concat([makeIdx([10, 2, 2]).subarray(0, 16), Buffer.alloc(64 * 2 ** 20)]);
+    const tmp = tempDir();
+    try {
+      const file = path.join(tmp.dir, 'bomb-idx3-ubyte.gz');
+      writeFileSync(file, gzipSync(bomb));
+      const before = process.memoryUsage().rss;
+      throwsDataError(
+        () => readIdx(file),
+        file,
+        'inflates to more than the 56 bytes its IDX header declares',
+      );
+      assert.ok(process.memoryUsage().rss - before < 32 * 2 ** 20, 'it did not inflate the bomb');
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 

@@ -1,0 +1,347 @@
+// Fault injection: the README's promises under interruption, concurrent writers, full disks,
+// corrupt state, huge configs and hostile export targets. Each case drives the real CLI and
+// engine processes on a micro config and checks what is on disk afterwards.
+import test, { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
+import { readJsonLinesFile } from '#shared/runFolder/appendLog';
+import { RunPaths } from '#shared/runFolder/layout';
+import { processAlive } from '#shared/runFolder/runLock';
+import { readRunSummary } from '#shared/runFolder/readRuns';
+import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
+import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
+
+const root = path.resolve(__dirname, '../../..');
+const cli = path.join(root, 'bin', 'supernet.js');
+
+/** Milliseconds a step: enough steps that an interruption lands mid-run. */
+const config = (steps: number, every = 5) => `name: faults
+task: { validationSplit: 0.01 }
+space:
+  resolution: [20]
+  stem: { width: 8, kernel: 3, stride: 2 }
+  stages:
+    - { depth: [1, 2], width: [8, 16], kernel: [3], expand: [1, 2], stride: 2 }
+  head: { width: 16 }
+train: { steps: ${steps}, batchSize: 8, checkpointEvery: ${every}, seed: 5, sampler: { type: sandwich, subnets: 3 } }
+search: { bnRecalibrationBatches: 1 }
+`;
+
+const events = (runDir: string): EngineEvent[] =>
+  readJsonLinesFile(new RunPaths(runDir).eventsFile, parseEngineEvent);
+const checkpointStep = (runDir: string): number =>
+  readCheckpoint<CheckpointHeader>(new RunPaths(runDir).checkpointFile).header.step;
+const meta = (runDir: string) =>
+  JSON.parse(readFileSync(new RunPaths(runDir).metaFile, 'utf8')) as { status: string };
+
+function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+/** The CLI training a config in its own process group (as a terminal runs it), with its events. */
+function startTraining(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [cli, 'train', ...args, '--json'], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const seen: EngineEvent[] = [];
+  let buf = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) seen.push(JSON.parse(l) as EngineEvent);
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const until = async (what: string, f: (e: EngineEvent) => boolean, ms = 60_000) => {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = seen.find(f);
+      if (hit) return hit;
+      if (Date.now() - t0 > ms) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, seen, exited, until, stderr: () => stderr };
+}
+
+/** The engine process a CLI started (its only child). */
+function engineOf(cli: ChildProcess): number {
+  const pids = spawnSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean);
+  assert.equal(pids.length, 1, `the CLI has ${pids.length} children`);
+  return Number(pids[0]);
+}
+
+async function gone(pid: number, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (processAlive(pid)) {
+    if (Date.now() - t0 > ms) throw new Error(`process ${pid} still runs after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const runStartOf = (seen: EngineEvent[]) => {
+  const s = seen.find((e) => e.type === 'run-start');
+  assert.ok(s?.type === 'run-start');
+  return s;
+};
+
+void describe('faults', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'supernet-faults-'));
+    writeFileSync(path.join(dir, 'long.supernet.yaml'), config(100_000));
+    writeFileSync(path.join(dir, 'short.supernet.yaml'), config(12, 4));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  void test('Ctrl-C to the process group: exit 130, a checkpoint at the stop step, cancelled', async () => {
+    const t = startTraining(dir, ['long.supernet.yaml', '--runs', 'runs-int']);
+    await t.until('step 8', (e) => e.type === 'step' && e.step >= 8);
+    process.kill(-t.child.pid!, 'SIGINT'); // what a terminal sends to the foreground group
+    assert.equal(await t.exited, 130, t.stderr());
+    const { runDir } = runStartOf(t.seen);
+    const end = events(runDir).at(-1);
+    assert.ok(end?.type === 'run-end' && end.status === 'cancelled', JSON.stringify(end));
+    assert.equal(checkpointStep(runDir), end.step);
+    assert.equal(meta(runDir).status, 'cancelled');
+    assert.ok(!existsSync(new RunPaths(runDir).lockFile), 'the lock is released');
+  });
+
+  void test('the driver killed: the engine checkpoints, ends the run and exits', async () => {
+    const t = startTraining(dir, ['long.supernet.yaml', '--runs', 'runs-driver']);
+    await t.until('step 8', (e) => e.type === 'step' && e.step >= 8);
+    const engine = engineOf(t.child);
+    const { runDir } = runStartOf(t.seen);
+    t.child.kill('SIGKILL');
+    await gone(engine);
+    const end = events(runDir).at(-1);
+    assert.ok(end?.type === 'run-end' && end.status === 'cancelled', JSON.stringify(end));
+    assert.equal(checkpointStep(runDir), end.step);
+    assert.equal(meta(runDir).status, 'cancelled');
+    assert.equal((await readRunSummary(runDir))?.status, 'cancelled');
+  });
+
+  void test('SIGKILL of the engine: the run shows as interrupted, and resumes', async () => {
+    const t = startTraining(dir, ['short.supernet.yaml', '--runs', 'runs-kill']);
+    await t.until('a checkpoint', (e) => e.type === 'checkpoint');
+    const engine = engineOf(t.child);
+    const { runDir, runId } = runStartOf(t.seen);
+    process.kill(-t.child.pid!, 'SIGKILL');
+    process.kill(engine, 'SIGKILL');
+    await gone(engine);
+    assert.equal((await readRunSummary(runDir))?.status, 'interrupted');
+    const r = runCli(['train', '--resume', runId, '--runs', 'runs-kill'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /took over the lock of process \d+, which is gone/);
+    assert.equal((await readRunSummary(runDir))?.status, 'completed');
+    const temps = readdirSync(path.join(runDir, 'checkpoint')).filter((n) => n.endsWith('.tmp'));
+    assert.deepEqual(temps, []);
+  });
+
+  void test('two resumes at once: the second is refused, naming the lock holder', async () => {
+    const t = startTraining(dir, ['long.supernet.yaml', '--runs', 'runs-twice']);
+    await t.until('step 6', (e) => e.type === 'step' && e.step >= 6);
+    const { runId } = runStartOf(t.seen);
+    const engine = engineOf(t.child);
+    const r = runCli(['train', '--resume', runId, '--runs', 'runs-twice'], dir);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `is being written by process ${engine} on .* \\(train since .*\\): one writer per run`,
+      ),
+    );
+    process.kill(-t.child.pid!, 'SIGINT');
+    assert.equal(await t.exited, 130);
+  });
+
+  void test('resuming a completed run refuses; --steps beyond its total extends it, and says so', () => {
+    const first = runCli(['train', 'short.supernet.yaml', '--runs', 'runs-done', '--json'], dir);
+    assert.equal(first.status, 0, first.stderr);
+    const runId = readdirSync(path.join(dir, 'runs-done'))[0];
+    const runDir = path.join(dir, 'runs-done', runId);
+    const created = readFileSync(new RunPaths(runDir).metaFile, 'utf8');
+    const refused = runCli(['train', '--resume', runId, '--runs', 'runs-done'], dir);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /is complete \(step 12 of 12\): nothing to resume.*--steps/);
+    assert.equal(readFileSync(new RunPaths(runDir).metaFile, 'utf8'), created, 'nothing changed');
+    const more = runCli(['train', '--resume', runId, '--runs', 'runs-done', '--steps', '16'], dir);
+    assert.equal(more.status, 0, more.stderr);
+    assert.match(more.stderr, /extending the completed run from 12 to 16 steps/);
+    assert.equal(checkpointStep(runDir), 16);
+    assert.equal(
+      JSON.parse(readFileSync(new RunPaths(runDir).metaFile, 'utf8')).created,
+      JSON.parse(created).created,
+    );
+  });
+
+  void test('a disk that fills during the final checkpoint: the run fails, the last checkpoint survives', async () => {
+    const disk = path.join(dir, 'small-disk');
+    mkdirSync(disk);
+    const flag = path.join(dir, 'disk-full.flag');
+    const mounted =
+      spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', disk]).status === 0;
+    try {
+      copyFileSync(path.join(dir, 'long.supernet.yaml'), path.join(disk, 'long.supernet.yaml'));
+      const env = mounted ? process.env : { ...process.env, SUPERNET_FAULT_DISK_FULL_FLAG: flag };
+      const t = startTraining(disk, ['long.supernet.yaml', '--runs', 'runs'], env);
+      await t.until('a checkpoint', (e) => e.type === 'checkpoint' && e.step >= 5);
+      const { runDir } = runStartOf(t.seen);
+      // Room for a few lines and run.json, not for a checkpoint.
+      const room = 4096;
+      if (mounted) {
+        const s = statfsSync(disk);
+        writeFileSync(
+          path.join(disk, 'filler'),
+          Buffer.alloc(Math.max(0, s.bavail * s.bsize - room)),
+        );
+      } else writeFileSync(flag, String(room));
+      // The disk is full now: no later checkpoint can replace this one.
+      const before = readFileSync(new RunPaths(runDir).checkpointFile);
+      process.kill(-t.child.pid!, 'SIGINT');
+      assert.equal(await t.exited, 1, t.stderr());
+      const end = t.seen.find((e) => e.type === 'run-end');
+      assert.ok(end?.type === 'run-end' && end.status === 'failed', JSON.stringify(end));
+      assert.match(
+        end.message ?? '',
+        /Could not write the checkpoint .*checkpoint\.bin.*(no space|ENOSPC)/,
+      );
+      assert.ok(
+        readFileSync(new RunPaths(runDir).checkpointFile).equals(before),
+        'the last good checkpoint is intact',
+      );
+      assert.ok(checkpointStep(runDir) >= 5, 'and it still reads');
+      const status = (await readRunSummary(runDir))?.status;
+      assert.ok(status === 'failed' || status === 'interrupted', `status ${status}`);
+      assert.deepEqual(
+        readdirSync(path.dirname(new RunPaths(runDir).checkpointFile)).filter((n) =>
+          n.endsWith('.tmp'),
+        ),
+        [],
+      );
+    } finally {
+      if (mounted) spawnSync('umount', [disk]);
+    }
+  });
+
+  void test('a flipped byte in a checkpoint is caught by its checksum; the history is kept', () => {
+    const r = runCli(['train', 'short.supernet.yaml', '--runs', 'runs-flip', '--steps', '8'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const runId = readdirSync(path.join(dir, 'runs-flip'))[0];
+    const run = new RunPaths(path.join(dir, 'runs-flip', runId));
+    const bytes = readFileSync(run.checkpointFile);
+    bytes[bytes.length - 100] ^= 0x40;
+    writeFileSync(run.checkpointFile, bytes);
+    const log = readFileSync(run.eventsFile, 'utf8');
+    const resume = runCli(
+      ['train', '--resume', runId, '--runs', 'runs-flip', '--steps', '12'],
+      dir,
+    );
+    assert.equal(resume.status, 1);
+    assert.match(
+      resume.stderr,
+      /checkpoint\.bin: the checkpoint's tensor data does not match its checksum/,
+    );
+    assert.equal(readFileSync(run.eventsFile, 'utf8'), log, 'events.jsonl is untouched');
+    const search = runCli(['search', runId, '--runs', 'runs-flip', '--budget', '2'], dir);
+    assert.equal(search.status, 1);
+    assert.match(search.stderr, /does not match its checksum/);
+  });
+
+  void test('validate --json on 500- and 4,000-stage configs takes under a second', () => {
+    const stage =
+      '    - { depth: [1, 2], width: [8, 16], kernel: [3, 5], expand: [1, 2], stride: 1 }\n';
+    const config = (n: number) =>
+      `name: huge\nspace:\n  stem: { width: 8, kernel: 3, stride: 1 }\n  stages:\n${stage.repeat(n)}  head: { width: 8 }\n`;
+    const cases: [number, RegExp][] = [
+      // Read, and refused by the schema's bound on stages.
+      [500, /takes at most 64 items; got 500/],
+      // Too large to read at all (over 256 KiB): one located error, at once.
+      [4000, /KiB, more than the 256 KiB a config may have/],
+    ];
+    for (const [n, expected] of cases) {
+      writeFileSync(path.join(dir, `huge-${n}.supernet.yaml`), config(n));
+      const t0 = performance.now();
+      const r = runCli(['validate', `huge-${n}.supernet.yaml`, '--json'], dir);
+      const ms = performance.now() - t0;
+      const records = JSON.parse(r.stdout) as { message: string }[];
+      assert.ok(
+        records.some((x) => expected.test(x.message)),
+        r.stdout.slice(0, 500),
+      );
+      // The whole process, Node's start included.
+      assert.ok(ms < 1000, `validate of ${n} stages took ${ms.toFixed(0)} ms`);
+    }
+  });
+
+  void test('export refuses the run’s checkpoint, a config, and a file it did not write', () => {
+    const runs = path.join(dir, 'runs-done');
+    const runId = readdirSync(runs)[0];
+    const run = new RunPaths(path.join(runs, runId));
+    const search = runCli(['search', runId, '--runs', runs, '--budget', '2', '--json'], dir);
+    assert.equal(search.status, 0, search.stderr);
+    const key = (
+      JSON.parse(search.stdout.trim().split('\n').at(-1) ?? '{}') as { front: { key: string }[] }
+    ).front[0].key;
+    const ck = readFileSync(run.checkpointFile);
+    for (const target of [run.checkpointFile, path.join(dir, 'short.supernet.yaml')]) {
+      const r = runCli(['export', runId, key, '--runs', runs, '-o', target, '--force'], dir);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /an export is a \.onnx file/);
+    }
+    assert.ok(readFileSync(run.checkpointFile).equals(ck));
+    const foreign = path.join(dir, 'theirs.onnx');
+    writeFileSync(foreign, 'not ours');
+    const refused = runCli(['export', runId, key, '--runs', runs, '-o', foreign], dir);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /exists and is not an earlier export of Supernet Studio.*--force/);
+    assert.equal(readFileSync(foreign, 'utf8'), 'not ours');
+    const mine = path.join(dir, 'mine.onnx');
+    for (let i = 0; i < 2; i++) {
+      // Its own earlier export is replaced without --force.
+      const r = runCli(['export', runId, key, '--runs', runs, '-o', mine], dir);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const forced = runCli(['export', runId, key, '--runs', runs, '-o', foreign, '--force'], dir);
+    assert.equal(forced.status, 0, forced.stderr);
+  });
+
+  void test('a run named by a path outside the runs folder is refused', () => {
+    const elsewhere = path.join(dir, 'elsewhere', 'x');
+    mkdirSync(elsewhere, { recursive: true });
+    const r = runCli(
+      ['search', '../elsewhere/x', '--runs', path.join(dir, 'runs-done')],
+      path.join(dir, 'runs-done'),
+    );
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /is not a run of the runs folder/);
+    assert.ok(!existsSync(path.join(elsewhere, 'pareto.json')));
+  });
+});
