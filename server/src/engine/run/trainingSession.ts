@@ -100,6 +100,9 @@ export class TrainingSession {
     for (const w of dataset.warnings) this.info(w, 'warning');
     this.info(`backend ${backend.name}; data: ${dataset.description}`);
     this.writeMeta('running');
+    // A new run is resumable from its first moment: killed before its first scheduled
+    // checkpoint, it restarts from step 0 with the same seeds, not from nothing.
+    if (!opened.resumeFrom) this.checkpoint();
   }
 
   writeMeta(status: RunStatus): void {
