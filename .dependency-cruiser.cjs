@@ -45,6 +45,12 @@ module.exports = {
       ['^server/src/(lsp|cli|engine|driver|bench)/'],
     ),
     forbid(
+      'datasets-read-files-only',
+      'The data formats (server/src/datasets) are read by the engine, the checks and the editor: they use config and shared only.',
+      '^server/src/datasets/',
+      ['^server/src/(lsp|cli|engine|driver|bench|language)/'],
+    ),
+    forbid(
       'engine-stands-alone',
       'The engine runs in its own process: it uses config, space and shared, nothing of its drivers.',
       '^server/src/engine/',

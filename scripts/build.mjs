@@ -14,7 +14,7 @@ const common = {
   logLevel: 'warning',
   // Native and wasm packages load binaries relative to their own folders, and the tfjs
   // packages must share one tfjs-core instance: they stay in node_modules.
-  external: ['vscode', 'onnxruntime-node', '@tensorflow/*'],
+  external: ['vscode', 'onnxruntime-node', '@tensorflow/*', 'sharp', '@img/*'],
   // `#shared/*` resolves to the TypeScript sources (package.json "imports").
   conditions: ['source'],
 };

@@ -12,7 +12,8 @@
 // the files below, a package.json whose dependencies are the runtime packages, and a
 // node_modules with their closure, pruned to the files they load. vsce then packages the
 // stage with its npm dependency detection, offline. The .vsix files land in .package/.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import {
   copyFileSync,
   existsSync,
@@ -63,7 +64,20 @@ const RUNTIME = [
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-wasm',
   'onnxruntime-node',
+  'sharp',
 ];
+
+/**
+ * sharp's binary for a target: its native packages when this machine has them (npm installs
+ * the host's only), else the WebAssembly build, which sharp falls back to on any platform.
+ */
+function sharpBinaries(target) {
+  const img = path.join(ROOT, 'node_modules', '@img');
+  const native = readdirSync(img).filter(
+    (n) => n === `sharp-${target}` || n === `sharp-libvips-${target}`,
+  );
+  return (native.length ? native : ['sharp-wasm32']).map((n) => `@img/${n}`);
+}
 
 /**
  * The files of each package that run time needs (globs relative to the package; `{bin}`
@@ -88,7 +102,47 @@ const KEEP = {
   'whatwg-url': ['package.json', 'LICENSE.txt', 'lib/*.js'],
   tr46: ['package.json', 'index.js', 'lib/*.json'],
   'webidl-conversions': ['package.json', 'LICENSE.md', 'lib/*.js'],
+  sharp: ['package.json', 'LICENSE', 'dist/*.cjs'],
+  '@img/colour': ['package.json', 'LICENSE.md', '*.cjs'],
+  'detect-libc': ['package.json', 'LICENSE', 'lib/*.js'],
+  semver: ['package.json', 'LICENSE', '**/*.js'],
+  '@img/sharp-{target}': ['package.json', 'LICENSE', 'index.cjs', 'lib/*.node', 'lib/*.dll'],
+  '@img/sharp-libvips-{target}': ['package.json', 'versions.json', 'lib/**'],
+  '@img/sharp-wasm32': ['package.json', 'LICENSE', 'index.cjs', 'versions.json', 'lib/*'],
+  '@emnapi/runtime': ['package.json', 'LICENSE', 'index.js', 'dist/emnapi.cjs.js'],
+  tslib: ['package.json', 'LICENSE.txt', 'tslib.js'],
 };
+
+/**
+ * Pure-JavaScript packages of many small files, shipped as one esbuild bundle of their
+ * entry (at the same path, so that resolution is unchanged): a package of a hundred loose
+ * .js files is slow to load, and vsce rightly warns about it.
+ */
+const BUNDLED = {
+  semver: 'index.js',
+  'onnxruntime-common': 'dist/cjs/index.js',
+};
+
+function bundlePackage(from, to, entry) {
+  mkdirSync(path.dirname(path.join(to, entry)), { recursive: true });
+  // Every package.json from the package's root to the entry's folder: a nested one may set
+  // the module type of the files below it (onnxruntime-common's dist/cjs is CommonJS).
+  for (let d = path.dirname(entry); ; d = path.dirname(d)) {
+    const pj = path.join(d === '.' ? '' : d, 'package.json');
+    if (existsSync(path.join(from, pj))) copyFileSync(path.join(from, pj), path.join(to, pj));
+    if (d === '.') break;
+  }
+  buildSync({
+    entryPoints: [path.join(from, entry)],
+    outfile: path.join(to, entry),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
 
 function globToRegExp(glob) {
   let re = '';
@@ -150,7 +204,7 @@ function resolvePackage(name, fromDir) {
 }
 
 /** The runtime packages and everything they depend on, as folders under node_modules. */
-function runtimeClosure() {
+function runtimeClosure(target) {
   const seen = new Map();
   const visit = (name, fromDir) => {
     const dir = resolvePackage(name, fromDir);
@@ -159,17 +213,17 @@ function runtimeClosure() {
     for (const dep of Object.keys(readJson(path.join(dir, 'package.json')).dependencies ?? {}))
       visit(dep, dir);
   };
-  for (const name of RUNTIME) visit(name, ROOT);
+  for (const name of [...RUNTIME, ...sharpBinaries(target)]) visit(name, ROOT);
   return seen;
 }
 
 /** The stage's package.json: the manifest, with the runtime packages as its dependencies. */
-function stageManifest() {
+function stageManifest(target) {
   const pkg = readJson(path.join(ROOT, 'package.json'));
   for (const k of ['devDependencies', 'optionalDependencies', 'scripts', 'allowScripts', 'imports'])
     delete pkg[k];
   pkg.dependencies = Object.fromEntries(
-    RUNTIME.map((name) => [
+    [...RUNTIME, ...sharpBinaries(target)].map((name) => [
       name,
       readJson(path.join(ROOT, 'node_modules', name, 'package.json')).version,
     ]),
@@ -182,20 +236,33 @@ function stage(target) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   copyMatching(ROOT, dir, SHIPPED);
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify(stageManifest(), null, 2) + '\n');
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify(stageManifest(target), null, 2) + '\n',
+  );
   // Everything in the stage ships; the list is checked with `vsce ls` (tests do).
   writeFileSync(path.join(dir, '.vscodeignore'), '.vscodeignore\n');
-  for (const [from, name] of runtimeClosure()) {
+  for (const [from, name] of runtimeClosure(target)) {
     const to = path.join(dir, path.relative(ROOT, from));
-    const keep = (KEEP[name] ?? ['package.json']).map((g) => g.replace('{bin}', TARGETS[target]));
+    if (BUNDLED[name]) {
+      bundlePackage(from, to, BUNDLED[name]);
+      continue;
+    }
+    const generic = name.replace(target, '{target}');
+    const keep = (KEEP[name] ?? KEEP[generic] ?? ['package.json']).map((g) =>
+      g.replace('{bin}', TARGETS[target]),
+    );
     copyMatching(from, to, keep);
   }
   return dir;
 }
 
+/** vsce's output, stdout and stderr together (its warnings go to stderr). */
 function vsce(args, cwd) {
   const bin = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  return execFileSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vsce ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return { stdout: r.stdout, all: `${r.stdout}\n${r.stderr}` };
 }
 
 function main() {
@@ -215,11 +282,11 @@ function main() {
   for (const t of targets) {
     const dir = stage(t);
     const vsix = path.join(OUT, `supernet-studio-${t}-${version}.vsix`);
-    const log = vsce(['package', '--target', t, '--out', vsix], dir);
+    const log = vsce(['package', '--target', t, '--out', vsix], dir).all;
     const warnings = log.split('\n').filter((l) => /WARNING/i.test(l));
     if (warnings.length)
       throw new Error(`vsce warned while packaging ${t}:\n${warnings.join('\n')}`);
-    const files = vsce(['ls'], dir).trim().split('\n');
+    const files = vsce(['ls'], dir).stdout.trim().split('\n');
     const mb = (statSync(vsix).size / 2 ** 20).toFixed(1);
     console.log(`${path.relative(ROOT, vsix)}  ${mb} MB  ${files.length} files`);
     if (args.includes('--ls')) for (const f of files) console.log(`  ${f}`);

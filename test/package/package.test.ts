@@ -4,10 +4,44 @@
 import test, { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ensureVsix, ROOT, TARGET, vsixFiles } from './vsix';
+
+/** Two classes of 12 RGB PNGs each: red and blue squares. */
+async function writeImageFolder(dir: string): Promise<void> {
+  for (const [c, colour] of [
+    ['red', { r: 220, g: 30, b: 30 }],
+    ['blue', { r: 30, g: 30, b: 220 }],
+  ] as const) {
+    mkdirSync(path.join(dir, c), { recursive: true });
+    for (let i = 0; i < 12; i++)
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: colour } })
+        .png()
+        .toFile(path.join(dir, c, `${i}.png`));
+  }
+}
+
+const IMAGE_CONFIG = `name: imgs
+task: { dataset: folder, path: ./imgs, input: [16, 16, 3], classes: 2, validationSplit: 0.25 }
+space:
+  stem: { width: 8, kernel: 3, stride: 2 }
+  stages:
+    - { depth: [1], width: [8], kernel: [3], expand: [1], stride: 2 }
+  head: { width: 8 }
+train: { steps: 2, batchSize: 4 }
+search: { bnRecalibrationBatches: 1, constraints: [] }
+`;
 
 /** The onnxruntime-node binary folder of each target, to check that only ours ships. */
 const ORT_FOLDERS = [
@@ -47,6 +81,7 @@ void describe(`the ${TARGET} package`, () => {
       'examples/tiny.supernet.yaml',
       'examples/starter.supernet.yaml',
       'data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz',
+      'node_modules/sharp/dist/index.cjs',
     ];
     for (const f of required) assert.ok(files.includes(f), `the package lacks ${f}`);
   });
@@ -77,7 +112,7 @@ void describe(`the ${TARGET} package`, () => {
     assert.ok(mb < 50, `${path.basename(vsix)} is ${mb.toFixed(1)} MB`);
   });
 
-  void test('its CLI validates, trains, searches and exports from an empty folder', () => {
+  void test('its CLI validates, trains, searches and exports from an empty folder', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'supernet-vsix-'));
     try {
       for (let d = dir; d !== path.dirname(d); d = path.dirname(d))
@@ -113,6 +148,11 @@ void describe(`the ${TARGET} package`, () => {
         file.endsWith(`${front[0].key}.onnx`) && existsSync(file) && existsSync(`${file}.json`),
         file,
       );
+      // An image folder: the package's own sharp decodes it.
+      await writeImageFolder(path.join(dir, 'imgs'));
+      writeFileSync(path.join(dir, 'imgs.supernet.yaml'), IMAGE_CONFIG);
+      run('validate', 'imgs.supernet.yaml');
+      run('train', 'imgs.supernet.yaml', '--steps', '2');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

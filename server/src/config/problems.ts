@@ -31,7 +31,9 @@ export type ProblemCode =
   | 'population-too-small'
   | 'missing-path'
   | 'path-not-found'
-  | 'unused-setting';
+  | 'unused-setting'
+  | 'data-problem'
+  | 'data-mismatch';
 
 export interface ProblemData {
   /** Replace the problem's range with this text. */

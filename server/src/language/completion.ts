@@ -173,8 +173,38 @@ function flowEntryStart(prefix: string): number {
   return (comma > from ? comma : from) + 1;
 }
 
-/** Completion of keys (with snippets for their values) and of enum and boolean values. */
-export function complete(d: TextDocument, offset: number): CompletionList {
+/** What completion may read of the file system (given by the LSP layer). */
+export interface CompletionIo {
+  /** The folder of the document: `task.path` is relative to it. */
+  configDir?: string;
+  /** The subfolders of a folder (names), or [] when it is not one. */
+  listFolders?: (absoluteDir: string) => string[];
+}
+
+/** Folders for `task.path`: the subfolders of what is typed so far, relative to the config. */
+function folderItems(
+  word: string,
+  replace: { start: number; end: number },
+  d: TextDocument,
+  io: CompletionIo,
+): CompletionItem[] {
+  if (!io.configDir || !io.listFolders) return [];
+  const cut = word.lastIndexOf('/') + 1;
+  const typedDir = word.slice(0, cut);
+  const base = typedDir.startsWith('/') ? typedDir : `${io.configDir}/${typedDir}`;
+  const range = { start: d.positionAt(replace.start), end: d.positionAt(replace.end) };
+  return io
+    .listFolders(base)
+    .filter((name) => !name.startsWith('.') && name.startsWith(word.slice(cut)))
+    .map((name) => ({
+      label: `${typedDir || './'}${name}`,
+      kind: CompletionItemKind.Folder,
+      textEdit: { range, newText: `${typedDir || './'}${name}` },
+    }));
+}
+
+/** Completion of keys (with snippets for their values), of enum and boolean values, and of data folders. */
+export function complete(d: TextDocument, offset: number, io: CompletionIo = {}): CompletionList {
   const empty: CompletionList = { isIncomplete: false, items: [] };
   const text = d.getText();
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
@@ -189,7 +219,7 @@ export function complete(d: TextDocument, offset: number): CompletionList {
   const flow = flowEntryStart(prefix);
   const entry = flow >= 0 ? prefix.slice(flow) : prefix;
   const valueMatch =
-    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w.-]*)$/.exec(entry) ??
+    /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w./-]*)$/.exec(entry) ??
     /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(entry);
   const keyMatch = flow >= 0 ? /^\s*([\w-]*)$/.exec(entry) : /^\s*(?:-\s+)*([\w-]*)$/.exec(entry);
   // An unclosed flow mapping on this line (still being typed) is closed in the probe.
@@ -250,6 +280,11 @@ export function complete(d: TextDocument, offset: number): CompletionList {
     }
     return empty;
   }
+  if (found.path.join('.') === 'task.path')
+    return {
+      isIncomplete: false,
+      items: folderItems(text.slice(replace.start, offset), replace, d, io),
+    };
   const s = schemaAt(found.path);
   return s ? { isIncomplete: false, items: valueItems(s, replace, d) } : empty;
 }

@@ -5,6 +5,7 @@ import { formatBigCount, formatBytes, formatCount } from '#shared/format/numbers
 import { typeName, type Schema } from '../config/schemaDsl';
 import type { SpaceFacts, StageFacts } from '../space/facts';
 import type { Analysis } from '../config/analysis';
+import type { DataFacts } from '../datasets/describe';
 import { locate } from './locate';
 
 const range2 = (a: [number, number]) => `${formatCount(a[0])} – ${formatCount(a[1])}`;
@@ -71,6 +72,8 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
       );
     }
   }
+  if ((path === 'task' || path === 'task.path' || path === 'task.dataset') && a.data)
+    sections.push(dataFactsMarkdown(a.data));
   const facts = a.facts;
   if (path === 'space' || path === 'space.stages') {
     sections.push(
@@ -90,4 +93,25 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
     contents: { kind: 'markdown', value: sections.join('\n\n') },
     range: { start: doc.positionAt(range[0]), end: doc.positionAt(range[1]) },
   };
+}
+
+/** The data as it is on disk: images per split, classes, the size it is stored at. */
+function dataFactsMarkdown(d: DataFacts): string {
+  const splits = Object.entries(d.splits)
+    .filter(([, n]) => n !== undefined)
+    .map(([k, n]) => `${n!.toLocaleString('en-US')} ${k}`)
+    .join(' · ');
+  const lines = [`**${d.kind}** in \`${d.dir}\``, `Images: ${splits}`];
+  if (d.classCount !== undefined) {
+    const names = d.classes?.length
+      ? `: ${d.classes.slice(0, 12).join(', ')}${d.classes.length > 12 ? ', …' : ''}`
+      : '';
+    lines.push(`Classes: ${d.classCount}${names}`);
+  }
+  lines.push(
+    d.storedSize
+      ? `Stored size: ${d.storedSize.join('×')}`
+      : 'Stored size: each image is resized to `task.input` (once; then cached)',
+  );
+  return lines.join('  \n');
 }

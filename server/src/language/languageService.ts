@@ -21,6 +21,8 @@ import { documentSymbols } from './symbols';
 export type LanguageServiceOptions = Omit<AnalysisOptions, 'configPath'> & {
   /** The file path of a document URI (file: URIs), for resolving relative data paths. */
   uriToPath?: (uri: string) => string | undefined;
+  /** Subfolder names of a folder, for completing `task.path`. */
+  listFolders?: (absoluteDir: string) => string[];
 };
 
 /** The Supernet config language: plain functions of a document, no connection, no I/O of its own. */
@@ -54,7 +56,13 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     analyse: analyseDoc,
     validate: (d) => capped(analyseDoc(d).problems.map((p) => toDiagnostic(d, p))),
     hover: (d, p) => hover(d, d.offsetAt(p), analyseDoc(d)),
-    complete: (d, p) => complete(d, d.offsetAt(p)),
+    complete: (d, p) => {
+      const file = options.uriToPath?.(d.uri);
+      return complete(d, d.offsetAt(p), {
+        ...(file ? { configDir: file.replace(/[\\/][^\\/]*$/, '') } : {}),
+        ...(options.listFolders ? { listFolders: options.listFolders } : {}),
+      });
+    },
     codeActions: (d, range) => codeActions(d, range, analyseDoc(d)),
     documentSymbols: (d) => documentSymbols(d, analyseDoc(d)),
     codeLenses: (d) => codeLenses(d, analyseDoc(d)),

@@ -11,6 +11,7 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { dataIo } from '../datasets/dataIo';
 import { getLanguageService, type LanguageService } from '../language/languageService';
 import { EventNotification } from '#shared/protocol/lsp';
 import { RunManager } from './runManager';
@@ -31,6 +32,9 @@ function uriToPath(uri: string): string | undefined {
   }
 }
 
+/** The data reads of the checks and of completion, with their cache: one per server. */
+const data = dataIo();
+
 function makeService(settings: Settings): LanguageService {
   const limit = settings.memoryLimitGiB ? settings.memoryLimitGiB * 2 ** 30 : totalmem();
   return getLanguageService({
@@ -38,6 +42,7 @@ function makeService(settings: Settings): LanguageService {
     uriToPath,
     pathExists: existsSync,
     resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+    ...data,
   });
 }
 

@@ -42,6 +42,7 @@ void describe('completion of keys', () => {
       'weightDecay',
       'sampler',
       'distillation',
+      'augment',
       'delayedShrinking',
       'seed',
       'backend',

@@ -145,7 +145,7 @@ void describe('robustness: nasty inputs give diagnostics and never throw', () =>
 
   void test('a huge but valid space gives finite facts', () => {
     const text =
-      'task: {input: [4096, 4096, 4096]}\nspace:\n  stem: { width: 4096 }\n  stages:\n' +
+      'task: {input: [4096, 4096, 3]}\nspace:\n  stem: { width: 4096 }\n  stages:\n' +
       '    - { depth: [64], width: [4096], kernel: [15], expand: [16] }\n'.repeat(4) +
       '  head: { width: 8192 }\n';
     const ls = service();

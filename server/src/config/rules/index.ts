@@ -1,8 +1,10 @@
+import type { DataFacts } from '../../datasets/describe';
 import type { Problem } from '../problems';
 import type { ResolvedConfig } from '../resolve';
 import { sortedChoices } from './choices';
 import { constraints } from './constraints';
 import { dataPaths } from './dataPaths';
+import { dataContents, dataSettings } from './dataSettings';
 import { kernelsAndStrides } from './kernelsAndStrides';
 import { trainingMemory } from './memory';
 import { resolutions } from './resolutions';
@@ -25,12 +27,19 @@ export const RULES: readonly Rule[] = [
   populationSize,
   samplerSubnets,
   dataPaths,
+  dataSettings,
+  dataContents,
 ];
 
-export function semanticProblems(r: ResolvedConfig, opts: AnalysisOptions): Problem[] {
+/** Every rule's findings, and the data's facts when a rule read them. */
+export function semanticProblems(
+  r: ResolvedConfig,
+  opts: AnalysisOptions,
+): { problems: Problem[]; data?: DataFacts } {
   const ctx = new RuleContext(r, opts);
   for (const rule of RULES) rule(ctx);
-  return ctx.problems;
+  const data = ctx.data();
+  return { problems: ctx.problems, ...(data ? { data } : {}) };
 }
 
 export type { AnalysisOptions };

@@ -1,3 +1,5 @@
+import type { DataFacts } from '../../datasets/describe';
+import type { TaskConfig } from '../configSchema';
 import type { SpaceFacts } from '../../space/facts';
 import { spaceFacts } from '../../space/facts';
 import type { Problem } from '../problems';
@@ -13,6 +15,11 @@ export interface AnalysisOptions {
   pathExists?: (absolutePath: string) => boolean;
   /** Join a folder and a relative path (the platform's rules). */
   resolvePath?: (fromFile: string, relative: string) => string;
+  /**
+   * What the task's data holds, read from disk without loading it (classes, images per
+   * split, stored size, broken files); without it, the data itself is not checked.
+   */
+  describeData?: (task: TaskConfig, configPath: string | undefined) => DataFacts | undefined;
 }
 
 export type Path = (string | number)[];
@@ -28,6 +35,7 @@ export class RuleContext {
   private readonly errorPaths: Set<string>;
   private readonly errorPrefixes = new Set<string>();
   private factsCache: SpaceFacts | undefined | null = null;
+  private dataCache: DataFacts | undefined | null = null;
 
   constructor(
     readonly r: ResolvedConfig,
@@ -97,6 +105,16 @@ export class RuleContext {
   /** The stages, strides and input are usable: no schema error in `space` or `task`. */
   get spaceUsable(): boolean {
     return this.clean('space') && this.clean('task') && Array.isArray(this.config.space.stages);
+  }
+
+  /** The data's facts, when the task has no schema error and the options can read them. */
+  data(): DataFacts | undefined {
+    if (this.dataCache === null)
+      this.dataCache =
+        this.clean('task') && this.opts.describeData
+          ? this.opts.describeData(this.config.task, this.opts.configPath)
+          : undefined;
+    return this.dataCache;
   }
 
   /** Facts of the space, once no error has been found so far; computed once. */

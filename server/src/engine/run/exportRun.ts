@@ -117,7 +117,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
     checkWritableFolder(file);
 
-    const { data } = loadTrainingData(config, loaded.configPath, opts);
+    const { data } = await loadTrainingData(config, loaded.configPath, opts);
     // Evaluated as search evaluated it, so the statistics folded into the model are the ones
     // its recorded accuracy came from.
     const score = await evaluateSubnetOnnx(net, arch, data, runCalibration(config, data));
@@ -156,6 +156,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
       checkpoint: folder.checkpointFile,
       checkpointStep: loaded.step,
       exportedAt: new Date().toISOString(),
+      preprocessing: preprocessingOf(data),
     });
     const event: ExportEvent = {
       type: 'export',
@@ -175,6 +176,25 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     store.close();
     net.dispose();
   }
+}
+
+/**
+ * What a caller must do to an image before the model sees it, as the sidecar documents it:
+ * NCHW float32, channels in the data's order, (pixel/255 − mean) / std per channel.
+ */
+function preprocessingOf(data: TrainingData) {
+  return {
+    layout: 'NCHW',
+    dtype: 'float32',
+    channels: data.channels === 3 ? 'RGB' : 'grey',
+    height: data.height,
+    width: data.width,
+    scale: 1 / 255,
+    mean: data.normalization?.mean ?? new Array<number>(data.channels).fill(0),
+    std: data.normalization?.std ?? new Array<number>(data.channels).fill(1),
+    formula:
+      'x = (pixel / 255 - mean[c]) / std[c], resized to height × width (the model resizes further to its resolution)',
+  };
 }
 
 /** Whether `file` is a model this tool exported: its sidecar says so. */

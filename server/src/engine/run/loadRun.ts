@@ -33,7 +33,8 @@ export function loadRun(folder: RunFolder): LoadedRun {
     );
   }
   const configPath = folder.readMeta()?.configPath ?? folder.configFile;
-  const config = checkedConfig(folder.configFile, readFileSync(folder.configFile, 'utf8'));
+  // The run's copy of the config, checked as the original: its data paths are relative to it.
+  const config = checkedConfig(configPath, readFileSync(folder.configFile, 'utf8'));
   const ck = readCheckpoint<CheckpointHeader>(folder.checkpointFile);
   if (ck.header.spaceKey !== spaceKeyOf(config)) {
     throw new RunError(
@@ -56,7 +57,8 @@ export async function loadRunOnBackend(
 ): Promise<LoadedRun & { backend: SelectedBackend }> {
   if (!existsSync(folder.configFile))
     throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
-  const config = checkedConfig(folder.configFile, readFileSync(folder.configFile, 'utf8'));
+  const configPath = folder.readMeta()?.configPath ?? folder.configFile;
+  const config = checkedConfig(configPath, readFileSync(folder.configFile, 'utf8'));
   const backend = await selectBackend(config.train.backend as BackendPreference);
   return { ...loadRun(folder), backend };
 }

@@ -96,7 +96,7 @@ async function rankAll(
   const { config, folder } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
   try {
-    const { data } = loadTrainingData(config, loaded.configPath, opts);
+    const { data } = await loadTrainingData(config, loaded.configPath, opts);
     const seed = cmd.seed ?? config.search.seed;
     const archs = distinctArchs(spaceDecisions(config.space, config.task), subnets, seed + 7);
     opts.emit({

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyse } from '../../config/analysis';
+import { dataIo } from '../../datasets/dataIo';
 import type { SupernetConfig } from '../../config/configSchema';
 import { RunError } from '../runError';
 
@@ -10,6 +11,7 @@ export function checkedConfig(file: string, text: string): SupernetConfig {
     configPath: file,
     pathExists: existsSync,
     resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+    describeData: dataIo().describeData,
   });
   const errors = a.problems.filter((p) => p.severity === 'error');
   if (errors.length) {

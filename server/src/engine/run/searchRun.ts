@@ -60,7 +60,7 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
   try {
     const plan = searchPlan(cmd, loaded.config);
     const source = `${plan.algorithm}-seed${plan.seed}-${new Date(t0).toISOString()}`;
-    const { data } = loadTrainingData(loaded.config, loaded.configPath, opts);
+    const { data } = await loadTrainingData(loaded.config, loaded.configPath, opts);
     const evaluator = new SubnetEvaluator(loaded.net, loaded.config, data, store, {
       latency: plan.latency,
       source,

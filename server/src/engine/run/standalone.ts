@@ -36,6 +36,7 @@ export async function trainStandalone(
   );
   const total = Math.max(1, Math.round(epochs * batches.stepsPerEpoch));
   const assembler = new BatchAssembler(data);
+  const augment = new Rng(seed + 3);
   const sub = [
     { role: 'largest' as const, arch, flops: subnetCost(config.space, config.task, arch).flops },
   ];
@@ -43,7 +44,10 @@ export async function trainStandalone(
     for (let step = 0; step < total; step++) {
       if (shouldStop?.()) throw new Cancelled();
       const batch = batches.next(step / total);
-      const { x, y } = assembler.gather(Array.from(batch.indices, (i) => data.trainIndices[i]));
+      const { x, y } = assembler.gather(
+        Array.from(batch.indices, (i) => data.trainIndices[i]),
+        augment,
+      );
       try {
         const out = runner.run(sub, x, y, {
           distillation: false,

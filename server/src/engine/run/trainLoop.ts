@@ -45,7 +45,10 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   const progress = s.step / totalSteps;
   const subnets = trainer.sampler.sample(progress);
   const batch = trainer.batches.next(progress);
-  const { x, y } = assembler.gather(Array.from(batch.indices, (i) => data.trainIndices[i]));
+  const { x, y } = assembler.gather(
+    Array.from(batch.indices, (i) => data.trainIndices[i]),
+    trainer.augmentRng,
+  );
   const lr = learningRate(s.step, totalSteps, stepsPerEpoch, config.train);
   const weights = trainer.importance ? tf.tensor1d(batch.weights) : undefined;
   let out;

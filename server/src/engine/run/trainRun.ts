@@ -55,7 +55,7 @@ async function startSession(
 ): Promise<TrainingSession> {
   const { config, configPath } = plan;
   const backend = await selectBackend((cmd.backend ?? config.train.backend) as BackendPreference);
-  const { dataset, data } = loadTrainingData(config, configPath, opts);
+  const { dataset, data } = await loadTrainingData(config, configPath, opts);
   const { stepsPerEpoch, totalSteps } = runLength(config.train, data.trainIndices.length);
   const opened = openRun(plan, cmd.runsDir);
   locked(opened.release);

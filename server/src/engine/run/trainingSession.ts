@@ -6,7 +6,7 @@ import type { RunStatus } from '#shared/runFolder/records';
 import { spaceFacts } from '../../space/facts';
 import type { SelectedBackend } from '../backend/selectBackend';
 import type { TrainingData } from '../data/batches';
-import type { LoadedDataset } from '../data/datasets';
+import type { LoadedDataset } from '../data/loadedDataset';
 import type { Trainer } from '../train/trainer';
 import { writeCheckpoint } from './checkpoint';
 import type { OpenedRun } from './openTraining';

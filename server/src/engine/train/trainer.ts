@@ -20,6 +20,8 @@ export interface CheckpointHeader {
   backend: string;
   samplerRng: number[];
   dataRng: number[];
+  /** The augmentation stream (absent in checkpoints of runs without augmentation). */
+  augmentRng?: number[];
   sampler: unknown;
   batches: BatchSamplerState;
   optimizerSteps: number;
@@ -39,6 +41,8 @@ export class Trainer {
   readonly batches: BatchSampler;
   readonly samplerRng: Rng;
   readonly dataRng: Rng;
+  /** Crops and flips of training images: its own stream, so turning them on shifts nothing else. */
+  readonly augmentRng: Rng;
   /** Whether the sampler learns from gradient norms (PA&DA): the step must measure them. */
   readonly importance: boolean;
 
@@ -47,6 +51,7 @@ export class Trainer {
     this.net = new Supernet(config.space, config.task, new Rng(seed));
     this.samplerRng = new Rng(seed + 1);
     this.dataRng = new Rng(seed + 2);
+    this.augmentRng = new Rng(seed + 3);
     this.sampler = createSampler(config, this.samplerRng);
     this.importance = config.train.sampler.type === 'importance';
     this.batches = new BatchSampler(
@@ -76,11 +81,12 @@ export class Trainer {
   /** The header fields the trainer owns. */
   headerState(): Pick<
     CheckpointHeader,
-    'samplerRng' | 'dataRng' | 'sampler' | 'batches' | 'optimizerSteps'
+    'samplerRng' | 'dataRng' | 'augmentRng' | 'sampler' | 'batches' | 'optimizerSteps'
   > {
     return {
       samplerRng: this.samplerRng.state(),
       dataRng: this.dataRng.state(),
+      augmentRng: this.augmentRng.state(),
       sampler: this.sampler.state(),
       batches: this.batches.state(),
       optimizerSteps: this.optimizer.steps,
@@ -95,6 +101,7 @@ export class Trainer {
     this.batches.restore(header.batches);
     this.samplerRng.setState(header.samplerRng);
     this.dataRng.setState(header.dataRng);
+    if (header.augmentRng) this.augmentRng.setState(header.augmentRng);
   }
 
   dispose(): void {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DataError } from '../../../../server/src/engine/data/idx';
-import { loadDataset, type LoadedDataset } from '../../../../server/src/engine/data/datasets';
+import { DataError } from '../../../../server/src/datasets/idx';
+import { loadDataset } from '../../../../server/src/engine/data/datasets';
+import type { LoadedDataset } from '../../../../server/src/engine/data/loadedDataset';
 import { BUNDLED_DIR, histogram, makeIdx, SYSTEM_DIR, systemSkip, task, tempDir } from './fixtures';
 
 const NOWHERE = '/nonexistent/supernet-studio-test';

@@ -2,6 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from './idx';
 
+/** Debian's dataset-fashion-mnist. */
+export const DEFAULT_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
+
 /** The standard names of an MNIST-like data set's files, each plain or with `.gz`. */
 export const IDX_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -89,4 +92,15 @@ export function findPackageDir(name: string, starts: string[]): string | undefin
     }
   }
   return undefined;
+}
+
+/** The folder of the bundled data subset, looked up from this file upwards (works from dist/ and out/). */
+export function findBundledDataDir(from = __dirname): string {
+  let dir = from;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'data', 'fashion-mnist-subset');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  return path.join(from, '..', 'data', 'fashion-mnist-subset');
 }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { constants as zlib, gunzipSync } from 'node:zlib';
 
 /** The most bytes an IDX file may declare: far above any image data set kept in memory. */
@@ -233,4 +233,32 @@ export function checkLabels(labels: IdxData, images: IdxData, classes: number): 
       offset,
     );
   }
+}
+
+/**
+ * The dimensions an IDX file's header declares, reading only its first bytes (inflated when
+ * gzipped): what the editor shows and checks without loading the data.
+ */
+export function readIdxHeader(file: string): number[] {
+  const st = statSync(file);
+  if (!st.isFile()) throw new DataError(file, 'is not a regular file');
+  const fd = openSync(file, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(Math.min(2048, st.size));
+    readSync(fd, buf, 0, buf.length, 0);
+    head = isGzip(buf) ? gunzipSync(buf, { finishFlush: zlib.Z_SYNC_FLUSH }) : buf;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(file, `cannot be read (${(e as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== UBYTE)
+    throw new DataError(file, `expected an IDX ubyte magic, got ${describeMagic(head)}`, 0);
+  const ndims = head[3];
+  if (head.length < 4 + 4 * ndims)
+    throw new DataError(file, 'the IDX header is truncated', head.length);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
 }
