@@ -22,6 +22,24 @@ export interface Arch {
   stages: StageArch[];
 }
 
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** Whether `x` (read from a file or a message) has the shape of an Arch. */
+export const isArch = (x: unknown): x is Arch =>
+  isObj(x) &&
+  isNum(x.resolution) &&
+  Array.isArray(x.stages) &&
+  x.stages.every(
+    (s) =>
+      isObj(s) &&
+      isNum(s.depth) &&
+      isNum(s.width) &&
+      Array.isArray(s.blocks) &&
+      s.blocks.every((b) => isObj(b) && isNum(b.kernel) && isNum(b.expand)),
+  );
+
 /**
  * Canonical key of a subnet, stable across runs: `r28-d2w32k3e4k5e6-d1w64k7e6`.
  * Used to cache evaluations and to name exports.

@@ -35,6 +35,16 @@ export interface JobProgress {
   /** A ranking check: the subnet being trained alone (1-based), of how many, and its steps. */
   rank?: { subnet: number; subnets: number; step: number; steps: number; done: number };
   kendallTau?: number;
+  /** A search or ranking on a worker fleet: the queue as last reported. */
+  fleet?: {
+    executor: string;
+    workers: number;
+    busy: number;
+    queued: number;
+    running: number;
+    evaluationsPerSec: number;
+    message?: string;
+  };
   /** How the run or search said it ended, before the process exit arrives. */
   endStatus?: 'completed' | 'cancelled' | 'failed';
   endMessage?: string;
@@ -128,6 +138,17 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
     case 'ranked':
       if (next.rank) next.rank = { ...next.rank, done: next.rank.done + 1 };
       break;
+    case 'executor':
+      next.fleet = {
+        executor: e.executor,
+        workers: e.workers.length,
+        busy: e.workers.filter((w) => w.state === 'busy').length,
+        queued: e.queued,
+        running: e.running,
+        evaluationsPerSec: e.evaluationsPerSec,
+        ...(e.message ? { message: e.message } : {}),
+      };
+      break;
     case 'rank-end':
       next.endStatus = e.status;
       if (e.kendallTau !== undefined) next.kendallTau = e.kendallTau;
@@ -180,6 +201,12 @@ export function fractionDone(p: JobProgress): number | undefined {
   return f === undefined ? undefined : Math.min(1, Math.max(0, f));
 }
 
+/** `3/4 workers busy`, or what is wrong with the queue when no worker can take jobs. */
+function fleetPart(f: NonNullable<JobProgress['fleet']>): string {
+  if (f.workers === 0) return f.message ? 'no worker' : 'waiting for workers';
+  return `${f.busy}/${plural(f.workers, 'worker')} busy`;
+}
+
 /** `epoch 1.3/3 · step 340/1000 · 812 img/s · ETA 3m 05s`; `gen 4 · 120/400 evals · HV 0.4123 · ETA 1m 10s`. */
 export function progressMessage(p: JobProgress): string {
   const eta = etaSeconds(p);
@@ -202,10 +229,13 @@ export function progressMessage(p: JobProgress): string {
     if (p.generation !== undefined) parts.push(`gen ${p.generation}`);
     parts.push(`${p.evaluations ?? 0}/${p.budget} evals`);
     if (p.hypervolume !== undefined) parts.push(`HV ${p.hypervolume.toPrecision(4)}`);
+    if (p.fleet) parts.push(fleetPart(p.fleet));
     return withEta(parts);
   }
   if (p.kind === 'rank') {
     if (!p.rank) return `starting a ranking check of ${p.title}…`;
+    if (p.fleet)
+      return `ranking check: ${p.rank.done}/${p.rank.subnets} trained alone · ${fleetPart(p.fleet)}`;
     if (!p.rank.subnet) return `ranking check: ${plural(p.rank.subnets, 'subnet')} to train alone`;
     return `training subnet ${p.rank.subnet}/${p.rank.subnets} alone · step ${p.rank.step}/${p.rank.steps}`;
   }
@@ -231,6 +261,13 @@ export function statusTooltip(p: JobProgress): string {
       `validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
     );
   if (p.frontSize !== undefined) lines.push(`front: ${plural(p.frontSize, 'subnet')}`);
+  if (p.fleet) {
+    const f = p.fleet;
+    lines.push(
+      `executor ${f.executor}: ${plural(f.workers, 'worker')}, ${f.queued} queued, ${f.running} running, ${f.evaluationsPerSec.toFixed(1)} evals/s`,
+    );
+    if (f.message) lines.push(f.message);
+  }
   lines.push('Click to open the dashboard');
   return lines.join('\n');
 }
@@ -290,6 +327,13 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
         level: 'info',
         text: `${e.subnet.key}: supernet ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
       };
+    case 'executor':
+      // Only what the user must act on: the counts change every second.
+      return e.message ? { level: 'warning', text: e.message } : undefined;
+    case 'worker':
+      return e.state === 'refused' || e.state === 'disconnected'
+        ? { level: 'warning', text: `worker ${e.worker.id}: ${e.message ?? e.state}` }
+        : undefined;
     case 'rank-end':
       return {
         level: e.status === 'failed' ? 'error' : 'info',

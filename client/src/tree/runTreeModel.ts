@@ -24,6 +24,7 @@ const rowOf = (c: CandidateFigures & { arch?: Arch }, onFront: boolean): SubnetR
   if (c.latency !== undefined) row.latency = c.latency;
   if (c.feasible !== undefined) row.feasible = c.feasible;
   if (c.arch !== undefined) row.arch = c.arch;
+  if (c.worker !== undefined) row.worker = c.worker;
   return row;
 };
 
@@ -38,7 +39,11 @@ export function subnetRows(
   const byKey = new Map(candidates.map((c) => [c.key, c]));
   const onFront = new Set(front.map((f) => f.key));
   return {
-    front: front.map((f) => rowOf({ ...f, arch: f.arch ?? byKey.get(f.key)?.arch }, true)),
+    front: front.map((f) => {
+      const c = byKey.get(f.key);
+      const worker = f.worker ?? c?.worker;
+      return rowOf({ ...f, arch: f.arch ?? c?.arch, ...(worker ? { worker } : {}) }, true);
+    }),
     all: candidates.map((c) => rowOf(c, onFront.has(c.key))),
   };
 }
@@ -78,6 +83,7 @@ export function subnetTooltip(r: SubnetRow): string {
   ];
   if (r.onFront) lines.push('on the Pareto front');
   if (r.feasible === false) lines.push('violates a constraint');
+  if (r.worker) lines.push(`evaluated by worker ${r.worker}`);
   return lines.join('\n');
 }
 

@@ -39,6 +39,8 @@ export class ParetoView implements View {
   private readonly summary = el('p', 'summary');
   private readonly controls = el('div', 'controls');
   private readonly notes = el('p', 'note');
+  /** Where the running search evaluates: a worker fleet's size, queue and rate. */
+  private readonly fleet = el('p', 'note fleet');
   private readonly scatter: ChartBox;
   private readonly hypervolume: ChartBox;
   private readonly tooltip = el('div', 'tooltip');
@@ -53,7 +55,8 @@ export class ParetoView implements View {
     private readonly run: DashboardRun,
     private readonly ctx: ViewContext,
   ) {
-    this.element.append(this.summary, this.controls);
+    this.fleet.hidden = true;
+    this.element.append(this.summary, this.fleet, this.controls);
     this.scatter = new ChartBox(this.element, ctx.theme);
     this.scatter.element.classList.add('scatter');
     this.tooltip.hidden = true;
@@ -115,8 +118,24 @@ export class ParetoView implements View {
     this.notes.textContent = notes.join(' ');
     this.notes.hidden = notes.length === 0;
 
+    this.renderFleet();
     this.renderScatter(axes);
     this.renderHypervolume();
+  }
+
+  private renderFleet(): void {
+    const f = this.run.model.search.fleet;
+    this.fleet.hidden = !f;
+    if (!f) return;
+    const busy = f.workers.filter((w) => w.state === 'busy').length;
+    this.fleet.textContent =
+      `Evaluating on ${f.executor}: ${f.workers.length} worker(s), ${busy} busy · ` +
+      `${f.queued} queued · ${f.running} running · ${f.done} done · ` +
+      `${f.evaluationsPerSec.toFixed(1)} evaluations/s` +
+      (f.message ? ` · ${f.message}` : '');
+    this.fleet.title = f.workers
+      .map((w) => `${w.id}: ${w.state}${w.progress ? ` (${w.progress})` : ''}`)
+      .join('\n');
   }
 
   private renderControls(available: Metric[]): void {
@@ -324,6 +343,7 @@ export class ParetoView implements View {
       `${formatMetric('params', p.params)} params`,
       ...(p.latency !== undefined ? [`latency ${formatMetric('latency', p.latency)}`] : []),
       ...(p.generation !== undefined ? [`generation ${p.generation}`] : []),
+      ...(p.worker ? [`evaluated by worker ${p.worker}`] : []),
       q.onFront ? 'on the front' : q.feasible ? 'dominated' : 'infeasible',
     ];
     this.tooltip.replaceChildren(

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
+import { parseExecutor } from '#shared/executor';
 import { RUN_FILES } from '#shared/runFolder/layout';
 import { numbers, positiveNumber, runsDirOf, wholeNumber, type Parsed } from './args';
 import { exportCli } from './export';
@@ -8,6 +9,7 @@ import { searchCli } from './search';
 import { trainCli } from './train';
 import { validateCli } from './validate';
 import { versionCli } from './version';
+import { workerCli } from './worker';
 
 export type { Parsed };
 
@@ -36,16 +38,19 @@ commands:
                                  continue a stopped or interrupted run from its last checkpoint
                                  (a completed one only with --steps beyond its total)
   search RUN_OR_CONFIG [--budget N] [--algorithm nsga2|random] [--seed S]
-         [--population P] [--runs DIR] [--json]
+         [--population P] [--executor local|redis://HOST:PORT] [--runs DIR] [--json]
                                  search a trained run for its Pareto front (${RUN_FILES.pareto},
                                  ${RUN_FILES.candidates} in the run folder)
   export RUN ARCH_KEY [-o FILE.onnx [--force]] [--runs DIR] [--json]
   export RUN --best-under flops=300k[,params=50k] [-o FILE]
                                  write one subnet as ONNX (+ .json sidecar), verified in
                                  onnxruntime-node against the supernet
-  rank RUN [--subnets K] [--epochs E] [--seed S] [--runs DIR] [--json]
+  rank RUN [--subnets K] [--epochs E] [--seed S] [--executor E] [--runs DIR] [--json]
                                  train K subnets from scratch and report Kendall tau and
                                  Spearman rho against their supernet accuracy
+  worker --queue redis://HOST:PORT [--name N] [--threads T] [--backend B] [--json]
+                                 take search and ranking jobs from a queue until Ctrl-C
+                                 (runs and data must be on a path shared with the searcher)
   version                        the version and the backend training would use
 
 options:
@@ -53,6 +58,7 @@ options:
   --runs DIR    folder of the runs (default .supernet/runs)
   --steps N     stop after N steps in total
   --backend B   auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the config's)
+  --executor E  local (default) | redis://HOST:PORT: evaluate on queue workers
   -h, --help    this text
   -v, --version the version`;
 
@@ -63,6 +69,15 @@ const str = { type: 'string' } as const;
 function ok<T>(x: T | string): T {
   if (typeof x === 'string') throw new UsageError(x);
   return x;
+}
+
+/** `--executor` when given, checked. */
+function executorOf(p: Parsed): { executor?: string } {
+  const v = p.values.executor;
+  if (v === undefined) return {};
+  const spec = parseExecutor(String(v));
+  if (typeof spec === 'string') throw new UsageError(`--executor: ${spec}`);
+  return spec.kind === 'local' ? {} : { executor: spec.url };
 }
 
 /** The stderr status line of a terminal, when there is one. */
@@ -106,6 +121,7 @@ export const COMMANDS: Record<string, CliCommand> = {
       seed: str,
       population: str,
       generations: str,
+      executor: str,
     },
     run(p, io) {
       if (p.positionals.length !== 1) throw new UsageError('name one run or config');
@@ -127,6 +143,7 @@ export const COMMANDS: Record<string, CliCommand> = {
           runsDir: runsDirOf(p),
           ...(algorithm ? { algorithm } : {}),
           ...ints,
+          ...executorOf(p),
         },
         json: p.values.json === true,
         out: io.out,
@@ -166,7 +183,7 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   rank: {
-    options: { json, runs: str, subnets: str, epochs: str, seed: str },
+    options: { json, runs: str, subnets: str, epochs: str, seed: str, executor: str },
     run(p, io) {
       if (p.positionals.length !== 1) throw new UsageError('name one run or config');
       const n = ok(
@@ -177,11 +194,47 @@ export const COMMANDS: Record<string, CliCommand> = {
         }),
       );
       return rankCli({
-        command: { type: 'rank', run: p.positionals[0], runsDir: runsDirOf(p), ...n },
+        command: {
+          type: 'rank',
+          run: p.positionals[0],
+          runsDir: runsDirOf(p),
+          ...n,
+          ...executorOf(p),
+        },
         json: p.values.json === true,
         out: io.out,
         err: io.err,
         ...statusOf(io),
+      });
+    },
+  },
+  worker: {
+    options: { json, queue: str, name: str, threads: str, backend: str },
+    run(p, io) {
+      if (p.positionals.length) throw new UsageError('worker takes no arguments, only --queue URL');
+      const queue = p.values.queue;
+      if (typeof queue !== 'string')
+        throw new UsageError('name the queue: --queue redis://HOST:PORT');
+      const spec = parseExecutor(queue);
+      if (typeof spec === 'string' || spec.kind !== 'queue')
+        throw new UsageError(
+          `--queue: ${typeof spec === 'string' ? spec : 'a Redis URL (redis://HOST:PORT)'}`,
+        );
+      const threads = ok(wholeNumber(p, 'threads', 1));
+      const name = p.values.name;
+      if (name !== undefined && !/^[\w.:@-]{1,64}$/.test(String(name)))
+        throw new UsageError('--name: 1–64 letters, digits or . : @ - _');
+      return workerCli({
+        command: {
+          type: 'worker',
+          queue: spec.url,
+          ...(typeof name === 'string' ? { name } : {}),
+          ...(threads ? { threads } : {}),
+          ...(typeof p.values.backend === 'string' ? { backend: p.values.backend } : {}),
+        },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
       });
     },
   },

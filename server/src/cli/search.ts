@@ -60,6 +60,8 @@ class SearchView {
   private hypervolume = 0;
   private best = '';
   private rate = 0;
+  /** On a queue: `3 workers · 2 queued · 3 running`. */
+  private fleet = '';
   private readonly startedAt = Date.now();
   private lastPrinted = 0;
 
@@ -98,6 +100,11 @@ class SearchView {
         this.progress();
         break;
       }
+      case 'executor':
+        this.fleet = `${e.workers.length} worker${e.workers.length === 1 ? '' : 's'} · ${e.queued} queued · ${e.running} running`;
+        this.rate = e.evaluationsPerSec || this.rate;
+        this.progress();
+        break;
       case 'log':
         this.line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
         break;
@@ -119,13 +126,15 @@ class SearchView {
   }
 
   private progress(): void {
+    if (!this.budget) return;
     const secs = (Date.now() - this.startedAt) / 1000;
     const eta =
       this.evaluations > 0 ? ((this.budget - this.evaluations) * secs) / this.evaluations : NaN;
     const text =
       `${bar(this.budget ? this.evaluations / this.budget : 0)} gen ${this.generation} · ` +
       `${this.evaluations}/${this.budget} evals · HV ${this.hypervolume.toPrecision(4)}` +
-      `${this.best ? ` · ${this.best}` : ''}${this.rate ? ` · ${this.rate.toFixed(2)} eval/s` : ''} ETA ${formatDuration(eta)}`;
+      `${this.best ? ` · ${this.best}` : ''}${this.rate ? ` · ${this.rate.toFixed(2)} eval/s` : ''}` +
+      `${this.fleet ? ` · ${this.fleet}` : ''} ETA ${formatDuration(eta)}`;
     if (this.o.status) this.o.status(text);
     else if (Date.now() - this.lastPrinted > 10_000) {
       this.lastPrinted = Date.now();

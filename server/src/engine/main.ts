@@ -4,6 +4,7 @@ import { exportRun } from './run/exportRun';
 import { rankRun } from './run/rankRun';
 import { failedSearchEnd, searchRun } from './run/searchRun';
 import { trainRun } from './run/trainRun';
+import { workerRun } from './worker/workerRun';
 
 /**
  * The engine process (`node dist/engine.js`): driven by commands over IPC (a job command,
@@ -44,7 +45,8 @@ const isEndEvent = (e: EngineEvent): boolean =>
   e.type === 'search-end' ||
   e.type === 'export' ||
   e.type === 'rank-end' ||
-  e.type === 'probe';
+  e.type === 'probe' ||
+  (e.type === 'worker' && e.state === 'stopped');
 
 export function startEngine(): void {
   let state: State = 'idle';
@@ -144,6 +146,8 @@ function jobOf(
       return rankRun(cmd, { shouldStop, emit });
     case 'probe':
       return probeBackend(cmd.backend ?? 'auto').then(emit);
+    case 'worker':
+      return workerRun(cmd, { shouldStop, emit });
   }
 }
 
@@ -155,6 +159,7 @@ function failure(kind: JobCommand['type'], message: string, step: number): Engin
       return failedSearchEnd(message, 0);
     case 'export':
     case 'probe':
+    case 'worker':
       return logError(message);
     case 'rank':
       return { type: 'rank-end', time, status: 'failed', message, seconds: 0 };

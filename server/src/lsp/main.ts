@@ -14,6 +14,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { dataIo } from '../datasets/dataIo';
 import { getLanguageService, type LanguageService } from '../language/languageService';
 import { EventNotification } from '#shared/protocol/lsp';
+import { parseExecutor } from '#shared/executor';
 import { RunManager } from './runManager';
 import { registerRunRequests } from './runRequests';
 import { ValidationHandler } from './validationHandler';
@@ -22,6 +23,7 @@ import { ValidationHandler } from './validationHandler';
 interface Settings {
   memoryLimitGiB?: number | null;
   maxEngineThreads?: number | null;
+  executor?: string | null;
 }
 
 function uriToPath(uri: string): string | undefined {
@@ -97,6 +99,12 @@ export function startServer(connection: Connection): void {
     service = makeService(s ?? {});
     const threads = s?.maxEngineThreads;
     runs.maxThreads = Number.isInteger(threads) && threads! >= 1 ? threads! : undefined;
+    const executor = parseExecutor(s?.executor ?? '');
+    // A bad URL still goes to the engine, so a search fails and says why rather than running
+    // where the user did not ask for.
+    runs.executor = s?.executor?.trim() || undefined;
+    if (typeof executor === 'string')
+      connection.window.showErrorMessage(`supernet.executor: ${executor}`);
     validation.validateAll();
   };
   connection.onInitialized(() => {

@@ -25,6 +25,8 @@ export interface RunManagerOptions {
   enginePath?: string;
   /** Threads an engine may use, passed as SUPERNET_MAX_THREADS. */
   maxThreads?: number;
+  /** Where search and rank evaluate subnets: `local`, or a Redis URL of a worker fleet. */
+  executor?: string;
   /** How long a cancelled engine may take to stop before it is killed (default 10 s). */
   cancelGraceMs?: number;
   /** The engine's environment (default: this process's). */
@@ -46,9 +48,12 @@ export class RunManager {
   private readonly endedRuns = new Map<string, JobExit['status']>();
   private disposed = false;
   maxThreads: number | undefined;
+  /** The `supernet.executor` setting; undefined or `local` evaluates in the engine itself. */
+  executor: string | undefined;
 
   constructor(private readonly o: RunManagerOptions) {
     this.maxThreads = o.maxThreads;
+    this.executor = o.executor;
   }
 
   train(p: TrainParams): JobStarted {
@@ -81,6 +86,7 @@ export class RunManager {
       ...(p.algorithm !== undefined ? { algorithm: p.algorithm } : {}),
       ...(p.budget !== undefined ? { budget: p.budget } : {}),
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...this.executorOption(),
     };
     return this.startJob('search', cmd, runIdOf(p.run));
   }
@@ -104,6 +110,7 @@ export class RunManager {
       ...(p.subnets !== undefined ? { subnets: p.subnets } : {}),
       ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...this.executorOption(),
     };
     return this.startJob('rank', cmd, runIdOf(p.run));
   }
@@ -162,6 +169,10 @@ export class RunManager {
     job.start();
     this.log(`job ${id} started: ${command.type}`);
     return { jobId: id, kind };
+  }
+
+  private executorOption(): { executor?: string } {
+    return this.executor && this.executor !== 'local' ? { executor: this.executor } : {};
   }
 
   private engineEnv(): NodeJS.ProcessEnv {

@@ -61,6 +61,18 @@ export interface SearchState {
   front: CandidateFigures[];
   objectives: Objective[];
   constraints: string[];
+  /** A search on a worker fleet: the queue as last reported; cleared when a search ends. */
+  fleet?: FleetState;
+}
+
+export interface FleetState {
+  executor: string;
+  workers: { id: string; state: string; progress?: string }[];
+  queued: number;
+  running: number;
+  done: number;
+  evaluationsPerSec: number;
+  message?: string;
 }
 
 export interface RunChartModel {
@@ -191,6 +203,7 @@ export function addCandidate(
   if (latency !== null) point.latency = latency;
   if (typeof c.feasible === 'boolean') point.feasible = c.feasible;
   if (typeof c.generation === 'number') point.generation = c.generation;
+  if (typeof c.worker === 'string' && c.worker) point.worker = c.worker;
   const at = search.indexOf[c.key];
   if (at === undefined) {
     search.indexOf[c.key] = search.candidates.length;
@@ -238,7 +251,23 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
       case 'sampler':
         addSampler(model.sampler, e);
         break;
+      case 'executor':
+        model.search.fleet = {
+          executor: e.executor,
+          workers: e.workers.map((w) => ({
+            id: w.id,
+            state: w.state,
+            ...(w.progress ? { progress: w.progress } : {}),
+          })),
+          queued: e.queued,
+          running: e.running,
+          done: e.done,
+          evaluationsPerSec: e.evaluationsPerSec,
+          ...(e.message ? { message: e.message } : {}),
+        };
+        break;
       case 'search-start':
+        delete model.search.fleet;
         model.search.generations = [];
         model.search.front = [];
         model.search.objectives = objectivesOf(e.objectives) ?? model.search.objectives;
@@ -252,6 +281,7 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
         break;
       case 'search-end':
         model.search.front = e.front;
+        delete model.search.fleet;
         break;
       default:
         break;

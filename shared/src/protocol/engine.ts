@@ -1,3 +1,4 @@
+import { parseExecutor, type WorkerInfo } from '../executor';
 import type { Objective } from '../metrics';
 import type { CandidateFigures, RankedSubnet } from '../runFolder/records';
 
@@ -230,7 +231,45 @@ export interface ProbeEvent {
   cores: number;
 }
 
+/**
+ * Engine → driver: how the jobs of a search or ranking check stand on a queue executor,
+ * about once a second: the workers connected, this job's queue jobs waiting, running and
+ * done, and the evaluations per second over the job so far.
+ */
+export interface ExecutorEvent {
+  type: 'executor';
+  time: number;
+  /** The queue's URL (password hidden). */
+  executor: string;
+  workers: WorkerInfo[];
+  queued: number;
+  running: number;
+  done: number;
+  evaluationsPerSec: number;
+  /** Something the user should know: Redis unreachable, no worker of this version. */
+  message?: string;
+}
+
+/** Engine (as `supernet worker`) → driver: what the worker did. */
+export interface WorkerEvent {
+  type: 'worker';
+  time: number;
+  state: 'connected' | 'job-start' | 'job-end' | 'refused' | 'disconnected' | 'stopped';
+  worker: WorkerInfo;
+  /** The job: its subnets, and at its end the seconds it took and how many it computed (the rest were done before). */
+  job?: {
+    id: string;
+    kind: 'evaluate' | 'train-alone';
+    subnets: number;
+    seconds?: number;
+    computed?: number;
+  };
+  message?: string;
+}
+
 export type EngineEvent =
+  | ExecutorEvent
+  | WorkerEvent
   | ProbeEvent
   | RankStartEvent
   | RankProgressEvent
@@ -287,6 +326,8 @@ export interface SearchCommand {
   seed?: number;
   population?: number;
   generations?: number;
+  /** `local` (default) or `redis://HOST:PORT`: where the subnets are evaluated. */
+  executor?: string;
 }
 
 /** Driver → engine: export one subnet of a trained run as ONNX and verify it. */
@@ -320,6 +361,24 @@ export interface RankCommand {
   /** Epochs of each stand-alone training (default 1). */
   epochs?: number;
   seed?: number;
+  /** `local` (default) or `redis://HOST:PORT`: where the subnets are trained alone. */
+  executor?: string;
+}
+
+/**
+ * Driver → engine: become a queue worker (`supernet worker`): take evaluation and
+ * stand-alone training jobs from the queue until cancelled.
+ */
+export interface WorkerCommand {
+  type: 'worker';
+  /** The queue's Redis URL. */
+  queue: string;
+  /** The worker's name in the registry and in candidates.jsonl (default `host:pid`). */
+  name?: string;
+  /** Threads each evaluation uses (default: the machine's cores). */
+  threads?: number;
+  /** Backend override for stand-alone training (`auto`, `wasm`, …). */
+  backend?: string;
 }
 
 export type EngineCommand =
@@ -328,6 +387,7 @@ export type EngineCommand =
   | ExportCommand
   | RankCommand
   | ProbeCommand
+  | WorkerCommand
   | CancelCommand
   | StatusCommand;
 
@@ -335,6 +395,14 @@ const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isStr = (x: unknown): x is string => typeof x === 'string';
+
+/** Why an `executor` field is not one, or undefined. */
+function executorProblem(kind: string, x: unknown): string | undefined {
+  if (x === undefined) return undefined;
+  if (!isStr(x)) return `${kind}: \`executor\` must be a string`;
+  const spec = parseExecutor(x);
+  return typeof spec === 'string' ? `${kind}: ${spec}` : undefined;
+}
 
 /** Checks a command on arrival; returns an error message, or undefined when valid. */
 export function checkCommand(x: unknown): string | undefined {
@@ -357,7 +425,7 @@ export function checkCommand(x: unknown): string | undefined {
           return `search: \`${k}\` must be a positive whole number`;
       if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
         return 'search: `seed` must be a number ≥ 0';
-      return undefined;
+      return executorProblem('search', x.executor);
     case 'export':
       if (!isStr(x.run) || !isStr(x.runsDir)) return 'export needs `run` and `runsDir` strings';
       if ((x.key === undefined) === (x.bestUnder === undefined))
@@ -380,7 +448,22 @@ export function checkCommand(x: unknown): string | undefined {
         return 'rank: `epochs` must be a positive number';
       if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
         return 'rank: `seed` must be a number ≥ 0';
+      return executorProblem('rank', x.executor);
+    case 'worker': {
+      if (!isStr(x.queue)) return 'worker needs a `queue` string (redis://HOST:PORT)';
+      const spec = parseExecutor(x.queue);
+      if (typeof spec === 'string') return `worker: ${spec}`;
+      if (spec.kind !== 'queue') return 'worker: `queue` must be a Redis URL (redis://HOST:PORT)';
+      if (x.name !== undefined && (!isStr(x.name) || !/^[\w.:@-]{1,64}$/.test(x.name)))
+        return 'worker: `name` must be 1–64 letters, digits or . : @ - _';
+      if (
+        x.threads !== undefined &&
+        (!isNum(x.threads) || !Number.isInteger(x.threads) || x.threads < 1)
+      )
+        return 'worker: `threads` must be a whole number ≥ 1';
+      if (x.backend !== undefined && !isStr(x.backend)) return 'worker: `backend` must be a string';
       return undefined;
+    }
     case 'probe':
       if (x.backend !== undefined && !isStr(x.backend)) return 'probe: `backend` must be a string';
       return undefined;
@@ -432,6 +515,10 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isObj(x.subnet) && isStr(x.subnet.key);
     case 'rank-end':
       return isStr(x.status);
+    case 'executor':
+      return isStr(x.executor) && Array.isArray(x.workers) && isNum(x.queued) && isNum(x.done);
+    case 'worker':
+      return isStr(x.state) && isObj(x.worker) && isStr(x.worker.id);
     default:
       return false;
   }

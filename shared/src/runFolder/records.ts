@@ -1,4 +1,4 @@
-import type { Arch } from '../arch';
+import { isArch, type Arch } from '../arch';
 import type { Objective } from '../metrics';
 
 /**
@@ -41,6 +41,8 @@ export interface Candidate {
   source: string;
   generation: number;
   time: number;
+  /** The queue worker that evaluated it (`host:pid` or its --name); absent when run locally. */
+  worker?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export interface Candidate {
 export type CandidateFigures = Pick<Candidate, 'key' | 'accuracy' | 'flops' | 'params'> & {
   latency?: number;
   feasible?: boolean;
+  worker?: string;
 };
 
 /** pareto.json: the answer of the last search of a run. */
@@ -117,9 +120,6 @@ export function parseRunMeta(x: unknown): Partial<RunMeta> | undefined {
   return m;
 }
 
-const isArch = (x: unknown): x is Arch =>
-  isObj(x) && isNum(x.resolution) && Array.isArray(x.stages) && x.stages.every(isObj);
-
 /** A candidates.jsonl line, or undefined when it is not one. */
 export function parseCandidate(x: unknown): Candidate | undefined {
   if (!isObj(x) || !isStr(x.key) || !x.key || !isArch(x.arch)) return undefined;
@@ -137,6 +137,7 @@ export function parseCandidate(x: unknown): Candidate | undefined {
     time: isNum(x.time) ? x.time : 0,
   };
   if (isNum(x.latency)) c.latency = x.latency;
+  if (isStr(x.worker) && x.worker) c.worker = x.worker;
   return c;
 }
 
@@ -152,6 +153,7 @@ export function parseCandidateFigures(x: unknown): CandidateFigures | undefined 
   };
   if (isNum(x.latency)) f.latency = x.latency;
   if (typeof x.feasible === 'boolean') f.feasible = x.feasible;
+  if (isStr(x.worker) && x.worker) f.worker = x.worker;
   return f;
 }
 

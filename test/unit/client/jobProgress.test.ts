@@ -11,6 +11,7 @@ import {
   newJob,
   progressMessage,
   statusText,
+  statusTooltip,
   type JobProgress,
 } from '../../../client/src/runs/jobProgress';
 import { formatDuration, formatLatency } from '#shared/format/units';
@@ -227,5 +228,63 @@ void describe('checking supernet/event on arrival', () => {
       checkEventParams({ jobId: 'j', kind: 'train', exit: { status: 'ok' } }) ?? '',
       /status/,
     );
+  });
+});
+
+void describe('a search on a worker fleet', () => {
+  const worker = (id: string, state: 'idle' | 'busy') => ({
+    id,
+    host: id,
+    pid: 1,
+    version: '0.1.0',
+    backend: 'wasm',
+    threads: 1,
+    state,
+    jobsDone: 0,
+    since: T0,
+    seen: T0,
+  });
+  const start: EngineEvent = {
+    type: 'search-start',
+    time: T0,
+    runId: 'run-1',
+    algorithm: 'nsga2',
+    objectives: [],
+    constraints: [],
+    budget: 40,
+    seed: 0,
+    cached: 0,
+  };
+  const fleet = (workers: ReturnType<typeof worker>[], message?: string): EngineEvent => ({
+    type: 'executor',
+    time: T0 + 1000,
+    executor: 'redis://q:6379',
+    workers,
+    queued: 3,
+    running: workers.filter((w) => w.state === 'busy').length,
+    done: 5,
+    evaluationsPerSec: 2.5,
+    ...(message ? { message } : {}),
+  });
+
+  void test('the status bar says how many workers are busy; the tooltip has the queue', () => {
+    const p = fold(newJob('j', 'search', 'run-1'), [
+      start,
+      fleet([worker('a', 'busy'), worker('b', 'idle'), worker('c', 'busy')]),
+    ]);
+    assert.match(statusText(p), /0\/40 evals · 2\/3 workers busy/);
+    assert.match(
+      statusTooltip(p),
+      /executor redis:\/\/q:6379: 3 workers, 3 queued, 2 running, 2\.5 evals\/s/,
+    );
+    assert.equal(logLine(fleet([worker('a', 'busy')])), undefined, 'counts are not logged');
+  });
+
+  void test('with no worker the search says so, and the warning reaches the log', () => {
+    const why = 'No worker has connected to redis://q:6379: start one with supernet worker';
+    const p = fold(newJob('j', 'search', 'run-1'), [start, fleet([], why)]);
+    assert.match(statusText(p), /no worker/);
+    assert.match(statusTooltip(p), /start one with supernet worker/);
+    assert.deepEqual(logLine(fleet([], why)), { level: 'warning', text: why });
   });
 });

@@ -11,6 +11,7 @@ import {
   sortSubnets,
   subnetLabel,
   subnetRows,
+  subnetTooltip,
 } from '../../../client/src/tree/runTreeModel';
 
 /** candidates.jsonl read as the tree reads it: the run folder's reader, the last line of a key. */
@@ -250,4 +251,15 @@ void describe('runs', () => {
       'unknown',
     );
   });
+});
+
+void test('a subnet a queue worker evaluated says which, on the front and in the list', () => {
+  const text = JSON.stringify({ ...JSON.parse(line('r28-d1w16k3e2', 0.8, 1, 1)), worker: 'gpu-2' });
+  const [c] = parseJsonLines(text, parseCandidate).records;
+  assert.equal(c.worker, 'gpu-2');
+  const { front, all } = subnetRows([c], [{ key: c.key, accuracy: 0.8, flops: 1, params: 1 }]);
+  assert.match(subnetTooltip(front[0]), /evaluated by worker gpu-2/);
+  assert.match(subnetTooltip(all[0]), /evaluated by worker gpu-2/);
+  const local = subnetRows(parseCandidates(line('r20-d1w16k3e2', 0.8, 1, 1)).records, []).all[0];
+  assert.doesNotMatch(subnetTooltip(local), /worker/);
 });

@@ -241,3 +241,46 @@ void test('pareto.json fills in what the search events lack', () => {
   applyParetoFile(m, 'not an object');
   assert.equal(m.search.front.length, 1);
 });
+
+void test('a fleet search: the queue shows while it runs, each point says its worker', () => {
+  const m = emptyModel('r');
+  appendEvents(m, [
+    {
+      type: 'executor',
+      time: 1,
+      executor: 'redis://q:6379',
+      workers: [
+        {
+          id: 'w1',
+          host: 'h',
+          pid: 1,
+          version: '0.1.0',
+          backend: 'wasm',
+          threads: 1,
+          state: 'busy',
+          progress: '2/4 subnets',
+          jobsDone: 0,
+          since: 0,
+          seen: 1,
+        },
+      ],
+      queued: 2,
+      running: 1,
+      done: 0,
+      evaluationsPerSec: 0,
+    },
+    {
+      type: 'candidate',
+      time: 2,
+      generation: 0,
+      cached: false,
+      candidate: { key: 'a', accuracy: 0.8, flops: 1, params: 1, feasible: true, worker: 'w1' },
+    },
+  ]);
+  assert.deepEqual(m.search.fleet?.workers, [{ id: 'w1', state: 'busy', progress: '2/4 subnets' }]);
+  assert.equal(m.search.candidates[0].worker, 'w1');
+  appendEvents(m, [
+    { type: 'search-end', time: 3, status: 'completed', evaluations: 1, hypervolume: 0, front: [] },
+  ]);
+  assert.equal(m.search.fleet, undefined, 'an ended search shows no queue');
+});

@@ -35,6 +35,9 @@ export interface Checkpoint<H> {
   tensors: TensorRecord[];
 }
 
+/** A checkpoint as read back, with the SHA-256 of its tensor data: which weights these are. */
+export type ReadCheckpoint<H> = Checkpoint<H> & { sha256: string };
+
 interface IndexEntry {
   name: string;
   shape: number[];
@@ -101,7 +104,7 @@ function parseIndex(file: string, raw: unknown): IndexEntry[] {
   });
 }
 
-export function readCheckpoint<H>(file: string): Checkpoint<H> {
+export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -133,14 +136,12 @@ export function readCheckpoint<H>(file: string): Checkpoint<H> {
     throw new RunError(
       `${file}: the checkpoint holds ${buf.length - dataStart} bytes of tensor data at offset ${dataStart}, its index says ${expected} (truncated or padded).`,
     );
-  if (v2) {
-    const sha = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
-    if (sha !== parsed.sha256)
-      throw new RunError(
-        `${file}: the checkpoint's tensor data does not match its checksum: the file is corrupt.`,
-      );
-  }
-  return { header: parsed.header, tensors: readTensors(file, buf, dataStart, index) };
+  const sha256 = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
+  if (v2 && sha256 !== parsed.sha256)
+    throw new RunError(
+      `${file}: the checkpoint's tensor data does not match its checksum: the file is corrupt.`,
+    );
+  return { header: parsed.header, tensors: readTensors(file, buf, dataStart, index), sha256 };
 }
 
 function readTensors(

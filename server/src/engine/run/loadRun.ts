@@ -21,20 +21,29 @@ export interface LoadedRun {
   configPath: string;
   net: Supernet;
   step: number;
+  /** SHA-256 of the checkpoint's tensor data: queue workers check they load the same weights. */
+  checkpointSha256: string;
+}
+
+/**
+ * A run's config: its copy in the run folder, checked as the original file it was started
+ * from (its data paths are relative to that).
+ */
+export function runConfigOf(folder: RunFolder): { config: SupernetConfig; configPath: string } {
+  if (!existsSync(folder.configFile))
+    throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
+  const configPath = folder.readMeta()?.configPath ?? folder.configFile;
+  return { config: checkedConfig(configPath, readFileSync(folder.configFile, 'utf8')), configPath };
 }
 
 /** A run's supernet with the weights of its last checkpoint. */
 export function loadRun(folder: RunFolder): LoadedRun {
-  if (!existsSync(folder.configFile))
-    throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
+  const { config, configPath } = runConfigOf(folder);
   if (!existsSync(folder.checkpointFile)) {
     throw new RunError(
       `Run ${folder.id} has no checkpoint (${folder.checkpointFile}): train it first.`,
     );
   }
-  const configPath = folder.readMeta()?.configPath ?? folder.configFile;
-  // The run's copy of the config, checked as the original: its data paths are relative to it.
-  const config = checkedConfig(configPath, readFileSync(folder.configFile, 'utf8'));
   const ck = readCheckpoint<CheckpointHeader>(folder.checkpointFile);
   if (ck.header.spaceKey !== spaceKeyOf(config)) {
     throw new RunError(
@@ -48,17 +57,14 @@ export function loadRun(folder: RunFolder): LoadedRun {
     net.dispose();
     throw e;
   }
-  return { folder, config, configPath, net, step: ck.header.step };
+  return { folder, config, configPath, net, step: ck.header.step, checkpointSha256: ck.sha256 };
 }
 
 /** `loadRun` on the backend the run's config asks for, started before any tensor exists. */
 export async function loadRunOnBackend(
   folder: RunFolder,
 ): Promise<LoadedRun & { backend: SelectedBackend }> {
-  if (!existsSync(folder.configFile))
-    throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
-  const configPath = folder.readMeta()?.configPath ?? folder.configFile;
-  const config = checkedConfig(configPath, readFileSync(folder.configFile, 'utf8'));
+  const { config } = runConfigOf(folder);
   const backend = await selectBackend(config.train.backend as BackendPreference);
   return { ...loadRun(folder), backend };
 }

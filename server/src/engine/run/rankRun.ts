@@ -2,8 +2,9 @@ import { archKey, type Arch } from '#shared/arch';
 import type { EngineEvent, RankCommand, RankEndEvent } from '#shared/protocol/engine';
 import { atomicWrite } from '#shared/runFolder/durable';
 import type { RankedSubnet, RankFile } from '#shared/runFolder/records';
-import type { TrainingData } from '../data/batches';
-import { loadTrainingData, type DataOptions } from '../data/trainingData';
+import type { DataOptions } from '../data/trainingData';
+import type { Executor } from '../execute/executor';
+import { openExecutor } from '../execute/openExecutor';
 import { Rng } from '../rng';
 import { Cancelled, RunError } from '../runError';
 import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
@@ -12,7 +13,6 @@ import { randomArchOf } from '../train/randomArch';
 import { CandidateStore } from './candidateStore';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from './runFolder';
-import { trainStandalone } from './standalone';
 import { SubnetEvaluator } from './subnetEvaluator';
 
 export const DEFAULT_RANK_SUBNETS = 8;
@@ -39,53 +39,7 @@ function distinctArchs(
   return [...seen.values()];
 }
 
-/** What training one subnet alone needs. */
-interface RankContext {
-  loaded: LoadedRun;
-  data: TrainingData;
-  evaluator: SubnetEvaluator;
-  epochs: number;
-  opts: RankRunOptions;
-}
-
-/** One subnet measured both ways: in the supernet (as search measures it) and trained alone. */
-async function rankOne(c: RankContext, arch: Arch, i: number, of: number): Promise<RankedSubnet> {
-  const key = archKey(arch);
-  const { candidate } = await c.evaluator.measure(arch, 0);
-  const ts = Date.now();
-  let lastProgress = 0;
-  const alone = await trainStandalone(
-    c.loaded.config,
-    arch,
-    c.data,
-    c.epochs,
-    (step, steps, loss) => {
-      if (Date.now() - lastProgress < 250 && step < steps) return;
-      lastProgress = Date.now();
-      c.opts.emit({
-        type: 'rank-progress',
-        time: lastProgress,
-        subnet: i + 1,
-        subnets: of,
-        key,
-        step,
-        steps,
-        loss,
-      });
-    },
-    c.opts.shouldStop,
-  );
-  return {
-    key,
-    flops: candidate.flops,
-    params: candidate.params,
-    supernetAccuracy: candidate.accuracy,
-    standaloneAccuracy: alone.accuracy,
-    standaloneSeconds: (Date.now() - ts) / 1000,
-  };
-}
-
-/** Measures every subnet, then writes rank.json with the rank correlations. */
+/** Measures every subnet both ways, then writes rank.json with the rank correlations. */
 async function rankAll(
   loaded: LoadedRun,
   cmd: RankCommand,
@@ -95,8 +49,9 @@ async function rankAll(
 ): Promise<RankFile> {
   const { config, folder } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
+  let executor: Executor | undefined;
   try {
-    const { data } = await loadTrainingData(config, loaded.configPath, opts);
+    executor = await openExecutor(cmd.executor, loaded, opts);
     const seed = cmd.seed ?? config.search.seed;
     const archs = distinctArchs(spaceDecisions(config.space, config.task), subnets, seed + 7);
     opts.emit({
@@ -107,22 +62,45 @@ async function rankAll(
       epochs,
       seed,
     });
-    const evaluator = new SubnetEvaluator(loaded.net, config, data, store, {
+    const evaluator = new SubnetEvaluator(loaded.net, config, store, executor, {
       latency: false,
       source: `rank-seed${seed}`,
       checkpointStep: loaded.step,
     });
-    const ranked: RankedSubnet[] = [];
-    for (const [i, arch] of archs.entries()) {
-      const subnet = await rankOne(
-        { loaded, data, evaluator, epochs, opts },
-        arch,
-        i,
-        archs.length,
-      );
-      ranked.push(subnet);
-      opts.emit({ type: 'ranked', time: Date.now(), subnet });
-    }
+    // In the supernet first (quick), then every subnet trained alone: all at once, so a
+    // queue's workers train them in parallel; the local executor takes them in turn.
+    const inSupernet = await evaluator.measureAll(archs, 0, () => undefined, opts.shouldStop);
+    const ex = executor;
+    const ranked = await Promise.all(
+      archs.map(async (arch, i): Promise<RankedSubnet> => {
+        const key = archKey(arch);
+        const alone = await ex.trainAlone(
+          arch,
+          epochs,
+          (p) =>
+            opts.emit({
+              type: 'rank-progress',
+              time: Date.now(),
+              subnet: i + 1,
+              subnets: archs.length,
+              key,
+              ...p,
+            }),
+          opts.shouldStop,
+        );
+        const candidate = inSupernet.get(key)!;
+        const subnet: RankedSubnet = {
+          key,
+          flops: candidate.flops,
+          params: candidate.params,
+          supernetAccuracy: candidate.accuracy,
+          standaloneAccuracy: alone.accuracy,
+          standaloneSeconds: alone.seconds,
+        };
+        opts.emit({ type: 'ranked', time: Date.now(), subnet });
+        return subnet;
+      }),
+    );
     const x = ranked.map((r) => r.supernetAccuracy);
     const y = ranked.map((r) => r.standaloneAccuracy);
     const result: RankFile = {
@@ -137,6 +115,7 @@ async function rankAll(
     atomicWrite(folder.rankFile, JSON.stringify(result, null, 2) + '\n');
     return result;
   } finally {
+    await executor?.close();
     store.close();
   }
 }

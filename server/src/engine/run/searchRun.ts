@@ -1,9 +1,12 @@
+import { archKey } from '#shared/arch';
 import type { EngineEvent, SearchCommand } from '#shared/protocol/engine';
 import { AppendLog } from '#shared/runFolder/appendLog';
 import type { Candidate, CandidateFigures, ParetoFile } from '#shared/runFolder/records';
 import { largestArch, smallestArch } from '../../space/arch';
 import { spaceFacts } from '../../space/facts';
-import { loadTrainingData, type DataOptions } from '../data/trainingData';
+import type { DataOptions } from '../data/trainingData';
+import type { Executor } from '../execute/executor';
+import { openExecutor } from '../execute/openExecutor';
 import { RunError } from '../runError';
 import { archProblem, type ArchGenome } from '../search/archProblem';
 import {
@@ -57,11 +60,12 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     log.append(e);
     opts.emit(e);
   };
+  let executor: Executor | undefined;
   try {
     const plan = searchPlan(cmd, loaded.config);
     const source = `${plan.algorithm}-seed${plan.seed}-${new Date(t0).toISOString()}`;
-    const { data } = await loadTrainingData(loaded.config, loaded.configPath, opts);
-    const evaluator = new SubnetEvaluator(loaded.net, loaded.config, data, store, {
+    executor = await openExecutor(cmd.executor, loaded, { ...opts, emit });
+    const evaluator = new SubnetEvaluator(loaded.net, loaded.config, store, executor, {
       latency: plan.latency,
       source,
       checkpointStep: loaded.step,
@@ -73,6 +77,7 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     emit(failedSearchEnd((e as Error).message, (Date.now() - t0) / 1000));
     throw e;
   } finally {
+    await executor?.close();
     store.close();
     log.close();
     loaded.net.dispose();
@@ -103,6 +108,7 @@ const figuresOf = (c: Candidate, s: SearchSession): CandidateFigures => ({
   params: c.params,
   ...(c.latency !== undefined ? { latency: c.latency } : {}),
   feasible: violation(c, s.plan.constraints) === 0,
+  ...(c.worker ? { worker: c.worker } : {}),
 });
 
 /** What a search found, with its hypervolume history and the subnet key of a genome. */
@@ -122,19 +128,22 @@ async function explore(
   const bounds = objectiveBounds(plan.objectives, ranges);
   let generation = 0;
   const problem = archProblem(spaceDecisions(config.space, config.task), async (archs) => {
-    const scores = [];
-    for (const arch of archs) {
-      const { candidate, cached } = await s.evaluator.measure(arch, generation);
-      s.emit({
-        type: 'candidate',
-        time: Date.now(),
-        generation,
-        candidate: figuresOf(candidate, s),
-        cached,
-      });
-      scores.push(scoreOf(candidate, plan.objectives, plan.constraints, bounds));
-    }
-    return scores;
+    const measured = await s.evaluator.measureAll(
+      archs,
+      generation,
+      (candidate, cached) =>
+        s.emit({
+          type: 'candidate',
+          time: Date.now(),
+          generation,
+          candidate: figuresOf(candidate, s),
+          cached,
+        }),
+      shouldStop,
+    );
+    return archs.map((arch) =>
+      scoreOf(measured.get(archKey(arch))!, plan.objectives, plan.constraints, bounds),
+    );
   });
   s.emit({
     type: 'search-start',

@@ -1,17 +1,17 @@
-import type { SupernetConfig } from '../../config/configSchema';
 import { archKey, type Arch } from '#shared/arch';
+import type { Candidate } from '#shared/runFolder/records';
+import type { SupernetConfig } from '../../config/configSchema';
 import { subnetCost } from '../../space/facts';
 import type { TrainingData } from '../data/batches';
-import { encodeModel } from '../onnx/onnxGraph';
-import { subnetOnnxModel } from '../onnx/subnetModel';
+import { calibrationIndices } from '../evaluate/evaluate';
+import type { Evaluated, Executor } from '../execute/executor';
 import { measureLatency, type LatencyOptions } from '../export/latency';
 import type { Supernet } from '../model/supernet';
-import { calibrationIndices } from '../evaluate/evaluate';
-import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
-import type { Candidate } from '#shared/runFolder/records';
+import { encodeModel } from '../onnx/onnxGraph';
+import { subnetOnnxModel } from '../onnx/subnetModel';
 import type { CandidateStore } from './candidateStore';
 
-/** The batch-norm recalibration images of a run: the same for search, export and rank. */
+/** The batch-norm recalibration images of a run: the same for search, export, rank and workers. */
 export const runCalibration = (config: SupernetConfig, data: TrainingData): Int32Array[] =>
   calibrationIndices(
     data,
@@ -30,66 +30,101 @@ export interface EvaluatorOptions {
 }
 
 /**
- * Evaluates subnets of a trained supernet once each: a subnet already in
- * candidates.jsonl (from this search or an earlier one of the same run) is taken from
- * there, so a restarted search repeats no work. Evaluation = BN recalibration +
- * validation accuracy, run in onnxruntime-node (train/evaluateOnnx.ts: the same numbers as
- * tfjs's evaluateSubnet to float rounding, several times faster); FLOPs and params are
- * analytic; latency is measured on the exported model with onnxruntime-node.
+ * Turns subnets into candidates.jsonl records, each subnet once: one already there (from
+ * this search or an earlier one at the same checkpoint) is reused, so a restarted search
+ * repeats no work; the others go to the executor (this process, or queue workers) for
+ * BN recalibration + validation accuracy. FLOPs and params are analytic; latency is
+ * measured here, on this machine, from the exported model in onnxruntime-node, since it
+ * is a figure of the machine the user deploys to, not of whichever worker evaluated.
+ * This is the one writer of candidates.jsonl.
  */
 export class SubnetEvaluator {
-  private readonly calibration: Int32Array[];
-  /** Seconds spent in new evaluations, and how many: evaluations per second. */
+  /** Wall seconds spent waiting for new evaluations, and how many: evaluations per second. */
   seconds = 0;
   fresh = 0;
 
   constructor(
     private readonly net: Supernet,
     private readonly config: SupernetConfig,
-    private readonly data: TrainingData,
     private readonly store: CandidateStore,
+    private readonly executor: Executor,
     private readonly options: EvaluatorOptions,
-  ) {
-    this.calibration = runCalibration(config, data);
-  }
+  ) {}
 
-  async measure(
-    arch: Arch,
+  /**
+   * The candidate of every subnet of `archs` (by key). Each goes to `onCandidate` once,
+   * as it is known: at once for reused ones, as the executor delivers for new ones.
+   * A stop asked for part-way ends it with a Cancelled error; what arrived is stored.
+   */
+  async measureAll(
+    archs: readonly Arch[],
     generation: number,
-  ): Promise<{ candidate: Candidate; cached: boolean }> {
-    const key = archKey(arch);
-    const stored = this.store.get(key);
-    const known = stored?.checkpointStep === this.options.checkpointStep ? stored : undefined;
-    if (known && (!this.options.latency || known.latency !== undefined)) {
-      return { candidate: known, cached: true };
+    onCandidate: (c: Candidate, cached: boolean) => void,
+    shouldStop?: () => boolean,
+  ): Promise<Map<string, Candidate>> {
+    const out = new Map<string, Candidate>();
+    const missing = new Map<string, Arch>();
+    const needLatency: Candidate[] = [];
+    for (const arch of archs) {
+      const key = archKey(arch);
+      if (out.has(key) || missing.has(key) || needLatency.some((c) => c.key === key)) continue;
+      const stored = this.store.get(key);
+      const known = stored?.checkpointStep === this.options.checkpointStep ? stored : undefined;
+      if (!known) missing.set(key, arch);
+      else if (this.options.latency && known.latency === undefined) needLatency.push(known);
+      else {
+        out.set(key, known);
+        onCandidate(known, true);
+      }
     }
     const t0 = performance.now();
-    let candidate: Candidate;
-    if (known) {
-      candidate = { ...known, latency: await this.latencyOf(arch) };
-    } else {
-      const score = await evaluateSubnetOnnx(this.net, arch, this.data, this.calibration);
-      const cost = subnetCost(this.config.space, this.config.task, arch);
-      candidate = {
-        key,
-        arch,
-        accuracy: score.accuracy,
-        loss: score.loss,
-        flops: cost.flops,
-        params: cost.params,
-        ...(this.options.latency ? { latency: await this.latencyOf(arch) } : {}),
-        checkpointStep: this.options.checkpointStep,
-        source: this.options.source,
-        generation,
-        time: Date.now(),
+    const record = (c: Candidate) => {
+      this.store.add(c);
+      this.fresh++;
+      out.set(c.key, c);
+      onCandidate(c, false);
+    };
+    try {
+      for (const known of needLatency)
+        record({ ...known, latency: await this.latencyOf(known.arch) });
+      // Results are recorded in the order they arrive, each after its latency (when measured).
+      let recorded = Promise.resolve();
+      const arrived = (r: Evaluated) => {
+        recorded = recorded.then(async () => record(await this.candidateOf(r, generation)));
       };
+      try {
+        await this.executor.evaluate([...missing.values()], arrived, shouldStop);
+      } finally {
+        await recorded;
+      }
+    } finally {
+      this.seconds += (performance.now() - t0) / 1000;
     }
-    this.seconds += (performance.now() - t0) / 1000;
-    this.fresh++;
-    this.store.add(candidate);
-    // Let IPC messages (cancel, status) in between evaluations.
-    await new Promise((r) => setImmediate(r));
-    return { candidate, cached: false };
+    return out;
+  }
+
+  /** One subnet's candidate (see measureAll). */
+  async measure(arch: Arch, generation: number): Promise<Candidate> {
+    const all = await this.measureAll([arch], generation, () => undefined);
+    return all.get(archKey(arch)) as Candidate;
+  }
+
+  private async candidateOf(r: Evaluated, generation: number): Promise<Candidate> {
+    const cost = subnetCost(this.config.space, this.config.task, r.arch);
+    return {
+      key: r.key,
+      arch: r.arch,
+      accuracy: r.accuracy,
+      loss: r.loss,
+      flops: cost.flops,
+      params: cost.params,
+      ...(this.options.latency ? { latency: await this.latencyOf(r.arch) } : {}),
+      checkpointStep: this.options.checkpointStep,
+      source: this.options.source,
+      generation,
+      time: Date.now(),
+      ...(r.worker ? { worker: r.worker } : {}),
+    };
   }
 
   /** Median ms of one image through the subnet's ONNX model (batch 1, one thread by default). */

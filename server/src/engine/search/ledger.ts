@@ -1,6 +1,7 @@
+import { Cancelled } from '../runError';
 import { constrainedDominates } from './dominance';
 import { hypervolume } from './hypervolume';
-import type { Evaluated, Problem } from './types';
+import type { Evaluated, Problem, SearchOptions, SearchResult } from './types';
 
 /**
  * The bookkeeping both searches share: every evaluation by key (so no genome is ever
@@ -131,4 +132,37 @@ export function freshGenome<G>(
     k = key(genome);
   }
   return { genome, key: k, fresh: !taken(k) };
+}
+
+/**
+ * The batch's scores, or undefined when the evaluation was cancelled part-way (a stop
+ * asked for while a generation's jobs were out): the search ends with what it had.
+ */
+export async function scoreUnlessStopped<G>(
+  ledger: EvaluationLedger<G>,
+  batch: readonly G[],
+): Promise<Evaluated<G>[] | undefined> {
+  try {
+    return await ledger.score(batch);
+  } catch (e) {
+    if (e instanceof Cancelled) return undefined;
+    throw e;
+  }
+}
+
+/** The result of a search stopped before its first generation was scored. */
+export function stoppedBeforeAnyGeneration<G>(
+  ledger: EvaluationLedger<G>,
+  options: SearchOptions<G>,
+): SearchResult<G> {
+  return {
+    front: [],
+    population: [],
+    evaluated: [],
+    generations: 0,
+    evaluations: ledger.evaluations,
+    stopReason: 'stopped',
+    referencePoint: [...(options.referencePoint ?? [])],
+    hypervolume: 0,
+  };
 }

@@ -1,6 +1,11 @@
 import { Rng } from '../rng';
 import { boundsOf, referencePoint } from './hypervolume';
-import { EvaluationLedger, freshGenome } from './ledger';
+import {
+  EvaluationLedger,
+  freshGenome,
+  scoreUnlessStopped,
+  stoppedBeforeAnyGeneration,
+} from './ledger';
 import {
   checkOptions,
   DEFAULT_CROSSOVER_RATE,
@@ -33,7 +38,9 @@ export async function nsga2<G>(
   const ledger = new EvaluationLedger(problem, options.maxEvaluations ?? Infinity);
 
   const initial = freshBatch(Math.min(mu, ledger.remaining), () => problem.random(rng));
-  let pop: Ranked<G> = selectSurvivors(await ledger.score(initial), mu);
+  const first = await scoreUnlessStopped(ledger, initial);
+  if (!first) return stoppedBeforeAnyGeneration(ledger, options);
+  let pop: Ranked<G> = selectSurvivors(first, mu);
   const reference = [
     ...(options.referencePoint ?? referencePoint(boundsOf(pop.members.map((m) => m.objectives)))),
   ];
@@ -55,7 +62,12 @@ export async function nsga2<G>(
       Math.min(mu, ledger.remaining),
       queue(() => breed(parents)),
     );
-    pop = selectSurvivors([...pop.members, ...(await ledger.score(offspring))], mu);
+    const scored = await scoreUnlessStopped(ledger, offspring);
+    if (!scored) {
+      stopReason = 'stopped';
+      break;
+    }
+    pop = selectSurvivors([...pop.members, ...scored], mu);
     await report(generation);
   }
 

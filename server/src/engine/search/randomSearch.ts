@@ -1,6 +1,11 @@
 import { Rng } from '../rng';
 import { boundsOf, referencePoint } from './hypervolume';
-import { EvaluationLedger, freshGenome } from './ledger';
+import {
+  EvaluationLedger,
+  freshGenome,
+  scoreUnlessStopped,
+  stoppedBeforeAnyGeneration,
+} from './ledger';
 import { checkOptions, DEFAULT_DUPLICATE_RETRIES } from './options';
 import type { Evaluated, Problem, SearchOptions, SearchResult, StopReason } from './types';
 
@@ -38,7 +43,13 @@ export async function randomSearch<G>(
       stopReason = 'exhausted';
       break;
     }
-    batch = await ledger.score(genomes);
+    const scored = await scoreUnlessStopped(ledger, genomes);
+    if (!scored) {
+      if (generation === 0) return stoppedBeforeAnyGeneration(ledger, options);
+      stopReason = 'stopped';
+      break;
+    }
+    batch = scored;
     if (generation === 0 && !options.referencePoint) {
       reference = referencePoint(boundsOf(batch.map((e) => e.objectives)));
     }

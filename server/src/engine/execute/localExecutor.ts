@@ -1,0 +1,82 @@
+import { archKey, type Arch } from '#shared/arch';
+import type { SupernetConfig } from '../../config/configSchema';
+import type { TrainingData } from '../data/batches';
+import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
+import type { Supernet } from '../model/supernet';
+import { trainStandalone } from '../run/standalone';
+import { Cancelled } from '../runError';
+import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from './executor';
+
+/** What a local executor computes with: the run's supernet, config, data and calibration images. */
+export interface LocalContext {
+  net: Supernet;
+  config: SupernetConfig;
+  data: TrainingData;
+  calibration: Int32Array[];
+}
+
+/** Progress of a stand-alone training at most this often (and at its last step). */
+const PROGRESS_MS = 250;
+
+/**
+ * Runs every job in this process, one at a time: subnets in the order given, stand-alone
+ * trainings one after another even when several are asked for at once (they would only
+ * share the same cores).
+ */
+export class LocalExecutor implements Executor {
+  readonly name = 'local';
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: LocalContext) {}
+
+  async evaluate(
+    archs: readonly Arch[],
+    onResult: (r: Evaluated) => void,
+    shouldStop?: () => boolean,
+  ): Promise<void> {
+    const done = new Set<string>();
+    for (const arch of archs) {
+      const key = archKey(arch);
+      if (done.has(key)) continue;
+      if (shouldStop?.()) throw new Cancelled();
+      const { net, data, calibration } = this.ctx;
+      const score = await evaluateSubnetOnnx(net, arch, data, calibration);
+      done.add(key);
+      onResult({ key, arch, accuracy: score.accuracy, loss: score.loss });
+      // Let IPC messages (cancel, status) in between evaluations.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  trainAlone(
+    arch: Arch,
+    epochs: number,
+    onProgress: (p: TrainAloneProgress) => void,
+    shouldStop?: () => boolean,
+  ): Promise<TrainedAlone> {
+    const run = async (): Promise<TrainedAlone> => {
+      const t0 = Date.now();
+      let last = 0;
+      const score = await trainStandalone(
+        this.ctx.config,
+        arch,
+        this.ctx.data,
+        epochs,
+        (step, steps, loss) => {
+          if (Date.now() - last < PROGRESS_MS && step < steps) return;
+          last = Date.now();
+          onProgress({ step, steps, loss });
+        },
+        shouldStop,
+      );
+      return { ...score, seconds: (Date.now() - t0) / 1000 };
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+  }
+}

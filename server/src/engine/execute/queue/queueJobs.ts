@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { isArch, type Arch } from '#shared/arch';
+
+/**
+ * The contract between a search (or ranking check) and the workers of its queue: the job
+ * kinds, what each carries, and the Redis keys where results are kept. Jobs carry paths,
+ * not data: the run folder (config, checkpoint) and the data set must be reachable at the
+ * same absolute paths on every worker (a shared file system); the checkpoint's SHA-256
+ * makes a worker that sees other weights refuse instead of answering wrongly.
+ */
+
+/** BullMQ's key prefix and queue name: the queue's keys are `supernet:jobs:*`. */
+export const KEY_PREFIX = 'supernet';
+export const QUEUE_NAME = 'jobs';
+/** The registry of workers: a hash of worker id → WorkerInfo JSON. */
+export const WORKERS_KEY = `${KEY_PREFIX}:workers`;
+/** Bumped when job data or results change shape: workers refuse other formats. */
+export const JOB_FORMAT = 1;
+/** Results stay in Redis this long after their last write (a restarted search reuses them). */
+export const RESULT_TTL_S = 7 * 24 * 3600;
+
+interface JobBase {
+  format: number;
+  /** The Supernet Studio version of the search: a worker of another version refuses the job. */
+  version: string;
+  /** The run folder, as an absolute path every worker can read. */
+  runDir: string;
+}
+
+/** Evaluate subnets of a run at one checkpoint (BN recalibration + validation each). */
+export interface EvaluateJob extends JobBase {
+  kind: 'evaluate';
+  checkpointSha256: string;
+  checkpointStep: number;
+  archs: Arch[];
+}
+
+/** Train one subnet alone from scratch with the run's recipe (ranking check). */
+export interface TrainAloneJob extends JobBase {
+  kind: 'train-alone';
+  /** The recipe's identity (see recipeOf): where the result is kept. */
+  recipe: string;
+  arch: Arch;
+  epochs: number;
+}
+
+export type QueueJob = EvaluateJob | TrainAloneJob;
+
+/** An evaluation as kept in `resultsKey(sha)`, one field per arch key. */
+export interface StoredEvaluation {
+  accuracy: number;
+  loss: number;
+  worker: string;
+  seconds: number;
+}
+
+/** A stand-alone training as kept in `aloneKey(recipe)`, one field per `aloneField`. */
+export interface StoredAlone extends StoredEvaluation {
+  images: number;
+}
+
+export const resultsKey = (checkpointSha256: string): string =>
+  `${KEY_PREFIX}:results:${checkpointSha256}`;
+export const aloneKey = (recipe: string): string => `${KEY_PREFIX}:alone:${recipe}`;
+export const aloneField = (key: string, epochs: number): string => `${key}@${epochs}`;
+
+/**
+ * What a stand-alone result depends on: the run's config text (space, task, recipe, the
+ * recalibration) and where it was started from (its data paths are relative to that).
+ */
+export const recipeOf = (configPath: string, configText: string): string =>
+  createHash('sha256').update(`${configPath}\n${configText}`).digest('hex').slice(0, 32);
+
+/** A short id for a batch of subnets at a checkpoint: the same batch is one job. */
+export const evaluateJobId = (checkpointSha256: string, keys: readonly string[]): string =>
+  `ev-${checkpointSha256.slice(0, 12)}-${createHash('sha256')
+    .update([...keys].sort().join('|'))
+    .digest('hex')
+    .slice(0, 16)}`;
+
+export const trainAloneJobId = (recipe: string, key: string, epochs: number): string =>
+  `ta-${recipe.slice(0, 12)}-${createHash('sha256')
+    .update(aloneField(key, epochs))
+    .digest('hex')
+    .slice(0, 16)}`;
+
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isStr = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
+
+/**
+ * A job as a worker of `version` may run it, or why it refuses it: another version or
+ * format (said in words the user can act on), or data that is not a job.
+ */
+export function acceptJob(x: unknown, version: string): QueueJob | string {
+  if (!isObj(x)) return 'the job carries no data';
+  if (x.version !== version || x.format !== JOB_FORMAT)
+    return (
+      `the job comes from Supernet Studio ${String(x.version)} (job format ${String(x.format)}); ` +
+      `this worker runs ${version} (format ${JOB_FORMAT}). Install the same version on the ` +
+      'workers as on the machine that searches.'
+    );
+  if (!isStr(x.runDir)) return 'the job names no run folder';
+  if (x.kind === 'evaluate') {
+    if (!isStr(x.checkpointSha256) || !isNum(x.checkpointStep))
+      return 'the job names no checkpoint';
+    if (!Array.isArray(x.archs) || !x.archs.every(isArch)) return 'the job lists no subnets';
+    return x as unknown as EvaluateJob;
+  }
+  if (x.kind === 'train-alone') {
+    if (!isStr(x.recipe) || !isArch(x.arch) || !isNum(x.epochs) || x.epochs <= 0)
+      return 'the job is not a stand-alone training';
+    return x as unknown as TrainAloneJob;
+  }
+  return `unknown job kind '${String(x.kind)}'`;
+}
+
+/** A stored result, or undefined when the field holds something else. */
+export function parseStored(text: string | null): StoredAlone | StoredEvaluation | undefined {
+  if (text === null) return undefined;
+  try {
+    const x: unknown = JSON.parse(text);
+    if (!isObj(x) || !isNum(x.accuracy) || !isNum(x.loss) || !isStr(x.worker)) return undefined;
+    return {
+      accuracy: x.accuracy,
+      loss: x.loss,
+      worker: x.worker,
+      seconds: isNum(x.seconds) ? x.seconds : 0,
+      ...(isNum(x.images) ? { images: x.images } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import { Redis } from 'ioredis';
+import { redactUrl } from '#shared/executor';
+import { RunError } from '../../runError';
+
+/**
+ * Connections to the queue's Redis. Every command waits through a Redis restart (no
+ * retry limit, reconnecting every ≤ 1 s) instead of failing: a search or a worker rides
+ * out an outage, and says so, rather than losing its jobs.
+ */
+const retryStrategy = (times: number): number => Math.min(100 * times, 1_000);
+
+/** Options for BullMQ's own connections to `url`. */
+export const bullConnection = (url: string) => ({
+  url,
+  maxRetriesPerRequest: null,
+  retryStrategy,
+});
+
+/** A client for the keys outside BullMQ (results, the worker registry), with its last error. */
+export class RedisLink {
+  readonly redis: Redis;
+  lastError: string | undefined;
+  private downSince: number | undefined;
+
+  constructor(
+    readonly url: string,
+    name: string,
+  ) {
+    this.redis = new Redis(url, {
+      maxRetriesPerRequest: null,
+      retryStrategy,
+      connectionName: name,
+    });
+    this.redis.on('error', (e: Error) => {
+      this.lastError = e.message;
+    });
+    this.redis.on('close', () => (this.downSince ??= Date.now()));
+    this.redis.on('ready', () => (this.downSince = undefined));
+  }
+
+  /** Since when Redis has been unreachable (ms since the epoch), or undefined while it answers. */
+  get unreachableSince(): number | undefined {
+    return this.redis.status === 'ready' ? undefined : (this.downSince ?? Date.now());
+  }
+
+  /** Resolves once Redis answers; a clear error when it does not within `ms`. */
+  async reachable(ms = 5_000): Promise<void> {
+    const answered = await within(this.redis.ping(), ms);
+    if (answered === undefined) {
+      this.redis.disconnect();
+      throw new RunError(
+        `Cannot reach Redis at ${redactUrl(this.url)}${this.lastError ? ` (${this.lastError})` : ''}. ` +
+          'Start redis-server there, or set the executor to local (supernet.executor, --executor local).',
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await within(this.redis.quit(), 1_000);
+    this.redis.disconnect();
+  }
+}
+
+/** `p`'s value, or undefined when it takes longer than `ms` (it keeps running). */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

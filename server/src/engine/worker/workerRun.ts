@@ -1,0 +1,239 @@
+import { availableParallelism, hostname } from 'node:os';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { archKey } from '#shared/arch';
+import { redactUrl, type WorkerInfo } from '#shared/executor';
+import { packageVersion } from '#shared/packageVersion';
+import type { EngineEvent, WorkerCommand, WorkerEvent } from '#shared/protocol/engine';
+import { selectBackend, type BackendPreference } from '../backend/selectBackend';
+import type { DataOptions } from '../data/trainingData';
+import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
+import {
+  acceptJob,
+  aloneField,
+  aloneKey,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  RESULT_TTL_S,
+  resultsKey,
+  type EvaluateJob,
+  type QueueJob,
+  type StoredAlone,
+  type StoredEvaluation,
+  type TrainAloneJob,
+} from '../execute/queue/queueJobs';
+import { bullConnection, RedisLink, within } from '../execute/queue/redisConnection';
+import { announceWorker, HEARTBEAT_MS, removeWorker } from '../execute/queue/workerRegistry';
+import { trainStandalone } from '../run/standalone';
+import { Refusal, RunCache } from './runCache';
+
+export interface WorkerRunOptions extends DataOptions {
+  emit: (e: EngineEvent) => void;
+  /** True once the worker should stop taking jobs (it finishes the one it has). */
+  shouldStop: () => boolean;
+}
+
+/**
+ * A job's lock lasts this long and is renewed at half of it while the job runs; a worker
+ * that stops renewing (killed, frozen, cut off) has its job taken back by the stalled-job
+ * check that every live worker runs this often, and given to another worker.
+ */
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+/** A job refused here goes back to the queue for this long before any worker may take it. */
+const REFUSED_DELAY_MS = 3_000;
+const PROGRESS_MS = 500;
+
+/** The version a worker claims: tests stand in an older worker with SUPERNET_FAULT_WORKER_VERSION. */
+const workerVersion = (): string =>
+  process.env.SUPERNET_FAULT_WORKER_VERSION || packageVersion() || 'unknown';
+
+/**
+ * `supernet worker`: takes evaluation and stand-alone training jobs from the queue one
+ * at a time until told to stop, writing each result into Redis before completing the job.
+ * It keeps its registry entry fresh (backend, threads, state, progress) so searches can
+ * show it, and refuses jobs it cannot do right here (another version, a run it cannot
+ * see, other weights), sending them back to the queue with the reason.
+ */
+export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promise<void> {
+  const backend = await selectBackend((cmd.backend ?? 'auto') as BackendPreference);
+  const threads = cmd.threads ?? availableParallelism();
+  const info: WorkerInfo = {
+    id: cmd.name ?? `${hostname()}:${process.pid}`,
+    host: hostname(),
+    pid: process.pid,
+    version: workerVersion(),
+    backend: backend.name,
+    threads,
+    state: 'starting',
+    jobsDone: 0,
+    since: Date.now(),
+    seen: Date.now(),
+  };
+  const emit = (state: WorkerEvent['state'], extra: Partial<WorkerEvent> = {}) =>
+    o.emit({ type: 'worker', time: Date.now(), state, worker: { ...info }, ...extra });
+  const link = new RedisLink(cmd.queue, `supernet-worker ${info.id}`);
+  await link.reachable();
+  const beat = async () => {
+    info.seen = Date.now();
+    await within(announceWorker(link.redis, info), HEARTBEAT_MS);
+  };
+  const cache = new RunCache(o);
+  const jobs = new JobRunner(link, info, cache, threads, emit);
+  const worker = new Worker<QueueJob>(QUEUE_NAME, (job, token) => jobs.run(job, token), {
+    connection: bullConnection(cmd.queue),
+    prefix: KEY_PREFIX,
+    concurrency: 1,
+    lockDuration: LOCK_MS,
+    stalledInterval: STALLED_CHECK_MS,
+    maxStalledCount: 3,
+    autorun: false,
+  });
+  let lost = false;
+  worker.on('error', (e) => {
+    if (lost || link.unreachableSince === undefined) return;
+    lost = true;
+    emit('disconnected', {
+      message: `lost Redis at ${redactUrl(cmd.queue)} (${e.message}); reconnecting`,
+    });
+  });
+  const heartbeat = setInterval(() => {
+    if (lost && link.unreachableSince === undefined) {
+      lost = false;
+      emit('connected', { message: 'Redis is back' });
+    }
+    void beat();
+  }, HEARTBEAT_MS);
+  try {
+    info.state = 'idle';
+    await beat();
+    emit('connected', { message: `connected to ${redactUrl(cmd.queue)}` });
+    void worker.run().catch((e: Error) => emit('disconnected', { message: e.message }));
+    while (!o.shouldStop()) await new Promise((r) => setTimeout(r, 200));
+    // Finish the job in hand; a second interrupt kills the process and the job is retried elsewhere.
+    await worker.close();
+  } finally {
+    clearInterval(heartbeat);
+    await within(removeWorker(link.redis, info.id), 2_000);
+    await link.close();
+    cache.dispose();
+    emit('stopped', { message: `${info.jobsDone} jobs done` });
+  }
+}
+
+/** Runs the jobs of one worker: one at a time, refusing what it cannot do here. */
+class JobRunner {
+  constructor(
+    private readonly link: RedisLink,
+    private readonly info: WorkerInfo,
+    private readonly cache: RunCache,
+    private readonly threads: number,
+    private readonly emit: (s: WorkerEvent['state'], extra?: Partial<WorkerEvent>) => void,
+  ) {}
+
+  async run(job: Job<QueueJob>, token?: string): Promise<{ subnets: number }> {
+    const accepted = acceptJob(job.data, this.info.version);
+    if (typeof accepted === 'string') return this.refuse(job, token, accepted);
+    const subnets = accepted.kind === 'evaluate' ? accepted.archs.length : 1;
+    const id = job.id ?? '?';
+    const t0 = performance.now();
+    this.info.state = 'busy';
+    this.info.job = id;
+    delete this.info.message;
+    this.emit('job-start', { job: { id, kind: accepted.kind, subnets } });
+    try {
+      const computed =
+        accepted.kind === 'evaluate'
+          ? await this.evaluate(job, accepted)
+          : await this.trainAlone(job, accepted);
+      this.info.jobsDone++;
+      const seconds = (performance.now() - t0) / 1000;
+      this.emit('job-end', { job: { id, kind: accepted.kind, subnets, seconds, computed } });
+      return { subnets };
+    } catch (e) {
+      if (e instanceof Refusal) return this.refuse(job, token, e.message);
+      throw e;
+    } finally {
+      if (this.info.state === 'busy') this.info.state = 'idle';
+      delete this.info.job;
+      delete this.info.progress;
+    }
+  }
+
+  /** Sends the job back to the queue for another worker, and says why. */
+  private async refuse(job: Job<QueueJob>, token: string | undefined, why: string): Promise<never> {
+    this.info.state = 'refusing';
+    this.info.message = why;
+    this.emit('refused', { message: `job ${job.id}: ${why}` });
+    await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
+    throw new DelayedError();
+  }
+
+  /** Evaluates the job's subnets not done yet; resolves to how many it computed. */
+  private async evaluate(job: Job<QueueJob>, data: EvaluateJob): Promise<number> {
+    const run = await this.cache.evaluation(data);
+    let computed = 0;
+    const hash = resultsKey(data.checkpointSha256);
+    const redis = this.link.redis;
+    for (const [i, arch] of data.archs.entries()) {
+      const key = archKey(arch);
+      // An earlier attempt (a worker killed mid-job) may have done part of it.
+      if (!(await redis.hexists(hash, key))) {
+        const t0 = performance.now();
+        const score = await evaluateSubnetOnnx(run.loaded.net, arch, run.data, run.calibration, {
+          threads: this.threads,
+        });
+        const stored: StoredEvaluation = {
+          accuracy: score.accuracy,
+          loss: score.loss,
+          worker: this.info.id,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        await redis
+          .multi()
+          .hset(hash, key, JSON.stringify(stored))
+          .expire(hash, RESULT_TTL_S)
+          .exec();
+        computed++;
+      }
+      this.info.progress = `${i + 1}/${data.archs.length} subnets`;
+      await job.updateProgress({ done: i + 1, of: data.archs.length });
+      // Lets the lock renewal and the heartbeat run between subnets.
+      await new Promise((r) => setImmediate(r));
+    }
+    return computed;
+  }
+
+  private async trainAlone(job: Job<QueueJob>, data: TrainAloneJob): Promise<number> {
+    const hash = aloneKey(data.recipe);
+    const field = aloneField(archKey(data.arch), data.epochs);
+    if (await this.link.redis.hexists(hash, field)) return 0;
+    const { config, data: images } = await this.cache.recipe(data);
+    const t0 = performance.now();
+    let last = 0;
+    const score = await trainStandalone(
+      config,
+      data.arch,
+      images,
+      data.epochs,
+      (step, steps, loss) => {
+        this.info.progress = `step ${step}/${steps}`;
+        if (Date.now() - last < PROGRESS_MS && step < steps) return;
+        last = Date.now();
+        job.updateProgress({ step, steps, loss }).catch(() => undefined);
+      },
+    );
+    const stored: StoredAlone = {
+      accuracy: score.accuracy,
+      loss: score.loss,
+      images: score.images,
+      worker: this.info.id,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    await this.link.redis
+      .multi()
+      .hset(hash, field, JSON.stringify(stored))
+      .expire(hash, RESULT_TTL_S)
+      .exec();
+    return 1;
+  }
+}

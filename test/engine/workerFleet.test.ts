@@ -1,0 +1,317 @@
+// The queue executor against the real thing: redis-server on 127.0.0.1 with its own data
+// folder, `supernet worker` processes, and searches and ranking checks of the tiny example
+// sent to them. The fronts must equal the local executor's; faults (a worker SIGKILLed
+// mid-job, Redis restarted, the search itself stopped and restarted, a worker of another
+// version) must cost no candidate and count none twice.
+import test, { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { packageVersion } from '#shared/packageVersion';
+import type { EngineEvent } from '#shared/protocol/engine';
+import type { Candidate, ParetoFile, RankFile } from '#shared/runFolder/records';
+import { waitFor } from '../e2e/wait';
+import {
+  CliProcess,
+  cli,
+  computedBy,
+  freePort,
+  hasRedisServer,
+  isWorkerEvent,
+  RedisServer,
+  startWorker,
+} from './fleet';
+
+const root = path.resolve(__dirname, '../../..');
+const BUDGET = 60;
+const started = (e: EngineEvent) => e.type === 'worker' && e.state === 'job-start';
+const ended = (e: EngineEvent) => e.type === 'worker' && e.state === 'job-end';
+
+const candidatesOf = (runDir: string): Candidate[] =>
+  readFileSync(path.join(runDir, 'candidates.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Candidate);
+const paretoOf = (runDir: string): ParetoFile =>
+  JSON.parse(readFileSync(path.join(runDir, 'pareto.json'), 'utf8')) as ParetoFile;
+
+/** Every key of candidates.jsonl is there once. */
+function assertEachOnce(runDir: string): Candidate[] {
+  const all = candidatesOf(runDir);
+  const keys = all.map((c) => c.key);
+  assert.equal(new Set(keys).size, keys.length, 'a subnet is in candidates.jsonl twice');
+  return all;
+}
+
+void describe('search and ranking on a worker fleet over Redis', { timeout: 900_000 }, () => {
+  let dir: string;
+  let runs: string;
+  let trained: string;
+  let redis: RedisServer;
+  const workers: CliProcess[] = [];
+  /** A fresh copy of the trained run: nothing evaluated yet. */
+  let copies = 0;
+  const freshRun = (): { runs: string; runDir: string; id: string } => {
+    const to = path.join(dir, `runs-${++copies}`);
+    const id = path.basename(trained);
+    cpSync(trained, path.join(to, id), { recursive: true });
+    return { runs: to, runDir: path.join(to, id), id };
+  };
+  const cliRun = (args: string[]) =>
+    spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+
+  before(async () => {
+    assert.ok(
+      hasRedisServer(),
+      'redis-server is not installed: apt-get install redis-server (CI installs it in .ci/run)',
+    );
+    dir = mkdtempSync(path.join(tmpdir(), 'supernet-fleet-'));
+    runs = path.join(dir, 'runs');
+    const config = path.join(dir, 'tiny.supernet.yaml');
+    writeFileSync(config, readFileSync(path.join(root, 'examples', 'tiny.supernet.yaml')));
+    const r = cliRun(['train', config, '--steps', '60', '--runs', runs, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    trained = path.join(runs, readdirSync(runs)[0]);
+    redis = new RedisServer(await freePort(), path.join(dir, 'redis'));
+    await redis.start();
+    for (const name of ['w1', 'w2', 'w3']) workers.push(startWorker(redis.url, name, dir));
+    for (const w of workers)
+      await w.waitForEvent(
+        'a worker to connect',
+        (e): e is Extract<typeof e, { type: 'worker' }> =>
+          isWorkerEvent(e) && e.state === 'connected',
+        60_000,
+      );
+  });
+
+  after(async () => {
+    for (const w of workers) {
+      const pid = w.events.find(isWorkerEvent)?.worker.pid;
+      w.child.kill('SIGKILL');
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  void test('three workers find the same front and hypervolume as the local executor', async () => {
+    const local = freshRun();
+    const l = cliRun([
+      'search',
+      local.id,
+      '--runs',
+      local.runs,
+      '--budget',
+      String(BUDGET),
+      '--seed',
+      '3',
+    ]);
+    assert.equal(l.status, 0, l.stderr);
+    const queued = freshRun();
+    const search = new CliProcess(
+      [
+        'search',
+        queued.id,
+        '--runs',
+        queued.runs,
+        '--budget',
+        String(BUDGET),
+        '--seed',
+        '3',
+      ].concat(['--executor', redis.url, '--json']),
+      dir,
+    );
+    assert.equal(await search.exited, 0, search.stderr);
+
+    const a = paretoOf(local.runDir);
+    const b = paretoOf(queued.runDir);
+    assert.equal(b.evaluations, BUDGET);
+    assert.equal(b.hypervolume, a.hypervolume);
+    assert.deepEqual(
+      b.front.map((f) => [f.key, f.accuracy]),
+      a.front.map((f) => [f.key, f.accuracy]),
+    );
+    // The same subnets, with the same figures, each evaluated once, by the workers.
+    const byKey = new Map(candidatesOf(local.runDir).map((c) => [c.key, c]));
+    const fleet = assertEachOnce(queued.runDir);
+    assert.equal(fleet.length, byKey.size);
+    for (const c of fleet) {
+      assert.equal(c.accuracy, byKey.get(c.key)?.accuracy, c.key);
+      assert.ok(
+        c.worker && ['w1', 'w2', 'w3'].includes(c.worker),
+        `worker of ${c.key}: ${c.worker}`,
+      );
+    }
+    assert.ok(new Set(fleet.map((c) => c.worker)).size >= 2, 'the jobs went to one worker only');
+    const seen = search.events.filter((e) => e.type === 'executor');
+    assert.ok(seen.some((e) => e.type === 'executor' && e.workers.length === 3 && e.done > 0));
+  });
+
+  void test('a worker SIGKILLed mid-job and a Redis restart lose no candidate and count none twice', async () => {
+    await redis.forgetResults();
+    const run = freshRun();
+    const search = new CliProcess(
+      ['search', run.id, '--runs', run.runs, '--budget', String(BUDGET), '--seed', '4'].concat([
+        '--executor',
+        redis.url,
+        '--json',
+      ]),
+      dir,
+    );
+    // Kill the first worker seen busy, in the middle of its job.
+    const busy = await search.waitForEvent(
+      'a busy worker',
+      (e): e is Extract<typeof e, { type: 'executor' }> =>
+        e.type === 'executor' && e.workers.some((w) => w.state === 'busy') && e.done >= 1,
+      120_000,
+    );
+    const victim = busy.workers.find((w) => w.state === 'busy')!;
+    process.kill(victim.pid, 'SIGKILL');
+    const killed = workers.findIndex((w) =>
+      w.events.some((e) => isWorkerEvent(e) && e.worker.pid === victim.pid),
+    );
+    workers.splice(killed, 1)[0].child.kill('SIGKILL');
+    // Then Redis goes away and comes back (with its append-only file) while jobs are out.
+    const before = search.count((e) => e.type === 'candidate');
+    await search.waitForEvent(
+      'more candidates after the kill',
+      (e): e is Extract<typeof e, { type: 'candidate' }> =>
+        e.type === 'candidate' && search.count((x) => x.type === 'candidate') >= before + 5,
+      120_000,
+    );
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 3_000));
+    await redis.start();
+
+    assert.equal(await search.exited, 0, search.stderr);
+    const end = search.events.at(-1);
+    assert.ok(end?.type === 'search-end' && end.status === 'completed', JSON.stringify(end));
+    const all = assertEachOnce(run.runDir);
+    assert.equal(paretoOf(run.runDir).evaluations, BUDGET);
+    assert.equal(all.length, BUDGET);
+    assert.ok(
+      all.some((c) => c.worker !== victim.id),
+      'the other workers took over the killed worker’s jobs',
+    );
+    // Redis was unreachable for a while, and the search said so.
+    assert.ok(
+      search.events.some((e) => e.type === 'executor' && /unreachable/.test(e.message ?? '')),
+      'no executor event reported the Redis outage',
+    );
+    // The killed worker is gone from the registry; a replacement joins for the next tests.
+    workers.push(startWorker(redis.url, 'w4', dir));
+  });
+
+  void test('a search stopped with jobs in flight, then restarted, reuses what the workers finished', async () => {
+    await redis.forgetResults();
+    const computedBefore = workers.reduce((n, w) => n + computedBy(w), 0);
+    const run = freshRun();
+    const args = [
+      'search',
+      run.id,
+      '--runs',
+      run.runs,
+      '--budget',
+      String(BUDGET),
+      '--seed',
+      '5',
+    ].concat(['--executor', redis.url, '--json']);
+    const first = new CliProcess(args, dir);
+    await first.waitForEvent(
+      'ten candidates',
+      (e): e is Extract<typeof e, { type: 'candidate' }> =>
+        e.type === 'candidate' && first.count((x) => x.type === 'candidate') >= 10,
+      120_000,
+    );
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 130, first.stderr);
+    const recorded = candidatesOf(run.runDir).length;
+    assert.ok(recorded >= 10 && recorded < BUDGET, `${recorded} recorded`);
+    // The jobs already running when the search stopped are finished by their workers.
+    await waitFor(
+      'the workers to finish their jobs',
+      () => (workers.every((w) => w.count(started) === w.count(ended)) ? true : undefined),
+      60_000,
+      200,
+    );
+
+    const second = new CliProcess(args, dir);
+    assert.equal(await second.exited, 0, second.stderr);
+    const all = assertEachOnce(run.runDir);
+    assert.equal(all.length, BUDGET);
+    const reused = second.events.filter((e) => e.type === 'candidate' && e.cached).length;
+    assert.equal(reused, recorded, 'the restarted search did not reuse candidates.jsonl');
+    // Over both searches the fleet computed each subnet exactly once: what finished after
+    // the stop came from Redis, not from a second evaluation.
+    const computed = workers.reduce((n, w) => n + computedBy(w), 0) - computedBefore;
+    assert.equal(computed, BUDGET);
+  });
+
+  void test('a worker of another version refuses jobs and says why; the search waits for one that fits', async () => {
+    await redis.forgetResults();
+    // Only an old worker is left on the queue.
+    for (const w of workers) w.child.kill('SIGINT');
+    await Promise.all(workers.map((w) => w.exited));
+    workers.length = 0;
+    const old = startWorker(redis.url, 'old', dir, {
+      ...process.env,
+      SUPERNET_FAULT_WORKER_VERSION: '0.0.1-old',
+    });
+    workers.push(old);
+    const run = freshRun();
+    const search = new CliProcess(
+      ['search', run.id, '--runs', run.runs, '--budget', '8', '--executor', redis.url, '--json'],
+      dir,
+    );
+    const refused = await old.waitForEvent(
+      'the old worker to refuse a job',
+      (e): e is Extract<typeof e, { type: 'worker' }> => isWorkerEvent(e) && e.state === 'refused',
+      60_000,
+    );
+    const version = (packageVersion() ?? '').replace(/\./g, '\\.');
+    assert.match(
+      refused.message ?? '',
+      new RegExp(`Supernet Studio ${version} .*this worker runs 0\\.0\\.1-old`),
+    );
+    const said = await search.waitForEvent(
+      'the search to say no worker fits',
+      (e): e is Extract<typeof e, { type: 'log' }> =>
+        e.type === 'log' && /No connected worker runs Supernet Studio/.test(e.message),
+      30_000,
+    );
+    assert.match(said.message, /old runs 0\.0\.1-old/);
+    workers.push(startWorker(redis.url, 'w5', dir));
+    assert.equal(await search.exited, 0, search.stderr);
+    const all = assertEachOnce(run.runDir);
+    assert.ok(
+      all.every((c) => c.worker === 'w5'),
+      'the old worker evaluated a subnet',
+    );
+  });
+
+  void test('a ranking check trains its subnets alone on the workers, as the local executor does', async () => {
+    const local = freshRun();
+    const args = ['rank', local.id, '--subnets', '3', '--epochs', '0.05', '--seed', '2'];
+    const l = cliRun([...args, '--runs', local.runs]);
+    assert.equal(l.status, 0, l.stderr);
+    workers.push(startWorker(redis.url, 'w6', dir));
+    const queued = freshRun();
+    const r = cliRun([...args, '--runs', queued.runs, '--executor', redis.url]);
+    assert.equal(r.status, 0, r.stderr);
+    const a = JSON.parse(readFileSync(path.join(local.runDir, 'rank.json'), 'utf8')) as RankFile;
+    const b = JSON.parse(readFileSync(path.join(queued.runDir, 'rank.json'), 'utf8')) as RankFile;
+    assert.deepEqual(
+      b.subnets.map((s) => [s.key, s.supernetAccuracy, s.standaloneAccuracy]),
+      a.subnets.map((s) => [s.key, s.supernetAccuracy, s.standaloneAccuracy]),
+    );
+    assert.equal(b.kendallTau, a.kendallTau);
+  });
+});
