@@ -42,6 +42,7 @@ export interface JobProgress {
     busy: number;
     queued: number;
     running: number;
+    done: number;
     evaluationsPerSec: number;
     message?: string;
   };
@@ -145,6 +146,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
         busy: e.workers.filter((w) => w.state === 'busy').length,
         queued: e.queued,
         running: e.running,
+        done: e.done,
         evaluationsPerSec: e.evaluationsPerSec,
         ...(e.message ? { message: e.message } : {}),
       };
@@ -264,7 +266,7 @@ export function statusTooltip(p: JobProgress): string {
   if (p.fleet) {
     const f = p.fleet;
     lines.push(
-      `executor ${f.executor}: ${plural(f.workers, 'worker')}, ${f.queued} queued, ${f.running} running, ${f.evaluationsPerSec.toFixed(1)} evals/s`,
+      `executor ${f.executor}: ${plural(f.workers, 'worker')}, ${f.queued} queued, ${f.running} running, ${f.done} done, ${f.evaluationsPerSec.toFixed(1)} evals/s`,
     );
     if (f.message) lines.push(f.message);
   }

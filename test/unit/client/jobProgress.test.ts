@@ -275,7 +275,7 @@ void describe('a search on a worker fleet', () => {
     assert.match(statusText(p), /0\/40 evals · 2\/3 workers busy/);
     assert.match(
       statusTooltip(p),
-      /executor redis:\/\/q:6379: 3 workers, 3 queued, 2 running, 2\.5 evals\/s/,
+      /executor redis:\/\/q:6379: 3 workers, 3 queued, 2 running, 5 done, 2\.5 evals\/s/,
     );
     assert.equal(logLine(fleet([worker('a', 'busy')])), undefined, 'counts are not logged');
   });
