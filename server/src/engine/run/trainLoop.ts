@@ -53,7 +53,7 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   const weights = trainer.importance ? tf.tensor1d(batch.weights) : undefined;
   let out;
   try {
-    out = trainer.runner.run(subnets, x, y, {
+    out = s.s.stepper.run(subnets, x, y, {
       distillation: config.train.distillation,
       lr,
       wantFeedback: trainer.importance,
