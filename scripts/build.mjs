@@ -1,5 +1,5 @@
 // Bundles the extension's entry points with esbuild: one file each for the client,
-// the language server, the CLI and the benchmark. Native packages stay external.
+// the language server, the CLI, the benchmark and the engine's worker threads. Native packages stay external.
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +25,9 @@ const entries = {
   cli: 'server/src/cli/main.ts',
   engine: 'server/src/engine/main.ts',
   bench: 'server/src/bench/main.ts',
+  // Worker threads the engine starts: helpers of subnet-parallel training steps
+  // (engine/parallel/parallelStep.ts), found next to the engine bundle.
+  stepWorker: 'server/src/engine/parallel/stepWorker.ts',
 };
 
 await Promise.all([

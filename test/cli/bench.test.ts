@@ -39,7 +39,9 @@ void test('bench --search --json reports evaluations per second and ONNX latenci
   const r = JSON.parse(stdout.trim()) as {
     bench: string;
     evaluations: number;
+    threads: number;
     evals_per_s: number;
+    evals_per_s_1thread: number;
     eval_img_s: number;
     validation_images: number;
     latency_ms: Record<string, number>;
@@ -47,6 +49,9 @@ void test('bench --search --json reports evaluations per second and ONNX latenci
   assert.equal(r.bench, 'search');
   assert.equal(r.evaluations, 2);
   assert.ok(r.evals_per_s > 0 && r.eval_img_s > r.evals_per_s * r.validation_images);
+  // All threads and one thread, in the same run.
+  assert.ok(Number.isInteger(r.threads) && r.threads >= 1);
+  assert.ok(r.evals_per_s_1thread > 0);
   for (const k of ['smallest', 'largest', 'random_median']) {
     assert.ok(r.latency_ms[k] > 0, `latency ${k} = ${r.latency_ms[k]}`);
   }

@@ -94,6 +94,37 @@ void describe('engine process control', () => {
     assert.equal(readCheckpoint<{ step: number }>(ckFile).header.step, lastStep);
   });
 
+  void test('a cancelled run with subnet-parallel steps ends its helpers and the process exits', async () => {
+    const sandwich = path.join(dir, 'sandwich.supernet.yaml');
+    writeFileSync(
+      sandwich,
+      CONFIG.replace('name: cancel-me', 'name: threads').replace(
+        'sampler: { type: uniform, subnets: 1 } }',
+        'sampler: { type: sandwich, subnets: 3 }, backend: wasm }',
+      ),
+    );
+    const client = new EngineClient(
+      fork(engine, [], {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: { ...process.env, SUPERNET_MAX_THREADS: '2' },
+      }),
+    );
+    client.child.send({ type: 'start', configPath: sandwich, runsDir: path.join(dir, 'runs3') });
+    const start = await client.next((e) => e.type === 'run-start');
+    assert.equal(start.type === 'run-start' && start.threads, 2);
+    await client.next((e) => e.type === 'step' && e.step >= 2);
+    client.child.send({ type: 'cancel' });
+    const end = await client.next((e) => e.type === 'run-end');
+    assert.ok(end.type === 'run-end' && end.status === 'cancelled');
+    // A helper thread left running would keep the process alive: it must exit on its own.
+    const exited = await Promise.race([
+      client.exited,
+      new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000).unref()),
+    ]);
+    if (exited === 'hung') client.child.kill();
+    assert.equal(exited, 0);
+  });
+
   void test('Ctrl-C on the CLI cancels the run and exits 130', async () => {
     const cli = spawn(
       process.execPath,

@@ -66,7 +66,9 @@ void describe(`the ${TARGET} package`, () => {
     const required = [
       'package.json',
       'bin/supernet.js',
-      ...['client', 'server', 'cli', 'engine', 'tfjs-gradients'].map((b) => `dist/${b}.js`),
+      ...['client', 'server', 'cli', 'engine', 'stepWorker', 'tfjs-gradients'].map(
+        (b) => `dist/${b}.js`,
+      ),
       'node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js',
       'node_modules/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.node.js',
       'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js',

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../config/resolve';
+import type { SupernetConfig } from '../config/configSchema';
 import { largestArch, smallestArch } from '../space/arch';
 import { selectBackend, type BackendPreference } from '../engine/backend/selectBackend';
 import { Supernet } from '../engine/model/supernet';
@@ -13,7 +14,8 @@ import { subnetCost } from '../space/facts';
 import type { SampledSubnet } from '../engine/train/samplerTypes';
 import type { TrainingData } from '../engine/data/batches';
 import { calibrationIndices, evaluateSubnet } from '../engine/evaluate/evaluate';
-import { evaluateSubnetOnnx } from '../engine/evaluate/evaluateOnnx';
+import { engineThreads } from '../engine/parallel/engineThreads';
+import { measureAt, threadCurve, type ThreadBenchSetup } from './benchThreads';
 
 export interface EngineBench {
   engine: string;
@@ -35,21 +37,15 @@ export interface EngineBench {
    * uses) and in tfjs.
    */
   eval_img_s: number;
-  eval_tfjs_img_s: number;
+  /** Absent when skipped (a scaling curve skips it: about 20 s). */
+  eval_tfjs_img_s?: number;
+  /** Threads the engine used for the sandwich step and evaluation (its thread limit). */
+  threads: number;
+  /** With --threads 1,2,…: the figures per thread count, and their ratios to the first count. */
+  scaling?: Awaited<ReturnType<typeof threadCurve>>;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function timedAsync(n: number, warmup: number, f: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < warmup; i++) await f();
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await f();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-}
 
 const EVAL_CALIBRATION = 640;
 const EVAL_VALIDATION = 6000;
@@ -88,18 +84,13 @@ export function findBenchConfig(from = __dirname): string {
   throw new Error('examples/bench.supernet.yaml not found');
 }
 
-/**
- * The engine on the reference net of shared/peers/bench-net.json: the same figures,
- * measured the same way (median of `steps` after `warmup`), as the PyTorch peer prints.
- */
-export async function benchEngine(
-  opts: { config?: string; backend?: BackendPreference; steps?: number; warmup?: number } = {},
-): Promise<EngineBench> {
-  const file = opts.config ?? findBenchConfig();
-  const config = resolveConfig(readFileSync(file, 'utf8')).config;
-  const backend = await selectBackend(opts.backend ?? 'auto');
-  const steps = opts.steps ?? 10;
-  const warmup = opts.warmup ?? 3;
+/** The net, batch, subnets and evaluation data every thread count is measured on. */
+function benchSetup(
+  config: SupernetConfig,
+  backend: string,
+  steps: number,
+  warmup: number,
+): ThreadBenchSetup {
   const rng = new Rng(0);
   const net = new Supernet(config.space, config.task, rng);
   const { optimizer, runner } = stepperFor(net, config.train);
@@ -123,6 +114,67 @@ export async function benchEngine(
   });
   const largest = sub('largest', largestArch(config.space, config.task));
   const smallest = sub('smallest', smallestArch(config.space, config.task));
+  const evalData = syntheticData(
+    rng,
+    EVAL_CALIBRATION + EVAL_VALIDATION,
+    h,
+    w,
+    c,
+    config.task.classes,
+  );
+  const calibration = calibrationIndices(evalData, 10, batch);
+  // The same four sandwiches at every thread count.
+  const sandwiches = [0, 1, 2, 3].map(() => [
+    largest,
+    smallest,
+    sub('random', randomArch(config.space, config.task, rng)),
+    sub('random', randomArch(config.space, config.task, rng)),
+  ]);
+  return {
+    config,
+    net,
+    optimizer,
+    runner,
+    backend,
+    x,
+    y,
+    sandwiches,
+    evalData,
+    calibration,
+    steps,
+    warmup,
+    evalRuns: 3,
+  };
+}
+
+/**
+ * The engine on the reference net of shared/peers/bench-net.json: the same figures,
+ * measured the same way (median of `steps` after `warmup`), as the PyTorch peer prints.
+ */
+export async function benchEngine(
+  opts: {
+    config?: string;
+    backend?: BackendPreference;
+    steps?: number;
+    warmup?: number;
+    /** Thread counts of a scaling curve (--threads 1,2). */
+    threads?: number[];
+    /** Measurements per thread count of the curve. */
+    rounds?: number;
+    /** Skip the tfjs evaluation (about 20 s). */
+    skipTfjsEval?: boolean;
+  } = {},
+): Promise<EngineBench> {
+  const file = opts.config ?? findBenchConfig();
+  const config = resolveConfig(readFileSync(file, 'utf8')).config;
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const steps = opts.steps ?? 10;
+  const warmup = opts.warmup ?? 3;
+  const setup = benchSetup(config, backend.name, steps, warmup);
+  const { net, optimizer, x, y, evalData, calibration } = setup;
+  const largest = setup.sandwiches[0][0];
+  const batch = config.train.batchSize;
+  const evalImages = EVAL_CALIBRATION + EVAL_VALIDATION;
   const timed = (n: number, w0: number, f: () => void): number => {
     for (let i = 0; i < w0; i++) f();
     const ts: number[] = [];
@@ -133,41 +185,20 @@ export async function benchEngine(
     }
     return median(ts);
   };
-  const plain = { distillation: false, lr: 0.05, wantFeedback: false, wantErrorNorms: false };
-  const stepMs = timed(steps, warmup, () => void runner.run([largest], x, y, plain));
-  const sandwichMs = timed(Math.max(1, Math.floor(steps / 2)), 1, () => {
-    const subnets = [
-      largest,
-      smallest,
-      sub('random', randomArch(config.space, config.task, rng)),
-      sub('random', randomArch(config.space, config.task, rng)),
-    ];
-    runner.run(subnets, x, y, { ...plain, distillation: true });
-  });
+  const threads = engineThreads();
+  const at = await measureAt(setup, threads);
+  const scaling = opts.threads?.length
+    ? await threadCurve({ ...setup, evalRuns: 2 }, opts.threads, opts.rounds ?? 1)
+    : undefined;
   const inferMs = timed(steps, warmup, () => {
     const z = tf.tidy(() => net.forward(largest.arch, x, 'eval'));
     z.dataSync();
     z.dispose();
   });
-  const evalData = syntheticData(
-    rng,
-    EVAL_CALIBRATION + EVAL_VALIDATION,
-    h,
-    w,
-    c,
-    config.task.classes,
-  );
-  const calibration = calibrationIndices(evalData, 10, batch);
-  const evalImages = EVAL_CALIBRATION + EVAL_VALIDATION;
-  const evalOnnxMs = await timedAsync(3, 1, () =>
-    evaluateSubnetOnnx(net, largest.arch, evalData, calibration),
-  );
   // One run: the tfjs path takes about 20 s per evaluation.
-  const evalTfjsMs = timed(
-    1,
-    0,
-    () => void evaluateSubnet(net, largest.arch, evalData, calibration),
-  );
+  const evalTfjsMs = opts.skipTfjsEval
+    ? NaN
+    : timed(1, 0, () => void evaluateSubnet(net, largest.arch, evalData, calibration));
   const params = net.allTrainableVariables().reduce((n, v) => n + v.size, 0);
   tf.dispose([x, y]);
   optimizer.dispose();
@@ -178,11 +209,15 @@ export async function benchEngine(
     config: path.basename(file),
     batch,
     params,
-    step_ms: Math.round(stepMs * 10) / 10,
-    sandwich_ms: Math.round(sandwichMs * 10) / 10,
+    step_ms: at.step_ms,
+    sandwich_ms: at.sandwich_ms,
     infer_img_s: Math.round((batch * 1000 * 10) / inferMs) / 10,
-    train_img_s: Math.round((batch * 1000 * 10) / stepMs) / 10,
-    eval_img_s: Math.round((evalImages * 1000 * 10) / evalOnnxMs) / 10,
-    eval_tfjs_img_s: Math.round((evalImages * 1000 * 10) / evalTfjsMs) / 10,
+    train_img_s: Math.round((batch * 1000 * 10) / at.step_ms) / 10,
+    eval_img_s: at.eval_img_s,
+    ...(Number.isNaN(evalTfjsMs)
+      ? {}
+      : { eval_tfjs_img_s: Math.round((evalImages * 1000 * 10) / evalTfjsMs) / 10 }),
+    threads,
+    ...(scaling ? { scaling } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService } from '../language/languageService';
 import { benchConfigText } from './benchConfig';
 import { benchDecode } from './benchDecode';
-import { benchEngine } from './benchEngine';
+import { benchEngine, type EngineBench } from './benchEngine';
 import { benchSearch } from './benchSearch';
 import type { BackendPreference } from '../engine/backend/selectBackend';
 
@@ -34,20 +34,58 @@ export function benchDiagnose(
   return { lines: text.split('\n').length - 1, runs, ...percentiles(times), diagnostics };
 }
 
+/** `--name N` or `--name=N` as a positive integer, if given. */
+function numberArg(args: string[], name: string): number | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(name + '='));
+  if (i < 0) return undefined;
+  const text = args[i].includes('=') ? args[i].slice(name.length + 1) : args[i + 1];
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** `--threads 1,2,4` (or `--threads=1,2,4`): the counts of a scaling curve. */
+function threadCounts(args: string[]): number[] | undefined {
+  const i = args.findIndex((a) => a === '--threads' || a.startsWith('--threads='));
+  if (i < 0) return undefined;
+  const text = args[i].includes('=') ? args[i].slice('--threads='.length) : (args[i + 1] ?? '');
+  const counts = text.split(',').map(Number);
+  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--threads takes whole numbers ≥ 1 separated by commas, not '${text}'`);
+  return counts;
+}
+
+function scalingText(s: NonNullable<EngineBench['scaling']>): string {
+  const rows = s.points.map(
+    (p, i) =>
+      `  ${p.threads} thread(s): train step ${p.step_ms} ms, sandwich ${p.sandwich_ms} ms ` +
+      `(${s.speedup[i].sandwich_ms}x), evaluation ${p.eval_img_s} img/s (${s.speedup[i].eval_img_s}x)\n`,
+  );
+  return `scaling (medians; ratios to ${s.points[0].threads} thread(s)):\n` + rows.join('');
+}
+
 async function main(args: string[]): Promise<void> {
   const json = args.includes('--json');
   if (args.includes('--engine')) {
     const backend = args.find((a) => a.startsWith('--backend='))?.slice('--backend='.length);
-    const r = await benchEngine(backend ? { backend: backend as BackendPreference } : {});
+    const curve = threadCounts(args);
+    const rounds = numberArg(args, '--rounds');
+    const steps = numberArg(args, '--steps');
+    const r = await benchEngine({
+      ...(backend ? { backend: backend as BackendPreference } : {}),
+      ...(curve ? { threads: curve, skipTfjsEval: true } : {}),
+      ...(rounds ? { rounds } : {}),
+      ...(steps ? { steps, warmup: Math.min(3, steps) } : {}),
+    });
     if (json) process.stdout.write(JSON.stringify({ bench: 'engine', ...r }) + '\n');
     else {
       process.stdout.write(
-        `engine ${r.engine} on ${r.backend}, ${r.config} (${r.params} params, batch ${r.batch}, 28x28x1):\n` +
+        `engine ${r.engine} on ${r.backend}, ${r.threads} thread(s), ${r.config} (${r.params} params, batch ${r.batch}, 28x28x1):\n` +
           `  train step, largest subnet   ${r.step_ms} ms (median)  ${r.train_img_s} img/s\n` +
           `  sandwich step (4 subnets, KD) ${r.sandwich_ms} ms (median)\n` +
           `  inference, largest subnet    ${r.infer_img_s} img/s\n` +
           `  candidate evaluation, largest subnet (BN recalibration + accuracy) ` +
-          `${r.eval_img_s} img/s (onnxruntime-node), ${r.eval_tfjs_img_s} img/s (tfjs)\n`,
+          `${r.eval_img_s} img/s (onnxruntime-node), ${r.eval_tfjs_img_s ?? '(skipped)'} img/s (tfjs)\n` +
+          (r.scaling ? scalingText(r.scaling) : ''),
       );
     }
     return;
@@ -75,7 +113,7 @@ async function main(args: string[]): Promise<void> {
       process.stdout.write(
         `search on ${r.backend} (${r.engine}), ${r.config}:\n` +
           `  subnet evaluation (BN recalibration on ${r.calibration_images} + accuracy on ${r.validation_images} images): ` +
-          `${r.evals_per_s} evals/s, ${r.eval_img_s} img/s\n` +
+          `${r.evals_per_s} evals/s with ${r.threads} thread(s), ${r.evals_per_s_1thread} with 1 (${r.thread_speedup}x), ${r.eval_img_s} img/s\n` +
           `  onnxruntime-node latency, batch 1, 1 thread (median): smallest ${l.smallest} ms, ` +
           `largest ${l.largest} ms, random subnets ${l.random_median} ms\n` +
           `  ONNX model build: ${r.export_ms} ms per subnet\n`,

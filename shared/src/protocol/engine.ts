@@ -18,6 +18,8 @@ export interface RunStartEvent {
   runDir: string;
   configPath: string;
   backend: string;
+  /** Threads a training step uses (subnet-parallel steps); absent in runs before it was recorded. */
+  threads?: number;
   /** Backends tried before the one used, with the reason each was skipped. */
   fellBackFrom: string[];
   dataset: { name: string; source: string; folder: string; train: number; validation: number };

@@ -15,6 +15,7 @@ import {
   columnSum,
   relu6Grad,
 } from '../../../server/src/engine/backend/simdOps';
+import { BN_BACKWARD } from '../../../server/src/engine/backend/simdKernels';
 import { batchNormTrain } from '../../../server/src/engine/model/batchNorm';
 import {
   assertGradientsMatchCpu,
@@ -142,6 +143,40 @@ void test('batch-norm normalisation and input gradient match cpu', async () => {
       [x, randomTensor([rows, channels], nextSeed()), perChannel(), perChannel(), perChannel()],
     );
   }
+});
+
+void test('the batch-norm input gradient runs the SIMD kernel, not the four-op fallback', async () => {
+  // x̂ is [m, c] like dz: it once went through the per-channel check, so every call fell
+  // back to four full-size tf ops while the values still matched cpu.
+  await useBackend('wasm');
+  const [rows, channels] = [40, 6];
+  const t = (shape: number[]) => tf.tensor(randomTensor(shape, nextSeed()).data, shape);
+  const inputs = [
+    t([rows, channels]),
+    t([rows, channels]),
+    t([channels]),
+    t([channels]),
+    t([channels]),
+  ];
+  const info = await tf.profile(() =>
+    bnInputGrad(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]),
+  );
+  assert.deepEqual(
+    info.kernels.map((k) => k.name),
+    [BN_BACKWARD],
+  );
+  tf.dispose(inputs);
+});
+
+void test('Identity on wasm shares the data instead of copying it', async () => {
+  await useBackend('wasm');
+  const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const before = tf.backend().numDataIds();
+  const y = tf.clone(x);
+  assert.equal(tf.backend().numDataIds(), before);
+  x.dispose();
+  assert.deepEqual(Array.from(await y.data()), [1, 2, 3, 4]);
+  y.dispose();
 });
 
 void test('the ReLU6 gradient matches cpu, blocking at exactly 0 and 6', async () => {

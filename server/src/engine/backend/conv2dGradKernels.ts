@@ -74,14 +74,16 @@ function spatialFilterGrad(window: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInfo)
 function pointwiseFilterGrad(window: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
   const { inChannels, outChannels } = info;
   const samples = strideSamples(window, info.strideHeight, info.strideWidth);
-  // wasm's MatMul leaves XNNPACK for a slow loop when transposeA is set; an explicit
-  // transpose costs far less, and transposing the narrower of x and dy least of all
-  // (x^T dy, or (dy^T x)^T, whose transpose is only of the small result).
+  // wasm's MatMul leaves XNNPACK for a slow loop when transposeA is set, so one operand is
+  // transposed explicitly. XNNPACK packs the RIGHT operand (its fully-connected "weights")
+  // anew for every call, and packing the rows x channels matrix costs several times the
+  // transpose: the narrower of x and dy must be the right operand (measured on the bench
+  // net: 2.3-3.6x faster per call, e.g. 276 -> 79 ms for 50176 rows, 24 -> 144 channels).
   const x2 = tf.reshape(samples, [-1, inChannels]);
   const dy2 = tf.reshape(dy, [-1, outChannels]);
   const grad =
     inChannels <= outChannels
-      ? tf.matMul(tf.transpose(x2), dy2)
-      : tf.transpose(tf.matMul(tf.transpose(dy2), x2));
+      ? tf.transpose(tf.matMul(tf.transpose(dy2), x2))
+      : tf.matMul(tf.transpose(x2), dy2);
   return tf.reshape(grad, [1, 1, inChannels, outChannels]);
 }

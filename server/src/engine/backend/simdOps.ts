@@ -82,10 +82,19 @@ export function bnInputGrad(
   b: tf.Tensor,
   s: tf.Tensor,
 ): tf.Tensor {
-  if (hasChannelwise(BN_BACKWARD, dz, xhat, a, b, s)) {
+  // x̂ is [m, c] like dz, not per channel: checked apart (passing it to hasChannelwise, whose
+  // per-channel tensors must hold c values, sent every call to the four-pass fallback).
+  if (hasChannelwise(BN_BACKWARD, dz, a, b, s) && sameRows(dz, xhat)) {
     return tf.engine().runKernel(BN_BACKWARD, { dz, xhat, a, b, s }) as tf.Tensor;
   }
   return tf.mul(tf.sub(tf.sub(dz, a), tf.mul(xhat, b)), s);
+}
+
+/** Both are float32 [m, c] of the same shape. */
+function sameRows(a: tf.Tensor, b: tf.Tensor): boolean {
+  return (
+    b.rank === 2 && b.shape[0] === a.shape[0] && b.shape[1] === a.shape[1] && b.dtype === 'float32'
+  );
 }
 
 /** The first tensor is [m, c], the others hold exactly c values: what the kernels index. */

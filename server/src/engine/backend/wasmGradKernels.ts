@@ -20,6 +20,7 @@ import {
   depthwiseInputGradKernel,
 } from './simdKernels';
 import { unsortedSegmentSumKernel } from './segmentSumKernel';
+import { sharedIdentityKernel } from './identityKernel';
 
 const WASM = 'wasm';
 
@@ -54,7 +55,10 @@ export function registerWasmGradientKernels(): void {
   if (registered) return;
   const xnnpackDepthwise = tf.getKernel(tf.DepthwiseConv2dNative, WASM);
   if (!xnnpackDepthwise) throw new Error('tfjs-backend-wasm registered no DepthwiseConv2dNative');
+  const identity = tf.getKernel(tf.Identity, WASM);
+  if (!identity) throw new Error('tfjs-backend-wasm registered no Identity');
   const configs = [
+    sharedIdentityKernel(identity),
     conv2dBackpropFilterKernel(WASM),
     conv2dBackpropInputKernel(WASM),
     depthwiseFilterGradKernel(depthwiseBackpropFilterKernel(WASM)),

@@ -1,6 +1,5 @@
 import type { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { availableParallelism } from 'node:os';
 import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
 import { subnetWeights } from '../onnx/subnetModel';
@@ -15,9 +14,10 @@ import {
 import { extract } from '../model/extract';
 import type { Supernet } from '../model/supernet';
 import type { SubnetScore } from './evaluate';
+import { engineThreads } from '../parallel/engineThreads';
 
 export interface OnnxEvaluationOptions {
-  /** onnxruntime's intra-op threads (default: the machine's cores). */
+  /** onnxruntime's intra-op threads (default: the engine's thread limit, engineThreads). */
   threads?: number;
   /** Validation images per run (default 500). */
   chunk?: number;
@@ -40,7 +40,7 @@ export async function evaluateSubnetOnnx(
   calibration: Int32Array[],
   options: OnnxEvaluationOptions = {},
 ): Promise<SubnetScore> {
-  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const threads = Math.max(1, Math.floor(options.threads ?? engineThreads()));
   const sub = extract(net, arch);
   try {
     const weights = subnetWeights(sub);

@@ -4,7 +4,9 @@ import { largestArch, smallestArch } from '../../space/arch';
 import { subnetCost } from '../../space/facts';
 import { BatchAssembler } from '../data/batches';
 import { RunError } from '../runError';
-import { calibrationIndices, evaluateSubnet } from '../evaluate/evaluate';
+import { calibrationIndices } from '../evaluate/evaluate';
+import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
+import { engineThreads } from '../parallel/engineThreads';
 import { learningRate } from '../train/lrSchedule';
 import type { TrainingSession } from './trainingSession';
 
@@ -29,7 +31,7 @@ export async function trainLoop(
     trainStep(s, assembler);
     const { step } = s;
     if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps)
-      evaluateEpoch(s, Math.ceil(step / s.s.stepsPerEpoch), calibration);
+      await evaluateEpoch(s, Math.ceil(step / s.s.stepsPerEpoch), calibration);
     if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
     // Let IPC messages (cancel, status) in between steps.
     await new Promise((r) => setImmediate(r));
@@ -53,7 +55,7 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   const weights = trainer.importance ? tf.tensor1d(batch.weights) : undefined;
   let out;
   try {
-    out = trainer.runner.run(subnets, x, y, {
+    out = s.s.stepper.run(subnets, x, y, {
       distillation: config.train.distillation,
       lr,
       wantFeedback: trainer.importance,
@@ -89,20 +91,29 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
     });
 }
 
-/** Validation accuracy of the largest and smallest subnet, after BN recalibration. */
-function evaluateEpoch(s: TrainingSession, epoch: number, calibration: Int32Array[]): void {
+/**
+ * Validation accuracy of the largest and smallest subnet, after BN recalibration: in
+ * onnxruntime, as search evaluates (several times faster than tfjs, same figures to float
+ * rounding: evaluateOnnx.test.ts), on the engine's threads.
+ */
+async function evaluateEpoch(
+  s: TrainingSession,
+  epoch: number,
+  calibration: Int32Array[],
+): Promise<void> {
   const { config } = s.s.opened;
   const te = s.s.now();
-  const score = (arch: Arch) => {
-    const r = evaluateSubnet(s.s.trainer.net, arch, s.s.data, calibration);
+  const threads = engineThreads();
+  const score = async (arch: Arch) => {
+    const r = await evaluateSubnetOnnx(s.s.trainer.net, arch, s.s.data, calibration, { threads });
     return {
       accuracy: r.accuracy,
       loss: r.loss,
       flops: subnetCost(config.space, config.task, arch).flops,
     };
   };
-  const largest = score(largestArch(config.space, config.task));
-  const smallest = score(smallestArch(config.space, config.task));
+  const largest = await score(largestArch(config.space, config.task));
+  const smallest = await score(smallestArch(config.space, config.task));
   s.emit({
     type: 'epoch',
     time: s.s.now(),

@@ -3,6 +3,8 @@ import { selectBackend, type BackendPreference } from '../backend/selectBackend'
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { runLength } from '../train/schedule';
 import { Trainer } from '../train/trainer';
+import { engineThreads } from '../parallel/engineThreads';
+import { openStepper, type TrainStepper } from '../parallel/trainStepper';
 import { openRun, planTraining, type TrainingPlan } from './openTraining';
 import { trainLoop } from './trainLoop';
 import { TrainingSession } from './trainingSession';
@@ -38,6 +40,8 @@ export async function trainRun(
       session.fail(e as Error);
       throw e;
     } finally {
+      // The step helpers end with the run (cancelled, failed or done): no thread outlives it.
+      await session.s.stepper.close();
       session.close();
     }
   } finally {
@@ -60,10 +64,13 @@ async function startSession(
   const opened = openRun(plan, cmd.runsDir);
   locked(opened.release);
   const trainer = new Trainer(config, data.trainIndices.length);
+  let stepper: TrainStepper | undefined;
   try {
+    stepper = await openStepper(trainer, config, backend.name, engineThreads());
     return new TrainingSession({
       opened,
       trainer,
+      stepper,
       backend,
       dataset,
       data,
@@ -74,6 +81,7 @@ async function startSession(
       now,
     });
   } catch (e) {
+    await stepper?.close();
     trainer.dispose();
     throw e;
   }

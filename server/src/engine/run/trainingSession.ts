@@ -8,6 +8,7 @@ import type { SelectedBackend } from '../backend/selectBackend';
 import type { TrainingData } from '../data/batches';
 import type { LoadedDataset } from '../data/loadedDataset';
 import type { Trainer } from '../train/trainer';
+import type { TrainStepper } from '../parallel/trainStepper';
 import { writeCheckpoint } from './checkpoint';
 import type { OpenedRun } from './openTraining';
 import { spaceKeyOf } from './runConfig';
@@ -15,6 +16,8 @@ import { spaceKeyOf } from './runConfig';
 export interface SessionSetup {
   opened: OpenedRun;
   trainer: Trainer;
+  /** Runs each step: the trainer's runner, or subnet-parallel steps on several threads. */
+  stepper: TrainStepper;
   backend: SelectedBackend;
   dataset: LoadedDataset;
   data: TrainingData;
@@ -82,6 +85,7 @@ export class TrainingSession {
       runDir: this.folder.dir,
       configPath: opened.configPath,
       backend: backend.name,
+      threads: this.s.stepper.threads,
       fellBackFrom: backend.fellBackFrom ?? [],
       dataset: {
         name: dataset.name,
@@ -98,7 +102,9 @@ export class TrainingSession {
       seed: config.train.seed,
     });
     for (const w of dataset.warnings) this.info(w, 'warning');
-    this.info(`backend ${backend.name}; data: ${dataset.description}`);
+    this.info(
+      `backend ${backend.name}, ${this.s.stepper.threads} thread(s) per step; data: ${dataset.description}`,
+    );
     this.writeMeta('running');
     // A new run is resumable from its first moment: killed before its first scheduled
     // checkpoint, it restarts from step 0 with the same seeds, not from nothing.

@@ -1,0 +1,301 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import {
+  MessageChannel,
+  Worker,
+  receiveMessageOnPort,
+  type MessagePort,
+} from 'node:worker_threads';
+import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
+import type { Supernet } from '../model/supernet';
+import type { Optimizer } from '../train/optimizer';
+import type { StepOptions, StepOutcome } from '../train/trainStep';
+import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
+import { gradientVariance, sumGradients, sumTensors } from './gradientSum';
+import {
+  CTL,
+  HelperFailed,
+  SharedViews,
+  allocateShared,
+  computeSubnet,
+  storeWeights,
+  variableIndex,
+  variableLayout,
+  waitFor,
+  type StepJob,
+  type SubnetResult,
+} from './sharedStep';
+
+/** What a helper is started with (workerData). */
+export interface HelperInit {
+  space: SpaceConfig;
+  task: TaskConfig;
+  buffers: ReturnType<typeof allocateShared>;
+  results: MessagePort;
+  helper: number;
+}
+
+export interface ParallelStepOptions {
+  /** Most subnets in one step (gradient slots are allocated for that many). */
+  maxSubnets: number;
+  /** Most images in one batch. */
+  maxBatch: number;
+  /** The helper's script; default: stepWorker.js next to this file (dist/ or out/). */
+  workerScript?: string;
+}
+
+/**
+ * Subnet-parallel training steps: the subnets of a step (the sandwich's largest, smallest and
+ * random ones) are computed at the same time by the main thread and `threads - 1` helper
+ * worker threads, each with its own single-threaded tfjs wasm instance and its own replica of
+ * the weights. Same interface and the same results as StepRunner.run (bit for bit on wasm):
+ *  - every thread runs the very code for one subnet (sharedStep.ts), on the same weights and
+ *    batch, so a subnet's gradient has the same bits whichever thread computed it; which
+ *    thread takes which subnet (a shared queue, costliest first) changes the time only;
+ *  - each subnet's gradient lands in its own SharedArrayBuffer slot; the main thread sums the
+ *    slots in subnet order with float32 adds (what tf.add does), applies ONE optimizer update
+ *    to its weights (the only optimizer state there is) and writes the new weights to shared
+ *    memory, which the helpers load at the start of the next step;
+ *  - in-place distillation: the main thread always takes subnet 0 (the teacher) and publishes
+ *    its softmax as soon as its forward pass ends; a student waits for it only after its own
+ *    forward pass, so the wait overlaps work.
+ * The main thread blocks in Atomics.wait during a step (a step is synchronous, as
+ * StepRunner's is); helper results come back through ports read with receiveMessageOnPort.
+ */
+export class ParallelStepRunner {
+  private readonly views: SharedViews;
+  private readonly varIndex: Map<string, number>;
+  private gen = 0;
+  private closed = false;
+  /** Subnets computed by helpers so far (the rest by the main thread): tests check both work. */
+  helperSubnets = 0;
+
+  private constructor(
+    private readonly net: Supernet,
+    private readonly optimizer: Optimizer,
+    private readonly helpers: Worker[],
+    private readonly ports: MessagePort[],
+    views: SharedViews,
+  ) {
+    this.views = views;
+    this.varIndex = variableIndex(net, views.layout);
+  }
+
+  /** Starts `threads - 1` helpers and waits until each has its backend and replica. */
+  static async create(
+    net: Supernet,
+    optimizer: Optimizer,
+    threads: number,
+    opts: ParallelStepOptions,
+  ): Promise<ParallelStepRunner> {
+    const layout = variableLayout(net);
+    const [h, w, c] = net.task.input;
+    const buffers = allocateShared(
+      layout,
+      opts.maxSubnets,
+      opts.maxBatch,
+      h * w * c,
+      net.task.classes,
+    );
+    const script = opts.workerScript ?? path.join(__dirname, 'stepWorker.js');
+    const started = [...Array(Math.max(0, threads - 1))].map((_, i) =>
+      startHelper(script, { space: net.space, task: net.task, buffers, helper: i + 1 }),
+    );
+    const settled = await Promise.allSettled(started.map((s) => s.ready));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((s) => s.worker.terminate()));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    for (const { worker } of started) {
+      worker.removeAllListeners('exit');
+      worker.removeAllListeners('error');
+      // A helper that dies mid-step is seen by the main thread's wait (its timeout).
+      worker.on('error', (e) => process.stderr.write(`step helper: ${e.message}\n`));
+      // Helpers never keep the process alive: a run that ends without close() still exits.
+      worker.unref();
+    }
+    const helpers = started.map((s) => s.worker);
+    const ports = started.map((s) => s.port);
+    return new ParallelStepRunner(net, optimizer, helpers, ports, new SharedViews(buffers, layout));
+  }
+
+  get threads(): number {
+    return this.helpers.length + 1;
+  }
+
+  /** Whether a step of these subnets and this batch fits the shared buffers. */
+  fits(subnets: number, batch: number): boolean {
+    return subnets <= this.views.buf.maxSubnets && batch <= this.views.buf.maxBatch;
+  }
+
+  run(subnets: SampledSubnet[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepOutcome {
+    if (this.closed) throw new Error('ParallelStepRunner is closed');
+    const n = subnets.length;
+    if (!this.fits(n, x.shape[0]))
+      throw new Error(`parallel step: ${n} subnets of batch ${x.shape[0]} do not fit`);
+    // One subnet (a plain step) is the main thread's alone: the helpers are not woken.
+    const share = n > 1 && this.helpers.length > 0;
+    if (share) this.publishInputs(x, y, opts.weights);
+    const job = this.startJob(subnets, x.shape, opts, share);
+    const results = this.computeOwn(job, x, y, opts);
+    this.waitForHelpers(n, share);
+    results.push(...this.helperResults());
+    results.sort((a, b) => a.index - b.index);
+    if (results.length !== n) throw new Error(`parallel step: ${results.length} of ${n} results`);
+    return this.update(results, n, opts);
+  }
+
+  /** The batch and the current weights, for the helpers. */
+  private publishInputs(x: tf.Tensor4D, y: tf.Tensor1D, weights?: tf.Tensor1D): void {
+    const { views } = this;
+    views.x.set(x.dataSync() as Float32Array, 0);
+    views.y.set(Int32Array.from(y.dataSync()), 0);
+    if (weights) views.w.set(weights.dataSync() as Float32Array, 0);
+    storeWeights(this.net, views);
+    Atomics.add(views.ctl, CTL.weightsVersion, 1);
+  }
+
+  /** A new step generation: the queue of subnets 1..n-1, costliest first, posted to helpers. */
+  private startJob(
+    subnets: SampledSubnet[],
+    batchShape: [number, number, number, number],
+    opts: StepOptions,
+    share: boolean,
+  ): StepJob {
+    const { ctl } = this.views;
+    const gen = ++this.gen;
+    const queue = subnets
+      .map((s, i) => ({ i, flops: s.flops }))
+      .slice(1)
+      .sort((a, b) => b.flops - a.flops || a.i - b.i)
+      .map((e) => e.i);
+    const job: StepJob = {
+      gen,
+      subnets,
+      queue,
+      batchShape,
+      distillation: opts.distillation,
+      hasWeights: opts.weights !== undefined,
+      wantFeedback: opts.wantFeedback,
+    };
+    Atomics.store(ctl, CTL.next, 0);
+    Atomics.store(ctl, CTL.done, 0);
+    Atomics.store(ctl, CTL.left, 0);
+    Atomics.store(ctl, CTL.gen, gen);
+    if (share) for (const worker of this.helpers) worker.postMessage({ type: 'step', job });
+    return job;
+  }
+
+  /** Subnet 0 (the teacher), then whatever is left in the queue, on this thread. */
+  private computeOwn(
+    job: StepJob,
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    opts: StepOptions,
+  ): SubnetResult[] {
+    const { ctl } = this.views;
+    const results: SubnetResult[] = [];
+    const own = (i: number) => {
+      const { net, views, varIndex } = this;
+      results.push(
+        computeSubnet(net, views, varIndex, job, i, x, y, opts.weights, opts.wantErrorNorms),
+      );
+      Atomics.add(ctl, CTL.done, 1);
+      Atomics.notify(ctl, CTL.done);
+    };
+    own(0);
+    for (;;) {
+      const k = Atomics.add(ctl, CTL.next, 1);
+      if (k >= job.queue.length) break;
+      own(job.queue[k]);
+    }
+    return results;
+  }
+
+  private waitForHelpers(n: number, share: boolean): void {
+    const { ctl } = this.views;
+    try {
+      waitFor(ctl, CTL.done, n);
+      // Every helper out of this step's claim loop before the next step resets the queue.
+      if (share) waitFor(ctl, CTL.left, this.helpers.length);
+    } catch (e) {
+      if (e instanceof HelperFailed) throw new Error(this.drainErrors());
+      throw e;
+    }
+  }
+
+  private helperResults(): SubnetResult[] {
+    const out: SubnetResult[] = [];
+    for (const port of this.ports) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const msg = m.message as { type: string; result?: SubnetResult; message?: string };
+        if (msg.type === 'result') out.push(msg.result!);
+        else if (msg.type === 'error') throw new Error(`step helper: ${msg.message}`);
+      }
+    }
+    this.helperSubnets += out.length;
+    return out;
+  }
+
+  /** Σ of the slots, the variance, ONE optimizer update; the step's figures as StepRunner's. */
+  private update(results: SubnetResult[], n: number, opts: StepOptions): StepOutcome {
+    const { layout } = this.views;
+    const { sum, sq } = sumTensors(layout, sumGradients(this.views, n), n);
+    try {
+      const gradVariance = gradientVariance(layout, sum, sq, n);
+      this.optimizer.apply(sum, opts.lr);
+      const d = results.filter((r) => r.distill !== undefined).map((r) => r.distill!);
+      const feedback: PathFeedback[] = results.map((r) => r.feedback!);
+      const errorNorms = results[0].errorNorms;
+      return {
+        losses: results.map((r) => r.ce),
+        ...(d.length ? { distillLoss: d.reduce((a, b) => a + b, 0) / d.length } : {}),
+        gradVariance,
+        ...(opts.wantFeedback ? { feedback } : {}),
+        ...(errorNorms ? { errorNorms } : {}),
+      };
+    } finally {
+      tf.dispose([...sum.values(), ...sq.values()]);
+    }
+  }
+
+  private drainErrors(): string {
+    const out: string[] = [];
+    for (const port of this.ports) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const msg = m.message as { type: string; message?: string };
+        if (msg.type === 'error') out.push(msg.message ?? 'unknown');
+      }
+    }
+    return `step helper failed: ${out.join('; ') || 'no message'}`;
+  }
+
+  /** Ends the helpers; idempotent. The process exits even if this is never called. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const port of this.ports) port.close();
+    await Promise.all(this.helpers.map((w) => w.terminate()));
+  }
+}
+
+/** One helper thread, and a promise that settles once it has its backend and replica. */
+function startHelper(
+  script: string,
+  init: Omit<HelperInit, 'results'>,
+): { worker: Worker; port: MessagePort; ready: Promise<void> } {
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(script, {
+    workerData: { ...init, results: port2 } satisfies HelperInit,
+    transferList: [port2],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: { type: string; message?: string }) =>
+      m.type === 'ready' ? resolve() : reject(new Error(m.message ?? 'step helper failed')),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`step helper exited with ${code}`)));
+  });
+  return { worker, port: port1, ready };
+}
