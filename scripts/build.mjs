@@ -28,6 +28,7 @@ const entries = {
   // Worker threads the engine starts: helpers of subnet-parallel training steps
   // (engine/parallel/parallelStep.ts), found next to the engine bundle.
   stepWorker: 'server/src/engine/parallel/stepWorker.ts',
+  evalWorker: 'server/src/engine/evaluate/evalWorker.ts',
 };
 
 await Promise.all([

@@ -11,7 +11,7 @@ import { Supernet } from '../engine/model/supernet';
 import { Rng } from '../engine/rng';
 import { runCalibration } from '../engine/run/subnetEvaluator';
 import { loadTrainingData } from '../engine/data/trainingData';
-import { evaluateSubnetOnnx } from '../engine/evaluate/evaluateOnnx';
+import { SubnetScorer } from '../engine/evaluate/subnetScorer';
 import { engineThreads } from '../engine/parallel/engineThreads';
 import { randomArch } from '../engine/train/randomArch';
 import { largestArch, smallestArch } from '../space/arch';
@@ -24,7 +24,7 @@ export interface SearchBench {
   config: string;
   /** Subnets evaluated (BN recalibration + validation accuracy), and their rate. */
   evaluations: number;
-  /** Threads of the evaluations below (the engine's thread limit: onnxruntime intra-op threads). */
+  /** Threads of the evaluations below (the engine's thread limit: evaluation threads, one subnet each). */
   threads: number;
   evals_per_s: number;
   /** The same subnets on one thread, in the same run (passes alternated with the all-threads ones). */
@@ -74,24 +74,36 @@ export async function benchSearch(
   const { data } = await loadTrainingData(config, file, {});
   const net = new Supernet(config.space, config.task, new Rng(0));
   const rng = new Rng(1);
-  const n = opts.subnets ?? 8;
+  // One generation's worth by default: what a search hands the evaluation threads at once.
+  const n = opts.subnets ?? config.search.population;
   const archs = [...Array(n)].map(() => randomArch(config.space, config.task, rng));
   const calibration = runCalibration(config, data);
   try {
-    // One untimed evaluation: kernels compile and buffers are allocated on first use.
+    // As search evaluates: all threads = a pool of evaluation threads, one subnet each;
+    // one thread = one subnet at a time here. Each scorer's first batch is untimed (threads
+    // start, kernels compile, buffers are allocated on first use).
     const threads = engineThreads();
-    await evaluateSubnetOnnx(net, archs[0], data, calibration, { threads });
-    const evalSeconds = async (t: number) => {
+    const all = new SubnetScorer(net, data, calibration, threads);
+    const one = new SubnetScorer(net, data, calibration, 1);
+    const evalSeconds = async (scorer: SubnetScorer) => {
       const t0 = performance.now();
-      for (const a of archs) await evaluateSubnetOnnx(net, a, data, calibration, { threads: t });
+      await scorer.scoreAll(archs, () => undefined);
       return (performance.now() - t0) / 1000;
     };
-    // A-B-B-A, the faster pass of each: drift on a shared machine favours neither.
-    let seconds = await evalSeconds(threads);
-    let oneThread = seconds;
-    if (threads > 1) {
-      oneThread = Math.min(await evalSeconds(1), await evalSeconds(1));
-      seconds = Math.min(seconds, await evalSeconds(threads));
+    let seconds: number;
+    let oneThread: number;
+    try {
+      await evalSeconds(all);
+      if (threads > 1) await evalSeconds(one);
+      // A-B-B-A, the faster pass of each: drift on a shared machine favours neither.
+      seconds = await evalSeconds(all);
+      oneThread = seconds;
+      if (threads > 1) {
+        oneThread = Math.min(await evalSeconds(one), await evalSeconds(one));
+        seconds = Math.min(seconds, await evalSeconds(all));
+      }
+    } finally {
+      await all.close();
     }
     const calibrationImages = calibration.reduce((s, b) => s + b.length, 0);
     const validationImages = data.validationIndices.length;

@@ -102,9 +102,10 @@ async function main(args: string[]): Promise<void> {
   }
   if (args.includes('--search')) {
     const backend = args.find((a) => a.startsWith('--backend='))?.slice('--backend='.length);
-    const subnets = Number(args.find((a) => a.startsWith('--subnets='))?.slice(10) ?? 8);
+    const given = args.find((a) => a.startsWith('--subnets='))?.slice(10);
+    const subnets = given === undefined ? undefined : Number(given);
     const r = await benchSearch({
-      subnets: Number.isInteger(subnets) && subnets > 0 ? subnets : 8,
+      ...(subnets !== undefined && Number.isInteger(subnets) && subnets > 0 ? { subnets } : {}),
       ...(backend ? { backend: backend as BackendPreference } : {}),
     });
     if (json) process.stdout.write(JSON.stringify({ bench: 'search', ...r }) + '\n');

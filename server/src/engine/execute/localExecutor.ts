@@ -1,10 +1,9 @@
 import { archKey, type Arch } from '#shared/arch';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
-import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
+import { SubnetScorer } from '../evaluate/subnetScorer';
 import type { Supernet } from '../model/supernet';
 import { trainStandalone } from '../run/standalone';
-import { Cancelled } from '../runError';
 import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from './executor';
 
 /** What a local executor computes with: the run's supernet, config, data and calibration images. */
@@ -13,19 +12,22 @@ export interface LocalContext {
   config: SupernetConfig;
   data: TrainingData;
   calibration: Int32Array[];
+  /** Evaluation threads (default: the engine's thread limit). */
+  threads?: number;
 }
 
 /** Progress of a stand-alone training at most this often (and at its last step). */
 const PROGRESS_MS = 250;
 
 /**
- * Runs every job in this process, one at a time: subnets in the order given, stand-alone
- * trainings one after another even when several are asked for at once (they would only
- * share the same cores).
+ * Runs every job in this process: subnets on the engine's threads (SubnetScorer), results
+ * in the order given; stand-alone trainings one after another even when several are asked
+ * for at once (they would only share the same cores).
  */
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   private queue: Promise<unknown> = Promise.resolve();
+  private scorer: SubnetScorer | undefined;
 
   constructor(private readonly ctx: LocalContext) {}
 
@@ -34,18 +36,15 @@ export class LocalExecutor implements Executor {
     onResult: (r: Evaluated) => void,
     shouldStop?: () => boolean,
   ): Promise<void> {
-    const done = new Set<string>();
-    for (const arch of archs) {
-      const key = archKey(arch);
-      if (done.has(key)) continue;
-      if (shouldStop?.()) throw new Cancelled();
-      const { net, data, calibration } = this.ctx;
-      const score = await evaluateSubnetOnnx(net, arch, data, calibration);
-      done.add(key);
-      onResult({ key, arch, accuracy: score.accuracy, loss: score.loss });
-      // Let IPC messages (cancel, status) in between evaluations.
-      await new Promise((r) => setImmediate(r));
-    }
+    const unique = new Map(archs.map((a) => [archKey(a), a]));
+    const { net, data, calibration } = this.ctx;
+    this.scorer ??= new SubnetScorer(net, data, calibration, this.ctx.threads);
+    await this.scorer.scoreAll(
+      [...unique.values()],
+      (arch, score) =>
+        onResult({ key: archKey(arch), arch, accuracy: score.accuracy, loss: score.loss }),
+      shouldStop,
+    );
   }
 
   trainAlone(
@@ -77,6 +76,7 @@ export class LocalExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    await this.scorer?.close();
     await this.queue.catch(() => undefined);
   }
 }

@@ -119,8 +119,10 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
 
     const { data } = await loadTrainingData(config, loaded.configPath, opts);
     // Evaluated as search evaluated it, so the statistics folded into the model are the ones
-    // its recorded accuracy came from.
-    const score = await evaluateSubnetOnnx(net, arch, data, runCalibration(config, data));
+    // its recorded accuracy came from (one onnxruntime thread, as SubnetScorer).
+    const score = await evaluateSubnetOnnx(net, arch, data, runCalibration(config, data), {
+      threads: 1,
+    });
     const bytes = encodeModel(subnetOnnxModel(net, arch));
     const { images, labels } = validationImages(data);
     const check = await verifyExport(

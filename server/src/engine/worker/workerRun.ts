@@ -6,7 +6,7 @@ import { packageVersion } from '#shared/packageVersion';
 import type { EngineEvent, WorkerCommand, WorkerEvent } from '#shared/protocol/engine';
 import { selectBackend, type BackendPreference } from '../backend/selectBackend';
 import type { DataOptions } from '../data/trainingData';
-import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
+import { SubnetScorer } from '../evaluate/subnetScorer';
 import {
   acceptJob,
   aloneField,
@@ -24,7 +24,7 @@ import {
 import { bullConnection, RedisLink, within } from '../execute/queue/redisConnection';
 import { announceWorker, HEARTBEAT_MS, removeWorker } from '../execute/queue/workerRegistry';
 import { trainStandalone } from '../run/standalone';
-import { Refusal, RunCache } from './runCache';
+import { Refusal, RunCache, type LoadedEvaluation } from './runCache';
 
 export interface WorkerRunOptions extends DataOptions {
   emit: (e: EngineEvent) => void;
@@ -115,6 +115,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     clearInterval(heartbeat);
     await within(removeWorker(link.redis, info.id), 2_000);
     await link.close();
+    await jobs.close();
     cache.dispose();
     emit('stopped', { message: `${info.jobsDone} jobs done` });
   }
@@ -129,6 +130,8 @@ class JobRunner {
     private readonly threads: number,
     private readonly emit: (s: WorkerEvent['state'], extra?: Partial<WorkerEvent>) => void,
   ) {}
+
+  private scorer: { run: LoadedEvaluation; scorer: SubnetScorer } | undefined;
 
   async run(job: Job<QueueJob>, token?: string): Promise<{ subnets: number }> {
     const accepted = acceptJob(job.data, this.info.version);
@@ -168,39 +171,58 @@ class JobRunner {
     throw new DelayedError();
   }
 
-  /** Evaluates the job's subnets not done yet; resolves to how many it computed. */
+  /**
+   * Evaluates the job's subnets not done yet, on the worker's threads (SubnetScorer); each
+   * result is stored as it comes. Resolves to how many it computed.
+   */
   private async evaluate(job: Job<QueueJob>, data: EvaluateJob): Promise<number> {
     const run = await this.cache.evaluation(data);
-    let computed = 0;
     const hash = resultsKey(data.checkpointSha256);
     const redis = this.link.redis;
-    for (const [i, arch] of data.archs.entries()) {
-      const key = archKey(arch);
-      // An earlier attempt (a worker killed mid-job) may have done part of it.
-      if (!(await redis.hexists(hash, key))) {
-        const t0 = performance.now();
-        const score = await evaluateSubnetOnnx(run.loaded.net, arch, run.data, run.calibration, {
-          threads: this.threads,
-        });
-        const stored: StoredEvaluation = {
-          accuracy: score.accuracy,
-          loss: score.loss,
-          worker: this.info.id,
-          seconds: (performance.now() - t0) / 1000,
-        };
-        await redis
+    // An earlier attempt (a worker killed mid-job) may have done part of it.
+    const done = await redis.hmget(hash, ...data.archs.map(archKey));
+    const todo = data.archs.filter((_, i) => done[i] === null);
+    const scorer = this.scorerFor(run);
+    const stores: Promise<unknown>[] = [];
+    let finished = data.archs.length - todo.length;
+    let t0 = performance.now();
+    await scorer.scoreAll(todo, (arch, score) => {
+      const stored: StoredEvaluation = {
+        accuracy: score.accuracy,
+        loss: score.loss,
+        worker: this.info.id,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      t0 = performance.now();
+      finished++;
+      this.info.progress = `${finished}/${data.archs.length} subnets`;
+      stores.push(
+        redis
           .multi()
-          .hset(hash, key, JSON.stringify(stored))
+          .hset(hash, archKey(arch), JSON.stringify(stored))
           .expire(hash, RESULT_TTL_S)
-          .exec();
-        computed++;
-      }
-      this.info.progress = `${i + 1}/${data.archs.length} subnets`;
-      await job.updateProgress({ done: i + 1, of: data.archs.length });
-      // Lets the lock renewal and the heartbeat run between subnets.
-      await new Promise((r) => setImmediate(r));
+          .exec(),
+        job.updateProgress({ done: finished, of: data.archs.length }),
+      );
+    });
+    await Promise.all(stores);
+    return todo.length;
+  }
+
+  /** One scorer (and its evaluation threads) per loaded run: the next run's replaces it. */
+  private scorerFor(run: LoadedEvaluation): SubnetScorer {
+    if (this.scorer?.run !== run) {
+      void this.scorer?.scorer.close();
+      this.scorer = {
+        run,
+        scorer: new SubnetScorer(run.loaded.net, run.data, run.calibration, this.threads),
+      };
     }
-    return computed;
+    return this.scorer.scorer;
+  }
+
+  async close(): Promise<void> {
+    await this.scorer?.scorer.close();
   }
 
   private async trainAlone(job: Job<QueueJob>, data: TrainAloneJob): Promise<number> {

@@ -1,0 +1,78 @@
+import type { Arch } from '#shared/arch';
+import type { TrainingData } from '../data/batches';
+import type { Supernet } from '../model/supernet';
+import { engineThreads } from '../parallel/engineThreads';
+import { Cancelled } from '../runError';
+import type { SubnetScore } from './evaluate';
+import { evalInputsOf } from './evalInputs';
+import { EvalPool } from './evalPool';
+import { DEFAULT_CHUNK, evaluateSubnetOnnx, weightsOf } from './evaluateOnnx';
+import type { ScoredWeights } from './onnxScore';
+
+/**
+ * Scores batches of subnets of one supernet on the engine's threads: one at a time in this
+ * thread when it may use one, else on a pool of evaluation threads, one subnet each. Either
+ * way the results come back, and each subnet's recalibrated statistics are written to the
+ * supernet, in the order asked: a subnet's score does not depend on the others (its
+ * recalibration replaces every statistic it reads), so the pool gives the same numbers.
+ * onnxruntime runs on one intra-op thread in both, so a search's figures do not depend on
+ * the thread count it ran with.
+ */
+export class SubnetScorer {
+  private pool: EvalPool | undefined;
+
+  constructor(
+    private readonly net: Supernet,
+    private readonly data: TrainingData,
+    private readonly calibration: Int32Array[],
+    readonly threads = engineThreads(),
+  ) {}
+
+  async scoreAll(
+    archs: readonly Arch[],
+    onScore: (arch: Arch, score: SubnetScore) => void,
+    shouldStop?: () => boolean,
+  ): Promise<void> {
+    if (this.threads <= 1) return this.scoreInThisThread(archs, onScore, shouldStop);
+    this.pool ??= new EvalPool(
+      this.threads,
+      evalInputsOf(this.data, this.calibration),
+      DEFAULT_CHUNK,
+    );
+    const pool = this.pool;
+    // Enough requests out to keep every thread busy while this thread extracts the next.
+    const window = this.threads * 2;
+    const inFlight: Promise<ScoredWeights>[] = [];
+    let next = 0;
+    for (let i = 0; i < archs.length; i++) {
+      while (inFlight.length < window && next < archs.length && !shouldStop?.())
+        inFlight.push(pool.score(weightsOf(this.net, archs[next++])));
+      // Stopped: what was sent still counts, nothing more is sent.
+      if (i >= next) throw new Cancelled();
+      const { stats, score } = await inFlight.shift()!;
+      this.net.setRunningStatistics(stats);
+      onScore(archs[i], score);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+
+  private async scoreInThisThread(
+    archs: readonly Arch[],
+    onScore: (arch: Arch, score: SubnetScore) => void,
+    shouldStop?: () => boolean,
+  ): Promise<void> {
+    for (const arch of archs) {
+      if (shouldStop?.()) throw new Cancelled();
+      const score = await evaluateSubnetOnnx(this.net, arch, this.data, this.calibration, {
+        threads: 1,
+      });
+      onScore(arch, score);
+      // Lets IPC messages (cancel, status) in between evaluations.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+}

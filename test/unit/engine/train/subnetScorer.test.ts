@@ -1,0 +1,89 @@
+import test, { before } from 'node:test';
+import assert from 'node:assert/strict';
+import { archKey } from '#shared/arch';
+import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
+import type { TrainingData } from '../../../../server/src/engine/data/batches';
+import { calibrationIndices } from '../../../../server/src/engine/evaluate/evaluate';
+import type { SubnetScore } from '../../../../server/src/engine/evaluate/evaluate';
+import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
+import { Supernet } from '../../../../server/src/engine/model/supernet';
+import { Rng } from '../../../../server/src/engine/rng';
+import { Cancelled } from '../../../../server/src/engine/runError';
+import { archsOf, elastic } from '../export/fixtures';
+
+/**
+ * Candidate evaluation on a pool of threads (what search does with more than one thread)
+ * against one subnet at a time in the engine's thread: the same scores and the same
+ * statistics left in the supernet, bit for bit, whatever order the threads finish in.
+ */
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+function syntheticData(count: number, train: number, channels = 1): TrainingData {
+  const rng = new Rng(5);
+  const [h, w] = elastic.task.input;
+  return {
+    images: Float32Array.from({ length: count * h * w * channels }, () => rng.next()),
+    labels: Int32Array.from({ length: count }, () => rng.int(elastic.task.classes)),
+    height: h,
+    width: w,
+    channels,
+    trainIndices: Int32Array.from({ length: train }, (_, i) => i),
+    validationIndices: Int32Array.from({ length: count - train }, (_, i) => train + i),
+  };
+}
+
+const statistics = (net: Supernet): number[][] =>
+  [...net.convs.values()].flatMap((c) => [
+    Array.from(c.mean.dataSync()),
+    Array.from(c.variance.dataSync()),
+  ]);
+
+async function scoreWith(threads: number, data: TrainingData) {
+  const net = new Supernet(elastic.space, elastic.task, new Rng(3));
+  const calibration = calibrationIndices(data, 3, 32);
+  const scorer = new SubnetScorer(net, data, calibration, threads);
+  const scores: [string, SubnetScore][] = [];
+  try {
+    await scorer.scoreAll(archsOf(elastic, 6), (arch, s) => scores.push([archKey(arch), s]));
+    return { scores, stats: statistics(net) };
+  } finally {
+    await scorer.close();
+    net.dispose();
+  }
+}
+
+void test('three evaluation threads give the scores and statistics of one, in the same order', async () => {
+  const data = syntheticData(400, 150);
+  const one = await scoreWith(1, data);
+  const three = await scoreWith(3, data);
+  assert.equal(one.scores.length, archsOf(elastic, 6).length);
+  assert.deepEqual(three.scores, one.scores);
+  assert.deepEqual(three.stats, one.stats);
+});
+
+void test('a stop mid-batch reports what the threads were given, then ends cancelled', async () => {
+  const data = syntheticData(300, 100);
+  const net = new Supernet(elastic.space, elastic.task, new Rng(3));
+  const scorer = new SubnetScorer(net, data, calibrationIndices(data, 2, 32), 2);
+  const archs = archsOf(elastic, 6);
+  const seen: string[] = [];
+  try {
+    await assert.rejects(
+      scorer.scoreAll(
+        archs,
+        (a) => seen.push(archKey(a)),
+        () => seen.length >= 1,
+      ),
+      Cancelled,
+    );
+    // The first result stopped it; what was already sent (up to 2 × 2 threads) still came.
+    assert.ok(seen.length >= 1 && seen.length <= 4, `${seen.length} reported`);
+    assert.deepEqual(seen, archs.slice(0, seen.length).map(archKey));
+  } finally {
+    await scorer.close();
+    net.dispose();
+  }
+});
