@@ -1,5 +1,6 @@
 import type { EngineEvent } from '#shared/protocol/engine';
 import type { EventParams, JobExit, JobKind } from '#shared/protocol/lsp';
+import { fleetOf, type FleetState } from '#shared/charts/chartModel';
 import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
 
 /**
@@ -36,16 +37,7 @@ export interface JobProgress {
   rank?: { subnet: number; subnets: number; step: number; steps: number; done: number };
   kendallTau?: number;
   /** A search or ranking on a worker fleet: the queue as last reported. */
-  fleet?: {
-    executor: string;
-    workers: number;
-    busy: number;
-    queued: number;
-    running: number;
-    done: number;
-    evaluationsPerSec: number;
-    message?: string;
-  };
+  fleet?: FleetState;
   /** How the run or search said it ended, before the process exit arrives. */
   endStatus?: 'completed' | 'cancelled' | 'failed';
   endMessage?: string;
@@ -140,16 +132,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       if (next.rank) next.rank = { ...next.rank, done: next.rank.done + 1 };
       break;
     case 'executor':
-      next.fleet = {
-        executor: e.executor,
-        workers: e.workers.length,
-        busy: e.workers.filter((w) => w.state === 'busy').length,
-        queued: e.queued,
-        running: e.running,
-        done: e.done,
-        evaluationsPerSec: e.evaluationsPerSec,
-        ...(e.message ? { message: e.message } : {}),
-      };
+      next.fleet = fleetOf(e);
       break;
     case 'rank-end':
       next.endStatus = e.status;
@@ -204,9 +187,10 @@ export function fractionDone(p: JobProgress): number | undefined {
 }
 
 /** `3/4 workers busy`, or what is wrong with the queue when no worker can take jobs. */
-function fleetPart(f: NonNullable<JobProgress['fleet']>): string {
-  if (f.workers === 0) return f.message ? 'no worker' : 'waiting for workers';
-  return `${f.busy}/${plural(f.workers, 'worker')} busy`;
+function fleetPart(f: FleetState): string {
+  if (f.workers.length === 0) return f.message ? 'no worker' : 'waiting for workers';
+  const busy = f.workers.filter((w) => w.state === 'busy').length;
+  return `${busy}/${plural(f.workers.length, 'worker')} busy`;
 }
 
 /** `epoch 1.3/3 · step 340/1000 · 812 img/s · ETA 3m 05s`; `gen 4 · 120/400 evals · HV 0.4123 · ETA 1m 10s`. */
@@ -266,7 +250,7 @@ export function statusTooltip(p: JobProgress): string {
   if (p.fleet) {
     const f = p.fleet;
     lines.push(
-      `executor ${f.executor}: ${plural(f.workers, 'worker')}, ${f.queued} queued, ${f.running} running, ${f.done} done, ${f.evaluationsPerSec.toFixed(1)} evals/s`,
+      `executor ${f.executor}: ${plural(f.workers.length, 'worker')}, ${f.queued} queued, ${f.running} running, ${f.done} done, ${f.evaluationsPerSec.toFixed(1)} evals/s`,
     );
     if (f.message) lines.push(f.message);
   }

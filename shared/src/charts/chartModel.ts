@@ -3,6 +3,7 @@ import type { CandidateFigures } from '../runFolder/records';
 import {
   isEngineEvent,
   type EpochEvent,
+  type ExecutorEvent,
   type GenerationEvent,
   type SamplerEvent,
   type StepEvent,
@@ -213,6 +214,23 @@ export function addCandidate(
   }
 }
 
+/** A queue's state as the editor keeps it, from an `executor` event. */
+export function fleetOf(e: ExecutorEvent): FleetState {
+  return {
+    executor: e.executor,
+    workers: e.workers.map((w) => ({
+      id: w.id,
+      state: w.state,
+      ...(w.progress ? { progress: w.progress } : {}),
+    })),
+    queued: e.queued,
+    running: e.running,
+    done: e.done,
+    evaluationsPerSec: e.evaluationsPerSec,
+    ...(e.message ? { message: e.message } : {}),
+  };
+}
+
 function addGeneration(search: SearchState, e: GenerationEvent): void {
   const g = search.generations;
   while (g.length && g[g.length - 1].generation >= e.generation) g.pop();
@@ -252,19 +270,7 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
         addSampler(model.sampler, e);
         break;
       case 'executor':
-        model.search.fleet = {
-          executor: e.executor,
-          workers: e.workers.map((w) => ({
-            id: w.id,
-            state: w.state,
-            ...(w.progress ? { progress: w.progress } : {}),
-          })),
-          queued: e.queued,
-          running: e.running,
-          done: e.done,
-          evaluationsPerSec: e.evaluationsPerSec,
-          ...(e.message ? { message: e.message } : {}),
-        };
+        model.search.fleet = fleetOf(e);
         break;
       case 'search-start':
         delete model.search.fleet;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gradientVariance } from '../train/gradientStats';
 import type { SharedViews, VariableLayout } from './sharedStep';
 
 /** Σ and Σ² of a step's subnet gradients, and the order the variables were first seen in. */
@@ -59,45 +60,22 @@ export function sumTensors(
   return { sum, sq };
 }
 
-/**
- * StepRunner's gradient variance (trainStep.ts), with the same tensor ops on the same sums:
- * the mean over weights of the variance across subnets, in total and per stage.
- */
-export function gradientVariance(
+/** StepRunner's gradient variance (gradientVariance), with the weights' places from the layout. */
+export function gradientVarianceOf(
   layout: VariableLayout,
   sum: Map<string, tf.Tensor>,
   sq: Map<string, tf.Tensor>,
   n: number,
 ): { total: number; stages: number[] } {
-  const stageParams: number[] = [];
   let totalParams = 0;
+  const stageParams = new Array<number>(layout.stages).fill(0);
   layout.names.forEach((_, i) => {
     totalParams += layout.sizes[i];
     const at = layout.at[i];
     if (at) stageParams[at.stage] = (stageParams[at.stage] ?? 0) + layout.sizes[i];
   });
-  const stageCount = Math.max(layout.stages, stageParams.length);
-  const stages = new Array<number>(stageCount).fill(0);
-  if (n < 2) return { total: 0, stages };
-  const names = [...sum.keys()];
   const index = new Map(layout.names.map((name, i) => [name, i]));
-  const perVar = tf.tidy(() =>
-    tf
-      .stack(
-        names.map((name) =>
-          tf.sum(tf.relu(tf.sub(tf.div(sq.get(name)!, n), tf.square(tf.div(sum.get(name)!, n))))),
-        ),
-      )
-      .dataSync(),
-  );
-  let total = 0;
-  names.forEach((name, i) => {
-    total += perVar[i];
-    const at = layout.at[index.get(name)!];
-    if (at) stages[at.stage] += perVar[i];
-  });
-  return {
-    total: total / totalParams,
-    stages: stages.map((v, s) => (stageParams[s] ? v / stageParams[s] : 0)),
-  };
+  const placeOf = (name: string) => layout.at[index.get(name)!];
+  const stages = [...stageParams].map((v) => v ?? 0);
+  return gradientVariance(sum, sq, n, placeOf, totalParams, stages);
 }

@@ -11,7 +11,7 @@ import type { Supernet } from '../model/supernet';
 import type { Optimizer } from '../train/optimizer';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
 import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
-import { gradientVariance, sumGradients, sumTensors } from './gradientSum';
+import { gradientVarianceOf, sumGradients, sumTensors } from './gradientSum';
 import {
   CTL,
   HelperFailed,
@@ -243,7 +243,7 @@ export class ParallelStepRunner {
     const { layout } = this.views;
     const { sum, sq } = sumTensors(layout, sumGradients(this.views, n), n);
     try {
-      const gradVariance = gradientVariance(layout, sum, sq, n);
+      const gradVariance = gradientVarianceOf(layout, sum, sq, n);
       this.optimizer.apply(sum, opts.lr);
       const d = results.filter((r) => r.distill !== undefined).map((r) => r.distill!);
       const feedback: PathFeedback[] = results.map((r) => r.feedback!);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { pathFeedback } from '../train/gradientStats';
 import type { Supernet } from '../model/supernet';
 import type { BlockPosition } from '../../space/layers';
 import type { SampledSubnet, PathFeedback } from '../train/samplerTypes';
@@ -260,31 +261,14 @@ export function computeSubnet(
   }
 }
 
-/** StepRunner's gradNorms, over the same tensors in the same order (see trainStep.ts). */
+/** StepRunner's path feedback (pathFeedback), with the weights' places from the layout. */
 function gradNorms(
   sub: SampledSubnet,
   entries: [string, tf.Tensor][],
   layout: VariableLayout,
   varIndex: ReadonlyMap<string, number>,
 ): PathFeedback {
-  const sqs = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))).dataSync());
-  const stageSq = sub.arch.stages.map(() => 0);
-  const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
-  let total = 0;
-  entries.forEach(([vname], i) => {
-    total += sqs[i];
-    const at = layout.at[varIndex.get(vname)!];
-    if (at && blockSq[at.stage] && at.block < blockSq[at.stage].length) {
-      blockSq[at.stage][at.block] += sqs[i];
-      stageSq[at.stage] += sqs[i];
-    }
-  });
-  return {
-    arch: sub.arch,
-    totalGradNorm: Math.sqrt(total),
-    stageGradNorms: stageSq.map(Math.sqrt),
-    blockGradNorms: blockSq.map((bs) => bs.map(Math.sqrt)),
-  };
+  return pathFeedback(sub, entries, (vname) => layout.at[varIndex.get(vname)!]);
 }
 
 /** tfjs variable name → index in the layout, for `net`'s variables on this thread. */

@@ -4,6 +4,7 @@ import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
 import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
 import type { PathFeedback, SampledSubnet } from './samplerTypes';
+import { gradientVariance, pathFeedback } from './gradientStats';
 
 export interface StepOutcome {
   /** Cross-entropy against the labels of each subnet, in training order. */
@@ -126,60 +127,18 @@ export class StepRunner {
     }
   }
 
-  /**
-   * Mean over every shared weight of the variance across the step's subnets of their
-   * gradients, in total and per stage (see StepEvent in protocol/engine.ts).
-   */
+  /** See gradientVariance: the weights' places are this net's parameters'. */
   private variance(
     sum: Map<string, tf.Tensor>,
     sq: Map<string, tf.Tensor>,
     n: number,
   ): { total: number; stages: number[] } {
-    const stages = this.stageParams.map(() => 0);
-    if (n < 2) return { total: 0, stages };
-    const names = [...sum.keys()];
-    const perVar = tf.tidy(() =>
-      tf
-        .stack(
-          names.map((name) =>
-            tf.sum(tf.relu(tf.sub(tf.div(sq.get(name)!, n), tf.square(tf.div(sum.get(name)!, n))))),
-          ),
-        )
-        .dataSync(),
-    );
-    let total = 0;
-    names.forEach((name, i) => {
-      total += perVar[i];
-      const at = this.byName.get(name)?.at;
-      if (at) stages[at.stage] += perVar[i];
-    });
-    return {
-      total: total / this.totalParams,
-      stages: stages.map((v, s) => (this.stageParams[s] ? v / this.stageParams[s] : 0)),
-    };
+    const placeOf = (name: string) => this.byName.get(name)?.at;
+    return gradientVariance(sum, sq, n, placeOf, this.totalParams, this.stageParams);
   }
 
-  /** ‖∇‖₂ of one subnet's gradient: in total, per stage, per active block. */
   private gradNorms(sub: SampledSubnet, grads: tf.NamedTensorMap): PathFeedback {
-    const entries = Object.entries(grads);
-    const sqs = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))).dataSync());
-    const stageSq = sub.arch.stages.map(() => 0);
-    const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
-    let total = 0;
-    entries.forEach(([vname], i) => {
-      total += sqs[i];
-      const at = this.params.get(vname)?.at;
-      if (at && blockSq[at.stage] && at.block < blockSq[at.stage].length) {
-        blockSq[at.stage][at.block] += sqs[i];
-        stageSq[at.stage] += sqs[i];
-      }
-    });
-    return {
-      arch: sub.arch,
-      totalGradNorm: Math.sqrt(total),
-      stageGradNorms: stageSq.map(Math.sqrt),
-      blockGradNorms: blockSq.map((bs) => bs.map(Math.sqrt)),
-    };
+    return pathFeedback(sub, Object.entries(grads), (vname) => this.params.get(vname)?.at);
   }
 }
 

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { PathFeedback, SampledSubnet } from './samplerTypes';
+
+/** Where a shared weight sits: its stage and block (absent for stem, head, classifier). */
+export type WeightPlace = { stage: number; block: number } | undefined;
+
+/**
+ * ‖∇‖₂ of one subnet's gradient, in total, per stage and per active block: what the
+ * importance sampler learns from. One function for the one-thread step and the
+ * subnet-parallel helpers, so both reduce the same tensors in the same order.
+ */
+export function pathFeedback(
+  sub: SampledSubnet,
+  entries: [string, tf.Tensor][],
+  placeOf: (name: string) => WeightPlace,
+): PathFeedback {
+  const sqs = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))).dataSync());
+  const stageSq = sub.arch.stages.map(() => 0);
+  const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
+  let total = 0;
+  entries.forEach(([name], i) => {
+    total += sqs[i];
+    const at = placeOf(name);
+    if (at && blockSq[at.stage] && at.block < blockSq[at.stage].length) {
+      blockSq[at.stage][at.block] += sqs[i];
+      stageSq[at.stage] += sqs[i];
+    }
+  });
+  return {
+    arch: sub.arch,
+    totalGradNorm: Math.sqrt(total),
+    stageGradNorms: stageSq.map(Math.sqrt),
+    blockGradNorms: blockSq.map((bs) => bs.map(Math.sqrt)),
+  };
+}
+
+/**
+ * Mean over every shared weight of the variance across the step's n subnets of their
+ * gradients, from the sums of gradients and of their squares: in total (over
+ * `totalParams` weights) and per stage (over `stageParams[s]`). See StepEvent in
+ * shared/src/protocol/engine.ts.
+ */
+export function gradientVariance(
+  sum: Map<string, tf.Tensor>,
+  sq: Map<string, tf.Tensor>,
+  n: number,
+  placeOf: (name: string) => WeightPlace,
+  totalParams: number,
+  stageParams: readonly number[],
+): { total: number; stages: number[] } {
+  const stages = stageParams.map(() => 0);
+  if (n < 2) return { total: 0, stages };
+  const names = [...sum.keys()];
+  const perVar = tf.tidy(() =>
+    tf
+      .stack(
+        names.map((name) =>
+          tf.sum(tf.relu(tf.sub(tf.div(sq.get(name)!, n), tf.square(tf.div(sum.get(name)!, n))))),
+        ),
+      )
+      .dataSync(),
+  );
+  let total = 0;
+  names.forEach((name, i) => {
+    total += perVar[i];
+    const at = placeOf(name);
+    if (at) stages[at.stage] += perVar[i];
+  });
+  return {
+    total: total / totalParams,
+    stages: stages.map((v, s) => (stageParams[s] ? v / stageParams[s] : 0)),
+  };
+}
