@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { kendallTauB } from '../../server/src/engine/search/rankCorrelation';
 import { constrainedDominates } from '../../server/src/engine/search/dominance';
 import type { ParetoFile, RankFile } from '#shared/runFolder/records';
 import type { EngineEvent } from '#shared/protocol/engine';
@@ -241,6 +242,13 @@ void describe('supernet search, export and rank on a trained run', () => {
       assert.ok(s.supernetAccuracy > 0 && s.supernetAccuracy <= 1);
     }
     assert.ok(Number.isNaN(result.kendallTau) || Math.abs(result.kendallTau) <= 1);
+    // Beside τ, its bootstrap interval and the trivial baseline: τ of FLOPs and stand-alone.
+    const byFlops = kendallTauB(
+      result.subnets.map((s) => s.flops),
+      result.subnets.map((s) => s.standaloneAccuracy),
+    );
+    assert.equal(result.flopsKendallTau ?? NaN, Number.isNaN(byFlops) ? NaN : byFlops);
+    assert.equal(result.kendallTauInterval?.length, 2);
     // --json: the job's events, one a line, as for train and search.
     const events = r.stdout
       .trim()
@@ -250,6 +258,7 @@ void describe('supernet search, export and rank on a trained run', () => {
     const end = events.at(-1);
     assert.ok(end?.type === 'rank-end' && end.status === 'completed');
     assert.equal(end.kendallTau, result.kendallTau);
+    assert.equal(end.subnets, 3);
     assert.equal(end.rankFile, path.join(runDir, 'rank.json'));
   });
 });

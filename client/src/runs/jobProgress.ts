@@ -1,6 +1,12 @@
 import type { EngineEvent } from '#shared/protocol/engine';
 import type { EventParams, JobExit, JobKind } from '#shared/protocol/lsp';
 import { fleetOf, type FleetState } from '#shared/charts/chartModel';
+import {
+  rankingFiguresOf,
+  rankingSummary,
+  rankingWarning,
+  type RankingFigures,
+} from '#shared/ranking';
 import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
 
 /**
@@ -36,6 +42,8 @@ export interface JobProgress {
   /** A ranking check: the subnet being trained alone (1-based), of how many, and its steps. */
   rank?: { subnet: number; subnets: number; step: number; steps: number; done: number };
   kendallTau?: number;
+  /** A completed ranking check's figures, with the FLOPs baseline and τ's interval. */
+  ranking?: RankingFigures;
   /** A search or ranking on a worker fleet: the queue as last reported. */
   fleet?: FleetState;
   /** How the run or search said it ended, before the process exit arrives. */
@@ -137,6 +145,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
     case 'rank-end':
       next.endStatus = e.status;
       if (e.kendallTau !== undefined) next.kendallTau = e.kendallTau;
+      if (rankingFiguresOf(e)) next.ranking = rankingFiguresOf(e);
       if (e.message) next.endMessage = e.message;
       break;
     default:
@@ -320,11 +329,14 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
       return e.state === 'refused' || e.state === 'disconnected'
         ? { level: 'warning', text: `worker ${e.worker.id}: ${e.message ?? e.state}` }
         : undefined;
-    case 'rank-end':
+    case 'rank-end': {
+      const figures = rankingFiguresOf(e);
+      const warning = figures && rankingWarning(figures);
       return {
-        level: e.status === 'failed' ? 'error' : 'info',
-        text: `ranking check ${e.status}${e.kendallTau !== undefined ? `: Kendall τ ${e.kendallTau.toFixed(3)}, Spearman ρ ${(e.spearmanRho ?? NaN).toFixed(3)}` : ''}${e.message ? `: ${e.message}` : ''}`,
+        level: e.status === 'failed' ? 'error' : warning ? 'warning' : 'info',
+        text: `ranking check ${e.status}${figures ? `: ${rankingSummary(figures)}` : ''}${e.message ? `: ${e.message}` : ''}${warning ? `. ${warning}` : ''}`,
       };
+    }
     default:
       return undefined;
   }
@@ -346,11 +358,13 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
         ? `: largest subnet ${formatAccuracy(p.lastAccuracy.largest)}, smallest ${formatAccuracy(p.lastAccuracy.smallest)}`
         : p.kind === 'search' && p.frontSize !== undefined
           ? `: ${plural(p.frontSize, 'subnet')} on the front`
-          : p.kind === 'rank' && p.kendallTau !== undefined
-            ? `: Kendall τ ${p.kendallTau.toFixed(2)}`
+          : p.kind === 'rank' && p.ranking
+            ? `: ${rankingSummary(p.ranking)}`
             : p.kind === 'export' && p.exported
               ? `: ${p.exported.file} (${formatLatency(p.exported.latencyMs)})`
               : '';
+    const warning = p.kind === 'rank' && p.ranking ? rankingWarning(p.ranking) : undefined;
+    if (warning) return { level: 'warning', message: `${what} finished${detail}. ${warning}` };
     return { level: 'info', message: `${what} finished${detail}.` };
   }
   if (exit.status === 'cancelled') return { level: 'warning', message: `${what} was stopped.` };

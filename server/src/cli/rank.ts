@@ -1,5 +1,6 @@
 import type { EngineEvent, RankCommand } from '#shared/protocol/engine';
 import { formatCount } from '#shared/format/numbers';
+import { rankingFiguresOf, rankingSummary, rankingWarning } from '#shared/ranking';
 import { crashReport, runEngineJob } from './engineJob';
 import { bar } from './progress';
 
@@ -46,12 +47,15 @@ export async function rankCli(o: RankCliOptions): Promise<number> {
           `${s.key}  ${formatCount(s.flops)} MACs  supernet ${pct(s.supernetAccuracy)}  stand-alone ${pct(s.standaloneAccuracy)}  (${s.standaloneSeconds.toFixed(0)} s)`,
         );
       } else if (e.type === 'log') line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
-      else if (e.type === 'rank-end' && e.status === 'completed')
+      else if (e.type === 'rank-end' && e.status === 'completed') {
+        const figures = rankingFiguresOf(e);
         line(
-          `Kendall tau-b ${e.kendallTau?.toFixed(3)} · Spearman rho ${e.spearmanRho?.toFixed(3)}` +
+          `${figures ? rankingSummary(figures) : 'no ranking'}` +
             `${e.rankFile ? ` (written to ${e.rankFile})` : ''}`,
         );
-      else if (e.type === 'rank-end')
+        const warning = figures && rankingWarning(figures);
+        if (warning) line(`warning: ${warning}`);
+      } else if (e.type === 'rank-end')
         line(`supernet rank: ${e.status}${e.message ? `: ${e.message}` : ''}`);
     },
   });

@@ -213,6 +213,11 @@ export interface RankEndEvent {
   status: 'completed' | 'cancelled' | 'failed';
   kendallTau?: number;
   spearmanRho?: number;
+  /** The rest of the figures (shared/src/ranking.ts), when completed. */
+  subnets?: number;
+  kendallTauInterval?: [number, number];
+  flopsKendallTau?: number;
+  partialKendallTau?: number;
   rankFile?: string;
   message?: string;
   seconds: number;

@@ -95,6 +95,10 @@ export interface RankFile {
   subnets: RankedSubnet[];
   kendallTau: number;
   spearmanRho: number;
+  /** See RankingFigures (shared/src/ranking.ts); absent in rank.json of older versions. */
+  kendallTauInterval?: [number, number];
+  flopsKendallTau?: number;
+  partialKendallTau?: number;
   time: string;
 }
 

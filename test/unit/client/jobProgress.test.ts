@@ -288,3 +288,24 @@ void describe('a search on a worker fleet', () => {
     assert.deepEqual(logLine(fleet([], why)), { level: 'warning', text: why });
   });
 });
+
+void test('a ranking check that does not beat FLOPs ends in a warning that says so', () => {
+  const end: EngineEvent = {
+    type: 'rank-end',
+    time: T0,
+    status: 'completed',
+    subnets: 8,
+    kendallTau: -0.07,
+    spearmanRho: -0.1,
+    kendallTauInterval: [-0.6, 0.5],
+    flopsKendallTau: 0.43,
+    partialKendallTau: -0.3,
+    seconds: 60,
+  };
+  const p = fold(newJob('j', 'rank', 'run-1'), [end]);
+  const r = exitReport(p, { status: 'completed', exitCode: 0, signal: null, stderrTail: [] });
+  assert.equal(r.level, 'warning');
+  assert.match(r.message, /Kendall τ-b -0\.07 \(95% CI -0\.60…0\.50, K 8\) · by FLOPs 0\.43/);
+  assert.match(r.message, /does not yet rank subnets better than their FLOPs do/);
+  assert.equal(logLine(end)?.level, 'warning');
+});

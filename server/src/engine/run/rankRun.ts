@@ -8,6 +8,7 @@ import { openExecutor } from '../execute/openExecutor';
 import { Rng } from '../rng';
 import { Cancelled, RunError } from '../runError';
 import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
+import { bootstrapInterval, partialKendallTau } from '../search/rankingStats';
 import { spaceDecisions } from '../train/decisions';
 import { randomArchOf } from '../train/randomArch';
 import { CandidateStore } from './candidateStore';
@@ -103,6 +104,8 @@ async function rankAll(
     );
     const x = ranked.map((r) => r.supernetAccuracy);
     const y = ranked.map((r) => r.standaloneAccuracy);
+    // Fewer FLOPs rank lower: the baseline predictor is FLOPs itself.
+    const z = ranked.map((r) => r.flops);
     const result: RankFile = {
       runId: folder.id,
       epochs,
@@ -110,6 +113,9 @@ async function rankAll(
       subnets: ranked,
       kendallTau: kendallTauB(x, y),
       spearmanRho: spearmanRho(x, y),
+      kendallTauInterval: bootstrapInterval(x, y, kendallTauB, { seed }),
+      flopsKendallTau: kendallTauB(z, y),
+      partialKendallTau: partialKendallTau(x, y, z),
       time: new Date().toISOString(),
     };
     atomicWrite(folder.rankFile, JSON.stringify(result, null, 2) + '\n');
@@ -143,8 +149,16 @@ export async function rankRun(
       const result = await rankAll(loaded, cmd, epochs, subnets, opts);
       end({
         status: 'completed',
+        subnets: result.subnets.length,
         kendallTau: result.kendallTau,
         spearmanRho: result.spearmanRho,
+        ...(result.kendallTauInterval ? { kendallTauInterval: result.kendallTauInterval } : {}),
+        ...(result.flopsKendallTau !== undefined
+          ? { flopsKendallTau: result.flopsKendallTau }
+          : {}),
+        ...(result.partialKendallTau !== undefined
+          ? { partialKendallTau: result.partialKendallTau }
+          : {}),
         rankFile: loaded.folder.rankFile,
       });
       return result;

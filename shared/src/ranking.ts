@@ -1,0 +1,68 @@
+/** A ranking check's figures, as rank.json and the rank-end event carry them. */
+export interface RankingFigures {
+  /** Subnets compared (K). */
+  subnets: number;
+  kendallTau: number;
+  spearmanRho?: number;
+  /** The 95% percentile-bootstrap interval of τ-b (pairs resampled, seeded). */
+  kendallTauInterval?: [number, number];
+  /** τ-b between the subnets' FLOPs and their stand-alone accuracy: the trivial predictor. */
+  flopsKendallTau?: number;
+  /** τ of supernet and stand-alone accuracy given FLOPs: what the supernet adds to FLOPs. */
+  partialKendallTau?: number;
+}
+
+const f2 = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2);
+
+/** `Kendall τ-b 0.41 (95% CI 0.05…0.70, K 8) · by FLOPs 0.49 · partial τ given FLOPs 0.12 · Spearman ρ 0.55`. */
+export function rankingSummary(f: RankingFigures): string {
+  const ci = f.kendallTauInterval
+    ? ` (95% CI ${f2(f.kendallTauInterval[0])}…${f2(f.kendallTauInterval[1])}, K ${f.subnets})`
+    : ` (K ${f.subnets})`;
+  const parts = [`Kendall τ-b ${f2(f.kendallTau)}${ci}`];
+  if (f.flopsKendallTau !== undefined) parts.push(`by FLOPs ${f2(f.flopsKendallTau)}`);
+  if (f.partialKendallTau !== undefined)
+    parts.push(`partial τ given FLOPs ${f2(f.partialKendallTau)}`);
+  if (f.spearmanRho !== undefined) parts.push(`Spearman ρ ${f2(f.spearmanRho)}`);
+  return parts.join(' · ');
+}
+
+/**
+ * In plain words, when the check does not show the supernet ranking better than counting
+ * FLOPs: the interval's lower end (or τ itself, without one) is not above the FLOPs τ.
+ */
+export function rankingWarning(f: RankingFigures): string | undefined {
+  if (f.flopsKendallTau === undefined || !Number.isFinite(f.flopsKendallTau)) return undefined;
+  const low = f.kendallTauInterval?.[0] ?? f.kendallTau;
+  if (Number.isFinite(low) && low > f.flopsKendallTau) return undefined;
+  const wide =
+    f.kendallTauInterval && f.kendallTauInterval[1] - f.kendallTauInterval[0] > 0.5
+      ? `, or check more subnets (K ${f.subnets} leaves the interval ${f2(f.kendallTauInterval[0])}…${f2(f.kendallTauInterval[1])})`
+      : '';
+  return (
+    `This supernet does not yet rank subnets better than their FLOPs do ` +
+    `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by FLOPs): train it longer${wide} ` +
+    'before trusting its search front.'
+  );
+}
+
+/** The figures a completed rank-end event (or rank.json) carries; undefined without τ. */
+export function rankingFiguresOf(e: {
+  subnets?: number | readonly unknown[];
+  kendallTau?: number;
+  spearmanRho?: number;
+  kendallTauInterval?: [number, number];
+  flopsKendallTau?: number;
+  partialKendallTau?: number;
+}): RankingFigures | undefined {
+  if (e.kendallTau === undefined) return undefined;
+  return {
+    subnets: typeof e.subnets === 'number' ? e.subnets : (e.subnets?.length ?? 0),
+    kendallTau: e.kendallTau,
+    ...(e.spearmanRho !== undefined ? { spearmanRho: e.spearmanRho } : {}),
+    ...(e.kendallTauInterval ? { kendallTauInterval: e.kendallTauInterval } : {}),
+    ...(e.flopsKendallTau !== undefined ? { flopsKendallTau: e.flopsKendallTau } : {}),
+    ...(e.partialKendallTau !== undefined ? { partialKendallTau: e.partialKendallTau } : {}),
+  };
+}

@@ -1,0 +1,39 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { rankingFiguresOf, rankingSummary, rankingWarning } from '#shared/ranking';
+
+void test('a ranking check reads with its interval and the FLOPs baseline beside τ', () => {
+  const f = rankingFiguresOf({
+    subnets: 12,
+    kendallTau: 0.17,
+    spearmanRho: 0.25,
+    kendallTauInterval: [-0.49, 0.75],
+    flopsKendallTau: 0.49,
+    partialKendallTau: -0.1,
+  })!;
+  assert.equal(
+    rankingSummary(f),
+    'Kendall τ-b 0.17 (95% CI -0.49…0.75, K 12) · by FLOPs 0.49 · partial τ given FLOPs -0.10 · Spearman ρ 0.25',
+  );
+  // The issue's own measurement: not better than FLOPs, and too few subnets to tell.
+  assert.match(
+    rankingWarning(f)!,
+    /does not yet rank subnets better than their FLOPs do \(τ 0\.17 vs 0\.49/,
+  );
+  assert.match(rankingWarning(f)!, /check more subnets \(K 12 leaves the interval -0\.49…0\.75\)/);
+});
+
+void test('no warning once the interval clears the FLOPs baseline, or without a baseline', () => {
+  const good = {
+    subnets: 20,
+    kendallTau: 0.7,
+    kendallTauInterval: [0.55, 0.82] as [number, number],
+    flopsKendallTau: 0.45,
+  };
+  assert.equal(rankingWarning(good), undefined);
+  // Above FLOPs at the estimate but not at the interval's lower end: still a warning.
+  assert.ok(rankingWarning({ ...good, kendallTauInterval: [0.3, 0.9] }));
+  assert.equal(rankingWarning({ subnets: 3, kendallTau: 0.2 }), undefined);
+  assert.equal(rankingFiguresOf({ subnets: [1, 2] }), undefined);
+  assert.equal(rankingFiguresOf({ subnets: [1, 2], kendallTau: 1 })?.subnets, 2);
+});
