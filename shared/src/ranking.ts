@@ -36,14 +36,21 @@ export function rankingWarning(f: RankingFigures): string | undefined {
   if (f.flopsKendallTau === undefined || !Number.isFinite(f.flopsKendallTau)) return undefined;
   const low = f.kendallTauInterval?.[0] ?? f.kendallTau;
   if (Number.isFinite(low) && low > f.flopsKendallTau) return undefined;
-  const wide =
-    f.kendallTauInterval && f.kendallTauInterval[1] - f.kendallTauInterval[0] > 0.5
-      ? `, or check more subnets (K ${f.subnets} leaves the interval ${f2(f.kendallTauInterval[0])}…${f2(f.kendallTauInterval[1])})`
+  const interval = f.kendallTauInterval;
+  const more =
+    interval && interval[1] - interval[0] > 0.5
+      ? `, or check more subnets (K ${f.subnets} leaves the interval ${f2(interval[0])}…${f2(interval[1])})`
       : '';
+  const advice = `train it longer${more} before trusting its search front.`;
+  if (!(f.kendallTau > f.flopsKendallTau))
+    return (
+      'This supernet does not yet rank subnets better than their FLOPs do ' +
+      `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by FLOPs): ${advice}`
+    );
   return (
-    `This supernet does not yet rank subnets better than their FLOPs do ` +
-    `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by FLOPs): train it longer${wide} ` +
-    'before trusting its search front.'
+    `This check does not show the supernet ranking subnets better than their FLOPs do: τ ` +
+    `${f2(f.kendallTau)} is above ${f2(f.flopsKendallTau)} by FLOPs, but its 95% interval ` +
+    `reaches down to ${f2(low)}. To be sure, ${advice}`
   );
 }
 
