@@ -260,5 +260,27 @@ void describe('supernet search, export and rank on a trained run', () => {
     assert.equal(end.kendallTau, result.kendallTau);
     assert.equal(end.subnets, 3);
     assert.equal(end.rankFile, path.join(runDir, 'rank.json'));
+
+    // Again: every subnet was trained alone before with this recipe, and is not trained again.
+    const again = cliRun(
+      ['rank', runId, '--runs', runs, '--subnets', '3', '--epochs', '0.01', '--json'],
+      dir,
+    );
+    assert.equal(again.status, 0, again.stderr);
+    const second = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineEvent);
+    assert.ok(
+      second.some(
+        (e) => e.type === 'log' && /3 of 3 subnets were trained alone before/.test(e.message),
+      ),
+    );
+    assert.equal(second.filter((e) => e.type === 'rank-progress').length, 0, 'trained again');
+    const reread = JSON.parse(readFileSync(path.join(runDir, 'rank.json'), 'utf8')) as RankFile;
+    assert.deepEqual(
+      reread.subnets.map((s) => s.standaloneAccuracy),
+      result.subnets.map((s) => s.standaloneAccuracy),
+    );
   });
 });

@@ -21,6 +21,8 @@ export const RUN_FILES = {
   pareto: 'pareto.json',
   /** The last ranking check (atomic rewrite). */
   rank: 'rank.json',
+  /** Every subnet trained alone for a ranking check, by recipe (append-only). */
+  standalone: 'standalone.jsonl',
   /** ONNX exports, `<key>.onnx` with a `<key>.onnx.json` sidecar. */
   exports: 'exports',
   /** The process writing the run (runLock.ts); absent when none is. */
@@ -67,6 +69,9 @@ export class RunPaths {
   }
   get rankFile(): string {
     return this.file('rank');
+  }
+  get standaloneFile(): string {
+    return this.file('standalone');
   }
   get lockFile(): string {
     return this.file('lock');

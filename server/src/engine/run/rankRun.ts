@@ -3,7 +3,7 @@ import type { EngineEvent, RankCommand, RankEndEvent } from '#shared/protocol/en
 import { atomicWrite } from '#shared/runFolder/durable';
 import type { RankedSubnet, RankFile } from '#shared/runFolder/records';
 import type { DataOptions } from '../data/trainingData';
-import type { Executor } from '../execute/executor';
+import type { Executor, TrainAloneProgress, TrainedAlone } from '../execute/executor';
 import { openExecutor } from '../execute/openExecutor';
 import { Rng } from '../rng';
 import { Cancelled, RunError } from '../runError';
@@ -11,7 +11,12 @@ import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
 import { bootstrapInterval, partialKendallTau } from '../search/rankingStats';
 import { spaceDecisions } from '../train/decisions';
 import { randomArchOf } from '../train/randomArch';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { subnetCost } from '../../space/facts';
+import { recipeOf } from '../execute/queue/queueJobs';
 import { CandidateStore } from './candidateStore';
+import { StandaloneCache } from './standaloneCache';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from './runFolder';
 import { SubnetEvaluator } from './subnetEvaluator';
@@ -40,6 +45,47 @@ function distinctArchs(
   return [...seen.values()];
 }
 
+/**
+ * `n` subnets spread over the space's FLOPs: a pool of 20·n distinct random subnets sorted
+ * by FLOPs, cut into n strata of equal count, one drawn from each. Uniform draws crowd the
+ * middle of the FLOPs range, where accuracies differ least; a ranking check needs the
+ * spread to tell a supernet that ranks from one that does not.
+ */
+export function stratifiedArchs(
+  decisions: ReturnType<typeof spaceDecisions>,
+  flopsOf: (a: Arch) => number,
+  n: number,
+  seed: number,
+): Arch[] {
+  const pool = distinctArchs(decisions, 20 * n, seed)
+    .map((arch) => ({ arch, flops: flopsOf(arch), key: archKey(arch) }))
+    .sort((a, b) => a.flops - b.flops || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (pool.length <= n) return pool.map((p) => p.arch);
+  const rng = new Rng(seed + 1);
+  return [...Array(n)].map((_, s) => {
+    const lo = Math.floor((s * pool.length) / n);
+    const hi = Math.floor(((s + 1) * pool.length) / n);
+    return pool[lo + rng.int(hi - lo)].arch;
+  });
+}
+
+/** The subnet trained alone: from the run's cache when done before, else by the executor (then kept). */
+async function trainedAlone(
+  ex: Executor,
+  cache: StandaloneCache,
+  arch: Arch,
+  epochs: number,
+  shouldStop: (() => boolean) | undefined,
+  onProgress: (p: TrainAloneProgress) => void,
+): Promise<TrainedAlone> {
+  const key = archKey(arch);
+  const known = cache.get(key, epochs);
+  if (known) return known;
+  const r = await ex.trainAlone(arch, epochs, onProgress, shouldStop);
+  cache.add(key, epochs, r);
+  return r;
+}
+
 /** Measures every subnet both ways, then writes rank.json with the rank correlations. */
 async function rankAll(
   loaded: LoadedRun,
@@ -50,11 +96,23 @@ async function rankAll(
 ): Promise<RankFile> {
   const { config, folder } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
+  const caches: StandaloneCache[] = [];
   let executor: Executor | undefined;
   try {
     executor = await openExecutor(cmd.executor, loaded, opts);
     const seed = cmd.seed ?? config.search.seed;
-    const archs = distinctArchs(spaceDecisions(config.space, config.task), subnets, seed + 7);
+    const archs = stratifiedArchs(
+      spaceDecisions(config.space, config.task),
+      (a) => subnetCost(config.space, config.task, a).flops,
+      subnets,
+      seed + 7,
+    );
+    const cache = new StandaloneCache(
+      folder.standaloneFile,
+      recipeOf(loaded.configPath, readFileSync(folder.configFile, 'utf8')),
+    );
+    caches.push(cache);
+    const before = archs.filter((a) => cache.get(archKey(a), epochs)).length;
     opts.emit({
       type: 'rank-start',
       time: Date.now(),
@@ -71,23 +129,26 @@ async function rankAll(
     // In the supernet first (quick), then every subnet trained alone: all at once, so a
     // queue's workers train them in parallel; the local executor takes them in turn.
     const inSupernet = await evaluator.measureAll(archs, 0, () => undefined, opts.shouldStop);
+    if (before)
+      opts.emit({
+        type: 'log',
+        time: Date.now(),
+        level: 'info',
+        message: `${before} of ${archs.length} subnets were trained alone before with this recipe (${path.basename(folder.standaloneFile)}): reused`,
+      });
     const ex = executor;
     const ranked = await Promise.all(
       archs.map(async (arch, i): Promise<RankedSubnet> => {
         const key = archKey(arch);
-        const alone = await ex.trainAlone(
-          arch,
-          epochs,
-          (p) =>
-            opts.emit({
-              type: 'rank-progress',
-              time: Date.now(),
-              subnet: i + 1,
-              subnets: archs.length,
-              key,
-              ...p,
-            }),
-          opts.shouldStop,
+        const alone = await trainedAlone(ex, cache, arch, epochs, opts.shouldStop, (p) =>
+          opts.emit({
+            type: 'rank-progress',
+            time: Date.now(),
+            subnet: i + 1,
+            subnets: archs.length,
+            key,
+            ...p,
+          }),
         );
         const candidate = inSupernet.get(key)!;
         const subnet: RankedSubnet = {
@@ -122,6 +183,7 @@ async function rankAll(
     return result;
   } finally {
     await executor?.close();
+    for (const c of caches) c.close();
     store.close();
   }
 }
