@@ -73,6 +73,7 @@ export class QueueExecutor implements Executor {
   private readonly jobs = new Map<string, Tracked>();
   private timer: NodeJS.Timeout | undefined;
   private reporting = false;
+  private closed = false;
   private workers: WorkerInfo[] = [];
   private evaluations = 0;
   private firstSubmit: number | undefined;
@@ -195,7 +196,10 @@ export class QueueExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
+    // A refresh in flight would use the connections closed below.
+    while (this.reporting) await sleep(20);
     await within(this.queue.close(), 2_000);
     await this.link.close();
   }
@@ -287,11 +291,14 @@ export class QueueExecutor implements Executor {
   private async report(): Promise<void> {
     const down = this.link.unreachableSince;
     // An outage is reported every time, even while a refresh waits for Redis.
+    if (this.closed) return;
     if (down !== undefined) return this.ctx.emit(this.event(down));
     if (this.reporting) return;
     this.reporting = true;
     try {
       if ((await within(this.refresh(), 3_000)) !== undefined) this.ctx.emit(this.event(undefined));
+    } catch {
+      // Redis went away mid-refresh: the link reports the outage, the next refresh the rest.
     } finally {
       this.reporting = false;
     }

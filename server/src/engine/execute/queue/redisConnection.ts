@@ -63,6 +63,9 @@ export class RedisLink {
 
 /** `p`'s value, or undefined when it takes longer than `ms` (it keeps running). */
 export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  // A command that fails after the wait is over has nobody left to tell: without this its
+  // rejection would go unhandled and end the process.
+  p.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
   try {
