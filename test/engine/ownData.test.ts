@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { EngineEvent } from '#shared/protocol/engine';
-import { parseIdx } from '../../server/src/datasets/idx';
+import { readIdx } from '../../server/src/datasets/idx';
+import { IDX_FILES } from '../../server/src/datasets/locate';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'bin', 'supernet.js');
@@ -41,16 +42,8 @@ const TINTS = [
 
 /** Fashion-MNIST images, 28×28 grey, with their labels. */
 function fashion(n: number): { images: Uint8Array[]; labels: number[] } {
-  const imgs = parseIdx(
-    readFileSync(path.join(BUNDLED, 't10k-images-idx3-ubyte.gz')),
-    'images',
-    'images',
-  );
-  const labs = parseIdx(
-    readFileSync(path.join(BUNDLED, 't10k-labels-idx1-ubyte.gz')),
-    'labels',
-    'labels',
-  );
+  const imgs = readIdx(path.join(BUNDLED, `${IDX_FILES.testImages}.gz`), 'images');
+  const labs = readIdx(path.join(BUNDLED, `${IDX_FILES.testLabels}.gz`), 'labels');
   return {
     images: Array.from({ length: n }, (_, i) => imgs.data.subarray(i * 784, (i + 1) * 784)),
     labels: Array.from(labs.data.subarray(0, n)),

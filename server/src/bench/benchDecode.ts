@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { parseIdx } from '../datasets/idx';
-import { findBundledDataDir } from '../datasets/locate';
+import { readIdx } from '../datasets/idx';
+import { findBundledDataDir, IDX_FILES } from '../datasets/locate';
 import { loadImageFolder } from '../engine/data/imageFolderData';
 import type { TaskConfig } from '../config/configSchema';
 
@@ -27,16 +27,8 @@ export async function benchDecode(count = 10_000): Promise<DecodeBench> {
   const dir = mkdtempSync(path.join(tmpdir(), 'supernet-decode-'));
   try {
     const bundled = findBundledDataDir();
-    const images = parseIdx(
-      readFileSync(path.join(bundled, 't10k-images-idx3-ubyte.gz')),
-      'images',
-      'images',
-    );
-    const labels = parseIdx(
-      readFileSync(path.join(bundled, 't10k-labels-idx1-ubyte.gz')),
-      'labels',
-      'labels',
-    );
+    const images = readIdx(path.join(bundled, `${IDX_FILES.testImages}.gz`), 'images');
+    const labels = readIdx(path.join(bundled, `${IDX_FILES.testLabels}.gz`), 'labels');
     const n = Math.min(count, images.dims[0]);
     for (let c = 0; c < 10; c++) mkdirSync(path.join(dir, `class${c}`));
     for (let i = 0; i < n; i += 64)
