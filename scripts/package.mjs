@@ -56,6 +56,7 @@ const SHIPPED = [
   'syntaxes/*.json',
   'examples/*.yaml',
   'data/fashion-mnist-subset/**',
+  'data/ranking/*.truth.json',
 ];
 
 /** The packages the bundles leave external (scripts/build.mjs) and load at run time. */

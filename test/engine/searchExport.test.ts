@@ -1,6 +1,6 @@
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -282,5 +282,58 @@ void describe('supernet search, export and rank on a trained run', () => {
       reread.subnets.map((s) => s.standaloneAccuracy),
       result.subnets.map((s) => s.standaloneAccuracy),
     );
+  });
+
+  void test('a ranking check stopped mid-way writes nothing, and the next one resumes from its cache', async () => {
+    const before = readFileSync(path.join(runDir, 'rank.json'), 'utf8');
+    const args = [
+      'rank',
+      runId,
+      '--runs',
+      runs,
+      '--subnets',
+      '5',
+      '--epochs',
+      '0.02',
+      '--seed',
+      '11',
+      '--json',
+    ];
+    const child = spawn(process.execPath, [cli, ...args], { cwd: dir });
+    let out = '';
+    const stopped = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      // Stop once the first subnet has been trained alone (and so kept in the cache).
+      if (/"type":"ranked"/.test(out) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await stopped;
+    const first = eventsOf(out);
+    const trained = first.filter((e) => e.type === 'ranked').length;
+    assert.ok(trained >= 1 && trained < 5, `${trained} subnets ranked before the stop`);
+    const end = first.at(-1);
+    assert.ok(end?.type === 'rank-end' && end.status === 'cancelled', JSON.stringify(end));
+    assert.equal(code, 130);
+    assert.equal(
+      readFileSync(path.join(runDir, 'rank.json'), 'utf8'),
+      before,
+      'rank.json untouched',
+    );
+
+    const again = cliRun(args, dir);
+    assert.equal(again.status, 0, again.stderr);
+    const second = eventsOf(again.stdout);
+    const reused = second.find(
+      (e) => e.type === 'log' && /subnets were trained alone before/.test(e.message),
+    );
+    assert.ok(
+      reused?.type === 'log' && reused.message.startsWith(`${trained} of 5`),
+      reused && JSON.stringify(reused),
+    );
+    // Only the subnets not finished before the stop are trained now.
+    const trainedNow = new Set(second.flatMap((e) => (e.type === 'rank-progress' ? [e.key] : [])));
+    assert.equal(trainedNow.size, 5 - trained);
+    const done = second.at(-1);
+    assert.ok(done?.type === 'rank-end' && done.status === 'completed' && done.subnets === 5);
   });
 });

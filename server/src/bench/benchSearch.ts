@@ -48,16 +48,18 @@ const median = (xs: number[]) => {
 };
 const round = (v: number, digits = 3) => Number(v.toPrecision(digits));
 
-/** The tiny example's config, found from this file upwards. */
-function findTinyConfig(from = __dirname): string {
+/** An example config (examples/NAME), found from this file upwards. */
+export function findExample(name: string, from = __dirname): string {
   let dir = from;
   for (let i = 0; i < 6; i++) {
-    const f = path.join(dir, 'examples', 'tiny.supernet.yaml');
+    const f = path.join(dir, 'examples', name);
     if (existsSync(f)) return f;
     dir = path.dirname(dir);
   }
-  throw new Error('examples/tiny.supernet.yaml not found');
+  throw new Error(`examples/${name} not found`);
 }
+
+const findTinyConfig = () => findExample('tiny.supernet.yaml');
 
 /**
  * Search's inner loop on the tiny example's supernet (freshly initialised: speed does

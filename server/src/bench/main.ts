@@ -5,6 +5,8 @@ import { benchConfigText } from './benchConfig';
 import { benchDecode } from './benchDecode';
 import { benchEngine, type EngineBench } from './benchEngine';
 import { benchSearch } from './benchSearch';
+import { rankingCommands } from './rankingCommands';
+import { numberArg } from './args';
 import type { BackendPreference } from '../engine/backend/selectBackend';
 
 /** Median and 95th percentile of a sample. */
@@ -34,15 +36,6 @@ export function benchDiagnose(
   return { lines: text.split('\n').length - 1, runs, ...percentiles(times), diagnostics };
 }
 
-/** `--name N` or `--name=N` as a positive integer, if given. */
-function numberArg(args: string[], name: string): number | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(name + '='));
-  if (i < 0) return undefined;
-  const text = args[i].includes('=') ? args[i].slice(name.length + 1) : args[i + 1];
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
 /** `--threads 1,2,4` (or `--threads=1,2,4`): the counts of a scaling curve. */
 function threadCounts(args: string[]): number[] | undefined {
   const i = args.findIndex((a) => a === '--threads' || a.startsWith('--threads='));
@@ -65,6 +58,7 @@ function scalingText(s: NonNullable<EngineBench['scaling']>): string {
 
 async function main(args: string[]): Promise<void> {
   const json = args.includes('--json');
+  if (await rankingCommands(args, json)) return;
   if (args.includes('--engine')) {
     const backend = args.find((a) => a.startsWith('--backend='))?.slice('--backend='.length);
     const curve = threadCounts(args);

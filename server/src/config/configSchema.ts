@@ -85,6 +85,12 @@ export const taskSchema = obj(
       'Fraction of the training images held out for validation (the same images for the same seed).',
       { exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.1 },
     ),
+    splitSeed: optional(
+      int(
+        'Seed that picks the validation images (default: train.seed). Fix it to compare runs of other seeds on the same images, as the ranking benchmark does.',
+        { minimum: 0, maximum: 2 ** 31 - 1 },
+      ),
+    ),
   },
 );
 
@@ -261,6 +267,14 @@ export const trainSchema = obj('How the supernet is trained.', {
         flip: bool('Random horizontal flip of half the images.', { default: true }),
       },
     ),
+  ),
+  kernelTransform: bool(
+    'Elastic kernels through learned transform matrices (Once-for-All): a smaller depthwise kernel is the centre of the larger one times a matrix per layer, not the bare centre.',
+    { default: false },
+  ),
+  zeroInitResidual: bool(
+    'BigNAS initialisation: the last batch norm of each residual block starts with scale 0, so each block starts as the identity.',
+    { default: false },
   ),
   delayedShrinking: num(
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',

@@ -176,6 +176,49 @@ export interface ExportEvent {
   latencyMs: number;
 }
 
+/** One subnet of a per-epoch ranking: its accuracy in the supernet and trained alone. */
+export interface RankingPoint {
+  key: string;
+  flops: number;
+  supernetAccuracy: number;
+  /** From the benchmark's ground-truth table (the mean over its seeds). */
+  standaloneAccuracy: number;
+}
+
+/**
+ * Engine → driver: how the supernet ranks subnets at the end of an epoch, against the
+ * shipped ground-truth table of its space (only runs on a benchmark space emit it).
+ */
+export interface RankingEvent {
+  type: 'ranking';
+  time: number;
+  epoch: number;
+  step: number;
+  /** The ground-truth table's name. */
+  table: string;
+  subnets: number;
+  kendallTau: number;
+  kendallTauInterval: [number, number];
+  spearmanRho: number;
+  flopsKendallTau: number;
+  partialKendallTau: number;
+  /** τ between two stand-alone seeds of the table: no predictor is expected above it. */
+  noiseCeiling: number;
+  /** Of the table's best k subnets, the share among the supernet's best k. */
+  topK: { k: number; overlap: number };
+  /** The supernet's best pick under the FLOPs limit, against the table's best under it. */
+  bestPick?: {
+    flopsLimit: number;
+    pickedKey: string;
+    picked: number;
+    bestKey: string;
+    best: number;
+    regret: number;
+  };
+  points: RankingPoint[];
+  seconds: number;
+}
+
 /** Engine → driver: a ranking check started on a trained run. */
 export interface RankStartEvent {
   type: 'rank-start';
@@ -278,6 +321,7 @@ export type EngineEvent =
   | ExecutorEvent
   | WorkerEvent
   | ProbeEvent
+  | RankingEvent
   | RankStartEvent
   | RankProgressEvent
   | RankedEvent
@@ -514,6 +558,8 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isStr(x.status) && isNum(x.evaluations) && Array.isArray(x.front);
     case 'probe':
       return isStr(x.backend) && Array.isArray(x.skipped);
+    case 'ranking':
+      return isNum(x.epoch) && isStr(x.table) && isNum(x.kendallTau) && Array.isArray(x.points);
     case 'rank-start':
       return isStr(x.runId) && isNum(x.subnets) && isNum(x.epochs);
     case 'rank-progress':

@@ -58,7 +58,11 @@ export async function loadTrainingData(
   if (normalization) normalizeInPlace(images, normalization);
   const split = dataset.heldOut
     ? { train: range(0, dataset.train.n), validation: range(dataset.train.n, dataset.heldOut.n) }
-    : splitTrainValidation(dataset.train.n, config.task.validationSplit, config.train.seed);
+    : splitTrainValidation(
+        dataset.train.n,
+        config.task.validationSplit,
+        config.task.splitSeed ?? config.train.seed,
+      );
   const augment = augmentationOf(config);
   return {
     dataset,

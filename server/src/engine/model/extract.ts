@@ -84,13 +84,12 @@ export function extract(net: Supernet, arch: Arch): StandaloneSubnet {
   for (const l of plan.layers) {
     if (l.kind !== 'conv') continue;
     const c = net.convs.get(l.name)!;
-    const off = (c.layer.kernel - l.kernel) / 2;
     const depthwise = l.role === 'depthwise';
     convs.set(
       l.name,
       tf.tidy(() => ({
         kernel: tf
-          .slice(c.kernel, [off, off, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout])
+          .slice(net.kernelAt(l), [0, 0, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout])
           .clone() as tf.Tensor4D,
         gamma: tf.slice(c.gamma, [0], [l.cout]).clone(),
         beta: tf.slice(c.beta, [0], [l.cout]).clone(),

@@ -33,7 +33,34 @@ interface SharedConv {
 
 /** What a tensor of the supernet is: decay, statistics and checkpoints treat kinds differently. */
 export type ParameterKind =
-  'kernel' | 'bn-scale' | 'bn-shift' | 'bn-statistic' | 'linear-weight' | 'linear-bias';
+  | 'kernel'
+  | 'kernel-transform'
+  | 'bn-scale'
+  | 'bn-shift'
+  | 'bn-statistic'
+  | 'linear-weight'
+  | 'linear-bias';
+
+export interface SupernetOptions {
+  /**
+   * Elastic depthwise kernels through learned transforms (OFA): a smaller kernel is the
+   * centre of the next larger one times a (size²)×(size²) matrix per layer and size step,
+   * instead of the bare centre, so small kernels need not share the large one's centre.
+   */
+  kernelTransform?: boolean;
+  /**
+   * BigNAS: the last batch norm of each residual block starts with scale 0, so every block
+   * starts as the identity and a deep subnet starts as its shallow sibling.
+   */
+  zeroInitResidual?: boolean;
+}
+
+/** A transform matrix of one depthwise layer, from one kernel size to the next smaller. */
+interface KernelTransform {
+  from: number;
+  to: number;
+  matrix: tf.Variable<tf.Rank.R2>;
+}
 
 export interface SupernetParameter {
   /** The stable name a checkpoint stores it under. */
@@ -63,14 +90,20 @@ export class Supernet {
   readonly convs = new Map<string, SharedConv>();
   readonly classifierWeight: tf.Variable<tf.Rank.R2>;
   readonly classifierBias: tf.Variable<tf.Rank.R1>;
+  /** By depthwise layer: its kernel transforms, largest size first (kernelTransform only). */
+  readonly transforms = new Map<string, KernelTransform[]>();
   private readonly plans = new Map<string, SubnetPlan>();
 
   constructor(
     readonly space: SpaceConfig,
     readonly task: TaskConfig,
     rng: Rng,
+    readonly options: SupernetOptions = {},
   ) {
     const largest = subnetLayers(space, task, largestArch(space, task));
+    const residual = new Set(
+      largest.flatMap((l) => (l.kind === 'add' && l.at ? [`${l.at.stage}/${l.at.block}`] : [])),
+    );
     for (const l of largest) {
       if (l.kind !== 'conv') continue;
       const inPerGroup = l.cin / l.groups;
@@ -82,18 +115,76 @@ export class Supernet {
       this.convs.set(l.name, {
         layer: l,
         kernel: tf.variable(heNormal(shape, fanIn, rng) as tf.Tensor4D, true),
-        gamma: tf.variable(tf.ones([l.cout]), true),
+        gamma: tf.variable(
+          options.zeroInitResidual &&
+            l.role === 'project' &&
+            l.at &&
+            residual.has(`${l.at.stage}/${l.at.block}`)
+            ? tf.zeros([l.cout])
+            : tf.ones([l.cout]),
+          true,
+        ),
         beta: tf.variable(tf.zeros([l.cout]), true),
         mean: tf.variable(tf.zeros([l.cout]), false),
         variance: tf.variable(tf.ones([l.cout]), false),
       });
     }
+    if (options.kernelTransform) this.addTransforms();
     const head = space.head.width;
     this.classifierWeight = tf.variable(
       heNormal([head, task.classes], head, rng) as tf.Tensor2D,
       true,
     );
     this.classifierBias = tf.variable(tf.zeros([task.classes]), true);
+  }
+
+  /** Identity-initialised transforms for each size step of each elastic depthwise kernel. */
+  private addTransforms(): void {
+    for (const [name, c] of this.convs) {
+      const l = c.layer;
+      if (l.role !== 'depthwise' || !l.at) continue;
+      const sizes = [...new Set(this.space.stages[l.at.stage].kernel)]
+        .filter((k) => k <= l.kernel)
+        .sort((a, b) => b - a);
+      const steps: KernelTransform[] = [];
+      for (let i = 1; i < sizes.length; i++)
+        steps.push({
+          from: sizes[i - 1],
+          to: sizes[i],
+          matrix: tf.variable(tf.eye(sizes[i] * sizes[i]) as tf.Tensor2D, true),
+        });
+      if (steps.length) this.transforms.set(name, steps);
+    }
+  }
+
+  /** The transforms a layer of `kernel` size goes through: from the largest down to it. */
+  private transformsTo(name: string, kernel: number): KernelTransform[] {
+    return (this.transforms.get(name) ?? []).filter((t) => t.to >= kernel);
+  }
+
+  /**
+   * A conv layer's kernel at the subnet's size, before its channels are cut: the centre of
+   * the shared kernel, through the transforms down to this size when there are any.
+   */
+  kernelAt(l: ConvLayer): tf.Tensor4D {
+    const c = this.convs.get(l.name);
+    if (!c) throw new Error(`The supernet has no layer ${l.name}`);
+    let k: tf.Tensor4D = c.kernel;
+    let size = c.layer.kernel;
+    for (const t of this.transformsTo(l.name, l.kernel)) {
+      const off = (size - t.to) / 2;
+      const channels = k.shape[2];
+      const centre = tf.slice(k, [off, off, 0, 0], [t.to, t.to, channels, 1]);
+      // Each channel's t.to² taps times the layer's matrix: [C, taps] · [taps, taps].
+      const taps = tf.transpose(tf.reshape(centre, [t.to * t.to, channels]));
+      const mixed = tf.matMul(taps, t.matrix);
+      k = tf.reshape(tf.transpose(mixed), [t.to, t.to, channels, 1]);
+      size = t.to;
+    }
+    const off = (size - l.kernel) / 2;
+    return off === 0
+      ? k
+      : tf.slice(k, [off, off, 0, 0], [l.kernel, l.kernel, k.shape[2], k.shape[3]]);
   }
 
   /** The layers and input size of a subnet (cached by arch key). */
@@ -132,6 +223,7 @@ export class Supernet {
       if (l.kind !== 'conv') continue;
       const c = this.convs.get(l.name)!;
       vars.push(c.kernel, c.gamma, c.beta);
+      for (const t of this.transformsTo(l.name, l.kernel)) vars.push(t.matrix);
     }
     vars.push(this.classifierWeight, this.classifierBias);
     return vars;
@@ -141,6 +233,7 @@ export class Supernet {
   allTrainableVariables(): tf.Variable[] {
     const vars: tf.Variable[] = [];
     for (const c of this.convs.values()) vars.push(c.kernel, c.gamma, c.beta);
+    for (const steps of this.transforms.values()) for (const t of steps) vars.push(t.matrix);
     vars.push(this.classifierWeight, this.classifierBias);
     return vars;
   }
@@ -161,6 +254,13 @@ export class Supernet {
         { name: `${name}.mean`, variable: c.mean, kind: 'bn-statistic', ...at },
         { name: `${name}.variance`, variable: c.variance, kind: 'bn-statistic', ...at },
       );
+      for (const t of this.transforms.get(name) ?? [])
+        out.push({
+          name: `${name}.transform${t.from}to${t.to}`,
+          variable: t.matrix,
+          kind: 'kernel-transform',
+          ...at,
+        });
     }
     out.push(
       { name: 'classifier.weight', variable: this.classifierWeight, kind: 'linear-weight' },
@@ -179,12 +279,12 @@ export class Supernet {
     const c = this.convs.get(l.name);
     if (!c) throw new Error(`The supernet has no layer ${l.name}`);
     const full = c.layer;
-    const off = (full.kernel - l.kernel) / 2;
     const depthwise = l.role === 'depthwise';
+    const sized = this.kernelAt(l);
     const kernel =
-      off === 0 && l.cin === full.cin && l.cout === full.cout
-        ? c.kernel
-        : tf.slice(c.kernel, [off, off, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout]);
+      l.cin === full.cin && l.cout === full.cout
+        ? sized
+        : tf.slice(sized, [0, 0, 0, 0], [l.kernel, l.kernel, l.cin, depthwise ? 1 : l.cout]);
     const cut = (v: tf.Variable<tf.Rank.R1>) =>
       l.cout === full.cout ? v : tf.slice(v, [0], [l.cout]);
     return {

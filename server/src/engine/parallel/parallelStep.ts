@@ -7,7 +7,7 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
-import type { Supernet } from '../model/supernet';
+import type { Supernet, SupernetOptions } from '../model/supernet';
 import type { Optimizer } from '../train/optimizer';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
 import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
@@ -30,6 +30,7 @@ import {
 export interface HelperInit {
   space: SpaceConfig;
   task: TaskConfig;
+  options: SupernetOptions;
   buffers: ReturnType<typeof allocateShared>;
   results: MessagePort;
   helper: number;
@@ -99,7 +100,13 @@ export class ParallelStepRunner {
     );
     const script = opts.workerScript ?? path.join(__dirname, 'stepWorker.js');
     const started = [...Array(Math.max(0, threads - 1))].map((_, i) =>
-      startHelper(script, { space: net.space, task: net.task, buffers, helper: i + 1 }),
+      startHelper(script, {
+        space: net.space,
+        task: net.task,
+        options: net.options,
+        buffers,
+        helper: i + 1,
+      }),
     );
     const settled = await Promise.allSettled(started.map((s) => s.ready));
     const failed = settled.find((s) => s.status === 'rejected');

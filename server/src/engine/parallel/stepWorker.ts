@@ -23,7 +23,7 @@ import {
 async function main(): Promise<void> {
   const init = workerData as HelperInit;
   const backend = await selectBackend('wasm');
-  const net = new Supernet(init.space, init.task, new Rng(0));
+  const net = new Supernet(init.space, init.task, new Rng(0), init.options);
   const layout = variableLayout(net);
   const views = new SharedViews(init.buffers, layout);
   const varIndex = variableIndex(net, layout);

@@ -50,7 +50,10 @@ export function loadRun(folder: RunFolder): LoadedRun {
       `The checkpoint of run ${folder.id} does not match its config's search space.`,
     );
   }
-  const net = new Supernet(config.space, config.task, new Rng(0));
+  const net = new Supernet(config.space, config.task, new Rng(0), {
+    kernelTransform: config.train.kernelTransform,
+    zeroInitResidual: config.train.zeroInitResidual,
+  });
   try {
     restoreTensors(ck.tensors, net.namedVariables(), `The checkpoint of run ${folder.id}`);
   } catch (e) {

@@ -6,7 +6,8 @@ import { BatchAssembler, type TrainingData } from '../data/batches';
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { BatchSampler } from '../train/dataSampler';
-import { calibrationIndices, evaluateSubnet, type SubnetScore } from '../evaluate/evaluate';
+import { calibrationIndices, type SubnetScore } from '../evaluate/evaluate';
+import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { learningRate } from '../train/lrSchedule';
 import { stepperFor } from '../train/trainStep';
 import { Cancelled } from '../runError';
@@ -14,7 +15,7 @@ import { Cancelled } from '../runError';
 /**
  * Trains one subnet on its own from scratch with the config's recipe (optimizer, LR
  * schedule, weight decay, batch size, seed) for `epochs`, then evaluates it as search
- * does. The stand-alone accuracy that supernet rankings are judged against.
+ * does (onnxruntime, on `evalThreads`, default the engine's). The stand-alone accuracy that supernet rankings are judged against.
  */
 export async function trainStandalone(
   config: SupernetConfig,
@@ -23,6 +24,7 @@ export async function trainStandalone(
   epochs: number,
   onStep?: (step: number, total: number, loss: number) => void,
   shouldStop?: () => boolean,
+  evalThreads?: number,
 ): Promise<SubnetScore> {
   const seed = config.train.seed;
   // A supernet whose only trained path is `arch`: the same layers, the same initialisation.
@@ -66,7 +68,9 @@ export async function trainStandalone(
       config.search.bnRecalibrationBatches,
       Math.min(config.train.batchSize, 256),
     );
-    return evaluateSubnet(net, arch, data, calibration);
+    return await evaluateSubnetOnnx(net, arch, data, calibration, {
+      ...(evalThreads ? { threads: evalThreads } : {}),
+    });
   } finally {
     optimizer.dispose();
     net.dispose();

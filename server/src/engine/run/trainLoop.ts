@@ -9,6 +9,7 @@ import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { engineThreads } from '../parallel/engineThreads';
 import { learningRate } from '../train/lrSchedule';
 import type { TrainingSession } from './trainingSession';
+import { EpochRanking } from '../ranking/epochRanking';
 
 /**
  * Trains until the session's last step or until `shouldStop` says so (checked between
@@ -26,17 +27,25 @@ export async function trainLoop(
     config.search.bnRecalibrationBatches,
     Math.min(config.train.batchSize, 256),
   );
-  while (s.step < s.s.totalSteps) {
-    if (shouldStop?.()) return 'cancelled';
-    trainStep(s, assembler);
-    const { step } = s;
-    if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps)
-      await evaluateEpoch(s, Math.ceil(step / s.s.stepsPerEpoch), calibration);
-    if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
-    // Let IPC messages (cancel, status) in between steps.
-    await new Promise((r) => setImmediate(r));
+  const ranking = EpochRanking.open(s, calibration);
+  try {
+    while (s.step < s.s.totalSteps) {
+      if (shouldStop?.()) return 'cancelled';
+      trainStep(s, assembler);
+      const { step } = s;
+      if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps) {
+        const epoch = Math.ceil(step / s.s.stepsPerEpoch);
+        await evaluateEpoch(s, epoch, calibration);
+        await ranking?.rank(epoch, shouldStop);
+      }
+      if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
+      // Let IPC messages (cancel, status) in between steps.
+      await new Promise((r) => setImmediate(r));
+    }
+    return 'completed';
+  } finally {
+    await ranking?.close();
   }
-  return 'completed';
 }
 
 /** One step: sample subnets and a batch, train, emit the step's figures. */

@@ -48,7 +48,10 @@ export class Trainer {
 
   constructor(config: SupernetConfig, trainImages: number) {
     const seed = config.train.seed;
-    this.net = new Supernet(config.space, config.task, new Rng(seed));
+    this.net = new Supernet(config.space, config.task, new Rng(seed), {
+      kernelTransform: config.train.kernelTransform,
+      zeroInitResidual: config.train.zeroInitResidual,
+    });
     this.samplerRng = new Rng(seed + 1);
     this.dataRng = new Rng(seed + 2);
     this.augmentRng = new Rng(seed + 3);

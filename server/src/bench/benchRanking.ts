@@ -1,0 +1,196 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
+import type { EngineEvent, EpochEvent, RankingEvent } from '#shared/protocol/engine';
+import { resolveConfig } from '../config/resolve';
+import { trainRun } from '../engine/run/trainRun';
+import {
+  tableMatches,
+  tableNoise,
+  truthTableFor,
+  type TruthTable,
+} from '../engine/ranking/truthTable';
+import { engineThreads } from '../engine/parallel/engineThreads';
+
+export interface RankingBenchOptions {
+  config: string;
+  seeds: number[];
+  /** `path=value` overrides of the config (a training method to compare), YAML values. */
+  overrides: string[];
+  /** Supernet epochs (default: the config's). */
+  epochs?: number;
+}
+
+/** One epoch's figures, without the points (those are in the run's events.jsonl). */
+export type EpochFigures = Omit<RankingEvent, 'type' | 'time' | 'points' | 'table'> & {
+  largest: number;
+  smallest: number;
+};
+
+export interface SeedResult {
+  seed: number;
+  seconds: number;
+  epochs: EpochFigures[];
+}
+
+export interface RankingBench {
+  table: string;
+  config: string;
+  overrides: string[];
+  threads: number;
+  subnets: number;
+  noise: ReturnType<typeof tableNoise>;
+  seeds: SeedResult[];
+  /** The issue's bar on the last epoch of every seed. */
+  met: { tau: boolean; partial: boolean; aboveFlops: boolean; bestPick: boolean };
+}
+
+/** Sets `a.b.c` of a plain object to `value`. */
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let at = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof at[k] !== 'object' || at[k] === null) at[k] = {};
+    at = at[k] as Record<string, unknown>;
+  }
+  at[keys[keys.length - 1]] = value;
+}
+
+/**
+ * The config a benchmark seed trains: the file's with the overrides, the seed, and the
+ * table's validation split (every seed scored on the images the table was scored on).
+ * Written to `dir` and checked as a user's file would be.
+ */
+export function benchConfigFile(
+  o: RankingBenchOptions,
+  table: TruthTable,
+  seed: number,
+  dir: string,
+): string {
+  const doc = parseYaml(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
+  for (const o2 of o.overrides) {
+    const eq = o2.indexOf('=');
+    if (eq <= 0) throw new Error(`--set takes path=value, not '${o2}'`);
+    setPath(doc, o2.slice(0, eq), parseYaml(o2.slice(eq + 1)));
+  }
+  setPath(doc, 'train.seed', seed);
+  setPath(doc, 'task.splitSeed', table.recipe.splitSeed);
+  if (o.epochs !== undefined) setPath(doc, 'train.epochs', o.epochs);
+  const file = path.join(dir, `seed${seed}.supernet.yaml`);
+  const text = stringify(doc);
+  writeFileSync(file, text);
+  const resolved = resolveConfig(text);
+  const errors = resolved.problems.filter((p) => p.severity === 'error');
+  if (errors.length)
+    throw new Error(`the config with ${o.overrides.join(' ')}: ${errors[0].message}`);
+  if (!tableMatches(table, resolved.config))
+    throw new Error('the overrides change the space or task: the table no longer ranks it');
+  return file;
+}
+
+async function benchSeed(
+  o: RankingBenchOptions,
+  table: TruthTable,
+  seed: number,
+): Promise<SeedResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'supernet-ranking-'));
+  try {
+    const configPath = benchConfigFile(o, table, seed, dir);
+    const epochs = new Map<number, EpochEvent>();
+    const figures: EpochFigures[] = [];
+    const t0 = Date.now();
+    await trainRun(
+      { type: 'start', configPath, runsDir: path.join(dir, 'runs') },
+      {
+        emit: (e: EngineEvent) => {
+          if (e.type === 'epoch') epochs.set(e.epoch, e);
+          if (e.type === 'ranking') {
+            const f = figuresOf(e);
+            const ep = epochs.get(e.epoch);
+            figures.push({
+              ...f,
+              largest: ep?.largest.accuracy ?? NaN,
+              smallest: ep?.smallest.accuracy ?? NaN,
+            });
+            process.stderr.write(`  seed ${seed} ${epochLine(figures[figures.length - 1])}\n`);
+          }
+          if (e.type === 'log' && e.level !== 'info') process.stderr.write(`  ${e.message}\n`);
+        },
+      },
+    );
+    return { seed, seconds: Math.round((Date.now() - t0) / 1000), epochs: figures };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An event's figures without what the benchmark's table leaves out (points, times). */
+function figuresOf(e: RankingEvent): Omit<EpochFigures, 'largest' | 'smallest'> {
+  const f: Partial<RankingEvent> = { ...e };
+  delete f.type;
+  delete f.time;
+  delete f.points;
+  delete f.table;
+  return f as Omit<EpochFigures, 'largest' | 'smallest'>;
+}
+
+const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+const pct = (v: number) => (100 * v).toFixed(2);
+
+export function epochLine(f: EpochFigures): string {
+  const pick = f.bestPick
+    ? `best pick ≤ ${f.bestPick.flopsLimit / 1000}k ${pct(f.bestPick.picked)} vs ${pct(f.bestPick.best)} (regret ${pct(f.bestPick.regret)})`
+    : 'no subnet under the FLOPs limit';
+  return (
+    `epoch ${f.epoch}: τ ${f2(f.kendallTau)} [${f2(f.kendallTauInterval[0])}, ${f2(f.kendallTauInterval[1])}] ` +
+    `ρ ${f2(f.spearmanRho)} · FLOPs τ ${f2(f.flopsKendallTau)} · partial τ ${f2(f.partialKendallTau)} · ` +
+    `top-${f.topK.k} ${f2(f.topK.overlap)} · ${pick} · largest ${pct(f.largest)} smallest ${pct(f.smallest)}`
+  );
+}
+
+/**
+ * The ranking benchmark: trains the supernet of the reference space once per seed and
+ * reports, per epoch, how its inherited accuracies rank the table's subnets against their
+ * stand-alone accuracies (the run itself emits the figures: EpochRanking).
+ */
+export async function benchRanking(o: RankingBenchOptions): Promise<RankingBench> {
+  const base = resolveConfig(readFileSync(o.config, 'utf8')).config;
+  const table = truthTableFor(base);
+  if (!table)
+    throw new Error(`${o.config}: no ranking table in data/ranking has this space and task`);
+  const seeds: SeedResult[] = [];
+  for (const seed of o.seeds) seeds.push(await benchSeed(o, table, seed));
+  const last = seeds.map((s) => s.epochs[s.epochs.length - 1]).filter(Boolean);
+  const all = (p: (f: EpochFigures) => boolean) => last.length > 0 && last.every(p);
+  return {
+    table: table.name,
+    config: path.relative(process.cwd(), o.config),
+    overrides: o.overrides,
+    threads: engineThreads(),
+    subnets: table.subnets.length,
+    noise: tableNoise(table),
+    seeds,
+    met: {
+      tau: all((f) => f.kendallTau >= 0.6),
+      partial: all((f) => f.partialKendallTau >= 0.3),
+      aboveFlops: all((f) => f.kendallTauInterval[0] > f.flopsKendallTau),
+      bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
+    },
+  };
+}
+
+export function rankingBenchText(r: RankingBench): string {
+  const rows = r.seeds.flatMap((s) => [
+    `seed ${s.seed} (${s.seconds} s):`,
+    ...s.epochs.map((f) => `  ${epochLine(f)}`),
+  ]);
+  return (
+    `ranking benchmark ${r.table} (${r.subnets} subnets; noise ceiling τ ${f2(r.noise.noiseCeiling)} ` +
+    `from ${r.noise.pairs} pairs; stand-alone SD ${pct(r.noise.spreadSd)} pt, seed SD ${pct(r.noise.seedSd)} pt), ` +
+    `${r.config}${r.overrides.length ? ' with ' + r.overrides.join(' ') : ''}, ${r.threads} thread(s):\n` +
+    rows.join('\n') +
+    `\nlast epoch, every seed: τ ≥ 0.6 ${r.met.tau ? 'yes' : 'no'} · partial τ ≥ 0.3 ${r.met.partial ? 'yes' : 'no'} · ` +
+    `CI above FLOPs τ ${r.met.aboveFlops ? 'yes' : 'no'} · best pick within 0.5 pt ${r.met.bestPick ? 'yes' : 'no'}\n`
+  );
+}
