@@ -71,19 +71,22 @@ interface Done extends TruthJob {
   seconds: number;
 }
 
-const recipeId = (o: TruthOptions, config: SupernetConfig): string =>
-  createHash('sha256')
+/** What a stand-alone training depends on (not the supernet-only options), hashed. */
+export const recipeId = (o: TruthOptions, config: SupernetConfig): string => {
+  const { batchSize, optimizer, schedule, weightDecay, augment } = config.train;
+  return createHash('sha256')
     .update(
       JSON.stringify([
         config.space,
         config.task,
-        config.train,
+        { batchSize, optimizer, schedule, weightDecay, augment },
         config.search.bnRecalibrationBatches,
         o.epochs,
       ]),
     )
     .digest('hex')
     .slice(0, 16);
+};
 
 function runChild(job: TruthJob): Promise<Done | Error> {
   return new Promise((resolve) => {

@@ -276,6 +276,13 @@ export const trainSchema = obj('How the supernet is trained.', {
     'BigNAS initialisation: the last batch norm of each residual block starts with scale 0, so each block starts as the identity.',
     { default: false },
   ),
+  progressiveShrinking: optional(
+    list(
+      'Progressive shrinking (Once-for-All), as 3 fractions of training: the largest subnet alone until the first, then elastic resolution and kernel; depth from the second; expand ratio and width from the third. E.g. `[0.1, 0.3, 0.5]`.',
+      num('A fraction of training (0–1).', { minimum: 0, maximum: 1 }),
+      { minItems: 3, maxItems: 3, example: '[0.1, 0.3, 0.5]' },
+    ),
+  ),
   delayedShrinking: num(
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',
     { minimum: 0, exclusiveMaximum: 1, default: 0 },

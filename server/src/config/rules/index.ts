@@ -9,7 +9,7 @@ import { kernelsAndStrides } from './kernelsAndStrides';
 import { trainingMemory } from './memory';
 import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
-import { populationSize, samplerSubnets } from './trainingSettings';
+import { populationSize, samplerSubnets, shrinkingPhases } from './trainingSettings';
 import { widthsOf8 } from './widths';
 
 /**
@@ -26,6 +26,7 @@ export const RULES: readonly Rule[] = [
   trainingMemory,
   populationSize,
   samplerSubnets,
+  shrinkingPhases,
   dataPaths,
   dataSettings,
   dataContents,

@@ -32,3 +32,16 @@ export const samplerSubnets: Rule = (ctx) => {
       'The uniform sampler trains one subnet per step: `subnets` is ignored.',
     );
 };
+
+/** Progressive shrinking's phase bounds must not go back in time. */
+export const shrinkingPhases: Rule = (ctx) => {
+  const phases = ctx.config.train.progressiveShrinking;
+  if (!phases || !ctx.clean('train.progressiveShrinking')) return;
+  if (phases.some((p, i) => i > 0 && p < phases[i - 1]))
+    ctx.report(
+      ['train', 'progressiveShrinking'],
+      'error',
+      'out-of-range',
+      `Progressive shrinking's phases start in order (largest alone, then kernel, depth, width): [${phases.join(', ')}] goes back; write them ascending.`,
+    );
+};

@@ -3,6 +3,7 @@ import type { Rng } from '../rng';
 import { ComplexityAwareSampler } from './complexityAwareSampler';
 import { DelayedShrinking } from './delayedShrinking';
 import { ImportanceSampler } from './importanceSampler';
+import { ProgressiveShrinking } from './progressiveShrinking';
 import { samplerSpace, type SamplerSpace } from './samplerSpace';
 import type { Sampler } from './samplerTypes';
 import { SandwichSampler } from './sandwichSampler';
@@ -14,7 +15,9 @@ import { UniformSampler } from './uniformSampler';
  */
 export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
-  const inner = samplerOf(s, rng);
+  const drawn = samplerOf(s, rng);
+  const phases = config.train.progressiveShrinking;
+  const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
   const until = config.train.delayedShrinking;
   return until > 0 ? new DelayedShrinking(inner, s, until) : inner;
 }
