@@ -12,7 +12,7 @@ import { createDashboardPanelPort } from './dashboard/dashboardPanel';
 import { JobMonitor } from './runs/jobMonitor';
 import { RunsApi } from './runs/runsApi';
 import { runsDirFor } from './settings';
-import { RUNS_WATCH_GLOB } from '#shared/runFolder/layout';
+import { RUN_FILES, RUNS_WATCH_GLOB } from '#shared/runFolder/layout';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import type { JobProgress } from './runs/jobProgress';
 import { RunTreeProvider, type RunNode, type RunSource } from './tree/runTreeProvider';
@@ -77,9 +77,11 @@ function contextKeyUpdater(): (runs: RunSummary[]) => void {
 
 /** Runs written outside this window (the CLI, another window) show up in the tree too. */
 function watchRunsFolders(context: vscode.ExtensionContext, tree: RunTreeProvider): void {
-  for (const dir of allRunsDirs()) {
+  // rank.json too: a ranking check of the CLI changes what the tree says of the run.
+  const globs = [RUNS_WATCH_GLOB, `*/${RUN_FILES.rank}`];
+  for (const [dir, glob] of allRunsDirs().flatMap((d) => globs.map((g) => [d, g] as const))) {
     const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(dir), RUNS_WATCH_GLOB),
+      new vscode.RelativePattern(vscode.Uri.file(dir), glob),
     );
     const onChange = (): void => tree.requestRefresh();
     context.subscriptions.push(

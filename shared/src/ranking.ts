@@ -10,6 +10,11 @@ export interface RankingFigures {
   flopsKendallTau?: number;
   /** τ of supernet and stand-alone accuracy given FLOPs: what the supernet adds to FLOPs. */
   partialKendallTau?: number;
+  /**
+   * τ between two stand-alone seeds of a benchmark's table (per-epoch rankings only): no
+   * predictor is expected to rank above it.
+   */
+  noiseCeiling?: number;
 }
 
 const f2 = (v: number | undefined) =>
@@ -25,6 +30,7 @@ export function rankingSummary(f: RankingFigures): string {
   if (f.partialKendallTau !== undefined)
     parts.push(`partial τ given FLOPs ${f2(f.partialKendallTau)}`);
   if (f.spearmanRho !== undefined) parts.push(`Spearman ρ ${f2(f.spearmanRho)}`);
+  if (f.noiseCeiling !== undefined) parts.push(`noise ceiling ${f2(f.noiseCeiling)}`);
   return parts.join(' · ');
 }
 
@@ -54,7 +60,22 @@ export function rankingWarning(f: RankingFigures): string | undefined {
   );
 }
 
-/** The figures a completed rank-end event (or rank.json) carries; undefined without τ. */
+/**
+ * The warning in a few words, for places with room for little (the Runs tree's line of a
+ * run): 'ranks no better than FLOPs', or 'not shown to rank better than FLOPs' when τ is
+ * above the FLOPs τ but its interval is not. Undefined exactly when rankingWarning is.
+ */
+export function rankingWarningShort(f: RankingFigures): string | undefined {
+  if (!rankingWarning(f)) return undefined;
+  return f.kendallTau > (f.flopsKendallTau ?? NaN)
+    ? 'not shown to rank better than FLOPs'
+    : 'ranks no better than FLOPs';
+}
+
+/**
+ * The figures a completed rank-end event, rank.json or a per-epoch `ranking` event
+ * carries; undefined without τ.
+ */
 export function rankingFiguresOf(e: {
   subnets?: number | readonly unknown[];
   kendallTau?: number;
@@ -62,6 +83,7 @@ export function rankingFiguresOf(e: {
   kendallTauInterval?: [number, number];
   flopsKendallTau?: number;
   partialKendallTau?: number;
+  noiseCeiling?: number;
 }): RankingFigures | undefined {
   if (e.kendallTau === undefined) return undefined;
   return {
@@ -71,5 +93,6 @@ export function rankingFiguresOf(e: {
     ...(e.kendallTauInterval ? { kendallTauInterval: e.kendallTauInterval } : {}),
     ...(e.flopsKendallTau !== undefined ? { flopsKendallTau: e.flopsKendallTau } : {}),
     ...(e.partialKendallTau !== undefined ? { partialKendallTau: e.partialKendallTau } : {}),
+    ...(e.noiseCeiling !== undefined ? { noiseCeiling: e.noiseCeiling } : {}),
   };
 }

@@ -14,7 +14,7 @@ const CODE_SERVER = path.join(TOOLS, 'node_modules', 'code-server', 'out', 'node
 const installed = existsSync(CODE_SERVER) && existsSync('/usr/bin/chromium');
 
 void test(
-  'end to end in a real VS Code: language features, train, dashboard, search, tree, export',
+  'end to end in a real VS Code: language features, train, dashboard, search, tree, export, ranking',
   { skip: !installed && !process.env.CI ? 'run scripts/install-e2e.sh to include it' : false },
   () => {
     assert.ok(installed, `the e2e tools are missing (${CODE_SERVER}): run scripts/install-e2e.sh`);

@@ -23,6 +23,13 @@ import {
   type ScreenshotRequest,
   type ScreenshotResult,
 } from './screenshotRequests';
+import {
+  copyRankingConfig,
+  RANKING_ERROR_ENV,
+  RANKING_RUN_ENV,
+  trainRankingRun,
+  type RankingTraining,
+} from './rankingRun';
 import { waitFor, withTimeout } from './wait';
 import { ensureVsix } from '../package/vsix';
 
@@ -39,6 +46,8 @@ const RESULTS = path.join(ROOT, 'test-results', 'e2e');
  * development (faster to iterate: no packaging).
  */
 const MODE = process.env.SUPERNET_E2E_MODE === 'dev' ? 'dev' : 'package';
+/** The ranking run's training (rankingRun.ts), started with the packaging. */
+const RANKING_TIMEOUT_MS = 180_000;
 /** From the page's first load to the suite's exit code. */
 const SUITE_TIMEOUT_MS = Number(process.env.SUPERNET_E2E_TIMEOUT_MS ?? 360_000);
 
@@ -56,6 +65,8 @@ function missingPrerequisites(): string[] {
     [CHROMIUM, 'run scripts/install-e2e.sh'],
     [path.join(ROOT, 'dist', 'client.js'), 'run npm run build'],
     [path.join(ROOT, 'dist', 'server.js'), 'run npm run build'],
+    [path.join(ROOT, 'dist', 'cli.js'), 'run npm run build'],
+    [path.join(ROOT, 'dist', 'engine.js'), 'run npm run build'],
     [SUITE, 'run npx tsc -b'],
   ];
   return needs.filter(([p]) => !existsSync(p)).map(([p, fix]) => `${p} is missing: ${fix}`);
@@ -256,6 +267,21 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
   return { stop: () => clearInterval(timer) };
 }
 
+/**
+ * Waits for the ranking run and tells the suite (through code-server's environment) which
+ * folder it is, or why there is none: the suite's Ranking test then fails with that reason.
+ */
+async function nameRankingRun(ranking: RankingTraining, env: NodeJS.ProcessEnv): Promise<void> {
+  const t = Date.now();
+  try {
+    env[RANKING_RUN_ENV] = await ranking.done;
+    say(`ranking run ${path.basename(env[RANKING_RUN_ENV])} ready after ${since(t)} more`);
+  } catch (e) {
+    env[RANKING_ERROR_ENV] = (e as Error).message;
+    say(`ranking run failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** Loads the payload page and resolves with the suite's exit code. */
 async function runSuite(page: Page, server: CodeServer, f: Folders): Promise<number> {
   const consoleLog = path.join(RESULTS, 'browser-console.log');
@@ -305,6 +331,7 @@ async function main(): Promise<number> {
   const f = await makeFolders();
   const env = testEnv(f);
   let server: CodeServer | undefined;
+  let ranking: RankingTraining | undefined;
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   let cleaning: Promise<void> | undefined;
@@ -316,6 +343,7 @@ async function main(): Promise<number> {
         (e) => say((e as Error).message),
       );
       const closed = since(t);
+      await ranking?.stop();
       await server?.stop();
       say(`stopped chromium in ${closed}, code-server in ${since(t)}`);
       // The server side's logs (the extension host's among them) live in its user data.
@@ -339,12 +367,21 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     let t = Date.now();
+    ranking = trainRankingRun({
+      root: ROOT,
+      config: await copyRankingConfig(ROOT, f.workspace),
+      runsDir: path.join(f.workspace, '.supernet', 'runs'),
+      env,
+      logFile: path.join(RESULTS, 'ranking-train.log'),
+      timeoutMs: RANKING_TIMEOUT_MS,
+    });
     if (MODE === 'package') {
       const vsix = ensureVsix();
       installExtension(vsix, f, env);
       say(`installed ${path.relative(ROOT, vsix)} in ${since(t)}`);
       t = Date.now();
     }
+    await nameRankingRun(ranking, env);
     server = await startCodeServer({
       entry: CODE_SERVER,
       userDataDir: f.userData,

@@ -14,6 +14,7 @@ import {
   objectivesFromConfig,
   type RunChartModel,
 } from '#shared/charts/chartModel';
+import { applyRankFile } from '#shared/charts/rankingModel';
 
 /**
  * Builds a run's chart model from its folder, which is the source of truth: a finished
@@ -41,13 +42,14 @@ export interface RunFolderModel {
 
 export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   const run = new RunPaths(runDir);
-  const [meta, config, events, searchEvents, candidates, pareto, lock] = await Promise.all([
+  const [meta, config, events, searchEvents, candidates, pareto, rank, lock] = await Promise.all([
     readText(run.metaFile),
     readText(run.configFile),
     readText(run.eventsFile),
     readText(run.searchEventsFile),
     readText(run.candidatesFile),
     readText(run.paretoFile),
+    readText(run.rankFile),
     readText(run.lockFile),
   ]);
   const model = emptyModel(run.id);
@@ -78,6 +80,8 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
     appendEvents(model, records);
   }
   applyParetoFile(model, parseJson(pareto));
+  // A ranking check's events are not kept; its rank.json is.
+  applyRankFile(model.ranking, parseJson(rank));
   if (summary) {
     model.status = summary.status;
     if (summary.totalSteps !== undefined) model.totalSteps = summary.totalSteps;

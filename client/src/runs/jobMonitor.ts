@@ -156,7 +156,9 @@ export class JobMonitor implements vscode.Disposable {
       e.type === 'candidate' ||
       e.type === 'generation' ||
       e.type === 'search-end' ||
-      e.type === 'ranked'
+      e.type === 'ranked' ||
+      // An epoch's ranking may change the warning on the run's line.
+      e.type === 'ranking'
     )
       this.changed.fire();
   }

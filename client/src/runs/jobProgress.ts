@@ -329,6 +329,15 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
       return e.state === 'refused' || e.state === 'disconnected'
         ? { level: 'warning', text: `worker ${e.worker.id}: ${e.message ?? e.state}` }
         : undefined;
+    case 'ranking': {
+      // The per-epoch ranking of a run on a benchmark space; charted in the Ranking tab.
+      const figures = rankingFiguresOf(e);
+      const warning = figures && rankingWarning(figures);
+      return {
+        level: warning ? 'warning' : 'info',
+        text: `epoch ${e.epoch} ranking against ${e.table}${figures ? `: ${rankingSummary(figures)}` : ''}${warning ? `. ${warning}` : ''}`,
+      };
+    }
     case 'rank-end': {
       const figures = rankingFiguresOf(e);
       const warning = figures && rankingWarning(figures);

@@ -1,9 +1,21 @@
 import * as vscode from 'vscode';
+import type { LatestRanking } from '#shared/charts/latestRanking';
+import type { RankedPoint } from '#shared/charts/rankingModel';
 import { isMetric, type Metric } from '#shared/metrics';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import { listRuns } from '#shared/runFolder/readRuns';
 import { sortRuns } from '#shared/runFolder/summarise';
 import { readRunSubnets, type RunSubnets } from './runFiles';
+import { readRunRanking } from './runRanking';
+import {
+  rankedLabel,
+  rankedTooltip,
+  rankingGroupDescription,
+  rankingTooltip,
+  runRankingFlag,
+  runRankingTooltip,
+  sortRanked,
+} from './rankingTreeModel';
 import {
   effectiveStatus,
   runDescription,
@@ -15,10 +27,11 @@ import {
   type SubnetRow,
 } from './runTreeModel';
 
-export type GroupKind = 'front' | 'all';
+export type GroupKind = 'front' | 'all' | 'ranking';
 
 export type RunNode =
-  | { type: 'run'; run: RunSummary }
+  /** `ranking`: the run's latest ranking figures, when it has any. */
+  | { type: 'run'; run: RunSummary; ranking?: LatestRanking }
   | { type: 'group'; parent: RunNode & { type: 'run' }; group: GroupKind }
   | {
       type: 'subnet';
@@ -27,9 +40,12 @@ export type RunNode =
       row: SubnetRow;
       exported: boolean;
     }
+  | { type: 'ranked'; parent: RunNode & { type: 'group' }; run: RunSummary; point: RankedPoint }
   | { type: 'message'; parent: RunNode & { type: 'group' }; text: string };
 
 export type SubnetNode = RunNode & { type: 'subnet' };
+/** A node a click on a chart point reveals: a candidate, or a subnet of the latest ranking. */
+export type RevealableNode = RunNode & { type: 'subnet' | 'ranked' };
 export type RunItemNode = RunNode & { type: 'run' };
 
 /** Where the provider gets what it shows; the extension passes the language server's view. */
@@ -106,13 +122,21 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     return p;
   }
 
-  /** The tree node of a subnet, for `reveal` after a click on the Pareto chart. */
-  async findSubnet(runId: string, key: string): Promise<SubnetNode | undefined> {
+  /**
+   * The tree node of a subnet, for `reveal` after a click on the Pareto or Ranking chart:
+   * among the candidates first (they carry every figure), else in the latest ranking.
+   */
+  async findSubnet(runId: string, key: string): Promise<RevealableNode | undefined> {
     const runNode = (await this.runNodes()).find((n) => n.run.id === runId);
     if (!runNode) return undefined;
-    for (const group of ['front', 'all'] as const) {
+    for (const group of ['front', 'all', 'ranking'] as const) {
+      if (group === 'ranking' && !runNode.ranking) continue;
       const nodes = await this.groupChildren({ type: 'group', parent: runNode, group });
-      const hit = nodes.find((n): n is SubnetNode => n.type === 'subnet' && n.row.key === key);
+      const hit = nodes.find(
+        (n): n is RevealableNode =>
+          (n.type === 'subnet' && n.row.key === key) ||
+          (n.type === 'ranked' && n.point.key === key),
+      );
       if (hit) return hit;
     }
     return undefined;
@@ -122,7 +146,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     if (!this.runs) {
       const listed = await this.source.listRuns();
       const runs = listed ?? (await Promise.all(this.source.runsDirs().map(listRuns))).flat();
-      this.runs = sortRuns(runs).map((run) => ({ type: 'run', run }));
+      // Read with the list: a run's line and tooltip carry its ranking warning.
+      const rankings = await Promise.all(
+        runs.map((r) => readRunRanking(r.dir).catch(() => undefined)),
+      );
+      const rankingOf = new Map(runs.map((r, i) => [r.dir, rankings[i]]));
+      this.runs = sortRuns(runs).map((run) => {
+        const ranking = rankingOf.get(run.dir);
+        return { type: 'run', run, ...(ranking ? { ranking } : {}) };
+      });
       this.onRunsListed?.(runs);
     }
     return this.runs;
@@ -130,8 +162,10 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
 
   async getChildren(node?: RunNode): Promise<RunNode[]> {
     if (!node) return this.runNodes();
-    if (node.type === 'run')
-      return (['front', 'all'] as const).map((group) => ({ type: 'group', parent: node, group }));
+    if (node.type === 'run') {
+      const groups: GroupKind[] = node.ranking ? ['front', 'all', 'ranking'] : ['front', 'all'];
+      return groups.map((group) => ({ type: 'group', parent: node, group }));
+    }
     if (node.type === 'group') return this.groupChildren(node);
     return [];
   }
@@ -141,6 +175,16 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     const cached = this.groups.get(id);
     if (cached) return cached;
     const run = node.parent.run;
+    if (node.group === 'ranking') {
+      const children: RunNode[] = sortRanked(node.parent.ranking?.points ?? []).map((point) => ({
+        type: 'ranked',
+        parent: node,
+        run,
+        point,
+      }));
+      this.groups.set(id, children);
+      return children;
+    }
     const s = await this.runSubnets(run);
     const rows = node.group === 'front' ? s.front : s.all;
     const children: RunNode[] = rows.length
@@ -171,36 +215,10 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
 
   getTreeItem(node: RunNode): vscode.TreeItem {
     switch (node.type) {
-      case 'run': {
-        const overlay = this.source.overlay(node.run.id);
-        const status = effectiveStatus(node.run, overlay);
-        const item = new vscode.TreeItem(node.run.id, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `run:${node.run.dir}`;
-        item.description = runDescription(node.run, overlay);
-        const icon = runIcon(status);
-        item.iconPath = new vscode.ThemeIcon(
-          icon.icon,
-          icon.color ? new vscode.ThemeColor(icon.color) : undefined,
-        );
-        item.tooltip = [node.run.dir, node.run.configPath].filter(Boolean).join('\n');
-        item.contextValue = `run.${status}`;
-        return item;
-      }
-      case 'group': {
-        const front = node.group === 'front';
-        const item = new vscode.TreeItem(
-          front ? 'Pareto front' : 'All candidates',
-          front
-            ? vscode.TreeItemCollapsibleState.Expanded
-            : vscode.TreeItemCollapsibleState.Collapsed,
-        );
-        item.id = groupId(node);
-        item.iconPath = new vscode.ThemeIcon(front ? 'graph-scatter' : 'list-flat');
-        item.description = `by ${this.sortBy}`;
-        if (!front) item.description = `${node.parent.run.candidates} · by ${this.sortBy}`;
-        item.contextValue = 'group';
-        return item;
-      }
+      case 'run':
+        return this.runItem(node);
+      case 'group':
+        return node.group === 'ranking' ? rankingGroupItem(node) : this.groupItem(node);
       case 'subnet': {
         const item = new vscode.TreeItem(subnetLabel(node.row));
         item.id = `${groupId(node.parent)}:${node.row.key}`;
@@ -212,12 +230,55 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         item.contextValue = node.exported ? 'subnet.exported' : 'subnet';
         return item;
       }
+      case 'ranked': {
+        const item = new vscode.TreeItem(rankedLabel(node.point));
+        item.id = `${groupId(node.parent)}:${node.point.key}`;
+        item.tooltip = rankedTooltip(node.point);
+        item.iconPath = new vscode.ThemeIcon('circle-small');
+        item.contextValue = 'ranked';
+        return item;
+      }
       case 'message': {
         const item = new vscode.TreeItem(node.text);
         item.id = `${groupId(node.parent)}:message`;
         return item;
       }
     }
+  }
+
+  private runItem(node: RunItemNode): vscode.TreeItem {
+    const overlay = this.source.overlay(node.run.id);
+    const status = effectiveStatus(node.run, overlay);
+    const item = new vscode.TreeItem(node.run.id, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${node.run.dir}`;
+    // The warning first: a narrow sidebar cuts the end of the line off.
+    const flag = runRankingFlag(node.ranking);
+    item.description = [flag, runDescription(node.run, overlay)].filter(Boolean).join(' · ');
+    const icon = runIcon(status);
+    item.iconPath = new vscode.ThemeIcon(
+      icon.icon,
+      icon.color ? new vscode.ThemeColor(icon.color) : undefined,
+    );
+    const lines = [node.run.dir, node.run.configPath].filter(Boolean);
+    const warning = runRankingTooltip(node.ranking);
+    if (warning) lines.push('', warning);
+    item.tooltip = lines.join('\n');
+    item.contextValue = `run.${status}`;
+    return item;
+  }
+
+  private groupItem(node: RunNode & { type: 'group' }): vscode.TreeItem {
+    const front = node.group === 'front';
+    const item = new vscode.TreeItem(
+      front ? 'Pareto front' : 'All candidates',
+      front ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = groupId(node);
+    item.iconPath = new vscode.ThemeIcon(front ? 'graph-scatter' : 'list-flat');
+    item.description = `by ${this.sortBy}`;
+    if (!front) item.description = `${node.parent.run.candidates} · by ${this.sortBy}`;
+    item.contextValue = 'group';
+    return item;
   }
 
   dispose(): void {
@@ -227,3 +288,25 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
 }
 
 const groupId = (g: RunNode & { type: 'group' }): string => `group:${g.parent.run.dir}:${g.group}`;
+
+/** The run's latest ranking: its figures, a warning icon when τ is not above FLOPs'. */
+function rankingGroupItem(node: RunNode & { type: 'group' }): vscode.TreeItem {
+  const ranking = node.parent.ranking;
+  const item = new vscode.TreeItem('Ranking', vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = groupId(node);
+  item.contextValue = 'group.ranking';
+  if (!ranking) return item;
+  const warned = runRankingFlag(ranking) !== undefined;
+  item.description = rankingGroupDescription(ranking);
+  item.tooltip = rankingTooltip(ranking);
+  item.iconPath = warned
+    ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+    : new vscode.ThemeIcon('list-ordered');
+  // A click opens the Ranking tab, where the figures are charted.
+  item.command = {
+    title: 'Open Ranking',
+    command: 'supernet.openDashboard',
+    arguments: [node.parent.run.id, { tab: 'ranking' }],
+  };
+  return item;
+}

@@ -16,6 +16,11 @@ export interface SeriesSpec {
   pointSize?: number;
   /** Join values across gaps (series of several runs joined on one x axis). */
   spanGaps?: boolean;
+  /**
+   * Neither line nor markers: the values still set the axis range and show in the legend,
+   * and the chart draws them its own way (an interval as a band, a reference line).
+   */
+  invisible?: boolean;
   format?: (v: number) => string;
 }
 
@@ -34,12 +39,16 @@ export type Range = (min: number | null, max: number | null) => [number, number]
 export interface ChartSpec {
   xLabel: string;
   xFormat?: (v: number) => string;
+  /** Ticks and grid lines at whole numbers only (epochs, generations). */
+  xWhole?: boolean;
   xRange?: Range;
   series: SeriesSpec[];
   axes: AxisSpec[];
   height?: number;
   /** Extra drawing (constraint lines, the marked point) after the series are drawn. */
   draw?: (u: uPlot) => void;
+  /** Extra drawing under the series (a band, reference lines), after the axes. */
+  underlay?: (u: uPlot) => void;
   /** Scatter charts track the pointer themselves, so uPlot's crosshair is hidden. */
   crosshair?: boolean;
   legend?: boolean;
@@ -82,7 +91,7 @@ export class ChartBox {
 
   render(spec: ChartSpec, data: uPlot.AlignedData): void {
     const signature = JSON.stringify([
-      spec.series.map((s) => [s.label, s.color, s.scale, s.dash, s.pointsOnly]),
+      spec.series.map((s) => [s.label, s.color, s.scale, s.dash, s.pointsOnly, s.invisible]),
       spec.axes.map((a) => [a.scale, a.label, a.log]),
       spec.xLabel,
     ]);
@@ -143,9 +152,9 @@ export class ChartBox {
         spanGaps: s.spanGaps ?? false,
         ...(s.dash ? { dash: s.dash } : {}),
         ...(s.format ? { value: fmt(s.format) } : {}),
-        ...(s.pointsOnly ? { paths: () => null } : {}),
+        ...(s.pointsOnly || s.invisible ? { paths: () => null } : {}),
         points:
-          s.points || s.pointsOnly
+          (s.points || s.pointsOnly) && !s.invisible
             ? { show: true, size: s.pointSize ?? 5, stroke: s.color, fill: s.color }
             : { show: false },
       })),
@@ -156,7 +165,7 @@ export class ChartBox {
       scales,
       series,
       axes: [
-        axis(spec.xLabel, spec.xFormat),
+        { ...axis(spec.xLabel, spec.xFormat), ...(spec.xWhole ? { incrs: WHOLE_STEPS } : {}) },
         ...spec.axes.map((a) => ({
           ...axis(a.label, a.format),
           scale: a.scale,
@@ -171,10 +180,18 @@ export class ChartBox {
           ? { x: false, y: false, points: { show: false }, drag: { x: true, y: true } }
           : { drag: { x: true, y: false } },
       legend: { show: spec.legend ?? true },
-      hooks: spec.draw ? { draw: [spec.draw] } : {},
+      hooks: {
+        ...(spec.draw ? { draw: [spec.draw] } : {}),
+        ...(spec.underlay ? { drawAxes: [spec.underlay] } : {}),
+      },
     };
   }
 }
+
+/** Tick spacings of a whole-number axis: 1, 2, 5, 10, 20, 50, … */
+const WHOLE_STEPS = [1, 2, 5]
+  .flatMap((m) => [1, 10, 100, 1000, 10_000].map((p) => m * p))
+  .sort((a, b) => a - b);
 
 const fmt =
   (f: (v: number) => string) =>

@@ -6,6 +6,7 @@ import { CompareView } from './compareView';
 import { GradientView } from './gradientView';
 import { LossView } from './lossView';
 import { ParetoView } from './paretoView';
+import { RankingView } from './rankingView';
 import { readTheme } from './theme';
 import { el, type View, type ViewContext } from './view';
 import { vscode } from './vscodeApi';
@@ -20,6 +21,7 @@ const TAB_LABELS: Record<TabId, string> = {
   loss: 'Loss',
   gradients: 'Gradient variance',
   pareto: 'Pareto',
+  ranking: 'Ranking',
   compare: 'Compare',
 };
 
@@ -123,6 +125,7 @@ function build(message: InitMessage): void {
       loss: new LossView(run, ctx),
       gradients: new GradientView(run, ctx),
       pareto: new ParetoView(run, ctx),
+      ranking: new RankingView(run, ctx),
     };
   }
   const tabs = el('nav', 'tabs');

@@ -14,13 +14,12 @@ import {
   type ConstraintBoundary,
   type ParetoAxes,
 } from '#shared/charts/paretoAxes';
+import { latestRankingWarning } from '#shared/charts/latestRanking';
 import { ChartBox, type Range } from './chartBox';
 import { formatMetric, formatMetricTick, formatSci, METRIC_LABEL } from './format';
 import { withAlpha, type Theme } from './theme';
+import { attachScatterPointer, placeTooltip } from './scatterPointer';
 import { el, select, type View, type ViewContext } from './view';
-
-/** How close (CSS pixels) the pointer must be to a point to hover or click it. */
-const HIT_RADIUS = 10;
 
 interface Plotted {
   p: CandidatePoint;
@@ -37,6 +36,8 @@ interface Plotted {
 export class ParetoView implements View {
   readonly element = el('section', 'view');
   private readonly summary = el('p', 'summary');
+  /** Said before the front: a front found by a supernet that ranks badly is not to trust. */
+  private readonly rankingWarning = el('p', 'warning ranking-warning');
   private readonly controls = el('div', 'controls');
   private readonly notes = el('p', 'note');
   /** Where the running search evaluates: a worker fleet's size, queue and rate. */
@@ -56,7 +57,8 @@ export class ParetoView implements View {
     private readonly ctx: ViewContext,
   ) {
     this.fleet.hidden = true;
-    this.element.append(this.summary, this.fleet, this.controls);
+    this.rankingWarning.hidden = true;
+    this.element.append(this.rankingWarning, this.summary, this.fleet, this.controls);
     this.scatter = new ChartBox(this.element, ctx.theme);
     this.scatter.element.classList.add('scatter');
     this.tooltip.hidden = true;
@@ -117,6 +119,10 @@ export class ParetoView implements View {
     ];
     this.notes.textContent = notes.join(' ');
     this.notes.hidden = notes.length === 0;
+
+    const warning = latestRankingWarning(this.run.model.ranking);
+    this.rankingWarning.textContent = warning ? `Ranking: ${warning}` : '';
+    this.rankingWarning.hidden = !warning;
 
     this.renderFleet();
     this.renderScatter(axes);
@@ -287,47 +293,28 @@ export class ParetoView implements View {
 
   private pointerFor: uPlot | undefined;
 
-  /** Hover and click find the nearest point themselves: uPlot's cursor snaps to x only. */
   private attachPointer(): void {
     const u = this.scatter.chart;
     if (!u || this.pointerFor === u) return;
     this.pointerFor = u;
-    const nearest = (e: MouseEvent): Plotted | undefined => {
-      const r = u.over.getBoundingClientRect();
-      const mx = e.clientX - r.left;
-      const my = e.clientY - r.top;
-      let best: Plotted | undefined;
-      let bestD = HIT_RADIUS * HIT_RADIUS;
-      for (const q of this.plotted) {
-        const dx = u.valToPos(q.x, 'x') - mx;
-        const dy = u.valToPos(q.y, 'y') - my;
-        const d = dx * dx + dy * dy;
-        if (d <= bestD) {
-          bestD = d;
-          best = q;
+    attachScatterPointer(u, () => this.plotted, {
+      hover: (q, e) => {
+        if (q !== this.hovered) {
+          this.hovered = q;
+          this.scatter.redraw();
         }
-      }
-      return best;
-    };
-    u.over.addEventListener('mousemove', (e) => {
-      const q = nearest(e);
-      if (q !== this.hovered) {
-        this.hovered = q;
+        this.showTooltip(q, e);
+      },
+      leave: () => {
+        this.hovered = undefined;
+        this.tooltip.hidden = true;
         this.scatter.redraw();
-      }
-      this.showTooltip(q, e);
-    });
-    u.over.addEventListener('mouseleave', () => {
-      this.hovered = undefined;
-      this.tooltip.hidden = true;
-      this.scatter.redraw();
-    });
-    u.over.addEventListener('click', (e) => {
-      const q = nearest(e);
-      if (!q) return;
-      this.ctx.highlightKey = q.p.key;
-      this.scatter.redraw();
-      this.ctx.post({ type: 'reveal', runId: this.run.runId, key: q.p.key });
+      },
+      click: (q) => {
+        this.ctx.highlightKey = q.p.key;
+        this.scatter.redraw();
+        this.ctx.post({ type: 'reveal', runId: this.run.runId, key: q.p.key });
+      },
     });
   }
 
@@ -351,12 +338,7 @@ export class ParetoView implements View {
       ...rows.map((r) => el('div', undefined, r)),
     );
     this.tooltip.hidden = false;
-    const box = this.scatter.element.getBoundingClientRect();
-    const x = e.clientX - box.left + 14;
-    const y = e.clientY - box.top + 14;
-    const w = this.tooltip.offsetWidth;
-    this.tooltip.style.left = `${x + w > box.width ? Math.max(0, x - w - 28) : x}px`;
-    this.tooltip.style.top = `${y}px`;
+    placeTooltip(this.tooltip, this.scatter.element, e);
   }
 
   private renderHypervolume(): void {

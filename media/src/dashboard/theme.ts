@@ -60,3 +60,26 @@ export function withAlpha(color: string, alpha: number): string {
   const rgb = /^rgba?\(([^,]+),([^,]+),([^,)]+)/.exec(color);
   return rgb ? `rgba(${rgb[1]},${rgb[2]},${rgb[3]}, ${alpha})` : color;
 }
+
+/** `#rrggbb` or `rgb()` as its three channels; undefined for anything else. */
+function channels(color: string): [number, number, number] | undefined {
+  const hex = /^#([0-9a-f]{6})([0-9a-f]{2})?$/i.exec(color);
+  if (hex) {
+    const n = parseInt(hex[1], 16);
+    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  }
+  const rgb = /^rgba?\(([^,]+),([^,]+),([^,)]+)/.exec(color);
+  if (!rgb) return undefined;
+  const c = [rgb[1], rgb[2], rgb[3]].map((v) => Number(v.trim()));
+  return c.every(Number.isFinite) ? (c as [number, number, number]) : undefined;
+}
+
+/** The colour `t` of the way from `a` to `b` (0 → a, 1 → b); `a` if either cannot be read. */
+export function mixColors(a: string, b: string, t: number): string {
+  const ca = channels(a);
+  const cb = channels(b);
+  if (!ca || !cb) return a;
+  const k = Math.min(1, Math.max(0, t));
+  const [r, g, bl] = ca.map((v, i) => Math.round(v + (cb[i] - v) * k));
+  return `rgb(${r}, ${g}, ${bl})`;
+}

@@ -8,6 +8,7 @@ import {
   type SamplerEvent,
   type StepEvent,
 } from '../protocol/engine';
+import { addEpochRanking, addRankEvent, emptyRanking, type RankingState } from './rankingModel';
 
 /**
  * The numbers a run's dashboard draws, built from engine events. Pure and plain data
@@ -84,6 +85,8 @@ export interface RunChartModel {
   epochs: EpochSeries;
   sampler: SamplerSeries;
   search: SearchState;
+  /** Per-epoch rankings against a benchmark table, and the last `supernet rank` check. */
+  ranking: RankingState;
 }
 
 export const DEFAULT_OBJECTIVES: Objective[] = [
@@ -115,6 +118,7 @@ export function emptyModel(runId: string): RunChartModel {
       objectives: DEFAULT_OBJECTIVES.map((o) => ({ ...o })),
       constraints: [],
     },
+    ranking: emptyRanking(),
   };
 }
 
@@ -288,6 +292,14 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
       case 'search-end':
         model.search.front = e.front;
         delete model.search.fleet;
+        break;
+      case 'ranking':
+        addEpochRanking(model.ranking, e);
+        break;
+      case 'rank-start':
+      case 'ranked':
+      case 'rank-end':
+        addRankEvent(model.ranking, e);
         break;
       default:
         break;

@@ -31,8 +31,8 @@ export interface InitMessage {
   tab?: DashboardTab;
 }
 
-/** The dashboard's tabs: one run's three charts, or the comparison of several runs. */
-export const DASHBOARD_TABS = ['loss', 'gradients', 'pareto', 'compare'] as const;
+/** The dashboard's tabs: one run's four views, or the comparison of several runs. */
+export const DASHBOARD_TABS = ['loss', 'gradients', 'pareto', 'ranking', 'compare'] as const;
 export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 export const isDashboardTab = (x: unknown): x is DashboardTab =>
   DASHBOARD_TABS.includes(x as DashboardTab);
@@ -63,7 +63,7 @@ export interface ReadyMessage {
   type: 'ready';
 }
 
-/** Webview → extension: a Pareto point was clicked; the tree reveals that subnet. */
+/** Webview → extension: a Pareto or Ranking point was clicked; the tree reveals that subnet. */
 export interface RevealMessage {
   type: 'reveal';
   runId: string;
@@ -119,7 +119,9 @@ const isModel = (x: unknown): x is RunChartModel =>
   isObj(x.epochs) &&
   isObj(x.sampler) &&
   isObj(x.search) &&
-  Array.isArray(x.search.candidates);
+  Array.isArray(x.search.candidates) &&
+  isObj(x.ranking) &&
+  isObj(x.ranking.series);
 
 const isRun = (x: unknown): x is DashboardRun =>
   isObj(x) &&

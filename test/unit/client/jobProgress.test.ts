@@ -15,6 +15,7 @@ import {
   type JobProgress,
 } from '../../../client/src/runs/jobProgress';
 import { formatDuration, formatLatency } from '#shared/format/units';
+import { rankingEvent } from '../dashboard/rankingFixtures';
 
 const T0 = 1_760_000_000_000;
 const fold = (p: JobProgress, events: EngineEvent[]): JobProgress =>
@@ -308,4 +309,14 @@ void test('a ranking check that does not beat FLOPs ends in a warning that says 
   assert.match(r.message, /Kendall τ-b -0\.07 \(95% CI -0\.60…0\.50, K 8\) · by FLOPs 0\.43/);
   assert.match(r.message, /does not yet rank subnets better than their FLOPs do/);
   assert.equal(logLine(end)?.level, 'warning');
+});
+
+void test("an epoch's ranking goes to the output channel, a warning when τ is not above FLOPs", () => {
+  const e = rankingEvent(1) as Parameters<typeof logLine>[0];
+  const line = logLine(e)!;
+  assert.equal(line.level, 'warning');
+  assert.match(line.text, /^epoch 1 ranking against ranking-ref: Kendall τ-b 0\.30 \(95% CI/);
+  assert.match(line.text, /\. This supernet does not yet rank subnets better than their FLOPs do/);
+  const good = rankingEvent(2, { kendallTau: 0.8, kendallTauInterval: [0.6, 0.9] });
+  assert.equal(logLine(good as Parameters<typeof logLine>[0])?.level, 'info');
 });

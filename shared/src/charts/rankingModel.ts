@@ -1,0 +1,223 @@
+import type { RankEndEvent, RankedEvent, RankingEvent, RankStartEvent } from '../protocol/engine';
+import { rankingFiguresOf, type RankingFigures } from '../ranking';
+
+/**
+ * How well a run's supernet ranks subnets, as the dashboard and the Runs tree show it:
+ * the per-epoch `ranking` events of a run on a benchmark space, and the last
+ * `supernet rank` check (rank.json, or its live events). Pure and plain data, like the
+ * rest of the chart model, so the extension builds it and the webview appends to it.
+ */
+
+/** One subnet measured both ways: with the supernet's weights and trained alone. */
+export interface RankedPoint {
+  key: string;
+  flops: number;
+  /** Only a check's subnets (rank.json) carry it; a benchmark table's do not. */
+  params?: number;
+  supernetAccuracy: number;
+  standaloneAccuracy: number;
+}
+
+/** The figures of the `ranking` events, one entry per epoch, in epoch order. */
+export interface RankingSeries {
+  epoch: number[];
+  step: number[];
+  subnets: number[];
+  kendallTau: number[];
+  /** The 95% interval of τ-b: its lower and upper ends. */
+  tauLow: (number | null)[];
+  tauHigh: (number | null)[];
+  spearmanRho: (number | null)[];
+  flopsKendallTau: (number | null)[];
+  partialKendallTau: (number | null)[];
+  noiseCeiling: (number | null)[];
+}
+
+/** What the last epoch's ranking adds to its figures: its subnets and the table's name. */
+export interface EpochRankingDetail {
+  figures: RankingFigures;
+  epoch: number;
+  step: number;
+  table: string;
+  topK?: { k: number; overlap: number };
+  bestPick?: NonNullable<RankingEvent['bestPick']>;
+  points: RankedPoint[];
+}
+
+/** A `supernet rank` check: its subnets and, once it completed, its figures. */
+export interface RankCheck {
+  subnets: RankedPoint[];
+  figures?: RankingFigures;
+  /** How many subnets it measures in all, and for how many epochs each trains alone. */
+  planned?: number;
+  epochs?: number;
+}
+
+export interface RankingState {
+  series: RankingSeries;
+  /** The last epoch's ranking. */
+  last?: EpochRankingDetail;
+  /** The last completed check: rank.json, or the rank-end of a check of this session. */
+  check?: RankCheck;
+  /** A check running now, from its live events, until its rank-end. */
+  running?: RankCheck;
+}
+
+export function emptyRanking(): RankingState {
+  return {
+    series: {
+      epoch: [],
+      step: [],
+      subnets: [],
+      kendallTau: [],
+      tauLow: [],
+      tauHigh: [],
+      spearmanRho: [],
+      flopsKendallTau: [],
+      partialKendallTau: [],
+      noiseCeiling: [],
+    },
+  };
+}
+
+const finite = (x: unknown): number | null =>
+  typeof x === 'number' && Number.isFinite(x) ? x : null;
+const orUndefined = (x: unknown): number | undefined => finite(x) ?? undefined;
+
+/** A subnet of an event or a file, or undefined when a figure the charts need is missing. */
+export function rankedPointOf(x: unknown): RankedPoint | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const p = x as Record<string, unknown>;
+  const flops = finite(p.flops);
+  const supernetAccuracy = finite(p.supernetAccuracy);
+  const standaloneAccuracy = finite(p.standaloneAccuracy);
+  if (typeof p.key !== 'string' || !p.key) return undefined;
+  if (flops === null || supernetAccuracy === null || standaloneAccuracy === null) return undefined;
+  const point: RankedPoint = { key: p.key, flops, supernetAccuracy, standaloneAccuracy };
+  const params = finite(p.params);
+  if (params !== null) point.params = params;
+  return point;
+}
+
+const pointsOf = (xs: unknown): RankedPoint[] =>
+  Array.isArray(xs) ? xs.flatMap((x) => rankedPointOf(x) ?? []) : [];
+
+const intervalOf = (x: unknown): [number, number] | undefined => {
+  if (!Array.isArray(x) || x.length !== 2) return undefined;
+  const [lo, hi] = [finite(x[0]), finite(x[1])];
+  return lo !== null && hi !== null ? [lo, hi] : undefined;
+};
+
+/**
+ * The figures of an event or rank.json with every non-number left out (NaN is written as
+ * null in JSON), so that the summary and the warning never read a null as a number.
+ */
+export function cleanFigures(x: Record<string, unknown>): RankingFigures | undefined {
+  const interval = intervalOf(x.kendallTauInterval);
+  return rankingFiguresOf({
+    subnets: Array.isArray(x.subnets) ? x.subnets : (finite(x.subnets) ?? 0),
+    kendallTau: orUndefined(x.kendallTau),
+    spearmanRho: orUndefined(x.spearmanRho),
+    flopsKendallTau: orUndefined(x.flopsKendallTau),
+    partialKendallTau: orUndefined(x.partialKendallTau),
+    noiseCeiling: orUndefined(x.noiseCeiling),
+    ...(interval ? { kendallTauInterval: interval } : {}),
+  });
+}
+
+/**
+ * Appends an epoch's ranking. A resumed run ranks the epochs after its checkpoint again:
+ * the newer figures replace those of that epoch and later, so the epochs stay ascending.
+ */
+export function addEpochRanking(state: RankingState, e: RankingEvent): void {
+  const s = state.series;
+  const f = cleanFigures(e as unknown as Record<string, unknown>);
+  if (!f) return;
+  const arrays: unknown[][] = Object.values(s);
+  let cut = s.epoch.length;
+  while (cut > 0 && s.epoch[cut - 1] >= e.epoch) cut--;
+  for (const a of arrays) a.length = cut;
+  s.epoch.push(e.epoch);
+  s.step.push(finite(e.step) ?? 0);
+  s.subnets.push(f.subnets);
+  s.kendallTau.push(f.kendallTau);
+  s.tauLow.push(f.kendallTauInterval?.[0] ?? null);
+  s.tauHigh.push(f.kendallTauInterval?.[1] ?? null);
+  s.spearmanRho.push(f.spearmanRho ?? null);
+  s.flopsKendallTau.push(f.flopsKendallTau ?? null);
+  s.partialKendallTau.push(f.partialKendallTau ?? null);
+  s.noiseCeiling.push(f.noiseCeiling ?? null);
+  state.last = {
+    figures: f,
+    epoch: e.epoch,
+    step: finite(e.step) ?? 0,
+    table: e.table,
+    points: pointsOf(e.points),
+    ...(e.topK && finite(e.topK.k) !== null && finite(e.topK.overlap) !== null
+      ? { topK: { k: e.topK.k, overlap: e.topK.overlap } }
+      : {}),
+    ...(bestPickOf(e.bestPick) ?? {}),
+  };
+}
+
+function bestPickOf(x: unknown): { bestPick: EpochRankingDetail['bestPick'] } | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const b = x as Record<string, unknown>;
+  const nums = [b.flopsLimit, b.picked, b.best, b.regret].map(finite);
+  if (nums.some((v) => v === null) || typeof b.pickedKey !== 'string') return undefined;
+  if (typeof b.bestKey !== 'string') return undefined;
+  const [flopsLimit, picked, best, regret] = nums as number[];
+  return {
+    bestPick: { flopsLimit, pickedKey: b.pickedKey, picked, bestKey: b.bestKey, best, regret },
+  };
+}
+
+/** The live events of a `supernet rank` check (they are not written to the run folder). */
+export function addRankEvent(
+  state: RankingState,
+  e: RankStartEvent | RankedEvent | RankEndEvent,
+): void {
+  switch (e.type) {
+    case 'rank-start':
+      state.running = {
+        subnets: [],
+        ...(finite(e.subnets) !== null ? { planned: e.subnets } : {}),
+        ...(finite(e.epochs) !== null ? { epochs: e.epochs } : {}),
+      };
+      break;
+    case 'ranked': {
+      const p = rankedPointOf(e.subnet);
+      if (!p) return;
+      state.running ??= { subnets: [] };
+      const list = state.running.subnets;
+      const at = list.findIndex((q) => q.key === p.key);
+      if (at >= 0) list[at] = p;
+      else list.push(p);
+      break;
+    }
+    case 'rank-end': {
+      const figures =
+        e.status === 'completed'
+          ? cleanFigures(e as unknown as Record<string, unknown>)
+          : undefined;
+      // A stopped or failed check writes nothing: the last completed one still stands.
+      if (figures) state.check = { ...(state.running ?? { subnets: [] }), figures };
+      delete state.running;
+      break;
+    }
+  }
+}
+
+/** rank.json's check, unless this session already saw a newer one complete. */
+export function applyRankFile(state: RankingState, json: unknown): void {
+  if (typeof json !== 'object' || json === null || state.check) return;
+  const r = json as Record<string, unknown>;
+  const figures = cleanFigures(r);
+  if (!figures) return;
+  state.check = {
+    subnets: pointsOf(r.subnets),
+    figures,
+    planned: figures.subnets,
+    ...(finite(r.epochs) !== null ? { epochs: r.epochs as number } : {}),
+  };
+}

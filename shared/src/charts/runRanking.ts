@@ -1,0 +1,38 @@
+import { isEngineEvent, type EngineEvent } from '../protocol/engine';
+import { parseJsonLines } from '../runFolder/jsonl';
+import { latestRanking, type LatestRanking } from './latestRanking';
+import { addEpochRanking, applyRankFile, emptyRanking, type RankingState } from './rankingModel';
+
+/**
+ * A run's rankings from its folder's texts (events.jsonl, rank.json), for readers that
+ * need only them (the Runs tree): the same state the dashboard builds, without parsing
+ * the many step events around the few ranking ones.
+ */
+export function rankingOfRunTexts(
+  events: string | undefined,
+  rank: string | undefined,
+): RankingState {
+  const state = emptyRanking();
+  // Only a line naming "ranking" can be a ranking event: the rest is never parsed.
+  const lines = (events ?? '').split('\n').filter((l) => l.includes('"ranking"'));
+  const isRanking = (x: unknown) =>
+    isEngineEvent(x) && x.type === 'ranking' ? (x as EngineEvent & { type: 'ranking' }) : undefined;
+  for (const e of parseJsonLines(lines.join('\n'), isRanking).records) addEpochRanking(state, e);
+  applyRankFile(state, parseJson(rank));
+  return state;
+}
+
+/** The latest ranking of a run folder's texts (see latestRanking). */
+export const latestRankingOfRunTexts = (
+  events: string | undefined,
+  rank: string | undefined,
+): LatestRanking | undefined => latestRanking(rankingOfRunTexts(events, rank));
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // rank.json being replaced right now: the next read has it
+  }
+}

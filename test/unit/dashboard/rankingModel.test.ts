@@ -1,0 +1,194 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { appendEvents, emptyModel } from '#shared/charts/chartModel';
+import {
+  latestRanking,
+  latestRankingWarning,
+  rankingDetails,
+  rankingSource,
+  runningCheckNote,
+  scatterSubnets,
+} from '#shared/charts/latestRanking';
+import { applyRankFile, emptyRanking } from '#shared/charts/rankingModel';
+import { rankingOfRunTexts } from '#shared/charts/runRanking';
+import { isDashboardTab, isHostMessage, type InitMessage } from '#shared/protocol/webview';
+import { jsonLines, rankFile, rankingEvent } from './rankingFixtures';
+
+void test('ranking events become one entry per epoch, the interval split in its two ends', () => {
+  const m = emptyModel('r1');
+  appendEvents(m, [rankingEvent(1), rankingEvent(2)]);
+  const s = m.ranking.series;
+  assert.deepEqual(s.epoch, [1, 2]);
+  assert.deepEqual(s.step, [100, 200]);
+  assert.deepEqual(s.subnets, [3, 3]);
+  assert.deepEqual(
+    s.kendallTau.map((v) => +v.toFixed(2)),
+    [0.3, 0.4],
+  );
+  assert.deepEqual(s.tauLow, [0.1, 0.2]);
+  assert.deepEqual(
+    s.tauHigh.map((v) => +v!.toFixed(2)),
+    [0.4, 0.5],
+  );
+  assert.deepEqual(s.flopsKendallTau, [0.45, 0.45]);
+  assert.deepEqual(s.noiseCeiling, [0.8, 0.8]);
+  assert.equal(m.ranking.last?.epoch, 2);
+  assert.equal(m.ranking.last?.table, 'ranking-ref');
+  assert.equal(m.ranking.last?.points.length, 3);
+  assert.deepEqual(m.ranking.last?.topK, { k: 1, overlap: 1 });
+  assert.equal(m.ranking.last?.bestPick?.regret, 0.02);
+});
+
+void test('a resumed run ranks an epoch again: the newer figures replace it and what follows', () => {
+  const m = emptyModel('r1');
+  appendEvents(m, [rankingEvent(1), rankingEvent(2), rankingEvent(3)]);
+  appendEvents(m, [rankingEvent(2, { kendallTau: 0.9 })]);
+  assert.deepEqual(m.ranking.series.epoch, [1, 2]);
+  assert.equal(m.ranking.series.kendallTau[1], 0.9);
+  assert.equal(m.ranking.series.tauLow.length, 2, 'every array stays parallel');
+  assert.equal(m.ranking.last?.epoch, 2);
+});
+
+void test('figures written as null (NaN in JSON) stay gaps; subnets without a figure are dropped', () => {
+  const m = emptyModel('r1');
+  appendEvents(m, [
+    rankingEvent(1, {
+      spearmanRho: null,
+      kendallTauInterval: [null, 0.5],
+      bestPick: { flopsLimit: 1, pickedKey: 'a' },
+      points: [
+        { key: 'a', flops: 1, supernetAccuracy: 0.5, standaloneAccuracy: null },
+        { key: 'b', flops: 2, supernetAccuracy: 0.5, standaloneAccuracy: 0.6 },
+        { flops: 2, supernetAccuracy: 0.5, standaloneAccuracy: 0.6 },
+      ],
+    }),
+  ]);
+  const s = m.ranking.series;
+  assert.deepEqual(s.spearmanRho, [null]);
+  assert.deepEqual([s.tauLow, s.tauHigh], [[null], [null]], 'half an interval is none');
+  assert.deepEqual(
+    m.ranking.last?.points.map((p) => p.key),
+    ['b'],
+  );
+  assert.equal(m.ranking.last?.bestPick, undefined, 'an incomplete best pick is left out');
+  assert.equal(latestRanking(m.ranking)?.figures.spearmanRho, undefined);
+});
+
+void test('a check in progress shows its subnets; its rank-end makes it the latest check', () => {
+  const m = emptyModel('r1');
+  applyRankFile(m.ranking, rankFile());
+  appendEvents(m, [
+    { type: 'rank-start', time: 1, runId: 'r1', subnets: 3, epochs: 1, seed: 0 },
+    {
+      type: 'ranked',
+      time: 2,
+      subnet: { key: 'p', flops: 10, params: 5, supernetAccuracy: 0.3, standaloneAccuracy: 0.4 },
+    },
+  ]);
+  assert.equal(runningCheckNote(m.ranking), 'Check Ranking running: 1 of 3 subnets measured');
+  // Until it ends, the previous check (rank.json) is the one the figures come from.
+  assert.deepEqual(
+    latestRanking(m.ranking)?.points.map((p) => p.key),
+    ['x', 'y'],
+  );
+  appendEvents(m, [
+    {
+      type: 'rank-end',
+      time: 3,
+      status: 'completed',
+      subnets: 1,
+      kendallTau: -0.2,
+      spearmanRho: -0.3,
+      kendallTauInterval: [-0.9, 0.6],
+      flopsKendallTau: 0.1,
+      seconds: 1,
+    },
+  ]);
+  assert.equal(runningCheckNote(m.ranking), undefined);
+  const latest = latestRanking(m.ranking)!;
+  assert.equal(latest.source, 'check');
+  assert.equal(latest.figures.kendallTau, -0.2);
+  assert.deepEqual(
+    latest.points.map((p) => p.key),
+    ['p'],
+  );
+  assert.equal(rankingSource(latest), 'Check Ranking: 1 subnets trained alone for 1 epoch(s)');
+});
+
+void test('a stopped check writes nothing: the last completed one still stands', () => {
+  const m = emptyModel('r1');
+  applyRankFile(m.ranking, rankFile());
+  appendEvents(m, [
+    { type: 'rank-start', time: 1, runId: 'r1', subnets: 3, epochs: 1, seed: 0 },
+    { type: 'rank-end', time: 3, status: 'cancelled', seconds: 1 },
+  ]);
+  assert.equal(m.ranking.running, undefined);
+  assert.equal(latestRanking(m.ranking)?.figures.subnets, 2);
+  assert.equal(latestRanking(m.ranking)?.figures.partialKendallTau, undefined, 'null dropped');
+});
+
+void test('the epoch ranking is the latest when a run has both; rank.json otherwise', () => {
+  const state = emptyRanking();
+  assert.equal(latestRanking(state), undefined);
+  assert.equal(latestRankingWarning(state), undefined);
+  applyRankFile(state, rankFile());
+  assert.equal(latestRanking(state)?.source, 'check');
+  assert.equal(scatterSubnets(state).caption, 'the last Check Ranking');
+  const m = emptyModel('r1');
+  m.ranking = state;
+  appendEvents(m, [rankingEvent(1)]);
+  const latest = latestRanking(m.ranking)!;
+  assert.equal(latest.source, 'epoch');
+  assert.equal(rankingSource(latest), 'Epoch 1 (step 100) against ranking-ref');
+  assert.equal(scatterSubnets(m.ranking).points.length, 3);
+  assert.equal(
+    rankingDetails(latest),
+    "of the 1 best alone, 100% are among the supernet's 1 best · under 1M MACs its pick " +
+      'reaches 84.0% alone, the best 86.0% (regret 2.0 points)',
+  );
+});
+
+void test('the warning follows the latest figures: τ not clearly above the FLOPs τ', () => {
+  const m = emptyModel('r1');
+  // τ 0.3, interval 0.1…0.4, FLOPs 0.45: not better than FLOPs.
+  appendEvents(m, [rankingEvent(1)]);
+  assert.match(latestRankingWarning(m.ranking)!, /does not yet rank subnets better than/);
+  // τ 0.7 above FLOPs, but the interval reaches down to 0.4: not shown better.
+  appendEvents(m, [rankingEvent(2, { kendallTau: 0.7, kendallTauInterval: [0.4, 0.9] })]);
+  assert.match(latestRankingWarning(m.ranking)!, /does not show the supernet ranking/);
+  // The interval clears the baseline: no warning.
+  appendEvents(m, [rankingEvent(3, { kendallTau: 0.7, kendallTauInterval: [0.5, 0.85] })]);
+  assert.equal(latestRankingWarning(m.ranking), undefined);
+});
+
+void test("a run folder's texts: only the ranking lines are read, torn ones skipped", () => {
+  const steps = Array.from({ length: 50 }, (_, i) =>
+    JSON.stringify({ type: 'step', time: i, step: i, lr: 0.1, losses: [], gradVariance: {} }),
+  );
+  const events =
+    [steps.join('\n'), jsonLines([rankingEvent(1)]), jsonLines([rankingEvent(2)])].join('\n') +
+    '{"type":"ranking","time":9,"epoch":3,"tab';
+  const state = rankingOfRunTexts(events, JSON.stringify(rankFile()));
+  assert.deepEqual(state.series.epoch, [1, 2]);
+  assert.equal(state.check?.figures?.subnets, 2, 'rank.json is read too');
+  assert.equal(latestRanking(state)?.source, 'epoch');
+  assert.equal(latestRanking(rankingOfRunTexts(undefined, '{"torn'))?.source, undefined);
+  assert.equal(latestRanking(rankingOfRunTexts('', JSON.stringify(rankFile())))?.source, 'check');
+});
+
+void test('the Ranking tab is one the host may open; a model travels with its rankings', () => {
+  assert.ok(isDashboardTab('ranking'));
+  const m = emptyModel('r1');
+  appendEvents(m, [rankingEvent(1)]);
+  const run = { runId: 'r1', runDir: '/runs/r1', label: 'r1', model: m };
+  // What the panel posts is what the page checks: a model without its rankings is refused.
+  const posted: InitMessage = JSON.parse(
+    JSON.stringify({ type: 'init', mode: 'run', runs: [run], smoothing: 0 }),
+  );
+  assert.ok(isHostMessage(posted));
+  assert.equal(latestRanking(posted.runs[0].model.ranking)?.points.length, 3);
+  assert.ok(isHostMessage({ type: 'showTab', tab: 'ranking' }));
+  const older: Partial<typeof m> = { ...m };
+  delete older.ranking;
+  assert.ok(!isHostMessage({ ...posted, runs: [{ ...run, model: older }] }));
+});
