@@ -20,6 +20,7 @@ import {
 import { stratifiedArchs } from '../engine/run/rankRun';
 import { trainStandalone } from '../engine/run/standalone';
 import { spaceDecisions } from '../engine/train/decisions';
+import { largestArch, smallestArch } from '../space/arch';
 import { subnetCost } from '../space/facts';
 
 /** What one child process trains: one subnet, alone, with one seed. */
@@ -122,14 +123,16 @@ export async function rankingTruth(o: TruthOptions): Promise<TruthTable> {
   const base = jobConfig(o.config, 0, splitSeed);
   const flopsOf = (a: ReturnType<typeof stratifiedArchs>[number]) =>
     subnetCost(base.space, base.task, a).flops;
-  const archs = stratifiedArchs(
-    spaceDecisions(base.space, base.task),
-    flopsOf,
-    o.subnets,
-    2026,
-  ).sort((a, b) => flopsOf(a) - flopsOf(b));
+  // K strata of FLOPs, plus the space's two ends: the table spans the whole FLOPs range.
+  const drawn = stratifiedArchs(spaceDecisions(base.space, base.task), flopsOf, o.subnets, 2026);
+  const ends = [smallestArch(base.space, base.task), largestArch(base.space, base.task)];
+  const archs = [
+    ...drawn,
+    ...ends.filter((e) => !drawn.some((a) => archKey(a) === archKey(e))),
+  ].sort((a, b) => flopsOf(a) - flopsOf(b));
+  const twice = Math.min(o.secondSeed, archs.length);
   const again = new Set(
-    [...Array(o.secondSeed)].map((_, i) => Math.floor(((i + 0.5) * archs.length) / o.secondSeed)),
+    [...Array(twice)].map((_, i) => Math.floor(((i + 0.5) * archs.length) / twice)),
   );
   const seeds = [0, 1];
   const jobs: TruthJob[] = [
