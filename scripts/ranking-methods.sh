@@ -9,11 +9,13 @@ declare -A METHODS=(
   [baseline]=""
   [kernel-transform]="--set train.kernelTransform=true"
   [zero-init]="--set train.zeroInitResidual=true"
+  [per-step-resolution]="--set train.sampler.resolution=per-step"
+  [complexity-aware]="--set train.sampler.type=complexity-aware"
   [progressive-shrinking]="--set train.progressiveShrinking=[0.1,0.3,0.5]"
   [no-distillation]="--set train.distillation=false"
   [sandwich-6]="--set train.sampler.subnets=6"
 )
-ORDER=(baseline kernel-transform progressive-shrinking zero-init no-distillation sandwich-6)
+ORDER=(baseline kernel-transform per-step-resolution complexity-aware progressive-shrinking zero-init no-distillation sandwich-6)
 SEEDS=${SEEDS:-0,1}
 mkdir -p docs/ranking
 npm run build >/dev/null

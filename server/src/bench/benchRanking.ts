@@ -22,8 +22,10 @@ export interface RankingBenchOptions {
   epochs?: number;
 }
 
-/** One epoch's figures, without the points (those are in the run's events.jsonl). */
+/** One epoch's figures, with each subnet's supernet accuracy (its stand-alone one is the table's). */
 export type EpochFigures = Omit<RankingEvent, 'type' | 'time' | 'points' | 'table'> & {
+  /** The supernet's accuracy of each table subnet, by key. */
+  inherited: Record<string, number>;
   largest: number;
   smallest: number;
 };
@@ -125,9 +127,10 @@ async function benchSeed(
   }
 }
 
-/** An event's figures without what the benchmark's table leaves out (points, times). */
+/** An event's figures, its points cut to what the table does not hold. */
 function figuresOf(e: RankingEvent): Omit<EpochFigures, 'largest' | 'smallest'> {
-  const f: Partial<RankingEvent> = { ...e };
+  const inherited = Object.fromEntries(e.points.map((p) => [p.key, p.supernetAccuracy]));
+  const f: Partial<RankingEvent> & { inherited: Record<string, number> } = { ...e, inherited };
   delete f.type;
   delete f.time;
   delete f.points;

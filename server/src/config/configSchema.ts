@@ -213,6 +213,16 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
     maximum: 64,
     default: 4,
   }),
+  resolution: oneOf(
+    'How the subnets of one step choose their input resolution.',
+    {
+      'per-subnet':
+        'Each its own (BigNAS): the largest at the highest, the smallest at the lowest, random subnets at random.',
+      'per-step':
+        'One resolution drawn per step for all of them (Once-for-All), the largest and the smallest included, so every width and kernel learns every resolution.',
+    },
+    { default: 'per-subnet' },
+  ),
   maxFlopsChange: num(
     'complexity-aware: largest change of FLOPs between the subnets of adjacent steps, as a fraction of the space’s FLOPs range.',
     { exclusiveMinimum: 0, maximum: 1, default: 0.25 },

@@ -4,6 +4,7 @@ import { ComplexityAwareSampler } from './complexityAwareSampler';
 import { DelayedShrinking } from './delayedShrinking';
 import { ImportanceSampler } from './importanceSampler';
 import { ProgressiveShrinking } from './progressiveShrinking';
+import { SharedResolution } from './sharedResolution';
 import { samplerSpace, type SamplerSpace } from './samplerSpace';
 import type { Sampler } from './samplerTypes';
 import { SandwichSampler } from './sandwichSampler';
@@ -15,7 +16,9 @@ import { UniformSampler } from './uniformSampler';
  */
 export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
-  const drawn = samplerOf(s, rng);
+  const own = samplerOf(s, rng);
+  // The step's resolution comes from the same generator, whose state the trainer keeps.
+  const drawn = s.train.sampler.resolution === 'per-step' ? new SharedResolution(own, s, rng) : own;
   const phases = config.train.progressiveShrinking;
   const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
   const until = config.train.delayedShrinking;
