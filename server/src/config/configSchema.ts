@@ -221,7 +221,7 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
       'per-step':
         'One resolution drawn per step for all of them (Once-for-All), the largest and the smallest included, so every width and kernel learns every resolution.',
     },
-    { default: 'per-subnet' },
+    { default: 'per-step' },
   ),
   maxFlopsChange: num(
     'complexity-aware: largest change of FLOPs between the subnets of adjacent steps, as a fraction of the space’s FLOPs range.',

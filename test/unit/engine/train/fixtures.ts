@@ -33,7 +33,9 @@ type TrainPatch = Partial<Omit<TrainConfig, 'sampler'>> & {
 export function smallConfig(patch: TrainPatch = {}): SupernetConfig {
   const c = base();
   const { sampler, ...rest } = patch;
-  return { ...c, train: { ...c.train, ...rest, sampler: { ...c.train.sampler, ...sampler } } };
+  // The samplers' own draws, each subnet at its own resolution unless a test asks otherwise.
+  const own = { ...c.train.sampler, resolution: 'per-subnet' as const };
+  return { ...c, train: { ...c.train, ...rest, sampler: { ...own, ...sampler } } };
 }
 
 /** Deterministic stand-in for the trainer's gradient norms: larger choices, larger norms. */

@@ -19,8 +19,11 @@ void test('per-step resolution: one resolution for all subnets of a step, every 
     assert.equal(subs[0].role, 'largest');
   }
   assert.deepEqual([...seen].sort(), [20, 24, 28]);
-  // Per subnet (the default) the ends keep their own resolutions.
-  const own = createSampler(smallConfig({ sampler: { type: 'sandwich', subnets: 4 } }), new Rng(2));
+  // Per subnet (BigNAS) the ends keep their own resolutions.
+  const own = createSampler(
+    smallConfig({ sampler: { type: 'sandwich', subnets: 4, resolution: 'per-subnet' } }),
+    new Rng(2),
+  );
   const [l, s] = own.sample(0.5);
   assert.deepEqual([l.arch.resolution, s.arch.resolution], [28, 20]);
 });
