@@ -1,5 +1,6 @@
 import type { SamplerSpace } from './samplerSpace';
 import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
+import { SamplerWrapper } from './samplerWrapper';
 
 /**
  * Delayed shrinking (OFA progressive shrinking, simplified): while `progress` is
@@ -7,12 +8,14 @@ import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
  * all, so it neither draws random numbers nor learns from the largest-only phase;
  * its walk or estimates start when sampling starts.
  */
-export class DelayedShrinking implements Sampler {
+export class DelayedShrinking extends SamplerWrapper {
   constructor(
-    private readonly inner: Sampler,
+    inner: Sampler,
     private readonly s: SamplerSpace,
     private readonly until: number,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   sample(progress: number): SampledSubnet[] {
     return progress < this.until
@@ -22,17 +25,5 @@ export class DelayedShrinking implements Sampler {
 
   observe(feedback: PathFeedback[], progress: number): void {
     if (progress >= this.until) this.inner.observe(feedback, progress);
-  }
-
-  probabilities(): Record<string, number[]> {
-    return this.inner.probabilities();
-  }
-
-  state(): unknown {
-    return this.inner.state();
-  }
-
-  restore(state: unknown): void {
-    this.inner.restore(state);
   }
 }

@@ -2,6 +2,7 @@ import type { Arch } from '#shared/arch';
 import { buildArch, valueOf, type Decision, type DecisionKind } from './decisions';
 import type { SamplerSpace } from './samplerSpace';
 import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
+import { SamplerWrapper } from './samplerWrapper';
 
 /** The dimensions that become elastic at each phase boundary, in OFA's order. */
 const PHASES: DecisionKind[][] = [['resolution', 'kernel'], ['depth'], ['expand', 'width']];
@@ -14,12 +15,14 @@ const PHASES: DecisionKind[][] = [['resolution', 'kernel'], ['depth'], ['expand'
  * phase is the smallest along its elastic dimensions), so the weights of a small kernel
  * or a shallow stage are fitted before they must also serve narrow layers.
  */
-export class ProgressiveShrinking implements Sampler {
+export class ProgressiveShrinking extends SamplerWrapper {
   constructor(
-    private readonly inner: Sampler,
+    inner: Sampler,
     private readonly s: SamplerSpace,
     private readonly bounds: readonly number[],
-  ) {}
+  ) {
+    super(inner);
+  }
 
   /** The dimensions elastic at `progress`; undefined: the largest subnet alone. */
   elastic(progress: number): Set<DecisionKind> | undefined {
@@ -50,17 +53,5 @@ export class ProgressiveShrinking implements Sampler {
 
   observe(feedback: PathFeedback[], progress: number): void {
     if (this.elastic(progress)) this.inner.observe(feedback, progress);
-  }
-
-  probabilities(): Record<string, number[]> {
-    return this.inner.probabilities();
-  }
-
-  state(): unknown {
-    return this.inner.state();
-  }
-
-  restore(state: unknown): void {
-    this.inner.restore(state);
   }
 }

@@ -1,6 +1,7 @@
 import type { Rng } from '../rng';
 import type { SamplerSpace } from './samplerSpace';
-import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
+import type { Sampler, SampledSubnet } from './samplerTypes';
+import { SamplerWrapper } from './samplerWrapper';
 
 /**
  * One input resolution per step for every subnet of the step (Once-for-All), drawn
@@ -9,32 +10,18 @@ import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
  * wide layers never learn the small inputs, and a large subnet at a lower resolution
  * scores below the smallest subnet in the supernet though not when trained alone.
  */
-export class SharedResolution implements Sampler {
+export class SharedResolution extends SamplerWrapper {
   constructor(
-    private readonly inner: Sampler,
+    inner: Sampler,
     private readonly s: SamplerSpace,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   sample(progress: number): SampledSubnet[] {
     const drawn = this.inner.sample(progress);
     const resolution = this.rng.pick(this.s.decisions.resolution.choices);
     return drawn.map((sub) => this.s.subnet(sub.role, { ...sub.arch, resolution }));
-  }
-
-  observe(feedback: PathFeedback[], progress: number): void {
-    this.inner.observe(feedback, progress);
-  }
-
-  probabilities(): Record<string, number[]> {
-    return this.inner.probabilities();
-  }
-
-  state(): unknown {
-    return this.inner.state();
-  }
-
-  restore(state: unknown): void {
-    this.inner.restore(state);
   }
 }
