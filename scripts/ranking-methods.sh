@@ -5,17 +5,20 @@
 # Usage: scripts/ranking-methods.sh [method ...]   (default: all below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Methods are overrides of examples/ranking.supernet.yaml on top of today's defaults
+# (sandwich of 4 with in-place distillation, one resolution per step).
 declare -A METHODS=(
-  [baseline]=""
-  [kernel-transform]="--set train.kernelTransform=true"
-  [zero-init]="--set train.zeroInitResidual=true"
-  [per-step-resolution]="--set train.sampler.resolution=per-step"
+  [default]=""
+  [bignas]="--set train.sampler.resolution=per-subnet"
+  [bignas-kernel-transform]="--set train.sampler.resolution=per-subnet --set train.kernelTransform=true"
   [complexity-aware]="--set train.sampler.type=complexity-aware"
   [progressive-shrinking]="--set train.progressiveShrinking=[0.1,0.3,0.5]"
+  [kernel-transform]="--set train.kernelTransform=true"
+  [zero-init]="--set train.zeroInitResidual=true"
   [no-distillation]="--set train.distillation=false"
   [sandwich-6]="--set train.sampler.subnets=6"
 )
-ORDER=(baseline kernel-transform per-step-resolution complexity-aware progressive-shrinking zero-init no-distillation sandwich-6)
+ORDER=(default bignas bignas-kernel-transform complexity-aware progressive-shrinking kernel-transform zero-init no-distillation sandwich-6)
 SEEDS=${SEEDS:-0,1}
 mkdir -p docs/ranking
 npm run build >/dev/null
