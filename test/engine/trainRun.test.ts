@@ -213,6 +213,44 @@ void describe('supernet train (engine process)', () => {
     );
   });
 
+  void test('a run on the ranking benchmark space scores its table per epoch, and a stop during that ends it cancelled', async () => {
+    const ranking = path.join(root, 'examples', 'ranking.supernet.yaml');
+    const done = train([ranking, '--steps', '20', '--runs', path.join(dir, 'rk'), '--json'], dir);
+    assert.equal(done.status, 0, done.stderr);
+    const events = done.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineEvent);
+    const rank = events.find((e) => e.type === 'ranking');
+    assert.ok(rank?.type === 'ranking', 'a ranking event at the end of the (only) epoch');
+    assert.equal(rank.points.length, rank.subnets);
+    assert.ok(
+      rank.kendallTauInterval[0] <= rank.kendallTau &&
+        rank.kendallTau <= rank.kendallTauInterval[1],
+    );
+
+    // Stopped the moment the epoch's validation is out, i.e. while the table is scored.
+    const child = spawn(
+      process.execPath,
+      [cli, 'train', ranking, '--steps', '20', '--runs', path.join(dir, 'rk2'), '--json'],
+      { cwd: dir },
+    );
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (/"type":"epoch"/.test(out) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const stopped = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineEvent);
+    assert.equal(code, 130);
+    assert.equal(stopped.filter((e) => e.type === 'ranking').length, 0);
+    const end = stopped.at(-1);
+    assert.ok(end?.type === 'run-end' && end.status === 'cancelled', JSON.stringify(end));
+  });
+
   void test('resuming a run without a checkpoint says so', () => {
     const r = train(['--resume', 'no-such-run', '--runs', path.join(dir, 'a')], dir);
     assert.equal(r.status, 1);

@@ -1,4 +1,5 @@
 import { SubnetScorer } from '../evaluate/subnetScorer';
+import { Cancelled } from '../runError';
 import { engineThreads } from '../parallel/engineThreads';
 import type { TrainingSession } from '../run/trainingSession';
 import { flopsLimitOf, inheritedAccuracies, rankAgainstTable } from './tableRanking';
@@ -37,10 +38,17 @@ export class EpochRanking {
     );
   }
 
-  async rank(epoch: number, shouldStop?: () => boolean): Promise<void> {
+  /** Scores the table's subnets and emits the epoch's figures; false when stopped first. */
+  async rank(epoch: number, shouldStop?: () => boolean): Promise<boolean> {
     const t0 = this.s.s.now();
     const { config } = this.s.s.opened;
-    const inherited = await inheritedAccuracies(this.table, this.scorer, shouldStop);
+    let inherited: number[];
+    try {
+      inherited = await inheritedAccuracies(this.table, this.scorer, shouldStop);
+    } catch (e) {
+      if (e instanceof Cancelled) return false;
+      throw e;
+    }
     const limit = flopsLimitOf(
       config,
       truthOf(this.table).map((t) => t.flops),
@@ -53,6 +61,7 @@ export class EpochRanking {
       ...rankAgainstTable(this.table, inherited, limit, config.train.seed),
       seconds: (this.s.s.now() - t0) / 1000,
     });
+    return true;
   }
 
   close(): Promise<void> {

@@ -36,7 +36,8 @@ export async function trainLoop(
       if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps) {
         const epoch = Math.ceil(step / s.s.stepsPerEpoch);
         await evaluateEpoch(s, epoch, calibration);
-        await ranking?.rank(epoch, shouldStop);
+        // A stop asked while the table's subnets are scored ends the run as any stop does.
+        if (ranking && !(await ranking.rank(epoch, shouldStop))) return 'cancelled';
       }
       if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
       // Let IPC messages (cancel, status) in between steps.
