@@ -25,6 +25,24 @@ export default tseslint.config(
     },
   },
   {
+    // onnxruntime-node starts its own telemetry unless told not to before its first session.
+    files: ['**/*.ts'],
+    ignores: ['server/src/engine/onnx/runtime.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'onnxruntime-node',
+              message: 'Import server/src/engine/onnx/runtime: it turns the telemetry off first.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Long functions hide their phases: name them (tests and generated code aside).
     files: ['client/**/*.ts', 'server/**/*.ts', 'shared/**/*.ts', 'media/**/*.ts'],
     rules: {

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../../server/src/engine/onnx/runtime';
 import { kendallTauB } from '../../server/src/engine/search/rankCorrelation';
 import { constrainedDominates } from '../../server/src/engine/search/dominance';
 import type { ParetoFile, RankFile } from '#shared/runFolder/records';

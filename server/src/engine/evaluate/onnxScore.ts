@@ -1,5 +1,5 @@
 import type { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../onnx/runtime';
 import {
   OUTPUT_NAME,
   batchMeanName,

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../onnx/runtime';
 import { INPUT_NAME } from '../onnx/onnxGraph';
 
 export interface LatencyOptions {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../onnx/runtime';
 import type { Arch } from '#shared/arch';
 import type { Supernet } from '../model/supernet';
 import { INPUT_NAME, OUTPUT_NAME } from '../onnx/onnxGraph';

@@ -2,7 +2,7 @@ import test, { describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as ort from 'onnxruntime-node';
+import * as ort from '../../../../server/src/engine/onnx/runtime';
 import { onnx } from 'onnx-proto';
 import {
   IR_VERSION,

@@ -1,0 +1,44 @@
+// onnxruntime-node's telemetry stays off in every process that loads it through the engine:
+// no upload thread, no store in ~/.cache, no /tmp/mat-debug-<pid>.log per process.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const RUNTIME = path.resolve(__dirname, '../../../../server/src/engine/onnx/runtime.js');
+
+/** One Identity session in a fresh node process whose HOME and TMPDIR are empty folders. */
+function sessionIn(dir: string, moduleId: string): number {
+  const script = `
+    const ort = require(${JSON.stringify(moduleId)});
+    const { onnx } = require('onnx-proto');
+    const t = (name) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } } });
+    const model = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [t('x')], output: [t('y')] } }).finish();
+    ort.InferenceSession.create(model)
+      .then((s) => s.run({ x: new ort.Tensor('float32', new Float32Array([2]), [1]) }))
+      .then((r) => { if (r.y.data[0] !== 2) process.exit(2); console.log(process.pid); });`;
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, TMPDIR: dir };
+  delete env.ORT_DISABLE_TELEMETRY;
+  const out = execFileSync(process.execPath, ['-e', script], { env, cwd: process.cwd() });
+  return Number(String(out).trim());
+}
+
+void test('sessions made through onnx/runtime leave no telemetry log or store behind', () => {
+  const ours = mkdtempSync(path.join(tmpdir(), 'supernet-ort-'));
+  const bare = mkdtempSync(path.join(tmpdir(), 'supernet-ort-bare-'));
+  try {
+    const pid = sessionIn(ours, RUNTIME);
+    assert.ok(pid > 0);
+    assert.deepEqual(readdirSync(ours), [], 'nothing written to HOME or TMPDIR');
+    // The same session straight from onnxruntime-node does write them: the check can fail.
+    const barePid = sessionIn(bare, 'onnxruntime-node');
+    assert.ok(existsSync(path.join(bare, `mat-debug-${barePid}.log`)), readdirSync(bare).join());
+    assert.ok(existsSync(path.join(bare, '.cache', 'Microsoft')));
+  } finally {
+    rmSync(ours, { recursive: true, force: true });
+    rmSync(bare, { recursive: true, force: true });
+  }
+});
