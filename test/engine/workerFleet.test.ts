@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { packageVersion } from '#shared/packageVersion';
 import type { EngineEvent } from '#shared/protocol/engine';
 import type { Candidate, ParetoFile, RankFile } from '#shared/runFolder/records';
+import { processAlive } from '#shared/runFolder/runLock';
 import { waitFor } from '../e2e/wait';
 import {
   CliProcess,
@@ -313,5 +314,24 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       a.subnets.map((s) => [s.key, s.supernetAccuracy, s.standaloneAccuracy]),
     );
     assert.equal(b.kendallTau, a.kendallTau);
+  });
+  void test('a worker whose driver and Redis are both gone stops within a lock period', async () => {
+    const w = startWorker(redis.url, 'w7', dir);
+    workers.push(w);
+    const connected = await w.waitForEvent(
+      'the worker to connect',
+      (e): e is Extract<typeof e, { type: 'worker' }> =>
+        isWorkerEvent(e) && e.state === 'connected',
+      60_000,
+    );
+    const engine = connected.worker.pid;
+    await redis.stop();
+    w.child.kill('SIGKILL');
+    // Its job lock (10 s) runs out while Redis is away; then it leaves instead of waiting.
+    const t0 = Date.now();
+    while (processAlive(engine)) {
+      assert.ok(Date.now() - t0 < 30_000, `the worker's engine ${engine} still runs`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   });
 });

@@ -105,6 +105,10 @@ export function startEngine(): void {
     // Let the last IPC messages drain before leaving.
     if (process.send) process.disconnect?.();
     process.exitCode = code;
+    // A library that leaves a socket or a timer behind (a Redis client still reconnecting to
+    // a server that is gone) must not keep a finished engine alive as an orphan: output gets
+    // a few seconds to drain, then the process goes.
+    setTimeout(() => process.exit(code), 5_000).unref();
   };
 
   process.on('message', onCommand);

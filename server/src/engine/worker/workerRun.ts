@@ -110,7 +110,10 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     void worker.run().catch((e: Error) => emit('disconnected', { message: e.message }));
     while (!o.shouldStop()) await new Promise((r) => setTimeout(r, 200));
     // Finish the job in hand; a second interrupt kills the process and the job is retried elsewhere.
-    await worker.close();
+    if (!(await closeWhileReachable(worker, link)))
+      emit('disconnected', {
+        message: `Redis unreachable for ${LOCK_MS / 1000} s while stopping: left without finishing; the queue gives the job to another worker`,
+      });
   } finally {
     clearInterval(heartbeat);
     await within(removeWorker(link.redis, info.id), 2_000);
@@ -118,6 +121,24 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     await jobs.close();
     cache.dispose();
     emit('stopped', { message: `${info.jobsDone} jobs done` });
+  }
+}
+
+/**
+ * Closes the worker, finishing the job in hand, for as long as Redis answers. Once Redis
+ * has been gone longer than a job lock lasts, that job is another worker's anyway: the
+ * worker is closed without waiting (false), so a worker whose driver and Redis both went
+ * away does not wait for them forever.
+ */
+async function closeWhileReachable(worker: Worker<QueueJob>, link: RedisLink): Promise<boolean> {
+  const closed = worker.close().then(() => true);
+  for (;;) {
+    if (await within(closed, 500)) return true;
+    const since = link.unreachableSince;
+    if (since !== undefined && Date.now() - since > LOCK_MS) {
+      await within(worker.close(true), 1_000);
+      return false;
+    }
   }
 }
 
