@@ -18,7 +18,7 @@ import { latestRankingWarning } from '#shared/charts/latestRanking';
 import { ChartBox, type Range } from './chartBox';
 import { formatMetric, formatMetricTick, formatSci, METRIC_LABEL } from './format';
 import { withAlpha, type Theme } from './theme';
-import { attachScatterPointer, placeTooltip } from './scatterPointer';
+import { placeTooltip, ScatterHover } from './scatterPointer';
 import { el, select, type View, type ViewContext } from './view';
 
 interface Plotted {
@@ -50,7 +50,16 @@ export class ParetoView implements View {
   private plotted: Plotted[] = [];
   private boundary: ConstraintBoundary = { lines: [], offAxis: [], errors: [] };
   private controlsFor = '';
-  private hovered: Plotted | undefined;
+  private readonly hover = new ScatterHover<Plotted>({
+    redraw: () => this.scatter.redraw(),
+    showTooltip: (q, e) => this.showTooltip(q, e),
+    tooltip: this.tooltip,
+    reveal: (q) => {
+      this.ctx.highlightKey = q.p.key;
+      this.scatter.redraw();
+      this.ctx.post({ type: 'reveal', runId: this.run.runId, key: q.p.key });
+    },
+  });
 
   constructor(
     private readonly run: DashboardRun,
@@ -223,7 +232,7 @@ export class ParetoView implements View {
       },
       [xs, only((q) => q.feasible && !q.onFront), only((q) => !q.feasible), only((q) => q.onFront)],
     );
-    this.attachPointer();
+    this.hover.attach(this.scatter.chart, () => this.plotted);
   }
 
   /** The data's range widened to show the constraint lines on that axis, with a margin. */
@@ -280,7 +289,7 @@ export class ParetoView implements View {
       else c.fillText(line.text, left + 4 * dpr, pos - 4 * dpr);
     }
     const marked = this.plotted.find((q) => q.p.key === this.ctx.highlightKey);
-    for (const q of [marked, this.hovered]) {
+    for (const q of [marked, this.hover.hovered]) {
       if (!q) continue;
       c.strokeStyle = t.foreground;
       c.lineWidth = 2 * dpr;
@@ -289,33 +298,6 @@ export class ParetoView implements View {
       c.stroke();
     }
     c.restore();
-  }
-
-  private pointerFor: uPlot | undefined;
-
-  private attachPointer(): void {
-    const u = this.scatter.chart;
-    if (!u || this.pointerFor === u) return;
-    this.pointerFor = u;
-    attachScatterPointer(u, () => this.plotted, {
-      hover: (q, e) => {
-        if (q !== this.hovered) {
-          this.hovered = q;
-          this.scatter.redraw();
-        }
-        this.showTooltip(q, e);
-      },
-      leave: () => {
-        this.hovered = undefined;
-        this.tooltip.hidden = true;
-        this.scatter.redraw();
-      },
-      click: (q) => {
-        this.ctx.highlightKey = q.p.key;
-        this.scatter.redraw();
-        this.ctx.post({ type: 'reveal', runId: this.run.runId, key: q.p.key });
-      },
-    });
   }
 
   private showTooltip(q: Plotted | undefined, e: MouseEvent): void {

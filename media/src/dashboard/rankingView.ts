@@ -20,7 +20,7 @@ import { rankingSummary, rankingWarning } from '#shared/ranking';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatMetric, formatPercent } from './format';
 import { drawInterval, drawReference, drawSubnets, flopsColor } from './rankingDraw';
-import { attachScatterPointer, placeTooltip } from './scatterPointer';
+import { placeTooltip, ScatterHover } from './scatterPointer';
 import type { Theme } from './theme';
 import { el, type View, type ViewContext } from './view';
 
@@ -71,8 +71,16 @@ export class RankingView implements View {
   private readonly tooltip = el('div', 'tooltip');
   private tauData: TauChart | undefined;
   private plotted: ScatterPoint[] = [];
-  private hovered: ScatterPoint | undefined;
-  private pointerFor: unknown;
+  private readonly hover = new ScatterHover<ScatterPoint>({
+    redraw: () => this.scatter.redraw(),
+    showTooltip: (p, e) => this.showTooltip(p, e),
+    tooltip: this.tooltip,
+    reveal: (p) => {
+      this.ctx.highlightKey = p.key;
+      this.scatter.redraw();
+      this.ctx.post({ type: 'reveal', runId: this.run.runId, key: p.key });
+    },
+  });
 
   constructor(
     private readonly run: DashboardRun,
@@ -195,13 +203,13 @@ export class RankingView implements View {
         axes: [{ scale: 'y', label: 'accuracy trained alone', format: formatPercent, range }],
         draw: (u) => {
           const marked = this.plotted.find((p) => p.key === this.ctx.highlightKey);
-          drawSubnets(u, this.plotted, [marked, this.hovered], t);
+          drawSubnets(u, this.plotted, [marked, this.hover.hovered], t);
         },
       },
       [scatter.points.map((p) => p.x), scatter.points.map((p) => p.y)],
     );
     this.renderLegend(scatter);
-    this.attachPointer();
+    this.hover.attach(this.scatter.chart, () => this.plotted);
   }
 
   /** The colour scale of the dots, in words and two swatches. */
@@ -220,31 +228,6 @@ export class RankingView implements View {
       swatch(1),
       ` ${f ? formatMetric('flops', f.max) : ''} (larger dots, more FLOPs). Click one to show it in the Runs tree.`,
     );
-  }
-
-  private attachPointer(): void {
-    const u = this.scatter.chart;
-    if (!u || this.pointerFor === u) return;
-    this.pointerFor = u;
-    attachScatterPointer(u, () => this.plotted, {
-      hover: (p, e) => {
-        if (p !== this.hovered) {
-          this.hovered = p;
-          this.scatter.redraw();
-        }
-        this.showTooltip(p, e);
-      },
-      leave: () => {
-        this.hovered = undefined;
-        this.tooltip.hidden = true;
-        this.scatter.redraw();
-      },
-      click: (p) => {
-        this.ctx.highlightKey = p.key;
-        this.scatter.redraw();
-        this.ctx.post({ type: 'reveal', runId: this.run.runId, key: p.key });
-      },
-    });
   }
 
   private showTooltip(p: ScatterPoint | undefined, e: MouseEvent): void {

@@ -53,3 +53,42 @@ export function placeTooltip(tooltip: HTMLElement, box: HTMLElement, e: MouseEve
   tooltip.style.left = `${x + w > r.width ? Math.max(0, x - w - 28) : x}px`;
   tooltip.style.top = `${y}px`;
 }
+
+export interface ScatterHoverOptions<T> {
+  /** Redraws the chart, which draws `hovered` ringed. */
+  redraw(): void;
+  /** Fills and places the tooltip for a point (hides it for undefined). */
+  showTooltip(point: T | undefined, e: MouseEvent): void;
+  tooltip: HTMLElement;
+  /** A click on a point: mark it and show it in the Runs tree. */
+  reveal(point: T): void;
+}
+
+/** The scatter's hovered point and its pointer wiring, the same for the Pareto and Ranking charts. */
+export class ScatterHover<T extends { x: number; y: number }> {
+  hovered: T | undefined;
+  private attachedTo: uPlot | undefined;
+
+  constructor(private readonly o: ScatterHoverOptions<T>) {}
+
+  /** Wires a chart once; a rebuilt chart (a new uPlot) is wired again. */
+  attach(u: uPlot | undefined, points: () => readonly T[]): void {
+    if (!u || this.attachedTo === u) return;
+    this.attachedTo = u;
+    attachScatterPointer(u, points, {
+      hover: (p, e) => {
+        if (p !== this.hovered) {
+          this.hovered = p;
+          this.o.redraw();
+        }
+        this.o.showTooltip(p, e);
+      },
+      leave: () => {
+        this.hovered = undefined;
+        this.o.tooltip.hidden = true;
+        this.o.redraw();
+      },
+      click: (p) => this.o.reveal(p),
+    });
+  }
+}
