@@ -2,7 +2,8 @@
 # The training methods compared on the ranking benchmark, one after the other (each
 # trains the reference space once per seed; ~8 minutes a seed on 2 cores). Results:
 # docs/ranking/<method>.json (the bench's JSON) and <method>.txt (its table).
-# Usage: scripts/ranking-methods.sh [method ...]   (default: all below)
+# Usage: [EPOCHS=N] [SEEDS=0,1] scripts/ranking-methods.sh [method ...]   (default: all below)
+# EPOCHS overrides the config's supernet epochs; its results are named <method>-e<N>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Methods are overrides of examples/ranking.supernet.yaml on top of today's defaults
@@ -20,11 +21,13 @@ declare -A METHODS=(
 )
 ORDER=(default bignas bignas-kernel-transform complexity-aware progressive-shrinking kernel-transform zero-init no-distillation sandwich-6)
 SEEDS=${SEEDS:-0,1}
+EPOCHS=${EPOCHS:-}
 mkdir -p docs/ranking
 npm run build >/dev/null
 if [ $# -eq 0 ]; then set -- "${ORDER[@]}"; fi
 for m in "$@"; do
+  name=$m${EPOCHS:+-e$EPOCHS}
   # shellcheck disable=SC2086
-  node dist/bench.js --ranking --seeds "$SEEDS" ${METHODS[$m]} --out "docs/ranking/$m.json" \
-    | tee "docs/ranking/$m.txt"
+  node dist/bench.js --ranking --seeds "$SEEDS" ${EPOCHS:+--epochs "$EPOCHS"} ${METHODS[$m]} \
+    --out "docs/ranking/$name.json" | tee "docs/ranking/$name.txt"
 done
