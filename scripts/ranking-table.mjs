@@ -1,20 +1,49 @@
 #!/usr/bin/env node
 // Tabulates docs/ranking/<method>.json (scripts/ranking-methods.sh) as markdown: the last
 // epoch of every seed of every method, then each method's curve per epoch.
+// Results written before the engine gave the paired intervals against FLOPs get them here,
+// from their per-subnet accuracies, exactly as the engine computes them (needs `npx tsc -b`).
 // Usage: node scripts/ranking-table.mjs [docs/ranking] > docs/ranking/results.md
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { flopsComparison } = require('../out/server/src/engine/search/rankingStats.js');
+const { loadTruthTable, truthOf } = require('../out/server/src/engine/ranking/truthTable.js');
+const truth = truthOf(loadTruthTable('data/ranking/ranking.truth.json'));
+
+/** The engine's intervals for an epoch of seed `seed` that lacks them (same seed, same draws). */
+function withIntervals(e, seed) {
+  if (e.flopsAdvantageInterval || !e.inherited) return e;
+  const x = truth.map((t) => e.inherited[t.key]);
+  if (x.some((v) => v === undefined)) return e;
+  const c = flopsComparison(
+    x,
+    truth.map((t) => t.accuracy),
+    truth.map((t) => t.flops),
+    seed,
+  );
+  return {
+    ...e,
+    flopsAdvantageInterval: c.advantageInterval,
+    partialKendallTauInterval: c.partialInterval,
+  };
+}
 
 const dir = process.argv[2] ?? 'docs/ranking';
 const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(2) : 'n/a');
+/** ` [lo, hi]`, or nothing for results written before the interval existed. */
+const ci = (i) => (Array.isArray(i) ? ` [${f2(i[0])}, ${f2(i[1])}]` : '');
 const runs = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => ({
-    method: path.basename(f, '.json'),
-    ...JSON.parse(readFileSync(path.join(dir, f), 'utf8')),
-  }));
+  .map((f) => {
+    const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    for (const s of r.seeds) s.epochs = s.epochs.map((e) => withIntervals(e, s.seed));
+    return { method: path.basename(f, '.json'), ...r };
+  });
 if (!runs.length) throw new Error(`no results in ${dir}`);
 const r0 = runs[0];
 const out = [
@@ -23,8 +52,8 @@ const out = [
     `τ-b with its 95% bootstrap interval; best pick: stand-alone accuracy of the supernet's pick under the FLOPs limit, ` +
     `and its regret against the table's best there.`,
   '',
-  '| method | seed | epochs | s | τ-b [95% CI] | ρ | FLOPs τ | partial τ | top-k | best pick (regret) | largest / smallest in supernet |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| method | seed | epochs | s | τ-b [95% CI] | ρ | FLOPs τ | τ − FLOPs τ [95% CI] | partial τ [95% CI] | top-k | best pick (regret) | largest / smallest in supernet |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of runs)
   for (const s of r.seeds) {
@@ -34,7 +63,8 @@ for (const r of runs)
     out.push(
       `| ${r.method}${r.overrides.length ? ` (\`${r.overrides.join(' ')}\`)` : ''} | ${s.seed} | ${e.epoch} | ${s.seconds} | ` +
         `${f2(e.kendallTau)} [${f2(e.kendallTauInterval[0])}, ${f2(e.kendallTauInterval[1])}] | ${f2(e.spearmanRho)} | ` +
-        `${f2(e.flopsKendallTau)} | ${f2(e.partialKendallTau)} | ${f2(e.topK.overlap)} | ${pick} | ${pct(e.largest)} / ${pct(e.smallest)} |`,
+        `${f2(e.flopsKendallTau)} | ${f2(e.kendallTau - e.flopsKendallTau)}${ci(e.flopsAdvantageInterval)} | ` +
+        `${f2(e.partialKendallTau)}${ci(e.partialKendallTauInterval)} | ${f2(e.topK.overlap)} | ${pick} | ${pct(e.largest)} / ${pct(e.smallest)} |`,
     );
   }
 out.push('', 'Per epoch (τ-b [CI] · partial τ · best-pick regret in points), by seed:', '');

@@ -10,6 +10,10 @@ export interface RankingFigures {
   flopsKendallTau?: number;
   /** τ of supernet and stand-alone accuracy given FLOPs: what the supernet adds to FLOPs. */
   partialKendallTau?: number;
+  /** Its 95% paired bootstrap interval (benchmark rankings). */
+  partialKendallTauInterval?: [number, number];
+  /** 95% paired bootstrap interval of τ − FLOPs τ (benchmark rankings). */
+  flopsAdvantageInterval?: [number, number];
   /**
    * τ between two stand-alone seeds of a benchmark's table (per-epoch rankings only): no
    * predictor is expected to rank above it.
@@ -27,8 +31,12 @@ export function rankingSummary(f: RankingFigures): string {
     : ` (K ${f.subnets})`;
   const parts = [`Kendall τ-b ${f2(f.kendallTau)}${ci}`];
   if (f.flopsKendallTau !== undefined) parts.push(`by FLOPs ${f2(f.flopsKendallTau)}`);
-  if (f.partialKendallTau !== undefined)
-    parts.push(`partial τ given FLOPs ${f2(f.partialKendallTau)}`);
+  const range = (i: [number, number]) => `${f2(i[0])}…${f2(i[1])}`;
+  if (f.flopsAdvantageInterval) parts.push(`τ − FLOPs τ 95% CI ${range(f.flopsAdvantageInterval)}`);
+  if (f.partialKendallTau !== undefined) {
+    const ci = f.partialKendallTauInterval ? ` (95% CI ${range(f.partialKendallTauInterval)})` : '';
+    parts.push(`partial τ given FLOPs ${f2(f.partialKendallTau)}${ci}`);
+  }
   if (f.spearmanRho !== undefined) parts.push(`Spearman ρ ${f2(f.spearmanRho)}`);
   if (f.noiseCeiling !== undefined) parts.push(`noise ceiling ${f2(f.noiseCeiling)}`);
   return parts.join(' · ');
@@ -83,6 +91,8 @@ export function rankingFiguresOf(e: {
   kendallTauInterval?: [number, number];
   flopsKendallTau?: number;
   partialKendallTau?: number;
+  partialKendallTauInterval?: [number, number];
+  flopsAdvantageInterval?: [number, number];
   noiseCeiling?: number;
 }): RankingFigures | undefined {
   if (e.kendallTau === undefined) return undefined;
@@ -93,6 +103,10 @@ export function rankingFiguresOf(e: {
     ...(e.kendallTauInterval ? { kendallTauInterval: e.kendallTauInterval } : {}),
     ...(e.flopsKendallTau !== undefined ? { flopsKendallTau: e.flopsKendallTau } : {}),
     ...(e.partialKendallTau !== undefined ? { partialKendallTau: e.partialKendallTau } : {}),
+    ...(e.partialKendallTauInterval
+      ? { partialKendallTauInterval: e.partialKendallTauInterval }
+      : {}),
+    ...(e.flopsAdvantageInterval ? { flopsAdvantageInterval: e.flopsAdvantageInterval } : {}),
     ...(e.noiseCeiling !== undefined ? { noiseCeiling: e.noiseCeiling } : {}),
   };
 }

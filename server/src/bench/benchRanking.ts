@@ -45,7 +45,16 @@ export interface RankingBench {
   noise: ReturnType<typeof tableNoise>;
   seeds: SeedResult[];
   /** The issue's bar on the last epoch of every seed. */
-  met: { tau: boolean; partial: boolean; aboveFlops: boolean; bestPick: boolean };
+  met: {
+    tau: boolean;
+    partial: boolean;
+    aboveFlops: boolean;
+    bestPick: boolean;
+    /** Paired: the interval of τ − FLOPs τ is above 0 (not part of the bar; its fair form). */
+    advantageOverFlops: boolean;
+    /** The interval of partial τ given FLOPs is above 0: the supernet adds to FLOPs. */
+    addsToFlops: boolean;
+  };
 }
 
 /** Sets `a.b.c` of a plain object to `value`. */
@@ -141,13 +150,16 @@ function figuresOf(e: RankingEvent): Omit<EpochFigures, 'largest' | 'smallest'> 
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const pct = (v: number) => (100 * v).toFixed(2);
 
+const interval = (i: [number, number] | undefined) => (i ? `[${f2(i[0])}, ${f2(i[1])}]` : '');
+
 export function epochLine(f: EpochFigures): string {
   const pick = f.bestPick
     ? `best pick ≤ ${f.bestPick.flopsLimit / 1000}k ${pct(f.bestPick.picked)} vs ${pct(f.bestPick.best)} (regret ${pct(f.bestPick.regret)})`
     : 'no subnet under the FLOPs limit';
   return (
     `epoch ${f.epoch}: τ ${f2(f.kendallTau)} [${f2(f.kendallTauInterval[0])}, ${f2(f.kendallTauInterval[1])}] ` +
-    `ρ ${f2(f.spearmanRho)} · FLOPs τ ${f2(f.flopsKendallTau)} · partial τ ${f2(f.partialKendallTau)} · ` +
+    `ρ ${f2(f.spearmanRho)} · FLOPs τ ${f2(f.flopsKendallTau)} (τ − FLOPs τ ${interval(f.flopsAdvantageInterval)}) · ` +
+    `partial τ ${f2(f.partialKendallTau)} ${interval(f.partialKendallTauInterval)} · ` +
     `top-${f.topK.k} ${f2(f.topK.overlap)} · ${pick} · largest ${pct(f.largest)} smallest ${pct(f.smallest)}`
   );
 }
@@ -179,6 +191,8 @@ export async function benchRanking(o: RankingBenchOptions): Promise<RankingBench
       partial: all((f) => f.partialKendallTau >= 0.3),
       aboveFlops: all((f) => f.kendallTauInterval[0] > f.flopsKendallTau),
       bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
+      advantageOverFlops: all((f) => (f.flopsAdvantageInterval?.[0] ?? NaN) > 0),
+      addsToFlops: all((f) => (f.partialKendallTauInterval?.[0] ?? NaN) > 0),
     },
   };
 }
@@ -194,6 +208,8 @@ export function rankingBenchText(r: RankingBench): string {
     `${r.config}${r.overrides.length ? ' with ' + r.overrides.join(' ') : ''}, ${r.threads} thread(s):\n` +
     rows.join('\n') +
     `\nlast epoch, every seed: τ ≥ 0.6 ${r.met.tau ? 'yes' : 'no'} · partial τ ≥ 0.3 ${r.met.partial ? 'yes' : 'no'} · ` +
-    `CI above FLOPs τ ${r.met.aboveFlops ? 'yes' : 'no'} · best pick within 0.5 pt ${r.met.bestPick ? 'yes' : 'no'}\n`
+    `CI above FLOPs τ ${r.met.aboveFlops ? 'yes' : 'no'} · best pick within 0.5 pt ${r.met.bestPick ? 'yes' : 'no'}\n` +
+    `(paired: τ − FLOPs τ interval above 0 ${r.met.advantageOverFlops ? 'yes' : 'no'} · ` +
+    `partial τ interval above 0 ${r.met.addsToFlops ? 'yes' : 'no'})\n`
   );
 }

@@ -114,6 +114,8 @@ const intervalOf = (x: unknown): [number, number] | undefined => {
  */
 export function cleanFigures(x: Record<string, unknown>): RankingFigures | undefined {
   const interval = intervalOf(x.kendallTauInterval);
+  const partialInterval = intervalOf(x.partialKendallTauInterval);
+  const advantage = intervalOf(x.flopsAdvantageInterval);
   return rankingFiguresOf({
     subnets: Array.isArray(x.subnets) ? x.subnets : (finite(x.subnets) ?? 0),
     kendallTau: orUndefined(x.kendallTau),
@@ -122,6 +124,8 @@ export function cleanFigures(x: Record<string, unknown>): RankingFigures | undef
     partialKendallTau: orUndefined(x.partialKendallTau),
     noiseCeiling: orUndefined(x.noiseCeiling),
     ...(interval ? { kendallTauInterval: interval } : {}),
+    ...(partialInterval ? { partialKendallTauInterval: partialInterval } : {}),
+    ...(advantage ? { flopsAdvantageInterval: advantage } : {}),
   });
 }
 

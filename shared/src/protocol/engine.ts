@@ -202,6 +202,13 @@ export interface RankingEvent {
   spearmanRho: number;
   flopsKendallTau: number;
   partialKendallTau: number;
+  /** 95% paired bootstrap interval of partial τ given FLOPs (absent in older runs). */
+  partialKendallTauInterval?: [number, number];
+  /**
+   * 95% paired bootstrap interval of τ − FLOPs τ over the same resampled subnets (absent in
+   * older runs): above 0, the supernet ranks better than counting FLOPs.
+   */
+  flopsAdvantageInterval?: [number, number];
   /** τ between two stand-alone seeds of the table: no predictor is expected above it. */
   noiseCeiling: number;
   /** Of the table's best k subnets, the share among the supernet's best k. */

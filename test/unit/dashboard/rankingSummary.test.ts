@@ -14,6 +14,19 @@ void test("an epoch's ranking reads like a check's, with the noise ceiling at th
   );
 });
 
+void test('with the paired intervals against FLOPs, the summary gives both', () => {
+  const f = rankingFiguresOf({
+    ...rankingEvent(2),
+    flopsAdvantageInterval: [-0.31, 0.02],
+    partialKendallTauInterval: [-0.05, 0.26],
+  })!;
+  assert.equal(
+    rankingSummary(f),
+    'Kendall τ-b 0.40 (95% CI 0.20…0.50, K 3) · by FLOPs 0.45 · τ − FLOPs τ 95% CI -0.31…0.02 · ' +
+      'partial τ given FLOPs 0.10 (95% CI -0.05…0.26) · Spearman ρ 0.50 · noise ceiling 0.80',
+  );
+});
+
 void test('the short warning is there exactly when the long one is', () => {
   const base = { subnets: 20, kendallTau: 0.3, flopsKendallTau: 0.45 };
   assert.equal(rankingWarningShort(base), 'ranks no better than FLOPs');

@@ -7,6 +7,7 @@ import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
 import {
   bestPickUnder,
   bootstrapInterval,
+  flopsComparison,
   partialKendallTau,
   topKOverlap,
 } from '../search/rankingStats';
@@ -44,6 +45,7 @@ export function rankAgainstTable(
   const within = truth.map((_, i) => i).filter((i) => z[i] <= flopsLimit);
   const argmax = (v: readonly number[]) =>
     within.reduce((b, i) => (v[i] > v[b] || (v[i] === v[b] && i < b) ? i : b), within[0]);
+  const versusFlops = flopsComparison(x, y, z, seed);
   const points: RankingPoint[] = truth.map((t, i) => ({
     key: t.key,
     flops: t.flops,
@@ -58,6 +60,8 @@ export function rankAgainstTable(
     spearmanRho: spearmanRho(x, y),
     flopsKendallTau: kendallTauB(z, y),
     partialKendallTau: partialKendallTau(x, y, z),
+    partialKendallTauInterval: versusFlops.partialInterval,
+    flopsAdvantageInterval: versusFlops.advantageInterval,
     noiseCeiling: tableNoise(table).noiseCeiling,
     topK: { k, overlap: topKOverlap(x, y, k) },
     ...(pick

@@ -33,27 +33,75 @@ export function bootstrapInterval(
   x: readonly number[],
   y: readonly number[],
   statistic: (x: number[], y: number[]) => number,
-  options: { resamples?: number; level?: number; seed?: number } = {},
+  options: BootstrapOptions = {},
+): [number, number] {
+  const pick = (v: readonly number[], idx: readonly number[]) => idx.map((k) => v[k]);
+  return bootstrapIndexInterval(x.length, (idx) => statistic(pick(x, idx), pick(y, idx)), options);
+}
+
+export interface BootstrapOptions {
+  resamples?: number;
+  level?: number;
+  seed?: number;
+}
+
+/**
+ * The same interval for a statistic of any number of paired columns: each draw is n row
+ * indices with replacement, handed to `statistic`, so every column is resampled together
+ * (a difference of two τs over the same subnets keeps its pairing).
+ */
+export function bootstrapIndexInterval(
+  n: number,
+  statistic: (rows: number[]) => number,
+  options: BootstrapOptions = {},
 ): [number, number] {
   const resamples = options.resamples ?? 2000;
   const level = options.level ?? 0.95;
   const rng = new Rng(options.seed ?? 0);
-  const n = x.length;
   const values: number[] = [];
   for (let r = 0; r < resamples; r++) {
-    const xs: number[] = [];
-    const ys: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const k = rng.int(n);
-      xs.push(x[k]);
-      ys.push(y[k]);
-    }
-    const v = statistic(xs, ys);
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) rows.push(rng.int(n));
+    const v = statistic(rows);
     if (Number.isFinite(v)) values.push(v);
   }
   if (values.length < resamples / 2) return [NaN, NaN];
   values.sort((a, b) => a - b);
   return [quantile(values, (1 - level) / 2), quantile(values, (1 + level) / 2)];
+}
+
+/**
+ * How the supernet's ranking compares with counting FLOPs, with the noise of which subnets
+ * were drawn: the paired bootstrap interval of τ(x, y) − τ(z, y) (x the supernet's
+ * accuracies, y the stand-alone ones, z the FLOPs), and that of the partial τ of x and y
+ * given z. A lower end above 0 says, at 95%, that the supernet ranks better than FLOPs,
+ * or that it adds to them.
+ */
+export function flopsComparison(
+  x: readonly number[],
+  y: readonly number[],
+  z: readonly number[],
+  seed = 0,
+): { advantageInterval: [number, number]; partialInterval: [number, number] } {
+  const cols = (idx: readonly number[]) => [x, y, z].map((v) => idx.map((k) => v[k]));
+  return {
+    advantageInterval: bootstrapIndexInterval(
+      x.length,
+      (idx) => {
+        const [a, b, c] = cols(idx);
+        return kendallTauB(a, b) - kendallTauB(c, b);
+      },
+      { seed },
+    ),
+    partialInterval: bootstrapIndexInterval(
+      x.length,
+      (idx) => {
+        const [a, b, c] = cols(idx);
+        return partialKendallTau(a, b, c);
+      },
+      { seed },
+    ),
+  };
 }
 
 /** The q-quantile of sorted values, linear between order statistics (type 7). */

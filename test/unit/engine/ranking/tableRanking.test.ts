@@ -45,6 +45,10 @@ void test('ranking figures against a hand computation', () => {
   assert.equal(r.noiseCeiling, 1);
   assert.equal(r.points.length, 4);
   assert.ok(r.kendallTauInterval[0] <= r.kendallTau && r.kendallTau <= r.kendallTauInterval[1]);
+  // τ − FLOPs τ is 0 on the full sample; resampled, it stays within [−2, 2] and brackets 0.
+  const [lo, hi] = r.flopsAdvantageInterval!;
+  assert.ok(-2 <= lo && lo <= 0 && 0 <= hi && hi <= 2, `${lo}…${hi}`);
+  assert.equal(r.partialKendallTauInterval?.length, 2);
 });
 
 void test('a wrong pick shows as regret', () => {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { kendallTauB } from '../../../../server/src/engine/search/rankCorrelation';
 import {
   bestPickUnder,
+  bootstrapIndexInterval,
   bootstrapInterval,
+  flopsComparison,
   noiseCeiling,
   partialKendallTau,
   quantile,
@@ -53,6 +55,43 @@ void test('bootstrap interval: seeded, bracketing the estimate, and exact for a 
   // Too few distinct values to rank in most draws: no interval.
   const flat = bootstrapInterval([1, 1, 1, 2], [1, 2, 3, 4], kendallTauB, { resamples: 200 });
   assert.ok(flat.every(Number.isNaN) || flat[0] <= flat[1]);
+});
+
+void test('row bootstrap: the same draws as the paired one, and pairing kept across columns', () => {
+  const x = [0.8, 0.82, 0.83, 0.85, 0.86, 0.88, 0.9, 0.91];
+  const y = [0.81, 0.8, 0.84, 0.83, 0.87, 0.89, 0.88, 0.92];
+  const pick = (v: number[], idx: number[]) => idx.map((k) => v[k]);
+  // Intervals published before the row form stay what they were.
+  assert.deepEqual(
+    bootstrapIndexInterval(x.length, (i) => kendallTauB(pick(x, i), pick(y, i)), { seed: 5 }),
+    bootstrapInterval(x, y, kendallTauB, { seed: 5 }),
+  );
+  // One row: every draw is that row.
+  assert.deepEqual(
+    bootstrapIndexInterval(1, (i) => i.length + i[0], { resamples: 50 }),
+    [1, 1],
+  );
+  // A supernet that orders subnets exactly as FLOPs do (any monotone map of them) ties
+  // FLOPs in every resample: τ − FLOPs τ is 0 in each, so the paired interval is [0, 0]
+  // (resampled apart, the two τs would give a wide interval around 0). Partial τ given
+  // FLOPs is undefined there.
+  const flops = [15, 29, 35, 48, 60, 90, 120, 150];
+  const same = flopsComparison(
+    flops.map((f) => 0.5 + f / 1000),
+    y,
+    flops,
+    1,
+  );
+  assert.deepEqual(same.advantageInterval, [0, 0]);
+  assert.ok(same.partialInterval.every(Number.isNaN));
+  // A supernet that orders them exactly as training alone does is ahead of FLOPs whenever
+  // FLOPs err: y against flops has 3 discordant pairs of 28 (items 0–1, 2–3, 5–6: τ 22/28),
+  // so the full-sample advantage is 1 − 22/28 and no resample can go below 0.
+  const perfect = flopsComparison(y, y, flops, 1);
+  close(kendallTauB(flops, y), 22 / 28);
+  assert.ok(perfect.advantageInterval[0] >= 0 && perfect.advantageInterval[1] <= 1);
+  assert.ok(perfect.advantageInterval[1] > 0);
+  assert.deepEqual(flopsComparison(y, y, flops, 1), perfect, 'seeded');
 });
 
 void test('noise ceiling, top-k overlap and the best pick under a FLOPs limit', () => {
