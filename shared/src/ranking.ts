@@ -44,27 +44,40 @@ export function rankingSummary(f: RankingFigures): string {
 
 /**
  * In plain words, when the check does not show the supernet ranking better than counting
- * FLOPs: the interval's lower end (or τ itself, without one) is not above the FLOPs τ.
+ * FLOPs. With the paired interval of τ − FLOPs τ (benchmark rankings) that is its lower
+ * end not above 0; without it, τ's interval's lower end (or τ) not above the FLOPs τ.
+ * Where partial τ's interval is above 0 it also says that the supernet adds to FLOPs.
  */
 export function rankingWarning(f: RankingFigures): string | undefined {
   if (f.flopsKendallTau === undefined || !Number.isFinite(f.flopsKendallTau)) return undefined;
+  const advantage = f.flopsAdvantageInterval;
   const low = f.kendallTauInterval?.[0] ?? f.kendallTau;
-  if (Number.isFinite(low) && low > f.flopsKendallTau) return undefined;
+  const shown = advantage ? advantage[0] > 0 : Number.isFinite(low) && low > f.flopsKendallTau;
+  if (shown) return undefined;
   const interval = f.kendallTauInterval;
   const more =
     interval && interval[1] - interval[0] > 0.5
       ? `, or check more subnets (K ${f.subnets} leaves the interval ${f2(interval[0])}…${f2(interval[1])})`
       : '';
   const advice = `train it longer${more} before trusting its search front.`;
+  const partial = f.partialKendallTauInterval;
+  const adds =
+    partial && partial[0] > 0
+      ? ` It does add to them: among subnets of similar FLOPs its order beats chance ` +
+        `(partial τ ${f2(f.partialKendallTau)}, 95% CI ${f2(partial[0])}…${f2(partial[1])}).`
+      : '';
   if (!(f.kendallTau > f.flopsKendallTau))
     return (
       'This supernet does not yet rank subnets better than their FLOPs do ' +
-      `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by FLOPs): ${advice}`
+      `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by FLOPs): ${advice}${adds}`
     );
+  const reach = advantage
+    ? `τ − FLOPs τ has a 95% interval of ${f2(advantage[0])}…${f2(advantage[1])}`
+    : `its 95% interval reaches down to ${f2(low)}`;
   return (
     `This check does not show the supernet ranking subnets better than their FLOPs do: τ ` +
-    `${f2(f.kendallTau)} is above ${f2(f.flopsKendallTau)} by FLOPs, but its 95% interval ` +
-    `reaches down to ${f2(low)}. To be sure, ${advice}`
+    `${f2(f.kendallTau)} is above ${f2(f.flopsKendallTau)} by FLOPs, but ${reach}. ` +
+    `To be sure, ${advice}${adds}`
   );
 }
 

@@ -40,3 +40,40 @@ void test('no warning once the interval clears the FLOPs baseline, or without a 
   assert.equal(rankingFiguresOf({ subnets: [1, 2] }), undefined);
   assert.equal(rankingFiguresOf({ subnets: [1, 2], kendallTau: 1 })?.subnets, 2);
 });
+
+void test('with the paired interval, the warning follows it and says what the supernet adds', () => {
+  // The benchmark's complexity-aware supernet, seed 1, after 10 epochs.
+  const measured = {
+    subnets: 32,
+    kendallTau: 0.7,
+    kendallTauInterval: [0.52, 0.84] as [number, number],
+    flopsKendallTau: 0.79,
+    partialKendallTau: 0.43,
+    partialKendallTauInterval: [0.17, 0.63] as [number, number],
+    flopsAdvantageInterval: [-0.27, 0.06] as [number, number],
+  };
+  assert.equal(
+    rankingWarning(measured),
+    'This supernet does not yet rank subnets better than their FLOPs do (τ 0.70 vs 0.79 by ' +
+      'FLOPs): train it longer before trusting its search front. It does add to them: among ' +
+      'subnets of similar FLOPs its order beats chance (partial τ 0.43, 95% CI 0.17…0.63).',
+  );
+  // τ's own interval reaches below the FLOPs τ, but the paired one is above 0: no warning.
+  const ahead = {
+    ...measured,
+    kendallTau: 0.7,
+    kendallTauInterval: [0.3, 0.9] as [number, number],
+    flopsKendallTau: 0.45,
+    flopsAdvantageInterval: [0.05, 0.4] as [number, number],
+  };
+  assert.equal(rankingWarning(ahead), undefined);
+  assert.match(
+    rankingWarning({ ...ahead, flopsAdvantageInterval: [-0.05, 0.4] })!,
+    /τ 0\.70 is above 0\.45 by FLOPs, but τ − FLOPs τ has a 95% interval of -0\.05…0\.40\. To be sure/,
+  );
+  // Partial τ's interval reaching 0 or below: no claim that it adds.
+  assert.doesNotMatch(
+    rankingWarning({ ...measured, partialKendallTauInterval: [-0.02, 0.6] })!,
+    /add to them/,
+  );
+});
