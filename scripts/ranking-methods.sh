@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # The training methods compared on the ranking benchmark, one after the other (each
-# trains the reference space once per seed; ~8 minutes a seed on 2 cores). Results:
+# trains the reference space once per seed; ~17 minutes a seed on 2 cores at 10 epochs). Results:
 # docs/ranking/<method>.json (the bench's JSON) and <method>.txt (its table).
 # Usage: [EPOCHS=N] [SEEDS=0,1] scripts/ranking-methods.sh [method ...]   (default: all below)
 # EPOCHS overrides the config's supernet epochs; its results are named <method>-e<N>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Methods are overrides of examples/ranking.supernet.yaml on top of today's defaults
-# (sandwich of 4 with in-place distillation, one resolution per step).
+# Methods are overrides of examples/ranking.supernet.yaml, whose own recipe is `default`
+# (complexity-aware sampling of 4 subnets with in-place distillation, one resolution per
+# step, 10 epochs). Results before 2026-11-30 12:00 ran on the config of then (sandwich,
+# 4 epochs): docs/ranking/results.md says which.
 declare -A METHODS=(
   [default]=""
-  [bignas]="--set train.sampler.resolution=per-subnet"
-  [bignas-kernel-transform]="--set train.sampler.resolution=per-subnet --set train.kernelTransform=true"
+  [sandwich]="--set train.sampler.type=sandwich"
+  [bignas]="--set train.sampler.type=sandwich --set train.sampler.resolution=per-subnet"
+  [bignas-kernel-transform]="--set train.sampler.type=sandwich --set train.sampler.resolution=per-subnet --set train.kernelTransform=true"
   [complexity-aware]="--set train.sampler.type=complexity-aware"
   [progressive-shrinking]="--set train.progressiveShrinking=[0.1,0.3,0.5]"
   [kernel-transform]="--set train.kernelTransform=true"
   [zero-init]="--set train.zeroInitResidual=true"
   [no-distillation]="--set train.distillation=false"
-  [sandwich-6]="--set train.sampler.subnets=6"
+  [sandwich-6]="--set train.sampler.type=sandwich --set train.sampler.subnets=6"
 )
-ORDER=(default bignas bignas-kernel-transform complexity-aware progressive-shrinking kernel-transform zero-init no-distillation sandwich-6)
+ORDER=(default sandwich bignas bignas-kernel-transform complexity-aware progressive-shrinking kernel-transform zero-init no-distillation sandwich-6)
 SEEDS=${SEEDS:-0,1}
 EPOCHS=${EPOCHS:-}
 mkdir -p docs/ranking
