@@ -157,7 +157,7 @@ export function epochLine(f: EpochFigures): string {
     ? `best pick ≤ ${f.bestPick.flopsLimit / 1000}k ${pct(f.bestPick.picked)} vs ${pct(f.bestPick.best)} (regret ${pct(f.bestPick.regret)})`
     : 'no subnet under the FLOPs limit';
   return (
-    `epoch ${f.epoch}: τ ${f2(f.kendallTau)} [${f2(f.kendallTauInterval[0])}, ${f2(f.kendallTauInterval[1])}] ` +
+    `epoch ${f.epoch}: τ ${f2(f.kendallTau)} ${interval(f.kendallTauInterval)} ` +
     `ρ ${f2(f.spearmanRho)} · FLOPs τ ${f2(f.flopsKendallTau)} (τ − FLOPs τ ${interval(f.flopsAdvantageInterval)}) · ` +
     `partial τ ${f2(f.partialKendallTau)} ${interval(f.partialKendallTauInterval)} · ` +
     `top-${f.topK.k} ${f2(f.topK.overlap)} · ${pick} · largest ${pct(f.largest)} smallest ${pct(f.smallest)}`
