@@ -20,7 +20,13 @@ function sessionIn(dir: string, moduleId: string): number {
     ort.InferenceSession.create(model)
       .then((s) => s.run({ x: new ort.Tensor('float32', new Float32Array([2]), [1]) }))
       .then((r) => { if (r.y.data[0] !== 2) process.exit(2); console.log(process.pid); });`;
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, TMPDIR: dir };
+  // XDG_CACHE_HOME too: where a machine sets it, the store would go there instead of HOME.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: dir,
+    TMPDIR: dir,
+    XDG_CACHE_HOME: path.join(dir, '.cache'),
+  };
   delete env.ORT_DISABLE_TELEMETRY;
   const out = execFileSync(process.execPath, ['-e', script], { env, cwd: process.cwd() });
   return Number(String(out).trim());
@@ -33,10 +39,11 @@ void test('sessions made through onnx/runtime leave no telemetry log or store be
     const pid = sessionIn(ours, RUNTIME);
     assert.ok(pid > 0);
     assert.deepEqual(readdirSync(ours), [], 'nothing written to HOME or TMPDIR');
-    // The same session straight from onnxruntime-node does write them: the check can fail.
+    // The same session straight from onnxruntime-node does write its log: the check can fail.
+    // Only the log is certain; the store appears when the uploader gets to it (not at all on
+    // the CI machine, whose run at stop 21 wrote the log but no store).
     const barePid = sessionIn(bare, 'onnxruntime-node');
     assert.ok(existsSync(path.join(bare, `mat-debug-${barePid}.log`)), readdirSync(bare).join());
-    assert.ok(existsSync(path.join(bare, '.cache', 'Microsoft')));
   } finally {
     rmSync(ours, { recursive: true, force: true });
     rmSync(bare, { recursive: true, force: true });
