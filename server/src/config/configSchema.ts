@@ -207,7 +207,7 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
       importance:
         'Importance sampling (PA&DA): choices drawn with probabilities from running, normalised gradient norms of their weights, mixed with uniform; training images weighted by ‖softmax(z) − onehot(y)‖₂.',
     },
-    { default: 'sandwich' },
+    { default: 'complexity-aware' },
   ),
   subnets: positiveInt('Subnets trained per step (their gradients are summed).', {
     maximum: 64,
