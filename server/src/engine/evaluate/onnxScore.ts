@@ -2,8 +2,10 @@ import type { onnx } from 'onnx-proto';
 import * as ort from '../onnx/runtime';
 import {
   OUTPUT_NAME,
+  CALIBRATION_INPUT,
   batchMeanName,
   batchVarianceName,
+  buildCalibrationModel,
   buildOnnxModel,
   encodeModel,
   type SubnetWeights,
@@ -38,9 +40,11 @@ export async function scoreWeights(
 }
 
 /**
- * Batch-norm recalibration: the subnet's graph with batch statistics (onnxGraph.ts,
- * batchStatistics) run on each calibration batch, and per layer the average over batches
- * of the batch mean and variance, as Supernet.calibrate computes them.
+ * Batch-norm recalibration: per layer the average over the calibration batches of the batch
+ * mean and variance, as Supernet.calibrate computes them, with each batch normalised over
+ * its own statistics. One graph call (buildCalibrationModel's Scan over the batches) for
+ * each run of equal-sized batches: one for a run's calibration set, whose batches all have
+ * the training batch size.
  */
 async function recalibrate(
   weights: SubnetWeights,
@@ -49,21 +53,31 @@ async function recalibrate(
 ): Promise<RunningStatistics> {
   if (inputs.calibration.length === 0)
     throw new Error('Batch-norm recalibration needs at least one batch');
-  const model = buildOnnxModel(weights, { input: inputs.input, batchStatistics: true });
+  const model = buildCalibrationModel(weights, { input: inputs.input });
   const session = await createSession(model, threads);
   const [h, w, c] = inputs.input;
   const layers = [...weights.convs.keys()];
   const sums = new Map(layers.map((l) => [l, { mean: [] as number[], variance: [] as number[] }]));
   try {
-    const inputName = session.inputNames[0];
-    for (const [i, images] of inputs.calibration.entries()) {
+    for (const run of calibrationRuns(inputs.calibrationSizes)) {
+      const batches = inputs.calibration.slice(run.from, run.from + run.batches);
       const out = await session.run({
-        [inputName]: new ort.Tensor('float32', images, [inputs.calibrationSizes[i], c, h, w]),
+        [CALIBRATION_INPUT]: new ort.Tensor('float32', concat(batches), [
+          run.batches,
+          run.batchSize,
+          c,
+          h,
+          w,
+        ]),
       });
       for (const layer of layers) {
         const acc = sums.get(layer)!;
-        addInto(acc.mean, out[batchMeanName(layer)].data as Float32Array);
-        addInto(acc.variance, out[batchVarianceName(layer)].data as Float32Array);
+        addBatchesInto(acc.mean, out[batchMeanName(layer)].data as Float32Array, run.batches);
+        addBatchesInto(
+          acc.variance,
+          out[batchVarianceName(layer)].data as Float32Array,
+          run.batches,
+        );
       }
       for (const t of Object.values(out)) t.dispose();
     }
@@ -82,8 +96,39 @@ async function recalibrate(
   );
 }
 
-function addInto(acc: number[], values: Float32Array): void {
-  for (let i = 0; i < values.length; i++) acc[i] = (acc[i] ?? 0) + values[i];
+export interface CalibrationRun {
+  from: number;
+  batches: number;
+  batchSize: number;
+}
+
+/** The calibration batches as runs of consecutive batches of one size. */
+export function calibrationRuns(sizes: readonly number[]): CalibrationRun[] {
+  const runs: CalibrationRun[] = [];
+  for (const [i, size] of sizes.entries()) {
+    const last = runs.at(-1);
+    if (last?.batchSize === size) last.batches++;
+    else runs.push({ from: i, batches: 1, batchSize: size });
+  }
+  return runs;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Adds each batch's row of `stacked` ([batches, C]) into `acc`, batch after batch. */
+function addBatchesInto(acc: number[], stacked: Float32Array, batches: number): void {
+  const channels = stacked.length / batches;
+  for (let b = 0; b < batches; b++)
+    for (let i = 0; i < channels; i++) acc[i] = (acc[i] ?? 0) + stacked[b * channels + i];
 }
 
 function createSession(model: onnx.IModelProto, threads: number): Promise<ort.InferenceSession> {

@@ -412,6 +412,57 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
   return model(graph, options);
 }
 
+/** The calibration model's input: calibration batches stacked, [batches, batch, C, H, W]. */
+export const CALIBRATION_INPUT = 'calibration_batches';
+
+/**
+ * Batch-norm recalibration in one graph call: a Scan over the calibration batches whose body
+ * is the subnet's graph with batch statistics (buildOnnxModel's batchStatistics), so each
+ * batch is normalised over its own statistics and passes through the layers alone (the
+ * cache-friendly size; a single batch of all the images runs slower), while the caller
+ * makes one run instead of one per batch. Outputs: per conv layer, `<layer>.batch_mean` and
+ * `<layer>.batch_variance` of every batch, [batches, 1, C, 1, 1].
+ */
+export function buildCalibrationModel(
+  sub: SubnetWeights,
+  options: OnnxModelOptions,
+): onnx.ModelProto {
+  const perBatch = buildOnnxModel(sub, { ...options, batchStatistics: true });
+  const g = perBatch.graph as onnx.GraphProto;
+  const [H, W, C] = options.input;
+  // The body: the per-batch graph without its logits (nothing downstream of the last
+  // statistics is needed), taking one batch [batch, C, H, W].
+  const body = onnx.GraphProto.create({
+    name: 'calibration_batch',
+    node: g.node,
+    initializer: g.initializer,
+    input: [valueInfo(INPUT_NAME, [BATCH_DIM, C, H, W])],
+    output: g.output.filter((o) => o.name !== OUTPUT_NAME),
+  });
+  const statistics = body.output.map((o) => o.name as string);
+  const scan = onnx.NodeProto.create({
+    opType: 'Scan',
+    name: 'calibration',
+    input: [CALIBRATION_INPUT],
+    output: statistics,
+    attribute: [
+      { name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
+      intAttr('num_scan_inputs', 1),
+    ],
+  });
+  const stacked = (o: onnx.IValueInfoProto) => {
+    const dims = o.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue));
+    return valueInfo(o.name as string, ['batches', ...dims]);
+  };
+  const graph = onnx.GraphProto.create({
+    name: 'calibration',
+    node: [scan],
+    input: [valueInfo(CALIBRATION_INPUT, ['batches', BATCH_DIM, C, H, W])],
+    output: body.output.map(stacked),
+  });
+  return model(graph, options);
+}
+
 /** A model that only resizes NCHW images [batch, C, H, W] to [h, w] (for checking Resize). */
 export function buildResizeModel(
   channels: number,
