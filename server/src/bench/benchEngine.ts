@@ -33,8 +33,8 @@ export interface EngineBench {
   /**
    * Candidate evaluation as search runs it on the largest subnet with the default config on
    * Fashion-MNIST (BN recalibration on 10 batches of 64, then accuracy on the 6,000-image
-   * validation split), in images per second over both: in onnxruntime-node (what search
-   * uses) and in tfjs.
+   * validation split), in images per second over both: in onnxruntime-node as search runs
+   * it (as many candidates at once as threads, one per thread), and in tfjs.
    */
   eval_img_s: number;
   /** Absent when skipped (a scaling curve skips it: about 20 s). */
