@@ -13,6 +13,7 @@ import {
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
 import { shardOf } from '../../../../server/src/engine/parallel/shardStep';
+import { openStepper } from '../../../../server/src/engine/parallel/trainStepper';
 import { randomTensor } from '../backendParity';
 import { smallConfig } from './fixtures';
 
@@ -225,4 +226,18 @@ void test('shards are contiguous, cover the batch, and the first ones take the r
     ],
   );
   assert.deepEqual(shardOf(33, 2, 1), { start: 17, size: 16 });
+});
+
+void test('the uniform sampler gets a data-parallel stepper on 2 threads', async () => {
+  const config = smallConfig({ sampler: { type: 'uniform' }, batchSize: 8 });
+  const net = new Supernet(config.space, config.task, new Rng(0));
+  const parts = { net, ...stepperFor(net, config.train) };
+  const stepper = await openStepper(parts, config, 'wasm', 2);
+  try {
+    assert.equal(stepper.threads, 2);
+  } finally {
+    await stepper.close();
+    parts.optimizer.dispose();
+    net.dispose();
+  }
 });
