@@ -4,7 +4,7 @@ import type { SupernetConfig } from '../config/configSchema';
 import type { TrainingData } from '../engine/data/batches';
 import { SubnetScorer } from '../engine/evaluate/subnetScorer';
 import type { Supernet } from '../engine/model/supernet';
-import { ParallelStepRunner } from '../engine/parallel/parallelStep';
+import { openStepper } from '../engine/parallel/trainStepper';
 import type { Optimizer } from '../engine/train/optimizer';
 import type { SampledSubnet } from '../engine/train/samplerTypes';
 import type { StepOptions, StepRunner } from '../engine/train/trainStep';
@@ -12,7 +12,7 @@ import type { StepOptions, StepRunner } from '../engine/train/trainStep';
 /** The engine's figures at one thread count. */
 export interface ThreadPoint {
   threads: number;
-  /** Median ms of a step of the largest subnet (one subnet: subnet-parallel steps do not split it). */
+  /** Median ms of a step of the largest subnet on `threads` threads (data-parallel: the batch split). */
   step_ms: number;
   /** Median ms of a sandwich step (largest + smallest + 2 random, KD) on `threads` threads. */
   sandwich_ms: number;
@@ -52,17 +52,12 @@ function timed(n: number, warmup: number, f: (i: number) => void): number {
 }
 
 /**
- * The figures at `threads`: the product's stepper at that count (subnet-parallel steps on
- * wasm, else the one-thread runner), and onnxruntime with that many intra-op threads.
+ * The figures at `threads`: the product's stepper at that count (on wasm, data-parallel steps
+ * of one subnet and subnet-parallel sandwiches; else the one-thread runner), and onnxruntime
+ * with that many intra-op threads.
  */
 export async function measureAt(s: ThreadBenchSetup, threads: number): Promise<ThreadPoint> {
-  const parallel =
-    threads > 1 && s.backend === 'wasm'
-      ? await ParallelStepRunner.create(s.net, s.optimizer, threads, {
-          maxSubnets: 4,
-          maxBatch: s.x.shape[0],
-        })
-      : undefined;
+  const stepper = await openStepper(s, s.config, s.backend, threads);
   try {
     const plain: StepOptions = {
       distillation: false,
@@ -71,10 +66,10 @@ export async function measureAt(s: ThreadBenchSetup, threads: number): Promise<T
       wantErrorNorms: false,
     };
     const largest = s.sandwiches[0][0];
-    const stepMs = timed(s.steps, s.warmup, () => void s.runner.run([largest], s.x, s.y, plain));
+    const stepMs = timed(s.steps, s.warmup, () => void stepper.run([largest], s.x, s.y, plain));
     const sandwichMs = timed(Math.max(1, Math.floor(s.steps / 2)), 1, (i) => {
       const subnets = s.sandwiches[i % s.sandwiches.length];
-      (parallel ?? s.runner).run(subnets, s.x, s.y, { ...plain, distillation: true });
+      stepper.run(subnets, s.x, s.y, { ...plain, distillation: true });
     });
     // Candidate evaluation as search runs it (SubnetScorer): `threads` candidates at once, on
     // a pool of threads with one onnxruntime thread each (in this thread when threads = 1).
@@ -102,7 +97,7 @@ export async function measureAt(s: ThreadBenchSetup, threads: number): Promise<T
       eval_img_s: Math.round((images * 1000) / median(evalMs)),
     };
   } finally {
-    await parallel?.close();
+    await stepper.close();
   }
 }
 

@@ -14,12 +14,13 @@ export interface GradientSums {
  * StepRunner forms with tf.add / tf.square (IEEE float32 add and multiply, correctly
  * rounded, are what storing the double result into a Float32Array / Math.fround gives).
  * `order` lists the variables in the order StepRunner's maps first see them, since the
- * optimizer and the variance walk those maps in insertion order.
+ * optimizer and the variance walk those maps in insertion order. `squares` false: the slots
+ * are shards of one subnet's gradient (a data-parallel step), whose spread means nothing.
  */
-export function sumGradients(views: SharedViews, n: number): GradientSums {
+export function sumGradients(views: SharedViews, n: number, squares = n > 1): GradientSums {
   const { layout } = views;
   const sum = new Float32Array(layout.total);
-  const sq = new Float32Array(n > 1 ? layout.total : 0);
+  const sq = new Float32Array(squares ? layout.total : 0);
   const seen = new Uint8Array(layout.names.length);
   const order: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -37,7 +38,7 @@ export function sumGradients(views: SharedViews, n: number): GradientSums {
       for (let k = a; k < b; k++) {
         const g = slot[k];
         sum[k] = first ? g : sum[k] + g;
-        if (n > 1) sq[k] = first ? Math.fround(g * g) : sq[k] + Math.fround(g * g);
+        if (squares) sq[k] = first ? Math.fround(g * g) : sq[k] + Math.fround(g * g);
       }
     }
   }

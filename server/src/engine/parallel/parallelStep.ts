@@ -11,7 +11,9 @@ import type { Supernet, SupernetOptions } from '../model/supernet';
 import type { Optimizer } from '../train/optimizer';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
 import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
+import { pathFeedback } from '../train/gradientStats';
 import { gradientVarianceOf, sumGradients, sumTensors } from './gradientSum';
+import { computeShard, shardOf, type ShardJob, type ShardResult } from './shardStep';
 import {
   CTL,
   HelperFailed,
@@ -60,6 +62,10 @@ export interface ParallelStepOptions {
  *  - in-place distillation: the main thread always takes subnet 0 (the teacher) and publishes
  *    its softmax as soon as its forward pass ends; a student waits for it only after its own
  *    forward pass, so the wait overlaps work.
+ * A step of ONE subnet is data-parallel instead (shardStep.ts): every thread takes a
+ * contiguous shard of the batch, batch norm sums its statistics across the threads, and the
+ * main thread sums the shards' gradients in thread order before the one update. Its results
+ * equal StepRunner's up to float rounding (sums in another order), not bit for bit.
  * The main thread blocks in Atomics.wait during a step (a step is synchronous, as
  * StepRunner's is); helper results come back through ports read with receiveMessageOnPort.
  */
@@ -70,6 +76,10 @@ export class ParallelStepRunner {
   private closed = false;
   /** Subnets computed by helpers so far (the rest by the main thread): tests check both work. */
   helperSubnets = 0;
+  /** Shards of data-parallel steps computed by helpers so far. */
+  helperShards = 0;
+  /** Stable name → index in the layout. */
+  private readonly layoutIndex: Map<string, number>;
 
   private constructor(
     private readonly net: Supernet,
@@ -80,6 +90,7 @@ export class ParallelStepRunner {
   ) {
     this.views = views;
     this.varIndex = variableIndex(net, views.layout);
+    this.layoutIndex = new Map(views.layout.names.map((name, i) => [name, i]));
   }
 
   /** Starts `threads - 1` helpers and waits until each has its backend and replica. */
@@ -91,12 +102,16 @@ export class ParallelStepRunner {
   ): Promise<ParallelStepRunner> {
     const layout = variableLayout(net);
     const [h, w, c] = net.task.input;
+    const bnWidths = net.parameters().filter((p) => p.kind === 'bn-scale');
     const buffers = allocateShared(
       layout,
-      opts.maxSubnets,
+      // A data-parallel step takes one slot per thread.
+      Math.max(opts.maxSubnets, threads),
       opts.maxBatch,
       h * w * c,
       net.task.classes,
+      Math.max(1, threads),
+      Math.max(1, ...bnWidths.map((p) => p.variable.size)),
     );
     const script = opts.workerScript ?? path.join(__dirname, 'stepWorker.js');
     const started = [...Array(Math.max(0, threads - 1))].map((_, i) =>
@@ -136,12 +151,18 @@ export class ParallelStepRunner {
     return subnets <= this.views.buf.maxSubnets && batch <= this.views.buf.maxBatch;
   }
 
+  /** Whether a step of one subnet on this batch is split across the threads. */
+  splitsBatch(batch: number): boolean {
+    return this.helpers.length > 0 && batch >= this.threads && batch <= this.views.buf.maxBatch;
+  }
+
   run(subnets: SampledSubnet[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepOutcome {
     if (this.closed) throw new Error('ParallelStepRunner is closed');
     const n = subnets.length;
     if (!this.fits(n, x.shape[0]))
       throw new Error(`parallel step: ${n} subnets of batch ${x.shape[0]} do not fit`);
-    // One subnet (a plain step) is the main thread's alone: the helpers are not woken.
+    if (n === 1 && this.splitsBatch(x.shape[0])) return this.runShards(subnets[0], x, y, opts);
+    // One subnet on fewer images than threads is the main thread's alone.
     const share = n > 1 && this.helpers.length > 0;
     if (share) this.publishInputs(x, y, opts.weights);
     const job = this.startJob(subnets, x.shape, opts, share);
@@ -267,6 +288,119 @@ export class ParallelStepRunner {
     }
   }
 
+  /** A data-parallel step: the batch split across the threads, one update. */
+  private runShards(
+    subnet: SampledSubnet,
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    opts: StepOptions,
+  ): StepOutcome {
+    const { ctl } = this.views;
+    const [batch, h, w, c] = x.shape;
+    this.publishInputs(x, y, opts.weights);
+    const job: ShardJob = {
+      gen: ++this.gen,
+      subnet,
+      batch,
+      threads: this.threads,
+      image: [h, w, c],
+      hasWeights: opts.weights !== undefined,
+      wantErrorNorms: opts.wantErrorNorms,
+    };
+    Atomics.store(ctl, CTL.done, 0);
+    Atomics.store(ctl, CTL.gen, job.gen);
+    for (const worker of this.helpers) worker.postMessage({ type: 'shard', job });
+    let results: ShardResult[];
+    try {
+      const own = this.computeOwnShard(job, x, y, opts.weights);
+      waitFor(ctl, CTL.done, this.helpers.length);
+      results = [own, ...this.shardResults()].sort((a, b) => a.rank - b.rank);
+    } catch (e) {
+      if (e instanceof HelperFailed) throw new Error(this.drainErrors());
+      // The helpers may be waiting for this thread at a batch norm: the flag lets them go.
+      Atomics.store(ctl, CTL.error, 1);
+      Atomics.notify(ctl, CTL.barrierGen);
+      throw e;
+    }
+    if (results.length !== this.threads)
+      throw new Error(`parallel step: ${results.length} of ${this.threads} shards`);
+    return this.updateShards(subnet, results, opts);
+  }
+
+  /** Shard 0, the first images of the batch, on this thread. */
+  private computeOwnShard(
+    job: ShardJob,
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    weights: tf.Tensor1D | undefined,
+  ): ShardResult {
+    const { size } = shardOf(job.batch, job.threads, 0);
+    const [xs, ys, ws] = tf.tidy(() => [
+      tf.slice(x, [0, 0, 0, 0], [size, -1, -1, -1]),
+      tf.slice(y, [0], [size]),
+      ...(weights ? [tf.slice(weights, [0], [size])] : []),
+    ]);
+    try {
+      const { net, views, varIndex } = this;
+      return computeShard(
+        net,
+        views,
+        varIndex,
+        job,
+        0,
+        xs as tf.Tensor4D,
+        ys as tf.Tensor1D,
+        ws as tf.Tensor1D | undefined,
+      );
+    } finally {
+      tf.dispose(ws ? [xs, ys, ws] : [xs, ys]);
+    }
+  }
+
+  private shardResults(): ShardResult[] {
+    const out: ShardResult[] = [];
+    for (const port of this.ports) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        const msg = m.message as { type: string; shard?: ShardResult; message?: string };
+        if (msg.type === 'shard') out.push(msg.shard!);
+        else if (msg.type === 'error') throw new Error(`step helper: ${msg.message}`);
+      }
+    }
+    this.helperShards += out.length;
+    return out;
+  }
+
+  /**
+   * Σ of the shards' gradients in thread order and ONE optimizer update. The figures are the
+   * one-thread step's: the loss is the shards' sum, the feedback is taken from the summed
+   * gradient, and the error norms are the shards' in batch order.
+   */
+  private updateShards(
+    subnet: SampledSubnet,
+    results: ShardResult[],
+    opts: StepOptions,
+  ): StepOutcome {
+    const { layout } = this.views;
+    const { sum } = sumTensors(layout, sumGradients(this.views, results.length, false), 1);
+    try {
+      const gradVariance = gradientVarianceOf(layout, sum, new Map(), 1);
+      const feedback = opts.wantFeedback
+        ? [pathFeedback(subnet, [...sum], (name) => layout.at[this.layoutIndex.get(name)!])]
+        : undefined;
+      this.optimizer.apply(sum, opts.lr);
+      const norms = results.map((r) => r.errorNorms);
+      const errorNorms = opts.wantErrorNorms ? concatFloats(norms as Float32Array[]) : undefined;
+      return {
+        losses: [results.reduce((total, r) => total + r.ce, 0)],
+        gradVariance,
+        ...(feedback ? { feedback } : {}),
+        ...(errorNorms ? { errorNorms } : {}),
+      };
+    } finally {
+      tf.dispose([...sum.values()]);
+    }
+  }
+
   private drainErrors(): string {
     const out: string[] = [];
     for (const port of this.ports) {
@@ -305,4 +439,14 @@ function startHelper(
     worker.once('exit', (code) => reject(new Error(`step helper exited with ${code}`)));
   });
   return { worker, port: port1, ready };
+}
+
+function concatFloats(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

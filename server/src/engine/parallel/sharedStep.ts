@@ -16,7 +16,9 @@ import { crossEntropy, distillationLoss, predictionErrorNorms } from '../train/l
  *   grads    one slot of P floats per subnet of the step: that subnet's gradient;
  *   present  one row of V int32 per subnet: 1 where the subnet has a gradient for variable v;
  *   teacher  the largest subnet's softmax, batch × classes (distillation's target);
- *   x, y, w  the batch: images, labels, per-image loss weights.
+ *   x, y, w  the batch: images, labels, per-image loss weights;
+ *   bn       data-parallel steps' batch-norm exchange: two halves (alternate exchanges use
+ *            alternate halves) of one row of `bnRow` floats per thread.
  */
 export const CTL = {
   /** Step generation: bumped by the main thread when a step starts. */
@@ -33,7 +35,11 @@ export const CTL = {
   weightsVersion: 5,
   /** Helpers that have left this step's claim loop (none claims from the next step's queue). */
   left: 6,
-  size: 8,
+  /** Threads arrived at the current batch-norm barrier (data-parallel steps). */
+  barrierArrived: 7,
+  /** Batch-norm barriers passed: bumped by the last thread to arrive. */
+  barrierGen: 8,
+  size: 9,
 } as const;
 
 /** The trainable variables in a fixed order, by stable name, with their offsets in a slot. */
@@ -78,10 +84,14 @@ export interface SharedBuffers {
   x: SharedArrayBuffer;
   y: SharedArrayBuffer;
   w: SharedArrayBuffer;
+  bn: SharedArrayBuffer;
   maxSubnets: number;
   maxBatch: number;
   imageSize: number;
   classes: number;
+  threads: number;
+  /** Floats per thread in `bn`: dβ and dγ of the widest batch norm. */
+  bnRow: number;
 }
 
 export function allocateShared(
@@ -90,7 +100,10 @@ export function allocateShared(
   maxBatch: number,
   imageSize: number,
   classes: number,
+  threads: number,
+  maxChannels: number,
 ): SharedBuffers {
+  const bnRow = 2 * maxChannels;
   return {
     ctl: new SharedArrayBuffer(CTL.size * 4),
     weights: new SharedArrayBuffer(layout.total * 4),
@@ -100,10 +113,13 @@ export function allocateShared(
     x: new SharedArrayBuffer(maxBatch * imageSize * 4),
     y: new SharedArrayBuffer(maxBatch * 4),
     w: new SharedArrayBuffer(maxBatch * 4),
+    bn: new SharedArrayBuffer(2 * threads * bnRow * 4),
     maxSubnets,
     maxBatch,
     imageSize,
     classes,
+    threads,
+    bnRow,
   };
 }
 
@@ -117,6 +133,7 @@ export class SharedViews {
   readonly x: Float32Array;
   readonly y: Int32Array;
   readonly w: Float32Array;
+  readonly bn: Float32Array;
 
   constructor(
     readonly buf: SharedBuffers,
@@ -130,6 +147,7 @@ export class SharedViews {
     this.x = new Float32Array(buf.x);
     this.y = new Int32Array(buf.y);
     this.w = new Float32Array(buf.w);
+    this.bn = new Float32Array(buf.bn);
   }
 
   slot(i: number): Float32Array {
@@ -245,19 +263,29 @@ export function computeSubnet(
     }
     const entries = Object.entries(grads);
     if (job.wantFeedback) result.feedback = gradNorms(sub, entries, views.layout, varIndex);
-    const slot = views.slot(index);
-    const present = views.presentRow(index);
-    present.fill(0);
-    for (const [vname, g] of entries) {
-      const v = varIndex.get(vname);
-      if (v === undefined) throw new Error(`parallel step: unknown variable ${vname}`);
-      slot.set(g.dataSync() as Float32Array, views.layout.offsets[v]);
-      present[v] = 1;
-    }
+    writeGradients(views, varIndex, index, entries);
     return result;
   } finally {
     tf.dispose(Object.values(grads));
     tf.dispose([value, z]);
+  }
+}
+
+/** A gradient (by tfjs variable name) into slot `index`, with its row of present variables. */
+export function writeGradients(
+  views: SharedViews,
+  varIndex: ReadonlyMap<string, number>,
+  index: number,
+  entries: [string, tf.Tensor][],
+): void {
+  const slot = views.slot(index);
+  const present = views.presentRow(index);
+  present.fill(0);
+  for (const [vname, g] of entries) {
+    const v = varIndex.get(vname);
+    if (v === undefined) throw new Error(`parallel step: unknown variable ${vname}`);
+    slot.set(g.dataSync() as Float32Array, views.layout.offsets[v]);
+    present[v] = 1;
   }
 }
 

@@ -19,15 +19,21 @@ function subnetsPerStep(config: SupernetConfig): number {
   return type === 'uniform' ? 1 : subnets;
 }
 
+/** What a stepper trains: the trainer's, or a benchmark's stand-in. */
+export type StepParts = Pick<Trainer, 'net' | 'optimizer' | 'runner'>;
+
 /**
- * The trainer's step runner, or subnet-parallel steps when they can help: more than one
- * thread allowed, steps of at least two subnets, and the wasm backend (the helpers run
- * wasm; a native TensorFlow backend has its own threads, and the cpu backend would give the
- * helpers' gradients other bits than the main thread's). Steps of one subnet, or too many
- * for the shared buffers, go to the one-thread runner, which gives the same numbers.
+ * The trainer's step runner, or parallel steps when more than one thread is allowed and the
+ * backend is wasm (the helpers run wasm; a native TensorFlow backend has its own threads,
+ * and the cpu backend would give the helpers' gradients other bits than the main thread's):
+ * a step of several subnets is subnet-parallel (the same numbers as the one-thread runner),
+ * a step of one subnet data-parallel (the same up to float rounding), on as many threads as
+ * the sampler's subnets per step, or all of them when it takes one subnet per step. Steps
+ * too big for the shared buffers, or of one subnet on fewer images than threads, go to the
+ * one-thread runner.
  */
 export async function openStepper(
-  trainer: Trainer,
+  trainer: StepParts,
   config: SupernetConfig,
   backend: string,
   threads: number,
@@ -38,17 +44,19 @@ export async function openStepper(
     close: () => Promise.resolve(),
   };
   const perStep = subnetsPerStep(config);
-  if (threads < 2 || perStep < 2 || backend !== 'wasm') return single;
-  const parallel = await ParallelStepRunner.create(
-    trainer.net,
-    trainer.optimizer,
-    Math.min(threads, perStep),
-    { maxSubnets: perStep, maxBatch: config.train.batchSize },
-  );
+  const { batchSize } = config.train;
+  const pool = Math.min(threads, perStep < 2 ? batchSize : perStep);
+  if (pool < 2 || backend !== 'wasm') return single;
+  const parallel = await ParallelStepRunner.create(trainer.net, trainer.optimizer, pool, {
+    maxSubnets: perStep,
+    maxBatch: batchSize,
+  });
+  const parallelizes = (subnets: number, batch: number) =>
+    subnets === 1 ? parallel.splitsBatch(batch) : parallel.fits(subnets, batch);
   return {
     threads: parallel.threads,
     run: (subnets, x, y, opts) =>
-      subnets.length >= 2 && parallel.fits(subnets.length, x.shape[0])
+      parallelizes(subnets.length, x.shape[0])
         ? parallel.run(subnets, x, y, opts)
         : trainer.runner.run(subnets, x, y, opts),
     close: () => parallel.close(),
