@@ -53,8 +53,8 @@ function timed(n: number, warmup: number, f: (i: number) => void): number {
 
 /**
  * The figures at `threads`: the product's stepper at that count (on wasm, data-parallel steps
- * of one subnet and subnet-parallel sandwiches; else the one-thread runner), and onnxruntime
- * with that many intra-op threads.
+ * of one subnet and subnet-parallel sandwiches; else the one-thread runner), and candidate
+ * evaluation on that many threads as search runs it.
  */
 export async function measureAt(s: ThreadBenchSetup, threads: number): Promise<ThreadPoint> {
   const stepper = await openStepper(s, s.config, s.backend, threads);

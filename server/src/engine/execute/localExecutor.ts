@@ -12,7 +12,7 @@ export interface LocalContext {
   config: SupernetConfig;
   data: TrainingData;
   calibration: Int32Array[];
-  /** Evaluation threads (default: the engine's thread limit). */
+  /** Threads for evaluation and stand-alone training (default: the engine's thread limit). */
   threads?: number;
 }
 
@@ -67,6 +67,7 @@ export class LocalExecutor implements Executor {
           onProgress({ step, steps, loss });
         },
         shouldStop,
+        this.ctx.threads,
       );
       return { ...score, seconds: (Date.now() - t0) / 1000 };
     };

@@ -10,12 +10,17 @@ import { calibrationIndices, type SubnetScore } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { learningRate } from '../train/lrSchedule';
 import { stepperFor } from '../train/trainStep';
+import { openStepper } from '../parallel/trainStepper';
+import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
 
 /**
  * Trains one subnet on its own from scratch with the config's recipe (optimizer, LR
  * schedule, weight decay, batch size, seed) for `epochs`, then evaluates it as search
- * does (onnxruntime, on `evalThreads`, default the engine's). The stand-alone accuracy that supernet rankings are judged against.
+ * does (onnxruntime): the stand-alone accuracy that supernet rankings are judged against.
+ * `threads` (default: the engine's limit) split each step's batch (data-parallel steps on
+ * wasm: the same result up to float rounding) and score the subnet; whoever trains
+ * several at once, like the ranking table's jobs, passes 1.
  */
 export async function trainStandalone(
   config: SupernetConfig,
@@ -24,12 +29,22 @@ export async function trainStandalone(
   epochs: number,
   onStep?: (step: number, total: number, loss: number) => void,
   shouldStop?: () => boolean,
-  evalThreads?: number,
+  threads = engineThreads(),
 ): Promise<SubnetScore> {
   const seed = config.train.seed;
   // A supernet whose only trained path is `arch`: the same layers, the same initialisation.
   const net = new Supernet(config.space, config.task, new Rng(seed));
   const { optimizer, runner } = stepperFor(net, config.train);
+  // One subnet a step, whatever the config's sampler: the pool is sized for that.
+  const stepper = await openStepper(
+    { net, optimizer, runner },
+    {
+      ...config,
+      train: { ...config.train, sampler: { ...config.train.sampler, type: 'uniform' } },
+    },
+    tf.getBackend(),
+    threads,
+  );
   const batches = new BatchSampler(
     data.trainIndices.length,
     config.train.batchSize,
@@ -51,7 +66,7 @@ export async function trainStandalone(
         augment,
       );
       try {
-        const out = runner.run(sub, x, y, {
+        const out = stepper.run(sub, x, y, {
           distillation: false,
           lr: learningRate(step, total, batches.stepsPerEpoch, config.train),
           wantFeedback: false,
@@ -68,10 +83,9 @@ export async function trainStandalone(
       config.search.bnRecalibrationBatches,
       Math.min(config.train.batchSize, 256),
     );
-    return await evaluateSubnetOnnx(net, arch, data, calibration, {
-      ...(evalThreads ? { threads: evalThreads } : {}),
-    });
+    return await evaluateSubnetOnnx(net, arch, data, calibration, { threads });
   } finally {
+    await stepper.close();
     optimizer.dispose();
     net.dispose();
   }

@@ -264,6 +264,8 @@ class JobRunner {
         last = Date.now();
         job.updateProgress({ step, steps, loss }).catch(() => undefined);
       },
+      undefined,
+      this.threads,
     );
     const stored: StoredAlone = {
       accuracy: score.accuracy,
