@@ -12,11 +12,18 @@ import { engineThreads } from '../parallel/engineThreads';
 export interface OnnxEvaluationOptions {
   /** onnxruntime's intra-op threads (default: the engine's thread limit, engineThreads). */
   threads?: number;
-  /** Validation images per run (default 500). */
+  /** Validation images per run (default DEFAULT_CHUNK). */
   chunk?: number;
 }
 
-export const DEFAULT_CHUNK = 500;
+/**
+ * Validation images per onnxruntime run. Small runs keep a layer's activations in the
+ * cache (16 images of the reference net's widest layer take 7 MB; 500 took 220 MB): on
+ * the 2-core machine, 16 against 500 scored the reference net's largest subnet 13% faster
+ * on one thread and 23% faster on two evaluation threads, and the tiny example's no slower
+ * (per-run overhead stays small next to the 16 images' work).
+ */
+export const DEFAULT_CHUNK = 16;
 
 /**
  * The same evaluation as evaluateSubnet (BN recalibration on `calibration`, then top-1
