@@ -60,8 +60,13 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     cpSync(trained, path.join(to, id), { recursive: true });
     return { runs: to, runDir: path.join(to, id), id };
   };
-  const cliRun = (args: string[]) =>
-    spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  const cliRun = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+    spawnSync(process.execPath, [cli, ...args], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
 
   before(async () => {
     assert.ok(
@@ -301,7 +306,13 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
   void test('a ranking check trains its subnets alone on the workers, as the local executor does', async () => {
     const local = freshRun();
     const args = ['rank', local.id, '--subnets', '3', '--epochs', '0.05', '--seed', '2'];
-    const l = cliRun([...args, '--runs', local.runs]);
+    // The workers run one thread each (startWorker); stand-alone steps split their batch
+    // across the threads, which is the same training up to float rounding only, so the
+    // local side runs on one thread too for the numbers to be the same bits.
+    const l = cliRun([...args, '--runs', local.runs], {
+      ...process.env,
+      SUPERNET_MAX_THREADS: '1',
+    });
     assert.equal(l.status, 0, l.stderr);
     workers.push(startWorker(redis.url, 'w6', dir));
     const queued = freshRun();
