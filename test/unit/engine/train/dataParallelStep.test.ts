@@ -13,7 +13,16 @@ import {
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
 import { shardOf } from '../../../../server/src/engine/parallel/shardStep';
-import { openStepper } from '../../../../server/src/engine/parallel/trainStepper';
+import {
+  DATA_PARALLEL_MIN_MACS,
+  openStepper,
+  worthSplitting,
+} from '../../../../server/src/engine/parallel/trainStepper';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { resolveConfig } from '../../../../server/src/config/resolve';
+import { subnetCost } from '../../../../server/src/space/facts';
+import { smallestArch } from '../../../../server/src/space/arch';
 import { randomTensor } from '../backendParity';
 import { smallConfig } from './fixtures';
 
@@ -240,4 +249,24 @@ void test('the uniform sampler gets a data-parallel stepper on 2 threads', async
     parts.optimizer.dispose();
     net.dispose();
   }
+});
+
+void test('only steps with enough work are split: the reference net largest yes, the tiny example smallest no', () => {
+  const example = (name: string) => {
+    const file = path.resolve(__dirname, '../../../../../examples', name);
+    return resolveConfig(fs.readFileSync(file, 'utf8')).config;
+  };
+  const subnet = (name: string, pick: typeof largestArch): SampledSubnet => {
+    const c = example(name);
+    const arch = pick(c.space, c.task);
+    return { role: 'largest', arch, flops: subnetCost(c.space, c.task, arch).flops };
+  };
+  const reference = subnet('bench.supernet.yaml', largestArch);
+  const tiny = subnet('tiny.supernet.yaml', smallestArch);
+  assert.ok(worthSplitting(reference, 64), `${reference.flops} MACs`);
+  assert.ok(!worthSplitting(tiny, 64), `${tiny.flops} MACs`);
+  // The same work either way: fewer images of a bigger subnet.
+  const at = { ...tiny, flops: DATA_PARALLEL_MIN_MACS / 32 };
+  assert.ok(worthSplitting(at, 32));
+  assert.ok(!worthSplitting(at, 31));
 });
