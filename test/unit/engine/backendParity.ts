@@ -45,7 +45,7 @@ export async function gradientsOn(
 }
 
 /** max|a - b| / max(1e-6, max|b|) */
-export function relativeError(a: Float32Array, b: Float32Array): number {
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'gradient sizes differ');
   let diff = 0;
   let scale = 1e-6;

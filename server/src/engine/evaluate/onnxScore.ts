@@ -1,4 +1,5 @@
 import type { onnx } from 'onnx-proto';
+import { concatFloats } from '../floats';
 import * as ort from '../onnx/runtime';
 import {
   OUTPUT_NAME,
@@ -62,7 +63,7 @@ async function recalibrate(
     for (const run of calibrationRuns(inputs.calibrationSizes)) {
       const batches = inputs.calibration.slice(run.from, run.from + run.batches);
       const out = await session.run({
-        [CALIBRATION_INPUT]: new ort.Tensor('float32', concat(batches), [
+        [CALIBRATION_INPUT]: new ort.Tensor('float32', concatFloats(batches), [
           run.batches,
           run.batchSize,
           c,
@@ -111,17 +112,6 @@ export function calibrationRuns(sizes: readonly number[]): CalibrationRun[] {
     else runs.push({ from: i, batches: 1, batchSize: size });
   }
   return runs;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Adds each batch's row of `stacked` ([batches, C]) into `acc`, batch after batch. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { concatFloats } from '../floats';
 import * as path from 'node:path';
 import {
   MessageChannel,
@@ -439,14 +440,4 @@ function startHelper(
     worker.once('exit', (code) => reject(new Error(`step helper exited with ${code}`)));
   });
   return { worker, port: port1, ready };
-}
-
-function concatFloats(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { smallestArch } from '../../../../server/src/space/arch';
-import { randomTensor } from '../backendParity';
+import { randomTensor, relativeError } from '../backendParity';
 import { smallConfig } from './fixtures';
 
 /**
@@ -139,18 +139,6 @@ async function train(threads: number, steps: number, b: Batch): Promise<Trained>
   }
 }
 
-/** max |a − b| over the tensor, relative to its largest magnitude in `b` (at least 1e-6). */
-function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let diff = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 /** What of a step's outcome is compared, as named float arrays. */
 function figures(o: StepOutcome, reverse = false): [string, number[]][] {
   const f = o.feedback![0];
@@ -172,7 +160,10 @@ for (const size of [8, 33]) {
     // A silent fallback to one thread would leave the helper idle.
     assert.equal(two.helperShards, 3, 'the helper did not compute a shard of every step');
     const first = [two.outcomes[0].losses[0], one.outcomes[0].losses[0]];
-    assert.ok(distance([first[0]], [first[1]]) <= 1e-6, `first loss: ${first[0]} vs ${first[1]}`);
+    assert.ok(
+      relativeError([first[0]], [first[1]]) <= 1e-6,
+      `first loss: ${first[0]} vs ${first[1]}`,
+    );
     // `floor`: the tolerance where the reversed batch happens to land closer.
     const within = (
       a: ArrayLike<number>,
@@ -181,10 +172,10 @@ for (const size of [8, 33]) {
       what: string,
       floor = 1e-5,
     ) => {
-      const [d, tolerance] = [distance(a, b), Math.max(floor, 10 * distance(n, b))];
+      const [d, tolerance] = [relativeError(a, b), Math.max(floor, 10 * relativeError(n, b))];
       assert.ok(
         d <= tolerance,
-        `${what}: ${d} from one thread, which is ${distance(n, b)} from itself`,
+        `${what}: ${d} from one thread, which is ${relativeError(n, b)} from itself`,
       );
     };
     two.state.forEach(([name, w], i) => {
