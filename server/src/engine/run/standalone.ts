@@ -10,7 +10,7 @@ import { calibrationIndices, type SubnetScore } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { learningRate } from '../train/lrSchedule';
 import { stepperFor } from '../train/trainStep';
-import { openStepper } from '../parallel/trainStepper';
+import { openStepper, worthSplitting } from '../parallel/trainStepper';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
 
@@ -35,7 +35,11 @@ export async function trainStandalone(
   // A supernet whose only trained path is `arch`: the same layers, the same initialisation.
   const net = new Supernet(config.space, config.task, new Rng(seed));
   const { optimizer, runner } = stepperFor(net, config.train);
-  // One subnet a step, whatever the config's sampler: the pool is sized for that.
+  const sub = [
+    { role: 'largest' as const, arch, flops: subnetCost(config.space, config.task, arch).flops },
+  ];
+  // One subnet a step, whatever the config's sampler: the pool is sized for that, and not
+  // started at all for a subnet whose steps would not be split.
   const stepper = await openStepper(
     { net, optimizer, runner },
     {
@@ -43,7 +47,7 @@ export async function trainStandalone(
       train: { ...config.train, sampler: { ...config.train.sampler, type: 'uniform' } },
     },
     tf.getBackend(),
-    threads,
+    worthSplitting(sub[0], config.train.batchSize) ? threads : 1,
   );
   const batches = new BatchSampler(
     data.trainIndices.length,
@@ -54,9 +58,6 @@ export async function trainStandalone(
   const total = Math.max(1, Math.round(epochs * batches.stepsPerEpoch));
   const assembler = new BatchAssembler(data);
   const augment = new Rng(seed + 3);
-  const sub = [
-    { role: 'largest' as const, arch, flops: subnetCost(config.space, config.task, arch).flops },
-  ];
   try {
     for (let step = 0; step < total; step++) {
       if (shouldStop?.()) throw new Cancelled();
