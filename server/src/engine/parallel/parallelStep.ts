@@ -255,15 +255,21 @@ export class ParallelStepRunner {
   }
 
   private helperResults(): SubnetResult[] {
-    const out: SubnetResult[] = [];
+    const out = this.received<SubnetResult>('result');
+    this.helperSubnets += out.length;
+    return out;
+  }
+
+  /** What the helpers posted since the last call: the payloads of `type`; an error throws. */
+  private received<T>(type: 'result' | 'shard'): T[] {
+    const out: T[] = [];
     for (const port of this.ports) {
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-        const msg = m.message as { type: string; result?: SubnetResult; message?: string };
-        if (msg.type === 'result') out.push(msg.result!);
+        const msg = m.message as { type: string; message?: string } & Record<string, unknown>;
+        if (msg.type === type) out.push(msg[type] as T);
         else if (msg.type === 'error') throw new Error(`step helper: ${msg.message}`);
       }
     }
-    this.helperSubnets += out.length;
     return out;
   }
 
@@ -359,14 +365,7 @@ export class ParallelStepRunner {
   }
 
   private shardResults(): ShardResult[] {
-    const out: ShardResult[] = [];
-    for (const port of this.ports) {
-      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-        const msg = m.message as { type: string; shard?: ShardResult; message?: string };
-        if (msg.type === 'shard') out.push(msg.shard!);
-        else if (msg.type === 'error') throw new Error(`step helper: ${msg.message}`);
-      }
-    }
+    const out = this.received<ShardResult>('shard');
     this.helperShards += out.length;
     return out;
   }
