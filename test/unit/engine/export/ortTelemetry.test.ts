@@ -32,7 +32,7 @@ function sessionIn(dir: string, moduleId: string): number {
   return Number(String(out).trim());
 }
 
-void test('loading onnx/runtime turns telemetry off before any session, and keeps a user\'s own setting', () => {
+void test("loading onnx/runtime turns telemetry off before any session, and keeps a user's own setting", () => {
   const probe = (preset: string | undefined): string => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.ORT_DISABLE_TELEMETRY;
@@ -58,7 +58,9 @@ void test('sessions made through onnx/runtime leave no telemetry log or store be
     const barePid = sessionIn(bare, 'onnxruntime-node');
     const written = readdirSync(bare);
     if (written.length === 0) {
-      t.diagnostic('onnxruntime-node wrote no telemetry here even with the variable unset: control not applicable');
+      t.diagnostic(
+        'onnxruntime-node wrote no telemetry here even with the variable unset: control not applicable',
+      );
       return;
     }
     assert.ok(existsSync(path.join(bare, `mat-debug-${barePid}.log`)), written.join());
