@@ -88,42 +88,49 @@ const seedSd = Math.sqrt(
 const meanNoise = seedSd / Math.SQRT2;
 
 const base = fs.readFileSync(path.join(root, 'examples', 'ranking.supernet.yaml'), 'utf8');
-const space = (res, s1, s2) =>
+const space = ([res, w1, k1, w2, k2]) =>
   `space:\n  resolution: ${res}\n  stem: { width: 8, kernel: 3, stride: 2 }\n  stages:\n` +
-  `    - { depth: [1, 2], width: ${s1.w}, kernel: ${s1.k}, expand: [1, 4], stride: 2 }\n` +
-  `    - { depth: [1, 2], width: ${s2.w}, kernel: ${s2.k}, expand: [1, 4], stride: 2 }\n` +
+  `    - { depth: [1, 2], width: ${w1}, kernel: ${k1}, expand: [1, 4], stride: 2 }\n` +
+  `    - { depth: [1, 2], width: ${w2}, kernel: ${k2}, expand: [1, 4], stride: 2 }\n` +
   `  head: { width: 64 }\n`;
+// name: [resolution, stage-1 widths, stage-1 kernels, stage-2 widths, stage-2 kernels]
 const candidates = {
-  'shipped (ranking-ref)': space(
+  'shipped (ranking-ref)': ['[14, 21, 28]', '[8, 16, 24]', '[3, 5]', '[16, 32, 48]', '[3, 5]'],
+  'stage-2 width 16–96, stage 1 fixed': [
     '[14, 21, 28]',
-    { w: '[8, 16, 24]', k: '[3, 5]' },
-    { w: '[16, 32, 48]', k: '[3, 5]' },
-  ),
-  'stage-2 width 16–96, stage 1 fixed': space(
+    '[16]',
+    '[3, 5]',
+    '[16, 48, 96]',
+    '[3, 5]',
+  ],
+  'stage-2 width 16–96, kernel 3–7': [
     '[14, 21, 28]',
-    { w: '[16]', k: '[3, 5]' },
-    { w: '[16, 48, 96]', k: '[3, 5]' },
-  ),
-  'stage-2 width 16–96, kernel 3–7': space(
+    '[16]',
+    '[3, 5]',
+    '[16, 48, 96]',
+    '[3, 5, 7]',
+  ],
+  'stage-2 width 16–128, kernel 3–7': [
     '[14, 21, 28]',
-    { w: '[16]', k: '[3, 5]' },
-    { w: '[16, 48, 96]', k: '[3, 5, 7]' },
-  ),
-  'stage-2 width 16–128, kernel 3–7': space(
-    '[14, 21, 28]',
-    { w: '[8, 16]', k: '[3, 5]' },
-    { w: '[16, 64, 128]', k: '[3, 5, 7]' },
-  ),
-  'resolution 28 only, stage-2 width 16–96': space(
+    '[8, 16]',
+    '[3, 5]',
+    '[16, 64, 128]',
+    '[3, 5, 7]',
+  ],
+  'resolution 28 only, stage-2 width 16–96': [
     '[28]',
-    { w: '[8, 16, 24]', k: '[3, 5]' },
-    { w: '[16, 48, 96]', k: '[3, 5, 7]' },
-  ),
-  'resolution 21–28, stage-2 width 16–128': space(
+    '[8, 16, 24]',
+    '[3, 5]',
+    '[16, 48, 96]',
+    '[3, 5, 7]',
+  ],
+  'resolution 21–28, stage-2 width 16–128': [
     '[21, 28]',
-    { w: '[16]', k: '[3, 5]' },
-    { w: '[16, 64, 128]', k: '[3, 5, 7]' },
-  ),
+    '[16]',
+    '[3, 5]',
+    '[16, 64, 128]',
+    '[3, 5, 7]',
+  ],
 };
 
 const lines = [
@@ -134,8 +141,8 @@ const lines = [
   '| space | FLOPs span | predicted SD / seed SD | FLOPs τ-b, median | 5–95% | noise ceiling (seed vs seed τ), median |',
   '|---|---|---|---|---|---|',
 ];
-for (const [name, text] of Object.entries(candidates)) {
-  const config = resolveConfig(base.replace(/space:\n( {2}.*\n)+/, text)).config;
+for (const [name, choices] of Object.entries(candidates)) {
+  const config = resolveConfig(base.replace(/space:\n( {2}.*\n)+/, space(choices))).config;
   const flopsOf = (a) => subnetCost(config.space, config.task, a).flops;
   const archs = [
     ...stratifiedArchs(spaceDecisions(config.space, config.task), flopsOf, K, 2026),
