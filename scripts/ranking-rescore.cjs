@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Scores the results of `npm run bench -- --ranking` again against a truth table, from the
+// supernet accuracies each epoch kept (`inherited`), without training again: for a table
+// that gained second seeds after the runs, or to join runs of single seeds into one
+// result. Same figures as the engine (rankAgainstTable, the run's seed for the bootstrap).
+//
+//   npx tsc -b && node scripts/ranking-rescore.cjs --table data/ranking/X.truth.json \
+//     --out docs/ranking/X.json run-s0.json run-s1.json > docs/ranking/X.txt
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
+const { resolveConfig } = out('config', 'resolve');
+const { loadTruthTable, tableNoise, truthOf } = out('engine', 'ranking', 'truthTable');
+const { flopsLimitOf, rankAgainstTable } = out('engine', 'ranking', 'tableRanking');
+const { rankingBenchText } = out('bench', 'benchRanking');
+
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const [value] = args.splice(i, 2).slice(1);
+  return value;
+};
+const tableFile = option('table');
+const outFile = option('out');
+if (!tableFile || args.length === 0) {
+  process.stderr.write('usage: ranking-rescore.cjs --table TABLE [--out FILE] RESULT.json...\n');
+  process.exit(2);
+}
+const table = loadTruthTable(tableFile);
+const truth = truthOf(table);
+const runs = args.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+const config = resolveConfig(fs.readFileSync(runs[0].config, 'utf8')).config;
+const limit = flopsLimitOf(
+  config,
+  truth.map((t) => t.flops),
+);
+
+const seeds = runs.flatMap((r) => r.seeds).sort((a, b) => a.seed - b.seed);
+for (const s of seeds) {
+  s.epochs = s.epochs.map((e) => {
+    const inherited = truth.map((t) => {
+      const v = e.inherited?.[t.key];
+      if (v === undefined)
+        throw new Error(`seed ${s.seed} epoch ${e.epoch}: no accuracy for ${t.key}`);
+      return v;
+    });
+    const figures = rankAgainstTable(table, inherited, limit, s.seed);
+    // The bench keeps neither (the points are `inherited`, the table is named once).
+    delete figures.points;
+    delete figures.table;
+    return { ...e, ...figures };
+  });
+}
+// The bench's verdicts on the last epoch of every seed (benchRanking's `met`).
+const last = seeds.map((s) => s.epochs.at(-1));
+const all = (p) => last.length > 0 && last.every(p);
+const result = {
+  ...runs[0],
+  table: table.name,
+  threads: Math.max(...runs.map((r) => r.threads)),
+  subnets: table.subnets.length,
+  noise: tableNoise(table),
+  seeds,
+  met: {
+    tau: all((f) => f.kendallTau >= 0.6),
+    partial: all((f) => f.partialKendallTau >= 0.3),
+    aboveFlops: all((f) => f.kendallTauInterval[0] > f.flopsKendallTau),
+    bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
+    advantageOverFlops: all((f) => (f.flopsAdvantageInterval?.[0] ?? NaN) > 0),
+    addsToFlops: all((f) => (f.partialKendallTauInterval?.[0] ?? NaN) > 0),
+  },
+};
+if (outFile) fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
+process.stdout.write(rankingBenchText(result));
