@@ -14,7 +14,7 @@ const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
 const { resolveConfig } = out('config', 'resolve');
 const { loadTruthTable, tableNoise, truthOf } = out('engine', 'ranking', 'truthTable');
 const { flopsLimitOf, rankAgainstTable } = out('engine', 'ranking', 'tableRanking');
-const { rankingBenchText } = out('bench', 'benchRanking');
+const { rankingBenchText, rankingVerdicts } = out('bench', 'benchRanking');
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -54,9 +54,6 @@ for (const s of seeds) {
     return { ...e, ...figures };
   });
 }
-// The bench's verdicts on the last epoch of every seed (benchRanking's `met`).
-const last = seeds.map((s) => s.epochs.at(-1));
-const all = (p) => last.length > 0 && last.every(p);
 const result = {
   ...runs[0],
   table: table.name,
@@ -64,14 +61,7 @@ const result = {
   subnets: table.subnets.length,
   noise: tableNoise(table),
   seeds,
-  met: {
-    tau: all((f) => f.kendallTau >= 0.6),
-    partial: all((f) => f.partialKendallTau >= 0.3),
-    aboveFlops: all((f) => f.kendallTauInterval[0] > f.flopsKendallTau),
-    bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
-    advantageOverFlops: all((f) => (f.flopsAdvantageInterval?.[0] ?? NaN) > 0),
-    addsToFlops: all((f) => (f.partialKendallTauInterval?.[0] ?? NaN) > 0),
-  },
+  met: rankingVerdicts(seeds),
 };
 if (outFile) fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
 process.stdout.write(rankingBenchText(result));

@@ -176,8 +176,6 @@ export async function benchRanking(o: RankingBenchOptions): Promise<RankingBench
     throw new Error(`${o.config}: no ranking table in data/ranking has this space and task`);
   const seeds: SeedResult[] = [];
   for (const seed of o.seeds) seeds.push(await benchSeed(o, table, seed));
-  const last = seeds.map((s) => s.epochs[s.epochs.length - 1]).filter(Boolean);
-  const all = (p: (f: EpochFigures) => boolean) => last.length > 0 && last.every(p);
   return {
     table: table.name,
     config: path.relative(process.cwd(), o.config),
@@ -186,14 +184,21 @@ export async function benchRanking(o: RankingBenchOptions): Promise<RankingBench
     subnets: table.subnets.length,
     noise: tableNoise(table),
     seeds,
-    met: {
-      tau: all((f) => f.kendallTau >= 0.6),
-      partial: all((f) => f.partialKendallTau >= 0.3),
-      aboveFlops: all((f) => f.kendallTauInterval[0] > f.flopsKendallTau),
-      bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
-      advantageOverFlops: all((f) => (f.flopsAdvantageInterval?.[0] ?? NaN) > 0),
-      addsToFlops: all((f) => (f.partialKendallTauInterval?.[0] ?? NaN) > 0),
-    },
+    met: rankingVerdicts(seeds),
+  };
+}
+
+/** The issue's bars on the last epoch of every seed (each true only when every seed meets it). */
+export function rankingVerdicts(seeds: readonly SeedResult[]): RankingBench['met'] {
+  const last = seeds.map((s) => s.epochs[s.epochs.length - 1]).filter(Boolean);
+  const all = (p: (f: EpochFigures) => boolean) => last.length > 0 && last.every(p);
+  return {
+    tau: all((f) => f.kendallTau >= 0.6),
+    partial: all((f) => f.partialKendallTau >= 0.3),
+    aboveFlops: all((f) => f.kendallTauInterval[0] > f.flopsKendallTau),
+    bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
+    advantageOverFlops: all((f) => (f.flopsAdvantageInterval?.[0] ?? NaN) > 0),
+    addsToFlops: all((f) => (f.partialKendallTauInterval?.[0] ?? NaN) > 0),
   };
 }
 
