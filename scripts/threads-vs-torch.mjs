@@ -80,7 +80,7 @@ for (let i = 0; i < rounds; i++) {
   process.stderr.write(`round ${i + 1}/${rounds} done (1-min load before ${r2(load0)})\n`);
 }
 
-// figure: [name, per-round value, bar, whether lower is better]
+// [name, its value in a round, the issue's bar]
 const figures = [
   [
     'train step, engine 2 thr / PyTorch 2 thr',
