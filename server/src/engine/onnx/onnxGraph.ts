@@ -265,55 +265,40 @@ class GraphBuilder {
 
   /**
    * Batch norm of NCHW `y` over its batch's statistics, as the engine computes it in
-   * 'calibrate' mode: μ and σ² over (N, H, W), (y − μ)·γ/√(σ² + ε) + β. μ and σ² are kept
-   * as outputs of their own, [1, C, 1, 1]. σ² is the mean of the centred squares (no
-   * E[y²] − μ², which cancels); ReduceSumSquare and BatchNormalization each read the data
-   * once without a tensor in between, where Mul, Sub and Add wrote one each (about 10%
-   * of a recalibration run of the reference net).
+   * 'calibrate' mode: μ and σ² over (N, H, W), (y − μ)·γ/√(σ² + ε) + β, with μ and the
+   * biased σ² kept as outputs of their own, [C]. One BatchNormalization in training mode:
+   * with momentum 0 its "running" outputs are the batch's own statistics. It reads the data
+   * three times and writes it once, where the statistics built of GlobalAveragePool, Sub,
+   * ReduceSumSquare and an eval-mode BatchNormalization wrote a centred copy as well and
+   * ran 20–25% slower over a recalibration of the reference net (scripts/recal-profile.cjs).
    */
-  batchNorm(
-    y: string,
-    name: string,
-    w: ConvWeights,
-    [channels, h, width]: [number, number, number],
-  ): string {
+  batchNorm(y: string, name: string, w: ConvWeights, channels: number): string {
     this.initializers.push(
       floatTensor(`${name}.gamma`, [channels], w.gamma),
       floatTensor(`${name}.beta`, [channels], w.beta),
-      int64Tensor(`${name}.channels`, [1], [channels]),
-      floatTensor(`${name}.per_pixel`, [], Float32Array.of(1 / (h * width))),
+      floatTensor(`${name}.zeros`, [channels], new Float32Array(channels)),
     );
-    // Mean over (H, W) first, where NCHW is contiguous (onnxruntime's ReduceMean over
-    // axes [0, 2, 3] is several times slower), then over the batch.
-    const overBatch = (t: string, out: string) =>
-      this.node('ReduceMean', out, [t], out, [intsAttr('axes', [0]), intAttr('keepdims', 1)]);
-    const mean = overBatch(
-      this.node('GlobalAveragePool', `${name}.mean_hw`, [y], `${name}.mean_hw`),
-      batchMeanName(name),
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType: 'BatchNormalization',
+        name: `${name}.bn`,
+        // Inputs: X, scale, bias, and the "running" statistics that momentum 0 ignores.
+        input: [y, `${name}.gamma`, `${name}.beta`, `${name}.zeros`, `${name}.zeros`],
+        // Opset 9–13 takes training mode from the outputs: all five, the last two unused.
+        output: [
+          `${name}.bn`,
+          batchMeanName(name),
+          batchVarianceName(name),
+          `${name}.saved_mean`,
+          `${name}.saved_inv_std`,
+        ],
+        attribute: [
+          { name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: BN_EPSILON },
+          { name: 'momentum', type: onnx.AttributeProto.AttributeType.FLOAT, f: 0 },
+        ],
+      }),
     );
-    const centred = this.node('Sub', `${name}.centred`, [y, mean], `${name}.centred`);
-    const squares = this.node(
-      'ReduceSumSquare',
-      `${name}.squares_hw`,
-      [centred],
-      `${name}.squares_hw`,
-      [intsAttr('axes', [2, 3]), intAttr('keepdims', 1)],
-    );
-    const variance = this.node(
-      'Mul',
-      batchVarianceName(name),
-      [overBatch(squares, `${name}.squares`), `${name}.per_pixel`],
-      batchVarianceName(name),
-    );
-    const flat = (t: string) =>
-      this.node('Reshape', `${t}.flat`, [t, `${name}.channels`], `${t}.flat`);
-    return this.node(
-      'BatchNormalization',
-      `${name}.bn`,
-      [y, `${name}.gamma`, `${name}.beta`, flat(mean), flat(variance)],
-      `${name}.bn`,
-      [{ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: BN_EPSILON }],
-    );
+    return `${name}.bn`;
   }
 }
 
@@ -368,10 +353,10 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
           intAttr('group', l.groups),
         ]);
         if (options.batchStatistics) {
-          x = g.batchNorm(x, l.name, w, [l.cout, l.hout, l.wout]);
+          x = g.batchNorm(x, l.name, w, l.cout);
           statistics.push(
-            valueInfo(batchMeanName(l.name), [1, l.cout, 1, 1]),
-            valueInfo(batchVarianceName(l.name), [1, l.cout, 1, 1]),
+            valueInfo(batchMeanName(l.name), [l.cout]),
+            valueInfo(batchVarianceName(l.name), [l.cout]),
           );
         }
         if (l.relu6) {
@@ -443,14 +428,21 @@ export function buildCalibrationModel(
   const perBatch = buildOnnxModel(sub, { ...options, batchStatistics: true });
   const g = perBatch.graph as onnx.GraphProto;
   const [H, W, C] = options.input;
-  // The body: the per-batch graph without its logits (nothing downstream of the last
-  // statistics is needed), taking one batch [batch, C, H, W].
+  // The body: the per-batch graph without its logits and the nodes only they need (the
+  // last normalisation's clip, the pool and the classifier: onnxruntime runs a Scan body's
+  // unused nodes), taking one batch [batch, C, H, W].
+  const outputs = g.output.filter((o) => o.name !== OUTPUT_NAME);
+  const node = nodesFeeding(
+    g.node as onnx.NodeProto[],
+    outputs.map((o) => o.name as string),
+  );
+  const used = new Set(node.flatMap((n) => n.input));
   const body = onnx.GraphProto.create({
     name: 'calibration_batch',
-    node: g.node,
-    initializer: g.initializer,
+    node,
+    initializer: g.initializer.filter((t) => used.has(t.name as string)),
     input: [valueInfo(INPUT_NAME, [BATCH_DIM, C, H, W])],
-    output: g.output.filter((o) => o.name !== OUTPUT_NAME),
+    output: outputs,
   });
   const statistics = body.output.map((o) => o.name as string);
   const scan = onnx.NodeProto.create({
@@ -474,6 +466,18 @@ export function buildCalibrationModel(
     output: body.output.map(stacked),
   });
   return model(graph, options);
+}
+
+/** The nodes (in topological order, as given) that compute any of `outputs`. */
+function nodesFeeding(nodes: onnx.NodeProto[], outputs: string[]): onnx.NodeProto[] {
+  const needed = new Set(outputs);
+  const kept: onnx.NodeProto[] = [];
+  for (const n of [...nodes].reverse()) {
+    if (!n.output.some((o) => needed.has(o))) continue;
+    kept.push(n);
+    for (const i of n.input) needed.add(i);
+  }
+  return kept.reverse();
 }
 
 /** A model that only resizes NCHW images [batch, C, H, W] to [h, w] (for checking Resize). */
