@@ -7,10 +7,12 @@
 // machine's ceiling for any parallel scheme.
 //
 //   npm run build && node scripts/threads-vs-torch.mjs [--rounds 3] [--out docs/perf/threads.json]
+//   node scripts/threads-vs-torch.mjs --from a.json,b.json [--out pooled.json]
 //
+// --from runs nothing: it summarises the rounds of earlier runs' JSON together.
 // Needs /usr/bin/python3 with torch (Debian's python3-torch) and ../shared/peers/torch_step.py.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 
@@ -18,7 +20,7 @@ function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 }
-const rounds = Number(option('rounds', '3'));
+const from = option('from', '');
 const out = option('out', '');
 const peer = path.resolve(option('peer', '../shared/peers/torch_step.py'));
 
@@ -47,8 +49,11 @@ const median = (xs) => {
 };
 const r2 = (x) => Math.round(x * 100) / 100;
 
-const samples = [];
-for (let i = 0; i < rounds; i++) {
+const samples = from
+  ? from.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).samples)
+  : [];
+const rounds = from ? samples.length : Number(option('rounds', '3'));
+for (let i = 0; i < (from ? 0 : rounds); i++) {
   const load0 = loadavg()[0];
   const t = {};
   const runTorch = () => {
