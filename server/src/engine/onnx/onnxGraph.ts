@@ -179,6 +179,11 @@ const intAttr = (name: string, i: number): onnx.IAttributeProto => ({
   type: onnx.AttributeProto.AttributeType.INT,
   i,
 });
+const floatAttr = (name: string, f: number): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.FLOAT,
+  f,
+});
 const stringAttr = (name: string, s: string): onnx.IAttributeProto => ({
   name,
   type: onnx.AttributeProto.AttributeType.STRING,
@@ -292,10 +297,7 @@ class GraphBuilder {
           `${name}.saved_mean`,
           `${name}.saved_inv_std`,
         ],
-        attribute: [
-          { name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: BN_EPSILON },
-          { name: 'momentum', type: onnx.AttributeProto.AttributeType.FLOAT, f: 0 },
-        ],
+        attribute: [floatAttr('epsilon', BN_EPSILON), floatAttr('momentum', 0)],
       }),
     );
     return `${name}.bn`;
