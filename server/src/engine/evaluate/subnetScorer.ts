@@ -3,11 +3,12 @@ import type { TrainingData } from '../data/batches';
 import type { Supernet } from '../model/supernet';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
+import { subnetCost } from '../../space/facts';
 import type { SubnetScore } from './evaluate';
 import { evalInputsOf } from './evalInputs';
 import { EvalPool } from './evalPool';
 import { DEFAULT_CHUNK, evaluateSubnetOnnx, weightsOf } from './evaluateOnnx';
-import type { ScoredWeights } from './onnxScore';
+import { orderedWindow } from '../parallel/orderedWindow';
 
 /**
  * Scores batches of subnets of one supernet on the engine's threads: one at a time in this
@@ -40,19 +41,20 @@ export class SubnetScorer {
       DEFAULT_CHUNK,
     );
     const pool = this.pool;
-    // Enough requests out to keep every thread busy while this thread extracts the next.
-    const window = this.threads * 2;
-    const inFlight: Promise<ScoredWeights>[] = [];
-    let next = 0;
-    for (let i = 0; i < archs.length; i++) {
-      while (inFlight.length < window && next < archs.length && !shouldStop?.())
-        inFlight.push(pool.score(weightsOf(this.net, archs[next++])));
-      // Stopped: what was sent still counts, nothing more is sent.
-      if (i >= next) throw new Cancelled();
-      const { stats, score } = await inFlight.shift()!;
-      this.net.setRunningStatistics(stats);
-      onScore(archs[i], score);
-    }
+    await orderedWindow({
+      count: archs.length,
+      // Largest first (longest-processing-time order): a batch's last subnets are its small
+      // ones, so the threads run out of work at nearly the same time.
+      order: largestFirst(this.net, archs),
+      // Enough requests out to keep every thread busy while this thread extracts the next.
+      window: this.threads * 2,
+      start: (i) => pool.score(weightsOf(this.net, archs[i])),
+      deliver: (i, { stats, score }) => {
+        this.net.setRunningStatistics(stats);
+        onScore(archs[i], score);
+      },
+      shouldStop,
+    });
   }
 
   async close(): Promise<void> {
@@ -75,4 +77,10 @@ export class SubnetScorer {
       await new Promise((r) => setImmediate(r));
     }
   }
+}
+
+/** Indices of `archs` by decreasing multiply-adds (evaluation time grows with them). */
+function largestFirst(net: Supernet, archs: readonly Arch[]): number[] {
+  const flops = archs.map((a) => subnetCost(net.space, net.task, a).flops);
+  return archs.map((_, i) => i).sort((a, b) => flops[b] - flops[a] || a - b);
 }

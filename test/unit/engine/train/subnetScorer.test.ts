@@ -9,6 +9,8 @@ import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScore
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '../../../../server/src/engine/rng';
 import { Cancelled } from '../../../../server/src/engine/runError';
+import { subnetCost } from '../../../../server/src/space/facts';
+import { largestArch } from '../../../../server/src/space/arch';
 import { archsOf, elastic } from '../export/fixtures';
 
 /**
@@ -70,18 +72,44 @@ void test('a stop mid-batch reports what the threads were given, then ends cance
   const scorer = new SubnetScorer(net, data, calibrationIndices(data, 2, 32), 2);
   const archs = archsOf(elastic, 6);
   const seen: string[] = [];
+  let asked = 0;
   try {
     await assert.rejects(
       scorer.scoreAll(
         archs,
         (a) => seen.push(archKey(a)),
-        () => seen.length >= 1,
+        // Stops before the third subnet is sent.
+        () => ++asked > 2,
       ),
       Cancelled,
     );
-    // The first result stopped it; what was already sent (up to 2 × 2 threads) still came.
-    assert.ok(seen.length >= 1 && seen.length <= 4, `${seen.length} reported`);
-    assert.deepEqual(seen, archs.slice(0, seen.length).map(archKey));
+    // The two sent still came: the two largest (sent first), in the order given.
+    const flops = archs.map((a) => subnetCost(elastic.space, elastic.task, a).flops);
+    const largest = archs
+      .map((_, i) => i)
+      .sort((x, y) => flops[y] - flops[x] || x - y)
+      .slice(0, 2)
+      .sort((x, y) => x - y);
+    assert.deepEqual(
+      seen,
+      largest.map((i) => archKey(archs[i])),
+    );
+  } finally {
+    await scorer.close();
+    net.dispose();
+  }
+});
+
+void test('results come in the order given though the pool sends the largest subnets first', async () => {
+  const data = syntheticData(300, 100);
+  const net = new Supernet(elastic.space, elastic.task, new Rng(3));
+  const scorer = new SubnetScorer(net, data, calibrationIndices(data, 2, 32), 2);
+  // The largest subnet given first, then small ones, which the pool sends by size.
+  const archs = [largestArch(elastic.space, elastic.task), ...archsOf(elastic, 11).slice(1)];
+  const seen: string[] = [];
+  try {
+    await scorer.scoreAll(archs, (a) => seen.push(archKey(a)));
+    assert.deepEqual(seen, archs.map(archKey));
   } finally {
     await scorer.close();
     net.dispose();
