@@ -8,7 +8,7 @@ import type { SubnetScore } from './evaluate';
 import { evalInputsOf } from './evalInputs';
 import { EvalPool } from './evalPool';
 import { DEFAULT_CHUNK, evaluateSubnetOnnx, weightsOf } from './evaluateOnnx';
-import { orderedWindow } from '../parallel/orderedWindow';
+import { costliestFirst, orderedWindow } from '../parallel/orderedWindow';
 
 /**
  * Scores batches of subnets of one supernet on the engine's threads: one at a time in this
@@ -43,9 +43,9 @@ export class SubnetScorer {
     const pool = this.pool;
     await orderedWindow({
       count: archs.length,
-      // Largest first (longest-processing-time order): a batch's last subnets are its small
-      // ones, so the threads run out of work at nearly the same time.
-      order: largestFirst(this.net, archs),
+      // Largest first (evaluation time grows with multiply-adds): a batch's last subnets are
+      // its small ones.
+      order: costliestFirst(archs.map((a) => subnetCost(this.net.space, this.net.task, a).flops)),
       // Enough requests out to keep every thread busy while this thread extracts the next.
       window: this.threads * 2,
       start: (i) => pool.score(weightsOf(this.net, archs[i])),
@@ -77,10 +77,4 @@ export class SubnetScorer {
       await new Promise((r) => setImmediate(r));
     }
   }
-}
-
-/** Indices of `archs` by decreasing multiply-adds (evaluation time grows with them). */
-function largestFirst(net: Supernet, archs: readonly Arch[]): number[] {
-  const flops = archs.map((a) => subnetCost(net.space, net.task, a).flops);
-  return archs.map((_, i) => i).sort((a, b) => flops[b] - flops[a] || a - b);
 }

@@ -1,5 +1,13 @@
 import { Cancelled } from '../runError';
 
+/**
+ * Indices of `costs` by decreasing cost, ties in index order: the longest-processing-time
+ * order in which to hand out work, so the threads run out of it at nearly the same time.
+ */
+export function costliestFirst(costs: readonly number[]): number[] {
+  return costs.map((_, i) => i).sort((a, b) => costs[b] - costs[a] || a - b);
+}
+
 export interface OrderedWindowOptions<T> {
   /** Items to run, 0 … count-1. */
   count: number;

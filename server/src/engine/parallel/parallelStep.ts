@@ -15,6 +15,7 @@ import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
 import { pathFeedback } from '../train/gradientStats';
 import { gradientVarianceOf, sumGradients, sumTensors } from './gradientSum';
 import { computeShard, shardOf, type ShardJob, type ShardResult } from './shardStep';
+import { costliestFirst } from './orderedWindow';
 import {
   CTL,
   HelperFailed,
@@ -194,11 +195,8 @@ export class ParallelStepRunner {
   ): StepJob {
     const { ctl } = this.views;
     const gen = ++this.gen;
-    const queue = subnets
-      .map((s, i) => ({ i, flops: s.flops }))
-      .slice(1)
-      .sort((a, b) => b.flops - a.flops || a.i - b.i)
-      .map((e) => e.i);
+    // Subnet 0 is the main thread's own (the teacher); the rest, costliest first.
+    const queue = costliestFirst(subnets.map((s) => s.flops)).filter((i) => i !== 0);
     const job: StepJob = {
       gen,
       subnets,
