@@ -19,7 +19,9 @@ import { RunError } from '../runError';
  * one (and the folder fsynced): a reader sees the old checkpoint or the new one, never a
  * mix, and a full disk fails the write without touching the old one. Read back, every
  * length, the checksum and the finiteness of every value are checked, and each error names
- * the file. Version 1 files (no checksum) are still read.
+ * the file. Version 1 files (no checksum) are still read. The header's own checksum
+ * (`headerSha256`, over its JSON) came later: files without it are still read, and the
+ * header's fields are checked by whoever uses them (checkpointHeader.ts).
  */
 const MAGIC_V2 = Buffer.from('SNCKPT2\n', 'ascii');
 const MAGIC_V1 = Buffer.from('SNCKPT1\n', 'ascii');
@@ -60,7 +62,13 @@ export function writeCheckpoint<H>(file: string, ck: Checkpoint<H>): number {
     length: t.data.length,
   }));
   const header = Buffer.from(
-    JSON.stringify({ header: ck.header, tensors: index, dataBytes, sha256: hash.digest('hex') }),
+    JSON.stringify({
+      header: ck.header,
+      headerSha256: sha256Of(JSON.stringify(ck.header)),
+      tensors: index,
+      dataBytes,
+      sha256: hash.digest('hex'),
+    }),
     'utf8',
   );
   const len = Buffer.alloc(4);
@@ -88,6 +96,8 @@ export function writeCheckpoint<H>(file: string, ck: Checkpoint<H>): number {
   }
   return bytes;
 }
+
+const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const isWholeNumber = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
 
@@ -121,7 +131,13 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
     throw new RunError(
       `${file}: checkpoint header is truncated (needs ${hlen} bytes at offset ${start}, file has ${buf.length}).`,
     );
-  let parsed: { header: H; tensors: unknown; dataBytes?: unknown; sha256?: unknown };
+  let parsed: {
+    header: H;
+    headerSha256?: unknown;
+    tensors: unknown;
+    dataBytes?: unknown;
+    sha256?: unknown;
+  };
   try {
     parsed = JSON.parse(buf.subarray(start, start + hlen).toString('utf8')) as typeof parsed;
   } catch (e) {
@@ -129,6 +145,16 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
       `${file}: the checkpoint header (offset ${start}) is not valid JSON: ${(e as Error).message}`,
     );
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new RunError(`${file}: the checkpoint header (offset ${start}) is not a JSON object.`);
+  // JSON of finite numbers and strings reads back to the same text, key order included.
+  if (
+    parsed.headerSha256 !== undefined &&
+    sha256Of(JSON.stringify(parsed.header)) !== parsed.headerSha256
+  )
+    throw new RunError(
+      `${file}: the checkpoint's header does not match its checksum: the file is corrupt or was edited.`,
+    );
   const index = parseIndex(file, parsed.tensors);
   const dataStart = start + hlen;
   const expected = index.reduce((n, t) => n + 4 * t.length, 0);

@@ -9,8 +9,8 @@ import {
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { RunError } from '../runError';
-import { restoreTensors, type CheckpointHeader } from '../train/trainer';
-import { readCheckpoint } from './checkpoint';
+import { restoreTensors } from '../train/trainer';
+import { readTrainingCheckpoint } from './checkpointHeader';
 import type { RunFolder } from './runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';
 
@@ -29,11 +29,20 @@ export interface LoadedRun {
  * A run's config: its copy in the run folder, checked as the original file it was started
  * from (its data paths are relative to that).
  */
-export function runConfigOf(folder: RunFolder): { config: SupernetConfig; configPath: string } {
+export function runConfigOf(folder: RunFolder): {
+  config: SupernetConfig;
+  configPath: string;
+  configText: string;
+} {
   if (!existsSync(folder.configFile))
     throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
   const configPath = folder.readMeta()?.configPath ?? folder.configFile;
-  return { config: checkedConfig(configPath, readFileSync(folder.configFile, 'utf8')), configPath };
+  const configText = readFileSync(folder.configFile, 'utf8');
+  return {
+    config: checkedConfig(configPath, configText, folder.configFile),
+    configPath,
+    configText,
+  };
 }
 
 /** A run's supernet with the weights of its last checkpoint. */
@@ -44,7 +53,7 @@ export function loadRun(folder: RunFolder): LoadedRun {
       `Run ${folder.id} has no checkpoint (${folder.checkpointFile}): train it first.`,
     );
   }
-  const ck = readCheckpoint<CheckpointHeader>(folder.checkpointFile);
+  const ck = readTrainingCheckpoint(folder.checkpointFile);
   if (ck.header.spaceKey !== spaceKeyOf(config)) {
     throw new RunError(
       `The checkpoint of run ${folder.id} does not match its config's search space.`,

@@ -5,7 +5,9 @@ import { acquireLock } from '#shared/runFolder/runLock';
 import type { SupernetConfig } from '../../config/configSchema';
 import { RunError } from '../runError';
 import type { CheckpointHeader } from '../train/trainer';
-import { readCheckpoint, type Checkpoint } from './checkpoint';
+import type { Checkpoint } from './checkpoint';
+import { readTrainingCheckpoint } from './checkpointHeader';
+import { runConfigOf } from './loadRun';
 import { RunFolder } from './runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';
 
@@ -83,10 +85,8 @@ function planResume(cmd: StartCommand): TrainingPlan {
   try {
     removeStaleTemps(folder);
     const meta = folder.readMeta();
-    const configPath = meta?.configPath ?? cmd.configPath;
-    const configText = readFileSync(folder.configFile, 'utf8');
-    const config = checkedConfig(configPath, configText);
-    const from = readCheckpoint<CheckpointHeader>(folder.checkpointFile);
+    const { config, configPath, configText } = runConfigOf(folder);
+    const from = readTrainingCheckpoint(folder.checkpointFile);
     if (from.header.spaceKey !== spaceKeyOf(config))
       throw new RunError(
         `The checkpoint of run ${folder.id} does not match its config's search space.`,

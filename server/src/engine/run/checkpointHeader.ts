@@ -1,0 +1,63 @@
+import { RunError } from '../runError';
+import type { BatchSamplerState } from '../train/dataSampler';
+import type { CheckpointHeader } from '../train/trainer';
+import { readCheckpoint, type ReadCheckpoint } from './checkpoint';
+
+/**
+ * A training checkpoint's header, every field checked before anything of the run is
+ * touched: a resume that finds `"step": "x"` or `"samplerRng": null` must fail on reading,
+ * naming the file and the field, not halfway through restoring after the run's events were
+ * already cut back to the checkpoint's step.
+ */
+export function readTrainingCheckpoint(file: string): ReadCheckpoint<CheckpointHeader> {
+  const ck = readCheckpoint<unknown>(file);
+  return { ...ck, header: parseCheckpointHeader(file, ck.header) };
+}
+
+type Fields = Record<string, unknown>;
+
+const isObj = (x: unknown): x is Fields => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isWhole = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isRngState = (x: unknown): x is number[] =>
+  Array.isArray(x) && x.length === 4 && x.every((w) => isWhole(w) && w <= 0xffffffff);
+
+export function parseCheckpointHeader(file: string, raw: unknown): CheckpointHeader {
+  const bad = (field: string, want: string, got: unknown): never => {
+    const shown = JSON.stringify(got)?.slice(0, 40) ?? String(got);
+    throw new RunError(
+      `${file}: the checkpoint's header field '${field}' must be ${want}; it is ${shown}. The checkpoint is not usable.`,
+    );
+  };
+  if (!isObj(raw)) return bad('header', 'an object', raw);
+  const h = raw;
+  if (h.version !== 1) bad('version', '1', h.version);
+  for (const f of ['runId', 'spaceKey', 'backend'] as const)
+    if (typeof h[f] !== 'string') bad(f, 'a string', h[f]);
+  for (const f of ['step', 'totalSteps', 'optimizerSteps'] as const)
+    if (!isWhole(h[f])) bad(f, 'a whole number', h[f]);
+  if ((h.step as number) > (h.totalSteps as number))
+    bad('step', `at most totalSteps (${h.totalSteps as number})`, h.step);
+  for (const f of ['samplerRng', 'dataRng'] as const)
+    if (!isRngState(h[f])) bad(f, 'a list of 4 whole 32-bit numbers', h[f]);
+  if (h.augmentRng !== undefined && !isRngState(h.augmentRng))
+    bad('augmentRng', 'a list of 4 whole 32-bit numbers', h.augmentRng);
+  if (typeof h.elapsedSeconds !== 'number' || !(h.elapsedSeconds >= 0))
+    bad('elapsedSeconds', 'a number of seconds', h.elapsedSeconds);
+  // The sampler's own state is checked by the sampler's restore, which throws a clear error.
+  if (!isObj(h.sampler)) bad('sampler', 'an object', h.sampler);
+  checkBatches(h.batches, bad);
+  return h as unknown as CheckpointHeader;
+}
+
+function checkBatches(
+  b: unknown,
+  bad: (field: string, want: string, got: unknown) => never,
+): asserts b is BatchSamplerState {
+  if (!isObj(b)) return bad('batches', 'an object', b);
+  if (b.mode !== 'shuffle' && b.mode !== 'importance')
+    bad('batches.mode', "'shuffle' or 'importance'", b.mode);
+  for (const f of ['n', 'step', 'epoch', 'position'] as const)
+    if (!isWhole(b[f])) bad(`batches.${f}`, 'a whole number', b[f]);
+  for (const f of ['permutation', 'weights'] as const)
+    if (b[f] !== null && typeof b[f] !== 'string') bad(`batches.${f}`, 'a string or null', b[f]);
+}
