@@ -55,10 +55,21 @@ const diskFull = (() => {
 
 /** Write a small file so that readers see the old or the new content, never a mix. */
 export function atomicWrite(file: string, text: string): void {
+  atomicWriteWith(file, (write) => write(text));
+}
+
+/**
+ * `atomicWrite` of content produced piece by piece (a rewrite of a log larger than one
+ * string can hold): the pieces go to the temp file as they come.
+ */
+export function atomicWriteWith(
+  file: string,
+  produce: (write: (text: string) => void) => void,
+): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    writeFully(fd, Buffer.from(text, 'utf8'), tmp);
+    produce((text) => void writeFully(fd, Buffer.from(text, 'utf8'), tmp));
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

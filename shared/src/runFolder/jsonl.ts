@@ -11,19 +11,25 @@ export function parseJsonLines<T>(
   const records: T[] = [];
   let skipped = 0;
   for (const line of (text ?? '').split('\n')) {
-    if (!line.trim()) continue;
-    let x: unknown;
-    try {
-      x = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
-    }
-    const r = check(x);
+    const r = parseJsonLine(line, check);
+    if (r === 'blank') continue;
     if (r === undefined) skipped++;
     else records.push(r);
   }
   return { records, skipped };
+}
+
+/** One line: its record, undefined when it is not one, or 'blank' for an empty line. */
+export function parseJsonLine<T>(
+  line: string,
+  check: (x: unknown) => T | undefined,
+): T | undefined | 'blank' {
+  if (!line.trim()) return 'blank';
+  try {
+    return check(JSON.parse(line));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The last record per key: a key written again (a re-evaluation) replaces the earlier line. */

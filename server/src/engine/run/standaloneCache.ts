@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { AppendLog } from '#shared/runFolder/appendLog';
-import { parseJsonLines } from '#shared/runFolder/jsonl';
+import { AppendLog, readJsonLinesFile } from '#shared/runFolder/appendLog';
 import type { TrainedAlone } from '../execute/executor';
 
 /** One subnet trained alone: what `recipe` (queueJobs.recipeOf) and `epochs` gave it. */
@@ -18,8 +16,8 @@ function parseRecord(x: unknown): StandaloneRecord | undefined {
   const r = x as Record<string, unknown>;
   if (typeof r.recipe !== 'string' || typeof r.key !== 'string' || !isNum(r.epochs))
     return undefined;
-  if (!isNum(r.accuracy) || !isNum(r.loss) || !isNum(r.images) || !isNum(r.seconds))
-    return undefined;
+  if (!isNum(r.accuracy) || r.accuracy < 0 || r.accuracy > 1 || !isNum(r.loss)) return undefined;
+  if (!isNum(r.images) || r.images < 0 || !isNum(r.seconds) || r.seconds < 0) return undefined;
   return {
     recipe: r.recipe,
     key: r.key,
@@ -47,8 +45,7 @@ export class StandaloneCache {
     private readonly file: string,
     private readonly recipe: string,
   ) {
-    if (!existsSync(file)) return;
-    for (const r of parseJsonLines(readFileSync(file, 'utf8'), parseRecord).records)
+    for (const r of readJsonLinesFile(file, parseRecord))
       if (r.recipe === recipe) this.known.set(StandaloneCache.field(r.key, r.epochs), r);
   }
 

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { atomicWrite } from '#shared/runFolder/durable';
+import { atomicWriteWith } from '#shared/runFolder/durable';
+import { parseJsonLine } from '#shared/runFolder/jsonl';
+import { forEachLineSync, MAX_LINE_BYTES } from '#shared/runFolder/lineReader';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
-import { AppendLog, readJsonLinesFile } from '#shared/runFolder/appendLog';
+import { AppendLog } from '#shared/runFolder/appendLog';
 import type { RunStatus } from '#shared/runFolder/records';
 import { spaceFacts } from '../../space/facts';
 import type { SelectedBackend } from '../backend/selectBackend';
@@ -11,6 +13,7 @@ import type { Trainer } from '../train/trainer';
 import type { TrainStepper } from '../parallel/trainStepper';
 import { writeCheckpoint } from './checkpoint';
 import type { OpenedRun } from './openTraining';
+import { RunError } from '../runError';
 import { spaceKeyOf } from './runConfig';
 
 export interface SessionSetup {
@@ -41,14 +44,21 @@ export class TrainingSession {
     this.t0 = s.now();
     const { folder, resumeFrom } = s.opened;
     if (resumeFrom) {
+      try {
+        s.trainer.restore(
+          resumeFrom.header,
+          resumeFrom.tensors,
+          `The checkpoint of run ${folder.id}`,
+        );
+      } catch (e) {
+        if (e instanceof RunError) throw e;
+        throw new RunError(`${folder.checkpointFile}: ${(e as Error).message}`);
+      }
       // The steps after the checkpoint are redone: drop their events from the killed
-      // process first, so every chart shows each step once.
-      dropEventsAfter(folder.eventsFile, resumeFrom.header.step);
-      s.trainer.restore(
-        resumeFrom.header,
-        resumeFrom.tensors,
-        `The checkpoint of run ${folder.id}`,
-      );
+      // process, so every chart shows each step once. Only after the restore succeeded:
+      // a checkpoint that cannot be restored must leave the run's history as it was.
+      const dropped = dropEventsAfter(folder.eventsFile, resumeFrom.header.step);
+      if (dropped) s.opened.notes.push(dropped);
       this.step = resumeFrom.header.step;
       this.elapsedBefore = resumeFrom.header.elapsedSeconds;
     }
@@ -180,11 +190,31 @@ export class TrainingSession {
   }
 }
 
-/** Rewritten as a whole (temp file, rename): killed halfway, the old log is still there. */
-function dropEventsAfter(file: string, step: number): void {
-  if (!existsSync(file)) return;
-  const kept = readJsonLinesFile(file, parseEngineEvent).filter(
-    (e) => !('step' in e) || (e as { step: number }).step <= step,
-  );
-  atomicWrite(file, kept.map((e) => JSON.stringify(e) + '\n').join(''));
+/**
+ * Rewritten as a whole (temp file, rename): killed halfway, the old log is still there.
+ * Line by line, so a log of any size can be cut back. Only events of later steps go:
+ * lines this version cannot read are kept as they are (they may be a newer version's),
+ * but for lines over the reader's bound, which are counted and named in the run's log.
+ */
+function dropEventsAfter(file: string, step: number): string | undefined {
+  if (!existsSync(file)) return undefined;
+  let oversized = 0;
+  atomicWriteWith(file, (write) => {
+    let kept: string[] = [];
+    const flush = () => {
+      write(kept.join(''));
+      kept = [];
+    };
+    ({ oversized } = forEachLineSync(file, (line) => {
+      const e = parseJsonLine(line, parseEngineEvent);
+      if (e === 'blank') return;
+      if (e !== undefined && 'step' in e && (e as { step: number }).step > step) return;
+      kept.push(line + '\n');
+      if (kept.length >= 4096) flush();
+    }));
+    flush();
+  });
+  return oversized
+    ? `${file}: dropped ${oversized} line(s) longer than ${MAX_LINE_BYTES >> 20} MiB (no event is that long)`
+    : undefined;
 }
