@@ -14,7 +14,7 @@ import type {
 } from '#shared/protocol/lsp';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import { EngineJob } from './engineJob';
-import { listRuns } from '#shared/runFolder/readRuns';
+import { listRuns, settleInterrupted } from '#shared/runFolder/readRuns';
 import { markFailed } from './markFailed';
 
 export interface RunManagerOptions {
@@ -124,6 +124,7 @@ export class RunManager {
   async runs(runsDir: string): Promise<RunSummary[]> {
     const live = new Set([...this.jobs.values()].map((j) => j.runId));
     return (await listRuns(runsDir)).map((r) => {
+      if (!live.has(r.id)) settleInterrupted(r);
       const ended = this.endedRuns.get(r.id);
       return r.status === 'running' && ended && !live.has(r.id) ? { ...r, status: ended } : r;
     });

@@ -1,19 +1,39 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exportKeyOf, RunPaths } from './layout';
-import { lockHeld, parseLock } from './runLock';
-import { sortRuns, summarise, type RunSummary, type RunTexts } from './summarise';
+import { atomicWrite } from './durable';
+import { parseRunMeta } from './records';
+import { acquireLock, lockHeld, parseLock } from './runLock';
+import { isEngineEvent } from '../protocol/engine';
+import { foldJsonLinesFile } from './appendLog';
+import {
+  eventsDigest,
+  sortRuns,
+  summarise,
+  type EventsDigest,
+  type RunSummary,
+  type RunTexts,
+} from './summarise';
 
 const readText = (file: string): Promise<string | undefined> =>
   readFile(file, 'utf8').catch(() => undefined);
+
+/** events.jsonl folded line by line: a long run's log may be larger than one string. */
+async function readEventsDigest(file: string): Promise<EventsDigest | undefined> {
+  const fold = eventsDigest();
+  const read = await foldJsonLinesFile(file, (x) => (isEngineEvent(x) ? x : undefined), fold.add);
+  if (!read) return undefined;
+  // Lines that hold no event still say the run started (a garbled log).
+  return { ...fold.digest, nonEmpty: fold.digest.nonEmpty || read.skipped > 0 };
+}
 
 /** The texts of a run folder that `summarise` reads. */
 export async function readRunTexts(dir: string): Promise<RunTexts> {
   const p = new RunPaths(dir);
   const [meta, events, candidates, exported, lock] = await Promise.all([
     readText(p.metaFile),
-    readText(p.eventsFile),
+    readEventsDigest(p.eventsFile),
     readText(p.candidatesFile),
     readdir(p.exportsDir).catch(() => [] as string[]),
     readText(p.lockFile),
@@ -44,4 +64,33 @@ export async function listRuns(runsDir: string): Promise<RunSummary[]> {
   }
   const all = await Promise.all(names.map((n) => readRunSummary(path.join(runsDir, n))));
   return sortRuns(all.filter((r): r is RunSummary => r !== undefined));
+}
+
+/**
+ * A run that says `running` in run.json while no live process holds its lock (the engine
+ * was killed and could not write its end) is shown as interrupted; this makes run.json
+ * say so too, at the step its events reached. Under the run's lock, taken and released
+ * here, so a writer that has just started is never overtaken. Returns whether it wrote.
+ */
+export function settleInterrupted(run: RunSummary): boolean {
+  if (run.status !== 'interrupted') return false;
+  const p = new RunPaths(run.dir);
+  const lock = acquireLock(p.lockFile, 'settle');
+  if (!lock.ok) return false;
+  try {
+    const raw: unknown = JSON.parse(readFileSync(p.metaFile, 'utf8'));
+    if (parseRunMeta(raw)?.status !== 'running') return false;
+    const settled = {
+      ...(raw as object),
+      status: 'interrupted',
+      ...(run.step !== undefined ? { step: run.step } : {}),
+    };
+    atomicWrite(p.metaFile, JSON.stringify(settled, null, 2) + '\n');
+    return true;
+  } catch {
+    // No run.json, or not JSON: nothing to make agree.
+    return false;
+  } finally {
+    lock.release();
+  }
 }

@@ -1,4 +1,4 @@
-import { isArch, type Arch } from '../arch';
+import { archKey, isArch, type Arch } from '../arch';
 import type { Objective } from '../metrics';
 
 /**
@@ -7,7 +7,11 @@ import type { Objective } from '../metrics';
  * records or nothing. Writers are typed by these; readers trust nothing else.
  */
 
-export const RUN_STATUSES = ['running', 'completed', 'cancelled', 'failed'] as const;
+/**
+ * `interrupted`: written by a reader that found the run `running` with no live process
+ * holding its lock (its engine was killed), so the file agrees with what every view shows.
+ */
+export const RUN_STATUSES = ['running', 'completed', 'cancelled', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** run.json. */
@@ -124,10 +128,34 @@ export function parseRunMeta(x: unknown): Partial<RunMeta> | undefined {
   return m;
 }
 
-/** A candidates.jsonl line, or undefined when it is not one. */
+const isShare = (x: unknown): x is number => isNum(x) && x >= 0 && x <= 1;
+const isCount = (x: unknown): x is number => isNum(x) && x >= 0;
+
+/**
+ * Whether an arch is a subnet at all: a positive resolution, and every stage at least one
+ * block deep with as many block settings as its depth, all positive. (Whether it is a
+ * subnet of the run's space is for the engine, which knows the space.)
+ */
+const isSubnet = (a: Arch): boolean =>
+  a.resolution > 0 &&
+  a.stages.length > 0 &&
+  a.stages.every(
+    (s) =>
+      s.depth >= 1 &&
+      s.width > 0 &&
+      s.blocks.length === s.depth &&
+      s.blocks.every((b) => b.kernel > 0 && b.expand > 0),
+  );
+
+/**
+ * A candidates.jsonl line, or undefined when it is not one: an accuracy outside 0–1, an
+ * empty architecture or a key that is not its architecture's is refused on reading, not
+ * first at export.
+ */
 export function parseCandidate(x: unknown): Candidate | undefined {
   if (!isObj(x) || !isStr(x.key) || !x.key || !isArch(x.arch)) return undefined;
-  if (!isNum(x.accuracy) || !isNum(x.flops) || !isNum(x.params)) return undefined;
+  if (!isSubnet(x.arch) || archKey(x.arch) !== x.key) return undefined;
+  if (!isShare(x.accuracy) || !isCount(x.flops) || !isCount(x.params)) return undefined;
   const c: Candidate = {
     key: x.key,
     arch: x.arch,

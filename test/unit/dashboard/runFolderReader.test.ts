@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { archKey } from '#shared/arch';
 import { readRunFolder } from '../../../client/src/dashboard/runFolderReader';
 
 void test('a run folder rebuilds the whole model, tolerating torn lines', async () => {
@@ -26,12 +27,23 @@ void test('a run folder rebuilds the whole model, tolerating torn lines', async 
         gradVariance: { total: 0, stages: [] },
       });
     w('events.jsonl', `${stepLine(1)}\n${stepLine(2)}\n{"type":"st`);
-    const arch = { resolution: 28, stages: [] };
+    const arch = (width: number) => ({
+      resolution: 28,
+      stages: [{ depth: 1, width, blocks: [{ kernel: 3, expand: 1 }] }],
+    });
+    const [k1, k2] = [archKey(arch(8)), archKey(arch(16))];
     w(
       'candidates.jsonl',
       [
-        JSON.stringify({ key: 'k1', arch, accuracy: 0.8, loss: 1, flops: 10, params: 20 }),
-        JSON.stringify({ key: 'k2', arch, accuracy: 0.9, loss: 1, flops: 30, params: 60_000 }),
+        JSON.stringify({ key: k1, arch: arch(8), accuracy: 0.8, loss: 1, flops: 10, params: 20 }),
+        JSON.stringify({
+          key: k2,
+          arch: arch(16),
+          accuracy: 0.9,
+          loss: 1,
+          flops: 30,
+          params: 60_000,
+        }),
         // No arch: not a candidate this version can use.
         JSON.stringify({ key: 'k4', arch: {}, accuracy: 0.9, loss: 1, flops: 30, params: 60 }),
         '{"key":"k3","acc',
@@ -46,7 +58,7 @@ void test('a run folder rebuilds the whole model, tolerating torn lines', async 
     assert.equal(skippedLines, 3);
     assert.deepEqual(
       model.search.candidates.map((c) => c.key),
-      ['k1', 'k2'],
+      [k1, k2],
     );
     assert.deepEqual(model.search.objectives, [
       { name: 'accuracy', direction: 'max' },

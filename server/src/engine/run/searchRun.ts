@@ -17,6 +17,8 @@ import {
   violation,
   type SpaceRanges,
 } from '../search/objectives';
+import { hypervolume, type ObjectiveBounds } from '../search/hypervolume';
+import { firstFront } from '../search/nondominatedSort';
 import { searchOptionsFrom } from '../search/options';
 import { runSearch } from '../search/runSearch';
 import type { SearchResult } from '../search/types';
@@ -115,6 +117,8 @@ const figuresOf = (c: Candidate, s: SearchSession): CandidateFigures => ({
 type Explored = SearchResult<ArchGenome> & {
   history: ParetoFile['history'];
   keyOf: (g: ArchGenome) => string;
+  /** The objectives' bounds the search scaled its scores by. */
+  bounds: ObjectiveBounds[];
 };
 
 /** Runs the search algorithm, evaluating (or reusing) each subnet it proposes. */
@@ -184,7 +188,7 @@ async function explore(
       generation = info.generation + 1;
     },
   });
-  return { ...result, history, keyOf: (g) => problem.key(g) };
+  return { ...result, history, keyOf: (g) => problem.key(g), bounds };
 }
 
 function stored(s: SearchSession, key: string): Candidate {
@@ -193,15 +197,49 @@ function stored(s: SearchSession, key: string): Candidate {
   return c;
 }
 
+/**
+ * The front over every subnet evaluated on these weights (the same checkpoint step), this
+ * search's and earlier ones': a short search after a long one must not replace a front of
+ * many subnets by the few it saw itself. Feasible only, best first by the first objective.
+ */
+function mergedFront(s: SearchSession, result: Explored): { front: Candidate[]; earlier: number } {
+  const { plan, loaded } = s;
+  const latencyNeeded = plan.latency;
+  const own = new Set(result.front.map((e) => result.keyOf(e.genome)));
+  const pool = [...s.store.byKey.values()].filter(
+    (c) =>
+      (c.checkpointStep === loaded.step || own.has(c.key)) &&
+      (!latencyNeeded || c.latency !== undefined) &&
+      violation(c, plan.constraints) <= 0,
+  );
+  const scores = pool.map((c) => scoreOf(c, plan.objectives, plan.constraints, result.bounds));
+  const front = firstFront(scores)
+    .map((i) => ({ c: pool[i], o: scores[i].objectives }))
+    .sort((a, b) => a.o[0] - b.o[0] || a.o[1] - b.o[1])
+    .map((e) => e.c);
+  return { front, earlier: front.filter((c) => !own.has(c.key)).length };
+}
+
 /** Writes pareto.json and emits the search's end. */
 function finishSearch(s: SearchSession, result: Explored): ParetoFile {
   const { folder, config } = s.loaded;
-  const front = result.front
-    .filter((e) => e.violation <= 0)
-    .sort((a, b) => a.objectives[0] - b.objectives[0] || a.objectives[1] - b.objectives[1])
-    .map((e) => {
-      const c = stored(s, result.keyOf(e.genome));
-      return { ...figuresOf(c, s), arch: c.arch, loss: c.loss };
+  const merged = mergedFront(s, result);
+  const front = merged.front.map((c) => ({ ...figuresOf(c, s), arch: c.arch, loss: c.loss }));
+  // The hypervolume of the front written, in the search's own scaled objectives.
+  const hv = merged.earlier
+    ? hypervolume(
+        merged.front.map(
+          (c) => scoreOf(c, s.plan.objectives, s.plan.constraints, result.bounds).objectives,
+        ),
+        result.referencePoint,
+      )
+    : result.hypervolume;
+  if (merged.earlier)
+    s.emit({
+      type: 'log',
+      time: Date.now(),
+      level: 'info',
+      message: `the front includes ${merged.earlier} subnet(s) that earlier searches evaluated on the same weights (checkpoint step ${s.loaded.step}); this search evaluated ${result.evaluations}`,
     });
   const pareto: ParetoFile = {
     version: 1,
@@ -213,7 +251,7 @@ function finishSearch(s: SearchSession, result: Explored): ParetoFile {
     objectives: s.plan.objectives,
     constraints: config.search.constraints,
     referencePoint: result.referencePoint,
-    hypervolume: result.hypervolume,
+    hypervolume: hv,
     evaluations: result.evaluations,
     stopReason: result.stopReason,
     history: result.history,
@@ -226,7 +264,7 @@ function finishSearch(s: SearchSession, result: Explored): ParetoFile {
     time: Date.now(),
     status: result.stopReason === 'stopped' ? 'cancelled' : 'completed',
     evaluations: result.evaluations,
-    hypervolume: result.hypervolume,
+    hypervolume: hv,
     front: front.map(({ arch: _arch, loss: _loss, ...r }) => r),
     seconds: (Date.now() - s.t0) / 1000,
     paretoFile: folder.paretoFile,
