@@ -5,8 +5,14 @@ import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
+  appendFileSync,
+  closeSync,
   copyFileSync,
   existsSync,
+  openSync,
+  readSync,
+  statSync,
+  writeSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -21,7 +27,9 @@ import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths } from '#shared/runFolder/layout';
 import { processAlive } from '#shared/runFolder/runLock';
-import { readRunSummary } from '#shared/runFolder/readRuns';
+import { readRunSummary, settleInterrupted } from '#shared/runFolder/readRuns';
+import { parseCandidate } from '#shared/runFolder/records';
+import { changedFiles, editCheckpointHeader, fingerprint } from './runFileTools';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
 
@@ -343,5 +351,180 @@ void describe('faults', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /is not a run of the runs folder/);
     assert.ok(!existsSync(path.join(elsewhere, 'pareto.json')));
+  });
+
+  /** A run of the short config trained to step 8 of 8 (its checkpoint at step 8), in its own runs folder. */
+  const trainedRun = (runs: string) => {
+    const r = runCli(['train', 'short.supernet.yaml', '--runs', runs, '--steps', '8'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const runId = readdirSync(path.join(dir, runs))[0];
+    return { runId, run: new RunPaths(path.join(dir, runs, runId)) };
+  };
+
+  void test('fault 1, a failed resume wiped the run’s history: a bad checkpoint header is refused before anything is touched', () => {
+    const { runId, run } = trainedRun('runs-header');
+    const bad = (o: { header: Record<string, unknown> }) => {
+      o.header.step = 'x';
+      o.header.samplerRng = null;
+    };
+    const cases: [string, { dropHeaderChecksum?: boolean }, RegExp][] = [
+      // Today's files: the header has its own checksum.
+      [
+        'with its checksum',
+        {},
+        /checkpoint\.bin: the checkpoint's header does not match its checksum/,
+      ],
+      // Files written before the header had one: every field is checked.
+      [
+        'without a header checksum',
+        { dropHeaderChecksum: true },
+        /checkpoint\.bin: the checkpoint's header field 'step' must be a whole number; it is "x"/,
+      ],
+    ];
+    const pristine = readFileSync(run.checkpointFile);
+    for (const [what, opts, message] of cases) {
+      writeFileSync(run.checkpointFile, pristine);
+      editCheckpointHeader(run.checkpointFile, bad, opts);
+      const before = fingerprint(run.dir);
+      for (const args of [
+        ['train', '--resume', runId, '--runs', 'runs-header'],
+        ['train', '--resume', runId, '--runs', 'runs-header', '--steps', '12'],
+        ['search', runId, '--runs', 'runs-header', '--budget', '2'],
+        ['export', runId, 'r20-d1w8k3e1', '--runs', 'runs-header'],
+      ]) {
+        const r = runCli(args, dir);
+        assert.equal(r.status, 1, `${what}, ${args[0]}: ${r.stderr}`);
+        assert.match(r.stderr, message, `${what}, ${args.join(' ')}`);
+        assert.doesNotMatch(r.stderr, /Cannot read properties/);
+      }
+      assert.deepEqual(changedFiles(before, fingerprint(run.dir)), [], `${what}: no byte changed`);
+      assert.ok(
+        events(run.dir).some((e) => e.type === 'run-end'),
+        'the history is all there',
+      );
+    }
+  });
+
+  void test('fault 2, a 600 MB events.jsonl made a run unresumable: it is read line by line, and the run resumes', () => {
+    const { runId, run } = trainedRun('runs-huge');
+    const original = readFileSync(run.eventsFile);
+    // Past V8's longest string (0x1fffffe8 characters, ~512 MiB), in lines of 64 KiB, and
+    // one line of 2 MiB that no writer makes.
+    const line = Buffer.from(
+      JSON.stringify({ type: 'log', time: 0, level: 'info', message: 'x'.repeat(65_400) }) + '\n',
+    );
+    const block = Buffer.concat(Array.from({ length: 512 }, () => line));
+    const fd = openSync(run.eventsFile, 'a');
+    try {
+      for (let written = 0; written < 560 * 2 ** 20; written += block.length) writeSync(fd, block);
+      writeSync(fd, `{"type":"log","message":"${'y'.repeat(2 * 2 ** 20)}"}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      assert.ok(statSync(run.eventsFile).size > 0x1fffffe8);
+      const r = runCli(['train', '--resume', runId, '--runs', 'runs-huge', '--steps', '12'], dir);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /events\.jsonl: dropped 1 line\(s\) longer than 1 MiB/);
+      // The old history is still the log's beginning, the resumed steps follow.
+      const head = Buffer.alloc(original.length);
+      const rd = openSync(run.eventsFile, 'r');
+      readSync(rd, head, 0, head.length, 0);
+      closeSync(rd);
+      assert.equal(head.toString('utf8'), original.toString('utf8'));
+      assert.equal(checkpointStep(run.dir), 12);
+    } finally {
+      rmSync(path.join(dir, 'runs-huge'), { recursive: true, force: true });
+    }
+  });
+
+  void test('fault 3, the wrong file was blamed: a broken <run>/config.yaml is named, not the user’s valid config', () => {
+    const { runId, run } = trainedRun('runs-blame');
+    writeFileSync(
+      run.configFile,
+      readFileSync(run.configFile, 'utf8').replace('batchSize: 8', 'batchSize: eight'),
+    );
+    const before = fingerprint(run.dir);
+    for (const args of [
+      ['train', '--resume', runId, '--runs', 'runs-blame', '--steps', '12'],
+      ['search', runId, '--runs', 'runs-blame', '--budget', '2'],
+    ]) {
+      const r = runCli(args, dir);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `${run.configFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the run's copy of .*short\\.supernet\\.yaml\\) has 1 error`,
+        ),
+      );
+      assert.match(r.stderr, /config\.yaml:\d+: .*batchSize/);
+    }
+    assert.deepEqual(changedFiles(before, fingerprint(run.dir)), []);
+    const user = runCli(['validate', 'short.supernet.yaml'], dir);
+    assert.equal(user.status, 0, 'the user’s own config is valid');
+  });
+
+  void test('an engine-only kill left run.json running at step 0: the next read makes it say interrupted', async () => {
+    const t = startTraining(dir, ['long.supernet.yaml', '--runs', 'runs-settle']);
+    await t.until('step 8', (e) => e.type === 'step' && e.step >= 8);
+    const engine = engineOf(t.child);
+    const { runDir } = runStartOf(t.seen);
+    process.kill(engine, 'SIGKILL');
+    await gone(engine);
+    await t.exited;
+    assert.equal(meta(runDir).status, 'running', 'what the killed engine left');
+    const summary = await readRunSummary(runDir);
+    assert.equal(summary?.status, 'interrupted');
+    assert.ok(settleInterrupted(summary!), 'the read settles it');
+    const settled = JSON.parse(readFileSync(new RunPaths(runDir).metaFile, 'utf8')) as {
+      status: string;
+      step: number;
+    };
+    assert.equal(settled.status, 'interrupted');
+    assert.equal(settled.step, summary?.step);
+    assert.ok(settled.step >= 8);
+    assert.equal((await readRunSummary(runDir))?.status, 'interrupted');
+    assert.ok(!settleInterrupted((await readRunSummary(runDir))!), 'once');
+    assert.ok(!existsSync(new RunPaths(runDir).lockFile), 'the lock it took is released');
+  });
+
+  void test('a candidate with accuracy 2.0 or an empty architecture is refused on reading', async () => {
+    const { runId, run } = trainedRun('runs-cands');
+    const search = runCli(['search', runId, '--runs', 'runs-cands', '--budget', '4'], dir);
+    assert.equal(search.status, 0, search.stderr);
+    const counted = (await readRunSummary(run.dir))?.candidates;
+    const [first] = readJsonLinesFile(run.candidatesFile, parseCandidate);
+    appendFileSync(
+      run.candidatesFile,
+      [
+        { ...first, accuracy: 2.0 },
+        { ...first, key: 'r20', arch: { resolution: 20, stages: [] } },
+        { ...first, accuracy: -0.1 },
+      ]
+        .map((c) => JSON.stringify(c) + '\n')
+        .join(''),
+    );
+    assert.equal((await readRunSummary(run.dir))?.candidates, counted);
+    const read = readJsonLinesFile(run.candidatesFile, parseCandidate);
+    assert.ok(read.every((c) => c.accuracy >= 0 && c.accuracy <= 1 && c.arch.stages.length > 0));
+    const r = runCli(['export', runId, 'r20', '--runs', 'runs-cands'], dir);
+    assert.equal(r.status, 1);
+  });
+
+  void test('search --budget 2 replaced a larger front: the front keeps what earlier searches found on the same weights', () => {
+    const { runId, run } = trainedRun('runs-merge');
+    const front = (r: ReturnType<typeof runCli>) =>
+      (JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { front: { key: string }[] }).front
+        .map((f) => f.key)
+        .sort();
+    const big = runCli(['search', runId, '--runs', 'runs-merge', '--budget', '12', '--json'], dir);
+    assert.equal(big.status, 0, big.stderr);
+    const small = runCli(['search', runId, '--runs', 'runs-merge', '--budget', '2', '--json'], dir);
+    assert.equal(small.status, 0, small.stderr);
+    assert.ok(front(big).length > 1, 'a front of several subnets to keep');
+    assert.deepEqual(front(small), front(big));
+    const file = JSON.parse(readFileSync(run.paretoFile, 'utf8')) as { front: { key: string }[] };
+    assert.deepEqual(file.front.map((f) => f.key).sort(), front(big));
+    assert.match(small.stdout, /earlier searches evaluated on the same weights/);
   });
 });
