@@ -1,5 +1,6 @@
 // The run manager as the editor drives it: supernet/* requests over a real LSP connection to
 // dist/server.js, which runs real engine processes (dist/engine.js) on a micro config.
+import { archKey } from '#shared/arch';
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -200,18 +201,17 @@ void describe('run manager over LSP', () => {
         '{"type":"step","time":1735689600000,"step":22,"lr"',
       ].join('\n'),
     );
-    const candidate = (key: string) =>
-      JSON.stringify({
-        key,
-        arch: { resolution: 20, stages: [] },
-        accuracy: 0.5,
-        flops: 1,
-        params: 1,
-      });
+    const candidate = (width: number) => {
+      const arch = {
+        resolution: 20,
+        stages: [{ depth: 1, width, blocks: [{ kernel: 3, expand: 1 }] }],
+      };
+      return JSON.stringify({ key: archKey(arch), arch, accuracy: 0.5, flops: 1, params: 1 });
+    };
     // Two subnets (one evaluated twice) and a torn line: 2 candidates.
     writeFileSync(
       path.join(run, 'candidates.jsonl'),
-      [candidate('a'), candidate('b'), candidate('a'), '{"key":'].join('\n'),
+      [candidate(8), candidate(16), candidate(8), '{"key":'].join('\n'),
     );
     writeFileSync(path.join(run, 'pareto.json'), '{}');
     const { runs } = await request<RunsResult>(RunsRequest, { runsDir: other });
