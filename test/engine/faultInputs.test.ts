@@ -4,8 +4,9 @@
 // changed no byte of the runs already on disk.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
@@ -13,8 +14,10 @@ import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths } from '#shared/runFolder/layout';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
+import type { ValidationRecord } from '../../server/src/cli/validate';
 
 const root = path.resolve(__dirname, '../../..');
+const cli = path.join(root, 'bin', 'supernet.js');
 const engine = path.join(root, 'dist', 'engine.js');
 
 const config = (o: { name?: string; steps: number; task?: string }) =>
@@ -29,10 +32,39 @@ train: { steps: ${o.steps}, batchSize: 8, checkpointEvery: 5, seed: 5, sampler: 
 search: { bnRecalibrationBatches: 1 }
 `;
 
+function runCli(args: string[], cwd: string) {
+  return spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+const validate = (file: string, cwd: string): ValidationRecord[] =>
+  JSON.parse(runCli(['validate', file, '--json'], cwd).stdout) as ValidationRecord[];
+
+/** One hash of every file under `dir`: its relative paths and their bytes. */
+function hashTree(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      h.update(path.relative(dir, p) + '\0');
+      if (statSync(p).isDirectory()) walk(p);
+      else h.update(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
+}
+
 void describe('faults: inputs', () => {
   let dir: string;
+  /** A runs folder holding one finished run, which refused commands must leave as it is. */
+  let runs: string;
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'supernet-fault-inputs-'));
+    runs = path.join(dir, 'runs');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -66,5 +98,43 @@ void describe('faults: inputs', () => {
     const end = readJsonLinesFile(paths.eventsFile, parseEngineEvent).at(-1);
     assert.ok(end?.type === 'run-end' && end.status === 'cancelled', JSON.stringify(end));
     assert.equal(readCheckpoint<CheckpointHeader>(paths.checkpointFile).header.step, end.step);
+  });
+
+  void test('A long name passes validation and fails training: 200 characters train in a short folder, 300 are a located error', () => {
+    const long = 'n'.repeat(199) + 'a';
+    writeFileSync(path.join(dir, 'n200.supernet.yaml'), config({ name: long, steps: 2 }));
+    const trained = runCli(['train', 'n200.supernet.yaml', '--runs', runs], dir);
+    assert.equal(trained.status, 0, trained.stderr);
+    const [runId] = readdirSync(runs);
+    assert.ok(runId.length <= 16 + 64, `run folder ${runId} (${runId.length} characters)`);
+    assert.match(runId, /^\d{8}-\d{6}-n+-[0-9a-f]{8}$/);
+    // The run keeps the whole name in its copy of the config.
+    const copy = readFileSync(new RunPaths(path.join(runs, runId)).configFile, 'utf8');
+    assert.ok(copy.includes(`name: ${long}\n`));
+
+    const before = hashTree(runs);
+    writeFileSync(
+      path.join(dir, 'n300.supernet.yaml'),
+      config({ name: 'n'.repeat(300), steps: 2 }),
+    );
+    const [record] = validate('n300.supernet.yaml', dir);
+    assert.deepEqual(
+      [record.line, record.column, record.severity, record.code],
+      [1, 7, 'error', 'out-of-range'],
+    );
+    assert.match(record.message, /`name` must be at most 200 characters; got 300/);
+    const refused = runCli(['train', 'n300.supernet.yaml', '--runs', runs], dir);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /n300\.supernet\.yaml:1: `name` must be at most 200 characters/);
+    assert.doesNotMatch(refused.stderr, /ENAMETOOLONG/);
+    assert.equal(hashTree(runs), before, 'no byte of the runs changed');
+  });
+
+  void test('A long name passes validation and fails training: a long file name without `name:` trains', () => {
+    const file = `${'f'.repeat(230)}.supernet.yaml`;
+    writeFileSync(path.join(dir, file), config({ steps: 2 }));
+    const r = runCli(['train', file, '--runs', path.join(dir, 'runs-file')], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /ENAMETOOLONG/);
   });
 });

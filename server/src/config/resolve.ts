@@ -217,18 +217,8 @@ class Resolver {
     switch (schema.kind) {
       case 'number':
         return this.number(node, schema, path, where);
-      case 'string': {
-        if (
-          !isScalar(node) ||
-          (typeof node.value !== 'string' && typeof node.value !== 'number') ||
-          node.value === ''
-        ) {
-          if (isScalar(node) && node.value === null && canOmit(schema)) return defaultOf(schema);
-          this.fail(path, range, 'wrong-type', `${where} must be a non-empty string.`);
-          return defaultOf(schema);
-        }
-        return String(node.value);
-      }
+      case 'string':
+        return this.string(node, schema, path, where);
       case 'boolean':
         if (!isScalar(node) || typeof node.value !== 'boolean') {
           this.fail(path, range, 'wrong-type', `${where} must be true or false.`);
@@ -277,6 +267,35 @@ class Resolver {
         return v;
       }
     }
+  }
+
+  private string(
+    node: Node,
+    s: Extract<Schema, { kind: 'string' }>,
+    path: (string | number)[],
+    where: string,
+  ): unknown {
+    const range = rangeOf(node);
+    if (
+      !isScalar(node) ||
+      (typeof node.value !== 'string' && typeof node.value !== 'number') ||
+      node.value === ''
+    ) {
+      if (isScalar(node) && node.value === null && canOmit(s)) return defaultOf(s);
+      this.fail(path, range, 'wrong-type', `${where} must be a non-empty string.`);
+      return defaultOf(s);
+    }
+    const v = String(node.value);
+    if (s.maxLength !== undefined && v.length > s.maxLength) {
+      this.fail(
+        path,
+        range,
+        'out-of-range',
+        `${where} must be at most ${s.maxLength} characters; got ${v.length}.`,
+      );
+      return defaultOf(s);
+    }
+    return v;
   }
 
   private number(
