@@ -6,7 +6,15 @@ import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
@@ -56,6 +64,14 @@ function hashTree(dir: string): string {
   };
   walk(dir);
   return h.digest('hex');
+}
+
+/** An IDX file of unsigned bytes: the magic 0x000008<dims>, each dimension, then zeros. */
+function idxFile(file: string, dims: number[]): void {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(0x800 | dims.length, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  writeFileSync(file, Buffer.concat([header, Buffer.alloc(dims.reduce((a, b) => a * b, 1))]));
 }
 
 void describe('faults: inputs', () => {
@@ -136,5 +152,34 @@ void describe('faults: inputs', () => {
     const r = runCli(['train', file, '--runs', path.join(dir, 'runs-file')], dir);
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /ENAMETOOLONG/);
+  });
+
+  void test('A garbled message for an IDX file with the wrong magic: the file and its magic are named', () => {
+    const data = path.join(dir, 'swapped');
+    mkdirSync(data);
+    // The image file holds labels: 10 of them, one dimension.
+    idxFile(path.join(data, 'train-images-idx3-ubyte'), [10]);
+    idxFile(path.join(data, 'train-labels-idx1-ubyte'), [10]);
+    writeFileSync(
+      path.join(dir, 'swapped.supernet.yaml'),
+      config({
+        name: 'swapped',
+        steps: 2,
+        task: '{ dataset: idx, path: ./swapped, input: [28, 28, 1], classes: 10 }',
+      }),
+    );
+    const expected =
+      /swapped[/\\]train-images-idx3-ubyte: expected magic 0x00000803 \(ubyte, 3 dims\) or 0x00000804 \(ubyte, 4 dims\) for images, got 0x00000801 \(ubyte, 1 dim\), the magic of labels: is it the labels file\?/;
+    const records = validate('swapped.supernet.yaml', dir);
+    assert.equal(records.length, 1, JSON.stringify(records));
+    assert.match(records[0].message, expected);
+    assert.equal(records[0].line, 2);
+    assert.doesNotMatch(records[0].message, /××/);
+
+    const before = hashTree(runs);
+    const r = runCli(['train', 'swapped.supernet.yaml', '--runs', runs], dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, expected);
+    assert.equal(hashTree(runs), before, 'no byte of the runs changed');
   });
 });
