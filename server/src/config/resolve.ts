@@ -411,6 +411,9 @@ class Resolver {
     }
     const out: Record<string, unknown> = {};
     const known = Object.keys(fields);
+    // Once per mapping, not once per key: a mapping of 20,000 unknown keys stays linear.
+    const present = new Set(node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
+    const absent = known.filter((f) => !present.has(f));
     for (const pair of node.items) {
       const k = pair.key as Node | null;
       if (!k || !isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) {
@@ -422,10 +425,7 @@ class Resolver {
       const kr = rangeOf(k);
       const sub = fields[name];
       if (!sub) {
-        const guess = didYouMean(
-          name,
-          known.filter((f) => !node.items.some((p) => isScalar(p.key) && p.key.value === f)),
-        );
+        const guess = didYouMean(name, absent);
         const kind = what ?? 'key';
         this.fail(
           [...path, name],
@@ -459,8 +459,7 @@ class Resolver {
       if (v !== undefined) out[name] = v;
     }
     for (const [name, sub] of Object.entries(fields)) {
-      if (name in out || node.items.some((p) => isScalar(p.key) && String(p.key.value) === name))
-        continue;
+      if (name in out || present.has(name)) continue;
       if (!canOmit(sub)) {
         const at = keyRange ?? [range[0], range[0] + 1];
         this.fail(
