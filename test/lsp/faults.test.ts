@@ -2,7 +2,12 @@
 // documents, old Mac line ends. dist/server.js over stdio, driven by a real LSP connection.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol';
+import {
+  CompletionRequest,
+  DidOpenTextDocumentNotification,
+  DocumentSymbolRequest,
+  type CompletionList,
+} from 'vscode-languageserver-protocol';
 import { startServer, type ServerHandle } from './harness';
 
 const SMALL = `name: small
@@ -35,6 +40,32 @@ void describe('language server faults', () => {
   });
   after(async () => {
     await server?.dispose();
+  });
+
+  void test('Completion blocks the language server on a 1.4 MB document: it answers at once and empty, as the other features refuse it', async () => {
+    const stage =
+      '    - { depth: [1, 2], width: [8, 16], kernel: [3, 5], expand: [1, 2], stride: 1 }\n';
+    const head = 'name: big\nspace:\n  stem: { width: 8, kernel: 3, stride: 1 }\n  stages:\n';
+    const text = head + stage.repeat(17_000) + '  head: { width: 8 }\ntrain:\n  \n';
+    assert.ok(text.length > 1.4e6);
+    const uri = await open(text);
+    const published = await diagnosticsOf(uri);
+    assert.equal(published.diagnostics.length, 1);
+    assert.match(published.diagnostics[0].message, /more than the 256 KiB a config may have/);
+
+    const lastLine = text.split('\n').length - 2;
+    const t0 = performance.now();
+    const list = (await server.conn.sendRequest(CompletionRequest.type, {
+      textDocument: { uri },
+      position: { line: lastLine, character: 2 },
+    })) as CompletionList;
+    const ms = performance.now() - t0;
+    assert.deepEqual(list.items, []);
+    assert.ok(ms < 300, `completion took ${ms.toFixed(0)} ms`);
+    assert.deepEqual(
+      await server.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }),
+      [],
+    );
   });
 
   void test('20,000 unknown keys: a hundred diagnostics and one that counts the rest, in well under a second and a half', async () => {

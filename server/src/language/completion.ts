@@ -7,6 +7,7 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configSchema } from '../config/configSchema';
+import { MAX_CONFIG_CHARS } from '../config/resolve';
 import { parseYamlSafely } from '../config/yamlParse';
 import { typeName, type Fields, type Schema } from '../config/schemaDsl';
 
@@ -207,6 +208,9 @@ function folderItems(
 export function complete(d: TextDocument, offset: number, io: CompletionIo = {}): CompletionList {
   const empty: CompletionList = { isIncomplete: false, items: [] };
   const text = d.getText();
+  // A text the validator refuses to read gets no completion either: parsing it once per
+  // keystroke blocked the server for seconds.
+  if (text.length > MAX_CONFIG_CHARS) return empty;
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   let lineEnd = text.indexOf('\n', offset);
   if (lineEnd < 0) lineEnd = text.length;
