@@ -2,11 +2,17 @@
 // documents, old Mac line ends. dist/server.js over stdio, driven by a real LSP connection.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { ResponseError } from 'vscode-jsonrpc';
 import {
   CompletionRequest,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
+  ErrorCodes,
+  HoverRequest,
   type CompletionList,
+  type DidOpenTextDocumentParams,
+  type HoverParams,
+  type MarkupContent,
 } from 'vscode-languageserver-protocol';
 import { startServer, type ServerHandle } from './harness';
 
@@ -68,6 +74,53 @@ void describe('language server faults', () => {
     );
   });
 
+  void test('Null LSP parameters: requests get invalid-params naming the parameter, didOpen is dropped with one log line, and the server keeps working', async () => {
+    const uri = await open(SMALL);
+    await diagnosticsOf(uri);
+    const invalid = (param: RegExp) => (e: unknown) =>
+      e instanceof ResponseError && e.code === ErrorCodes.InvalidParams && param.test(e.message);
+    const nullPosition = { textDocument: { uri }, position: null } as unknown as HoverParams;
+    await assert.rejects(
+      server.conn.sendRequest(HoverRequest.type, nullPosition),
+      invalid(/^textDocument\/hover: `position` must be \{ line, character \}.*; got null$/),
+    );
+    await assert.rejects(
+      server.conn.sendRequest(CompletionRequest.type, nullPosition),
+      invalid(/^textDocument\/completion: `position` must be \{ line, character \}.*; got null$/),
+    );
+    await assert.rejects(
+      server.conn.sendRequest(HoverRequest.type, {
+        textDocument: null,
+        position: { line: 0, character: 0 },
+      } as unknown as HoverParams),
+      invalid(/^textDocument\/hover: `textDocument.uri` must be a string; got null$/),
+    );
+
+    const dropped = 'file:///faults/null-text.supernet.yaml';
+    await server.conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: dropped, languageId: 'supernet', version: 1, text: null },
+    } as unknown as DidOpenTextDocumentParams);
+    // Answered after the didOpen was handled: messages are handled in order.
+    const hover = await server.conn.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: { line: 0, character: 1 },
+    });
+    assert.match((hover?.contents as MarkupContent).value, /Name of the run/);
+    const about = server.logs.filter((l) => l.message.includes('textDocument/didOpen'));
+    assert.deepEqual(
+      about.map((l) => l.message),
+      [
+        'supernet: dropped a notification: textDocument/didOpen: `textDocument.text` must be a string; got null',
+      ],
+    );
+    assert.ok(!server.diagnostics.some((p) => p.uri === dropped), 'nothing published for it');
+    assert.deepEqual(
+      await server.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: dropped } }),
+      [],
+      'and it is not open',
+    );
+  });
+
   void test('20,000 unknown keys: a hundred diagnostics and one that counts the rest, in well under a second and a half', async () => {
     let text = SMALL;
     for (let i = 0; i < 20_000; i++) text += `k${i}: 1\n`;
@@ -84,5 +137,12 @@ void describe('language server faults', () => {
     // At the first one left out.
     assert.equal(unknown[100].range.start.line, SMALL.split('\n').length - 1 + 100);
     assert.ok(ms < 1500, `diagnostics took ${ms.toFixed(0)} ms`);
+  });
+
+  void test('the server logged no internal TypeError', () => {
+    assert.deepEqual(
+      server.logs.filter((l) => /TypeError|request failed|validation failed/.test(l.message)),
+      [],
+    );
   });
 });
