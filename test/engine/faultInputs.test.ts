@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { fork, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -181,5 +182,23 @@ void describe('faults: inputs', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, expected);
     assert.equal(hashTree(runs), before, 'no byte of the runs changed');
+  });
+
+  void test('A file with CR-only line endings is read, and its problems are located on their lines', () => {
+    const cr = (t: string) => t.replace(/\n/g, '\r');
+    writeFileSync(path.join(dir, 'mac.supernet.yaml'), cr(config({ name: 'mac', steps: 2 })));
+    assert.deepEqual(validate('mac.supernet.yaml', dir), []);
+    const typo = config({ name: 'mac', steps: 2 }).replace('  head:', '  haed:');
+    writeFileSync(path.join(dir, 'typo.supernet.yaml'), cr(typo));
+    const records = validate('typo.supernet.yaml', dir);
+    assert.deepEqual(
+      records.map((r) => [r.line, r.column, r.code]),
+      [[8, 3, 'unknown-key']],
+    );
+    assert.match(records[0].message, /Unknown key 'haed' in `space`; did you mean 'head'\?/);
+    // Trained as any other config, starting from the same text.
+    const r = runCli(['train', 'mac.supernet.yaml', '--runs', path.join(dir, 'runs-mac')], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(path.join(dir, 'runs-mac')));
   });
 });

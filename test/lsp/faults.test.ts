@@ -139,6 +139,25 @@ void describe('language server faults', () => {
     assert.ok(ms < 1500, `diagnostics took ${ms.toFixed(0)} ms`);
   });
 
+  void test('A file with CR-only line endings: its problems are on their lines, completion offers keys', async () => {
+    const text = SMALL.replace('  head:', '  haed:').replace(/\n/g, '\r');
+    const uri = await open(text);
+    const published = await diagnosticsOf(uri);
+    assert.deepEqual(
+      published.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+      [['unknown-key', 5, 2]],
+    );
+    // On the empty entry under `train:` (line 7: `  batchSize: 8`, then a blank one).
+    const withBlank = await open(SMALL.replace(/\n/g, '\r') + '  \r');
+    await diagnosticsOf(withBlank);
+    const list = (await server.conn.sendRequest(CompletionRequest.type, {
+      textDocument: { uri: withBlank },
+      position: { line: 8, character: 2 },
+    })) as CompletionList;
+    const labels = list.items.map((i) => i.label);
+    assert.ok(labels.includes('steps') && !labels.includes('batchSize'), labels.join(', '));
+  });
+
   void test('the server logged no internal TypeError', () => {
     assert.deepEqual(
       server.logs.filter((l) => /TypeError|request failed|validation failed/.test(l.message)),

@@ -131,7 +131,7 @@ function unparsed(
 }
 
 function firstLineEnd(text: string): number {
-  const i = text.indexOf('\n');
+  const i = text.search(/[\r\n]/);
   return i < 0 ? text.length : i;
 }
 
