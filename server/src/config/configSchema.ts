@@ -372,7 +372,11 @@ export const configSchema = obj(
   'A Supernet Studio config: a search space, a data set, how to train the supernet and how to search it.',
   {
     name: optional(
-      str('Name of the run, shown in the Supernet view. Default: the file name.', { minLength: 1 }),
+      str('Name of the run, shown in the Supernet view. Default: the file name.', {
+        minLength: 1,
+        // A name, not a description; the run folder takes a shortened form of it.
+        maxLength: 200,
+      }),
     ),
     task: taskSchema,
     space: spaceSchema,

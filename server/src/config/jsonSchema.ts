@@ -19,7 +19,12 @@ export function toJsonSchema(s: Schema): Json {
         ...(s.exclusiveMaximum !== undefined ? { exclusiveMaximum: s.exclusiveMaximum } : {}),
       };
     case 'string':
-      return { ...base, type: 'string', ...(s.minLength ? { minLength: s.minLength } : {}) };
+      return {
+        ...base,
+        type: 'string',
+        ...(s.minLength ? { minLength: s.minLength } : {}),
+        ...(s.maxLength ? { maxLength: s.maxLength } : {}),
+      };
     case 'boolean':
       return { ...base, type: 'boolean' };
     case 'enum':

@@ -131,7 +131,7 @@ function unparsed(
 }
 
 function firstLineEnd(text: string): number {
-  const i = text.indexOf('\n');
+  const i = text.search(/[\r\n]/);
   return i < 0 ? text.length : i;
 }
 
@@ -217,18 +217,8 @@ class Resolver {
     switch (schema.kind) {
       case 'number':
         return this.number(node, schema, path, where);
-      case 'string': {
-        if (
-          !isScalar(node) ||
-          (typeof node.value !== 'string' && typeof node.value !== 'number') ||
-          node.value === ''
-        ) {
-          if (isScalar(node) && node.value === null && canOmit(schema)) return defaultOf(schema);
-          this.fail(path, range, 'wrong-type', `${where} must be a non-empty string.`);
-          return defaultOf(schema);
-        }
-        return String(node.value);
-      }
+      case 'string':
+        return this.string(node, schema, path, where);
       case 'boolean':
         if (!isScalar(node) || typeof node.value !== 'boolean') {
           this.fail(path, range, 'wrong-type', `${where} must be true or false.`);
@@ -277,6 +267,35 @@ class Resolver {
         return v;
       }
     }
+  }
+
+  private string(
+    node: Node,
+    s: Extract<Schema, { kind: 'string' }>,
+    path: (string | number)[],
+    where: string,
+  ): unknown {
+    const range = rangeOf(node);
+    if (
+      !isScalar(node) ||
+      (typeof node.value !== 'string' && typeof node.value !== 'number') ||
+      node.value === ''
+    ) {
+      if (isScalar(node) && node.value === null && canOmit(s)) return defaultOf(s);
+      this.fail(path, range, 'wrong-type', `${where} must be a non-empty string.`);
+      return defaultOf(s);
+    }
+    const v = String(node.value);
+    if (s.maxLength !== undefined && v.length > s.maxLength) {
+      this.fail(
+        path,
+        range,
+        'out-of-range',
+        `${where} must be at most ${s.maxLength} characters; got ${v.length}.`,
+      );
+      return defaultOf(s);
+    }
+    return v;
   }
 
   private number(
@@ -392,6 +411,9 @@ class Resolver {
     }
     const out: Record<string, unknown> = {};
     const known = Object.keys(fields);
+    // Once per mapping, not once per key: a mapping of 20,000 unknown keys stays linear.
+    const present = new Set(node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
+    const absent = known.filter((f) => !present.has(f));
     for (const pair of node.items) {
       const k = pair.key as Node | null;
       if (!k || !isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) {
@@ -403,10 +425,7 @@ class Resolver {
       const kr = rangeOf(k);
       const sub = fields[name];
       if (!sub) {
-        const guess = didYouMean(
-          name,
-          known.filter((f) => !node.items.some((p) => isScalar(p.key) && p.key.value === f)),
-        );
+        const guess = didYouMean(name, absent);
         const kind = what ?? 'key';
         this.fail(
           [...path, name],
@@ -440,8 +459,7 @@ class Resolver {
       if (v !== undefined) out[name] = v;
     }
     for (const [name, sub] of Object.entries(fields)) {
-      if (name in out || node.items.some((p) => isScalar(p.key) && String(p.key.value) === name))
-        continue;
+      if (name in out || present.has(name)) continue;
       if (!canOmit(sub)) {
         const at = keyRange ?? [range[0], range[0] + 1];
         this.fail(

@@ -28,6 +28,7 @@ export interface NumberSchema extends Base<number> {
 export interface StringSchema extends Base<string> {
   kind: 'string';
   minLength?: number;
+  maxLength?: number;
 }
 
 export interface BooleanSchema extends Base<boolean> {

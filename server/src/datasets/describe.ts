@@ -108,9 +108,10 @@ function describeCifar(dir: string, task: TaskConfig, kind: CifarKind): DataFact
 
 function describeIdx(files: FolderFiles, task: TaskConfig, kind: string): DataFacts {
   const pair = files.train ?? files.test!;
-  const dims = readIdxHeader(pair.images);
+  const dims = readIdxHeader(pair.images, 'images');
   const stored: [number, number, number] = [dims[1], dims[2], dims[3] ?? 1];
-  const test = files.train && files.test ? readIdxHeader(files.test.images)[0] : undefined;
+  const test =
+    files.train && files.test ? readIdxHeader(files.test.images, 'images')[0] : undefined;
   return {
     kind,
     dir: files.dir,

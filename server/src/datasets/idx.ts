@@ -75,6 +75,36 @@ function expectedMagic(role: IdxRole | undefined): string {
   return role ? `${options.join(' or ')} for ${role}` : '0x000008NN (ubyte, NN dims)';
 }
 
+/** The role a ubyte magic belongs to, when it is not `role`: the files were likely swapped. */
+function otherRole(buf: Uint8Array, role: IdxRole | undefined): IdxRole | undefined {
+  if (!role || buf[2] !== UBYTE) return undefined;
+  const other: IdxRole = role === 'images' ? 'labels' : 'images';
+  return ROLE_DIMS[other].includes(buf[3]) ? other : undefined;
+}
+
+/**
+ * Throws unless `buf` starts with an IDX ubyte magic (of `role`, when given): the one check
+ * of the magic, for the whole-file reader and the header-only one.
+ */
+function checkMagic(buf: Uint8Array, file: string, role: IdxRole | undefined, hint = ''): void {
+  if (buf.length < 4)
+    throw new DataError(
+      file,
+      `file is ${buf.length} bytes, too short for the 4-byte IDX magic${hint}`,
+      0,
+    );
+  const okDims = role ? ROLE_DIMS[role].includes(buf[3]) : buf[3] >= 1;
+  if (buf[0] === 0 && buf[1] === 0 && buf[2] === UBYTE && okDims) return;
+  const swapped = otherRole(buf, role);
+  throw new DataError(
+    file,
+    `expected magic ${expectedMagic(role)}, got ${describeMagic(buf)}` +
+      (swapped ? `, the magic of ${swapped}: is it the ${swapped} file?` : '') +
+      hint,
+    0,
+  );
+}
+
 function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
@@ -135,22 +165,8 @@ export function parseIdx(bytes: Uint8Array, file: string, role?: IdxRole): IdxDa
   const nameHint =
     !gzipped && /\.gz$/i.test(file) ? '; the name ends in .gz but the data is not gzip' : '';
 
-  if (buf.length < 4) {
-    throw new DataError(
-      file,
-      `file is ${buf.length} bytes, too short for the 4-byte IDX magic${nameHint}`,
-      0,
-    );
-  }
+  checkMagic(buf, file, role, nameHint);
   const ndims = buf[3];
-  const okDims = role ? ROLE_DIMS[role].includes(ndims) : ndims >= 1;
-  if (buf[0] !== 0 || buf[1] !== 0 || buf[2] !== UBYTE || !okDims) {
-    throw new DataError(
-      file,
-      `expected magic ${expectedMagic(role)}, got ${describeMagic(buf)}${nameHint}`,
-      0,
-    );
-  }
 
   const headerBytes = 4 + 4 * ndims;
   if (buf.length < headerBytes) {
@@ -237,9 +253,10 @@ export function checkLabels(labels: IdxData, images: IdxData, classes: number): 
 
 /**
  * The dimensions an IDX file's header declares, reading only its first bytes (inflated when
- * gzipped): what the editor shows and checks without loading the data.
+ * gzipped): what the editor shows and checks without loading the data. With a `role`, the
+ * magic must be that of images or labels, as in `parseIdx`.
  */
-export function readIdxHeader(file: string): number[] {
+export function readIdxHeader(file: string, role?: IdxRole): number[] {
   const st = statSync(file);
   if (!st.isFile()) throw new DataError(file, 'is not a regular file');
   const fd = openSync(file, 'r');
@@ -254,8 +271,7 @@ export function readIdxHeader(file: string): number[] {
   } finally {
     closeSync(fd);
   }
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== UBYTE)
-    throw new DataError(file, `expected an IDX ubyte magic, got ${describeMagic(head)}`, 0);
+  checkMagic(head, file, role);
   const ndims = head[3];
   if (head.length < 4 + 4 * ndims)
     throw new DataError(file, 'the IDX header is truncated', head.length);

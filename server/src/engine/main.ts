@@ -102,8 +102,9 @@ export function startEngine(): void {
 
   const finish = (code: number) => {
     state = 'idle';
-    // Let the last IPC messages drain before leaving.
-    if (process.send) process.disconnect?.();
+    // Let the last IPC messages drain before leaving. `process.send` outlives the channel: a
+    // driver that died has disconnected it already, and disconnecting twice throws.
+    if (process.connected) process.disconnect?.();
     process.exitCode = code;
     // A library that leaves a socket or a timer behind (a Redis client still reconnecting to
     // a server that is gone) must not keep a finished engine alive as an orphan: output gets

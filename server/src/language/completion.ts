@@ -7,6 +7,7 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configSchema } from '../config/configSchema';
+import { MAX_CONFIG_CHARS } from '../config/resolve';
 import { parseYamlSafely } from '../config/yamlParse';
 import { typeName, type Fields, type Schema } from '../config/schemaDsl';
 
@@ -203,13 +204,23 @@ function folderItems(
     }));
 }
 
+/** Where the line that holds `offset` ends: at its CR, LF or CRLF, or the text's end. */
+function lineEndAt(text: string, offset: number): number {
+  const breaks = /[\r\n]/g;
+  breaks.lastIndex = offset;
+  return breaks.exec(text)?.index ?? text.length;
+}
+
 /** Completion of keys (with snippets for their values), of enum and boolean values, and of data folders. */
 export function complete(d: TextDocument, offset: number, io: CompletionIo = {}): CompletionList {
   const empty: CompletionList = { isIncomplete: false, items: [] };
   const text = d.getText();
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  let lineEnd = text.indexOf('\n', offset);
-  if (lineEnd < 0) lineEnd = text.length;
+  // A text the validator refuses to read gets no completion either: parsing it once per
+  // keystroke blocked the server for seconds.
+  if (text.length > MAX_CONFIG_CHARS) return empty;
+  const lineStart =
+    Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;
+  const lineEnd = lineEndAt(text, offset);
   const prefix = text.slice(lineStart, offset);
   const suffix = text.slice(offset, lineEnd);
   const wordTail = /^[\w-]*/.exec(suffix)![0];

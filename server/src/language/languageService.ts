@@ -13,7 +13,7 @@ import { analyse, type Analysis } from '../config/analysis';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
 import { complete } from './completion';
-import { toDiagnostic } from './diagnostics';
+import { toDiagnostics } from './diagnostics';
 import { hover } from './hover';
 import type { AnalysisOptions } from '../config/rules';
 import { documentSymbols } from './symbols';
@@ -38,9 +38,6 @@ export interface LanguageService {
   forget(uri: string): void;
 }
 
-/** The most diagnostics one document shows; past it, one more says how many were left out. */
-export const MAX_DIAGNOSTICS = 1000;
-
 export function getLanguageService(options: LanguageServiceOptions = {}): LanguageService {
   // One analysis per document version: hover, lenses and diagnostics of one edit share it.
   const cache = new Map<string, { version: number; analysis: Analysis }>();
@@ -54,7 +51,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   };
   return {
     analyse: analyseDoc,
-    validate: (d) => capped(analyseDoc(d).problems.map((p) => toDiagnostic(d, p))),
+    validate: (d) => toDiagnostics(d, analyseDoc(d).problems),
     hover: (d, p) => hover(d, d.offsetAt(p), analyseDoc(d)),
     complete: (d, p) => {
       const file = options.uriToPath?.(d.uri);
@@ -68,19 +65,4 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     codeLenses: (d) => codeLenses(d, analyseDoc(d)),
     forget: (uri) => void cache.delete(uri),
   };
-}
-
-/** The first MAX_DIAGNOSTICS, then one that says how many more there are. */
-function capped(all: Diagnostic[]): Diagnostic[] {
-  if (all.length <= MAX_DIAGNOSTICS) return all;
-  const first = all.slice(0, MAX_DIAGNOSTICS);
-  return [
-    ...first,
-    {
-      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-      severity: 3,
-      source: 'supernet',
-      message: `${all.length - MAX_DIAGNOSTICS} more problems are not shown: fix these first.`,
-    },
-  ];
 }

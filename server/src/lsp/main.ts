@@ -4,8 +4,15 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
+  CodeActionRequest,
+  CodeLensRequest,
+  CompletionRequest,
   createConnection,
+  DocumentSymbolRequest,
+  ErrorCodes,
+  HoverRequest,
   ProposedFeatures,
+  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -17,6 +24,13 @@ import { EventNotification } from '#shared/protocol/lsp';
 import { parseExecutor } from '#shared/executor';
 import { RunManager } from './runManager';
 import { registerRunRequests } from './runRequests';
+import {
+  checkedDocumentSync,
+  documentParams,
+  positionParams,
+  rangeParams,
+  type ParamsCheck,
+} from './standardParams';
 import { ValidationHandler } from './validationHandler';
 
 /** Settings the client sends (`supernet.*`). */
@@ -114,7 +128,19 @@ export function startServer(connection: Connection): void {
     refreshSettings().catch((e) => connection.console.error(`supernet: settings: ${e}`));
   });
 
-  const withDoc = <T>(uri: string, fallback: T, f: (d: TextDocument) => T): T => {
+  /** A document request's answer: its params checked, then `f` on the open document. */
+  const withDoc = <P extends { textDocument: { uri: string } }, T>(
+    p: P,
+    check: ParamsCheck,
+    fallback: T,
+    f: (d: TextDocument) => T,
+  ): T | ResponseError<void> => {
+    const why = check(p);
+    if (why) {
+      connection.console.warn(`supernet: refused a request: ${why}`);
+      return new ResponseError(ErrorCodes.InvalidParams, why);
+    }
+    const uri = p.textDocument.uri;
     const d = documents.get(uri);
     if (!d) return fallback;
     try {
@@ -124,21 +150,26 @@ export function startServer(connection: Connection): void {
       return fallback;
     }
   };
-  connection.onHover((p) => withDoc(p.textDocument.uri, null, (d) => current.hover(d, p.position)));
+  const hoverParams = positionParams(HoverRequest.method);
+  const completionParams = positionParams(CompletionRequest.method);
+  const codeActionParams = rangeParams(CodeActionRequest.method);
+  const symbolParams = documentParams(DocumentSymbolRequest.method);
+  const lensParams = documentParams(CodeLensRequest.method);
+  connection.onHover((p) => withDoc(p, hoverParams, null, (d) => current.hover(d, p.position)));
   connection.onCompletion((p) =>
-    withDoc(p.textDocument.uri, { isIncomplete: false, items: [] }, (d) =>
+    withDoc(p, completionParams, { isIncomplete: false, items: [] }, (d) =>
       current.complete(d, p.position),
     ),
   );
   connection.onCodeAction((p) =>
-    withDoc(p.textDocument.uri, [], (d) => current.codeActions(d, p.range)),
+    withDoc(p, codeActionParams, [], (d) => current.codeActions(d, p.range)),
   );
   connection.onDocumentSymbol((p) =>
-    withDoc(p.textDocument.uri, [], (d) => current.documentSymbols(d)),
+    withDoc(p, symbolParams, [], (d) => current.documentSymbols(d)),
   );
-  connection.onCodeLens((p) => withDoc(p.textDocument.uri, [], (d) => current.codeLenses(d)));
+  connection.onCodeLens((p) => withDoc(p, lensParams, [], (d) => current.codeLenses(d)));
 
-  documents.listen(connection);
+  documents.listen(checkedDocumentSync(connection));
   connection.listen();
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { atomicWrite } from '#shared/runFolder/durable';
@@ -10,7 +11,7 @@ export class RunFolder extends RunPaths {
   /** A new run folder named `<yyyymmdd-hhmmss>-<name>` (with a suffix if taken). */
   static create(runsDir: string, name: string, now = new Date()): RunFolder {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const safe = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+    const safe = folderName(name);
     let dir = path.join(runsDir, `${stamp}-${safe}`);
     for (let i = 2; existsSync(dir); i++) dir = path.join(runsDir, `${stamp}-${safe}-${i}`);
     const folder = new RunFolder(dir);
@@ -70,4 +71,24 @@ export class RunFolder extends RunPaths {
   writeMeta(meta: RunMeta): void {
     atomicWrite(this.metaFile, JSON.stringify(meta, null, 2) + '\n');
   }
+}
+
+/**
+ * The most characters a run's name keeps in its folder name. A file name may have 255 bytes;
+ * the stamp, a suffix and the files inside a run must fit too, and a run id this long is
+ * still readable in a tree view.
+ */
+export const MAX_FOLDER_NAME_CHARS = 64;
+
+/**
+ * A run's name as a folder name: characters safe on every file system, and at most
+ * MAX_FOLDER_NAME_CHARS of them. A longer name keeps its start and a hash of the whole, so
+ * two long names that differ only at their end still get different folders.
+ */
+export function folderName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+  if (safe.length <= MAX_FOLDER_NAME_CHARS) return safe;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  const start = safe.slice(0, MAX_FOLDER_NAME_CHARS - hash.length - 1).replace(/-+$/, '');
+  return `${start}-${hash}`;
 }
