@@ -14,7 +14,8 @@ const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
 const { resolveConfig } = out('config', 'resolve');
 const { loadTruthTable, tableNoise, truthOf } = out('engine', 'ranking', 'truthTable');
 const { flopsLimitOf, rankAgainstTable } = out('engine', 'ranking', 'tableRanking');
-const { rankingBenchText, rankingVerdicts } = out('bench', 'benchRanking');
+const { claimOf, rankingBenchText, rankingVerdicts, truthRunsOf } = out('bench', 'benchRanking');
+const { simulatedCeiling } = out('engine', 'ranking', 'truthCeiling');
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -60,7 +61,9 @@ const result = {
   threads: Math.max(...runs.map((r) => r.threads)),
   subnets: table.subnets.length,
   noise: tableNoise(table),
+  ceiling: simulatedCeiling(truthRunsOf(table)),
   seeds,
+  ...(claimOf(table, seeds) ?? {}),
   met: rankingVerdicts(seeds),
 };
 if (outFile) fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');

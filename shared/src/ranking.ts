@@ -15,10 +15,35 @@ export interface RankingFigures {
   /** 95% paired bootstrap interval of τ − FLOPs τ (benchmark rankings). */
   flopsAdvantageInterval?: [number, number];
   /**
-   * τ between two stand-alone seeds of a benchmark's table (per-epoch rankings only): no
-   * predictor is expected to rank above it.
+   * The τ a perfect predictor reaches against the benchmark table's truth, the mean of its
+   * stand-alone seeds (per-epoch rankings only): no predictor is expected above it.
    */
   noiseCeiling?: number;
+  /** τ between two stand-alone seeds of the table: how well training agrees with itself. */
+  seedAgreement?: number;
+  /** Each cheap baseline's τ against the same truth (MACs, params, zero-cost proxies). */
+  baselines?: { name: string; kendallTau: number }[];
+  /** The strongest of them. */
+  bestBaseline?: { name: string; kendallTau: number };
+  /**
+   * 95% paired bootstrap interval of τ − the best baseline's τ, resampling subnets and each
+   * subnet's stand-alone seeds, the best baseline chosen again in every draw: above 0, the
+   * supernet ranks better than anything cheap.
+   */
+  baselineAdvantageInterval?: [number, number];
+}
+
+/**
+ * The noise ceiling of a truth that is the mean of `seeds` stand-alone trainings, from the
+ * τ between two single seeds: Greiner's relation (r = sin(πτ/2)), Spearman–Brown for the
+ * mean of S (r_S = S·r / (1 + (S − 1)·r)), the truth's correlation with it √r_S, and back
+ * to τ. τ between two seeds is lower: two noisy copies, not the truth against one.
+ */
+export function spearmanBrownCeiling(seedVsSeedTau: number, seeds: number): number {
+  const r = Math.sin((Math.PI * seedVsSeedTau) / 2);
+  if (!(r > 0)) return NaN;
+  const rs = (seeds * r) / (1 + (seeds - 1) * r);
+  return (2 / Math.PI) * Math.asin(Math.sqrt(Math.min(1, rs)));
 }
 
 const f2 = (v: number | undefined) =>
@@ -38,6 +63,14 @@ export function rankingSummary(f: RankingFigures): string {
     parts.push(`partial τ given FLOPs ${f2(f.partialKendallTau)}${ci}`);
   }
   if (f.spearmanRho !== undefined) parts.push(`Spearman ρ ${f2(f.spearmanRho)}`);
+  if (f.bestBaseline && f.bestBaseline.name !== 'macs') {
+    const adv = f.baselineAdvantageInterval;
+    parts.push(
+      `best cheap baseline ${f.bestBaseline.name} ${f2(f.bestBaseline.kendallTau)}` +
+        (adv ? ` (τ − it 95% CI ${range(adv)})` : ''),
+    );
+  } else if (f.baselineAdvantageInterval)
+    parts.push(`τ − MACs τ, seeds resampled, 95% CI ${range(f.baselineAdvantageInterval)}`);
   if (f.noiseCeiling !== undefined) parts.push(`noise ceiling ${f2(f.noiseCeiling)}`);
   return parts.join(' · ');
 }
@@ -49,6 +82,7 @@ export function rankingSummary(f: RankingFigures): string {
  * Where partial τ's interval is above 0 it also says that the supernet adds to FLOPs.
  */
 export function rankingWarning(f: RankingFigures): string | undefined {
+  if (f.bestBaseline && f.baselineAdvantageInterval) return baselineWarning(f);
   if (f.flopsKendallTau === undefined || !Number.isFinite(f.flopsKendallTau)) return undefined;
   const advantage = f.flopsAdvantageInterval;
   const low = f.kendallTauInterval?.[0] ?? f.kendallTau;
@@ -81,6 +115,32 @@ export function rankingWarning(f: RankingFigures): string | undefined {
   );
 }
 
+/** What a baseline orders subnets by, in words. */
+export const BASELINE_WORDS: Record<string, string> = {
+  macs: 'their MACs',
+  params: 'their parameter counts',
+  naswot: 'the NASWOT score',
+  synflow: 'synflow',
+  gradNorm: 'grad-norm',
+};
+
+/**
+ * The verdict against the strongest cheap baseline, from the paired interval that resamples
+ * subnets and stand-alone seeds: unless its lower end is above 0, say so and what to do.
+ */
+function baselineWarning(f: RankingFigures): string | undefined {
+  const best = f.bestBaseline!;
+  const [lo, hi] = f.baselineAdvantageInterval!;
+  if (lo > 0) return undefined;
+  const by = BASELINE_WORDS[best.name] ?? best.name;
+  const interval = `τ − its τ has a 95% interval of ${f2(lo)}…${f2(hi)}`;
+  const action =
+    'the ranking is still moving or the space is easy for cheap predictors: train on before you trust the order at the top of the front';
+  if (hi < 0)
+    return `This supernet ranks subnets worse than ${by} do (τ ${f2(f.kendallTau)} vs ${f2(best.kendallTau)}; ${interval}): ${action}.`;
+  return `This check does not show the supernet ranking subnets better than ${by} do (τ ${f2(f.kendallTau)} vs ${f2(best.kendallTau)}; ${interval}): ${action}.`;
+}
+
 /**
  * The warning in a few words, for places with room for little (the Runs tree's line of a
  * run): 'ranks no better than FLOPs', or 'not shown to rank better than FLOPs' when τ is
@@ -88,6 +148,12 @@ export function rankingWarning(f: RankingFigures): string | undefined {
  */
 export function rankingWarningShort(f: RankingFigures): string | undefined {
   if (!rankingWarning(f)) return undefined;
+  if (f.bestBaseline && f.baselineAdvantageInterval) {
+    const by = f.bestBaseline.name === 'macs' ? 'MACs' : f.bestBaseline.name;
+    return f.baselineAdvantageInterval[1] < 0
+      ? `ranks worse than ${by}`
+      : `not shown to rank better than ${by}`;
+  }
   return f.kendallTau > (f.flopsKendallTau ?? NaN)
     ? 'not shown to rank better than FLOPs'
     : 'ranks no better than FLOPs';
@@ -107,6 +173,10 @@ export function rankingFiguresOf(e: {
   partialKendallTauInterval?: [number, number];
   flopsAdvantageInterval?: [number, number];
   noiseCeiling?: number;
+  seedAgreement?: number;
+  baselines?: { name: string; kendallTau: number }[];
+  bestBaseline?: { name: string; kendallTau: number };
+  baselineAdvantageInterval?: [number, number];
 }): RankingFigures | undefined {
   if (e.kendallTau === undefined) return undefined;
   return {
@@ -121,5 +191,11 @@ export function rankingFiguresOf(e: {
       : {}),
     ...(e.flopsAdvantageInterval ? { flopsAdvantageInterval: e.flopsAdvantageInterval } : {}),
     ...(e.noiseCeiling !== undefined ? { noiseCeiling: e.noiseCeiling } : {}),
+    ...(e.seedAgreement !== undefined ? { seedAgreement: e.seedAgreement } : {}),
+    ...(e.baselines ? { baselines: e.baselines } : {}),
+    ...(e.bestBaseline ? { bestBaseline: e.bestBaseline } : {}),
+    ...(e.baselineAdvantageInterval
+      ? { baselineAdvantageInterval: e.baselineAdvantageInterval }
+      : {}),
   };
 }

@@ -46,7 +46,7 @@ function tauSeries(id: TauCurve, t: Theme): SeriesSpec {
     case 'flopsKendallTau':
       return { label: 'τ by FLOPs (baseline)', color: t.orange, points: true, dash: [6, 4] };
     case 'noiseCeiling':
-      return { label: 'noise ceiling', color: t.muted, invisible: true };
+      return { label: 'noise ceiling (mean of seeds)', color: t.muted, invisible: true };
   }
 }
 
@@ -172,7 +172,13 @@ export class RankingView implements View {
           drawInterval(u, this.tauData, t.blue);
           const ref = this.tauData.reference;
           if (ref.noiseCeiling !== undefined)
-            drawReference(u, ref.noiseCeiling, `noise ceiling ${f2(ref.noiseCeiling)}`, t.muted, t);
+            drawReference(
+              u,
+              ref.noiseCeiling,
+              `noise ceiling of the seeds' mean ${f2(ref.noiseCeiling)}`,
+              t.muted,
+              t,
+            );
           if (ref.flopsKendallTau !== undefined)
             drawReference(
               u,

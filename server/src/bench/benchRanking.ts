@@ -12,6 +12,8 @@ import {
   type TruthTable,
 } from '../engine/ranking/truthTable';
 import { engineThreads } from '../engine/parallel/engineThreads';
+import { pairedClaim, type Claim } from '../engine/ranking/pairedClaim';
+import { simulatedCeiling, type SimulatedCeiling } from '../engine/ranking/truthCeiling';
 
 export interface RankingBenchOptions {
   config: string;
@@ -43,7 +45,14 @@ export interface RankingBench {
   threads: number;
   subnets: number;
   noise: ReturnType<typeof tableNoise>;
+  /** The τ a perfect predictor reaches against the table's truth, the mean of its seeds. */
+  ceiling: SimulatedCeiling;
   seeds: SeedResult[];
+  /**
+   * Every seed's last epoch together against the strongest cheap baseline: the paired
+   * interval resamples subnets, stand-alone seeds and supernet seeds.
+   */
+  claim?: Claim;
   /** The issue's bar on the last epoch of every seed. */
   met: {
     tau: boolean;
@@ -54,6 +63,10 @@ export interface RankingBench {
     advantageOverFlops: boolean;
     /** The interval of partial τ given FLOPs is above 0: the supernet adds to FLOPs. */
     addsToFlops: boolean;
+    /** The paired interval of τ − the best cheap baseline's τ (per seed) is above 0. */
+    aboveBestBaseline: boolean;
+    /** The front by inherited accuracy reaches ≥ 95% of the true front's hypervolume. */
+    front95: boolean;
   };
 }
 
@@ -160,7 +173,26 @@ export function epochLine(f: EpochFigures): string {
     `epoch ${f.epoch}: τ ${f2(f.kendallTau)} ${interval(f.kendallTauInterval)} ` +
     `ρ ${f2(f.spearmanRho)} · FLOPs τ ${f2(f.flopsKendallTau)} (τ − FLOPs τ ${interval(f.flopsAdvantageInterval)}) · ` +
     `partial τ ${f2(f.partialKendallTau)} ${interval(f.partialKendallTauInterval)} · ` +
-    `top-${f.topK.k} ${f2(f.topK.overlap)} · ${pick} · largest ${pct(f.largest)} smallest ${pct(f.smallest)}`
+    `top-${f.topK.k} ${f2(f.topK.overlap)} · ${pick} · ${baselineText(f)}${topEndText(f)}` +
+    `largest ${pct(f.largest)} smallest ${pct(f.smallest)}`
+  );
+}
+
+function baselineText(f: EpochFigures): string {
+  if (!f.bestBaseline) return '';
+  return (
+    `best baseline ${f.bestBaseline.name} τ ${f2(f.bestBaseline.kendallTau)} ` +
+    `(τ − it, seeds resampled ${interval(f.baselineAdvantageInterval)}) · `
+  );
+}
+
+function topEndText(f: EpochFigures): string {
+  const t = f.topEnd;
+  if (!t) return '';
+  const regrets = t.regrets.map((r) => `${pct(r.regret)}@${Math.round(r.macs / 1000)}k`).join('/');
+  return (
+    `top quarter τ ${f2(t.topQuarterTau)}, precision@${t.precisionAtK.k} ${f2(t.precisionAtK.precision)}, ` +
+    `regret ${regrets} pt, front ${(100 * t.frontShare).toFixed(1)}% of the true front's HV · `
   );
 }
 
@@ -183,8 +215,33 @@ export async function benchRanking(o: RankingBenchOptions): Promise<RankingBench
     threads: engineThreads(),
     subnets: table.subnets.length,
     noise: tableNoise(table),
+    ceiling: simulatedCeiling(truthRunsOf(table)),
     seeds,
+    ...(claimOf(table, seeds) ?? {}),
     met: rankingVerdicts(seeds),
+  };
+}
+
+export const truthRunsOf = (table: TruthTable): number[][] =>
+  table.subnets.map((s) => s.accuracy.filter((a): a is number => a !== null));
+
+/** The last epochs of all seeds against MACs and params, as one claim. */
+export function claimOf(
+  table: TruthTable,
+  seeds: readonly SeedResult[],
+): { claim: Claim } | undefined {
+  const last = seeds.map((s) => s.epochs.at(-1)).filter((f): f is EpochFigures => !!f);
+  if (!last.length) return undefined;
+  const keys = table.subnets.map((s) => s.key);
+  return {
+    claim: pairedClaim({
+      predicted: last.map((f) => keys.map((k) => f.inherited[k])),
+      truthRuns: truthRunsOf(table),
+      baselines: [
+        { name: 'macs', values: table.subnets.map((s) => s.flops) },
+        { name: 'params', values: table.subnets.map((s) => s.params) },
+      ],
+    }),
   };
 }
 
@@ -199,6 +256,8 @@ export function rankingVerdicts(seeds: readonly SeedResult[]): RankingBench['met
     bestPick: all((f) => (f.bestPick?.regret ?? Infinity) <= 0.005),
     advantageOverFlops: all((f) => (f.flopsAdvantageInterval?.[0] ?? NaN) > 0),
     addsToFlops: all((f) => (f.partialKendallTauInterval?.[0] ?? NaN) > 0),
+    aboveBestBaseline: all((f) => (f.baselineAdvantageInterval?.[0] ?? NaN) > 0),
+    front95: all((f) => (f.topEnd?.frontShare ?? NaN) >= 0.95),
   };
 }
 
@@ -208,13 +267,21 @@ export function rankingBenchText(r: RankingBench): string {
     ...s.epochs.map((f) => `  ${epochLine(f)}`),
   ]);
   return (
-    `ranking benchmark ${r.table} (${r.subnets} subnets; noise ceiling τ ${f2(r.noise.noiseCeiling)} ` +
+    `ranking benchmark ${r.table} (${r.subnets} subnets; noise ceiling τ ${f2(r.ceiling.ceiling)} ` +
+    `against the mean of the seeds, seed vs seed τ ${f2(r.noise.noiseCeiling)} ` +
     `from ${r.noise.pairs} pairs; stand-alone SD ${pct(r.noise.spreadSd)} pt, seed SD ${pct(r.noise.seedSd)} pt), ` +
     `${r.config}${r.overrides.length ? ' with ' + r.overrides.join(' ') : ''}, ${r.threads} thread(s):\n` +
     rows.join('\n') +
     `\nlast epoch, every seed: τ ≥ 0.6 ${r.met.tau ? 'yes' : 'no'} · partial τ ≥ 0.3 ${r.met.partial ? 'yes' : 'no'} · ` +
     `CI above FLOPs τ ${r.met.aboveFlops ? 'yes' : 'no'} · best pick within 0.5 pt ${r.met.bestPick ? 'yes' : 'no'}\n` +
     `(paired: τ − FLOPs τ interval above 0 ${r.met.advantageOverFlops ? 'yes' : 'no'} · ` +
-    `partial τ interval above 0 ${r.met.addsToFlops ? 'yes' : 'no'})\n`
+    `partial τ interval above 0 ${r.met.addsToFlops ? 'yes' : 'no'} · ` +
+    `τ − best baseline interval above 0 ${r.met.aboveBestBaseline ? 'yes' : 'no'} · ` +
+    `front ≥ 95% of the true front's HV ${r.met.front95 ? 'yes' : 'no'})\n` +
+    (r.claim
+      ? `every seed together: τ ${f2(r.claim.kendallTau)} against ${r.claim.best} ` +
+        `${f2(r.claim.baselines.find((b) => b.name === r.claim!.best)!.kendallTau)}, ` +
+        `τ − it 95% CI ${interval(r.claim.advantageInterval)} (subnets, stand-alone and supernet seeds resampled)\n`
+      : '')
   );
 }

@@ -65,6 +65,27 @@ export function rankingDetails(latest: LatestRanking): string | undefined {
       `under ${formatMacs(b.flopsLimit)} its pick reaches ${formatAccuracy(b.picked)} alone, ` +
         `the best ${formatAccuracy(b.best)} (regret ${(100 * b.regret).toFixed(1)} points)`,
     );
+  const t = latest.topEnd;
+  if (t) {
+    const regrets = t.regrets
+      .map((r) => `${(100 * r.regret).toFixed(1)} under ${formatMacs(r.macs)}`)
+      .join(', ');
+    parts.push(
+      `among the best quarter alone its order has τ ${t.topQuarterTau.toFixed(2)}, and it finds ` +
+        `${Math.round(t.precisionAtK.precision * t.precisionAtK.k)} of the ${t.precisionAtK.k} best`,
+      `its picks miss the best by ${regrets} points`,
+      `the front it draws reaches ${(100 * t.frontShare).toFixed(1)}% of the true front's hypervolume`,
+    );
+  }
+  const f = latest.figures;
+  if (f.baselines?.length)
+    parts.push(
+      'cheap baselines: ' +
+        f.baselines.map((b) => `${b.name} τ ${b.kendallTau.toFixed(2)}`).join(', ') +
+        (f.seedAgreement !== undefined
+          ? `; two stand-alone seeds agree with τ ${f.seedAgreement.toFixed(2)}`
+          : ''),
+    );
   return parts.length ? parts.join(' · ') : undefined;
 }
 

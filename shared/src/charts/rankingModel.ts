@@ -1,5 +1,5 @@
 import type { RankEndEvent, RankedEvent, RankingEvent, RankStartEvent } from '../protocol/engine';
-import { rankingFiguresOf, type RankingFigures } from '../ranking';
+import { rankingFiguresOf, spearmanBrownCeiling, type RankingFigures } from '../ranking';
 
 /**
  * How well a run's supernet ranks subnets, as the dashboard and the Runs tree show it:
@@ -41,6 +41,8 @@ export interface EpochRankingDetail {
   table: string;
   topK?: { k: number; overlap: number };
   bestPick?: NonNullable<RankingEvent['bestPick']>;
+  /** Quality at the top of the front (events of this version on). */
+  topEnd?: NonNullable<RankingEvent['topEnd']>;
   points: RankedPoint[];
 }
 
@@ -99,6 +101,16 @@ export function rankedPointOf(x: unknown): RankedPoint | undefined {
   return point;
 }
 
+/** A baseline's name and τ from an event or a file, or undefined. */
+const baselineOf = (x: unknown): { name: string; kendallTau: number } | undefined => {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const b = x as Record<string, unknown>;
+  const tau = finite(b.kendallTau);
+  return typeof b.name === 'string' && b.name && tau !== null
+    ? { name: b.name, kendallTau: tau }
+    : undefined;
+};
+
 const pointsOf = (xs: unknown): RankedPoint[] =>
   Array.isArray(xs) ? xs.flatMap((x) => rankedPointOf(x) ?? []) : [];
 
@@ -116,13 +128,28 @@ export function cleanFigures(x: Record<string, unknown>): RankingFigures | undef
   const interval = intervalOf(x.kendallTauInterval);
   const partialInterval = intervalOf(x.partialKendallTauInterval);
   const advantage = intervalOf(x.flopsAdvantageInterval);
+  const baselineAdvantage = intervalOf(x.baselineAdvantageInterval);
+  const baselines = Array.isArray(x.baselines)
+    ? x.baselines.flatMap((b) => baselineOf(b) ?? [])
+    : [];
+  const bestBaseline = baselineOf(x.bestBaseline);
+  // Events written before the ceiling of the mean carried τ between two stand-alone seeds as
+  // `noiseCeiling` (and no `seedAgreement`); every shipped table had two seeds a subnet.
+  const said = orUndefined(x.noiseCeiling);
+  const older = x.seedAgreement === undefined && said !== undefined;
+  const noiseCeiling = older ? spearmanBrownCeiling(said, 2) : said;
+  const seedAgreement = older ? said : orUndefined(x.seedAgreement);
   return rankingFiguresOf({
     subnets: Array.isArray(x.subnets) ? x.subnets : (finite(x.subnets) ?? 0),
     kendallTau: orUndefined(x.kendallTau),
     spearmanRho: orUndefined(x.spearmanRho),
     flopsKendallTau: orUndefined(x.flopsKendallTau),
     partialKendallTau: orUndefined(x.partialKendallTau),
-    noiseCeiling: orUndefined(x.noiseCeiling),
+    ...(noiseCeiling !== undefined && Number.isFinite(noiseCeiling) ? { noiseCeiling } : {}),
+    ...(seedAgreement !== undefined ? { seedAgreement } : {}),
+    ...(baselines.length ? { baselines } : {}),
+    ...(bestBaseline ? { bestBaseline } : {}),
+    ...(baselineAdvantage ? { baselineAdvantageInterval: baselineAdvantage } : {}),
     ...(interval ? { kendallTauInterval: interval } : {}),
     ...(partialInterval ? { partialKendallTauInterval: partialInterval } : {}),
     ...(advantage ? { flopsAdvantageInterval: advantage } : {}),
@@ -161,7 +188,30 @@ export function addEpochRanking(state: RankingState, e: RankingEvent): void {
       ? { topK: { k: e.topK.k, overlap: e.topK.overlap } }
       : {}),
     ...(bestPickOf(e.bestPick) ?? {}),
+    ...(topEndOf(e.topEnd) ?? {}),
   };
+}
+
+function topEndOf(x: unknown): { topEnd: EpochRankingDetail['topEnd'] } | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const t = x as Record<string, unknown>;
+  const p = (t.precisionAtK ?? {}) as Record<string, unknown>;
+  const [topQuarterTau, frontShare, k, precision] = [
+    t.topQuarterTau,
+    t.frontShare,
+    p.k,
+    p.precision,
+  ].map(finite);
+  if (topQuarterTau === null || frontShare === null || k === null || precision === null)
+    return undefined;
+  const regrets = (Array.isArray(t.regrets) ? t.regrets : []).flatMap((r: unknown) => {
+    const o = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
+    const v = [o.macs, o.candidates, o.picked, o.best, o.regret].map(finite);
+    if (v.some((n) => n === null)) return [];
+    const [macs, candidates, picked, best, regret] = v as number[];
+    return [{ macs, candidates, picked, best, regret }];
+  });
+  return { topEnd: { topQuarterTau, frontShare, precisionAtK: { k, precision }, regrets } };
 }
 
 function bestPickOf(x: unknown): { bestPick: EpochRankingDetail['bestPick'] } | undefined {

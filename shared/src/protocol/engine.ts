@@ -209,8 +209,28 @@ export interface RankingEvent {
    * older runs): above 0, the supernet ranks better than counting FLOPs.
    */
   flopsAdvantageInterval?: [number, number];
-  /** τ between two stand-alone seeds of the table: no predictor is expected above it. */
+  /**
+   * The τ a perfect predictor reaches against the table's truth (the mean of its seeds).
+   * Events without `seedAgreement` are older: theirs is τ between two seeds.
+   */
   noiseCeiling: number;
+  /** τ between two stand-alone seeds of the table (absent in older runs). */
+  seedAgreement?: number;
+  /** Each cheap baseline's τ against the truth: MACs, params, zero-cost proxies (absent in older runs). */
+  baselines?: { name: string; kendallTau: number }[];
+  bestBaseline?: { name: string; kendallTau: number };
+  /**
+   * 95% paired bootstrap interval of τ − the best baseline's τ, subnets and stand-alone
+   * seeds resampled, the best chosen again in every draw (absent in older runs).
+   */
+  baselineAdvantageInterval?: [number, number];
+  /** Quality at the top, where users pick (absent in older runs): see engine/ranking/topEnd.ts. */
+  topEnd?: {
+    topQuarterTau: number;
+    precisionAtK: { k: number; precision: number };
+    regrets: { macs: number; candidates: number; picked: number; best: number; regret: number }[];
+    frontShare: number;
+  };
   /** Of the table's best k subnets, the share among the supernet's best k. */
   topK: { k: number; overlap: number };
   /** The supernet's best pick under the FLOPs limit, against the table's best under it. */

@@ -15,6 +15,7 @@ export function rankingEvent(epoch: number, over: Record<string, unknown> = {}) 
     flopsKendallTau: 0.45,
     partialKendallTau: 0.05 * epoch,
     noiseCeiling: 0.8,
+    seedAgreement: 0.7,
     topK: { k: 1, overlap: 1 },
     bestPick: {
       flopsLimit: 1e6,

@@ -192,3 +192,30 @@ void test('the Ranking tab is one the host may open; a model travels with its ra
   delete older.ranking;
   assert.ok(!isHostMessage({ ...posted, runs: [{ ...run, model: older }] }));
 });
+
+void test('an older ranking event (no seedAgreement): its noise ceiling was seed vs seed, read as the ceiling of the two-seed mean', () => {
+  const m = emptyModel('r1');
+  appendEvents(m, [rankingEvent(1, { seedAgreement: undefined, noiseCeiling: 0.71 })]);
+  // (2/π)·asin(√(2r/(1 + r))), r = sin(π·0.71/2): 0.851 (truthCeiling.test.ts).
+  assert.ok(Math.abs(m.ranking.series.noiseCeiling[0]! - 0.85109) < 1e-4);
+  assert.equal(m.ranking.last?.figures.seedAgreement, 0.71);
+});
+
+void test('the verdict against the best cheap baseline, from its paired interval', () => {
+  const m = emptyModel('r1');
+  const best = { name: 'params', kendallTau: 0.6 };
+  const baselines = [{ name: 'macs', kendallTau: 0.5 }, best];
+  appendEvents(m, [
+    rankingEvent(1, { baselines, bestBaseline: best, baselineAdvantageInterval: [-0.1, 0.3] }),
+  ]);
+  const warning = latestRankingWarning(m.ranking);
+  assert.match(
+    warning ?? '',
+    /does not show the supernet ranking subnets better than their parameter counts do/,
+  );
+  assert.match(warning ?? '', /-0\.10…0\.30/);
+  appendEvents(m, [
+    rankingEvent(2, { baselines, bestBaseline: best, baselineAdvantageInterval: [0.05, 0.3] }),
+  ]);
+  assert.equal(latestRankingWarning(m.ranking), undefined, 'clears the best baseline: no warning');
+});

@@ -11,6 +11,9 @@ import {
   partialKendallTau,
   topKOverlap,
 } from '../search/rankingStats';
+import { pairedClaim } from './pairedClaim';
+import { topEndQuality } from './topEnd';
+import { simulatedCeiling } from './truthCeiling';
 import { tableNoise, truthOf, type TruthTable } from './truthTable';
 
 export type TableRanking = Omit<RankingEvent, 'type' | 'time' | 'epoch' | 'step' | 'seconds'>;
@@ -35,6 +38,7 @@ export function rankAgainstTable(
   inherited: readonly number[],
   flopsLimit: number,
   seed = 0,
+  extraBaselines?: readonly { name: string; values: readonly number[] }[],
 ): TableRanking {
   const truth = truthOf(table);
   const x = [...inherited];
@@ -46,6 +50,20 @@ export function rankAgainstTable(
   const argmax = (v: readonly number[]) =>
     within.reduce((b, i) => (v[i] > v[b] || (v[i] === v[b] && i < b) ? i : b), within[0]);
   const versusFlops = flopsComparison(x, y, z, seed);
+  // Every run of each subnet: the claim's bootstrap resamples them, the ceiling needs them.
+  const runs = table.subnets.map((s) => s.accuracy.filter((a): a is number => a !== null));
+  const claim = pairedClaim(
+    {
+      predicted: [x],
+      truthRuns: runs,
+      baselines: [
+        { name: 'macs', values: z },
+        { name: 'params', values: table.subnets.map((s) => s.params) },
+        ...(extraBaselines ?? []),
+      ],
+    },
+    { seed },
+  );
   const points: RankingPoint[] = truth.map((t, i) => ({
     key: t.key,
     flops: t.flops,
@@ -62,7 +80,12 @@ export function rankAgainstTable(
     partialKendallTau: partialKendallTau(x, y, z),
     partialKendallTauInterval: versusFlops.partialInterval,
     flopsAdvantageInterval: versusFlops.advantageInterval,
-    noiseCeiling: tableNoise(table).noiseCeiling,
+    noiseCeiling: simulatedCeiling(runs, { seed }).ceiling,
+    seedAgreement: tableNoise(table).noiseCeiling,
+    baselines: claim.baselines,
+    bestBaseline: claim.baselines.find((b) => b.name === claim.best)!,
+    baselineAdvantageInterval: claim.advantageInterval,
+    topEnd: topEndQuality(x, y, z),
     topK: { k, overlap: topKOverlap(x, y, k) },
     ...(pick
       ? {

@@ -12,10 +12,10 @@ const table = {
   name: 'hand',
   recipe: { seeds: [0, 1] },
   subnets: [
-    { key: 'a', flops: 10, accuracy: [0.01, null] },
-    { key: 'b', flops: 40, accuracy: [0.03, 0.03] },
-    { key: 'c', flops: 20, accuracy: [0.02, null] },
-    { key: 'd', flops: 30, accuracy: [0.04, 0.05] },
+    { key: 'a', flops: 10, params: 3, accuracy: [0.01, null] },
+    { key: 'b', flops: 40, params: 1, accuracy: [0.03, 0.03] },
+    { key: 'c', flops: 20, params: 2, accuracy: [0.02, null] },
+    { key: 'd', flops: 30, params: 4, accuracy: [0.04, 0.05] },
   ],
 } as unknown as TruthTable;
 
@@ -41,8 +41,20 @@ void test('ranking figures against a hand computation', () => {
     best: 0.02,
     regret: 0,
   });
-  // The seeds agree on b < d: noise ceiling 1 (only two pairs).
-  assert.equal(r.noiseCeiling, 1);
+  // The seeds agree on b < d: τ between them 1 (only two pairs). The ceiling of the mean
+  // is below it: d's two runs differ, so even a perfect predictor meets noise.
+  assert.equal(r.seedAgreement, 1);
+  assert.ok(r.noiseCeiling > 0 && r.noiseCeiling < 1, `${r.noiseCeiling}`);
+  // Baselines on the same truth: MACs 4/6 as above; params 3, 1, 2, 4 against y 1, 3, 2, 4.5:
+  // (a, b), (a, c), (b, c) discordant, the other three concordant: 0. MACs is the best.
+  assert.deepEqual(
+    r.baselines?.map((b) => b.name),
+    ['macs', 'params'],
+  );
+  close(r.baselines![1].kendallTau, 0);
+  assert.deepEqual(r.bestBaseline?.name, 'macs');
+  assert.equal(r.baselineAdvantageInterval?.length, 2);
+  assert.equal(r.topEnd?.precisionAtK.k, 4);
   assert.equal(r.points.length, 4);
   assert.ok(r.kendallTauInterval[0] <= r.kendallTau && r.kendallTau <= r.kendallTauInterval[1]);
   // τ − FLOPs τ is 0 on the full sample; resampled, it stays within [−2, 2] and brackets 0.
