@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
+import type { SpaceConfig, SupernetConfig, TaskConfig } from '../../config/configSchema';
 import { largestArch } from '../../space/arch';
 import { archKey, type Arch } from '#shared/arch';
 import {
@@ -10,7 +10,7 @@ import {
   type ConvLayer,
   type Layer,
 } from '../../space/layers';
-import type { Rng } from '../rng';
+import { Rng } from '../rng';
 import {
   classify,
   convBn,
@@ -355,6 +355,18 @@ export class Supernet {
   dispose(): void {
     for (const [, v] of this.namedVariables()) v.dispose();
   }
+}
+
+/**
+ * The supernet a run's training starts from: its weights drawn from the run's seed
+ * (`train.seed`), with the run's options. The trainer builds its supernet with this, so the
+ * weights are the run's first step's, bit for bit.
+ */
+export function initialSupernet(config: SupernetConfig): Supernet {
+  return new Supernet(config.space, config.task, new Rng(config.train.seed), {
+    kernelTransform: config.train.kernelTransform,
+    zeroInitResidual: config.train.zeroInitResidual,
+  });
 }
 
 /** `full` with its first `head.size` entries replaced by `head`. */

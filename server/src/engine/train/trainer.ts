@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SupernetConfig } from '../../config/configSchema';
-import { Supernet } from '../model/supernet';
+import { initialSupernet, type Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { RunError } from '../runError';
 import type { TensorRecord } from '../run/checkpoint';
@@ -48,10 +48,7 @@ export class Trainer {
 
   constructor(config: SupernetConfig, trainImages: number) {
     const seed = config.train.seed;
-    this.net = new Supernet(config.space, config.task, new Rng(seed), {
-      kernelTransform: config.train.kernelTransform,
-      zeroInitResidual: config.train.zeroInitResidual,
-    });
+    this.net = initialSupernet(config);
     this.samplerRng = new Rng(seed + 1);
     this.dataRng = new Rng(seed + 2);
     this.augmentRng = new Rng(seed + 3);
