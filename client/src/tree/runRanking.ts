@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { LatestRanking } from '#shared/charts/latestRanking';
-import { latestRankingOfRunTexts } from '#shared/charts/runRanking';
+import { latestRanking, type LatestRanking } from '#shared/charts/latestRanking';
+import type { StabilityPoint } from '#shared/charts/rankingModel';
+import { rankingOfRunTexts } from '#shared/charts/runRanking';
+import { lastStability } from '#shared/charts/stabilityWords';
 import { RunPaths } from '#shared/runFolder/layout';
 
 /**
@@ -8,9 +10,15 @@ import { RunPaths } from '#shared/runFolder/layout';
  * tree refreshes often, so a run is read again only when one of its two files changed.
  */
 
+/** What the tree shows of a run's ranking: its latest figures and its last stability. */
+export interface RunRanking {
+  latest?: LatestRanking;
+  stability?: StabilityPoint;
+}
+
 interface Cached {
   signature: string;
-  ranking: LatestRanking | undefined;
+  ranking: RunRanking;
 }
 
 const cache = new Map<string, Cached>();
@@ -24,7 +32,7 @@ const signatureOf = async (file: string): Promise<string> =>
 const readText = (file: string): Promise<string | undefined> =>
   readFile(file, 'utf8').catch(() => undefined);
 
-export async function readRunRanking(runDir: string): Promise<LatestRanking | undefined> {
+export async function readRunRanking(runDir: string): Promise<RunRanking> {
   const run = new RunPaths(runDir);
   const signature = (
     await Promise.all([signatureOf(run.eventsFile), signatureOf(run.rankFile)])
@@ -32,7 +40,13 @@ export async function readRunRanking(runDir: string): Promise<LatestRanking | un
   const cached = cache.get(runDir);
   if (cached?.signature === signature) return cached.ranking;
   const [events, rank] = await Promise.all([readText(run.eventsFile), readText(run.rankFile)]);
-  const ranking = latestRankingOfRunTexts(events, rank);
+  const state = rankingOfRunTexts(events, rank);
+  const latest = latestRanking(state);
+  const stability = lastStability(state);
+  const ranking: RunRanking = {
+    ...(latest ? { latest } : {}),
+    ...(stability ? { stability } : {}),
+  };
   cache.set(runDir, { signature, ranking });
   return ranking;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LatestRanking } from '#shared/charts/latestRanking';
-import type { RankedPoint } from '#shared/charts/rankingModel';
+import type { RankedPoint, StabilityPoint } from '#shared/charts/rankingModel';
+import { stabilityShort, stabilityWords } from '#shared/charts/stabilityWords';
 import { isMetric, type Metric } from '#shared/metrics';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import { listRuns } from '#shared/runFolder/readRuns';
@@ -31,7 +32,7 @@ export type GroupKind = 'front' | 'all' | 'ranking';
 
 export type RunNode =
   /** `ranking`: the run's latest ranking figures, when it has any. */
-  | { type: 'run'; run: RunSummary; ranking?: LatestRanking }
+  | { type: 'run'; run: RunSummary; ranking?: LatestRanking; stability?: StabilityPoint }
   | { type: 'group'; parent: RunNode & { type: 'run' }; group: GroupKind }
   | {
       type: 'subnet';
@@ -152,8 +153,13 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
       );
       const rankingOf = new Map(runs.map((r, i) => [r.dir, rankings[i]]));
       this.runs = sortRuns(runs).map((run) => {
-        const ranking = rankingOf.get(run.dir);
-        return { type: 'run', run, ...(ranking ? { ranking } : {}) };
+        const { latest: ranking, stability } = rankingOf.get(run.dir) ?? {};
+        return {
+          type: 'run',
+          run,
+          ...(ranking ? { ranking } : {}),
+          ...(stability ? { stability } : {}),
+        };
       });
       this.onRunsListed?.(runs);
     }
@@ -252,7 +258,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     const item = new vscode.TreeItem(node.run.id, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${node.run.dir}`;
     // The warning first: a narrow sidebar cuts the end of the line off.
-    const flag = runRankingFlag(node.ranking);
+    const flag = runRankingFlag(node.ranking) ?? stabilityShort(node.stability);
     item.description = [flag, runDescription(node.run, overlay)].filter(Boolean).join(' · ');
     const icon = runIcon(status);
     item.iconPath = new vscode.ThemeIcon(
@@ -262,6 +268,8 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     const lines = [node.run.dir, node.run.configPath].filter(Boolean);
     const warning = runRankingTooltip(node.ranking);
     if (warning) lines.push('', warning);
+    const maturity = stabilityWords(node.stability);
+    if (maturity) lines.push('', maturity);
     item.tooltip = lines.join('\n');
     item.contextValue = `run.${status}`;
     return item;

@@ -17,6 +17,7 @@ import {
 import { fitToData } from '#shared/charts/ranges';
 import type { DashboardRun } from '#shared/protocol/webview';
 import { rankingSummary, rankingWarning } from '#shared/ranking';
+import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatMetric, formatPercent } from './format';
 import { drawInterval, drawReference, drawSubnets, flopsColor } from './rankingDraw';
@@ -61,6 +62,7 @@ export class RankingView implements View {
   private readonly details = el('p', 'note ranking-details');
   private readonly warning = el('p', 'warning ranking-warning');
   private readonly running = el('p', 'note');
+  private readonly maturity = el('p', 'note ranking-maturity');
   private readonly empty = el('p', 'placeholder ranking-empty', NO_RANKING);
   private readonly tauTitle = el('h3', undefined, 'Ranking per epoch');
   private readonly noEpochs = el('p', 'note');
@@ -90,6 +92,7 @@ export class RankingView implements View {
       this.warning,
       this.summary,
       this.details,
+      this.maturity,
       this.running,
       this.empty,
       this.tauTitle,
@@ -121,6 +124,7 @@ export class RankingView implements View {
     this.details.textContent = (latest && rankingDetails(latest)) ?? '';
     this.warning.textContent = warning ?? '';
     this.running.textContent = running ?? '';
+    this.maturity.textContent = stabilityWords(lastStability(state)) ?? '';
     const subnets = scatterSubnets(state);
     const scatter = rankingScatter(subnets.points);
     const epochs = state.series.epoch.length;
@@ -129,6 +133,7 @@ export class RankingView implements View {
       [this.details, !!this.details.textContent],
       [this.warning, !!warning],
       [this.running, !!running],
+      [this.maturity, !!this.maturity.textContent],
       [this.empty, !latest && !running && epochs === 0],
       [this.tauTitle, epochs > 0 || !!latest],
       [this.noEpochs, epochs === 0 && !!latest],

@@ -28,6 +28,8 @@ export interface RankingBenchOptions {
 export type EpochFigures = Omit<RankingEvent, 'type' | 'time' | 'points' | 'table'> & {
   /** The supernet's accuracy of each table subnet, by key. */
   inherited: Record<string, number>;
+  /** Each table subnet's zero-cost proxies at the seed's initial weights, by key. */
+  proxies?: Record<string, Record<string, number>>;
   largest: number;
   smallest: number;
 };
@@ -152,7 +154,14 @@ async function benchSeed(
 /** An event's figures, its points cut to what the table does not hold. */
 function figuresOf(e: RankingEvent): Omit<EpochFigures, 'largest' | 'smallest'> {
   const inherited = Object.fromEntries(e.points.map((p) => [p.key, p.supernetAccuracy]));
-  const f: Partial<RankingEvent> & { inherited: Record<string, number> } = { ...e, inherited };
+  const proxies = Object.fromEntries(
+    e.points.flatMap((p) => (p.proxies ? [[p.key, p.proxies]] : [])),
+  );
+  const f: Partial<RankingEvent> & Pick<EpochFigures, 'inherited' | 'proxies'> = {
+    ...e,
+    inherited,
+    ...(Object.keys(proxies).length ? { proxies } : {}),
+  };
   delete f.type;
   delete f.time;
   delete f.points;
@@ -233,6 +242,11 @@ export function claimOf(
   const last = seeds.map((s) => s.epochs.at(-1)).filter((f): f is EpochFigures => !!f);
   if (!last.length) return undefined;
   const keys = table.subnets.map((s) => s.key);
+  // Each seed's proxies at its own initial weights, paired with its supernet (older results
+  // have none: then MACs and params only).
+  const names = last.every((f) => f.proxies)
+    ? Object.keys(Object.values(last[0].proxies!)[0] ?? {})
+    : [];
   return {
     claim: pairedClaim({
       predicted: last.map((f) => keys.map((k) => f.inherited[k])),
@@ -240,6 +254,10 @@ export function claimOf(
       baselines: [
         { name: 'macs', values: table.subnets.map((s) => s.flops) },
         { name: 'params', values: table.subnets.map((s) => s.params) },
+        ...names.map((name) => ({
+          name,
+          values: last.map((f) => keys.map((k) => f.proxies![k][name])),
+        })),
       ],
     }),
   };

@@ -8,7 +8,13 @@ import {
   type SamplerEvent,
   type StepEvent,
 } from '../protocol/engine';
-import { addEpochRanking, addRankEvent, emptyRanking, type RankingState } from './rankingModel';
+import {
+  addEpochRanking,
+  addRankEvent,
+  addStability,
+  emptyRanking,
+  type RankingState,
+} from './rankingModel';
 
 /**
  * The numbers a run's dashboard draws, built from engine events. Pure and plain data
@@ -292,6 +298,9 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
       case 'search-end':
         model.search.front = e.front;
         delete model.search.fleet;
+        break;
+      case 'stability':
+        addStability(model.ranking, e);
         break;
       case 'ranking':
         addEpochRanking(model.ranking, e);

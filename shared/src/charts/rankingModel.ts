@@ -1,4 +1,10 @@
-import type { RankEndEvent, RankedEvent, RankingEvent, RankStartEvent } from '../protocol/engine';
+import type {
+  RankEndEvent,
+  RankedEvent,
+  RankingEvent,
+  RankStartEvent,
+  StabilityEvent,
+} from '../protocol/engine';
 import { rankingFiguresOf, spearmanBrownCeiling, type RankingFigures } from '../ranking';
 
 /**
@@ -55,8 +61,19 @@ export interface RankCheck {
   epochs?: number;
 }
 
+/** An epoch's ranking stability (StabilityEvent): has the probe set's order settled? */
+export interface StabilityPoint {
+  epoch: number;
+  probe: number;
+  /** τ-b against the previous epoch; null at a run's (or a resume's) first epoch. */
+  kendallTau: number | null;
+  settled: boolean;
+}
+
 export interface RankingState {
   series: RankingSeries;
+  /** Per epoch, in epoch order. */
+  stability: StabilityPoint[];
   /** The last epoch's ranking. */
   last?: EpochRankingDetail;
   /** The last completed check: rank.json, or the rank-end of a check of this session. */
@@ -79,7 +96,18 @@ export function emptyRanking(): RankingState {
       partialKendallTau: [],
       noiseCeiling: [],
     },
+    stability: [],
   };
+}
+
+/** Appends an epoch's stability; a resumed run's later epochs replace those it redid. */
+export function addStability(state: RankingState, e: StabilityEvent): void {
+  const epoch = finite(e.epoch);
+  const probe = finite(e.probe);
+  if (epoch === null || probe === null) return;
+  const kept = state.stability.filter((p) => p.epoch < epoch);
+  kept.push({ epoch, probe, kendallTau: finite(e.kendallTau), settled: e.settled === true });
+  state.stability = kept;
 }
 
 const finite = (x: unknown): number | null =>

@@ -1,7 +1,13 @@
 import { isEngineEvent, type EngineEvent } from '../protocol/engine';
 import { parseJsonLines } from '../runFolder/jsonl';
 import { latestRanking, type LatestRanking } from './latestRanking';
-import { addEpochRanking, applyRankFile, emptyRanking, type RankingState } from './rankingModel';
+import {
+  addEpochRanking,
+  addStability,
+  applyRankFile,
+  emptyRanking,
+  type RankingState,
+} from './rankingModel';
 
 /**
  * A run's rankings from its folder's texts (events.jsonl, rank.json), for readers that
@@ -13,11 +19,18 @@ export function rankingOfRunTexts(
   rank: string | undefined,
 ): RankingState {
   const state = emptyRanking();
-  // Only a line naming "ranking" can be a ranking event: the rest is never parsed.
-  const lines = (events ?? '').split('\n').filter((l) => l.includes('"ranking"'));
-  const isRanking = (x: unknown) =>
-    isEngineEvent(x) && x.type === 'ranking' ? (x as EngineEvent & { type: 'ranking' }) : undefined;
-  for (const e of parseJsonLines(lines.join('\n'), isRanking).records) addEpochRanking(state, e);
+  // Only a line naming "ranking" or "stability" can be one of their events: the rest is
+  // never parsed.
+  const lines = (events ?? '')
+    .split('\n')
+    .filter((l) => l.includes('"ranking"') || l.includes('"stability"'));
+  const isWanted = (x: unknown) =>
+    isEngineEvent(x) && (x.type === 'ranking' || x.type === 'stability')
+      ? (x as EngineEvent & { type: 'ranking' | 'stability' })
+      : undefined;
+  for (const e of parseJsonLines(lines.join('\n'), isWanted).records)
+    if (e.type === 'ranking') addEpochRanking(state, e);
+    else addStability(state, e);
   applyRankFile(state, parseJson(rank));
   return state;
 }

@@ -183,6 +183,8 @@ export interface RankingPoint {
   supernetAccuracy: number;
   /** From the benchmark's ground-truth table (the mean over its seeds). */
   standaloneAccuracy: number;
+  /** Its zero-cost proxies at initialisation, by name (absent in older runs). */
+  proxies?: Record<string, number>;
 }
 
 /**
@@ -245,6 +247,29 @@ export interface RankingEvent {
   points: RankingPoint[];
   seconds: number;
 }
+
+/**
+ * Engine → driver: whether the supernet's ranking has settled, at the end of an epoch: τ
+ * between this epoch's and the previous epoch's inherited accuracies of a fixed probe set
+ * of subnets (the benchmark table's on a benchmark space; else subnets spread over MACs).
+ * Settled (τ ≥ STABLE_TAU) says more training will not reorder them much, not that the
+ * order is right: only a ranking check says that.
+ */
+export interface StabilityEvent {
+  type: 'stability';
+  time: number;
+  epoch: number;
+  step: number;
+  /** Subnets in the probe set. */
+  probe: number;
+  /** τ-b against the previous epoch; null at the first epoch. */
+  kendallTau: number | null;
+  settled: boolean;
+  seconds: number;
+}
+
+/** The epoch-to-epoch τ above which a ranking counts as settled (lab/maturity-signal.mjs). */
+export const STABLE_TAU = 0.85;
 
 /** Engine → driver: a ranking check started on a trained run. */
 export interface RankStartEvent {
@@ -349,6 +374,7 @@ export type EngineEvent =
   | WorkerEvent
   | ProbeEvent
   | RankingEvent
+  | StabilityEvent
   | RankStartEvent
   | RankProgressEvent
   | RankedEvent
@@ -587,6 +613,13 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isStr(x.backend) && Array.isArray(x.skipped);
     case 'ranking':
       return isNum(x.epoch) && isStr(x.table) && isNum(x.kendallTau) && Array.isArray(x.points);
+    case 'stability':
+      return (
+        isNum(x.epoch) &&
+        isNum(x.probe) &&
+        (x.kendallTau === null || isNum(x.kendallTau)) &&
+        typeof x.settled === 'boolean'
+      );
     case 'rank-start':
       return isStr(x.runId) && isNum(x.subnets) && isNum(x.epochs);
     case 'rank-progress':

@@ -17,7 +17,8 @@ import {
 } from '../../../client/src/tree/rankingTreeModel';
 import { readRunRanking } from '../../../client/src/tree/runRanking';
 import { readRunFolder } from '../../../client/src/dashboard/runFolderReader';
-import { jsonLines, rankFile, rankingEvent } from '../dashboard/rankingFixtures';
+import { jsonLines, rankFile, rankingEvent, stabilityEvent } from '../dashboard/rankingFixtures';
+import { stabilityShort, stabilityWords } from '#shared/charts/stabilityWords';
 
 const latestOf = (events: unknown[], rank?: unknown) =>
   latestRanking(
@@ -71,16 +72,22 @@ void test('readRunRanking reads a run folder again only when one of its files ch
   const dir = mkdtempSync(path.join(tmpdir(), 'tree-rank-'));
   try {
     const events = path.join(dir, 'events.jsonl');
-    assert.equal(await readRunRanking(dir), undefined, 'an empty folder has no ranking');
+    assert.deepEqual(await readRunRanking(dir), {}, 'an empty folder has no ranking');
     writeFileSync(path.join(dir, 'rank.json'), JSON.stringify(rankFile()));
-    assert.equal((await readRunRanking(dir))?.source, 'check');
+    assert.equal((await readRunRanking(dir)).latest?.source, 'check');
     writeFileSync(events, jsonLines([rankingEvent(1)]));
-    assert.equal((await readRunRanking(dir))?.source, 'epoch');
-    appendFileSync(events, jsonLines([rankingEvent(2)]));
+    assert.equal((await readRunRanking(dir)).latest?.source, 'epoch');
+    appendFileSync(events, jsonLines([rankingEvent(2), stabilityEvent(2, 0.62)]));
     // The same size and time again would be taken as unchanged; a new line changes both.
     utimesSync(events, new Date(), new Date(Date.now() + 5000));
-    const r = await readRunRanking(dir);
+    const { latest: r, stability } = await readRunRanking(dir);
     assert.equal(r?.source === 'epoch' ? r.epoch : undefined, 2);
+    assert.deepEqual(stability, { epoch: 2, probe: 20, kendallTau: 0.62, settled: false });
+    assert.equal(stabilityShort(stability), 'ranking still moving');
+    assert.match(
+      stabilityWords(stability) ?? '',
+      /still moving \(τ 0\.62 between epochs 1 and 2 .*below 0\.85\): train on/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -35,6 +35,20 @@ export function rankingEvent(epoch: number, over: Record<string, unknown> = {}) 
   };
 }
 
+/** A `stability` event of epoch `epoch`: τ against the previous epoch (null at the first). */
+export function stabilityEvent(epoch: number, kendallTau: number | null, probe = 20) {
+  return {
+    type: 'stability',
+    time: 2000 + epoch,
+    epoch,
+    step: epoch * 100,
+    probe,
+    kendallTau,
+    settled: kendallTau !== null && kendallTau >= 0.85,
+    seconds: 1,
+  };
+}
+
 /** rank.json of a check of two subnets. */
 export function rankFile(over: Record<string, unknown> = {}) {
   return {

@@ -12,7 +12,8 @@ import {
 import { applyRankFile, emptyRanking } from '#shared/charts/rankingModel';
 import { rankingOfRunTexts } from '#shared/charts/runRanking';
 import { isDashboardTab, isHostMessage, type InitMessage } from '#shared/protocol/webview';
-import { jsonLines, rankFile, rankingEvent } from './rankingFixtures';
+import { jsonLines, rankFile, rankingEvent, stabilityEvent } from './rankingFixtures';
+import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 
 void test('ranking events become one entry per epoch, the interval split in its two ends', () => {
   const m = emptyModel('r1');
@@ -218,4 +219,37 @@ void test('the verdict against the best cheap baseline, from its paired interval
     rankingEvent(2, { baselines, bestBaseline: best, baselineAdvantageInterval: [0.05, 0.3] }),
   ]);
   assert.equal(latestRankingWarning(m.ranking), undefined, 'clears the best baseline: no warning');
+});
+
+void test('ranking stability per epoch: a resume replaces the epochs it redoes; the words follow the last', () => {
+  const m = emptyModel('r1');
+  appendEvents(m, [stabilityEvent(1, null), stabilityEvent(2, 0.7), stabilityEvent(3, 0.9)]);
+  assert.deepEqual(
+    m.ranking.stability.map((p) => [p.epoch, p.kendallTau, p.settled]),
+    [
+      [1, null, false],
+      [2, 0.7, false],
+      [3, 0.9, true],
+    ],
+  );
+  assert.match(
+    stabilityWords(lastStability(m.ranking)) ?? '',
+    /has settled: 20 probe subnets kept their order between epochs 2 and 3 \(τ 0\.90 ≥ 0\.85\)/,
+  );
+  // Resumed after epoch 1: its epoch 2 is redone.
+  appendEvents(m, [stabilityEvent(2, null)]);
+  assert.deepEqual(
+    m.ranking.stability.map((p) => p.epoch),
+    [1, 2],
+  );
+  assert.match(
+    stabilityWords(lastStability(m.ranking)) ?? '',
+    /scored at epoch 2; from the next epoch on/,
+  );
+  // Read back from the run's texts as the tree does.
+  const state = rankingOfRunTexts(
+    jsonLines([stabilityEvent(1, null), stabilityEvent(2, 0.5)]),
+    undefined,
+  );
+  assert.equal(lastStability(state)?.kendallTau, 0.5);
 });

@@ -1,4 +1,6 @@
 import { SubnetScorer } from '../evaluate/subnetScorer';
+import type { Baseline } from './baselines';
+import { initProxies, PROXIES } from './initProxies';
 import { Cancelled } from '../runError';
 import { engineThreads } from '../parallel/engineThreads';
 import type { TrainingSession } from '../run/trainingSession';
@@ -16,6 +18,8 @@ export class EpochRanking {
     private readonly s: TrainingSession,
     private readonly table: TruthTable,
     private readonly scorer: SubnetScorer,
+    /** The zero-cost proxies of the table's subnets, at initialisation: the same every epoch. */
+    private readonly proxies: Baseline[],
   ) {}
 
   static open(s: TrainingSession, calibration: Int32Array[]): EpochRanking | undefined {
@@ -31,22 +35,33 @@ export class EpochRanking {
       `This run's space is the ranking benchmark's (${table.name}): each epoch ends with the ` +
         `supernet's ranking of its ${table.subnets.length} subnets against their stand-alone accuracy.`,
     );
+    const t0 = s.s.now();
+    const archs = truthOf(table).map((t) => t.arch);
+    const proxies = initProxies(s.s.opened.config, archs, s.s.data, calibration[0]);
+    s.info(
+      `zero-cost proxies (${PROXIES.join(', ')}) of the ${archs.length} subnets at initialisation, ` +
+        `on ${calibration[0].length} training images: ${((s.s.now() - t0) / 1000).toFixed(1)} s`,
+    );
     return new EpochRanking(
       s,
       table,
       new SubnetScorer(s.s.trainer.net, s.s.data, calibration, engineThreads()),
+      proxies,
     );
   }
 
-  /** Scores the table's subnets and emits the epoch's figures; false when stopped first. */
-  async rank(epoch: number, shouldStop?: () => boolean): Promise<boolean> {
+  /**
+   * Scores the table's subnets and emits the epoch's figures: their inherited accuracies, in
+   * table order, or undefined when stopped first.
+   */
+  async rank(epoch: number, shouldStop?: () => boolean): Promise<number[] | undefined> {
     const t0 = this.s.s.now();
     const { config } = this.s.s.opened;
     let inherited: number[];
     try {
       inherited = await inheritedAccuracies(this.table, this.scorer, shouldStop);
     } catch (e) {
-      if (e instanceof Cancelled) return false;
+      if (e instanceof Cancelled) return undefined;
       throw e;
     }
     const limit = flopsLimitOf(
@@ -58,10 +73,10 @@ export class EpochRanking {
       time: this.s.s.now(),
       epoch,
       step: this.s.step,
-      ...rankAgainstTable(this.table, inherited, limit, config.train.seed),
+      ...rankAgainstTable(this.table, inherited, limit, config.train.seed, this.proxies),
       seconds: (this.s.s.now() - t0) / 1000,
     });
-    return true;
+    return inherited;
   }
 
   close(): Promise<void> {

@@ -17,8 +17,15 @@ export interface ClaimInput {
   predicted: readonly (readonly number[])[];
   /** Each subnet's stand-alone accuracies, one per seed that trained it. */
   truthRuns: readonly (readonly number[])[];
-  /** Cheap predictors of the same subnets (higher = predicted better). */
-  baselines: readonly { name: string; values: readonly number[] }[];
+  /**
+   * Cheap predictors of the same subnets (higher = predicted better): one column, or one per
+   * supernet seed where the predictor depends on it (a zero-cost proxy at that seed's
+   * initial weights), paired with the supernet's column of the same seed in each draw.
+   */
+  baselines: readonly {
+    name: string;
+    values: readonly number[] | readonly (readonly number[])[];
+  }[];
 }
 
 export interface Claim {
@@ -45,7 +52,15 @@ export function pairedClaim(
   if (!predicted.length || predicted.some((c) => c.length !== k) || !baselines.length)
     throw new Error('pairedClaim: one score per subnet in every column, and a baseline');
   const truth = truthRuns.map(mean);
-  const taus = baselines.map((b) => ({ name: b.name, kendallTau: kendallTauB(b.values, truth) }));
+  const columnsOf = (v: readonly number[] | readonly (readonly number[])[]) =>
+    (typeof v[0] === 'number' ? [v] : v) as readonly (readonly number[])[];
+  const bases = baselines.map((b) => ({ name: b.name, columns: columnsOf(b.values) }));
+  if (bases.some((b) => b.columns.length !== 1 && b.columns.length !== predicted.length))
+    throw new Error('pairedClaim: a baseline has one column, or one per supernet seed');
+  const taus = bases.map((b) => ({
+    name: b.name,
+    kendallTau: mean(b.columns.map((c) => kendallTauB(c, truth))),
+  }));
   const best = taus.reduce((a, b) => (b.kendallTau > a.kendallTau ? b : a));
   const kendallTau = mean(predicted.map((c) => kendallTauB(c, truth)));
 
@@ -60,15 +75,17 @@ export function pairedClaim(
       for (let j = 0; j < runs.length; j++) s += runs[rng.int(runs.length)];
       return s / runs.length;
     });
-    const column = predicted[rng.int(predicted.length)];
+    const seed = rng.int(predicted.length);
+    const column = predicted[seed];
     const tau = kendallTauB(
       rows.map((i) => column[i]),
       t,
     );
     let bestTau = -Infinity;
-    for (const b of baselines) {
+    for (const b of bases) {
+      const values = b.columns[b.columns.length === 1 ? 0 : seed];
       const bt = kendallTauB(
-        rows.map((i) => b.values[i]),
+        rows.map((i) => values[i]),
         t,
       );
       if (Number.isFinite(bt) && bt > bestTau) bestTau = bt;

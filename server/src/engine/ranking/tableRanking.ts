@@ -69,6 +69,9 @@ export function rankAgainstTable(
     flops: t.flops,
     supernetAccuracy: x[i],
     standaloneAccuracy: y[i],
+    ...(extraBaselines?.length
+      ? { proxies: Object.fromEntries(extraBaselines.map((b) => [b.name, b.values[i]])) }
+      : {}),
   }));
   return {
     table: table.name,

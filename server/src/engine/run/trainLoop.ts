@@ -10,6 +10,7 @@ import { engineThreads } from '../parallel/engineThreads';
 import { learningRate } from '../train/lrSchedule';
 import type { TrainingSession } from './trainingSession';
 import { EpochRanking } from '../ranking/epochRanking';
+import { RankingStability } from '../ranking/rankingStability';
 
 /**
  * Trains until the session's last step or until `shouldStop` says so (checked between
@@ -28,6 +29,7 @@ export async function trainLoop(
     Math.min(config.train.batchSize, 256),
   );
   const ranking = EpochRanking.open(s, calibration);
+  const stability = RankingStability.open(s, calibration, !ranking);
   try {
     while (s.step < s.s.totalSteps) {
       if (shouldStop?.()) return 'cancelled';
@@ -37,7 +39,9 @@ export async function trainLoop(
         const epoch = Math.ceil(step / s.s.stepsPerEpoch);
         await evaluateEpoch(s, epoch, calibration);
         // A stop asked while the table's subnets are scored ends the run as any stop does.
-        if (ranking && !(await ranking.rank(epoch, shouldStop))) return 'cancelled';
+        const inherited = ranking ? await ranking.rank(epoch, shouldStop) : undefined;
+        if (ranking && !inherited) return 'cancelled';
+        if (!(await stability.observe(epoch, shouldStop, inherited))) return 'cancelled';
       }
       if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
       // Let IPC messages (cancel, status) in between steps.
@@ -46,6 +50,7 @@ export async function trainLoop(
     return 'completed';
   } finally {
     await ranking?.close();
+    await stability.close();
   }
 }
 
