@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Purpose: is a benchmark table's 2-epoch stand-alone ranking the ranking that matters?
+// Trains subnets of a shipped table alone for longer (default 8 epochs), one training at a
+// time, and compares the two orders (Kendall τ-b with a 95% bootstrap interval over the
+// subnets). Issue #25, item 3. Resumable: finished trainings are kept in the results file.
+//
+//   npm run build && npx tsc -b && node lab/truth-validity.mjs \
+//     [--table data/ranking/ranking.truth.json] [--config examples/ranking.supernet.yaml] \
+//     [--subnets 10] [--epochs 8] [--seed 0] [--out lab/results/truth-validity-ref.jsonl]
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
+const { loadTruthTable } = out('engine', 'ranking', 'truthTable');
+const { kendallTauB } = out('engine', 'search', 'rankCorrelation');
+const { bootstrapInterval } = out('engine', 'search', 'rankingStats');
+
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const tableFile = arg('table', 'data/ranking/ranking.truth.json');
+const config = arg('config', 'examples/ranking.supernet.yaml');
+const count = Number(arg('subnets', '10'));
+const epochs = Number(arg('epochs', '8'));
+const seed = Number(arg('seed', '0'));
+const results = arg('out', 'lab/results/truth-validity-ref.jsonl');
+
+const table = loadTruthTable(path.resolve(root, tableFile));
+// Spread over the table's MACs: every (K − 1)/(n − 1)-th subnet in MACs order.
+const byMacs = [...table.subnets].sort((a, b) => a.flops - b.flops);
+const picked = Array.from(
+  { length: count },
+  (_, i) => byMacs[Math.round((i * (byMacs.length - 1)) / (count - 1))],
+);
+
+const done = new Map();
+if (existsSync(results))
+  for (const line of readFileSync(results, 'utf8').split('\n').filter(Boolean)) {
+    const r = JSON.parse(line);
+    if (r.epochs === epochs && r.seed === seed) done.set(r.key, r);
+  }
+for (const [i, s] of picked.entries()) {
+  if (done.has(s.key)) continue;
+  const job = {
+    config: path.resolve(root, config),
+    key: s.key,
+    seed,
+    splitSeed: table.recipe.splitSeed,
+    epochs,
+  };
+  process.stderr.write(
+    `[${i + 1}/${picked.length}] ${s.key} (${s.flops} MACs), ${epochs} epochs…\n`,
+  );
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist', 'bench.js'), '--ranking-truth-job', JSON.stringify(job)],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, SUPERNET_MAX_THREADS: '1' },
+    },
+  );
+  if (r.status !== 0) throw new Error(`${s.key}: ${r.stderr}`);
+  const rec = {
+    ...JSON.parse(r.stdout.trim().split('\n').at(-1)),
+    table: table.name,
+    time: new Date().toISOString(),
+  };
+  appendFileSync(results, JSON.stringify(rec) + '\n');
+  done.set(s.key, rec);
+  process.stderr.write(`  ${(100 * rec.accuracy).toFixed(2)}% in ${rec.seconds.toFixed(0)} s\n`);
+}
+
+const rows = picked.filter((s) => done.has(s.key));
+const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+const short = rows.map((s) => mean(s.accuracy.filter((a) => a !== null)));
+const long = rows.map((s) => done.get(s.key).accuracy);
+const tau = kendallTauB(short, long);
+const [lo, hi] = bootstrapInterval(short, long, kendallTauB, { seed: 0 });
+const lines = [
+  `table ${table.name}: ${rows.length} subnets, ${table.recipe.epochs}-epoch truth (mean of its seeds) against ${epochs} epochs (seed ${seed})`,
+  ...rows.map(
+    (s, i) =>
+      `  ${s.key.padEnd(40)} ${String(s.flops).padStart(8)} MACs  ${(100 * short[i]).toFixed(2)}%  ${(100 * long[i]).toFixed(2)}%`,
+  ),
+  `τ-b ${tau.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}] (95% bootstrap over subnets, 2000 draws)` +
+    (tau < 0.8 ? ': below 0.8, the table should be trained longer' : ''),
+];
+process.stdout.write(lines.join('\n') + '\n');
