@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Scores the results of `npm run bench -- --ranking` again against a truth table, from the
 // supernet accuracies each epoch kept (`inherited`), without training again: for a table
-// that gained second seeds after the runs, or to join runs of single seeds into one
-// result. Same figures as the engine (rankAgainstTable, the run's seed for the bootstrap).
+// that gained second seeds after the runs, to join runs of single seeds into one result,
+// or for runs made before today's statistics. Same figures as the engine (rankAgainstTable,
+// the run's seed for the bootstrap); with --proxies, results that lack them get the
+// zero-cost proxies of each seed's initial supernet, as a run computes them.
 //
 //   npx tsc -b && node scripts/ranking-rescore.cjs --table data/ranking/X.truth.json \
-//     --out docs/ranking/X.json run-s0.json run-s1.json > docs/ranking/X.txt
+//     [--proxies] --out docs/ranking/X.json run-s0.json run-s1.json > docs/ranking/X.txt
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -24,6 +26,8 @@ const option = (name) => {
   const [value] = args.splice(i, 2).slice(1);
   return value;
 };
+const withProxies = args.includes('--proxies');
+if (withProxies) args.splice(args.indexOf('--proxies'), 1);
 const tableFile = option('table');
 const outFile = option('out');
 if (!tableFile || args.length === 0) {
@@ -39,32 +43,72 @@ const limit = flopsLimitOf(
   truth.map((t) => t.flops),
 );
 
-const seeds = runs.flatMap((r) => r.seeds).sort((a, b) => a.seed - b.seed);
-for (const s of seeds) {
-  s.epochs = s.epochs.map((e) => {
-    const inherited = truth.map((t) => {
-      const v = e.inherited?.[t.key];
-      if (v === undefined)
-        throw new Error(`seed ${s.seed} epoch ${e.epoch}: no accuracy for ${t.key}`);
-      return v;
-    });
-    const figures = rankAgainstTable(table, inherited, limit, s.seed);
-    // The bench keeps neither (the points are `inherited`, the table is named once).
-    delete figures.points;
-    delete figures.table;
-    return { ...e, ...figures };
-  });
+/** Each table subnet's proxies at the initial weights of supernet seed `seed`, by name. */
+async function proxiesOf(seed) {
+  const { selectBackend } = out('engine', 'backend', 'selectBackend');
+  const { loadTrainingData } = out('engine', 'data', 'trainingData');
+  const { calibrationIndices } = out('engine', 'evaluate', 'evaluate');
+  const { initProxies } = out('engine', 'ranking', 'initProxies');
+  const configFile = path.resolve(runs[0].config);
+  const c = {
+    ...config,
+    train: { ...config.train, seed },
+    task: { ...config.task, splitSeed: table.recipe.splitSeed },
+  };
+  await selectBackend(c.train.backend);
+  const { data } = await loadTrainingData(c, configFile, {});
+  const calibration = calibrationIndices(
+    data,
+    c.search.bnRecalibrationBatches,
+    Math.min(c.train.batchSize, 256),
+  );
+  return initProxies(
+    c,
+    truth.map((t) => t.arch),
+    data,
+    calibration[0],
+  );
 }
-const result = {
-  ...runs[0],
-  table: table.name,
-  threads: Math.max(...runs.map((r) => r.threads)),
-  subnets: table.subnets.length,
-  noise: tableNoise(table),
-  ceiling: simulatedCeiling(truthRunsOf(table)),
-  seeds,
-  ...(claimOf(table, seeds) ?? {}),
-  met: rankingVerdicts(seeds),
-};
-if (outFile) fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
-process.stdout.write(rankingBenchText(result));
+
+void (async () => {
+  const seeds = runs.flatMap((r) => r.seeds).sort((a, b) => a.seed - b.seed);
+  for (const s of seeds) {
+    const proxies = withProxies ? await proxiesOf(s.seed) : undefined;
+    s.epochs = s.epochs.map((e) => {
+      const inherited = truth.map((t) => {
+        const v = e.inherited?.[t.key];
+        if (v === undefined)
+          throw new Error(`seed ${s.seed} epoch ${e.epoch}: no accuracy for ${t.key}`);
+        return v;
+      });
+      const figures = rankAgainstTable(table, inherited, limit, s.seed, proxies);
+      if (proxies)
+        e.proxies = Object.fromEntries(
+          truth.map((t, i) => [
+            t.key,
+            Object.fromEntries(proxies.map((b) => [b.name, b.values[i]])),
+          ]),
+        );
+      // The bench keeps neither (the points are `inherited`, the table is named once).
+      delete figures.points;
+      delete figures.table;
+      return { ...e, ...figures };
+    });
+  }
+  const result = {
+    ...runs[0],
+    table: table.name,
+    threads: Math.max(...runs.map((r) => r.threads)),
+    subnets: table.subnets.length,
+    noise: tableNoise(table),
+    ceiling: simulatedCeiling(truthRunsOf(table)),
+    seeds,
+    ...(claimOf(table, seeds) ?? {}),
+    met: rankingVerdicts(seeds),
+  };
+  if (outFile) fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
+  process.stdout.write(rankingBenchText(result));
+})().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});
