@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import * as path from 'node:path';
 import { benchRanking, rankingBenchText } from './benchRanking';
 import { findExample } from './benchSearch';
 import { numberArg, stringArg } from './args';
+import { generateSpace } from './spaceGenerator';
 import { defaultTruthJobs, rankingTruth, runTruthJob, type TruthJob } from './rankingTruth';
 
 /** The ranking benchmark's modes (`--ranking`, `--ranking-truth`); false when none was asked. */
@@ -30,6 +32,12 @@ export async function rankingCommands(args: string[], json: boolean): Promise<bo
     process.stdout.write(
       json ? JSON.stringify({ bench: 'ranking', ...r }) + '\n' : rankingBenchText(r),
     );
+    return true;
+  }
+  const generate = stringArg(args, '--generate-space');
+  if (generate !== undefined) {
+    // A held-out benchmark space, drawn from a seed within the generator's stated limits.
+    process.stdout.write(stringify({ space: generateSpace(Number(generate)) }));
     return true;
   }
   if (args.includes('--ranking-truth')) {

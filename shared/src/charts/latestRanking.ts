@@ -67,13 +67,15 @@ export function rankingDetails(latest: LatestRanking): string | undefined {
     );
   const t = latest.topEnd;
   if (t) {
-    const regrets = t.regrets
-      .map((r) => `${(100 * r.regret).toFixed(1)} under ${formatMacs(r.macs)}`)
-      .join(', ');
+    const list = (xs: string[]) =>
+      xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}` : (xs[0] ?? '');
+    const regrets =
+      `${list(t.regrets.map((r) => (100 * r.regret).toFixed(1)))} points under ` +
+      list(t.regrets.map((r) => formatMacs(r.macs)));
     parts.push(
       `among the best quarter alone its order has τ ${t.topQuarterTau.toFixed(2)}, and it finds ` +
         `${Math.round(t.precisionAtK.precision * t.precisionAtK.k)} of the ${t.precisionAtK.k} best`,
-      `its picks miss the best by ${regrets} points`,
+      `its picks miss the best by ${regrets}`,
       `the front it draws reaches ${(100 * t.frontShare).toFixed(1)}% of the true front's hypervolume`,
     );
   }

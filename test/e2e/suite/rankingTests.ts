@@ -9,7 +9,13 @@ import type * as VSCode from 'vscode';
 import type { SupernetExtensionApi } from '../../../client/src/extension';
 import { latestRankingOfRunTexts, rankingOfRunTexts } from '#shared/charts/runRanking';
 import { RunPaths } from '#shared/runFolder/layout';
-import { rankingSummary, rankingWarning, rankingWarningShort } from '#shared/ranking';
+import {
+  BASELINE_WORDS,
+  rankingSummary,
+  rankingWarning,
+  rankingWarningShort,
+  type RankingFigures,
+} from '#shared/ranking';
 import { RANKING_ERROR_ENV, RANKING_RUN_ENV } from '../rankingRun';
 import { requestScreenshot } from '../screenshotRequests';
 import { waitFor } from '../wait';
@@ -19,6 +25,12 @@ const EXTENSION_ID = 'supernet-studio.supernet-studio';
 const UI_TIMEOUT_MS = 30_000;
 const inWebview = (selector: string) => `frame:${selector}`;
 const f2 = (v: number) => v.toFixed(2);
+
+/** The words of the warning that name the baseline it is against. */
+const warningWords = (f: RankingFigures): string =>
+  f.bestBaseline
+    ? `than ${BASELINE_WORDS[f.bestBaseline.name] ?? f.bestBaseline.name} do`
+    : 'FLOPs do';
 
 /** The prepared run and what its folder says the tab must show. */
 async function expectedRanking() {
@@ -68,7 +80,16 @@ export function rankingTests(vscode: typeof VSCode): Test[] {
               inWebview(`${panel} .ranking-tau .u-legend:has-text("95% CI low")`),
               inWebview(`${panel} .ranking-tau .u-legend:has-text("τ by FLOPs (baseline)")`),
               inWebview(`${panel} .flops-legend:has-text("${latest.points.length} subnets")`),
-              ...(warning ? [inWebview(`${panel} .ranking-warning:has-text("FLOPs do")`)] : []),
+              ...(warning
+                ? [inWebview(`${panel} .ranking-warning:has-text("${warningWords(f)}")`)]
+                : []),
+              // Every cheap baseline, quality at the top, the ceiling of the seeds' mean and
+              // the maturity signal (#25).
+              inWebview(`${panel} .ranking-details:has-text("cheap baselines: macs τ")`),
+              inWebview(`${panel} .ranking-details:has-text("naswot τ")`),
+              inWebview(`${panel} .ranking-details:has-text("of the true front's hypervolume")`),
+              inWebview(`${summary}:has-text("noise ceiling ${f2(f.noiseCeiling ?? NaN)}")`),
+              inWebview(`${panel} .ranking-maturity:has-text("probe subnets")`),
             ],
           },
           UI_TIMEOUT_MS + 10_000,
@@ -112,7 +133,13 @@ export function rankingTests(vscode: typeof VSCode): Test[] {
         await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'pareto' });
         await requestScreenshot(
           'dashboard-pareto-ranking-warning',
-          { waitFor: [inWebview(`[data-panel="pareto"] .ranking-warning:has-text("FLOPs do")`)] },
+          {
+            waitFor: [
+              inWebview(
+                `[data-panel="pareto"] .ranking-warning:has-text("${warningWords(latest.figures)}")`,
+              ),
+            ],
+          },
           UI_TIMEOUT_MS + 10_000,
         );
       },

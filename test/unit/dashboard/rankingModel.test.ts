@@ -253,3 +253,32 @@ void test('ranking stability per epoch: a resume replaces the epochs it redoes; 
   );
   assert.equal(lastStability(state)?.kendallTau, 0.5);
 });
+
+void test('the details name every baseline, the agreement of two seeds and the quality at the top', () => {
+  const m = emptyModel('r1');
+  const topEnd = {
+    topQuarterTau: 0.5,
+    precisionAtK: { k: 4, precision: 0.75 },
+    regrets: [
+      { macs: 90_000, candidates: 5, picked: 0.86, best: 0.874, regret: 0.014 },
+      { macs: 1_130_000, candidates: 9, picked: 0.9, best: 0.9, regret: 0 },
+    ],
+    frontShare: 0.9,
+  };
+  const baselines = [
+    { name: 'macs', kendallTau: 0.79 },
+    { name: 'naswot', kendallTau: 0.76 },
+  ];
+  appendEvents(m, [rankingEvent(1, { topEnd, baselines, bestBaseline: baselines[0] })]);
+  const details = rankingDetails(latestRanking(m.ranking)!) ?? '';
+  assert.match(
+    details,
+    /among the best quarter alone its order has τ 0\.50, and it finds 3 of the 4 best/,
+  );
+  assert.match(details, /miss the best by 1\.4 and 0\.0 points under 90k MACs and 1\.13M MACs/);
+  assert.match(details, /reaches 90\.0% of the true front's hypervolume/);
+  assert.match(
+    details,
+    /cheap baselines: macs τ 0\.79, naswot τ 0\.76; two stand-alone seeds agree with τ 0\.70/,
+  );
+});
