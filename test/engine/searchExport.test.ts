@@ -249,6 +249,13 @@ void describe('supernet search, export and rank on a trained run', () => {
     );
     assert.equal(result.flopsKendallTau ?? NaN, Number.isNaN(byFlops) ? NaN : byFlops);
     assert.equal(result.kendallTauInterval?.length, 2);
+    // Every cheap baseline on the same subnets, the best of them and the paired interval.
+    assert.deepEqual(
+      result.baselines?.map((b) => b.name),
+      ['macs', 'params', 'naswot', 'synflow', 'gradNorm'],
+    );
+    assert.ok(result.baselines?.some((b) => b.name === result.bestBaseline?.name));
+    assert.equal(result.baselineAdvantageInterval?.length, 2);
     // --json: the job's events, one a line, as for train and search.
     const events = r.stdout
       .trim()
@@ -260,6 +267,7 @@ void describe('supernet search, export and rank on a trained run', () => {
     assert.equal(end.kendallTau, result.kendallTau);
     assert.equal(end.subnets, 3);
     assert.equal(end.rankFile, path.join(runDir, 'rank.json'));
+    assert.deepEqual(end.bestBaseline, result.bestBaseline);
 
     // Again: every subnet was trained alone before with this recipe, and is not trained again.
     const again = cliRun(

@@ -313,6 +313,10 @@ export interface RankEndEvent {
   kendallTauInterval?: [number, number];
   flopsKendallTau?: number;
   partialKendallTau?: number;
+  /** Every cheap baseline's τ, the best, and the paired interval of τ − its τ (see RankingEvent). */
+  baselines?: { name: string; kendallTau: number }[];
+  bestBaseline?: { name: string; kendallTau: number };
+  baselineAdvantageInterval?: [number, number];
   rankFile?: string;
   message?: string;
   seconds: number;

@@ -103,6 +103,13 @@ export interface RankFile {
   kendallTauInterval?: [number, number];
   flopsKendallTau?: number;
   partialKendallTau?: number;
+  /**
+   * MACs, params and the zero-cost proxies at the run's initial weights: each one's τ, the
+   * best, and the paired bootstrap interval of τ − the best's τ (absent in older files).
+   */
+  baselines?: { name: string; kendallTau: number }[];
+  bestBaseline?: { name: string; kendallTau: number };
+  baselineAdvantageInterval?: [number, number];
   time: string;
 }
 

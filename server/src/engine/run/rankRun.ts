@@ -2,7 +2,11 @@ import { archKey, type Arch } from '#shared/arch';
 import type { EngineEvent, RankCommand, RankEndEvent } from '#shared/protocol/engine';
 import { atomicWrite } from '#shared/runFolder/durable';
 import type { RankedSubnet, RankFile } from '#shared/runFolder/records';
-import type { DataOptions } from '../data/trainingData';
+import { loadTrainingData, type DataOptions } from '../data/trainingData';
+import { calibrationIndices } from '../evaluate/evaluate';
+import type { Baseline } from '../ranking/baselines';
+import { initProxies } from '../ranking/initProxies';
+import { pairedClaim } from '../ranking/pairedClaim';
 import type { Executor, TrainAloneProgress, TrainedAlone } from '../execute/executor';
 import { openExecutor } from '../execute/openExecutor';
 import { Rng } from '../rng';
@@ -163,22 +167,8 @@ async function rankAll(
         return subnet;
       }),
     );
-    const x = ranked.map((r) => r.supernetAccuracy);
-    const y = ranked.map((r) => r.standaloneAccuracy);
-    // Fewer FLOPs rank lower: the baseline predictor is FLOPs itself.
-    const z = ranked.map((r) => r.flops);
-    const result: RankFile = {
-      runId: folder.id,
-      epochs,
-      seed,
-      subnets: ranked,
-      kendallTau: kendallTauB(x, y),
-      spearmanRho: spearmanRho(x, y),
-      kendallTauInterval: bootstrapInterval(x, y, kendallTauB, { seed }),
-      flopsKendallTau: kendallTauB(z, y),
-      partialKendallTau: partialKendallTau(x, y, z),
-      time: new Date().toISOString(),
-    };
+    const proxies = await proxiesOf(loaded, archs, opts);
+    const result = rankFileOf(folder.id, epochs, seed, ranked, proxies);
     atomicWrite(folder.rankFile, JSON.stringify(result, null, 2) + '\n');
     return result;
   } finally {
@@ -186,6 +176,65 @@ async function rankAll(
     for (const c of caches) c.close();
     store.close();
   }
+}
+
+/**
+ * A check's figures: τ, ρ and τ's interval, the FLOPs baseline and partial τ, and the claim
+ * against the best cheap predictor: MACs, params, and the zero-cost proxies at the run's
+ * initial weights (one seed alone: subnets are resampled).
+ */
+function rankFileOf(
+  runId: string,
+  epochs: number,
+  seed: number,
+  ranked: RankedSubnet[],
+  proxies: readonly Baseline[],
+): RankFile {
+  const x = ranked.map((r) => r.supernetAccuracy);
+  const y = ranked.map((r) => r.standaloneAccuracy);
+  // Fewer FLOPs rank lower: the baseline predictor is FLOPs itself.
+  const z = ranked.map((r) => r.flops);
+  // The claim is against the best cheap predictor: MACs, params, and the zero-cost
+  // proxies at the run's initial weights (one seed alone: subnets are resampled).
+  const claim = pairedClaim(
+    {
+      predicted: [x],
+      truthRuns: y.map((v) => [v]),
+      baselines: [
+        { name: 'macs', values: z },
+        { name: 'params', values: ranked.map((r) => r.params) },
+        ...proxies,
+      ],
+    },
+    { seed },
+  );
+  return {
+    runId,
+    epochs,
+    seed,
+    subnets: ranked,
+    kendallTau: kendallTauB(x, y),
+    spearmanRho: spearmanRho(x, y),
+    kendallTauInterval: bootstrapInterval(x, y, kendallTauB, { seed }),
+    flopsKendallTau: kendallTauB(z, y),
+    partialKendallTau: partialKendallTau(x, y, z),
+    baselines: claim.baselines,
+    bestBaseline: claim.baselines.find((b) => b.name === claim.best)!,
+    baselineAdvantageInterval: claim.advantageInterval,
+    time: new Date().toISOString(),
+  };
+}
+
+/** The zero-cost proxies of `archs` at the run's initial weights, on one batch of its data. */
+async function proxiesOf(
+  loaded: LoadedRun,
+  archs: readonly Arch[],
+  opts: DataOptions,
+): Promise<Baseline[]> {
+  const { config, configPath } = loaded;
+  const { data } = await loadTrainingData(config, configPath, opts);
+  const [batch] = calibrationIndices(data, 1, Math.min(config.train.batchSize, 64));
+  return initProxies(config, archs, data, batch);
 }
 
 /**
@@ -220,6 +269,13 @@ export async function rankRun(
           : {}),
         ...(result.partialKendallTau !== undefined
           ? { partialKendallTau: result.partialKendallTau }
+          : {}),
+        ...(result.baselines
+          ? {
+              baselines: result.baselines,
+              bestBaseline: result.bestBaseline!,
+              baselineAdvantageInterval: result.baselineAdvantageInterval!,
+            }
           : {}),
         rankFile: loaded.folder.rankFile,
       });
