@@ -23,7 +23,7 @@ import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths } from '#shared/runFolder/layout';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
-import type { ValidationRecord } from '../../server/src/cli/validate';
+import { validateFiles, type ValidationRecord } from '../../server/src/cli/validate';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'bin', 'supernet.js');
@@ -200,5 +200,29 @@ void describe('faults: inputs', () => {
     const r = runCli(['train', 'mac.supernet.yaml', '--runs', path.join(dir, 'runs-mac')], dir);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(path.join(dir, 'runs-mac')));
+  });
+
+  void test('20,000 unknown keys: supernet validate prints a hundred and one line that counts the rest; --json has all', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  u${i}: 1\n`).join('');
+    writeFileSync(
+      path.join(dir, 'keys.supernet.yaml'),
+      `name: keys\nspace:\n  stem: { width: 8, kernel: 3, stride: 1 }\n  stages:\n` +
+        `    - { depth: [1], width: [8], kernel: [3], expand: [1], stride: 1 }\n` +
+        `  head: { width: 8 }\ntrain:\n${keys}`,
+    );
+    const t0 = performance.now();
+    const r = runCli(['validate', 'keys.supernet.yaml'], dir);
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 1);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 101);
+    assert.match(
+      lines[100],
+      /… and 19,900 more unknown-key problems, not shown: fix these first\. \(--json lists all\)/,
+    );
+    assert.match(r.stderr, /1 file: 20000 errors/);
+    assert.ok(ms < 10_000, `${ms.toFixed(0)} ms`);
+    // --json prints every record (its output is several MB: read in this process).
+    assert.equal(validateFiles([path.join(dir, 'keys.supernet.yaml')]).length, 20_000);
   });
 });

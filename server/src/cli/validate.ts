@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { analyse } from '../config/analysis';
+import { capByCode, MAX_DIAGNOSTICS_PER_CODE, moreProblems } from '../language/diagnostics';
 import { dataIo } from '../datasets/dataIo';
 import { totalmem } from 'node:os';
 
@@ -96,7 +97,14 @@ export function validateCli(
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   if (json) io.out(JSON.stringify(records, null, 2));
   else {
-    for (const r of records) io.out(formatRecord(r));
+    // As the editor does: a hundred findings of a kind say what is wrong (--json has all).
+    for (const f of files)
+      for (const r of capByCode(
+        records.filter((x) => x.file === f),
+        MAX_DIAGNOSTICS_PER_CODE,
+        (first, n) => ({ ...first, message: `${moreProblems(first.code, n)} (--json lists all)` }),
+      ))
+        io.out(formatRecord(r));
     const errors = records.filter((r) => r.severity === 'error').length;
     const warnings = records.filter((r) => r.severity === 'warning').length;
     io.err(

@@ -27,28 +27,43 @@ export function toDiagnostic(d: TextDocument, p: Problem): Diagnostic {
 export const MAX_DIAGNOSTICS_PER_CODE = 100;
 
 /**
+ * At most `max` items of each code, in order; in place of the rest of a code, `more(first,
+ * count)` once, at the end: the first item left out and how many were.
+ */
+export function capByCode<T extends { code: string }>(
+  items: readonly T[],
+  max: number,
+  more: (first: T, count: number) => T,
+): T[] {
+  const shown = new Map<string, number>();
+  const hidden = new Map<string, { first: T; count: number }>();
+  const out: T[] = [];
+  for (const item of items) {
+    const n = shown.get(item.code) ?? 0;
+    if (n < max) {
+      shown.set(item.code, n + 1);
+      out.push(item);
+      continue;
+    }
+    const h = hidden.get(item.code);
+    if (h) h.count++;
+    else hidden.set(item.code, { first: item, count: 1 });
+  }
+  for (const { first, count } of hidden.values()) out.push(more(first, count));
+  return out;
+}
+
+/** The summary that stands for `count` problems of one code left out. */
+export const moreProblems = (code: string, count: number): string =>
+  `… and ${count.toLocaleString('en-US')} more ${code} problems, not shown: fix these first.`;
+
+/**
  * The problems as diagnostics, at most MAX_DIAGNOSTICS_PER_CODE of each code; in place of
  * the rest of a code, one diagnostic at the first left out says how many there are.
  */
 export function toDiagnostics(d: TextDocument, problems: readonly Problem[]): Diagnostic[] {
-  const shown = new Map<Problem['code'], number>();
-  const hidden = new Map<Problem['code'], { first: Problem; count: number }>();
-  const out: Diagnostic[] = [];
-  for (const p of problems) {
-    const n = shown.get(p.code) ?? 0;
-    if (n < MAX_DIAGNOSTICS_PER_CODE) {
-      shown.set(p.code, n + 1);
-      out.push(toDiagnostic(d, p));
-      continue;
-    }
-    const h = hidden.get(p.code);
-    if (h) h.count++;
-    else hidden.set(p.code, { first: p, count: 1 });
-  }
-  for (const [code, { first, count }] of hidden)
-    out.push({
-      ...toDiagnostic(d, first),
-      message: `… and ${count.toLocaleString('en-US')} more ${code} problems, not shown: fix these first.`,
-    });
-  return out;
+  return capByCode(problems, MAX_DIAGNOSTICS_PER_CODE, (first, count) => ({
+    ...first,
+    message: moreProblems(first.code, count),
+  })).map((p) => toDiagnostic(d, p));
 }
