@@ -4,8 +4,7 @@
 // changed no byte of the runs already on disk.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { fork } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -13,7 +12,6 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,48 +22,19 @@ import { RunPaths } from '#shared/runFolder/layout';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
 import { validateFiles, type ValidationRecord } from '../../server/src/cli/validate';
+import { microConfig, root, runCli } from './microRun';
+import { changedFiles, fingerprint } from './runFileTools';
 
-const root = path.resolve(__dirname, '../../..');
-const cli = path.join(root, 'bin', 'supernet.js');
 const engine = path.join(root, 'dist', 'engine.js');
 
 const config = (o: { name?: string; steps: number; task?: string }) =>
-  `${o.name !== undefined ? `name: ${o.name}\n` : ''}task: ${o.task ?? '{ validationSplit: 0.01 }'}
-space:
-  resolution: [20]
-  stem: { width: 8, kernel: 3, stride: 2 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3], expand: [1, 2], stride: 2 }
-  head: { width: 16 }
-train: { steps: ${o.steps}, batchSize: 8, checkpointEvery: 5, seed: 5, sampler: { type: sandwich, subnets: 3 } }
-search: { bnRecalibrationBatches: 1 }
-`;
-
-function runCli(args: string[], cwd: string) {
-  return spawnSync(process.execPath, [cli, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 120_000,
+  microConfig({
+    ...o,
+    train: `steps: ${o.steps}, batchSize: 8, checkpointEvery: 5, seed: 5, sampler: { type: sandwich, subnets: 3 }`,
   });
-}
 
 const validate = (file: string, cwd: string): ValidationRecord[] =>
   JSON.parse(runCli(['validate', file, '--json'], cwd).stdout) as ValidationRecord[];
-
-/** One hash of every file under `dir`: its relative paths and their bytes. */
-function hashTree(dir: string): string {
-  const h = createHash('sha256');
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      h.update(path.relative(dir, p) + '\0');
-      if (statSync(p).isDirectory()) walk(p);
-      else h.update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
 
 /** An IDX file of unsigned bytes: the magic 0x000008<dims>, each dimension, then zeros. */
 function idxFile(file: string, dims: number[]): void {
@@ -129,7 +98,7 @@ void describe('faults: inputs', () => {
     const copy = readFileSync(new RunPaths(path.join(runs, runId)).configFile, 'utf8');
     assert.ok(copy.includes(`name: ${long}\n`));
 
-    const before = hashTree(runs);
+    const before = fingerprint(runs);
     writeFileSync(
       path.join(dir, 'n300.supernet.yaml'),
       config({ name: 'n'.repeat(300), steps: 2 }),
@@ -144,7 +113,7 @@ void describe('faults: inputs', () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /n300\.supernet\.yaml:1: `name` must be at most 200 characters/);
     assert.doesNotMatch(refused.stderr, /ENAMETOOLONG/);
-    assert.equal(hashTree(runs), before, 'no byte of the runs changed');
+    assert.deepEqual(changedFiles(before, fingerprint(runs)), [], 'no byte of the runs changed');
   });
 
   void test('A long name passes validation and fails training: a long file name without `name:` trains', () => {
@@ -177,11 +146,11 @@ void describe('faults: inputs', () => {
     assert.equal(records[0].line, 2);
     assert.doesNotMatch(records[0].message, /××/);
 
-    const before = hashTree(runs);
+    const before = fingerprint(runs);
     const r = runCli(['train', 'swapped.supernet.yaml', '--runs', runs], dir);
     assert.equal(r.status, 1);
     assert.match(r.stderr, expected);
-    assert.equal(hashTree(runs), before, 'no byte of the runs changed');
+    assert.deepEqual(changedFiles(before, fingerprint(runs)), [], 'no byte of the runs changed');
   });
 
   void test('A file with CR-only line endings is read, and its problems are located on their lines', () => {

@@ -29,25 +29,17 @@ import { RunPaths } from '#shared/runFolder/layout';
 import { processAlive } from '#shared/runFolder/runLock';
 import { readRunSummary, settleInterrupted } from '#shared/runFolder/readRuns';
 import { parseCandidate } from '#shared/runFolder/records';
+import { cli, microConfig, runCli } from './microRun';
 import { changedFiles, editCheckpointHeader, fingerprint } from './runFileTools';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
 
-const root = path.resolve(__dirname, '../../..');
-const cli = path.join(root, 'bin', 'supernet.js');
-
 /** Milliseconds a step: enough steps that an interruption lands mid-run. */
-const config = (steps: number, every = 5) => `name: faults
-task: { validationSplit: 0.01 }
-space:
-  resolution: [20]
-  stem: { width: 8, kernel: 3, stride: 2 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3], expand: [1, 2], stride: 2 }
-  head: { width: 16 }
-train: { steps: ${steps}, batchSize: 8, checkpointEvery: ${every}, seed: 5, sampler: { type: sandwich, subnets: 3 } }
-search: { bnRecalibrationBatches: 1 }
-`;
+const config = (steps: number, every = 5) =>
+  microConfig({
+    name: 'faults',
+    train: `steps: ${steps}, batchSize: 8, checkpointEvery: ${every}, seed: 5, sampler: { type: sandwich, subnets: 3 }`,
+  });
 
 const events = (runDir: string): EngineEvent[] =>
   readJsonLinesFile(new RunPaths(runDir).eventsFile, parseEngineEvent);
@@ -55,15 +47,6 @@ const checkpointStep = (runDir: string): number =>
   readCheckpoint<CheckpointHeader>(new RunPaths(runDir).checkpointFile).header.step;
 const meta = (runDir: string) =>
   JSON.parse(readFileSync(new RunPaths(runDir).metaFile, 'utf8')) as { status: string };
-
-function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [cli, ...args], {
-    cwd,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-}
 
 /** The CLI training a config in its own process group (as a terminal runs it), with its events. */
 function startTraining(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {

@@ -11,8 +11,8 @@ import { gunzipSync } from 'node:zlib';
 import { parseEngineEvent, STABLE_TAU, type StabilityEvent } from '#shared/protocol/engine';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths } from '#shared/runFolder/layout';
+import { microConfig, root } from './microRun';
 
-const root = path.resolve(__dirname, '../../..');
 const subset = path.join(root, 'data', 'fashion-mnist-subset');
 
 /** The bundled test split cut to its first `n` images, as IDX files of a folder. */
@@ -35,17 +35,11 @@ void test('every epoch of a run on its own space says whether its ranking has se
     smallFashionMnist(path.join(dir, 'data'), 240);
     writeFileSync(
       path.join(dir, 'own.supernet.yaml'),
-      `name: own
-task: { dataset: fashion-mnist, path: ./data, validationSplit: 0.2 }
-space:
-  resolution: [20]
-  stem: { width: 8, kernel: 3, stride: 2 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3], expand: [1, 2], stride: 2 }
-  head: { width: 16 }
-train: { epochs: 3, batchSize: 16, seed: 3, sampler: { type: sandwich, subnets: 3 } }
-search: { bnRecalibrationBatches: 1 }
-`,
+      microConfig({
+        name: 'own',
+        task: '{ dataset: fashion-mnist, path: ./data, validationSplit: 0.2 }',
+        train: 'epochs: 3, batchSize: 16, seed: 3, sampler: { type: sandwich, subnets: 3 }',
+      }),
     );
     const r = spawnSync(
       process.execPath,

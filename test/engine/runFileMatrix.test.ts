@@ -26,22 +26,14 @@ import { readRunSummary } from '#shared/runFolder/readRuns';
 import { parseCandidate } from '#shared/runFolder/records';
 import { readRunFolder } from '../../client/src/dashboard/runFolderReader';
 import { StandaloneCache } from '../../server/src/engine/run/standaloneCache';
+import { cli, microConfig } from './microRun';
 import { editCheckpointHeader, fingerprint } from './runFileTools';
 
-const root = path.resolve(__dirname, '../../..');
-const cli = path.join(root, 'bin', 'supernet.js');
-
-const config = `name: matrix
-task: { validationSplit: 0.01 }
-space:
-  resolution: [20]
-  stem: { width: 8, kernel: 3, stride: 2 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3], expand: [1, 2], stride: 2 }
-  head: { width: 16 }
-train: { steps: 8, batchSize: 8, checkpointEvery: 4, seed: 5, sampler: { type: sandwich, subnets: 3 } }
-search: { bnRecalibrationBatches: 1 }
-`;
+const config = microConfig({
+  name: 'matrix',
+  train:
+    'steps: 8, batchSize: 8, checkpointEvery: 4, seed: 5, sampler: { type: sandwich, subnets: 3 }',
+});
 
 type Kind = 'truncated' | 'bit flips' | 'wrong types' | 'empty' | 'missing' | 'oversized';
 const KINDS: Kind[] = ['truncated', 'bit flips', 'wrong types', 'empty', 'missing', 'oversized'];
@@ -342,7 +334,9 @@ void describe('corrupted run files', () => {
           corrupt(target, kind, file);
           const before = fingerprint(run.dir);
           const oldTexts = new Map(
-            [...before.keys()].map((n) => [n, readFileSync(path.join(run.dir, n))]),
+            [...before]
+              .filter(([, hash]) => hash !== 'folder')
+              .map(([n]) => [n, readFileSync(path.join(run.dir, n))]),
           );
           const outcome = await read(reader, runs, run, dir);
           const after = fingerprint(run.dir);

@@ -4,14 +4,19 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** Every file under `dir` (relative path → SHA-256), the lock file aside: it comes and goes. */
+/**
+ * Every file under `dir` (relative path → SHA-256) and every folder (→ 'folder'), the lock
+ * file aside: it comes and goes.
+ */
 export function fingerprint(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name !== 'run.lock')
+      if (statSync(p).isDirectory()) {
+        out.set(path.relative(dir, p) + path.sep, 'folder');
+        walk(p);
+      } else if (name !== 'run.lock')
         out.set(path.relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
     }
   };
