@@ -29,6 +29,8 @@ import { RunPaths } from '#shared/runFolder/layout';
 import { processAlive } from '#shared/runFolder/runLock';
 import { readRunSummary, settleInterrupted } from '#shared/runFolder/readRuns';
 import { parseCandidate } from '#shared/runFolder/records';
+import { readRunFolder } from '../../client/src/dashboard/runFolderReader';
+import { readRunRanking } from '../../client/src/tree/runRanking';
 import { cli, microConfig, runCli } from './microRun';
 import { changedFiles, editCheckpointHeader, fingerprint } from './runFileTools';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
@@ -388,7 +390,7 @@ void describe('faults', () => {
     }
   });
 
-  void test('fault 2, a 600 MB events.jsonl made a run unresumable: it is read line by line, and the run resumes', () => {
+  void test('fault 2, a 600 MB events.jsonl made a run unresumable: it is read line by line, and the run resumes', async () => {
     const { runId, run } = trainedRun('runs-huge');
     const original = readFileSync(run.eventsFile);
     // Past V8's longest string (0x1fffffe8 characters, ~512 MiB), in lines of 64 KiB, and
@@ -416,6 +418,14 @@ void describe('faults', () => {
       closeSync(rd);
       assert.equal(head.toString('utf8'), original.toString('utf8'));
       assert.equal(checkpointStep(run.dir), 12);
+      // What the editor reads of it: the Runs tree's summary, the dashboard, the tree's ranking.
+      const summary = await readRunSummary(run.dir);
+      assert.equal(summary?.status, 'completed');
+      assert.equal(summary?.step, 12);
+      const { model } = await readRunFolder(run.dir);
+      assert.equal(model.steps.step.at(-1), 12);
+      assert.equal(model.status, 'completed');
+      assert.equal((await readRunRanking(run.dir)).stability?.epoch, 1, 'read past the 2 MiB line');
     } finally {
       rmSync(path.join(dir, 'runs-huge'), { recursive: true, force: true });
     }

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { parseEngineEvent } from '#shared/protocol/engine';
+import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
+import { foldJsonLinesFile } from '#shared/runFolder/appendLog';
 import { parseJsonLines } from '#shared/runFolder/jsonl';
 import { RunPaths } from '#shared/runFolder/layout';
 import { parseCandidate } from '#shared/runFolder/records';
 import { lockHeld, parseLock } from '#shared/runFolder/runLock';
-import { summarise } from '#shared/runFolder/summarise';
+import { eventsDigest, summarise } from '#shared/runFolder/summarise';
 import {
   addCandidate,
   appendEvents,
@@ -42,10 +43,9 @@ export interface RunFolderModel {
 
 export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   const run = new RunPaths(runDir);
-  const [meta, config, events, searchEvents, candidates, pareto, rank, lock] = await Promise.all([
+  const [meta, config, searchEvents, candidates, pareto, rank, lock] = await Promise.all([
     readText(run.metaFile),
     readText(run.configFile),
-    readText(run.eventsFile),
     readText(run.searchEventsFile),
     readText(run.candidatesFile),
     readText(run.paretoFile),
@@ -53,13 +53,6 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
     readText(run.lockFile),
   ]);
   const model = emptyModel(run.id);
-  // The same status and length the Runs tree shows.
-  const summary = summarise(run.dir, run.id, {
-    ...(meta !== undefined ? { meta } : {}),
-    ...(events !== undefined ? { events } : {}),
-    hasPareto: pareto !== undefined,
-    writerAlive: lockHeld(parseLock(lock)),
-  });
 
   // The config gives the objectives and constraints before any search ran; the search's
   // own events and pareto.json, applied after, override them with what it actually used.
@@ -74,14 +67,35 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   const parsed = parseJsonLines(candidates, parseCandidate);
   skippedLines += parsed.skipped;
   for (const c of parsed.records) addCandidate(model.search, c);
-  for (const text of [events, searchEvents]) {
-    const { records, skipped } = parseJsonLines(text, parseEngineEvent);
-    skippedLines += skipped;
-    appendEvents(model, records);
-  }
+  // The training's events line by line, in batches: a long run's log may be larger than
+  // one string can be. The summary's digest is folded from the same pass.
+  const digest = eventsDigest();
+  let batch: EngineEvent[] = [];
+  const read = await foldJsonLinesFile(run.eventsFile, parseEngineEvent, (e) => {
+    digest.add(e);
+    batch.push(e);
+    if (batch.length >= 4096) {
+      appendEvents(model, batch);
+      batch = [];
+    }
+  });
+  appendEvents(model, batch);
+  skippedLines += read?.skipped ?? 0;
+  const fromSearch = parseJsonLines(searchEvents, parseEngineEvent);
+  skippedLines += fromSearch.skipped;
+  appendEvents(model, fromSearch.records);
   applyParetoFile(model, parseJson(pareto));
   // A ranking check's events are not kept; its rank.json is.
   applyRankFile(model.ranking, parseJson(rank));
+  // The same status and length the Runs tree shows.
+  const summary = summarise(run.dir, run.id, {
+    ...(meta !== undefined ? { meta } : {}),
+    ...(read
+      ? { events: { ...digest.digest, nonEmpty: digest.digest.nonEmpty || read.skipped > 0 } }
+      : {}),
+    hasPareto: pareto !== undefined,
+    writerAlive: lockHeld(parseLock(lock)),
+  });
   if (summary) {
     model.status = summary.status;
     if (summary.totalSteps !== undefined) model.totalSteps = summary.totalSteps;

@@ -4,6 +4,7 @@ import type { StabilityPoint } from '#shared/charts/rankingModel';
 import { rankingOfRunTexts } from '#shared/charts/runRanking';
 import { lastStability } from '#shared/charts/stabilityWords';
 import { RunPaths } from '#shared/runFolder/layout';
+import { forEachLine } from '#shared/runFolder/lineReader';
 
 /**
  * Reads a run's latest ranking for the tree. events.jsonl grows by a line a step and the
@@ -32,6 +33,19 @@ const signatureOf = async (file: string): Promise<string> =>
 const readText = (file: string): Promise<string | undefined> =>
   readFile(file, 'utf8').catch(() => undefined);
 
+/**
+ * The lines of events.jsonl that can be ranking or stability events, read line by line: a
+ * long run's log can be larger than one string may be, and these are a few lines of it.
+ */
+async function rankingLines(file: string): Promise<string | undefined> {
+  const lines: string[] = [];
+  const wanted = (l: string) => l.includes('"ranking"') || l.includes('"stability"');
+  return forEachLine(file, (l) => void (wanted(l) && lines.push(l))).then(
+    () => lines.join('\n'),
+    () => undefined,
+  );
+}
+
 export async function readRunRanking(runDir: string): Promise<RunRanking> {
   const run = new RunPaths(runDir);
   const signature = (
@@ -39,7 +53,7 @@ export async function readRunRanking(runDir: string): Promise<RunRanking> {
   ).join('|');
   const cached = cache.get(runDir);
   if (cached?.signature === signature) return cached.ranking;
-  const [events, rank] = await Promise.all([readText(run.eventsFile), readText(run.rankFile)]);
+  const [events, rank] = await Promise.all([rankingLines(run.eventsFile), readText(run.rankFile)]);
   const state = rankingOfRunTexts(events, rank);
   const latest = latestRanking(state);
   const stability = lastStability(state);
