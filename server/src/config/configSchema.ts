@@ -205,7 +205,8 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
       'complexity-aware':
         'Complexity-aware sampling (ElasticViT): random subnets whose FLOPs differ from the previous step’s by at most `maxFlopsChange` of the FLOPs range, sweeping the whole range.',
       importance:
-        'Importance sampling (PA&DA): choices drawn with probabilities from running, normalised gradient norms of their weights, mixed with uniform; training images weighted by ‖softmax(z) − onehot(y)‖₂.',
+        'Importance sampling, a simplified PA&DA: choices drawn with probabilities from running, normalised gradient norms of their weights, mixed with uniform; training images weighted by ‖softmax(z) − onehot(y)‖₂.',
+      pada: 'PA&DA as published (Lu et al., CVPR 2023): one path per step; each epoch, choices and training images are drawn in proportion to the gradient norms seen in the epoch before (images by ‖softmax(z) − onehot(y)‖₂), mixed with uniform by a weight growing from 0 to 1 over training.',
     },
     { default: 'complexity-aware' },
   ),
@@ -234,6 +235,10 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
   importanceWeight: num(
     'importance: final weight of the importance distribution against uniform; the weight grows linearly from 0 over training.',
     { minimum: 0, maximum: 1, default: 0.5 },
+  ),
+  padaReweight: bool(
+    'pada: weight each image’s loss by 1/(N·p), so the loss is an unbiased estimate of the mean over the training split (the paper’s code trains on the plain batch mean).',
+    { default: false },
   ),
 });
 

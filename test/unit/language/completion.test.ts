@@ -112,6 +112,7 @@ void describe('completion of values', () => {
       'sandwich',
       'complexity-aware',
       'importance',
+      'pada',
     ]);
   });
 

@@ -511,7 +511,7 @@ void describe('diagnostics: machine, search and data', () => {
     );
   });
 
-  void test('sandwich sampler with fewer than 2 subnets; uniform sampler ignores `subnets`', () => {
+  void test('sandwich sampler with fewer than 2 subnets; uniform and pada samplers ignore `subnets`', () => {
     // `  sampler: { type: sandwich, subnets: ` is 38 characters
     expect(
       only(SMALL + 'train:\n  sampler: { type: sandwich, subnets: 1 }\n'),
@@ -526,6 +526,13 @@ void describe('diagnostics: machine, search and data', () => {
       WARNING,
       [10, 37, 10, 38],
       /`subnets` is ignored/,
+    );
+    expect(
+      only(SMALL + 'train:\n  sampler: { type: pada, subnets: 3 }\n'),
+      'unused-setting',
+      WARNING,
+      [10, 34, 10, 35],
+      /^PA&DA trains one subnet per step/,
     );
   });
 

@@ -49,6 +49,19 @@ void describe('hover', () => {
     assert.deepEqual(span(h!.range!), [11, 21, 11, 25]);
   });
 
+  void test('the pada sampler and its option show their documentation', () => {
+    const text = SMALL + 'train:\n  sampler: { type: pada, padaReweight: true }\n';
+    // line 10: `  sampler: { type: pada, padaReweight: true }`: pada at 19–23, the option at 25–37
+    assert.match(
+      markdown(hoverAt(text, 10, 20)),
+      /\n\n`pada`: PA&DA as published \(Lu et al\., CVPR 2023\)/,
+    );
+    assert.match(
+      markdown(hoverAt(text, 10, 30)),
+      /^\*\*`train\.sampler\.padaReweight`\*\* — \*true or false\* · default `false`\n\npada: weight each image’s loss by 1\/\(N·p\)/,
+    );
+  });
+
   void test('`space` shows the computed facts: subnets, FLOPs and parameters of the smallest and largest subnet', () => {
     const md = markdown(hoverAt(TEXT, 3, 2));
     // hand-computed in space/facts.test.ts: 80 subnets, FLOPs 7432–56736, params 666–3410

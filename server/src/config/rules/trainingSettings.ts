@@ -13,7 +13,7 @@ export const populationSize: Rule = (ctx) => {
     );
 };
 
-/** The sandwich rule needs two subnets a step; the uniform sampler ignores `subnets`. */
+/** The sandwich rule needs two subnets a step; the uniform and pada samplers ignore `subnets`. */
 export const samplerSubnets: Rule = (ctx) => {
   if (!ctx.clean('train.sampler')) return;
   const sampler = ctx.config.train.sampler;
@@ -24,12 +24,14 @@ export const samplerSubnets: Rule = (ctx) => {
       'out-of-range',
       'The sandwich rule trains the largest and the smallest subnet each step: `subnets` must be at least 2.',
     );
-  if (sampler.type === 'uniform' && sampler.subnets !== 1 && ctx.written('train.sampler.subnets'))
+  const single =
+    sampler.type === 'uniform' ? 'The uniform sampler' : sampler.type === 'pada' ? 'PA&DA' : '';
+  if (single && sampler.subnets !== 1 && ctx.written('train.sampler.subnets'))
     ctx.report(
       ['train', 'sampler', 'subnets'],
       'warning',
       'unused-setting',
-      'The uniform sampler trains one subnet per step: `subnets` is ignored.',
+      `${single} trains one subnet per step: \`subnets\` is ignored.`,
     );
 };
 

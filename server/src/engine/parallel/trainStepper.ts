@@ -13,10 +13,10 @@ export interface TrainStepper {
   close(): Promise<void>;
 }
 
-/** Subnets per step the sampler takes: uniform sampling takes one whatever `subnets` says. */
+/** Subnets per step the sampler takes: uniform and pada take one whatever `subnets` says. */
 function subnetsPerStep(config: SupernetConfig): number {
   const { type, subnets } = config.train.sampler;
-  return type === 'uniform' ? 1 : subnets;
+  return type === 'uniform' || type === 'pada' ? 1 : subnets;
 }
 
 /**

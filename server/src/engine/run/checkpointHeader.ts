@@ -54,10 +54,16 @@ function checkBatches(
   bad: (field: string, want: string, got: unknown) => never,
 ): asserts b is BatchSamplerState {
   if (!isObj(b)) return bad('batches', 'an object', b);
-  if (b.mode !== 'shuffle' && b.mode !== 'importance')
-    bad('batches.mode', "'shuffle' or 'importance'", b.mode);
+  if (b.mode !== 'shuffle' && b.mode !== 'importance' && b.mode !== 'pada')
+    bad('batches.mode', "'shuffle', 'importance' or 'pada'", b.mode);
   for (const f of ['n', 'step', 'epoch', 'position'] as const)
     if (!isWhole(b[f])) bad(`batches.${f}`, 'a whole number', b[f]);
   for (const f of ['permutation', 'weights'] as const)
     if (b[f] !== null && typeof b[f] !== 'string') bad(`batches.${f}`, 'a string or null', b[f]);
+  // Absent in checkpoints written before the pada mode: read as null.
+  const { distribution, epochStart } = b;
+  if (distribution != null && typeof distribution !== 'string')
+    bad('batches.distribution', 'a string or null', distribution);
+  if (epochStart != null && !(typeof epochStart === 'number' && epochStart >= 0 && epochStart <= 1))
+    bad('batches.epochStart', 'a progress (0–1) or null', epochStart);
 }

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Arch } from '#shared/arch';
 import { largestArch, smallestArch } from '../../space/arch';
 import { subnetCost } from '../../space/facts';
@@ -59,29 +58,17 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   const { trainer, totalSteps, stepsPerEpoch, now, data } = s.s;
   const { config } = s.s.opened;
   const ts = now();
-  const progress = s.step / totalSteps;
-  const subnets = trainer.sampler.sample(progress);
-  const batch = trainer.batches.next(progress);
-  const { x, y } = assembler.gather(
-    Array.from(batch.indices, (i) => data.trainIndices[i]),
-    trainer.augmentRng,
-  );
   const lr = learningRate(s.step, totalSteps, stepsPerEpoch, config.train);
-  const weights = trainer.importance ? tf.tensor1d(batch.weights) : undefined;
-  let out;
-  try {
-    out = s.s.stepper.run(subnets, x, y, {
-      distillation: config.train.distillation,
-      lr,
-      wantFeedback: trainer.importance,
-      wantErrorNorms: trainer.importance,
-      ...(weights ? { weights } : {}),
-    });
-  } finally {
-    tf.dispose(weights ? [x, y, weights] : [x, y]);
-  }
-  if (out.feedback) trainer.sampler.observe(out.feedback, progress);
-  if (out.errorNorms) trainer.batches.observe(batch.indices, out.errorNorms);
+  const gather = (indices: Int32Array) =>
+    assembler.gather(
+      Array.from(indices, (i) => data.trainIndices[i]),
+      trainer.augmentRng,
+    );
+  const { subnets, outcome: out } = trainer.step(
+    { step: s.step, totalSteps, stepsPerEpoch, lr },
+    gather,
+    s.s.stepper,
+  );
   s.step++;
   const seconds = Math.max(1e-6, (now() - ts) / 1000);
   s.emit({
@@ -97,7 +84,7 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   });
   if (!Number.isFinite(out.losses[0]))
     throw new RunError(`The loss diverged at step ${s.step} (lr ${lr}): lower train.optimizer.lr.`);
-  if (trainer.importance && s.step % 50 === 0)
+  if (trainer.measuresGradients && s.step % 50 === 0)
     s.emit({
       type: 'sampler',
       time: now(),

@@ -164,6 +164,8 @@ export class ComplexityAwareSampler implements Sampler {
 
   observe(): void {}
 
+  epochEnd(): void {}
+
   probabilities(): Record<string, number[]> {
     return {};
   }

@@ -1,6 +1,6 @@
 import type { Rng } from '../rng';
 
-export type BatchMode = 'shuffle' | 'importance';
+export type BatchMode = 'shuffle' | 'importance' | 'pada';
 
 export interface BatchSamplerOptions {
   /** importance: final weight of the importance distribution against uniform (config `importanceWeight`). Default 0.5. */
@@ -11,6 +11,8 @@ export interface BatchSamplerOptions {
    * value describes a model that no longer exists.
    */
   momentum?: number;
+  /** pada: weight each image's loss by 1/(n·p) of the epoch's distribution (config `padaReweight`). Default false. */
+  reweight?: boolean;
 }
 
 export interface Batch {
@@ -32,12 +34,19 @@ export interface BatchSamplerState {
   /** Batches drawn so far. */
   step: number;
   epoch: number;
-  /** shuffle: position in the epoch's permutation. */
+  /** shuffle, pada: position in the epoch's list. */
   position: number;
-  /** shuffle: the epoch's permutation, base64 of an Int32Array (little-endian); null before the first batch. */
+  /**
+   * shuffle: the epoch's permutation; pada: the epoch's draws (a permutation in epoch 0).
+   * Base64 of an Int32Array (little-endian); null before the first batch.
+   */
   permutation: string | null;
-  /** importance: per-image weights, base64 of a Float32Array (little-endian). */
+  /** importance: per-image weights; pada: the norms seen this epoch. Base64 of a Float32Array (little-endian). */
   weights: string | null;
+  /** pada: the epoch's draw probabilities, base64 of a Float32Array (absent in older checkpoints). */
+  distribution?: string | null;
+  /** pada: progress at the epoch's first batch, τ of its closing update (absent in older checkpoints). */
+  epochStart?: number | null;
 }
 
 /**
@@ -48,12 +57,16 @@ export interface BatchSamplerState {
  * (the permutation differs per epoch, so no image is left out for good, and every
  * batch has the shape the compiled step expects). `stepsPerEpoch` = ⌊n / batchSize⌋.
  *
- * `importance` (PA&DA data sampling): image i has a weight wᵢ (initially 1), set by
+ * `importance` (the `importance` sampler's simplified PA&DA data sampling; the published
+ * one is `pada`): image i has a weight wᵢ (initially 1), set by
  * `observe` to ‖softmax(zᵢ) − onehot(yᵢ)‖₂, the norm of the loss gradient with
  * respect to the logits, a cheap proxy for the image's gradient norm. Images are
  * drawn with replacement with pᵢ = (1 − λ)/n + λ·wᵢ/Σw, λ growing linearly from 0
  * to `importanceWeight` with progress: with probability 1 − λ uniformly, else by
  * binary search in the cumulative weights (rebuilt only after an `observe`).
+ *
+ * `pada` (PA&DA as published): one distribution per epoch, from the norms of the epoch
+ * before; see nextPada.
  */
 export class BatchSampler {
   readonly stepsPerEpoch: number;
@@ -65,6 +78,10 @@ export class BatchSampler {
   private cumulative: Float64Array | undefined;
   private readonly importanceWeight: number;
   private readonly momentum: number;
+  /** pada: the epoch's probability of each image; undefined in epoch 0 (a permutation). */
+  private distribution: Float32Array | undefined;
+  private epochStart: number | null = null;
+  private readonly reweight: boolean;
 
   constructor(
     readonly n: number,
@@ -83,33 +100,99 @@ export class BatchSampler {
     this.stepsPerEpoch = Math.floor(n / batchSize);
     this.importanceWeight = opts.importanceWeight ?? 0.5;
     this.momentum = opts.momentum ?? 0;
-    this.weights = new Float32Array(mode === 'importance' ? n : 0).fill(1);
+    this.reweight = opts.reweight ?? false;
+    this.weights = new Float32Array(mode === 'shuffle' ? 0 : n).fill(mode === 'importance' ? 1 : 0);
   }
 
   /** Epochs completed (importance: images drawn / n, whole epochs). */
   get epoch(): number {
-    return this.mode === 'shuffle'
-      ? this.epochIndex
-      : Math.floor((this.step * this.batchSize) / this.n);
+    return this.mode === 'importance'
+      ? Math.floor((this.step * this.batchSize) / this.n)
+      : this.epochIndex;
   }
 
-  /** The next batch; `progress` in [0, 1] sets λ of importance sampling. */
+  /** The next batch; `progress` in [0, 1] sets λ of importance sampling and τ of pada. */
   next(progress = 0): Batch {
     this.step++;
-    return this.mode === 'shuffle' ? this.nextShuffled() : this.nextImportant(progress);
+    switch (this.mode) {
+      case 'shuffle':
+        return this.nextShuffled();
+      case 'importance':
+        return this.nextImportant(progress);
+      case 'pada':
+        return this.nextPada(progress);
+    }
   }
 
   private nextShuffled(): Batch {
     if (!this.permutation || this.position + this.batchSize > this.n) {
       if (this.permutation) this.epochIndex++;
-      const p = new Int32Array(this.n);
-      for (let i = 0; i < this.n; i++) p[i] = i;
-      this.permutation = this.rng.shuffle(p) as Int32Array;
+      this.permutation = this.shuffled();
       this.position = 0;
     }
-    const indices = this.permutation.slice(this.position, this.position + this.batchSize);
+    return { indices: this.take(), weights: new Float32Array(this.batchSize).fill(1) };
+  }
+
+  private shuffled(): Int32Array {
+    const p = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) p[i] = i;
+    return this.rng.shuffle(p) as Int32Array;
+  }
+
+  /** The next `batchSize` indices of the epoch's list. */
+  private take(): Int32Array {
+    const indices = (this.permutation as Int32Array).slice(
+      this.position,
+      this.position + this.batchSize,
+    );
     this.position += this.batchSize;
-    return { indices, weights: new Float32Array(this.batchSize).fill(1) };
+    return indices;
+  }
+
+  /**
+   * PA&DA's data sampling (see padaSampler.ts for the method and its code): epoch 0 is a
+   * permutation; when an epoch ends, the norms gᵢ it saw (0 for an image it did not draw)
+   * give pᵢ = τ·gᵢ/Σg + (1 − τ)/n, τ the progress at the ended epoch's first batch, and the
+   * next epoch is n draws from p with replacement, in draw order, cut into full batches
+   * (the last n mod batchSize draws are not trained). The norms then start again from 0.
+   * Batch weights are 1/(n·pᵢ) with `reweight`, else 1, as in the paper's code.
+   */
+  private nextPada(progress: number): Batch {
+    if (!this.permutation || this.position + this.batchSize > this.n) {
+      if (this.permutation) {
+        this.epochIndex++;
+        this.drawEpoch(Math.min(1, Math.max(0, this.epochStart ?? 0)));
+      } else {
+        this.permutation = this.shuffled();
+      }
+      this.position = 0;
+      this.epochStart = progress;
+    }
+    const indices = this.take();
+    const weights = new Float32Array(this.batchSize).fill(1);
+    const p = this.distribution;
+    if (this.reweight && p)
+      for (let b = 0; b < indices.length; b++) weights[b] = 1 / (this.n * p[indices[b]]);
+    return { indices, weights };
+  }
+
+  private drawEpoch(tau: number): void {
+    const cum = this.cumulativeWeights();
+    const total = cum[this.n - 1];
+    // Without a single positive norm only the uniform part is left.
+    const t = total > 0 ? tau : 0;
+    const p = new Float32Array(this.n);
+    for (let i = 0; i < this.n; i++)
+      p[i] = total > 0 ? (t * this.weights[i]) / total + (1 - t) / this.n : 1 / this.n;
+    const draws = new Int32Array(this.n);
+    for (let k = 0; k < this.n; k++) {
+      draws[k] =
+        this.rng.next() < t ? upperBound(cum, this.rng.next() * total) : this.rng.int(this.n);
+    }
+    this.permutation = draws;
+    this.distribution = p;
+    this.weights.fill(0);
+    this.cumulative = undefined;
   }
 
   private nextImportant(progress: number): Batch {
@@ -138,9 +221,10 @@ export class BatchSampler {
     return total > 0 ? (1 - lambda) / this.n + (lambda * this.weights[i]) / total : 1 / this.n;
   }
 
-  /** Probability of drawing image i at `progress` (importance; 1/n for shuffle). */
+  /** Probability of drawing image i at `progress` (importance; pada: this epoch's; 1/n for shuffle). */
   probability(i: number, progress: number): number {
     if (this.mode === 'shuffle') return 1 / this.n;
+    if (this.mode === 'pada') return this.distribution ? this.distribution[i] : 1 / this.n;
     const cum = this.cumulativeWeights();
     return this.probabilityOf(i, this.lambda(progress), cum[this.n - 1]);
   }
@@ -157,11 +241,12 @@ export class BatchSampler {
   }
 
   /**
-   * Reports ‖softmax(zᵢ) − onehot(yᵢ)‖₂ of the images of a batch (importance mode;
-   * ignored for shuffle). A repeated index takes its last value.
+   * Reports ‖softmax(zᵢ) − onehot(yᵢ)‖₂ of the images of a batch (ignored for shuffle).
+   * importance: a repeated index takes its last value (with the default momentum 0);
+   * pada: an image's first value of the epoch, then the mean of it and each repeat.
    */
   observe(indices: ArrayLike<number>, values: ArrayLike<number>): void {
-    if (this.mode !== 'importance') return;
+    if (this.mode === 'shuffle') return;
     if (indices.length !== values.length)
       throw new Error('BatchSampler.observe: one value per index');
     for (let k = 0; k < indices.length; k++) {
@@ -170,7 +255,9 @@ export class BatchSampler {
       if (!Number.isInteger(i) || i < 0 || i >= this.n)
         throw new RangeError(`BatchSampler.observe: index ${i} out of range`);
       if (!Number.isFinite(v) || v < 0) continue;
-      this.weights[i] = this.momentum * this.weights[i] + (1 - this.momentum) * v;
+      const w = this.weights[i];
+      if (this.mode === 'pada') this.weights[i] = w !== 0 ? (w + v) / 2 : v;
+      else this.weights[i] = this.momentum * w + (1 - this.momentum) * v;
     }
     this.cumulative = undefined;
   }
@@ -183,7 +270,9 @@ export class BatchSampler {
       epoch: this.epochIndex,
       position: this.position,
       permutation: this.permutation ? toBase64(this.permutation) : null,
-      weights: this.mode === 'importance' ? toBase64(this.weights) : null,
+      weights: this.mode === 'shuffle' ? null : toBase64(this.weights),
+      distribution: this.distribution ? toBase64(this.distribution) : null,
+      epochStart: this.epochStart,
     };
   }
 
@@ -202,6 +291,9 @@ export class BatchSampler {
         : new Int32Array(fromBase64(state.permutation, this.n * 4));
     if (state.weights !== null)
       this.weights.set(new Float32Array(fromBase64(state.weights, this.n * 4)));
+    const p = state.distribution ?? null;
+    this.distribution = p === null ? undefined : new Float32Array(fromBase64(p, this.n * 4));
+    this.epochStart = state.epochStart ?? null;
     this.cumulative = undefined;
   }
 }

@@ -17,13 +17,20 @@ export function pathFeedback(
   const sqs = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))).dataSync());
   const stageSq = sub.arch.stages.map(() => 0);
   const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
+  const stageSum = sub.arch.stages.map(() => 0);
+  const blockSum = sub.arch.stages.map((s) => s.blocks.map(() => 0));
   let total = 0;
+  let totalSum = 0;
   entries.forEach(([name], i) => {
+    const norm = Math.sqrt(sqs[i]);
     total += sqs[i];
+    totalSum += norm;
     const at = placeOf(name);
     if (at && blockSq[at.stage] && at.block < blockSq[at.stage].length) {
       blockSq[at.stage][at.block] += sqs[i];
       stageSq[at.stage] += sqs[i];
+      blockSum[at.stage][at.block] += norm;
+      stageSum[at.stage] += norm;
     }
   });
   return {
@@ -31,6 +38,7 @@ export function pathFeedback(
     totalGradNorm: Math.sqrt(total),
     stageGradNorms: stageSq.map(Math.sqrt),
     blockGradNorms: blockSq.map((bs) => bs.map(Math.sqrt)),
+    tensorNormSums: { total: totalSum, stages: stageSum, blocks: blockSum },
   };
 }
 

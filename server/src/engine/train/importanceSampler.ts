@@ -10,7 +10,9 @@ export const importanceLambda = (weight: number, progress: number): number =>
   weight * Math.min(1, Math.max(0, progress));
 
 /**
- * Importance sampling of paths (PA&DA). For every decision it keeps, per choice, an
+ * Importance sampling of paths, a simplification of PA&DA: the published method, with
+ * its differences from this one, is the `pada` sampler (padaSampler.ts); this one is kept
+ * as it is for the runs and comparisons that use it. For every decision it keeps, per choice, an
  * EMA of the gradient norm of the weights that choice selects, observed whenever a
  * trained subnet took it:
  *   - a block's kernel and expand ← that block's gradient norm (both shape all of
@@ -63,6 +65,9 @@ export class ImportanceSampler implements Sampler {
       this.attribute(f);
     }
   }
+
+  /** Its estimates are running averages over steps: epochs change nothing. */
+  epochEnd(): void {}
 
   private attribute(f: PathFeedback): void {
     const dec = this.s.decisions;

@@ -19,6 +19,15 @@ export interface PathFeedback {
   stageGradNorms: number[];
   /** ‖∇‖₂ of the weights of each active block, [stage][block]. */
   blockGradNorms: number[][];
+  /**
+   * The same places measured as PA&DA's code measures an operation: the sum over its
+   * weight tensors of each tensor's ‖∇‖₂ (not the norm of them all together).
+   */
+  tensorNormSums: {
+    total: number;
+    stages: number[];
+    blocks: number[][];
+  };
 }
 
 /**
@@ -33,6 +42,8 @@ export interface Sampler {
   sample(progress: number): SampledSubnet[];
   /** Learns from the gradient norms of the subnets it proposed (importance sampling). */
   observe(feedback: PathFeedback[], progress: number): void;
+  /** A pass over the training data has ended (PA&DA updates its distribution here). */
+  epochEnd(): void;
   /** Sampling probabilities per decision, for the dashboard; empty for samplers without any. */
   probabilities(): Record<string, number[]>;
   state(): unknown;

@@ -15,6 +15,10 @@ export abstract class SamplerWrapper implements Sampler {
     this.inner.observe(feedback, progress);
   }
 
+  epochEnd(): void {
+    this.inner.epochEnd();
+  }
+
   probabilities(): Record<string, number[]> {
     return this.inner.probabilities();
   }

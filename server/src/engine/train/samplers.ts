@@ -3,6 +3,7 @@ import type { Rng } from '../rng';
 import { ComplexityAwareSampler } from './complexityAwareSampler';
 import { DelayedShrinking } from './delayedShrinking';
 import { ImportanceSampler } from './importanceSampler';
+import { PadaSampler } from './padaSampler';
 import { ProgressiveShrinking } from './progressiveShrinking';
 import { SharedResolution } from './sharedResolution';
 import { samplerSpace, type SamplerSpace } from './samplerSpace';
@@ -18,7 +19,9 @@ export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
   const own = samplerOf(s, rng);
   // The step's resolution comes from the same generator, whose state the trainer keeps.
-  const drawn = s.train.sampler.resolution === 'per-step' ? new SharedResolution(own, s, rng) : own;
+  // PA&DA trains one path a step, whose resolution is its own sampled decision.
+  const shared = s.train.sampler.resolution === 'per-step' && s.train.sampler.type !== 'pada';
+  const drawn = shared ? new SharedResolution(own, s, rng) : own;
   const phases = config.train.progressiveShrinking;
   const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
   const until = config.train.delayedShrinking;
@@ -36,6 +39,8 @@ function samplerOf(s: SamplerSpace, rng: Rng): Sampler {
       return new ComplexityAwareSampler(s, rng);
     case 'importance':
       return new ImportanceSampler(s, rng);
+    case 'pada':
+      return new PadaSampler(s, rng);
     default:
       throw new Error(`Unknown sampler type '${type}'`);
   }

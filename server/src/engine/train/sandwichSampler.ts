@@ -26,6 +26,8 @@ export class SandwichSampler implements Sampler {
 
   observe(): void {}
 
+  epochEnd(): void {}
+
   probabilities(): Record<string, number[]> {
     return {};
   }

@@ -7,8 +7,8 @@ import type { TensorRecord } from '../run/checkpoint';
 import { BatchSampler, type BatchSamplerState } from './dataSampler';
 import type { Optimizer } from './optimizer';
 import { createSampler } from './samplers';
-import type { Sampler } from './samplerTypes';
-import { stepperFor, type StepRunner } from './trainStep';
+import type { Sampler, SampledSubnet } from './samplerTypes';
+import { stepperFor, type StepOutcome, type StepRunner } from './trainStep';
 
 /** What a checkpoint's header holds besides the tensors: everything to continue exactly. */
 export interface CheckpointHeader {
@@ -28,6 +28,15 @@ export interface CheckpointHeader {
   elapsedSeconds: number;
 }
 
+/** Where a step falls in its run, and its learning rate. */
+export interface StepPlace {
+  /** Steps done before this one. */
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  lr: number;
+}
+
 /**
  * The state of a supernet's training: weights, optimizer slots, the subnet sampler, the
  * batch order and their random streams. Separate streams for weights, subnet sampling
@@ -43,8 +52,11 @@ export class Trainer {
   readonly dataRng: Rng;
   /** Crops and flips of training images: its own stream, so turning them on shifts nothing else. */
   readonly augmentRng: Rng;
-  /** Whether the sampler learns from gradient norms (PA&DA): the step must measure them. */
-  readonly importance: boolean;
+  /** Whether the samplers learn from gradient norms (importance, pada): the step must measure them. */
+  readonly measuresGradients: boolean;
+  /** Whether a batch's per-image loss weights differ from 1, so the step must apply them. */
+  readonly weightsLoss: boolean;
+  private readonly distillation: boolean;
 
   constructor(config: SupernetConfig, trainImages: number) {
     const seed = config.train.seed;
@@ -53,15 +65,51 @@ export class Trainer {
     this.dataRng = new Rng(seed + 2);
     this.augmentRng = new Rng(seed + 3);
     this.sampler = createSampler(config, this.samplerRng);
-    this.importance = config.train.sampler.type === 'importance';
-    this.batches = new BatchSampler(
-      trainImages,
-      config.train.batchSize,
-      this.dataRng,
-      this.importance ? 'importance' : 'shuffle',
-      { importanceWeight: config.train.sampler.importanceWeight },
-    );
+    this.distillation = config.train.distillation;
+    const { type, importanceWeight, padaReweight } = config.train.sampler;
+    const mode = type === 'importance' || type === 'pada' ? type : 'shuffle';
+    this.measuresGradients = mode !== 'shuffle';
+    this.weightsLoss = mode === 'importance' || (mode === 'pada' && padaReweight);
+    this.batches = new BatchSampler(trainImages, config.train.batchSize, this.dataRng, mode, {
+      importanceWeight,
+      reweight: padaReweight,
+    });
     ({ optimizer: this.optimizer, runner: this.runner } = stepperFor(this.net, config.train));
+  }
+
+  /**
+   * One step: the sampler's subnets trained by `stepper` on the next batch (its training
+   * indices turned into tensors by `gather`, which the step disposes); the gradient norms
+   * go back to the samplers, and after an epoch's last batch the subnet sampler closes
+   * the epoch (the batch sampler closes its own when it draws the next batch), before
+   * anything can checkpoint the step.
+   */
+  step(
+    at: StepPlace,
+    gather: (indices: Int32Array) => { x: tf.Tensor4D; y: tf.Tensor1D },
+    stepper: Pick<StepRunner, 'run'>,
+  ): { subnets: SampledSubnet[]; outcome: StepOutcome } {
+    const progress = at.step / at.totalSteps;
+    const subnets = this.sampler.sample(progress);
+    const batch = this.batches.next(progress);
+    const { x, y } = gather(batch.indices);
+    const weights = this.weightsLoss ? tf.tensor1d(batch.weights) : undefined;
+    let outcome;
+    try {
+      outcome = stepper.run(subnets, x, y, {
+        distillation: this.distillation,
+        lr: at.lr,
+        wantFeedback: this.measuresGradients,
+        wantErrorNorms: this.measuresGradients,
+        ...(weights ? { weights } : {}),
+      });
+    } finally {
+      tf.dispose(weights ? [x, y, weights] : [x, y]);
+    }
+    if (outcome.feedback) this.sampler.observe(outcome.feedback, progress);
+    if (outcome.errorNorms) this.batches.observe(batch.indices, outcome.errorNorms);
+    if ((at.step + 1) % at.stepsPerEpoch === 0) this.sampler.epochEnd();
+    return { subnets, outcome };
   }
 
   /** Every tensor a checkpoint holds, by its stable name: weights, statistics, optimizer slots. */

@@ -22,6 +22,8 @@ export class UniformSampler implements Sampler {
 
   observe(): void {}
 
+  epochEnd(): void {}
+
   probabilities(): Record<string, number[]> {
     return {};
   }

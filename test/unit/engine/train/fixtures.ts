@@ -40,10 +40,14 @@ export function smallConfig(patch: TrainPatch = {}): SupernetConfig {
 
 /** Deterministic stand-in for the trainer's gradient norms: larger choices, larger norms. */
 export function fakeFeedback(arch: Arch): PathFeedback {
+  const total = arch.resolution / 10;
+  const stages = arch.stages.map((s) => (s.depth * s.width) / 10);
+  const blocks = arch.stages.map((s) => s.blocks.map((b) => (b.kernel * b.expand) / 10));
   return {
     arch,
-    totalGradNorm: arch.resolution / 10,
-    stageGradNorms: arch.stages.map((s) => (s.depth * s.width) / 10),
-    blockGradNorms: arch.stages.map((s) => s.blocks.map((b) => (b.kernel * b.expand) / 10)),
+    totalGradNorm: total,
+    stageGradNorms: stages,
+    blockGradNorms: blocks,
+    tensorNormSums: { total: 2 * total, stages: stages.map((x) => 2 * x), blocks },
   };
 }

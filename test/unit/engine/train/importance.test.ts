@@ -10,11 +10,14 @@ import { smallConfig } from './fixtures';
 
 /** Gradient norms in which a kernel-7 block has ten times the norm of a kernel-3 or 5 block. */
 function kernel7Feedback(arch: Arch): PathFeedback {
+  const stages = arch.stages.map(() => 1);
+  const blocks = arch.stages.map((s) => s.blocks.map((b) => (b.kernel === 7 ? 10 : 1)));
   return {
     arch,
     totalGradNorm: 1,
-    stageGradNorms: arch.stages.map(() => 1),
-    blockGradNorms: arch.stages.map((s) => s.blocks.map((b) => (b.kernel === 7 ? 10 : 1))),
+    stageGradNorms: stages,
+    blockGradNorms: blocks,
+    tensorNormSums: { total: 1, stages, blocks },
   };
 }
 

@@ -58,7 +58,7 @@ void describe('uniform', () => {
 });
 
 void test('every sampled subnet carries its analytic FLOPs', () => {
-  for (const type of ['uniform', 'sandwich', 'complexity-aware', 'importance']) {
+  for (const type of ['uniform', 'sandwich', 'complexity-aware', 'importance', 'pada']) {
     const sampler = createSampler(smallConfig({ sampler: { type } }), new Rng(5));
     for (let step = 0; step < 20; step++) {
       for (const s of sampler.sample(step / 20))
@@ -77,7 +77,7 @@ void test('a returned subnet is a copy: editing it does not change later samples
 });
 
 void describe('delayed shrinking', () => {
-  for (const type of ['uniform', 'sandwich', 'complexity-aware', 'importance']) {
+  for (const type of ['uniform', 'sandwich', 'complexity-aware', 'importance', 'pada']) {
     void test(`${type}: only the largest subnet until the given progress`, () => {
       const sampler = createSampler(
         smallConfig({ delayedShrinking: 0.3, sampler: { type } }),
@@ -113,6 +113,7 @@ void describe('state round-trip', () => {
       'importance after delayed shrinking',
       { delayedShrinking: 0.2, sampler: { type: 'importance' } },
     ],
+    ['pada', { sampler: { type: 'pada' } }],
   ];
   for (const [name, patch] of cases) {
     void test(`${name}: a restored sampler continues exactly`, () => {
