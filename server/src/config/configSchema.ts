@@ -185,6 +185,8 @@ export const scheduleSchema = obj('The learning-rate schedule.', {
     {
       cosine: 'Cosine decay from `lr` to `minLr` over the remaining steps.',
       constant: 'Constant `lr` after warm-up.',
+      exponential:
+        'Exponential decay with a constant ending (BigNAS): `lr` times `decay` every `decayEpochs`, in steps (a staircase), until it reaches `endRatio` × `lr`; constant from there to the end, so the small subnets, which still improve late in training, keep learning.',
     },
     { default: 'cosine' },
   ),
@@ -192,7 +194,26 @@ export const scheduleSchema = obj('The learning-rate schedule.', {
     minimum: 0,
     default: 0,
   }),
-  minLr: num('Learning rate at the end of the cosine decay.', { minimum: 0, default: 0 }),
+  minLr: num('cosine: learning rate at the end of the decay.', { minimum: 0, default: 0 }),
+  decay: optional(
+    num('exponential: factor of each decay step. Default 0.97 (BigNAS’s ImageNet setting).', {
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+      example: '0.97',
+    }),
+  ),
+  decayEpochs: optional(
+    num(
+      'exponential: epochs between two decay steps (fractions allowed). Default: the period at which the rate reaches its floor two thirds of the way through the steps after warm-up, the shape of BigNAS’s ImageNet run (×0.97 every 2.4 epochs reaches 5% after about 236 epochs), fitted to runs of a few epochs.',
+      { exclusiveMinimum: 0, example: '0.1' },
+    ),
+  ),
+  endRatio: optional(
+    num(
+      'exponential: the floor, as a fraction of `lr`, where the decay stops and the rate stays constant to the end. Default 0.05 (BigNAS).',
+      { exclusiveMinimum: 0, exclusiveMaximum: 1, example: '0.05' },
+    ),
+  ),
 });
 
 export const samplerSchema = obj('How the subnets trained at each step are chosen.', {
@@ -256,11 +277,25 @@ export const trainSchema = obj('How the supernet is trained.', {
   batchSize: positiveInt('Images per step.', { maximum: 65536, default: 64 }),
   optimizer: optimizerSchema,
   schedule: scheduleSchema,
-  weightDecay: num('L2 weight decay on convolution and linear weights.', {
-    minimum: 0,
-    maximum: 1,
-    default: 4e-5,
-  }),
+  weightDecay: num(
+    'L2 weight decay on convolution kernels and the classifier’s weight; never on batch-norm scales and shifts, biases or kernel transforms (BigNAS, OFA).',
+    {
+      minimum: 0,
+      maximum: 1,
+      default: 4e-5,
+    },
+  ),
+  weightDecayScope: oneOf(
+    'Which updates carry the weight decay, when a step trains several subnets.',
+    {
+      step: 'Once per step, on every weight that a subnet of the step used (an optimizer’s weight decay).',
+      largest:
+        'Only the largest subnet is regularised (BigNAS): the decay is added once, in steps that train the largest subnet, and steps without it carry none. Where every step trains the largest (the sandwich rule; a teacher for distillation with 2+ subnets; the largest-only phases of shrinking) this equals `step`.',
+      'each-subnet':
+        'Every trained subnet is regularised on the weights it uses, what BigNAS compares against: a weight shared by k subnets of the step decays k times.',
+    },
+    { default: 'step' },
+  ),
   sampler: samplerSchema,
   distillation: bool(
     'In-place distillation: the largest subnet learns from the labels, the others from its soft predictions (KL divergence).',

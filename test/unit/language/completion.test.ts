@@ -40,6 +40,7 @@ void describe('completion of keys', () => {
       'optimizer',
       'schedule',
       'weightDecay',
+      'weightDecayScope',
       'sampler',
       'distillation',
       'augment',

@@ -529,6 +529,28 @@ void describe('diagnostics: machine, search and data', () => {
     );
   });
 
+  void test('schedule fields the schedule type does not read', () => {
+    // `  schedule: { type: cosine, decay: ` is 35 characters
+    expect(
+      only(SMALL + 'train:\n  schedule: { type: cosine, decay: 0.9 }\n'),
+      'unused-setting',
+      WARNING,
+      [10, 35, 10, 38],
+      '`decay` shapes the exponential schedule; a cosine schedule ignores it.',
+    );
+    expect(
+      only(SMALL + 'train:\n  schedule: { type: exponential, minLr: 0.001 }\n'),
+      'unused-setting',
+      WARNING,
+      [10, 40, 10, 45],
+      /^`minLr` shapes the cosine schedule/,
+    );
+    assert.deepEqual(
+      diagnostics(SMALL + 'train:\n  schedule: { type: exponential, decay: 0.9, endRatio: 0.1 }\n'),
+      [],
+    );
+  });
+
   void test('`dataset: idx` without a path', () => {
     const d = only(smallWith('  classes: 10\n', '  classes: 10\n  dataset: idx\n'));
     expect(

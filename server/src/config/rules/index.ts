@@ -9,7 +9,12 @@ import { kernelsAndStrides } from './kernelsAndStrides';
 import { trainingMemory } from './memory';
 import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
-import { populationSize, samplerSubnets, shrinkingPhases } from './trainingSettings';
+import {
+  populationSize,
+  samplerSubnets,
+  scheduleSettings,
+  shrinkingPhases,
+} from './trainingSettings';
 import { widthsOf8 } from './widths';
 
 /**
@@ -27,6 +32,7 @@ export const RULES: readonly Rule[] = [
   populationSize,
   samplerSubnets,
   shrinkingPhases,
+  scheduleSettings,
   dataPaths,
   dataSettings,
   dataContents,

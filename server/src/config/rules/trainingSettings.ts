@@ -45,3 +45,20 @@ export const shrinkingPhases: Rule = (ctx) => {
       `Progressive shrinking's phases start in order (largest alone, then kernel, depth, width): [${phases.join(', ')}] goes back; write them ascending.`,
     );
 };
+
+/** The schedule's fields that its type does not read: cosine's end, exponential's shape. */
+export const scheduleSettings: Rule = (ctx) => {
+  if (!ctx.clean('train.schedule')) return;
+  const { type } = ctx.config.train.schedule;
+  const unused = (field: string, reader: string) =>
+    ctx.report(
+      ['train', 'schedule', field],
+      'warning',
+      'unused-setting',
+      `\`${field}\` shapes the ${reader} schedule; a ${type} schedule ignores it.`,
+    );
+  if (type !== 'cosine' && ctx.written('train.schedule.minLr')) unused('minLr', 'cosine');
+  for (const field of ['decay', 'decayEpochs', 'endRatio'])
+    if (type !== 'exponential' && ctx.written(`train.schedule.${field}`))
+      unused(field, 'exponential');
+};
