@@ -328,6 +328,28 @@ export const trainSchema = obj('How the supernet is trained.', {
       { minItems: 3, maxItems: 3, example: '[0.1, 0.3, 0.5]' },
     ),
   ),
+  channelSorting: optional(
+    obj(
+      'Channel sorting (Once-for-All): the expanded channels of every block are reordered by importance (the L1 norm of their weights in the projection), most important first, so that narrower expand ratios and widths, which use the first channels, keep the channels that matter most. The largest subnet computes the same function after a sort; the optimizer’s state is reordered with the weights.',
+      {
+        when: oneOf<'shrinking' | 'periodic'>(
+          'When the channels are sorted.',
+          {
+            shrinking:
+              'Once, before the first step that trains narrower expand ratios and widths: at the third bound of `progressiveShrinking`, else at the end of `delayedShrinking` (as OFA sorts before it shrinks the expand ratio). A run with neither has nothing to sort by then and never sorts.',
+            periodic:
+              'As `shrinking`, then again every `everyEpochs` epochs (from the first step in a run without shrinking): a full re-sort while narrow subnets train, which changes what they compute; OFA sorts only before it shrinks.',
+          },
+          { default: 'shrinking' },
+        ),
+        everyEpochs: num('periodic: epochs between two sorts (fractions allowed).', {
+          exclusiveMinimum: 0,
+          default: 1,
+        }),
+      },
+      { example: '{ when: shrinking }' },
+    ),
+  ),
   delayedShrinking: num(
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',
     { minimum: 0, exclusiveMaximum: 1, default: 0 },

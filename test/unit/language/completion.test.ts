@@ -47,6 +47,7 @@ void describe('completion of keys', () => {
       'kernelTransform',
       'zeroInitResidual',
       'progressiveShrinking',
+      'channelSorting',
       'delayedShrinking',
       'seed',
       'backend',

@@ -551,6 +551,20 @@ void describe('diagnostics: machine, search and data', () => {
     );
   });
 
+  void test('channel sorting at shrinking without any shrinking never sorts', () => {
+    const d = only(SMALL + 'train:\n  channelSorting: { when: shrinking }\n');
+    expect(d, 'unused-setting', WARNING, [10, 18, 10, 37], /never sorts/);
+    for (const extra of ['  delayedShrinking: 0.2\n', '  progressiveShrinking: [0.1, 0.3, 0.5]\n'])
+      assert.deepEqual(
+        diagnostics(SMALL + 'train:\n  channelSorting: { when: shrinking }\n' + extra),
+        [],
+      );
+    assert.deepEqual(
+      diagnostics(SMALL + 'train:\n  channelSorting: { when: periodic, everyEpochs: 2 }\n'),
+      [],
+    );
+  });
+
   void test('`dataset: idx` without a path', () => {
     const d = only(smallWith('  classes: 10\n', '  classes: 10\n  dataset: idx\n'));
     expect(

@@ -10,6 +10,7 @@ import { trainingMemory } from './memory';
 import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
 import {
+  channelSortingMoment,
   populationSize,
   samplerSubnets,
   scheduleSettings,
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   samplerSubnets,
   shrinkingPhases,
   scheduleSettings,
+  channelSortingMoment,
   dataPaths,
   dataSettings,
   dataContents,

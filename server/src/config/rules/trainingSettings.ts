@@ -62,3 +62,16 @@ export const scheduleSettings: Rule = (ctx) => {
     if (type !== 'exponential' && ctx.written(`train.schedule.${field}`))
       unused(field, 'exponential');
 };
+
+/** Channel sorting at shrinking needs a moment when widths start to shrink. */
+export const channelSortingMoment: Rule = (ctx) => {
+  if (!ctx.clean('train.channelSorting') || !ctx.clean('train.progressiveShrinking')) return;
+  const { channelSorting, progressiveShrinking, delayedShrinking } = ctx.config.train;
+  if (channelSorting?.when !== 'shrinking' || progressiveShrinking || delayedShrinking > 0) return;
+  ctx.report(
+    ['train', 'channelSorting'],
+    'warning',
+    'unused-setting',
+    'Channel sorting at `shrinking` sorts before the first step that trains narrower expand ratios and widths; without `progressiveShrinking` or `delayedShrinking` that is the first step, whose weights are random: it never sorts. Add one of them, or sort `when: periodic`.',
+  );
+};

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../config/configSchema';
+import type { ChannelOrder } from '../model/channelSorting';
 import type { SampledSubnet } from './samplerTypes';
 import type { DecayRule, DecayScale } from './weightDecay';
 
@@ -78,6 +79,21 @@ export class Optimizer {
       return decay === 0 ? g : tf.add(g, tf.mul(w, this.weightDecay * decay));
     const count = decay.get(name);
     return count ? tf.add(g, tf.mul(tf.mul(w, count), this.weightDecay)) : g;
+  }
+
+  /**
+   * Reorders the slots of the weights `orders` reordered (channel sorting), so that each
+   * moment stays with its weight and the next updates are the reordered ones.
+   */
+  permute(orders: readonly ChannelOrder[]): void {
+    for (const { name, axis, order } of orders) {
+      const vs = this.slots.get(name);
+      if (!vs) continue;
+      tf.tidy(() => {
+        const index = tf.tensor1d(order, 'int32');
+        for (const v of vs) v.assign(tf.gather(v, index, axis));
+      });
+    }
   }
 
   /** Slots by stable names, for checkpoints. */
