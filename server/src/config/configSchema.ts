@@ -185,6 +185,8 @@ export const scheduleSchema = obj('The learning-rate schedule.', {
     {
       cosine: 'Cosine decay from `lr` to `minLr` over the remaining steps.',
       constant: 'Constant `lr` after warm-up.',
+      exponential:
+        'Exponential decay with a constant ending (BigNAS): `lr` times `decay` every `decayEpochs`, in steps (a staircase), until it reaches `endRatio` × `lr`; constant from there to the end, so the small subnets, which still improve late in training, keep learning.',
     },
     { default: 'cosine' },
   ),
@@ -192,7 +194,26 @@ export const scheduleSchema = obj('The learning-rate schedule.', {
     minimum: 0,
     default: 0,
   }),
-  minLr: num('Learning rate at the end of the cosine decay.', { minimum: 0, default: 0 }),
+  minLr: num('cosine: learning rate at the end of the decay.', { minimum: 0, default: 0 }),
+  decay: optional(
+    num('exponential: factor of each decay step. Default 0.97 (BigNAS’s ImageNet setting).', {
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+      example: '0.97',
+    }),
+  ),
+  decayEpochs: optional(
+    num(
+      'exponential: epochs between two decay steps (fractions allowed). Default: the period at which the rate reaches its floor two thirds of the way through the steps after warm-up, the shape of BigNAS’s ImageNet run (×0.97 every 2.4 epochs reaches 5% after about 236 epochs), fitted to runs of a few epochs.',
+      { exclusiveMinimum: 0, example: '0.1' },
+    ),
+  ),
+  endRatio: optional(
+    num(
+      'exponential: the floor, as a fraction of `lr`, where the decay stops and the rate stays constant to the end. Default 0.05 (BigNAS).',
+      { exclusiveMinimum: 0, exclusiveMaximum: 1, example: '0.05' },
+    ),
+  ),
 });
 
 export const samplerSchema = obj('How the subnets trained at each step are chosen.', {
@@ -261,11 +282,25 @@ export const trainSchema = obj('How the supernet is trained.', {
   batchSize: positiveInt('Images per step.', { maximum: 65536, default: 64 }),
   optimizer: optimizerSchema,
   schedule: scheduleSchema,
-  weightDecay: num('L2 weight decay on convolution and linear weights.', {
-    minimum: 0,
-    maximum: 1,
-    default: 4e-5,
-  }),
+  weightDecay: num(
+    'L2 weight decay on convolution kernels and the classifier’s weight; never on batch-norm scales and shifts, biases or kernel transforms (BigNAS, OFA).',
+    {
+      minimum: 0,
+      maximum: 1,
+      default: 4e-5,
+    },
+  ),
+  weightDecayScope: oneOf(
+    'Which updates carry the weight decay, when a step trains several subnets.',
+    {
+      step: 'Once per step, on every weight that a subnet of the step used (an optimizer’s weight decay).',
+      largest:
+        'Only the largest subnet is regularised (BigNAS): the decay is added once, in steps that train the largest subnet, and steps without it carry none. Where every step trains the largest (the sandwich rule; a teacher for distillation with 2+ subnets; the largest-only phases of shrinking) this equals `step`.',
+      'each-subnet':
+        'Every trained subnet is regularised on the weights it uses, what BigNAS compares against: a weight shared by k subnets of the step decays k times.',
+    },
+    { default: 'step' },
+  ),
   sampler: samplerSchema,
   distillation: bool(
     'In-place distillation: the largest subnet learns from the labels, the others from its soft predictions (KL divergence).',
@@ -296,6 +331,28 @@ export const trainSchema = obj('How the supernet is trained.', {
       'Progressive shrinking (Once-for-All), as 3 fractions of training: the largest subnet alone until the first, then elastic resolution and kernel; depth from the second; expand ratio and width from the third. E.g. `[0.1, 0.3, 0.5]`.',
       num('A fraction of training (0–1).', { minimum: 0, maximum: 1 }),
       { minItems: 3, maxItems: 3, example: '[0.1, 0.3, 0.5]' },
+    ),
+  ),
+  channelSorting: optional(
+    obj(
+      'Channel sorting (Once-for-All): the expanded channels of every block are reordered by importance (the L1 norm of their weights in the projection), most important first, so that narrower expand ratios and widths, which use the first channels, keep the channels that matter most. The largest subnet computes the same function after a sort; the optimizer’s state is reordered with the weights.',
+      {
+        when: oneOf<'shrinking' | 'periodic'>(
+          'When the channels are sorted.',
+          {
+            shrinking:
+              'Once, before the first step that trains narrower expand ratios and widths: at the third bound of `progressiveShrinking`, else at the end of `delayedShrinking` (as OFA sorts before it shrinks the expand ratio). A run with neither has nothing to sort by then and never sorts.',
+            periodic:
+              'As `shrinking`, then again every `everyEpochs` epochs (from the first step in a run without shrinking): a full re-sort while narrow subnets train, which changes what they compute; OFA sorts only before it shrinks.',
+          },
+          { default: 'shrinking' },
+        ),
+        everyEpochs: num('periodic: epochs between two sorts (fractions allowed).', {
+          exclusiveMinimum: 0,
+          default: 1,
+        }),
+      },
+      { example: '{ when: shrinking }' },
     ),
   ),
   delayedShrinking: num(

@@ -536,6 +536,42 @@ void describe('diagnostics: machine, search and data', () => {
     );
   });
 
+  void test('schedule fields the schedule type does not read', () => {
+    // `  schedule: { type: cosine, decay: ` is 35 characters
+    expect(
+      only(SMALL + 'train:\n  schedule: { type: cosine, decay: 0.9 }\n'),
+      'unused-setting',
+      WARNING,
+      [10, 35, 10, 38],
+      '`decay` shapes the exponential schedule; a cosine schedule ignores it.',
+    );
+    expect(
+      only(SMALL + 'train:\n  schedule: { type: exponential, minLr: 0.001 }\n'),
+      'unused-setting',
+      WARNING,
+      [10, 40, 10, 45],
+      /^`minLr` shapes the cosine schedule/,
+    );
+    assert.deepEqual(
+      diagnostics(SMALL + 'train:\n  schedule: { type: exponential, decay: 0.9, endRatio: 0.1 }\n'),
+      [],
+    );
+  });
+
+  void test('channel sorting at shrinking without any shrinking never sorts', () => {
+    const d = only(SMALL + 'train:\n  channelSorting: { when: shrinking }\n');
+    expect(d, 'unused-setting', WARNING, [10, 18, 10, 37], /never sorts/);
+    for (const extra of ['  delayedShrinking: 0.2\n', '  progressiveShrinking: [0.1, 0.3, 0.5]\n'])
+      assert.deepEqual(
+        diagnostics(SMALL + 'train:\n  channelSorting: { when: shrinking }\n' + extra),
+        [],
+      );
+    assert.deepEqual(
+      diagnostics(SMALL + 'train:\n  channelSorting: { when: periodic, everyEpochs: 2 }\n'),
+      [],
+    );
+  });
+
   void test('`dataset: idx` without a path', () => {
     const d = only(smallWith('  classes: 10\n', '  classes: 10\n  dataset: idx\n'));
     expect(

@@ -9,7 +9,13 @@ import { kernelsAndStrides } from './kernelsAndStrides';
 import { trainingMemory } from './memory';
 import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
-import { populationSize, samplerSubnets, shrinkingPhases } from './trainingSettings';
+import {
+  channelSortingMoment,
+  populationSize,
+  samplerSubnets,
+  scheduleSettings,
+  shrinkingPhases,
+} from './trainingSettings';
 import { widthsOf8 } from './widths';
 
 /**
@@ -27,6 +33,8 @@ export const RULES: readonly Rule[] = [
   populationSize,
   samplerSubnets,
   shrinkingPhases,
+  scheduleSettings,
+  channelSortingMoment,
   dataPaths,
   dataSettings,
   dataContents,

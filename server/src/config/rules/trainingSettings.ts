@@ -47,3 +47,33 @@ export const shrinkingPhases: Rule = (ctx) => {
       `Progressive shrinking's phases start in order (largest alone, then kernel, depth, width): [${phases.join(', ')}] goes back; write them ascending.`,
     );
 };
+
+/** The schedule's fields that its type does not read: cosine's end, exponential's shape. */
+export const scheduleSettings: Rule = (ctx) => {
+  if (!ctx.clean('train.schedule')) return;
+  const { type } = ctx.config.train.schedule;
+  const unused = (field: string, reader: string) =>
+    ctx.report(
+      ['train', 'schedule', field],
+      'warning',
+      'unused-setting',
+      `\`${field}\` shapes the ${reader} schedule; a ${type} schedule ignores it.`,
+    );
+  if (type !== 'cosine' && ctx.written('train.schedule.minLr')) unused('minLr', 'cosine');
+  for (const field of ['decay', 'decayEpochs', 'endRatio'])
+    if (type !== 'exponential' && ctx.written(`train.schedule.${field}`))
+      unused(field, 'exponential');
+};
+
+/** Channel sorting at shrinking needs a moment when widths start to shrink. */
+export const channelSortingMoment: Rule = (ctx) => {
+  if (!ctx.clean('train.channelSorting') || !ctx.clean('train.progressiveShrinking')) return;
+  const { channelSorting, progressiveShrinking, delayedShrinking } = ctx.config.train;
+  if (channelSorting?.when !== 'shrinking' || progressiveShrinking || delayedShrinking > 0) return;
+  ctx.report(
+    ['train', 'channelSorting'],
+    'warning',
+    'unused-setting',
+    'Channel sorting at `shrinking` sorts before the first step that trains narrower expand ratios and widths; without `progressiveShrinking` or `delayedShrinking` that is the first step, whose weights are random: it never sorts. Add one of them, or sort `when: periodic`.',
+  );
+};

@@ -187,6 +187,16 @@ export class Supernet {
       : tf.slice(k, [off, off, 0, 0], [l.kernel, l.kernel, k.shape[2], k.shape[3]]);
   }
 
+  /**
+   * The part of a conv layer's shared kernel that a subnet's layer reads, as a shape from
+   * its centre (spatially) and its first channels: the crop of the layer's kernel size, or
+   * the first transform's input crop when the kernel goes through transforms.
+   */
+  kernelRegion(l: ConvLayer): [number, number, number, number] {
+    const size = this.transformsTo(l.name, l.kernel)[0]?.to ?? l.kernel;
+    return [size, size, l.cin, l.role === 'depthwise' ? 1 : l.cout];
+  }
+
   /** The layers and input size of a subnet (cached by arch key). */
   plan(arch: Arch): SubnetPlan {
     const key = archKey(arch);

@@ -173,7 +173,7 @@ export class ParallelStepRunner {
     results.push(...this.helperResults());
     results.sort((a, b) => a.index - b.index);
     if (results.length !== n) throw new Error(`parallel step: ${results.length} of ${n} results`);
-    return this.update(results, n, opts);
+    return this.update(subnets, results, opts);
   }
 
   /** The batch and the current weights, for the helpers. */
@@ -272,12 +272,17 @@ export class ParallelStepRunner {
   }
 
   /** Σ of the slots, the variance, ONE optimizer update; the step's figures as StepRunner's. */
-  private update(results: SubnetResult[], n: number, opts: StepOptions): StepOutcome {
+  private update(
+    subnets: SampledSubnet[],
+    results: SubnetResult[],
+    opts: StepOptions,
+  ): StepOutcome {
+    const n = subnets.length;
     const { layout } = this.views;
     const { sum, sq } = sumTensors(layout, sumGradients(this.views, n), n);
     try {
       const gradVariance = gradientVarianceOf(layout, sum, sq, n);
-      this.optimizer.apply(sum, opts.lr);
+      this.optimizer.apply(sum, opts.lr, subnets);
       const d = results.filter((r) => r.distill !== undefined).map((r) => r.distill!);
       const feedback: PathFeedback[] = results.map((r) => r.feedback!);
       const errorNorms = results[0].errorNorms;
@@ -385,7 +390,7 @@ export class ParallelStepRunner {
       const feedback = opts.wantFeedback
         ? [pathFeedback(subnet, [...sum], (name) => layout.at[this.layoutIndex.get(name)!])]
         : undefined;
-      this.optimizer.apply(sum, opts.lr);
+      this.optimizer.apply(sum, opts.lr, [subnet]);
       const norms = results.map((r) => r.errorNorms);
       const errorNorms = opts.wantErrorNorms ? concatFloats(norms as Float32Array[]) : undefined;
       return {

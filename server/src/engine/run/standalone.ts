@@ -34,7 +34,8 @@ export async function trainStandalone(
   const seed = config.train.seed;
   // A supernet whose only trained path is `arch`: the same layers, the same initialisation.
   const net = new Supernet(config.space, config.task, new Rng(seed));
-  const { optimizer, runner } = stepperFor(net, config.train);
+  // The one network is its own largest: the supernet's decay scope does not apply.
+  const { optimizer, runner } = stepperFor(net, { ...config.train, weightDecayScope: 'step' });
   const sub = [
     { role: 'largest' as const, arch, flops: subnetCost(config.space, config.task, arch).flops },
   ];

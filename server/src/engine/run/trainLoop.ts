@@ -6,6 +6,7 @@ import { RunError } from '../runError';
 import { calibrationIndices } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { engineThreads } from '../parallel/engineThreads';
+import { channelSortDue } from '../train/channelSortSchedule';
 import { learningRate } from '../train/lrSchedule';
 import type { TrainingSession } from './trainingSession';
 import { EpochRanking } from '../ranking/epochRanking';
@@ -58,6 +59,11 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   const { trainer, totalSteps, stepsPerEpoch, now, data } = s.s;
   const { config } = s.s.opened;
   const ts = now();
+  if (channelSortDue(s.step, s.s, config.train)) {
+    // One order per block, shared by the tensors it reorders.
+    const blocks = new Set(trainer.sortChannels().map((o) => o.order)).size;
+    s.info(`step ${s.step}: expanded channels sorted by importance in ${blocks} block(s)`);
+  }
   const lr = learningRate(s.step, totalSteps, stepsPerEpoch, config.train);
   const gather = (indices: Int32Array) =>
     assembler.gather(

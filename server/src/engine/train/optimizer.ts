@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../config/configSchema';
+import type { ChannelOrder } from '../model/channelSorting';
+import type { SampledSubnet } from './samplerTypes';
+import type { DecayRule, DecayScale } from './weightDecay';
 
 /** A trainable variable with its stable checkpoint name, and whether weight decay applies to it. */
 export interface NamedVariable {
@@ -10,7 +13,8 @@ export interface NamedVariable {
 
 /**
  * SGD with (Nesterov) momentum or Adam, with L2 weight decay added to the gradient
- * (PyTorch's semantics). Its slots are named tensors so a checkpoint restores them exactly.
+ * (PyTorch's semantics) as `decayRule` scales it for the step's subnets (weightDecay.ts).
+ * Its slots are named tensors so a checkpoint restores them exactly.
  */
 export class Optimizer {
   private readonly slots = new Map<string, tf.Variable[]>();
@@ -20,6 +24,7 @@ export class Optimizer {
     private readonly cfg: TrainConfig['optimizer'],
     private readonly weightDecay: number,
     private readonly params: NamedVariable[],
+    private readonly decayRule: DecayRule = () => 1,
   ) {
     const n = cfg.type === 'adam' ? 2 : cfg.momentum > 0 ? 1 : 0;
     for (const p of params) {
@@ -30,16 +35,24 @@ export class Optimizer {
     }
   }
 
-  /** One update with the summed gradients `grads` (by variable name; absent = zero). */
-  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+  /**
+   * One update with the summed gradients `grads` (by variable name; absent = zero) of the
+   * step that trained `subnets`.
+   */
+  apply(
+    grads: ReadonlyMap<string, tf.Tensor>,
+    lr: number,
+    subnets: readonly SampledSubnet[] = [],
+  ): void {
     this.steps++;
     const { cfg } = this;
     tf.tidy(() => {
+      const decay = this.weightDecay > 0 ? this.decayRule(subnets) : 0;
       for (const p of this.params) {
         const g0 = grads.get(p.name);
         if (!g0) continue;
         const w = p.variable;
-        const g = this.weightDecay > 0 && p.decay ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
+        const g = p.decay ? this.withDecay(g0, w, p.name, decay) : g0;
         const slots = this.slots.get(p.name)!;
         if (cfg.type === 'adam') {
           const [m, v] = slots;
@@ -58,6 +71,29 @@ export class Optimizer {
         }
       }
     });
+  }
+
+  /** `g` plus the L2 decay of `w`, counted as `decay` says. */
+  private withDecay(g: tf.Tensor, w: tf.Tensor, name: string, decay: DecayScale): tf.Tensor {
+    if (typeof decay === 'number')
+      return decay === 0 ? g : tf.add(g, tf.mul(w, this.weightDecay * decay));
+    const count = decay.get(name);
+    return count ? tf.add(g, tf.mul(tf.mul(w, count), this.weightDecay)) : g;
+  }
+
+  /**
+   * Reorders the slots of the weights `orders` reordered (channel sorting), so that each
+   * moment stays with its weight and the next updates are the reordered ones.
+   */
+  permute(orders: readonly ChannelOrder[]): void {
+    for (const { name, axis, order } of orders) {
+      const vs = this.slots.get(name);
+      if (!vs) continue;
+      tf.tidy(() => {
+        const index = tf.tensor1d(order, 'int32');
+        for (const v of vs) v.assign(tf.gather(v, index, axis));
+      });
+    }
   }
 
   /** Slots by stable names, for checkpoints. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Supernet, SupernetParameter } from '../model/supernet';
 import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
+import { decayRule } from './weightDecay';
 import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
 import type { PathFeedback, SampledSubnet } from './samplerTypes';
 import { gradientVariance, pathFeedback } from './gradientStats';
@@ -110,7 +111,7 @@ export class StepRunner {
         z.dispose();
       });
       const gradVariance = this.variance(sum, sq, n);
-      this.optimizer.apply(sum, opts.lr);
+      this.optimizer.apply(sum, opts.lr, subnets);
       const scalars = tf.tidy(() => tf.stack([...ceLosses, ...distill]).dataSync());
       const losses = Array.from(scalars.subarray(0, ceLosses.length));
       const d = Array.from(scalars.subarray(ceLosses.length));
@@ -147,7 +148,12 @@ export function stepperFor(
   net: Supernet,
   train: TrainConfig,
 ): { optimizer: Optimizer; runner: StepRunner } {
-  // Weight decay on convolution kernels and the classifier's weight, not on batch norm or biases.
+  // Weight decay on convolution kernels and the classifier's weight, never on batch norm's
+  // scales and shifts nor on biases: the BigNAS recipe as its public reproductions set it
+  // (AttentiveNAS/AlphaNet's parameter groups, `weight_decay_bn_bias: 0`; the rule is not
+  // quoted here from the BigNAS text itself) and as OFA's training script does
+  // (`no_decay_keys = "bn#bias"`). Nor on kernel transforms. In which updates it counts:
+  // `train.weightDecayScope` (weightDecay.ts).
   const trainables = net
     .parameters()
     .filter((p) => p.variable.trainable)
@@ -156,6 +162,11 @@ export function stepperFor(
       variable: p.variable,
       decay: p.kind === 'kernel' || p.kind === 'linear-weight',
     }));
-  const optimizer = new Optimizer(train.optimizer, train.weightDecay, trainables);
+  const optimizer = new Optimizer(
+    train.optimizer,
+    train.weightDecay,
+    trainables,
+    decayRule(train.weightDecayScope, net),
+  );
   return { optimizer, runner: new StepRunner(net, optimizer) };
 }

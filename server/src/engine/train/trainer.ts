@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SupernetConfig } from '../../config/configSchema';
+import { sortExpandedChannels, type ChannelOrder } from '../model/channelSorting';
 import { initialSupernet, type Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { RunError } from '../runError';
@@ -110,6 +111,18 @@ export class Trainer {
     if (outcome.errorNorms) this.batches.observe(batch.indices, outcome.errorNorms);
     if ((at.step + 1) % at.stepsPerEpoch === 0) this.sampler.epochEnd();
     return { subnets, outcome };
+  }
+
+  /**
+   * Channel sorting (Once-for-All): the expanded channels of every block by importance, and
+   * the optimizer's slots with them. Adds no state of its own: the reordered weights and
+   * slots are the checkpoint's tensors, and when it runs is a function of the step
+   * (channelSortDue). Returns what it reordered.
+   */
+  sortChannels(): ChannelOrder[] {
+    const orders = sortExpandedChannels(this.net);
+    this.optimizer.permute(orders);
+    return orders;
   }
 
   /** Every tensor a checkpoint holds, by its stable name: weights, statistics, optimizer slots. */
