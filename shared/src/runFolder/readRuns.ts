@@ -75,11 +75,21 @@ export async function listRuns(runsDir: string): Promise<RunSummary[]> {
 export function settleInterrupted(run: RunSummary): boolean {
   if (run.status !== 'interrupted') return false;
   const p = new RunPaths(run.dir);
+  const says = (): { raw: unknown; running: boolean } => {
+    const raw: unknown = JSON.parse(readFileSync(p.metaFile, 'utf8'));
+    return { raw, running: parseRunMeta(raw)?.status === 'running' };
+  };
+  // Most listings find nothing to settle: look before taking the lock.
+  try {
+    if (!says().running) return false;
+  } catch {
+    return false;
+  }
   const lock = acquireLock(p.lockFile, 'settle');
   if (!lock.ok) return false;
   try {
-    const raw: unknown = JSON.parse(readFileSync(p.metaFile, 'utf8'));
-    if (parseRunMeta(raw)?.status !== 'running') return false;
+    const { raw, running } = says();
+    if (!running) return false;
     const settled = {
       ...(raw as object),
       status: 'interrupted',
