@@ -1,5 +1,5 @@
 import type { TrainConfig } from '../../config/configSchema';
-import type { RunLength } from './schedule';
+import { firstStepFrom, type RunLength } from './schedule';
 
 /**
  * The fraction of training from which expand ratios and widths are elastic: the third bound
@@ -24,17 +24,9 @@ export function widthShrinkingStart(train: TrainConfig): number {
 export function channelSortDue(step: number, length: RunLength, train: TrainConfig): boolean {
   const sorting = train.channelSorting;
   if (!sorting) return false;
-  const first = firstElasticStep(widthShrinkingStart(train), length.totalSteps);
+  const first = firstStepFrom(widthShrinkingStart(train), length.totalSteps);
   if (step === first) return first > 0;
   if (sorting.when !== 'periodic' || step < first) return false;
   const period = Math.max(1, Math.round(sorting.everyEpochs * length.stepsPerEpoch));
   return (step - first) % period === 0;
-}
-
-/** The first step s with s / totalSteps ≥ `from`, compared as the samplers compare. */
-function firstElasticStep(from: number, totalSteps: number): number {
-  let s = Math.max(0, Math.ceil(from * totalSteps));
-  while (s > 0 && (s - 1) / totalSteps >= from) s--;
-  while (s / totalSteps < from) s++;
-  return s;
 }
