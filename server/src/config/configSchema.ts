@@ -228,6 +228,8 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
       importance:
         'Importance sampling, a simplified PA&DA: choices drawn with probabilities from running, normalised gradient norms of their weights, mixed with uniform; training images weighted by ‖softmax(z) − onehot(y)‖₂.',
       pada: 'PA&DA as published (Lu et al., CVPR 2023): one path per step; each epoch, choices and training images are drawn in proportion to the gradient norms seen in the epoch before (images by ‖softmax(z) − onehot(y)‖₂), mixed with uniform by a weight growing from 0 to 1 over training.',
+      shiftnas:
+        'Probability shift (ShiftNAS, Zhang et al., ICCV 2023), in part: each subnet is drawn by first drawing a complexity (one of `shiftBins` equal parts of the FLOPs range) from a learned distribution, then a subnet of that complexity; the distribution shifts toward the parts whose subnets have the larger gradient norms, i.e. need more training. The paper’s update rule and its learned architecture generator are not reproduced (see shiftNasSampler.ts).',
     },
     { default: 'complexity-aware' },
   ),
@@ -256,6 +258,22 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
   importanceWeight: num(
     'importance: final weight of the importance distribution against uniform; the weight grows linearly from 0 over training.',
     { minimum: 0, maximum: 1, default: 0.5 },
+  ),
+  shiftBins: int(
+    'shiftnas: the parts of equal width the FLOPs range is split into; the distribution is over them.',
+    { minimum: 2, maximum: 64, default: 8 },
+  ),
+  shiftEvery: positiveInt(
+    'shiftnas: steps between two updates of the distribution, each from the gradient norms of the steps since the last.',
+    { maximum: 100000, default: 100 },
+  ),
+  shiftRate: num(
+    'shiftnas: step size of the update of the distribution’s logits (gradient ascent on the expected relative gradient norm); 0 keeps it uniform over the parts.',
+    { minimum: 0, maximum: 100, default: 1 },
+  ),
+  shiftStart: num(
+    'shiftnas: the fraction of training (0–1) before which the distribution stays uniform over the parts and learns nothing.',
+    { minimum: 0, exclusiveMaximum: 1, default: 0.1 },
   ),
   padaReweight: bool(
     'pada: weight each image’s loss by 1/(N·p), so the loss is an unbiased estimate of the mean over the training split (the paper’s code trains on the plain batch mean).',

@@ -115,6 +115,7 @@ void describe('completion of values', () => {
       'complexity-aware',
       'importance',
       'pada',
+      'shiftnas',
     ]);
   });
 

@@ -14,6 +14,7 @@ import {
   populationSize,
   samplerSubnets,
   scheduleSettings,
+  shiftnasSettings,
   shrinkingPhases,
 } from './trainingSettings';
 import { widthsOf8 } from './widths';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   shrinkingPhases,
   scheduleSettings,
   channelSortingMoment,
+  shiftnasSettings,
   dataPaths,
   dataSettings,
   dataContents,

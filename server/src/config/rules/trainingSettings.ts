@@ -77,3 +77,16 @@ export const channelSortingMoment: Rule = (ctx) => {
     'Channel sorting at `shrinking` sorts before the first step that trains narrower expand ratios and widths; without `progressiveShrinking` or `delayedShrinking` that is the first step, whose weights are random: it never sorts. Add one of them, or sort `when: periodic`.',
   );
 };
+
+/** ShiftNAS draws each subnet for a complexity, its resolution included. */
+export const shiftnasSettings: Rule = (ctx) => {
+  const { sampler } = ctx.config.train;
+  if (sampler.type !== 'shiftnas' || !ctx.clean('train.sampler')) return;
+  if (sampler.resolution === 'per-step' && ctx.written('train.sampler.resolution'))
+    ctx.report(
+      ['train', 'sampler', 'resolution'],
+      'warning',
+      'unused-setting',
+      'ShiftNAS draws each subnet for a complexity, its resolution included: one resolution per step would move it out of that complexity, so each subnet keeps its own.',
+    );
+};

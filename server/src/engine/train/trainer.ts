@@ -53,8 +53,10 @@ export class Trainer {
   readonly dataRng: Rng;
   /** Crops and flips of training images: its own stream, so turning them on shifts nothing else. */
   readonly augmentRng: Rng;
-  /** Whether the samplers learn from gradient norms (importance, pada): the step must measure them. */
+  /** Whether the subnet sampler learns from gradient norms (importance, pada, shiftnas): the step must measure them. */
   readonly measuresGradients: boolean;
+  /** Whether the batch sampler learns from each image's prediction error (importance, pada). */
+  readonly measuresErrors: boolean;
   /** Whether a batch's per-image loss weights differ from 1, so the step must apply them. */
   readonly weightsLoss: boolean;
   private readonly distillation: boolean;
@@ -69,7 +71,8 @@ export class Trainer {
     this.distillation = config.train.distillation;
     const { type, importanceWeight, padaReweight } = config.train.sampler;
     const mode = type === 'importance' || type === 'pada' ? type : 'shuffle';
-    this.measuresGradients = mode !== 'shuffle';
+    this.measuresGradients = mode !== 'shuffle' || type === 'shiftnas';
+    this.measuresErrors = mode !== 'shuffle';
     this.weightsLoss = mode === 'importance' || (mode === 'pada' && padaReweight);
     this.batches = new BatchSampler(trainImages, config.train.batchSize, this.dataRng, mode, {
       importanceWeight,
@@ -101,7 +104,7 @@ export class Trainer {
         distillation: this.distillation,
         lr: at.lr,
         wantFeedback: this.measuresGradients,
-        wantErrorNorms: this.measuresGradients,
+        wantErrorNorms: this.measuresErrors,
         ...(weights ? { weights } : {}),
       });
     } finally {
