@@ -359,7 +359,7 @@ export const trainSchema = obj('How the supernet is trained.', {
           'When the channels are sorted.',
           {
             shrinking:
-              'Once, before the first step that trains narrower expand ratios and widths: at the third bound of `progressiveShrinking`, else at the end of `delayedShrinking` (as OFA sorts before it shrinks the expand ratio). A run with neither has nothing to sort by then and never sorts.',
+              'Once, before the first step that trains narrower expand ratios and widths: at the third bound of `progressiveShrinking`, else at the end of `delayedShrinking` or at `deps.start` (as OFA sorts before it shrinks the expand ratio, and DεpS when it starts shrinking). A run with neither has nothing to sort by then and never sorts.',
             periodic:
               'As `shrinking`, then again every `everyEpochs` epochs (from the first step in a run without shrinking): a full re-sort while narrow subnets train, which changes what they compute; OFA sorts only before it shrinks.',
           },
@@ -376,6 +376,26 @@ export const trainSchema = obj('How the supernet is trained.', {
   delayedShrinking: num(
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',
     { minimum: 0, exclusiveMaximum: 1, default: 0 },
+  ),
+  deps: optional(
+    obj(
+      'DεpS, delayed ε-shrinking (Annavajjala, Khare et al., ECCV 2024): the full model trains alone until `start`, then the subnets join it, distilled in place from it, their learning rate rising linearly from 0 over `lrRamp` of training to `lrScale` times the schedule’s rate (ε-shrinking). Differs from `delayedShrinking` by that ramp; needs a sampler that trains several subnets a step.',
+      {
+        start: num(
+          'The fraction of training (0–1) at which shrinking starts: the full model alone before it. The paper: when the full model is partially trained (∼50%); its ImageNet run starts at epoch 145 of 270.',
+          { minimum: 0, exclusiveMaximum: 1, default: 0.5 },
+        ),
+        lrRamp: num(
+          'The fraction of training, from `start`, over which the subnets’ learning rate rises linearly from 0 to `lrScale` × the schedule’s rate at the ramp’s end (the paper’s code: 5 epochs, of 270 on ImageNet). 0: no ramp.',
+          { minimum: 0, maximum: 1, default: 0.02 },
+        ),
+        lrScale: num(
+          'The subnets’ learning rate after the ramp, as a multiple of the schedule’s (the full model’s); the paper’s code defaults to 1.',
+          { exclusiveMinimum: 0, maximum: 10, default: 1 },
+        ),
+      },
+      { example: '{ start: 0.5, lrRamp: 0.02 }' },
+    ),
   ),
   seed: int(
     'Seed of every random choice in training: the same seed and backend give the same losses.',

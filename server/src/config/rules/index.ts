@@ -11,6 +11,7 @@ import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
 import {
   channelSortingMoment,
+  depsSettings,
   populationSize,
   samplerSubnets,
   scheduleSettings,
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   shrinkingPhases,
   scheduleSettings,
   channelSortingMoment,
+  depsSettings,
   shiftnasSettings,
   dataPaths,
   dataSettings,

@@ -4,11 +4,12 @@ import { firstStepFrom, type RunLength } from './schedule';
 /**
  * The fraction of training from which expand ratios and widths are elastic: the third bound
  * of progressive shrinking (the first, if larger: before it the largest subnet trains
- * alone), or the end of delayed shrinking, whichever is later; 0 with neither.
+ * alone), or the end of delayed shrinking or of DεpS's full-model phase, whichever is
+ * later; 0 with none.
  */
 export function widthShrinkingStart(train: TrainConfig): number {
   const ps = train.progressiveShrinking;
-  return Math.max(ps ? Math.max(ps[0], ps[2]) : 0, train.delayedShrinking);
+  return Math.max(ps ? Math.max(ps[0], ps[2]) : 0, train.delayedShrinking, train.deps?.start ?? 0);
 }
 
 /**

@@ -14,7 +14,8 @@ import { UniformSampler } from './uniformSampler';
 
 /**
  * The sampler `config.train.sampler` describes, drawing from `rng` (whose state the
- * trainer checkpoints next to `sampler.state()`), wrapped in delayed shrinking.
+ * trainer checkpoints next to `sampler.state()`), wrapped in delayed shrinking (or DεpS's
+ * full-model phase, the same wrapper: the rest of DεpS is the trainer's gradient scale).
  */
 export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
@@ -28,7 +29,7 @@ export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const drawn = shared ? new SharedResolution(own, s, rng) : own;
   const phases = config.train.progressiveShrinking;
   const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
-  const until = config.train.delayedShrinking;
+  const until = config.train.deps?.start ?? config.train.delayedShrinking;
   return until > 0 ? new DelayedShrinking(inner, s, until) : inner;
 }
 

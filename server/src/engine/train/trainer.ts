@@ -7,6 +7,7 @@ import { RunError } from '../runError';
 import type { TensorRecord } from '../run/checkpoint';
 import { BatchSampler, type BatchSamplerState } from './dataSampler';
 import type { Optimizer } from './optimizer';
+import { depsGradScale } from './delayedEpsilonShrinking';
 import { createSampler } from './samplers';
 import type { Sampler, SampledSubnet } from './samplerTypes';
 import { stepperFor, type StepOutcome, type StepRunner } from './trainStep';
@@ -60,6 +61,7 @@ export class Trainer {
   /** Whether a batch's per-image loss weights differ from 1, so the step must apply them. */
   readonly weightsLoss: boolean;
   private readonly distillation: boolean;
+  private readonly train: SupernetConfig['train'];
 
   constructor(config: SupernetConfig, trainImages: number) {
     const seed = config.train.seed;
@@ -69,6 +71,7 @@ export class Trainer {
     this.augmentRng = new Rng(seed + 3);
     this.sampler = createSampler(config, this.samplerRng);
     this.distillation = config.train.distillation;
+    this.train = config.train;
     const { type, importanceWeight, padaReweight } = config.train.sampler;
     const mode = type === 'importance' || type === 'pada' ? type : 'shuffle';
     this.measuresGradients = mode !== 'shuffle' || type === 'shiftnas';
@@ -94,7 +97,13 @@ export class Trainer {
     stepper: Pick<StepRunner, 'run'>,
   ): { subnets: SampledSubnet[]; outcome: StepOutcome } {
     const progress = at.step / at.totalSteps;
-    const subnets = this.sampler.sample(progress);
+    // DεpS: every subnet but the full model at its own learning rate, as a gradient scale.
+    const scale = depsGradScale(at.step, at, this.train);
+    const drawn = this.sampler.sample(progress);
+    const subnets =
+      scale === 1
+        ? drawn
+        : drawn.map((sub) => (sub.role === 'largest' ? sub : { ...sub, gradScale: scale }));
     const batch = this.batches.next(progress);
     const { x, y } = gather(batch.indices);
     const weights = this.weightsLoss ? tf.tensor1d(batch.weights) : undefined;

@@ -315,6 +315,7 @@ space:
   void test('the default sampler is complexity-aware and draws exactly what it drew before', () => {
     const { config } = resolveConfig(DEFAULT);
     assert.equal(config.train.sampler.type, 'complexity-aware');
+    assert.equal(config.train.deps, undefined);
     const sampler = createSampler(config, new Rng(7));
     const draws: string[] = [];
     for (let i = 0; i < 300; i++)
