@@ -228,6 +228,8 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
       importance:
         'Importance sampling, a simplified PA&DA: choices drawn with probabilities from running, normalised gradient norms of their weights, mixed with uniform; training images weighted by ‖softmax(z) − onehot(y)‖₂.',
       pada: 'PA&DA as published (Lu et al., CVPR 2023): one path per step; each epoch, choices and training images are drawn in proportion to the gradient norms seen in the epoch before (images by ‖softmax(z) − onehot(y)‖₂), mixed with uniform by a weight growing from 0 to 1 over training.',
+      shiftnas:
+        'Probability shift (ShiftNAS, Zhang et al., ICCV 2023), in part: each subnet is drawn by first drawing a complexity (one of `shiftBins` equal parts of the FLOPs range) from a learned distribution, then a subnet of that complexity; the distribution shifts toward the parts whose subnets have the larger gradient norms, i.e. need more training. The paper’s update rule and its learned architecture generator are not reproduced (see shiftNasSampler.ts).',
     },
     { default: 'complexity-aware' },
   ),
@@ -256,6 +258,22 @@ export const samplerSchema = obj('How the subnets trained at each step are chose
   importanceWeight: num(
     'importance: final weight of the importance distribution against uniform; the weight grows linearly from 0 over training.',
     { minimum: 0, maximum: 1, default: 0.5 },
+  ),
+  shiftBins: int(
+    'shiftnas: the parts of equal width the FLOPs range is split into; the distribution is over them.',
+    { minimum: 2, maximum: 64, default: 8 },
+  ),
+  shiftEvery: positiveInt(
+    'shiftnas: steps between two updates of the distribution, each from the gradient norms of the steps since the last.',
+    { maximum: 100000, default: 100 },
+  ),
+  shiftRate: num(
+    'shiftnas: step size of the update of the distribution’s logits (gradient ascent on the expected relative gradient norm); 0 keeps it uniform over the parts.',
+    { minimum: 0, maximum: 100, default: 1 },
+  ),
+  shiftStart: num(
+    'shiftnas: the fraction of training (0–1) before which the distribution stays uniform over the parts and learns nothing.',
+    { minimum: 0, exclusiveMaximum: 1, default: 0.1 },
   ),
   padaReweight: bool(
     'pada: weight each image’s loss by 1/(N·p), so the loss is an unbiased estimate of the mean over the training split (the paper’s code trains on the plain batch mean).',
@@ -341,7 +359,7 @@ export const trainSchema = obj('How the supernet is trained.', {
           'When the channels are sorted.',
           {
             shrinking:
-              'Once, before the first step that trains narrower expand ratios and widths: at the third bound of `progressiveShrinking`, else at the end of `delayedShrinking` (as OFA sorts before it shrinks the expand ratio). A run with neither has nothing to sort by then and never sorts.',
+              'Once, before the first step that trains narrower expand ratios and widths: at the third bound of `progressiveShrinking`, else at the end of `delayedShrinking` or at `deps.start` (as OFA sorts before it shrinks the expand ratio, and DεpS when it starts shrinking). A run with neither has nothing to sort by then and never sorts.',
             periodic:
               'As `shrinking`, then again every `everyEpochs` epochs (from the first step in a run without shrinking): a full re-sort while narrow subnets train, which changes what they compute; OFA sorts only before it shrinks.',
           },
@@ -358,6 +376,26 @@ export const trainSchema = obj('How the supernet is trained.', {
   delayedShrinking: num(
     'Delayed shrinking: the fraction of training (0–1) during which only the largest subnet is trained, before sampling starts.',
     { minimum: 0, exclusiveMaximum: 1, default: 0 },
+  ),
+  deps: optional(
+    obj(
+      'DεpS, delayed ε-shrinking (Annavajjala, Khare et al., ECCV 2024): the full model trains alone until `start`, then the subnets join it, distilled in place from it, their learning rate rising linearly from 0 over `lrRamp` of training to `lrScale` times the schedule’s rate (ε-shrinking). Differs from `delayedShrinking` by that ramp; needs a sampler that trains several subnets a step.',
+      {
+        start: num(
+          'The fraction of training (0–1) at which shrinking starts: the full model alone before it. The paper: when the full model is partially trained (∼50%); its ImageNet run starts at epoch 145 of 270.',
+          { minimum: 0, exclusiveMaximum: 1, default: 0.5 },
+        ),
+        lrRamp: num(
+          'The fraction of training, from `start`, over which the subnets’ learning rate rises linearly from 0 to `lrScale` × the schedule’s rate at the ramp’s end (the paper’s code: 5 epochs, of 270 on ImageNet). 0: no ramp.',
+          { minimum: 0, maximum: 1, default: 0.02 },
+        ),
+        lrScale: num(
+          'The subnets’ learning rate after the ramp, as a multiple of the schedule’s (the full model’s); the paper’s code defaults to 1.',
+          { exclusiveMinimum: 0, maximum: 10, default: 1 },
+        ),
+      },
+      { example: '{ start: 0.5, lrRamp: 0.02 }' },
+    ),
   ),
   seed: int(
     'Seed of every random choice in training: the same seed and backend give the same losses.',

@@ -32,6 +32,7 @@ export type ProblemCode =
   | 'missing-path'
   | 'path-not-found'
   | 'unused-setting'
+  | 'conflicting-settings'
   | 'data-problem'
   | 'data-mismatch';
 

@@ -49,6 +49,7 @@ void describe('completion of keys', () => {
       'progressiveShrinking',
       'channelSorting',
       'delayedShrinking',
+      'deps',
       'seed',
       'backend',
       'checkpointEvery',
@@ -115,6 +116,7 @@ void describe('completion of values', () => {
       'complexity-aware',
       'importance',
       'pada',
+      'shiftnas',
     ]);
   });
 

@@ -11,9 +11,11 @@ import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
 import {
   channelSortingMoment,
+  depsSettings,
   populationSize,
   samplerSubnets,
   scheduleSettings,
+  shiftnasSettings,
   shrinkingPhases,
 } from './trainingSettings';
 import { widthsOf8 } from './widths';
@@ -35,6 +37,8 @@ export const RULES: readonly Rule[] = [
   shrinkingPhases,
   scheduleSettings,
   channelSortingMoment,
+  depsSettings,
+  shiftnasSettings,
   dataPaths,
   dataSettings,
   dataContents,

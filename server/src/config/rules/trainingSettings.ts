@@ -68,12 +68,68 @@ export const scheduleSettings: Rule = (ctx) => {
 /** Channel sorting at shrinking needs a moment when widths start to shrink. */
 export const channelSortingMoment: Rule = (ctx) => {
   if (!ctx.clean('train.channelSorting') || !ctx.clean('train.progressiveShrinking')) return;
-  const { channelSorting, progressiveShrinking, delayedShrinking } = ctx.config.train;
-  if (channelSorting?.when !== 'shrinking' || progressiveShrinking || delayedShrinking > 0) return;
+  const { channelSorting, progressiveShrinking, delayedShrinking, deps } = ctx.config.train;
+  if (channelSorting?.when !== 'shrinking' || progressiveShrinking || delayedShrinking > 0 || deps)
+    return;
   ctx.report(
     ['train', 'channelSorting'],
     'warning',
     'unused-setting',
-    'Channel sorting at `shrinking` sorts before the first step that trains narrower expand ratios and widths; without `progressiveShrinking` or `delayedShrinking` that is the first step, whose weights are random: it never sorts. Add one of them, or sort `when: periodic`.',
+    'Channel sorting at `shrinking` sorts before the first step that trains narrower expand ratios and widths; without `progressiveShrinking`, `delayedShrinking` or `deps` that is the first step, whose weights are random: it never sorts. Add one of them, or sort `when: periodic`.',
   );
+};
+
+/**
+ * DεpS has its own full-model phase, and trains the full model alongside the subnets in
+ * every step after it (delayedEpsilonShrinking.ts), which takes a sampler that puts the
+ * largest subnet in every step: the sandwich rule, or any multi-subnet sampler with its
+ * teacher (distillation and 2+ subnets).
+ */
+export const depsSettings: Rule = (ctx) => {
+  const { deps, delayedShrinking, progressiveShrinking, distillation, sampler } = ctx.config.train;
+  if (!deps || !ctx.clean('train')) return;
+  const conflict = (field: string, what: string) =>
+    ctx.report(
+      ['train', field],
+      'error',
+      'conflicting-settings',
+      `DεpS (\`deps\`) has its own full-model phase, until \`deps.start\`; ${what}. Remove one of them.`,
+      undefined,
+      'key',
+    );
+  if (ctx.written('train.delayedShrinking') && delayedShrinking > 0)
+    conflict('delayedShrinking', '`delayedShrinking` would be a second one');
+  if (progressiveShrinking)
+    conflict('progressiveShrinking', 'progressive shrinking is another way to shrink');
+  const multi = sampler.type !== 'uniform' && sampler.type !== 'pada' && sampler.subnets >= 2;
+  const largestEachStep = multi && (sampler.type === 'sandwich' || distillation);
+  if (!largestEachStep)
+    ctx.report(
+      ['train', 'deps'],
+      'error',
+      'conflicting-settings',
+      'DεpS trains the full model alongside the subnets in every step: it needs a sampler of 2 or more subnets a step that includes the largest, the sandwich rule or another with `distillation` (its teacher), not uniform or pada.',
+      undefined,
+      'key',
+    );
+  else if (!distillation)
+    ctx.report(
+      ['train', 'distillation'],
+      'warning',
+      'unused-setting',
+      'DεpS distils the subnets in place from the full model as it trains (IKD-Warmup); with `distillation: false` they learn from the labels instead.',
+    );
+};
+
+/** ShiftNAS draws each subnet for a complexity, its resolution included. */
+export const shiftnasSettings: Rule = (ctx) => {
+  const { sampler } = ctx.config.train;
+  if (sampler.type !== 'shiftnas' || !ctx.clean('train.sampler')) return;
+  if (sampler.resolution === 'per-step' && ctx.written('train.sampler.resolution'))
+    ctx.report(
+      ['train', 'sampler', 'resolution'],
+      'warning',
+      'unused-setting',
+      'ShiftNAS draws each subnet for a complexity, its resolution included: one resolution per step would move it out of that complexity, so each subnet keeps its own.',
+    );
 };

@@ -12,7 +12,7 @@ import type { Supernet, SupernetOptions } from '../model/supernet';
 import type { Optimizer } from '../train/optimizer';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
 import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
-import { pathFeedback } from '../train/gradientStats';
+import { pathFeedback, scaledGradients } from '../train/gradientStats';
 import { gradientVarianceOf, sumGradients, sumTensors } from './gradientSum';
 import { computeShard, shardOf, type ShardJob, type ShardResult } from './shardStep';
 import { costliestFirst } from './orderedWindow';
@@ -385,12 +385,17 @@ export class ParallelStepRunner {
   ): StepOutcome {
     const { layout } = this.views;
     const { sum } = sumTensors(layout, sumGradients(this.views, results.length, false), 1);
+    // The subnet's gradient scaled as the one-thread step scales it (DεpS), up to rounding.
+    const update =
+      (subnet.gradScale ?? 1) === 1
+        ? sum
+        : new Map(Object.entries(scaledGradients(subnet, Object.fromEntries(sum))));
     try {
       const gradVariance = gradientVarianceOf(layout, sum, new Map(), 1);
       const feedback = opts.wantFeedback
         ? [pathFeedback(subnet, [...sum], (name) => layout.at[this.layoutIndex.get(name)!])]
         : undefined;
-      this.optimizer.apply(sum, opts.lr, [subnet]);
+      this.optimizer.apply(update, opts.lr, [subnet]);
       const norms = results.map((r) => r.errorNorms);
       const errorNorms = opts.wantErrorNorms ? concatFloats(norms as Float32Array[]) : undefined;
       return {
@@ -400,7 +405,7 @@ export class ParallelStepRunner {
         ...(errorNorms ? { errorNorms } : {}),
       };
     } finally {
-      tf.dispose([...sum.values()]);
+      tf.dispose(update === sum ? [...sum.values()] : [...sum.values(), ...update.values()]);
     }
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { pathFeedback } from '../train/gradientStats';
+import { pathFeedback, scaledGradients } from '../train/gradientStats';
 import type { Supernet } from '../model/supernet';
 import type { BlockPosition } from '../../space/layers';
 import type { SampledSubnet, PathFeedback } from '../train/samplerTypes';
@@ -263,7 +263,12 @@ export function computeSubnet(
     }
     const entries = Object.entries(grads);
     if (job.wantFeedback) result.feedback = gradNorms(sub, entries, views.layout, varIndex);
-    writeGradients(views, varIndex, index, entries);
+    const scaled = scaledGradients(sub, grads);
+    try {
+      writeGradients(views, varIndex, index, Object.entries(scaled));
+    } finally {
+      if (scaled !== grads) tf.dispose(Object.values(scaled));
+    }
     return result;
   } finally {
     tf.dispose(Object.values(grads));

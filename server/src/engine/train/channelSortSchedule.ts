@@ -1,14 +1,15 @@
 import type { TrainConfig } from '../../config/configSchema';
-import type { RunLength } from './schedule';
+import { firstStepFrom, type RunLength } from './schedule';
 
 /**
  * The fraction of training from which expand ratios and widths are elastic: the third bound
  * of progressive shrinking (the first, if larger: before it the largest subnet trains
- * alone), or the end of delayed shrinking, whichever is later; 0 with neither.
+ * alone), or the end of delayed shrinking or of DεpS's full-model phase, whichever is
+ * later; 0 with none.
  */
 export function widthShrinkingStart(train: TrainConfig): number {
   const ps = train.progressiveShrinking;
-  return Math.max(ps ? Math.max(ps[0], ps[2]) : 0, train.delayedShrinking);
+  return Math.max(ps ? Math.max(ps[0], ps[2]) : 0, train.delayedShrinking, train.deps?.start ?? 0);
 }
 
 /**
@@ -24,17 +25,9 @@ export function widthShrinkingStart(train: TrainConfig): number {
 export function channelSortDue(step: number, length: RunLength, train: TrainConfig): boolean {
   const sorting = train.channelSorting;
   if (!sorting) return false;
-  const first = firstElasticStep(widthShrinkingStart(train), length.totalSteps);
+  const first = firstStepFrom(widthShrinkingStart(train), length.totalSteps);
   if (step === first) return first > 0;
   if (sorting.when !== 'periodic' || step < first) return false;
   const period = Math.max(1, Math.round(sorting.everyEpochs * length.stepsPerEpoch));
   return (step - first) % period === 0;
-}
-
-/** The first step s with s / totalSteps ≥ `from`, compared as the samplers compare. */
-function firstElasticStep(from: number, totalSteps: number): number {
-  let s = Math.max(0, Math.ceil(from * totalSteps));
-  while (s > 0 && (s - 1) / totalSteps >= from) s--;
-  while (s / totalSteps < from) s++;
-  return s;
 }

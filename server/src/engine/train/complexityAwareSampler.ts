@@ -1,21 +1,11 @@
 import { archInSpace } from '../../space/arch';
 import { archKey, parseArchKey, type Arch } from '#shared/arch';
 import type { Rng } from '../rng';
-import { activeDecisions, valueOf, withDecision, type Decision } from './decisions';
+import { climbToward, REJECTION_TRIES, type FlopsCandidate as Candidate } from './flopsClimb';
 import { randomArchOf } from './randomArch';
 import { sampledSlots, type SamplerSpace } from './samplerSpace';
 import { stateArray, stateNumber, stateRecord } from './samplerState';
 import type { Sampler, SampledSubnet } from './samplerTypes';
-
-/** Random subnets drawn per sampled subnet before falling back to mutation. */
-const REJECTION_TRIES = 32;
-/** Subnets the fallback's hill climb may evaluate. */
-const MUTATION_EVALS = 256;
-
-interface Candidate {
-  arch: Arch;
-  flops: number;
-}
 
 /**
  * Complexity-aware sampling (ElasticViT).
@@ -113,53 +103,11 @@ export class ComplexityAwareSampler implements Sampler {
       feasible.length > 0
         ? feasible[this.rng.int(feasible.length)]
         : this.candidate(this.s.smallest);
-    return this.climb(best, lo, hi, target, inBand);
+    return climbToward(this.s, this.rng, best, lo, hi, target, inBand);
   }
 
   private candidate(arch: Arch): Candidate {
     return { arch, flops: this.s.flops(arch) };
-  }
-
-  /**
-   * Moves `start` toward `target` by feasible single-choice steps until it is in the
-   * band. Each round tries the movable decisions in random order and takes the first
-   * step that gets closer; a round without one is a local optimum, where it stops.
-   */
-  private climb(
-    start: Candidate,
-    lo: number,
-    hi: number,
-    target: number,
-    inBand: (f: number) => boolean,
-  ): Candidate {
-    const dec = this.s.decisions;
-    // New blocks of a deeper stage start at their smallest choices: the smallest FLOPs step.
-    const fill = (d: Decision): number => d.choices[0];
-    const step = (arch: Arch, d: Decision, dir: number): number | undefined =>
-      d.choices[d.choices.indexOf(valueOf(arch, d) as number) + dir];
-    let cur = start;
-    let evals = 0;
-    while (!inBand(cur.flops) && evals < MUTATION_EVALS) {
-      // FLOPs grow with every choice, so only steps in this direction can get closer.
-      const dir = cur.flops < target ? 1 : -1;
-      const movable = activeDecisions(cur.arch, dec).filter(
-        (d) => step(cur.arch, d, dir) !== undefined,
-      );
-      this.rng.shuffle(movable);
-      let moved = false;
-      for (const d of movable) {
-        const arch = withDecision(cur.arch, dec, d, step(cur.arch, d, dir) as number, fill);
-        const flops = this.s.flops(arch);
-        evals++;
-        if (flops >= lo && flops <= hi && Math.abs(flops - target) < Math.abs(cur.flops - target)) {
-          cur = { arch, flops };
-          moved = true;
-          break;
-        }
-      }
-      if (!moved) break;
-    }
-    return cur;
   }
 
   observe(): void {}

@@ -79,3 +79,17 @@ export function gradientVariance(
     stages: stages.map((v, s) => (stageParams[s] ? v / stageParams[s] : 0)),
   };
 }
+
+/**
+ * A subnet's gradients as they enter the step's sum: times its `gradScale` (DεpS's learning
+ * rate of the subnets, delayedEpsilonShrinking.ts), as new tensors; `grads` itself without one.
+ * Every step runner scales with this one tf.mul, so they stay bit for bit the same.
+ */
+export function scaledGradients(sub: SampledSubnet, grads: tf.NamedTensorMap): tf.NamedTensorMap {
+  const scale = sub.gradScale ?? 1;
+  if (scale === 1) return grads;
+  // In a tidy, so that the scalar tf.mul makes of `scale` does not outlive it.
+  return tf.tidy(() =>
+    Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)])),
+  );
+}

@@ -8,6 +8,11 @@ export interface SampledSubnet {
   arch: Arch;
   /** Analytic FLOPs (MACs) of the subnet, from space/facts. */
   flops: number;
+  /**
+   * The factor its gradient enters the step's sum with (DεpS scales the subnets' learning
+   * rate this way; the trainer sets it, samplers leave it out): absent, 1.
+   */
+  gradScale?: number;
 }
 
 /** Gradient norms of one trained subnet, measured on its own gradient before they are summed. */

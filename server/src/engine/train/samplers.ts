@@ -9,22 +9,27 @@ import { SharedResolution } from './sharedResolution';
 import { samplerSpace, type SamplerSpace } from './samplerSpace';
 import type { Sampler } from './samplerTypes';
 import { SandwichSampler } from './sandwichSampler';
+import { ShiftNasSampler } from './shiftNasSampler';
 import { UniformSampler } from './uniformSampler';
 
 /**
  * The sampler `config.train.sampler` describes, drawing from `rng` (whose state the
- * trainer checkpoints next to `sampler.state()`), wrapped in delayed shrinking.
+ * trainer checkpoints next to `sampler.state()`), wrapped in delayed shrinking (or DεpS's
+ * full-model phase, the same wrapper: the rest of DεpS is the trainer's gradient scale).
  */
 export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
   const own = samplerOf(s, rng);
   // The step's resolution comes from the same generator, whose state the trainer keeps.
-  // PA&DA trains one path a step, whose resolution is its own sampled decision.
-  const shared = s.train.sampler.resolution === 'per-step' && s.train.sampler.type !== 'pada';
+  // PA&DA trains one path a step, whose resolution is its own sampled decision; ShiftNAS
+  // draws a subnet of a complexity, which its resolution is part of.
+  const type = s.train.sampler.type;
+  const shared =
+    s.train.sampler.resolution === 'per-step' && type !== 'pada' && type !== 'shiftnas';
   const drawn = shared ? new SharedResolution(own, s, rng) : own;
   const phases = config.train.progressiveShrinking;
   const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
-  const until = config.train.delayedShrinking;
+  const until = config.train.deps?.start ?? config.train.delayedShrinking;
   return until > 0 ? new DelayedShrinking(inner, s, until) : inner;
 }
 
@@ -41,6 +46,8 @@ function samplerOf(s: SamplerSpace, rng: Rng): Sampler {
       return new ImportanceSampler(s, rng);
     case 'pada':
       return new PadaSampler(s, rng);
+    case 'shiftnas':
+      return new ShiftNasSampler(s, rng);
     default:
       throw new Error(`Unknown sampler type '${type}'`);
   }

@@ -12,3 +12,11 @@ export function runLength(train: TrainConfig, trainImages: number): RunLength {
   const totalSteps = train.steps ?? Math.max(1, Math.round(train.epochs * stepsPerEpoch));
   return { stepsPerEpoch, totalSteps };
 }
+
+/** The first step s with s / totalSteps ≥ `from`, compared as the samplers compare progress. */
+export function firstStepFrom(from: number, totalSteps: number): number {
+  let s = Math.max(0, Math.ceil(from * totalSteps));
+  while (s > 0 && (s - 1) / totalSteps >= from) s--;
+  while (s / totalSteps < from) s++;
+  return s;
+}

@@ -5,7 +5,7 @@ import { Optimizer } from './optimizer';
 import { decayRule } from './weightDecay';
 import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
 import type { PathFeedback, SampledSubnet } from './samplerTypes';
-import { gradientVariance, pathFeedback } from './gradientStats';
+import { gradientVariance, pathFeedback, scaledGradients } from './gradientStats';
 
 export interface StepOutcome {
   /** Cross-entropy against the labels of each subnet, in training order. */
@@ -92,7 +92,8 @@ export class StepRunner {
           e.dispose();
         }
         if (opts.wantFeedback) feedback.push(this.gradNorms(sub, grads));
-        for (const [vname, g] of Object.entries(grads)) {
+        const scaled = scaledGradients(sub, grads);
+        for (const [vname, g] of Object.entries(scaled)) {
           const name = this.params.get(vname)!.name;
           const s = sum.get(name);
           const q = sq.get(name);
@@ -108,6 +109,7 @@ export class StepRunner {
           if (q) q.dispose();
         }
         tf.dispose(Object.values(grads));
+        if (scaled !== grads) tf.dispose(Object.values(scaled));
         z.dispose();
       });
       const gradVariance = this.variance(sum, sq, n);

@@ -7,6 +7,7 @@ import { RunError } from '../runError';
 import type { TensorRecord } from '../run/checkpoint';
 import { BatchSampler, type BatchSamplerState } from './dataSampler';
 import type { Optimizer } from './optimizer';
+import { depsGradScale } from './delayedEpsilonShrinking';
 import { createSampler } from './samplers';
 import type { Sampler, SampledSubnet } from './samplerTypes';
 import { stepperFor, type StepOutcome, type StepRunner } from './trainStep';
@@ -53,11 +54,14 @@ export class Trainer {
   readonly dataRng: Rng;
   /** Crops and flips of training images: its own stream, so turning them on shifts nothing else. */
   readonly augmentRng: Rng;
-  /** Whether the samplers learn from gradient norms (importance, pada): the step must measure them. */
+  /** Whether the subnet sampler learns from gradient norms (importance, pada, shiftnas): the step must measure them. */
   readonly measuresGradients: boolean;
+  /** Whether the batch sampler learns from each image's prediction error (importance, pada). */
+  readonly measuresErrors: boolean;
   /** Whether a batch's per-image loss weights differ from 1, so the step must apply them. */
   readonly weightsLoss: boolean;
   private readonly distillation: boolean;
+  private readonly train: SupernetConfig['train'];
 
   constructor(config: SupernetConfig, trainImages: number) {
     const seed = config.train.seed;
@@ -67,9 +71,11 @@ export class Trainer {
     this.augmentRng = new Rng(seed + 3);
     this.sampler = createSampler(config, this.samplerRng);
     this.distillation = config.train.distillation;
+    this.train = config.train;
     const { type, importanceWeight, padaReweight } = config.train.sampler;
     const mode = type === 'importance' || type === 'pada' ? type : 'shuffle';
-    this.measuresGradients = mode !== 'shuffle';
+    this.measuresGradients = mode !== 'shuffle' || type === 'shiftnas';
+    this.measuresErrors = mode !== 'shuffle';
     this.weightsLoss = mode === 'importance' || (mode === 'pada' && padaReweight);
     this.batches = new BatchSampler(trainImages, config.train.batchSize, this.dataRng, mode, {
       importanceWeight,
@@ -91,7 +97,13 @@ export class Trainer {
     stepper: Pick<StepRunner, 'run'>,
   ): { subnets: SampledSubnet[]; outcome: StepOutcome } {
     const progress = at.step / at.totalSteps;
-    const subnets = this.sampler.sample(progress);
+    // DεpS: every subnet but the full model at its own learning rate, as a gradient scale.
+    const scale = depsGradScale(at.step, at, this.train);
+    const drawn = this.sampler.sample(progress);
+    const subnets =
+      scale === 1
+        ? drawn
+        : drawn.map((sub) => (sub.role === 'largest' ? sub : { ...sub, gradScale: scale }));
     const batch = this.batches.next(progress);
     const { x, y } = gather(batch.indices);
     const weights = this.weightsLoss ? tf.tensor1d(batch.weights) : undefined;
@@ -101,7 +113,7 @@ export class Trainer {
         distillation: this.distillation,
         lr: at.lr,
         wantFeedback: this.measuresGradients,
-        wantErrorNorms: this.measuresGradients,
+        wantErrorNorms: this.measuresErrors,
         ...(weights ? { weights } : {}),
       });
     } finally {
