@@ -49,6 +49,7 @@ void describe('completion of keys', () => {
       'progressiveShrinking',
       'channelSorting',
       'delayedShrinking',
+      'fewShot',
       'seed',
       'backend',
       'checkpointEvery',

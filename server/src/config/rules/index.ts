@@ -11,6 +11,7 @@ import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
 import {
   channelSortingMoment,
+  fewShotSplit,
   populationSize,
   samplerSubnets,
   scheduleSettings,
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   shrinkingPhases,
   scheduleSettings,
   channelSortingMoment,
+  fewShotSplit,
   dataPaths,
   dataSettings,
   dataContents,
