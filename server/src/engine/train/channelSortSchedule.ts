@@ -24,7 +24,7 @@ export function widthShrinkingStart(train: TrainConfig): number {
 export function channelSortDue(step: number, length: RunLength, train: TrainConfig): boolean {
   const sorting = train.channelSorting;
   if (!sorting) return false;
-  const first = firstElasticStep(widthShrinkingStart(train), length.totalSteps);
+  const first = firstStepAt(widthShrinkingStart(train), length.totalSteps);
   if (step === first) return first > 0;
   if (sorting.when !== 'periodic' || step < first) return false;
   const period = Math.max(1, Math.round(sorting.everyEpochs * length.stepsPerEpoch));
@@ -32,7 +32,7 @@ export function channelSortDue(step: number, length: RunLength, train: TrainConf
 }
 
 /** The first step s with s / totalSteps ≥ `from`, compared as the samplers compare. */
-function firstElasticStep(from: number, totalSteps: number): number {
+export function firstStepAt(from: number, totalSteps: number): number {
   let s = Math.max(0, Math.ceil(from * totalSteps));
   while (s > 0 && (s - 1) / totalSteps >= from) s--;
   while (s / totalSteps < from) s++;

@@ -1,4 +1,4 @@
-import type { SupernetConfig } from '../../config/configSchema';
+import type { SupernetConfig, TrainConfig } from '../../config/configSchema';
 import type { Rng } from '../rng';
 import { ComplexityAwareSampler } from './complexityAwareSampler';
 import { DelayedShrinking } from './delayedShrinking';
@@ -19,14 +19,19 @@ export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
   const own = samplerOf(s, rng);
   // The step's resolution comes from the same generator, whose state the trainer keeps.
-  // PA&DA trains one path a step, whose resolution is its own sampled decision.
-  const shared = s.train.sampler.resolution === 'per-step' && s.train.sampler.type !== 'pada';
-  const drawn = shared ? new SharedResolution(own, s, rng) : own;
+  const drawn = sharesResolution(s.train) ? new SharedResolution(own, s, rng) : own;
   const phases = config.train.progressiveShrinking;
   const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
   const until = config.train.delayedShrinking;
   return until > 0 ? new DelayedShrinking(inner, s, until) : inner;
 }
+
+/**
+ * Whether every subnet of a step takes the step's one resolution (SharedResolution). PA&DA
+ * trains one path a step, whose resolution is its own sampled decision.
+ */
+export const sharesResolution = (train: TrainConfig): boolean =>
+  train.sampler.resolution === 'per-step' && train.sampler.type !== 'pada';
 
 function samplerOf(s: SamplerSpace, rng: Rng): Sampler {
   const type = s.train.sampler.type;
