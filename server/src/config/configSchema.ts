@@ -397,6 +397,38 @@ export const trainSchema = obj('How the supernet is trained.', {
       { example: '{ start: 0.5, lrRamp: 0.02 }' },
     ),
   ),
+  fewShot: optional(
+    obj(
+      'Few-shot NAS (Zhao et al., ICML 2021) with GM-NAS’s split (Hu et al., ICLR 2022): the supernet trains as usual until `at`, then one decision (the resolution, a stage’s depth or width, or the kernel or expand ratio of a block every subnet has) is split: its choices go into `splits` groups, and a copy of the supernet per group trains on the subnets whose choice is in its group, taking the remaining steps in turn (same total cost). A subnet is scored, searched and exported with the copy whose group holds it.',
+      {
+        splits: int('Sub-supernets: groups the split decision’s choices go into.', {
+          minimum: 2,
+          maximum: 8,
+          default: 2,
+        }),
+        at: num('Fraction of training (0–1) at which the supernet is split.', {
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          default: 0.5,
+        }),
+        criterion: oneOf<'gradient-matching' | 'random'>(
+          'How the decision and the grouping of its choices are chosen.',
+          {
+            'gradient-matching':
+              'GM-NAS: for each decision, the gradient of the shared weights when it takes each choice (the other decisions as the sampler draws them), compared by cosine similarity on a few batches; the grouping whose groups agree least with each other, of the decision where that disagreement is strongest.',
+            random:
+              'Few-shot NAS: a decision drawn at random, its choices shuffled into groups of equal size (or within one). With as many splits as choices, every choice gets its own sub-supernet, as in the paper.',
+          },
+          { default: 'gradient-matching' },
+        ),
+        batches: positiveInt(
+          'gradient-matching: training batches the gradients are compared on (each costs a forward and backward pass per decision, choice and sampled subnet).',
+          { maximum: 1000, default: 4 },
+        ),
+      },
+      { example: '{ splits: 2, at: 0.5 }' },
+    ),
+  ),
   seed: int(
     'Seed of every random choice in training: the same seed and backend give the same losses.',
     {

@@ -50,6 +50,7 @@ void describe('completion of keys', () => {
       'channelSorting',
       'delayedShrinking',
       'deps',
+      'fewShot',
       'seed',
       'backend',
       'checkpointEvery',

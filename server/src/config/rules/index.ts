@@ -12,6 +12,7 @@ import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
 import {
   channelSortingMoment,
   depsSettings,
+  fewShotSplit,
   populationSize,
   samplerSubnets,
   scheduleSettings,
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   channelSortingMoment,
   depsSettings,
   shiftnasSettings,
+  fewShotSplit,
   dataPaths,
   dataSettings,
   dataContents,

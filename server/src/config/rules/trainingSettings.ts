@@ -133,3 +133,35 @@ export const shiftnasSettings: Rule = (ctx) => {
       'ShiftNAS draws each subnet for a complexity, its resolution included: one resolution per step would move it out of that complexity, so each subnet keeps its own.',
     );
 };
+
+/**
+ * A few-shot split needs a decision to split: one with at least `splits` choices, elastic by
+ * `at` (nothing is while the largest subnet trains alone). The engine checks the rest when it
+ * splits (which kinds progressive shrinking has made elastic by then).
+ */
+export const fewShotSplit: Rule = (ctx) => {
+  const fewShot = ctx.config.train.fewShot;
+  if (!fewShot || !ctx.clean('train') || !ctx.spaceUsable) return;
+  const { space, task, train } = ctx.config;
+  const alone = Math.max(train.delayedShrinking, train.progressiveShrinking?.[0] ?? 0);
+  if (fewShot.at < alone)
+    ctx.report(
+      ['train', 'fewShot', 'at'],
+      'error',
+      'out-of-range',
+      `The supernet is split at ${fewShot.at} of training, while the largest subnet still trains alone (until ${alone}): no decision has been trained yet. Split at ${alone} or later.`,
+    );
+  const lists = [
+    space.resolution ?? [task.input[0]],
+    ...space.stages.flatMap((s) => [s.depth, s.width, s.kernel, s.expand]),
+  ];
+  const most = Math.max(...lists.map((l) => new Set(l).size));
+  if (most < fewShot.splits)
+    ctx.report(
+      ['train', 'fewShot', 'splits'],
+      'error',
+      'out-of-range',
+      `No decision of the space has ${fewShot.splits} choices to split into ${fewShot.splits} sub-supernets (the most is ${most}).`,
+      most >= 2 ? { replacement: String(most), fixTitle: `Split into ${most}` } : undefined,
+    );
+};

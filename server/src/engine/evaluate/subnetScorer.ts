@@ -1,6 +1,6 @@
 import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
-import type { Supernet } from '../model/supernet';
+import type { SharedWeights } from '../model/sharedWeights';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
 import { subnetCost } from '../../space/facts';
@@ -11,10 +11,11 @@ import { DEFAULT_CHUNK, evaluateSubnetOnnx, weightsOf } from './evaluateOnnx';
 import { costliestFirst, orderedWindow } from '../parallel/orderedWindow';
 
 /**
- * Scores batches of subnets of one supernet on the engine's threads: one at a time in this
+ * Scores batches of subnets of one supernet (or of a few-shot split's sub-supernets, each
+ * subnet with its own part's weights) on the engine's threads: one at a time in this
  * thread when it may use one, else on a pool of evaluation threads, one subnet each. Either
  * way the results come back, and each subnet's recalibrated statistics are written to the
- * supernet, in the order asked: a subnet's score does not depend on the others (its
+ * supernet it was scored with, in the order asked: a subnet's score does not depend on the others (its
  * recalibration replaces every statistic it reads), so the pool gives the same numbers.
  * onnxruntime runs on one intra-op thread in both, so a search's figures do not depend on
  * the thread count it ran with.
@@ -23,7 +24,7 @@ export class SubnetScorer {
   private pool: EvalPool | undefined;
 
   constructor(
-    private readonly net: Supernet,
+    private readonly net: SharedWeights,
     private readonly data: TrainingData,
     private readonly calibration: Int32Array[],
     readonly threads = engineThreads(),
@@ -48,9 +49,9 @@ export class SubnetScorer {
       order: costliestFirst(archs.map((a) => subnetCost(this.net.space, this.net.task, a).flops)),
       // Enough requests out to keep every thread busy while this thread extracts the next.
       window: this.threads * 2,
-      start: (i) => pool.score(weightsOf(this.net, archs[i])),
+      start: (i) => pool.score(weightsOf(this.net.supernetOf(archs[i]), archs[i])),
       deliver: (i, { stats, score }) => {
-        this.net.setRunningStatistics(stats);
+        this.net.supernetOf(archs[i]).setRunningStatistics(stats);
         onScore(archs[i], score);
       },
       shouldStop,
@@ -69,7 +70,8 @@ export class SubnetScorer {
   ): Promise<void> {
     for (const arch of archs) {
       if (shouldStop?.()) throw new Cancelled();
-      const score = await evaluateSubnetOnnx(this.net, arch, this.data, this.calibration, {
+      const net = this.net.supernetOf(arch);
+      const score = await evaluateSubnetOnnx(net, arch, this.data, this.calibration, {
         threads: 1,
       });
       onScore(arch, score);

@@ -2,13 +2,16 @@ import { archKey, type Arch } from '#shared/arch';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
 import { SubnetScorer } from '../evaluate/subnetScorer';
-import type { Supernet } from '../model/supernet';
+import type { SharedWeights } from '../model/sharedWeights';
 import { trainStandalone } from '../run/standalone';
 import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from './executor';
 
-/** What a local executor computes with: the run's supernet, config, data and calibration images. */
+/**
+ * What a local executor computes with: the run's supernet (or few-shot sub-supernets), config,
+ * data and calibration images.
+ */
 export interface LocalContext {
-  net: Supernet;
+  net: SharedWeights;
   config: SupernetConfig;
   data: TrainingData;
   calibration: Int32Array[];

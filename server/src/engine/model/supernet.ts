@@ -284,6 +284,25 @@ export class Supernet {
     return this.parameters().map((p) => [p.name, p.variable]);
   }
 
+  /** One supernet serves every subnet of its space: a supernet is its own SharedWeights. */
+  supernetOf(): Supernet {
+    return this;
+  }
+
+  /**
+   * Another supernet of the same space and options holding the same values, bit for bit
+   * (weights, running statistics, transforms), in variables of its own: training one does
+   * not change the other.
+   */
+  copy(): Supernet {
+    const twin = new Supernet(this.space, this.task, new Rng(0), this.options);
+    const mine = new Map(this.namedVariables());
+    tf.tidy(() => {
+      for (const [name, v] of twin.namedVariables()) v.assign(tf.clone(mine.get(name)!));
+    });
+    return twin;
+  }
+
   /** The conv layer's shared weights cut to the subnet's sizes. */
   private sliced(l: ConvLayer): ConvBnWeights {
     const c = this.convs.get(l.name);

@@ -73,7 +73,7 @@ export interface ParallelStepOptions {
  */
 export class ParallelStepRunner {
   private readonly views: SharedViews;
-  private readonly varIndex: Map<string, number>;
+  private varIndex: Map<string, number>;
   private gen = 0;
   private closed = false;
   /** Subnets computed by helpers so far (the rest by the main thread): tests check both work. */
@@ -84,8 +84,8 @@ export class ParallelStepRunner {
   private readonly layoutIndex: Map<string, number>;
 
   private constructor(
-    private readonly net: Supernet,
-    private readonly optimizer: Optimizer,
+    private net: Supernet,
+    private optimizer: Optimizer,
     private readonly helpers: Worker[],
     private readonly ports: MessagePort[],
     views: SharedViews,
@@ -142,6 +142,18 @@ export class ParallelStepRunner {
     const helpers = started.map((s) => s.worker);
     const ports = started.map((s) => s.port);
     return new ParallelStepRunner(net, optimizer, helpers, ports, new SharedViews(buffers, layout));
+  }
+
+  /**
+   * Trains `net` with `optimizer` from the next step on: another supernet of the same space
+   * (a few-shot split's sub-supernets take turns). The helpers need nothing: every step that
+   * uses them publishes the weights it trains first.
+   */
+  use(net: Supernet, optimizer: Optimizer): void {
+    if (net === this.net && optimizer === this.optimizer) return;
+    this.net = net;
+    this.optimizer = optimizer;
+    this.varIndex = variableIndex(net, this.views.layout);
   }
 
   get threads(): number {

@@ -34,7 +34,10 @@ export const DATA_PARALLEL_MIN_MACS = 64 * 500_000;
 export const worthSplitting = (subnet: SampledSubnet, batch: number): boolean =>
   subnet.flops * batch >= DATA_PARALLEL_MIN_MACS;
 
-/** What a stepper trains: the trainer's, or a benchmark's stand-in. */
+/**
+ * What a stepper trains: the trainer's, or a benchmark's stand-in; read at every step, since
+ * after a few-shot split the trainer's supernet is the step's part.
+ */
 export type StepParts = Pick<Trainer, 'net' | 'optimizer' | 'runner'>;
 
 /**
@@ -72,10 +75,12 @@ export async function openStepper(
       : parallel.fits(subnets.length, batch);
   return {
     threads: parallel.threads,
-    run: (subnets, x, y, opts) =>
-      parallelizes(subnets, x.shape[0])
-        ? parallel.run(subnets, x, y, opts)
-        : trainer.runner.run(subnets, x, y, opts),
+    run: (subnets, x, y, opts) => {
+      if (!parallelizes(subnets, x.shape[0])) return trainer.runner.run(subnets, x, y, opts);
+      // The trainer's supernet of this step: a few-shot split's parts take turns.
+      parallel.use(trainer.net, trainer.optimizer);
+      return parallel.run(subnets, x, y, opts);
+    },
     close: () => parallel.close(),
   };
 }

@@ -45,7 +45,7 @@ export class EpochRanking {
     return new EpochRanking(
       s,
       table,
-      new SubnetScorer(s.s.trainer.net, s.s.data, calibration, engineThreads()),
+      new SubnetScorer(s.s.trainer.weights, s.s.data, calibration, engineThreads()),
       proxies,
     );
   }

@@ -39,7 +39,7 @@ export class RankingStability {
       PROBE_SUBNETS,
       config.train.seed + 11,
     );
-    const scorer = new SubnetScorer(s.s.trainer.net, s.s.data, calibration, engineThreads());
+    const scorer = new SubnetScorer(s.s.trainer.weights, s.s.data, calibration, engineThreads());
     return new RankingStability(s, { archs, scorer });
   }
 

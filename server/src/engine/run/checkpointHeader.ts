@@ -46,7 +46,34 @@ export function parseCheckpointHeader(file: string, raw: unknown): CheckpointHea
   // The sampler's own state is checked by the sampler's restore, which throws a clear error.
   if (!isObj(h.sampler)) bad('sampler', 'an object', h.sampler);
   checkBatches(h.batches, bad);
+  if (h.split !== undefined) checkSplit(h.split, h.step as number, bad);
   return h as unknown as CheckpointHeader;
+}
+
+/**
+ * The few-shot split's record: its shape here; whether its decision and groups fit the
+ * space is checked where the space is known (FewShotSplit.of).
+ */
+function checkSplit(
+  sp: unknown,
+  step: number,
+  bad: (field: string, want: string, got: unknown) => never,
+): void {
+  if (!isObj(sp)) return bad('split', 'an object', sp);
+  if (!isWhole(sp.step) || sp.step > step)
+    bad('split.step', `a whole number of at most step (${step})`, sp.step);
+  if (typeof sp.decision !== 'string') bad('split.decision', 'a string', sp.decision);
+  const { groups, optimizerSteps } = sp;
+  const isGroup = (g: unknown) =>
+    Array.isArray(g) && g.length > 0 && g.every((c) => typeof c === 'number' && Number.isFinite(c));
+  if (!Array.isArray(groups) || groups.length < 2 || !groups.every(isGroup))
+    bad('split.groups', 'a list of at least 2 non-empty lists of choices', groups);
+  if (
+    !Array.isArray(optimizerSteps) ||
+    optimizerSteps.length !== (groups as unknown[]).length ||
+    !optimizerSteps.every(isWhole)
+  )
+    bad('split.optimizerSteps', 'a whole number per group', optimizerSteps);
 }
 
 function checkBatches(

@@ -91,7 +91,7 @@ function validationImages(data: TrainingData): { images: Float32Array; labels: I
 export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Promise<ExportEvent> {
   const folder = RunFolder.find(cmd.run, cmd.runsDir);
   const loaded = await loadRunOnBackend(folder);
-  const { config, net } = loaded;
+  const { config, net: weights } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
   try {
     let arch: Arch;
@@ -109,6 +109,8 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
       arch = best.arch;
     }
     const key = archKey(arch);
+    // A few-shot run's subnet comes from the sub-supernet whose part holds it.
+    const net = weights.supernetOf(arch);
     const recorded = store.get(key);
     const recordedAccuracy =
       recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
@@ -176,7 +178,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     return event;
   } finally {
     store.close();
-    net.dispose();
+    weights.dispose();
   }
 }
 

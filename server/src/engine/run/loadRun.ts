@@ -6,10 +6,14 @@ import {
   type BackendPreference,
   type SelectedBackend,
 } from '../backend/selectBackend';
+import type { SharedWeights } from '../model/sharedWeights';
 import { Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { RunError } from '../runError';
-import { restoreTensors } from '../train/trainer';
+import { spaceDecisions } from '../train/decisions';
+import { FewShotSplit, SplitSupernet, partTensorName } from '../train/fewShotSplit';
+import { restoreTensors, type CheckpointHeader } from '../train/trainer';
+import type { TensorRecord } from './checkpoint';
 import { readTrainingCheckpoint } from './checkpointHeader';
 import type { RunFolder } from './runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';
@@ -19,7 +23,11 @@ export interface LoadedRun {
   config: SupernetConfig;
   /** The config file the run was started from (its data paths are relative to it). */
   configPath: string;
-  net: Supernet;
+  /**
+   * The weights a subnet is scored and exported with: the supernet, or after a few-shot split
+   * the sub-supernet whose part holds the subnet.
+   */
+  net: SharedWeights;
   step: number;
   /** SHA-256 of the checkpoint's tensor data: queue workers check they load the same weights. */
   checkpointSha256: string;
@@ -45,7 +53,10 @@ export function runConfigOf(folder: RunFolder): {
   };
 }
 
-/** A run's supernet with the weights of its last checkpoint. */
+/**
+ * A run's supernet with the weights of its last checkpoint; for a run split by few-shot NAS,
+ * its sub-supernets (optimizer slots are not loaded: nothing here trains).
+ */
 export function loadRun(folder: RunFolder): LoadedRun {
   const { config, configPath } = runConfigOf(folder);
   if (!existsSync(folder.checkpointFile)) {
@@ -59,17 +70,40 @@ export function loadRun(folder: RunFolder): LoadedRun {
       `The checkpoint of run ${folder.id} does not match its config's search space.`,
     );
   }
-  const net = new Supernet(config.space, config.task, new Rng(0), {
-    kernelTransform: config.train.kernelTransform,
-    zeroInitResidual: config.train.zeroInitResidual,
-  });
+  const net = weightsOf(config, ck.header, ck.tensors, `The checkpoint of run ${folder.id}`);
+  return { folder, config, configPath, net, step: ck.header.step, checkpointSha256: ck.sha256 };
+}
+
+/** The supernet, or the split's sub-supernets, of a checkpoint's header and tensors. */
+function weightsOf(
+  config: SupernetConfig,
+  header: CheckpointHeader,
+  tensors: TensorRecord[],
+  what: string,
+): SharedWeights {
+  const split = header.split
+    ? FewShotSplit.of(header.split, spaceDecisions(config.space, config.task), what)
+    : undefined;
+  const parts: Supernet[] = [];
   try {
-    restoreTensors(ck.tensors, net.namedVariables(), `The checkpoint of run ${folder.id}`);
+    for (let k = 0; k < (split?.parts ?? 1); k++) {
+      const net = new Supernet(config.space, config.task, new Rng(0), {
+        kernelTransform: config.train.kernelTransform,
+        zeroInitResidual: config.train.zeroInitResidual,
+      });
+      parts.push(net);
+      const named = net.namedVariables();
+      restoreTensors(
+        tensors,
+        split ? named.map(([name, v]) => [partTensorName(k, name), v]) : named,
+        what,
+      );
+    }
   } catch (e) {
-    net.dispose();
+    for (const p of parts) p.dispose();
     throw e;
   }
-  return { folder, config, configPath, net, step: ck.header.step, checkpointSha256: ck.sha256 };
+  return split ? new SplitSupernet(split, parts) : parts[0];
 }
 
 /** `loadRun` on the backend the run's config asks for, started before any tensor exists. */

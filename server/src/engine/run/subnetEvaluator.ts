@@ -6,7 +6,7 @@ import type { TrainingData } from '../data/batches';
 import { calibrationIndices } from '../evaluate/evaluate';
 import type { Evaluated, Executor } from '../execute/executor';
 import { measureLatency, type LatencyOptions } from '../export/latency';
-import type { Supernet } from '../model/supernet';
+import type { SharedWeights } from '../model/sharedWeights';
 import { encodeModel } from '../onnx/onnxGraph';
 import { subnetOnnxModel } from '../onnx/subnetModel';
 import type { CandidateStore } from './candidateStore';
@@ -44,7 +44,7 @@ export class SubnetEvaluator {
   fresh = 0;
 
   constructor(
-    private readonly net: Supernet,
+    private readonly net: SharedWeights,
     private readonly config: SupernetConfig,
     private readonly store: CandidateStore,
     private readonly executor: Executor,
@@ -129,7 +129,7 @@ export class SubnetEvaluator {
 
   /** Median ms of one image through the subnet's ONNX model (batch 1, one thread by default). */
   async latencyOf(arch: Arch): Promise<number> {
-    const bytes = encodeModel(subnetOnnxModel(this.net, arch));
+    const bytes = encodeModel(subnetOnnxModel(this.net.supernetOf(arch), arch));
     const r = await measureLatency(bytes, this.options.latencyOptions ?? {});
     return r.medianMs;
   }

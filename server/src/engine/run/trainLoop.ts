@@ -7,7 +7,10 @@ import { calibrationIndices } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { engineThreads } from '../parallel/engineThreads';
 import { channelSortDue } from '../train/channelSortSchedule';
+import { firstStepFrom } from '../train/schedule';
 import { learningRate } from '../train/lrSchedule';
+import { chooseSplit } from '../train/splitChoice';
+import { Rng } from '../rng';
 import type { TrainingSession } from './trainingSession';
 import { EpochRanking } from '../ranking/epochRanking';
 import { RankingStability } from '../ranking/rankingStability';
@@ -33,6 +36,7 @@ export async function trainLoop(
   try {
     while (s.step < s.s.totalSteps) {
       if (shouldStop?.()) return 'cancelled';
+      if (splitDue(s) && !(await splitSupernet(s, assembler, shouldStop))) return 'cancelled';
       trainStep(s, assembler);
       const { step } = s;
       if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps) {
@@ -54,15 +58,70 @@ export async function trainLoop(
   }
 }
 
+/**
+ * Whether the few-shot split comes before this step: the first step at `train.fewShot.at` of
+ * training (as the samplers measure progress), or a later one for a checkpoint from before
+ * the split of a run whose length has changed since.
+ */
+function splitDue(s: TrainingSession): boolean {
+  const fewShot = s.s.opened.config.train.fewShot;
+  return !!fewShot && !s.s.trainer.split && s.step >= firstStepFrom(fewShot.at, s.s.totalSteps);
+}
+
+/**
+ * The few-shot split (train/splitChoice.ts): the decision and grouping chosen on batches of
+ * training images drawn by their own stream (seed + 5: no other stream moves, and a run
+ * resumed from before the split splits the same way), the parent copied into its parts, a
+ * checkpoint of the parts at once. False when stopped while choosing (nothing is split).
+ */
+async function splitSupernet(
+  s: TrainingSession,
+  assembler: BatchAssembler,
+  shouldStop?: () => boolean,
+): Promise<boolean> {
+  const { trainer, data, totalSteps, now } = s.s;
+  const { config } = s.s.opened;
+  const fewShot = config.train.fewShot!;
+  const t0 = now();
+  const rng = new Rng(config.train.seed + 5);
+  const order = rng.shuffle(Int32Array.from(data.trainIndices)) as Int32Array;
+  const size = config.train.batchSize;
+  const gather = (b: number) =>
+    assembler.gather(Array.from({ length: size }, (_, i) => order[(b * size + i) % order.length]));
+  const at = { step: s.step, progress: s.step / totalSteps };
+  const batches = { count: fewShot.batches, gather };
+  const chosen = await chooseSplit(
+    trainer.net,
+    config,
+    trainer.decisions,
+    at,
+    batches,
+    rng,
+    shouldStop,
+  );
+  if (!chosen) return false;
+  trainer.splitInto(chosen.split);
+  const scored = chosen.scores.map((c) => `${c.decision} ${c.score.toFixed(3)}`).join(', ');
+  s.info(
+    `step ${s.step}: few-shot split by ${fewShot.criterion} into ${chosen.split.describe()}` +
+      (scored ? ` (mean cosine similarity across groups: ${scored})` : '') +
+      `, ${((now() - t0) / 1000).toFixed(1)} s; the ${chosen.split.parts} sub-supernets train in turn`,
+  );
+  s.checkpoint();
+  return true;
+}
+
 /** One step: sample subnets and a batch, train, emit the step's figures. */
 function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
   const { trainer, totalSteps, stepsPerEpoch, now, data } = s.s;
   const { config } = s.s.opened;
   const ts = now();
   if (channelSortDue(s.step, s.s, config.train)) {
-    // One order per block, shared by the tensors it reorders.
-    const blocks = new Set(trainer.sortChannels().map((o) => o.order)).size;
-    s.info(`step ${s.step}: expanded channels sorted by importance in ${blocks} block(s)`);
+    // One order per block (of each few-shot part), shared by the tensors it reorders.
+    const parts = trainer.split?.parts ?? 1;
+    const blocks = new Set(trainer.sortChannels().map((o) => o.order)).size / parts;
+    const each = parts > 1 ? ` of each of the ${parts} sub-supernets` : '';
+    s.info(`step ${s.step}: expanded channels sorted by importance in ${blocks} block(s)${each}`);
   }
   const lr = learningRate(s.step, totalSteps, stepsPerEpoch, config.train);
   const gather = (indices: Int32Array) =>
@@ -113,7 +172,8 @@ async function evaluateEpoch(
   const te = s.s.now();
   const threads = engineThreads();
   const score = async (arch: Arch) => {
-    const r = await evaluateSubnetOnnx(s.s.trainer.net, arch, s.s.data, calibration, { threads });
+    const net = s.s.trainer.weights.supernetOf(arch);
+    const r = await evaluateSubnetOnnx(net, arch, s.s.data, calibration, { threads });
     return {
       accuracy: r.accuracy,
       loss: r.loss,

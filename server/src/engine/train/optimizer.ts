@@ -96,6 +96,22 @@ export class Optimizer {
     }
   }
 
+  /**
+   * Takes over another optimizer's state, bit for bit: its slots (by stable name: the other
+   * optimizer's weights may be other variables of the same names) and its step count, so a
+   * sub-supernet of a few-shot split continues where its parent's updates left off.
+   */
+  copyStateFrom(other: Optimizer): void {
+    this.steps = other.steps;
+    tf.tidy(() => {
+      for (const [name, vs] of this.slots) {
+        const from = other.slots.get(name);
+        if (!from || from.length !== vs.length) throw new Error(`No optimizer slots for ${name}`);
+        vs.forEach((v, i) => v.assign(tf.clone(from[i])));
+      }
+    });
+  }
+
   /** Slots by stable names, for checkpoints. */
   namedSlots(): [string, tf.Variable][] {
     const out: [string, tf.Variable][] = [];

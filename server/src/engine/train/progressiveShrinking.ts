@@ -8,6 +8,22 @@ import { SamplerWrapper } from './samplerWrapper';
 const PHASES: DecisionKind[][] = [['resolution', 'kernel'], ['depth'], ['expand', 'width']];
 
 /**
+ * The dimensions progressive shrinking with phase `bounds` has made elastic at `progress`;
+ * undefined while the largest subnet trains alone.
+ */
+export function elasticKinds(
+  bounds: readonly number[],
+  progress: number,
+): Set<DecisionKind> | undefined {
+  if (progress < bounds[0]) return undefined;
+  const on = new Set<DecisionKind>();
+  PHASES.forEach((kinds, i) => {
+    if (i === 0 || progress >= bounds[i]) for (const k of kinds) on.add(k);
+  });
+  return on;
+}
+
+/**
  * Progressive shrinking (Once-for-All): the largest subnet alone until `bounds[0]` of
  * training, then elastic resolution and kernel, from `bounds[1]` also depth, from
  * `bounds[2]` also expand ratio and width. `inner` samples as usual; the dimensions not
@@ -26,12 +42,7 @@ export class ProgressiveShrinking extends SamplerWrapper {
 
   /** The dimensions elastic at `progress`; undefined: the largest subnet alone. */
   elastic(progress: number): Set<DecisionKind> | undefined {
-    if (progress < this.bounds[0]) return undefined;
-    const on = new Set<DecisionKind>();
-    PHASES.forEach((kinds, i) => {
-      if (i === 0 || progress >= this.bounds[i]) for (const k of kinds) on.add(k);
-    });
-    return on;
+    return elasticKinds(this.bounds, progress);
   }
 
   sample(progress: number): SampledSubnet[] {

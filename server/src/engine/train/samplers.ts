@@ -1,4 +1,4 @@
-import type { SupernetConfig } from '../../config/configSchema';
+import type { SupernetConfig, TrainConfig } from '../../config/configSchema';
 import type { Rng } from '../rng';
 import { ComplexityAwareSampler } from './complexityAwareSampler';
 import { DelayedShrinking } from './delayedShrinking';
@@ -21,17 +21,22 @@ export function createSampler(config: SupernetConfig, rng: Rng): Sampler {
   const s = samplerSpace(config);
   const own = samplerOf(s, rng);
   // The step's resolution comes from the same generator, whose state the trainer keeps.
-  // PA&DA trains one path a step, whose resolution is its own sampled decision; ShiftNAS
-  // draws a subnet of a complexity, which its resolution is part of.
-  const type = s.train.sampler.type;
-  const shared =
-    s.train.sampler.resolution === 'per-step' && type !== 'pada' && type !== 'shiftnas';
-  const drawn = shared ? new SharedResolution(own, s, rng) : own;
+  const drawn = sharesResolution(s.train) ? new SharedResolution(own, s, rng) : own;
   const phases = config.train.progressiveShrinking;
   const inner = phases ? new ProgressiveShrinking(drawn, s, phases) : drawn;
   const until = config.train.deps?.start ?? config.train.delayedShrinking;
   return until > 0 ? new DelayedShrinking(inner, s, until) : inner;
 }
+
+/**
+ * Whether every subnet of a step takes the step's one resolution (SharedResolution). PA&DA
+ * trains one path a step, whose resolution is its own sampled decision; ShiftNAS draws a
+ * subnet of a complexity, which its resolution is part of.
+ */
+export const sharesResolution = (train: TrainConfig): boolean =>
+  train.sampler.resolution === 'per-step' &&
+  train.sampler.type !== 'pada' &&
+  train.sampler.type !== 'shiftnas';
 
 function samplerOf(s: SamplerSpace, rng: Rng): Sampler {
   const type = s.train.sampler.type;

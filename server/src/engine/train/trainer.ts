@@ -1,16 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SupernetConfig } from '../../config/configSchema';
 import { sortExpandedChannels, type ChannelOrder } from '../model/channelSorting';
+import type { SharedWeights } from '../model/sharedWeights';
 import { initialSupernet, type Supernet } from '../model/supernet';
 import { Rng } from '../rng';
 import { RunError } from '../runError';
 import type { TensorRecord } from '../run/checkpoint';
 import { BatchSampler, type BatchSamplerState } from './dataSampler';
+import type { SpaceDecisions } from './decisions';
+import { FewShotSplit, SplitSupernet, partTensorName } from './fewShotSplit';
 import type { Optimizer } from './optimizer';
 import { depsGradScale } from './delayedEpsilonShrinking';
-import { createSampler } from './samplers';
+import { samplerSpace, type SamplerSpace } from './samplerSpace';
+import { createSampler, sharesResolution } from './samplers';
 import type { Sampler, SampledSubnet } from './samplerTypes';
-import { stepperFor, type StepOutcome, type StepRunner } from './trainStep';
+import { StepRunner, stepperFor, type StepOutcome } from './trainStep';
 
 /** What a checkpoint's header holds besides the tensors: everything to continue exactly. */
 export interface CheckpointHeader {
@@ -26,8 +30,31 @@ export interface CheckpointHeader {
   augmentRng?: number[];
   sampler: unknown;
   batches: BatchSamplerState;
+  /** Updates of the parent's optimizer (after the split: its count at the split). */
   optimizerSteps: number;
   elapsedSeconds: number;
+  /**
+   * The few-shot split once it happened (absent before it, and in runs without one or written
+   * before it existed): the phase is 'split' when present. The tensors are then every
+   * sub-supernet's, each under its part's prefix (partTensorName).
+   */
+  split?: CheckpointSplit;
+}
+
+/** A checkpoint's record of the few-shot split (FewShotSplit) and its parts' optimizers. */
+export interface CheckpointSplit {
+  step: number;
+  decision: string;
+  groups: number[][];
+  /** Updates each sub-supernet's optimizer made (Adam's bias correction counts them). */
+  optimizerSteps: number[];
+}
+
+/** A supernet under training: its weights, its optimizer's slots and the step on both. */
+export interface TrainedSupernet {
+  net: Supernet;
+  optimizer: Optimizer;
+  runner: StepRunner;
 }
 
 /** Where a step falls in its run, and its learning rate. */
@@ -42,12 +69,16 @@ export interface StepPlace {
 /**
  * The state of a supernet's training: weights, optimizer slots, the subnet sampler, the
  * batch order and their random streams. Separate streams for weights, subnet sampling
- * and data order, so that changing one never shifts another.
+ * and data order, so that changing one never shifts another. After a few-shot split
+ * (`splitInto`) it trains K sub-supernets, one per step in turn; `net`, `optimizer` and
+ * `runner` are then those of the part the next step trains, and `weights` serves each
+ * subnet from its own part.
  */
 export class Trainer {
-  readonly net: Supernet;
-  readonly optimizer: Optimizer;
-  readonly runner: StepRunner;
+  private parts: TrainedSupernet[];
+  /** The part the next step trains (0 before the split). */
+  private active = 0;
+  private fewShot: { split: FewShotSplit; weights: SplitSupernet; parentSteps: number } | undefined;
   readonly sampler: Sampler;
   readonly batches: BatchSampler;
   readonly samplerRng: Rng;
@@ -61,17 +92,19 @@ export class Trainer {
   /** Whether a batch's per-image loss weights differ from 1, so the step must apply them. */
   readonly weightsLoss: boolean;
   private readonly distillation: boolean;
-  private readonly train: SupernetConfig['train'];
+  private readonly space: SamplerSpace;
 
-  constructor(config: SupernetConfig, trainImages: number) {
+  constructor(
+    private readonly config: SupernetConfig,
+    trainImages: number,
+  ) {
     const seed = config.train.seed;
-    this.net = initialSupernet(config);
+    this.space = samplerSpace(config);
     this.samplerRng = new Rng(seed + 1);
     this.dataRng = new Rng(seed + 2);
     this.augmentRng = new Rng(seed + 3);
     this.sampler = createSampler(config, this.samplerRng);
     this.distillation = config.train.distillation;
-    this.train = config.train;
     const { type, importanceWeight, padaReweight } = config.train.sampler;
     const mode = type === 'importance' || type === 'pada' ? type : 'shuffle';
     this.measuresGradients = mode !== 'shuffle' || type === 'shiftnas';
@@ -81,7 +114,71 @@ export class Trainer {
       importanceWeight,
       reweight: padaReweight,
     });
-    ({ optimizer: this.optimizer, runner: this.runner } = stepperFor(this.net, config.train));
+    this.parts = [trainedSupernet(initialSupernet(config), config)];
+    this.weights = {
+      space: config.space,
+      task: config.task,
+      supernetOf: (arch) => this.fewShot?.weights.supernetOf(arch) ?? this.parts[0].net,
+      dispose: () => undefined,
+    };
+  }
+
+  /**
+   * The supernet the next (or current) step trains: the parent, or after the split the step's
+   * part. Between steps it is already the next step's, so a caller may hand `runner` to `step`.
+   */
+  get net(): Supernet {
+    return this.parts[this.active].net;
+  }
+
+  get optimizer(): Optimizer {
+    return this.parts[this.active].optimizer;
+  }
+
+  get runner(): StepRunner {
+    return this.parts[this.active].runner;
+  }
+
+  /**
+   * The weights each subnet is scored with: the parent, or after the split its part's
+   * sub-supernet. One view for the whole run, asked at each use, so a scorer opened before
+   * the split scores with the parts after it. The trainer owns the supernets: the view's
+   * dispose does nothing.
+   */
+  readonly weights: SharedWeights;
+
+  /** The few-shot split, once it happened. */
+  get split(): FewShotSplit | undefined {
+    return this.fewShot?.split;
+  }
+
+  get decisions(): SpaceDecisions {
+    return this.space.decisions;
+  }
+
+  /**
+   * Splits the parent into one sub-supernet per group of `split`: each a copy of the parent's
+   * weights, statistics and optimizer state, bit for bit; the parent's variables go.
+   */
+  splitInto(split: FewShotSplit): void {
+    if (this.fewShot) throw new Error('The supernet is already split');
+    const [parent] = this.parts;
+    this.parts = split.groups.map(() => {
+      const part = trainedSupernet(parent.net.copy(), this.config);
+      part.optimizer.copyStateFrom(parent.optimizer);
+      return part;
+    });
+    this.active = 0;
+    this.fewShot = {
+      split,
+      weights: new SplitSupernet(
+        split,
+        this.parts.map((p) => p.net),
+      ),
+      parentSteps: parent.optimizer.steps,
+    };
+    parent.optimizer.dispose();
+    parent.net.dispose();
   }
 
   /**
@@ -97,13 +194,27 @@ export class Trainer {
     stepper: Pick<StepRunner, 'run'>,
   ): { subnets: SampledSubnet[]; outcome: StepOutcome } {
     const progress = at.step / at.totalSteps;
-    // DεpS: every subnet but the full model at its own learning rate, as a gradient scale.
-    const scale = depsGradScale(at.step, at, this.train);
+    const split = this.fewShot?.split;
+    if (split) this.active = split.partOfStep(at.step);
+    // Another part's runner would train the wrong weights without a word.
+    if (stepper instanceof StepRunner && stepper !== this.runner)
+      throw new Error(`Step ${at.step} trains part ${this.active + 1}: hand it that part's runner`);
     const drawn = this.sampler.sample(progress);
+    const confined = split
+      ? split.confine(
+          drawn,
+          this.active,
+          this.space,
+          this.samplerRng,
+          sharesResolution(this.config.train),
+        )
+      : drawn;
+    // DεpS: every subnet but the full model at its own learning rate, as a gradient scale.
+    const scale = depsGradScale(at.step, at, this.config.train);
     const subnets =
       scale === 1
-        ? drawn
-        : drawn.map((sub) => (sub.role === 'largest' ? sub : { ...sub, gradScale: scale }));
+        ? confined
+        : confined.map((sub) => (sub.role === 'largest' ? sub : { ...sub, gradScale: scale }));
     const batch = this.batches.next(progress);
     const { x, y } = gather(batch.indices);
     const weights = this.weightsLoss ? tf.tensor1d(batch.weights) : undefined;
@@ -122,6 +233,7 @@ export class Trainer {
     if (outcome.feedback) this.sampler.observe(outcome.feedback, progress);
     if (outcome.errorNorms) this.batches.observe(batch.indices, outcome.errorNorms);
     if ((at.step + 1) % at.stepsPerEpoch === 0) this.sampler.epochEnd();
+    if (split) this.active = split.partOfStep(at.step + 1);
     return { subnets, outcome };
   }
 
@@ -132,14 +244,26 @@ export class Trainer {
    * (channelSortDue). Returns what it reordered.
    */
   sortChannels(): ChannelOrder[] {
-    const orders = sortExpandedChannels(this.net);
-    this.optimizer.permute(orders);
-    return orders;
+    return this.parts.flatMap(({ net, optimizer }) => {
+      const orders = sortExpandedChannels(net);
+      optimizer.permute(orders);
+      return orders;
+    });
   }
 
-  /** Every tensor a checkpoint holds, by its stable name: weights, statistics, optimizer slots. */
+  /**
+   * Every tensor a checkpoint holds, by its stable name: weights, statistics, optimizer slots;
+   * after the split, every sub-supernet's under its part's prefix.
+   */
   stateTensors(): [string, tf.Variable][] {
-    return [...this.net.namedVariables(), ...this.optimizer.namedSlots()];
+    const own = ({ net, optimizer }: TrainedSupernet): [string, tf.Variable][] => [
+      ...net.namedVariables(),
+      ...optimizer.namedSlots(),
+    ];
+    if (!this.fewShot) return own(this.parts[0]);
+    return this.parts.flatMap((p, k) =>
+      own(p).map(([name, v]): [string, tf.Variable] => [partTensorName(k, name), v]),
+    );
   }
 
   /** The tensors of a checkpoint, copied out of the backend. */
@@ -154,22 +278,42 @@ export class Trainer {
   /** The header fields the trainer owns. */
   headerState(): Pick<
     CheckpointHeader,
-    'samplerRng' | 'dataRng' | 'augmentRng' | 'sampler' | 'batches' | 'optimizerSteps'
+    'samplerRng' | 'dataRng' | 'augmentRng' | 'sampler' | 'batches' | 'optimizerSteps' | 'split'
   > {
+    const steps = this.parts.map((p) => p.optimizer.steps);
+    const fewShot = this.fewShot;
     return {
       samplerRng: this.samplerRng.state(),
       dataRng: this.dataRng.state(),
       augmentRng: this.augmentRng.state(),
       sampler: this.sampler.state(),
       batches: this.batches.state(),
-      optimizerSteps: this.optimizer.steps,
+      optimizerSteps: fewShot ? fewShot.parentSteps : steps[0],
+      ...(fewShot ? { split: { ...fewShot.split.state(), optimizerSteps: steps } } : {}),
     };
   }
 
-  /** Continues from a checkpoint: tensors by name, then the sampler, batches and streams. */
+  /**
+   * Continues from a checkpoint: the split when it has one (checked against the space),
+   * tensors by name, then the sampler, batches and streams.
+   */
   restore(header: CheckpointHeader, tensors: TensorRecord[], what: string): void {
-    restoreTensors(tensors, this.stateTensors(), what);
-    this.optimizer.steps = header.optimizerSteps;
+    if (this.fewShot) throw new Error('Only a trainer not yet split restores a checkpoint');
+    if (header.split) {
+      const split = FewShotSplit.of(header.split, this.space.decisions, what);
+      if (header.split.optimizerSteps.length !== split.parts)
+        throw new RunError(
+          `${what} counts the updates of ${header.split.optimizerSteps.length} sub-supernets, not ${split.parts}.`,
+        );
+      this.splitInto(split);
+      restoreTensors(tensors, this.stateTensors(), what);
+      this.parts.forEach((p, k) => (p.optimizer.steps = header.split!.optimizerSteps[k]));
+      this.fewShot!.parentSteps = header.optimizerSteps;
+      this.active = this.fewShot!.split.partOfStep(header.step);
+    } else {
+      restoreTensors(tensors, this.stateTensors(), what);
+      this.optimizer.steps = header.optimizerSteps;
+    }
     this.sampler.restore(header.sampler);
     this.batches.restore(header.batches);
     this.samplerRng.setState(header.samplerRng);
@@ -178,9 +322,15 @@ export class Trainer {
   }
 
   dispose(): void {
-    this.optimizer.dispose();
-    this.net.dispose();
+    for (const { net, optimizer } of this.parts) {
+      optimizer.dispose();
+      net.dispose();
+    }
   }
+}
+
+function trainedSupernet(net: Supernet, config: SupernetConfig): TrainedSupernet {
+  return { net, ...stepperFor(net, config.train) };
 }
 
 /** Copy checkpointed tensors into variables by name; names or sizes that differ are an error naming them. */
