@@ -9,17 +9,16 @@ import { largestArch, smallestArch } from '../../../../server/src/space/arch';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
 import { Rng } from '../../../../server/src/engine/rng';
 import { channelSortDue } from '../../../../server/src/engine/train/channelSortSchedule';
 import { depsGradScale } from '../../../../server/src/engine/train/delayedEpsilonShrinking';
 import { randomArch } from '../../../../server/src/engine/train/randomArch';
 import { createSampler } from '../../../../server/src/engine/train/samplers';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
-import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
+import { Trainer } from '../../../../server/src/engine/train/trainer';
 import { stepperFor } from '../../../../server/src/engine/train/trainStep';
 import { randomTensor } from '../backendParity';
-import { smallConfig } from './fixtures';
+import { resumeThroughHeader, smallConfig } from './fixtures';
 
 type Patch = Parameters<typeof smallConfig>[0];
 const DEPS = { start: 0.5, lrRamp: 0.05, lrScale: 2 };
@@ -186,21 +185,7 @@ void describe('DεpS: real steps', () => {
       assert.ok(steps.flatMap((s) => s.losses).every(Number.isFinite));
       // Stopped in the ramp, checkpointed through the header's JSON, resumed.
       assert.deepEqual(train(stopped, 0, 4), steps.slice(0, 4));
-      const header: CheckpointHeader = {
-        version: 1,
-        runId: 'deps',
-        step: 4,
-        totalSteps: TOTAL,
-        spaceKey: 'small',
-        backend: 'wasm',
-        elapsedSeconds: 0,
-        ...stopped.headerState(),
-      };
-      resumed.restore(
-        parseCheckpointHeader('checkpoint', JSON.parse(JSON.stringify(header))),
-        stopped.tensorRecords(),
-        'the checkpoint',
-      );
+      resumeThroughHeader(stopped, resumed, { runId: 'deps', step: 4, totalSteps: TOTAL });
       assert.deepEqual(train(resumed, 4, TOTAL), steps.slice(4));
       assert.deepEqual(weightsOf(resumed), weightsOf(whole));
     } finally {

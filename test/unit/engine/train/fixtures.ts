@@ -3,6 +3,8 @@ import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/
 import type { Arch } from '#shared/arch';
 import type { PathFeedback } from '../../../../server/src/engine/train/samplerTypes';
 import { resolveConfig } from '../../../../server/src/config/resolve';
+import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
+import type { CheckpointHeader, Trainer } from '../../../../server/src/engine/train/trainer';
 
 /** A small space: 3 resolutions, two stages of up to 2 and 3 blocks, 3 kernels and 3 expand ratios. */
 const SMALL = `
@@ -50,4 +52,28 @@ export function fakeFeedback(arch: Arch): PathFeedback {
     blockGradNorms: blocks,
     tensorNormSums: { total: 2 * total, stages: stages.map((x) => 2 * x), blocks },
   };
+}
+
+/**
+ * Continues `resumed` from `stopped` as a resume does: the header through its JSON and the
+ * engine's own check of every field, then the tensors.
+ */
+export function resumeThroughHeader(
+  stopped: Trainer,
+  resumed: Trainer,
+  at: { runId: string; step: number; totalSteps: number },
+): void {
+  const header: CheckpointHeader = {
+    version: 1,
+    ...at,
+    spaceKey: 'small',
+    backend: 'wasm',
+    elapsedSeconds: 0,
+    ...stopped.headerState(),
+  };
+  resumed.restore(
+    parseCheckpointHeader('checkpoint', JSON.parse(JSON.stringify(header))),
+    stopped.tensorRecords(),
+    'the checkpoint',
+  );
 }

@@ -4,10 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
-import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
+import { Trainer } from '../../../../server/src/engine/train/trainer';
 import { randomTensor, useBackend } from '../backendParity';
-import { smallConfig } from './fixtures';
+import { resumeThroughHeader, smallConfig } from './fixtures';
 
 /**
  * Real training steps with the pada sampler, through Trainer.step as the training loop
@@ -91,21 +90,7 @@ for (const stop of [6, 9]) {
     try {
       const losses = train(whole, 0, TOTAL);
       assert.deepEqual(train(stopped, 0, stop), losses.slice(0, stop));
-      const header: CheckpointHeader = {
-        version: 1,
-        runId: 'pada',
-        step: stop,
-        totalSteps: TOTAL,
-        spaceKey: 'small',
-        backend: 'wasm',
-        elapsedSeconds: 0,
-        ...stopped.headerState(),
-      };
-      resumed.restore(
-        parseCheckpointHeader('checkpoint', JSON.parse(JSON.stringify(header))),
-        stopped.tensorRecords(),
-        'the checkpoint',
-      );
+      resumeThroughHeader(stopped, resumed, { runId: 'pada', step: stop, totalSteps: TOTAL });
       assert.deepEqual(train(resumed, stop, TOTAL), losses.slice(stop));
       assert.deepEqual(weightsOf(resumed), weightsOf(whole));
       assert.deepEqual(resumed.sampler.state(), whole.sampler.state());

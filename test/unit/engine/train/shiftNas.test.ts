@@ -7,7 +7,6 @@ import { resolveConfig } from '../../../../server/src/config/resolve';
 import { getLanguageService } from '../../../../server/src/language/languageService';
 import { archInSpace, largestArch, smallestArch } from '../../../../server/src/space/arch';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
 import { Rng } from '../../../../server/src/engine/rng';
 import { createSampler } from '../../../../server/src/engine/train/samplers';
 import { samplerSpace } from '../../../../server/src/engine/train/samplerSpace';
@@ -17,10 +16,10 @@ import type {
   SampledSubnet,
 } from '../../../../server/src/engine/train/samplerTypes';
 import { shiftedLogits, softmax } from '../../../../server/src/engine/train/shiftNasSampler';
-import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
+import { Trainer } from '../../../../server/src/engine/train/trainer';
 import { randomTensor } from '../backendParity';
 import type { Arch } from '#shared/arch';
-import { fakeFeedback, smallConfig } from './fixtures';
+import { fakeFeedback, resumeThroughHeader, smallConfig } from './fixtures';
 
 const near = (a: readonly number[], b: readonly number[], what: string): void =>
   assert.ok(
@@ -270,21 +269,7 @@ void describe('shiftnas: real steps', () => {
       );
       // Stopped mid-window (4 = one update and one step of the next window).
       assert.deepEqual(train(stopped, 0, 4), losses.slice(0, 4));
-      const header: CheckpointHeader = {
-        version: 1,
-        runId: 'shiftnas',
-        step: 4,
-        totalSteps: TOTAL,
-        spaceKey: 'small',
-        backend: 'wasm',
-        elapsedSeconds: 0,
-        ...stopped.headerState(),
-      };
-      resumed.restore(
-        parseCheckpointHeader('checkpoint', JSON.parse(JSON.stringify(header))),
-        stopped.tensorRecords(),
-        'the checkpoint',
-      );
+      resumeThroughHeader(stopped, resumed, { runId: 'shiftnas', step: 4, totalSteps: TOTAL });
       assert.deepEqual(train(resumed, 4, TOTAL), losses.slice(4));
       assert.deepEqual(resumed.sampler.state(), whole.sampler.state());
       assert.deepEqual(
