@@ -17,8 +17,7 @@ import { createSampler } from '../../../../server/src/engine/train/samplers';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
 import { Trainer } from '../../../../server/src/engine/train/trainer';
 import { stepperFor } from '../../../../server/src/engine/train/trainStep';
-import { randomTensor } from '../backendParity';
-import { resumeThroughHeader, smallConfig } from './fixtures';
+import { resumeThroughHeader, smallConfig, syntheticGather } from './fixtures';
 
 type Patch = Parameters<typeof smallConfig>[0];
 const DEPS = { start: 0.5, lrRamp: 0.05, lrScale: 2 };
@@ -134,18 +133,7 @@ void describe('DεpS: what is trained when', () => {
 
 /** A fixed batch of 4 images, as the trainer's `gather` gives it. */
 const IMAGES = 24;
-const pixels = randomTensor([IMAGES, 28, 28, 1], 11).data;
-const gather = (indices: Int32Array) => {
-  const x = new Float32Array(indices.length * 784);
-  indices.forEach((i, k) => x.set(pixels.subarray(i * 784, (i + 1) * 784), k * 784));
-  return {
-    x: tf.tensor4d(x, [indices.length, 28, 28, 1]),
-    y: tf.tensor1d(
-      Int32Array.from(indices, (i) => (i * 7) % 10),
-      'int32',
-    ),
-  };
-};
+const gather = syntheticGather(IMAGES);
 
 void describe('DεpS: real steps', () => {
   const TOTAL = 10;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { randomTensor } from '../backendParity';
 import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/configSchema';
 import type { Arch } from '#shared/arch';
 import type { PathFeedback } from '../../../../server/src/engine/train/samplerTypes';
@@ -76,4 +78,26 @@ export function resumeThroughHeader(
     stopped.tensorRecords(),
     'the checkpoint',
   );
+}
+
+/**
+ * The trainer's `gather` over `images` seeded random 28×28×1 images, image i labelled
+ * (7·i) mod 10: real steps on data that costs nothing to load.
+ */
+export function syntheticGather(
+  images: number,
+  seed = 11,
+): (indices: Int32Array) => { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const pixels = randomTensor([images, 28, 28, 1], seed).data;
+  return (indices) => {
+    const x = new Float32Array(indices.length * 784);
+    indices.forEach((i, k) => x.set(pixels.subarray(i * 784, (i + 1) * 784), k * 784));
+    return {
+      x: tf.tensor4d(x, [indices.length, 28, 28, 1]),
+      y: tf.tensor1d(
+        Int32Array.from(indices, (i) => (i * 7) % 10),
+        'int32',
+      ),
+    };
+  };
 }

@@ -1,12 +1,11 @@
 import test, { before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
 import { Trainer } from '../../../../server/src/engine/train/trainer';
-import { randomTensor, useBackend } from '../backendParity';
-import { resumeThroughHeader, smallConfig } from './fixtures';
+import { useBackend } from '../backendParity';
+import { resumeThroughHeader, smallConfig, syntheticGather } from './fixtures';
 
 /**
  * Real training steps with the pada sampler, through Trainer.step as the training loop
@@ -29,19 +28,7 @@ before(async () => {
   await useBackend('wasm');
 });
 
-const pixels = randomTensor([IMAGES, 28, 28, 1], 11).data;
-const labels = Int32Array.from({ length: IMAGES }, (_, i) => (i * 7) % 10);
-const gather = (indices: Int32Array) => {
-  const x = new Float32Array(indices.length * 784);
-  indices.forEach((i, k) => x.set(pixels.subarray(i * 784, (i + 1) * 784), k * 784));
-  return {
-    x: tf.tensor4d(x, [indices.length, 28, 28, 1]),
-    y: tf.tensor1d(
-      Int32Array.from(indices, (i) => labels[i]),
-      'int32',
-    ),
-  };
-};
+const gather = syntheticGather(IMAGES);
 
 /** Steps [from, to) of `trainer`; the losses of each. */
 function train(trainer: Trainer, from: number, to: number): number[][] {

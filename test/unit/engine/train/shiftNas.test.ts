@@ -1,7 +1,6 @@
 import test, { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs-core';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { getLanguageService } from '../../../../server/src/language/languageService';
@@ -17,9 +16,8 @@ import type {
 } from '../../../../server/src/engine/train/samplerTypes';
 import { shiftedLogits, softmax } from '../../../../server/src/engine/train/shiftNasSampler';
 import { Trainer } from '../../../../server/src/engine/train/trainer';
-import { randomTensor } from '../backendParity';
 import type { Arch } from '#shared/arch';
-import { fakeFeedback, resumeThroughHeader, smallConfig } from './fixtures';
+import { fakeFeedback, resumeThroughHeader, smallConfig, syntheticGather } from './fixtures';
 
 const near = (a: readonly number[], b: readonly number[], what: string): void =>
   assert.ok(
@@ -232,18 +230,7 @@ void describe('shiftnas: real steps', () => {
   const IMAGES = 24;
   const TOTAL = 12;
   const config = shift({ batchSize: 4, sampler: { subnets: 3, shiftEvery: 3, shiftStart: 0 } });
-  const pixels = randomTensor([IMAGES, 28, 28, 1], 11).data;
-  const gather = (indices: Int32Array) => {
-    const x = new Float32Array(indices.length * 784);
-    indices.forEach((i, k) => x.set(pixels.subarray(i * 784, (i + 1) * 784), k * 784));
-    return {
-      x: tf.tensor4d(x, [indices.length, 28, 28, 1]),
-      y: tf.tensor1d(
-        Int32Array.from(indices, (i) => (i * 7) % 10),
-        'int32',
-      ),
-    };
-  };
+  const gather = syntheticGather(IMAGES);
   const train = (t: Trainer, from: number, to: number): number[][] => {
     const out: number[][] = [];
     for (let step = from; step < to; step++)
