@@ -6,7 +6,10 @@
 //
 //   npm run build && npx tsc -b && node lab/truth-validity.mjs \
 //     [--table data/ranking/ranking.truth.json] [--config examples/ranking.supernet.yaml] \
-//     [--subnets 10] [--epochs 8] [--seed 0] [--out lab/results/truth-validity-ref.jsonl]
+//     [--subnets 10] [--epochs 8] [--seed 0] [--out lab/results/truth-validity-ref.jsonl] \
+//     [--compare 0,1]
+// trains what `--seed` lacks, then compares the table with the mean of the long trainings of
+// the `--compare` seeds (default: `--seed` alone), and gives the long seeds' own agreement.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -77,19 +80,36 @@ for (const [i, s] of picked.entries()) {
   process.stderr.write(`  ${(100 * rec.accuracy).toFixed(2)}% in ${rec.seconds.toFixed(0)} s\n`);
 }
 
-const rows = picked.filter((s) => done.has(s.key));
+const compared = (arg('compare') ?? String(seed)).split(',').map(Number);
+const long = new Map(); // key → the long trainings' accuracies, by seed
+for (const line of readFileSync(results, 'utf8').split('\n').filter(Boolean)) {
+  const r = JSON.parse(line);
+  if (r.epochs !== epochs || !compared.includes(r.seed)) continue;
+  long.set(r.key, { ...long.get(r.key), [r.seed]: r.accuracy });
+}
+const rows = picked.filter((s) => compared.every((k) => long.get(s.key)?.[k] !== undefined));
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const short = rows.map((s) => mean(s.accuracy.filter((a) => a !== null)));
-const long = rows.map((s) => done.get(s.key).accuracy);
-const tau = kendallTauB(short, long);
-const [lo, hi] = bootstrapInterval(short, long, kendallTauB, { seed: 0 });
+const longMean = rows.map((s) => mean(compared.map((k) => long.get(s.key)[k])));
+const tau = kendallTauB(short, longMean);
+const [lo, hi] = bootstrapInterval(short, longMean, kendallTauB, { seed: 0 });
+const agreement =
+  compared.length >= 2
+    ? kendallTauB(
+        rows.map((s) => long.get(s.key)[compared[0]]),
+        rows.map((s) => long.get(s.key)[compared[1]]),
+      )
+    : undefined;
 const lines = [
-  `table ${table.name}: ${rows.length} subnets, ${table.recipe.epochs}-epoch truth (mean of its seeds) against ${epochs} epochs (seed ${seed})`,
+  `table ${table.name}: ${rows.length} subnets, ${table.recipe.epochs}-epoch truth (mean of its seeds) against ${epochs} epochs (mean of seeds ${compared.join(', ')})`,
   ...rows.map(
     (s, i) =>
-      `  ${s.key.padEnd(40)} ${String(s.flops).padStart(8)} MACs  ${(100 * short[i]).toFixed(2)}%  ${(100 * long[i]).toFixed(2)}%`,
+      `  ${s.key.padEnd(40)} ${String(s.flops).padStart(8)} MACs  ${(100 * short[i]).toFixed(2)}%  ${(100 * longMean[i]).toFixed(2)}%`,
   ),
   `τ-b ${tau.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}] (95% bootstrap over subnets, 2000 draws)` +
     (tau < 0.8 ? ': below 0.8, the table should be trained longer' : ''),
+  ...(agreement !== undefined
+    ? [`the ${epochs}-epoch seeds agree with each other with τ-b ${agreement.toFixed(3)}`]
+    : []),
 ];
 process.stdout.write(lines.join('\n') + '\n');
