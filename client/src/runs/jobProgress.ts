@@ -7,6 +7,7 @@ import {
   rankingWarning,
   type RankingFigures,
 } from '#shared/ranking';
+import { steadyEta } from '#shared/format/eta';
 import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
 
 /**
@@ -37,6 +38,8 @@ export interface JobProgress {
   budget?: number;
   hypervolume?: number;
   evaluationsPerSec?: number;
+  /** The first generation this search reported and when: its ETA counts from there, past the warm-up. */
+  evaluationsFrom?: { done: number; time: number };
   frontSize?: number;
   exported?: { key: string; file: string; latencyMs: number; maxAbsDiff: number };
   /** A ranking check: the subnet being trained alone (1-based), of how many, and its steps. */
@@ -103,6 +106,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       next.evaluations = e.evaluations;
       next.hypervolume = e.hypervolume;
       next.evaluationsPerSec = e.evaluationsPerSec;
+      next.evaluationsFrom ??= { done: e.evaluations, time: e.time };
       next.frontSize = e.front.length;
       next.lastTime = e.time;
       break;
@@ -176,8 +180,8 @@ export function etaSeconds(p: JobProgress): number | undefined {
     return Math.max(0, p.totalSteps - p.step) / rate;
   }
   if (p.kind === 'search') {
-    if (!p.evaluationsPerSec || p.evaluations === undefined || !p.budget) return undefined;
-    return Math.max(0, p.budget - p.evaluations) / p.evaluationsPerSec;
+    if (p.evaluations === undefined || p.lastTime === undefined || !p.budget) return undefined;
+    return steadyEta(p.evaluationsFrom, { done: p.evaluations, time: p.lastTime }, p.budget);
   }
   return undefined;
 }
@@ -206,7 +210,7 @@ function fleetPart(f: FleetState): string {
 export function progressMessage(p: JobProgress): string {
   const eta = etaSeconds(p);
   const withEta = (parts: string[]): string =>
-    (eta === undefined ? parts : [...parts, `ETA ${formatDuration(eta)}`]).join(' · ');
+    [...parts, `ETA ${eta === undefined ? 'estimating…' : formatDuration(eta)}`].join(' · ');
   if (p.kind === 'train') {
     if (p.step === undefined || p.totalSteps === undefined) return `starting ${p.title}…`;
     const parts: string[] = [];

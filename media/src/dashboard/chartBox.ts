@@ -97,11 +97,25 @@ export class ChartBox {
     ]);
     if (this.plot && signature === this.signature) {
       this.plot.setData(data);
-      return;
+    } else {
+      this.plot?.destroy();
+      this.signature = signature;
+      this.plot = new uPlot(this.options(spec), data, this.element);
     }
-    this.plot?.destroy();
-    this.signature = signature;
-    this.plot = new uPlot(this.options(spec), data, this.element);
+    if (spec.xRange) this.fitX(spec.xRange, data[0]);
+  }
+
+  /**
+   * uPlot ranges an x axis of one value itself (0–100 around a single generation) and
+   * never asks the scale's range function, so a fitted x range is set explicitly.
+   */
+  private fitX(range: Range, xs: uPlot.AlignedData[0]): void {
+    const finite = Array.from(xs as ArrayLike<number | null>).filter(
+      (v): v is number => v !== null && Number.isFinite(v),
+    );
+    if (!finite.length || !this.plot) return;
+    const [min, max] = range(Math.min(...finite), Math.max(...finite));
+    this.plot.setScale('x', { min, max });
   }
 
   /** Redraws without new data: the marked point or the constraint lines changed. */
@@ -181,6 +195,14 @@ export class ChartBox {
           : { drag: { x: true, y: false } },
       legend: { show: spec.legend ?? true },
       hooks: {
+        // The shown x range, for tests and screenshots to check the axis against the data.
+        setScale: [
+          (u: uPlot, key: string) => {
+            if (key !== 'x') return;
+            this.element.dataset.xMin = String(u.scales.x?.min);
+            this.element.dataset.xMax = String(u.scales.x?.max);
+          },
+        ],
         ...(spec.draw ? { draw: [spec.draw] } : {}),
         ...(spec.underlay ? { drawAxes: [spec.underlay] } : {}),
       },

@@ -78,6 +78,7 @@ export class ParetoView implements View {
       this.noGenerations,
     );
     this.hypervolume = new ChartBox(this.element, ctx.theme);
+    this.hypervolume.element.dataset.chart = 'hypervolume';
   }
 
   setTheme(theme: Theme): void {
@@ -332,7 +333,8 @@ export class ParetoView implements View {
       {
         xLabel: 'generation',
         xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
-        xRange: (min, max) => fitToData(min, max),
+        xWhole: true,
+        xRange: (min, max) => fitToData(min, max, 0.05, 1),
         height: 180,
         series: [
           { label: 'hypervolume', color: t.green, points: true, width: 2, format: formatSci },

@@ -167,7 +167,7 @@ export class RankingView implements View {
         xLabel: 'epoch',
         xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
         xWhole: true,
-        xRange: (min, max) => fitToData(min, max, 0.05),
+        xRange: (min, max) => fitToData(min, max, 0.05, 1),
         height: 260,
         series: chart.curves.map((c) => ({ ...tauSeries(c.id, t), format: f2 })),
         axes: [{ scale: 'y', label: 'rank correlation', format: f2, range: tauRange }],

@@ -3,7 +3,9 @@ import { RUN_FILES } from '#shared/runFolder/layout';
 import type { CandidateFigures } from '#shared/runFolder/records';
 import { formatCount } from '#shared/format/numbers';
 import { crashReport, runEngineJob } from './engineJob';
-import { bar, formatDuration } from './progress';
+import { steadyEta, type Progress } from '#shared/format/eta';
+import { formatDuration } from '#shared/format/units';
+import { bar } from './progress';
 
 export interface SearchCliOptions {
   command: SearchCommand;
@@ -62,7 +64,8 @@ class SearchView {
   private rate = 0;
   /** On a queue: `3 workers · 2 queued · 3 running`. */
   private fleet = '';
-  private readonly startedAt = Date.now();
+  /** The first evaluation reported: the rate counts from it, past the warm-up. */
+  private firstEvaluation: Progress | undefined;
   private lastPrinted = 0;
 
   constructor(private readonly o: SearchCliOptions) {}
@@ -84,6 +87,7 @@ class SearchView {
         break;
       case 'candidate':
         this.evaluations++;
+        this.firstEvaluation ??= { done: this.evaluations, time: Date.now() };
         this.progress();
         break;
       case 'generation': {
@@ -127,14 +131,16 @@ class SearchView {
 
   private progress(): void {
     if (!this.budget) return;
-    const secs = (Date.now() - this.startedAt) / 1000;
-    const eta =
-      this.evaluations > 0 ? ((this.budget - this.evaluations) * secs) / this.evaluations : NaN;
+    const eta = steadyEta(
+      this.firstEvaluation,
+      { done: this.evaluations, time: Date.now() },
+      this.budget,
+    );
     const text =
       `${bar(this.budget ? this.evaluations / this.budget : 0)} gen ${this.generation} · ` +
       `${this.evaluations}/${this.budget} evals · HV ${this.hypervolume.toPrecision(4)}` +
       `${this.best ? ` · ${this.best}` : ''}${this.rate ? ` · ${this.rate.toFixed(2)} eval/s` : ''}` +
-      `${this.fleet ? ` · ${this.fleet}` : ''} ETA ${formatDuration(eta)}`;
+      `${this.fleet ? ` · ${this.fleet}` : ''} ETA ${eta === undefined ? 'estimating…' : formatDuration(eta)}`;
     if (this.o.status) this.o.status(text);
     else if (Date.now() - this.lastPrinted > 10_000) {
       this.lastPrinted = Date.now();

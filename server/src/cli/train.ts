@@ -1,6 +1,8 @@
 import type { EngineEvent, StartCommand } from '#shared/protocol/engine';
 import { crashReport, runEngineJob } from './engineJob';
-import { bar, formatDuration } from './progress';
+import { steadyEta, type Progress } from '#shared/format/eta';
+import { formatDuration } from '#shared/format/units';
+import { bar } from './progress';
 
 export interface TrainCliOptions {
   configPath: string;
@@ -56,8 +58,8 @@ class TrainView {
   private runId = '';
   private last: { step: number; loss: number; ips: number } | undefined;
   private acc = '';
-  private startedAt = Date.now();
-  private startStep = 0;
+  /** This job's first step: the rate counts from it (not a resumed run's earlier steps, not the warm-up). */
+  private firstStep: Progress | undefined;
   private lastPrinted = 0;
 
   constructor(private readonly o: TrainCliOptions) {}
@@ -71,8 +73,7 @@ class TrainView {
       case 'run-start':
         this.totalSteps = e.totalSteps;
         this.runId = e.runId;
-        this.startStep = e.resumedFromStep ?? 0;
-        this.startedAt = Date.now();
+        this.firstStep = undefined;
         this.o.err(
           `${e.resumedFromStep !== undefined ? 'resuming' : 'training'} run ${e.runId} on ${e.backend}: ` +
             `${e.dataset.name} (${e.dataset.source}, ${e.dataset.train} train / ${e.dataset.validation} validation), ` +
@@ -85,6 +86,7 @@ class TrainView {
         break;
       case 'step':
         this.last = { step: e.step, loss: e.losses[0]?.loss ?? NaN, ips: e.imagesPerSec };
+        this.firstStep ??= { done: e.step, time: Date.now() };
         this.progress();
         break;
       case 'epoch':
@@ -108,10 +110,8 @@ class TrainView {
   private progress(): void {
     if (!this.last) return;
     const { step, loss, ips } = this.last;
-    const done = step - this.startStep;
-    const secs = (Date.now() - this.startedAt) / 1000;
-    const eta = done > 0 ? ((this.totalSteps - step) * secs) / done : NaN;
-    const text = `${bar(step / this.totalSteps)} ${step}/${this.totalSteps} loss ${loss.toFixed(3)} ${this.acc} ${Math.round(ips)} img/s ETA ${formatDuration(eta)}`;
+    const eta = steadyEta(this.firstStep, { done: step, time: Date.now() }, this.totalSteps);
+    const text = `${bar(step / this.totalSteps)} ${step}/${this.totalSteps} loss ${loss.toFixed(3)} ${this.acc} ${Math.round(ips)} img/s ETA ${eta === undefined ? 'estimating…' : formatDuration(eta)}`;
     if (this.o.status) this.o.status(text);
     else if (Date.now() - this.lastPrinted > 10_000 || step === this.totalSteps) {
       this.lastPrinted = Date.now();

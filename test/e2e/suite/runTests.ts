@@ -111,6 +111,8 @@ export function runTests(vscode: typeof VSCode): Test[] {
         await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'pareto' });
         await screenshot('dashboard-pareto', [
           inWebview(`[data-panel="pareto"][data-candidates="${SEARCH_BUDGET}"] .uplot canvas`),
+          // The hypervolume axis fitted to the generations searched, not uPlot's 0–100.
+          inWebview(`[data-chart="hypervolume"][data-x-max]:not([data-x-max="100"])`),
         ]);
         await vscode.commands.executeCommand('workbench.view.extension.supernet');
         await vscode.commands.executeCommand('supernet.refreshRuns');

@@ -108,33 +108,47 @@ void describe('training progress', () => {
 });
 
 void describe('search progress', () => {
-  void test('generation, evaluations, hypervolume and ETA', () => {
+  const searchStart: EngineEvent = {
+    type: 'search-start',
+    time: T0,
+    runId: 'run-1',
+    algorithm: 'nsga2',
+    objectives: [],
+    constraints: [],
+    budget: 400,
+    seed: 0,
+    cached: 20,
+  };
+  const generation = (g: number, evaluations: number, secs: number): EngineEvent => ({
+    type: 'generation',
+    time: T0 + secs * 1000,
+    generation: g,
+    evaluations,
+    hypervolume: 0.41234,
+    referencePoint: [0, 1],
+    front: [],
+    // The engine's rate from its start, warm-up included: not what the ETA uses.
+    evaluationsPerSec: evaluations / secs,
+  });
+
+  void test('generation, evaluations, hypervolume and an ETA from the steady rate', () => {
+    // Generation 3 ends at 90 evaluations after 55 s (mostly warm-up); generation 4 at
+    // 120 after 60 s: 30 evaluations in 5 s → 280 left take 46.7 s, not 280 / 2 = 140 s.
     const p = fold(newJob('s', 'search', 'run-1'), [
-      {
-        type: 'search-start',
-        time: T0,
-        runId: 'run-1',
-        algorithm: 'nsga2',
-        objectives: [],
-        constraints: [],
-        budget: 400,
-        seed: 0,
-        cached: 20,
-      },
-      {
-        type: 'generation',
-        time: T0 + 60_000,
-        generation: 4,
-        evaluations: 120,
-        hypervolume: 0.41234,
-        referencePoint: [0, 1],
-        front: [],
-        evaluationsPerSec: 4,
-      },
+      searchStart,
+      generation(3, 90, 55),
+      generation(4, 120, 60),
     ]);
-    assert.equal(etaSeconds(p), 70);
+    assert.ok(Math.abs((etaSeconds(p) ?? 0) - (280 * 5) / 30) < 1e-9);
     assert.equal(fractionDone(p), 0.3);
-    assert.equal(statusText(p), '$(search) gen 4 · 120/400 evals · HV 0.4123 · ETA 1m 10s');
+    assert.equal(statusText(p), '$(search) gen 4 · 120/400 evals · HV 0.4123 · ETA 47s');
+  });
+
+  void test('one generation, the first evaluation’s warm-up in it: ETA estimating, not 17 minutes', () => {
+    // A 21-second search: its first generation took 20 s of warm-up for 10 evaluations.
+    const p = fold(newJob('s', 'search', 'run-1'), [searchStart, generation(0, 10, 20)]);
+    assert.equal(etaSeconds(p), undefined);
+    assert.equal(progressMessage(p), 'gen 0 · 10/400 evals · HV 0.4123 · ETA estimating…');
   });
 });
 
