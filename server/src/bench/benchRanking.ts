@@ -37,6 +37,11 @@ export type EpochFigures = Omit<RankingEvent, 'type' | 'time' | 'points' | 'tabl
 export interface SeedResult {
   seed: number;
   seconds: number;
+  /**
+   * CPU seconds of the process (every thread) over the training: a cost that other work on
+   * the machine barely moves, where wall seconds do; absent in results before 7 Dec 2026.
+   */
+  cpuSeconds?: number;
   epochs: EpochFigures[];
 }
 
@@ -126,6 +131,7 @@ async function benchSeed(
     const epochs = new Map<number, EpochEvent>();
     const figures: EpochFigures[] = [];
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     await trainRun(
       { type: 'start', configPath, runsDir: path.join(dir, 'runs') },
       {
@@ -145,7 +151,13 @@ async function benchSeed(
         },
       },
     );
-    return { seed, seconds: Math.round((Date.now() - t0) / 1000), epochs: figures };
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      seed,
+      seconds: Math.round((Date.now() - t0) / 1000),
+      cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
+      epochs: figures,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -281,7 +293,7 @@ export function rankingVerdicts(seeds: readonly SeedResult[]): RankingBench['met
 
 export function rankingBenchText(r: RankingBench): string {
   const rows = r.seeds.flatMap((s) => [
-    `seed ${s.seed} (${s.seconds} s):`,
+    `seed ${s.seed} (${s.seconds} s${s.cpuSeconds !== undefined ? `, ${s.cpuSeconds} CPU s` : ''}):`,
     ...s.epochs.map((f) => `  ${epochLine(f)}`),
   ]);
   return (

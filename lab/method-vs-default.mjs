@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Purpose: one row of docs/ranking/results.md per training method and table (issue #25,
+// item 5): the method's τ, partial τ given MACs, top-quarter τ, front share and cost, and the
+// paired bootstrap interval of τ(method) − τ(default) — each draw resamples the subnets,
+// each subnet's stand-alone seeds, and one supernet seed of each method independently.
+// Inputs are `npm run bench -- --ranking --out X.json` results (or `ranking-rescore.cjs`
+// output), scored here against the table again from the accuracies each epoch kept.
+//
+//   npm run build && npx tsc -b && node lab/method-vs-default.mjs --table data/ranking/X.truth.json \
+//     --default d-s0.json[,d-s1.json] --method NAME=m-s0.json[,m-s1.json] [--method …] [--epoch last]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
+const { loadTruthTable, truthOf } = out('engine', 'ranking', 'truthTable');
+const { rankAgainstTable } = out('engine', 'ranking', 'tableRanking');
+const { pairedClaim } = out('engine', 'ranking', 'pairedClaim');
+const { truthRunsOf } = out('bench', 'benchRanking');
+
+const args = process.argv.slice(2);
+const all = (name) => args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1]] : []));
+const tableFile = all('table')[0];
+if (!tableFile || !all('default').length) {
+  process.stderr.write(
+    'usage: method-vs-default.mjs --table T --default F[,F] --method N=F[,F]…\n',
+  );
+  process.exit(2);
+}
+const table = loadTruthTable(path.resolve(root, tableFile));
+const truth = truthOf(table);
+const keys = table.subnets.map((s) => s.key);
+
+/** Every seed of a method: its last epoch's accuracies in table order, and its cost. */
+function seedsOf(files) {
+  return files
+    .split(',')
+    .flatMap((f) => JSON.parse(readFileSync(path.resolve(root, f), 'utf8')).seeds)
+    .map((s) => {
+      const last = s.epochs.at(-1);
+      const inherited = keys.map((k) => {
+        const v = last.inherited?.[k];
+        if (v === undefined) throw new Error(`${files}: seed ${s.seed} has no accuracy for ${k}`);
+        return v;
+      });
+      return {
+        seed: s.seed,
+        epochs: last.epoch,
+        seconds: s.seconds,
+        cpuSeconds: s.cpuSeconds,
+        inherited,
+      };
+    });
+}
+
+const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+const ci = ([lo, hi]) => `[${f2(lo)}, ${f2(hi)}]`;
+const limit = Math.max(...truth.map((t) => t.flops)); // the figures here do not use the pick limit
+
+function row(name, seeds, reference) {
+  const figures = seeds.map((s) => rankAgainstTable(table, s.inherited, limit, s.seed));
+  const m = (f) => mean(figures.map(f));
+  // Independent seeds of the two methods: every pairing of a method seed with a default seed
+  // is a column, so each draw picks one of each at random.
+  const pairs = reference
+    ? seeds.flatMap((s) => reference.map((r) => [s.inherited, r.inherited]))
+    : undefined;
+  const versus = pairs
+    ? pairedClaim({
+        predicted: pairs.map((p) => p[0]),
+        truthRuns: truthRunsOf(table),
+        baselines: [{ name: 'default', values: pairs.map((p) => p[1]) }],
+      })
+    : undefined;
+  const best = figures.map((f) => `${f.bestBaseline.name} ${f2(f.bestBaseline.kendallTau)}`);
+  const cost = seeds.map(
+    (s) => `${s.seconds}${s.cpuSeconds !== undefined ? ` (${s.cpuSeconds} CPU)` : ''}`,
+  );
+  return (
+    `| ${name} | ${table.name} | ${seeds.map((s) => s.seed).join(', ')} | ${seeds[0].epochs} | ` +
+    `${f2(m((f) => f.kendallTau))} | ${f2(m((f) => f.partialKendallTau))} | ` +
+    `${f2(m((f) => f.topEnd.topQuarterTau))} | ${figures.map((f) => `${(100 * f.topEnd.frontShare).toFixed(1)}%`).join(' / ')} | ` +
+    `${figures.map((f) => f.topEnd.regrets.map((r) => (100 * r.regret).toFixed(2)).join('/')).join(' · ')} | ` +
+    `${[...new Set(best)].join('; ')} | ` +
+    `${versus ? `${f2(versus.advantage)} ${ci(versus.advantageInterval)}` : '—'} | ${cost.join(' · ')} |`
+  );
+}
+
+const reference = seedsOf(all('default')[0]);
+const lines = [
+  `| method | table | seeds | epochs | τ-b | partial τ | top-quarter τ | front's HV share | regret at 3 budgets (pt) | best baseline τ | τ − default [95% CI] | seconds (CPU s) |`,
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  row('default', reference, undefined),
+  ...all('method').map((m) => {
+    const eq = m.indexOf('=');
+    return row(m.slice(0, eq), seedsOf(m.slice(eq + 1)), reference);
+  }),
+];
+process.stdout.write(lines.join('\n') + '\n');
