@@ -11,23 +11,25 @@ interface ProfileEvent {
   args?: { op_name?: string };
 }
 
-/** What onnxruntime ran for one op type in a profiled run. */
+/** What onnxruntime ran for one op type, per run of a profiled session. */
 export interface KernelUse {
   /** Nodes of this op type that ran. */
   nodes: number;
-  /** Their summed kernel time, microseconds. */
+  /** Their summed kernel time, microseconds (the mean over the runs). */
   microseconds: number;
 }
 
 /**
  * The kernels onnxruntime-node ran for a model, by op type, read from its own profile of
- * one run on `input` (sessionOptions.enableProfiling, all graph optimisations, one
- * thread): after its QDQ fusions an int8 model shows QLinearConv, QLinearAdd, QGemm…
- * where a float fallback would show Conv, DequantizeLinear and QuantizeLinear.
+ * `runs` runs on `input` (sessionOptions.enableProfiling, all graph optimisations, one
+ * thread; the first run, cold, is among them): after its QDQ fusions an int8 model shows
+ * QLinearConv, QLinearAdd, QGemm… where a float fallback would show Conv,
+ * DequantizeLinear and QuantizeLinear.
  */
 export async function profileKernels(
   model: Uint8Array,
   input: { name: string; data: Float32Array; dims: number[] },
+  runs = 1,
 ): Promise<Map<string, KernelUse>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'supernet-profile-'));
   try {
@@ -41,8 +43,10 @@ export async function profileKernels(
     });
     try {
       const feed = new ort.Tensor('float32', input.data, input.dims);
-      const out = await session.run({ [input.name]: feed });
-      for (const t of Object.values(out)) t.dispose();
+      for (let i = 0; i < runs; i++) {
+        const out = await session.run({ [input.name]: feed });
+        for (const t of Object.values(out)) t.dispose();
+      }
       session.endProfiling();
     } finally {
       await session.release();
@@ -57,6 +61,8 @@ export async function profileKernels(
       const u = uses.get(op) ?? { nodes: 0, microseconds: 0 };
       uses.set(op, { nodes: u.nodes + 1, microseconds: u.microseconds + (e.dur ?? 0) });
     }
+    for (const [op, u] of uses)
+      uses.set(op, { nodes: u.nodes / runs, microseconds: u.microseconds / runs });
     return uses;
   } finally {
     rmSync(dir, { recursive: true, force: true });
