@@ -41,7 +41,14 @@ export interface JobProgress {
   /** The first generation this search reported and when: its ETA counts from there, past the warm-up. */
   evaluationsFrom?: { done: number; time: number };
   frontSize?: number;
-  exported?: { key: string; file: string; latencyMs: number; maxAbsDiff: number };
+  exported?: {
+    key: string;
+    file: string;
+    latencyMs: number;
+    maxAbsDiff: number;
+    /** An int8 export: validation accuracy lost to int8, in percentage points. */
+    int8DropPoints?: number;
+  };
   /** A ranking check: the subnet being trained alone (1-based), of how many, and its steps. */
   rank?: { subnet: number; subnets: number; step: number; steps: number; done: number };
   kendallTau?: number;
@@ -123,6 +130,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
         file: e.file,
         latencyMs: e.latencyMs,
         maxAbsDiff: e.maxAbsDiff,
+        ...(e.int8 ? { int8DropPoints: e.int8.accuracyDropPoints } : {}),
       };
       break;
     case 'rank-start':
@@ -311,11 +319,23 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
         level: e.status === 'failed' ? 'error' : 'info',
         text: `search ${e.status}: ${e.evaluations} evaluations, front ${e.front.length}${e.message ? `: ${e.message}` : ''}`,
       };
-    case 'export':
+    case 'export': {
+      const q = e.int8;
+      if (!q)
+        return {
+          level: 'info',
+          text: `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy ${formatAccuracy(e.onnxAccuracy)}`,
+        };
+      const { float32: f, int8: i } = q.latency;
       return {
         level: 'info',
-        text: `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy ${formatAccuracy(e.onnxAccuracy)}`,
+        text:
+          `exported ${e.key} as int8 to ${e.file}: accuracy ${formatAccuracy(q.int8Accuracy)} vs float32 ${formatAccuracy(q.floatAccuracy)} ` +
+          `(drop ${q.accuracyDropPoints.toFixed(2)} points), max |Δlogit| vs float32 ${q.maxAbsDiff.toExponential(1)}, ` +
+          `size ×${(e.bytes / q.floatBytes).toFixed(2)} of float32, latency batch 1 ${formatLatency(i.batch1Ms)} vs ${formatLatency(f.batch1Ms)}, ` +
+          `batch 32 ${formatLatency(i.batch32Ms)} vs ${formatLatency(f.batch32Ms)}; ranges by ${q.calibration} on ${q.calibrationImages} training images`,
       };
+    }
     case 'rank-start':
       return {
         level: 'info',
@@ -374,7 +394,7 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
           : p.kind === 'rank' && p.ranking
             ? `: ${rankingSummary(p.ranking)}`
             : p.kind === 'export' && p.exported
-              ? `: ${p.exported.file} (${formatLatency(p.exported.latencyMs)})`
+              ? `: ${p.exported.file} (${p.exported.int8DropPoints !== undefined ? `int8, accuracy drop ${p.exported.int8DropPoints.toFixed(2)} points, ` : ''}${formatLatency(p.exported.latencyMs)})`
               : '';
     const warning = p.kind === 'rank' && p.ranking ? rankingWarning(p.ranking) : undefined;
     if (warning) return { level: 'warning', message: `${what} finished${detail}. ${warning}` };

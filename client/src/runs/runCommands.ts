@@ -3,6 +3,7 @@ import { METRICS, type Metric } from '#shared/metrics';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobStarted } from '#shared/protocol/lsp';
+import type { ExportPrecision } from '#shared/protocol/engine';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import { parseArchKey } from '#shared/arch';
 import { isDashboardTab } from '#shared/protocol/webview';
@@ -135,11 +136,12 @@ const jobOptions = (x: unknown): JobOptions => {
   return out;
 };
 
-/** `{runId, key, file?}`: export without questions (for scripts and tests). */
+/** `{runId, key, file?, precision?}`: export without questions (for scripts and tests). */
 interface ExportRequestArg {
   runId: string;
   key: string;
   file?: string;
+  precision?: ExportPrecision;
 }
 const isExportArg = (x: unknown): x is ExportRequestArg =>
   typeof x === 'object' &&
@@ -295,11 +297,13 @@ function exportSubnet(ctx: RunContext): Cmd {
     let run: RunSummary | undefined;
     let key: string | undefined;
     let file: string | undefined;
+    let precision: ExportPrecision = 'float32';
     let ask = true;
     if (isExportArg(arg)) {
       run = (await freshRuns(ctx)).find((r) => r.id === arg.runId);
       if (!run) throw new Error(`no run ${arg.runId}`);
       [key, file, ask] = [arg.key, arg.file, false];
+      if (arg.precision === 'int8') precision = 'int8';
     } else if (isNode(arg) && arg.type === 'subnet') [run, key] = [arg.run, arg.row.key];
     else {
       run = runOfNode(arg);
@@ -311,13 +315,24 @@ function exportSubnet(ctx: RunContext): Cmd {
       key = await pickSubnet(ctx, run);
     }
     if (!key) return;
-    const fallback = defaultExportFile(run.dir, key);
+    if (ask) {
+      const chosen = await choosePrecision(key);
+      if (!chosen) return;
+      precision = chosen;
+    }
+    const fallback = defaultExportFile(run.dir, key, precision);
     if (ask) {
       const chosen = await chooseExportFile(key, fallback);
       if (chosen === null) return;
       file = chosen;
     }
-    const started = await ctx.api.export({ run: run.id, runsDir: runsDirOf(run), key, file });
+    const started = await ctx.api.export({
+      run: run.id,
+      runsDir: runsDirOf(run),
+      key,
+      file,
+      ...(precision === 'int8' ? { precision } : {}),
+    });
     track(ctx, started, key);
     const done = await ctx.monitor.whenDone(started.jobId);
     if (done.exit?.status !== 'completed') return;
@@ -325,10 +340,31 @@ function exportSubnet(ctx: RunContext): Cmd {
     ctx.tree.refresh();
     await revealFile(out);
     void vscode.window.showInformationMessage(
-      `Supernet: exported ${key} to ${vscode.workspace.asRelativePath(out)}.`,
+      `Supernet: exported ${key} as ${precision} to ${vscode.workspace.asRelativePath(out)}.`,
     );
     return out;
   };
+}
+
+/** float32 or int8; undefined when the user cancels. */
+async function choosePrecision(key: string): Promise<ExportPrecision | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    [
+      {
+        label: 'float32',
+        description: 'the subnet as trained, verified against the supernet',
+        precision: 'float32' as const,
+      },
+      {
+        label: 'int8',
+        description:
+          'static quantisation, weights a byte each; accuracy, size and latency measured against float32',
+        precision: 'int8' as const,
+      },
+    ],
+    { placeHolder: `Export ${key} in which precision?` },
+  );
+  return picked?.precision;
 }
 
 /** The run folder (undefined) or a file the user picks; null when they cancel. */
@@ -429,8 +465,12 @@ function revealExport(): Cmd {
   return async (arg) => {
     const node = asSubnet(arg);
     if (!node) return;
-    const file = defaultExportFile(node.run.dir, node.row.key);
-    if (!existsSync(file)) {
+    // The float32 export, else the int8 one.
+    const file = [
+      defaultExportFile(node.run.dir, node.row.key),
+      defaultExportFile(node.run.dir, node.row.key, 'int8'),
+    ].find((f) => existsSync(f));
+    if (!file) {
       void vscode.window.showInformationMessage(
         `Supernet: ${node.row.key} has not been exported yet.`,
       );

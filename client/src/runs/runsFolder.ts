@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { RunPaths } from '#shared/runFolder/layout';
+import type { ExportPrecision } from '#shared/protocol/engine';
 
 export const DEFAULT_RUNS_FOLDER = '.supernet/runs';
 
@@ -19,5 +20,8 @@ export function resolveRunsDir(
 }
 
 /** Where `Export Subnet` writes when the user does not choose a file. */
-export const defaultExportFile = (runDir: string, key: string): string =>
-  new RunPaths(runDir).exportFile(key);
+export const defaultExportFile = (
+  runDir: string,
+  key: string,
+  precision: ExportPrecision = 'float32',
+): string => new RunPaths(runDir).exportFile(key, precision);

@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { parseExecutor } from '#shared/executor';
+import {
+  CALIBRATION_METHODS,
+  type CalibrationMethod,
+  type ExportCommand,
+} from '#shared/protocol/engine';
 import { RUN_FILES } from '#shared/runFolder/layout';
 import { numbers, positiveNumber, runsDirOf, wholeNumber, type Parsed } from './args';
 import { exportCli } from './export';
@@ -43,8 +48,11 @@ commands:
                                  ${RUN_FILES.candidates} in the run folder)
   export RUN ARCH_KEY [-o FILE.onnx [--force]] [--runs DIR] [--json]
   export RUN --best-under flops=300k[,params=50k] [-o FILE]
+         [--int8 [--calibration percentile|minmax] [--max-drop POINTS]]
                                  write one subnet as ONNX (+ .json sidecar), verified in
-                                 onnxruntime-node against the supernet
+                                 onnxruntime-node against the supernet; --int8: quantised
+                                 (static, QDQ), measured against float32 (accuracy, latency,
+                                 size), a warning when it loses more than POINTS (1) points
   rank RUN [--subnets K] [--epochs E] [--seed S] [--executor E] [--runs DIR] [--json]
                                  train K subnets from scratch and report Kendall tau and
                                  Spearman rho against their supernet accuracy
@@ -78,6 +86,25 @@ function executorOf(p: Parsed): { executor?: string } {
   const spec = parseExecutor(String(v));
   if (typeof spec === 'string') throw new UsageError(`--executor: ${spec}`);
   return spec.kind === 'local' ? {} : { executor: spec.url };
+}
+
+/** `--int8` and its options, checked (they mean nothing without it). */
+function int8Options(p: Parsed): Partial<ExportCommand> {
+  const calibration = p.values.calibration;
+  if (calibration !== undefined && !CALIBRATION_METHODS.includes(calibration as CalibrationMethod))
+    throw new UsageError(`--calibration is ${CALIBRATION_METHODS.join(' or ')}`);
+  const drop = p.values['max-drop'];
+  const points = Number(drop);
+  if (
+    drop !== undefined &&
+    (typeof drop !== 'string' || drop.trim() === '' || !Number.isFinite(points))
+  )
+    throw new UsageError('--max-drop takes a number of percentage points');
+  return {
+    precision: 'int8',
+    ...(calibration !== undefined ? { calibration: calibration as CalibrationMethod } : {}),
+    ...(drop !== undefined ? { maxInt8DropPoints: points } : {}),
+  };
 }
 
 /** The stderr status line of a terminal, when there is one. */
@@ -159,12 +186,18 @@ export const COMMANDS: Record<string, CliCommand> = {
       force: { type: 'boolean' },
       'best-under': str,
       output: { type: 'string', short: 'o' },
+      int8: { type: 'boolean' },
+      calibration: str,
+      'max-drop': str,
     },
     run(p, io) {
       const bestUnder = p.values['best-under'] as string | undefined;
       if (p.positionals.length !== (bestUnder ? 1 : 2))
         throw new UsageError('name a run and a subnet key, or a run and --best-under');
       const file = p.values.output as string | undefined;
+      if (p.values.int8 !== true && (p.values.calibration ?? p.values['max-drop']) !== undefined)
+        throw new UsageError('--calibration and --max-drop go with --int8');
+      const int8 = p.values.int8 === true ? int8Options(p) : {};
       return exportCli({
         command: {
           type: 'export',
@@ -175,6 +208,7 @@ export const COMMANDS: Record<string, CliCommand> = {
             : { key: p.positionals[1] }),
           ...(file ? { file: path.resolve(file) } : {}),
           ...(p.values.force === true ? { force: true } : {}),
+          ...int8,
         },
         json: p.values.json === true,
         out: io.out,

@@ -98,6 +98,7 @@ export class RunManager {
       runsDir: p.runsDir,
       key: p.key,
       ...(p.file !== undefined ? { file: p.file } : {}),
+      ...(p.precision !== undefined ? { precision: p.precision } : {}),
     };
     return this.startJob('export', cmd, runIdOf(p.run));
   }

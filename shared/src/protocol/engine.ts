@@ -160,6 +160,48 @@ export interface SearchEndEvent {
   message?: string;
 }
 
+/** What an exported model computes in: float32 (the default) or int8 (a QDQ graph). */
+export type ExportPrecision = 'float32' | 'int8';
+export const EXPORT_PRECISIONS: readonly ExportPrecision[] = ['float32', 'int8'];
+
+/**
+ * How int8 export chooses each activation's range from the calibration images: `minmax`
+ * their whole range, `percentile` the range without the 0.01% tails at either end.
+ */
+export type CalibrationMethod = 'minmax' | 'percentile';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
+
+/** Median latencies of one model in onnxruntime-node on one thread, in milliseconds. */
+export interface BatchLatencies {
+  batch1Ms: number;
+  batch32Ms: number;
+}
+
+/** An int8 export measured against its float32 model in onnxruntime-node. */
+export interface Int8Figures {
+  calibration: CalibrationMethod;
+  /** Training images the activation ranges were calibrated on. */
+  calibrationImages: number;
+  /** Accuracy on the validation split of the float32 model and of the int8 one. */
+  floatAccuracy: number;
+  int8Accuracy: number;
+  /** 100 · (floatAccuracy − int8Accuracy): percentage points lost to int8. */
+  accuracyDropPoints: number;
+  /** Largest |int8 logit − float32 logit| over the validation images. */
+  maxAbsDiff: number;
+  /** Share of validation images whose predicted class is the same in both. */
+  agreement: number;
+  /** Size of the float32 model file, for the ratio to the int8 one's `bytes`. */
+  floatBytes: number;
+  latency: { float32: BatchLatencies; int8: BatchLatencies };
+  /**
+   * The kernels onnxruntime ran the int8 model with, nodes by op type, from its profile of
+   * one run: QLinearConv, QLinearAdd, QGemm… where its QDQ fusions applied; Conv with
+   * QuantizeLinear/DequantizeLinear where they did not (a float fallback).
+   */
+  kernels: Record<string, number>;
+}
+
 /** Engine → driver: a subnet was exported and verified against the supernet. */
 export interface ExportEvent {
   type: 'export';
@@ -168,12 +210,21 @@ export interface ExportEvent {
   file: string;
   sidecarFile: string;
   bytes: number;
-  /** Largest |ONNX logit − supernet logit| over the validation images. */
+  /**
+   * Largest |ONNX logit − supernet logit| over the validation images, of the float32 graph
+   * (an int8 model's own difference to that graph is in `int8`).
+   */
   maxAbsDiff: number;
+  /** Accuracy of the written model on the validation split. */
   onnxAccuracy: number;
   /** The accuracy the search recorded for this subnet (candidates.jsonl), when it has one. */
   recordedAccuracy?: number;
+  /** Median batch-1 latency of the written model, one thread. */
   latencyMs: number;
+  /** Absent in exports from before int8 existed: float32. */
+  precision?: ExportPrecision;
+  /** The int8 export's figures, when precision is int8. */
+  int8?: Int8Figures;
 }
 
 /** One subnet of a per-epoch ranking: its accuracy in the supernet and trained alone. */
@@ -451,6 +502,16 @@ export interface ExportCommand {
   file?: string;
   /** Replace an existing file that is not an earlier export (never a run's state files). */
   force?: boolean;
+  /** float32 (default) or int8: static post-training quantisation, verified against float32. */
+  precision?: ExportPrecision;
+  /** int8 only: how activation ranges are calibrated (default the engine's DEFAULT_CALIBRATION). */
+  calibration?: CalibrationMethod;
+  /**
+   * int8 only: a drop in validation accuracy from float32 to int8, in percentage points,
+   * above which the export warns (default the engine's MAX_INT8_DROP_POINTS). Any number:
+   * a negative one makes every export warn (what the tests use to see the warning).
+   */
+  maxInt8DropPoints?: number;
 }
 
 /** Driver → engine: report the backend training would use (`supernet version`), then exit. */
@@ -544,6 +605,20 @@ export function checkCommand(x: unknown): string | undefined {
       if (x.file !== undefined && !isStr(x.file)) return 'export: `file` must be a string';
       if (x.force !== undefined && typeof x.force !== 'boolean')
         return 'export: `force` must be true or false';
+      if (x.precision !== undefined && !EXPORT_PRECISIONS.includes(x.precision as ExportPrecision))
+        return `export: \`precision\` must be one of ${EXPORT_PRECISIONS.join(', ')}`;
+      if (
+        x.calibration !== undefined &&
+        !CALIBRATION_METHODS.includes(x.calibration as CalibrationMethod)
+      )
+        return `export: \`calibration\` must be one of ${CALIBRATION_METHODS.join(', ')}`;
+      if (x.maxInt8DropPoints !== undefined && !isNum(x.maxInt8DropPoints))
+        return 'export: `maxInt8DropPoints` must be a number';
+      if (
+        x.precision !== 'int8' &&
+        (x.calibration !== undefined || x.maxInt8DropPoints !== undefined)
+      )
+        return 'export: `calibration` and `maxInt8DropPoints` need `precision` int8';
       return undefined;
     case 'rank':
       if (!isStr(x.run) || !isStr(x.runsDir)) return 'rank needs `run` and `runsDir` strings';

@@ -1,6 +1,6 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { RunSummary } from '../runFolder/summarise';
-import { isEngineEvent, type EngineEvent } from './engine';
+import { EXPORT_PRECISIONS, isEngineEvent, type EngineEvent, type ExportPrecision } from './engine';
 
 /**
  * The custom LSP messages between the extension (client) and the language server, which
@@ -54,8 +54,10 @@ export const SearchRequest = new RequestType<SearchParams, JobStarted, void>('su
 export interface ExportParams extends WithRunsDir {
   run: string;
   key: string;
-  /** Output file; default `<run>/exports/<key>.onnx`. */
+  /** Output file; default `<run>/exports/<key>.onnx` (`<key>.int8.onnx` for int8). */
   file?: string;
+  /** float32 (default) or int8 (static post-training quantisation, calibrated by default). */
+  precision?: ExportPrecision;
 }
 /** Client → server: export one subnet of a run as a verified ONNX model. */
 export const ExportRequest = new RequestType<ExportParams, JobStarted, void>('supernet/export');
@@ -162,6 +164,8 @@ export function checkExportParams(x: unknown): string | undefined {
   if (e) return e;
   const p = x as Record<string, unknown>;
   if (p.file !== undefined && !isStr(p.file)) return `${m}: \`file\` must be a path`;
+  if (p.precision !== undefined && !EXPORT_PRECISIONS.includes(p.precision as ExportPrecision))
+    return `${m}: \`precision\` must be one of ${EXPORT_PRECISIONS.join(', ')}`;
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { ExportPrecision } from '../protocol/engine';
 
 /**
  * The run folder, `<runsFolder>/<run-id>/`: the source of truth of a run. Every chart,
@@ -79,15 +80,21 @@ export class RunPaths {
   get exportsDir(): string {
     return this.file('exports');
   }
-  /** Where an export of `key` goes when the user names no file. */
-  exportFile(key: string): string {
-    return path.join(this.exportsDir, `${key}.onnx`);
+  /** Where an export of `key` goes when the user names no file: `<key>.onnx`, `<key>.int8.onnx`. */
+  exportFile(key: string, precision: ExportPrecision = 'float32'): string {
+    return path.join(this.exportsDir, `${key}${precision === 'int8' ? INT8_SUFFIX : '.onnx'}`);
   }
 }
 
-/** The arch key of an export file in `exports/`, or undefined for other files. */
+const INT8_SUFFIX = '.int8.onnx';
+
+/** The arch key of an export file in `exports/` (float32 or int8), or undefined for other files. */
 export const exportKeyOf = (fileName: string): string | undefined =>
-  fileName.endsWith('.onnx') ? fileName.slice(0, -'.onnx'.length) : undefined;
+  fileName.endsWith(INT8_SUFFIX)
+    ? fileName.slice(0, -INT8_SUFFIX.length)
+    : fileName.endsWith('.onnx')
+      ? fileName.slice(0, -'.onnx'.length)
+      : undefined;
 
 /**
  * A glob, relative to a runs folder, of the files whose change means the Runs tree is out of

@@ -2,7 +2,7 @@
 // chart draw, Search with a small budget, see Pareto points and tree nodes, export one
 // subnet and find the .onnx file on disk. Screenshots of the dashboard's panels and of the
 // tree are saved by the runner (test-results/e2e/*.png).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type * as VSCode from 'vscode';
 import type { SupernetExtensionApi } from '../../../client/src/extension';
 import type { JobStarted } from '#shared/protocol/lsp';
@@ -145,6 +145,26 @@ export function runTests(vscode: typeof VSCode): Test[] {
         if (!file) throw new Error('Export Subnet returned no file');
         if (!file.endsWith(`${key}.onnx`) || !existsSync(file) || !existsSync(`${file}.json`))
           throw new Error(`no ${file} (or its sidecar) on disk`);
+      },
+    },
+    {
+      name: 'Export Subnet in int8 writes <key>.int8.onnx, its sidecar naming the precision and calibration',
+      fn: async () => {
+        const subnets = await ext().subnets(runId ?? '');
+        const key = subnets?.front[0]?.key;
+        if (!key) throw new Error('no subnet on the front');
+        const file = await vscode.commands.executeCommand<string | undefined>(
+          'supernet.exportSubnet',
+          { runId, key, precision: 'int8' },
+        );
+        if (!file?.endsWith(`${key}.int8.onnx`) || !existsSync(file))
+          throw new Error(`Export Subnet in int8 wrote no ${key}.int8.onnx (returned ${file})`);
+        const sidecar = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as {
+          precision?: string;
+          int8?: { calibration?: string; calibrationImages?: number };
+        };
+        if (sidecar.precision !== 'int8' || !sidecar.int8?.calibration)
+          throw new Error(`the sidecar of ${file} names no int8 precision and calibration`);
       },
     },
     {

@@ -218,6 +218,47 @@ void describe('output channel lines', () => {
   });
 });
 
+void describe('an int8 export', () => {
+  const event: EngineEvent = {
+    type: 'export',
+    time: T0,
+    key: 'r20-d1w16k3e2',
+    file: '/r/run-1/exports/r20-d1w16k3e2.int8.onnx',
+    sidecarFile: '/r/run-1/exports/r20-d1w16k3e2.int8.onnx.json',
+    bytes: 25_000,
+    maxAbsDiff: 2e-5,
+    onnxAccuracy: 0.801,
+    latencyMs: 0.5,
+    precision: 'int8',
+    int8: {
+      calibration: 'percentile',
+      calibrationImages: 256,
+      floatAccuracy: 0.803,
+      int8Accuracy: 0.801,
+      accuracyDropPoints: 0.2,
+      maxAbsDiff: 0.3,
+      agreement: 0.99,
+      floatBytes: 100_000,
+      latency: {
+        float32: { batch1Ms: 1, batch32Ms: 20 },
+        int8: { batch1Ms: 0.5, batch32Ms: 8 },
+      },
+      kernels: { QLinearConv: 8 },
+    },
+  };
+
+  void test('its log line and its end name the precision, the drop and both latencies', () => {
+    const line = logLine(event)?.text ?? '';
+    assert.match(line, /as int8 to .*\.int8\.onnx/);
+    assert.match(line, /drop 0\.20 points/);
+    assert.match(line, /size ×0\.25 of float32/);
+    assert.match(line, /percentile on 256 training images/);
+    const p = fold(newJob('j', 'export', 'r20-d1w16k3e2'), [event]);
+    const done = exitReport(p, { status: 'completed', exitCode: 0, signal: null, stderrTail: [] });
+    assert.match(done.message, /int8, accuracy drop 0\.20 points/);
+  });
+});
+
 void describe('checking supernet/event on arrival', () => {
   const ok: EventParams = { jobId: 'j', kind: 'train', event: step(1, 0) };
 

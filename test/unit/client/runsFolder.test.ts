@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { exportKeyOf } from '#shared/runFolder/layout';
 import { defaultExportFile, resolveRunsDir } from '../../../client/src/runs/runsFolder';
 
 void test('the runs folder: default, relative to the workspace folder, absolute as is', () => {
@@ -13,9 +14,15 @@ void test('the runs folder: default, relative to the workspace folder, absolute 
   assert.equal(resolveRunsDir('runs', undefined), undefined);
 });
 
-void test('exports go to <run>/exports/<key>.onnx', () => {
+void test('exports go to <run>/exports/<key>.onnx, int8 ones to <key>.int8.onnx', () => {
   assert.equal(
     defaultExportFile('/r/run-1', 'r28-d1w16k3e2'),
     path.join('/r/run-1', 'exports', 'r28-d1w16k3e2.onnx'),
   );
+  const int8 = defaultExportFile('/r/run-1', 'r28-d1w16k3e2', 'int8');
+  assert.equal(int8, path.join('/r/run-1', 'exports', 'r28-d1w16k3e2.int8.onnx'));
+  // Both name the same subnet in the Runs tree.
+  assert.equal(exportKeyOf(path.basename(int8)), 'r28-d1w16k3e2');
+  assert.equal(exportKeyOf('r28-d1w16k3e2.onnx'), 'r28-d1w16k3e2');
+  assert.equal(exportKeyOf('r28-d1w16k3e2.onnx.json'), undefined);
 });

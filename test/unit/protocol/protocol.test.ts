@@ -18,6 +18,16 @@ void describe('engine commands are checked on arrival', () => {
       { type: 'search', run: 'run-1', runsDir: '/r', algorithm: 'random', budget: 8, seed: 0 },
       { type: 'export', run: 'run-1', runsDir: '/r', key: 'r28-d1w8k3e1' },
       { type: 'export', run: 'run-1', runsDir: '/r', bestUnder: ['flops=1M'], file: '/x.onnx' },
+      { type: 'export', run: 'run-1', runsDir: '/r', key: 'k', precision: 'float32' },
+      {
+        type: 'export',
+        run: 'run-1',
+        runsDir: '/r',
+        key: 'k',
+        precision: 'int8',
+        calibration: 'minmax',
+        maxInt8DropPoints: -1,
+      },
       { type: 'cancel' },
       { type: 'status' },
     ])
@@ -37,6 +47,26 @@ void describe('engine commands are checked on arrival', () => {
       [{ type: 'export', run: 'x', runsDir: '/r' }, /exactly one of `key` and `bestUnder`/],
       [{ type: 'export', run: 'x', runsDir: '/r', key: 'k', bestUnder: [] }, /exactly one/],
       [{ type: 'export', run: 'x', runsDir: '/r', bestUnder: [3] }, /bestUnder/],
+      [{ type: 'export', run: 'x', runsDir: '/r', key: 'k', precision: 'int4' }, /precision/],
+      [
+        { type: 'export', run: 'x', runsDir: '/r', key: 'k', precision: 'int8', calibration: 'kl' },
+        /calibration/,
+      ],
+      [
+        {
+          type: 'export',
+          run: 'x',
+          runsDir: '/r',
+          key: 'k',
+          precision: 'int8',
+          maxInt8DropPoints: '1',
+        },
+        /maxInt8DropPoints/,
+      ],
+      [
+        { type: 'export', run: 'x', runsDir: '/r', key: 'k', calibration: 'minmax' },
+        /need `precision` int8/,
+      ],
     ];
     for (const [c, why] of cases)
       assert.match(checkCommand(c) ?? '(accepted)', why, JSON.stringify(c));
@@ -77,6 +107,14 @@ void describe('LSP run requests are checked on arrival', () => {
     assert.equal(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k' }), undefined);
     assert.match(checkExportParams({ run: 'r1', runsDir: '/r' }) ?? '', /key/);
     assert.match(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', file: 3 }) ?? '', /file/);
+    assert.equal(
+      checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', precision: 'int8' }),
+      undefined,
+    );
+    assert.match(
+      checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', precision: 'fp16' }) ?? '',
+      /precision/,
+    );
     assert.equal(checkCancelParams({ jobId: 'train-1' }), undefined);
     assert.match(checkCancelParams({}) ?? '', /jobId/);
     assert.equal(checkRunsParams({ runsDir: '/r' }), undefined);

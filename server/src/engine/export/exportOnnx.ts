@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, type Arch } from '#shared/arch';
+import type { ExportPrecision } from '#shared/protocol/engine';
 import { subnetCost } from '../../space/facts';
 import type { Supernet } from '../model/supernet';
 import {
@@ -25,11 +26,18 @@ export interface ExportResult {
   sidecarFile: string;
 }
 
+/** A model other than the subnet's float32 one to write in its place. */
+export interface QuantisedModel {
+  precision: Exclude<ExportPrecision, 'float32'>;
+  bytes: Uint8Array;
+}
+
 /**
  * Exports `arch` as an ONNX model to `file` and writes `<file>.json` next to it: the arch,
- * its key, analytic FLOPs and parameters, the model's interface, a SHA-256 of the model
- * (a cache key for latency), and whatever the caller adds in `sidecar` (accuracy,
- * latency, source run, checkpoint…). The computed fields win over the caller's.
+ * its key, its precision, analytic FLOPs and parameters, the model's interface, a SHA-256 of
+ * the model (a cache key for latency), and whatever the caller adds in `sidecar` (accuracy,
+ * latency, source run, checkpoint…). The computed fields win over the caller's. The model
+ * is the subnet's float32 graph, or `quantised` (an int8 graph of it) when given.
  * Both files are written atomically: nothing half-written is ever left at either path.
  */
 export async function exportSubnet(
@@ -37,9 +45,10 @@ export async function exportSubnet(
   arch: Arch,
   file: string,
   sidecar: object = {},
+  quantised?: QuantisedModel,
 ): Promise<ExportResult> {
   const model = subnetOnnxModel(net, arch);
-  const bytes = encodeModel(model);
+  const bytes = quantised?.bytes ?? encodeModel(model);
   const cost = subnetCost(net.space, net.task, arch);
   const [h, w, c] = net.task.input;
   const sidecarFile = `${file}.json`;
@@ -47,6 +56,7 @@ export async function exportSubnet(
     ...sidecar,
     format: 'onnx',
     model: path.basename(file),
+    precision: quantised?.precision ?? 'float32',
     producer: PRODUCER,
     opset: OPSET,
     irVersion: IR_VERSION,
@@ -57,7 +67,8 @@ export async function exportSubnet(
     resolution: net.plan(arch).input,
     flops: cost.flops,
     params: cost.params,
-    /** Parameters after batch norm is folded into the convolutions: what the model stores. */
+    /** Parameters after batch norm is folded into the convolutions: what the model stores
+     * (in int8, the same number of weights, each a byte, and int32 biases). */
     onnxParams: onnxParamCount(model),
     bytes: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),

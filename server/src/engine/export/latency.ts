@@ -3,12 +3,15 @@ import { onnx } from 'onnx-proto';
 import * as ort from '../onnx/runtime';
 import { INPUT_NAME } from '../onnx/onnxGraph';
 
+/** Timed runs of a latency measurement unless told otherwise. */
+export const DEFAULT_LATENCY_RUNS = 30;
+
 export interface LatencyOptions {
   /** intraOpNumThreads and interOpNumThreads (default 1). */
   threads?: number;
   /** Untimed runs first (default 5). */
   warmup?: number;
-  /** Timed runs (default 30). */
+  /** Timed runs (default DEFAULT_LATENCY_RUNS). */
   runs?: number;
   /** Images per run (default 1). */
   batch?: number;
@@ -60,44 +63,69 @@ export async function measureLatency(
   file: string | Uint8Array,
   options: LatencyOptions = {},
 ): Promise<LatencyResult> {
-  const threads = Math.max(1, Math.floor(options.threads ?? 1));
-  const warmup = Math.max(0, Math.floor(options.warmup ?? 5));
-  const runs = Math.max(1, Math.floor(options.runs ?? 30));
-  const batch = Math.max(1, Math.floor(options.batch ?? 1));
-  const bytes = typeof file === 'string' ? await fs.readFile(file) : file;
-  const { name, dims } = inputShape(onnx.ModelProto.decode(bytes), batch);
-  const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+  return (await measureLatencies([file], options))[0];
+}
+
+/** A fixed pseudo-random input of `n` values in [0, 1). */
+function fixedInput(n: number): Float32Array {
+  const data = new Float32Array(n);
   let s = 12345;
   for (let i = 0; i < data.length; i++) {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     data[i] = (s >>> 8) / (1 << 24);
   }
-  const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: threads,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
-  const runsMs: number[] = [];
+  return data;
+}
+
+/**
+ * measureLatency of several models (say a float32 model and its int8 quantisation) with
+ * their runs alternated, one of each in turn, so that a change in the machine's load
+ * during the measurement falls on all of them alike and their ratio stays fair.
+ */
+export async function measureLatencies(
+  files: readonly (string | Uint8Array)[],
+  options: LatencyOptions = {},
+): Promise<LatencyResult[]> {
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const warmup = Math.max(0, Math.floor(options.warmup ?? 5));
+  const runs = Math.max(1, Math.floor(options.runs ?? DEFAULT_LATENCY_RUNS));
+  const batch = Math.max(1, Math.floor(options.batch ?? 1));
+  const models: { session: ort.InferenceSession; feeds: Record<string, ort.Tensor> }[] = [];
   try {
-    const feeds = { [name]: new ort.Tensor('float32', data, dims) };
-    for (let i = 0; i < warmup + runs; i++) {
-      const t0 = process.hrtime.bigint();
-      const out = await session.run(feeds);
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      for (const t of Object.values(out)) t.dispose();
-      if (i >= warmup) runsMs.push(ms);
+    for (const file of files) {
+      const bytes = typeof file === 'string' ? await fs.readFile(file) : file;
+      const { name, dims } = inputShape(onnx.ModelProto.decode(bytes), batch);
+      const data = fixedInput(dims.reduce((a, b) => a * b, 1));
+      const session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: threads,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      models.push({ session, feeds: { [name]: new ort.Tensor('float32', data, dims) } });
     }
+    const runsMs = models.map((): number[] => []);
+    for (let i = 0; i < warmup + runs; i++) {
+      for (const [m, { session, feeds }] of models.entries()) {
+        const t0 = process.hrtime.bigint();
+        const out = await session.run(feeds);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        for (const t of Object.values(out)) t.dispose();
+        if (i >= warmup) runsMs[m].push(ms);
+      }
+    }
+    return runsMs.map((r) => {
+      const sorted = [...r].sort((a, b) => a - b);
+      return {
+        medianMs: median(sorted),
+        p90Ms: percentile(sorted, 0.9),
+        meanMs: r.reduce((a, b) => a + b, 0) / r.length,
+        runsMs: r,
+        threads,
+        batch,
+      };
+    });
   } finally {
-    await session.release();
+    for (const { session } of models) await session.release();
   }
-  const sorted = [...runsMs].sort((a, b) => a - b);
-  return {
-    medianMs: median(sorted),
-    p90Ms: percentile(sorted, 0.9),
-    meanMs: runsMs.reduce((a, b) => a + b, 0) / runsMs.length,
-    runsMs,
-    threads,
-    batch,
-  };
 }

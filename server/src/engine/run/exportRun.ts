@@ -9,9 +9,13 @@ import { archKey, parseArchKey, type Arch } from '#shared/arch';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import { exportSubnet } from '../export/exportOnnx';
 import { subnetOnnxModel } from '../onnx/subnetModel';
-import { measureLatency } from '../export/latency';
+import { DEFAULT_LATENCY_RUNS, measureLatency } from '../export/latency';
 import { encodeModel, PRODUCER } from '../onnx/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
+import { exportInt8, int8DropWarning, type Int8Export } from '../export/int8Export';
+import { DEFAULT_CALIBRATION } from '../quantize/rangeObservers';
+import { evalInputsOf, type EvalInputs } from '../evaluate/evalInputs';
+import type { onnx } from 'onnx-proto';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import type { Candidate } from '#shared/runFolder/records';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
@@ -20,6 +24,7 @@ import { CandidateStore } from './candidateStore';
 import { loadRunOnBackend } from './loadRun';
 import { RunFolder } from './runFolder';
 import { runCalibration } from './subnetEvaluator';
+import type { SupernetConfig } from '../../config/configSchema';
 
 /** Largest |ONNX logit − supernet logit| an export may show. */
 export const LOGIT_TOLERANCE = 1e-3;
@@ -82,11 +87,33 @@ function validationImages(data: TrainingData): { images: Float32Array; labels: I
   }
 }
 
+/** The subnet the command names by key, or the best evaluated one under its bounds. */
+function chosenArch(
+  cmd: ExportCommand,
+  config: SupernetConfig,
+  runId: string,
+  current: () => Candidate[],
+): Arch {
+  if (cmd.key === undefined) {
+    const best = bestUnder(current(), cmd.bestUnder ?? []);
+    if (typeof best === 'string') throw new RunError(best);
+    return best.arch;
+  }
+  const parsed = parseArchKey(cmd.key);
+  if (!parsed)
+    throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
+  if (!archInSpace(parsed, config.space, config.task))
+    throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${runId}.`);
+  return parsed;
+}
+
 /**
  * Exports one subnet of a trained run as ONNX, after recalibrating its batch norm as
  * search did. The model is checked in onnxruntime-node against the supernet on every
  * validation image before anything is written: logits within LOGIT_TOLERANCE and the
- * same accuracy, else an error and no file.
+ * same accuracy, else an error and no file. With precision int8, the file is that float
+ * model quantised (int8Export.ts) and measured against it; a larger accuracy drop than
+ * the command allows is a warning, not an error.
  */
 export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Promise<ExportEvent> {
   const folder = RunFolder.find(cmd.run, cmd.runsDir);
@@ -94,27 +121,17 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
   const { config, net: weights } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
   try {
-    let arch: Arch;
-    if (cmd.key !== undefined) {
-      const parsed = parseArchKey(cmd.key);
-      if (!parsed)
-        throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
-      if (!archInSpace(parsed, config.space, config.task))
-        throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${folder.id}.`);
-      arch = parsed;
-    } else {
-      const current = [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step);
-      const best = bestUnder(current, cmd.bestUnder ?? []);
-      if (typeof best === 'string') throw new RunError(best);
-      arch = best.arch;
-    }
+    const arch = chosenArch(cmd, config, folder.id, () =>
+      [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step),
+    );
     const key = archKey(arch);
     // A few-shot run's subnet comes from the sub-supernet whose part holds it.
     const net = weights.supernetOf(arch);
     const recorded = store.get(key);
     const recordedAccuracy =
       recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
-    const file = path.resolve(cmd.file ?? folder.exportFile(key));
+    const precision = cmd.precision ?? 'float32';
+    const file = path.resolve(cmd.file ?? folder.exportFile(key, precision));
     checkExportTarget(file, cmd.force === true);
     if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
     checkWritableFolder(file);
@@ -122,10 +139,10 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const { data } = await loadTrainingData(config, loaded.configPath, opts);
     // Evaluated as search evaluated it, so the statistics folded into the model are the ones
     // its recorded accuracy came from (one onnxruntime thread, as SubnetScorer).
-    const score = await evaluateSubnetOnnx(net, arch, data, runCalibration(config, data), {
-      threads: 1,
-    });
-    const bytes = encodeModel(subnetOnnxModel(net, arch));
+    const calibration = runCalibration(config, data);
+    const score = await evaluateSubnetOnnx(net, arch, data, calibration, { threads: 1 });
+    const floatModel = subnetOnnxModel(net, arch);
+    const bytes = encodeModel(floatModel);
     const { images, labels } = validationImages(data);
     const check = await verifyExport(
       bytes,
@@ -147,21 +164,34 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
           `${(100 * expected).toFixed(2)}% recorded. Nothing was written.`,
       );
     }
-    const latency = await measureLatency(bytes, { threads: 1 });
-    const written = await exportSubnet(net, arch, file, {
-      accuracy: onnxAccuracy,
-      loss: score.loss,
-      validationImages: labels.length,
-      latencyMs: latency.medianMs,
-      latency: { threads: latency.threads, batch: latency.batch, runs: latency.runsMs.length },
-      maxAbsLogitDiff: check.maxAbsDiff,
-      sourceRun: folder.id,
-      runDir: folder.dir,
-      checkpoint: folder.checkpointFile,
-      checkpointStep: loaded.step,
-      exportedAt: new Date().toISOString(),
-      preprocessing: preprocessingOf(data),
-    });
+    const int8 =
+      precision === 'int8'
+        ? await quantiseRun(key, floatModel, evalInputsOf(data, calibration), cmd, opts)
+        : undefined;
+    const latency = int8 ? undefined : await measureLatency(bytes, { threads: 1 });
+    const latencyMs = int8?.figures.latency.int8.batch1Ms ?? latency!.medianMs;
+    const accuracy = int8?.figures.int8Accuracy ?? onnxAccuracy;
+    const written = await exportSubnet(
+      net,
+      arch,
+      file,
+      {
+        accuracy,
+        ...(int8 ? {} : { loss: score.loss }),
+        validationImages: labels.length,
+        latencyMs,
+        latency: { threads: 1, batch: 1, runs: latency?.runsMs.length ?? DEFAULT_LATENCY_RUNS },
+        ...(int8 ? { int8: { ...int8.figures, ...INT8_SCHEME } } : {}),
+        maxAbsLogitDiff: check.maxAbsDiff,
+        sourceRun: folder.id,
+        runDir: folder.dir,
+        checkpoint: folder.checkpointFile,
+        checkpointStep: loaded.step,
+        exportedAt: new Date().toISOString(),
+        preprocessing: preprocessingOf(data),
+      },
+      int8 ? { precision: 'int8', bytes: int8.bytes } : undefined,
+    );
     const event: ExportEvent = {
       type: 'export',
       time: Date.now(),
@@ -170,9 +200,11 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
       sidecarFile: written.sidecarFile,
       bytes: written.bytes,
       maxAbsDiff: check.maxAbsDiff,
-      onnxAccuracy,
+      onnxAccuracy: accuracy,
       ...(recordedAccuracy !== undefined ? { recordedAccuracy } : {}),
-      latencyMs: latency.medianMs,
+      latencyMs,
+      precision,
+      ...(int8 ? { int8: int8.figures } : {}),
     };
     opts.emit(event);
     return event;
@@ -180,6 +212,42 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     store.close();
     weights.dispose();
   }
+}
+
+/** The int8 scheme, as the sidecar states it for whoever deploys the model. */
+const INT8_SCHEME = {
+  format: 'ONNX QDQ (QuantizeLinear/DequantizeLinear), opset 13',
+  weights: 'int8, symmetric, per output channel; biases int32',
+  activations: 'uint8, asymmetric, per tensor',
+  calibrationImagesFrom:
+    "the run's batch-norm recalibration images: search.bnRecalibrationBatches batches of the training split",
+} as const;
+
+/**
+ * Quantises the verified float32 model to int8 and measures it (int8Export.ts); warns
+ * when the accuracy drop exceeds the command's threshold (MAX_INT8_DROP_POINTS by default).
+ */
+async function quantiseRun(
+  key: string,
+  floatModel: onnx.ModelProto,
+  inputs: EvalInputs,
+  cmd: ExportCommand,
+  opts: ExportRunOptions,
+): Promise<Int8Export> {
+  const [h, w, c] = inputs.input;
+  const result = await exportInt8(
+    floatModel,
+    {
+      image: [c, h, w],
+      calibration: inputs.calibration,
+      validation: inputs.validation,
+      labels: inputs.labels,
+    },
+    cmd.calibration ?? DEFAULT_CALIBRATION,
+  );
+  const warning = int8DropWarning(key, result.figures, cmd.maxInt8DropPoints);
+  if (warning) opts.emit({ type: 'log', time: Date.now(), level: 'warning', message: warning });
+  return result;
 }
 
 /**
