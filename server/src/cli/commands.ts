@@ -4,6 +4,7 @@ import { parseExecutor } from '#shared/executor';
 import { RUN_FILES } from '#shared/runFolder/layout';
 import { numbers, positiveNumber, runsDirOf, wholeNumber, type Parsed } from './args';
 import { exportCli } from './export';
+import { finetuneCli } from './finetune';
 import { rankCli } from './rank';
 import { searchCli } from './search';
 import { trainCli } from './train';
@@ -41,10 +42,15 @@ commands:
          [--population P] [--executor local|redis://HOST:PORT] [--runs DIR] [--json]
                                  search a trained run for its Pareto front (${RUN_FILES.pareto},
                                  ${RUN_FILES.candidates} in the run folder)
-  export RUN ARCH_KEY [-o FILE.onnx [--force]] [--runs DIR] [--json]
+  export RUN ARCH_KEY [--finetuned] [-o FILE.onnx [--force]] [--runs DIR] [--json]
   export RUN --best-under flops=300k[,params=50k] [-o FILE]
                                  write one subnet as ONNX (+ .json sidecar), verified in
-                                 onnxruntime-node against the supernet
+                                 onnxruntime-node against the supernet (--finetuned: the
+                                 weights of its completed fine-tune)
+  finetune RUN ARCH_KEY [--epochs E] [--lr LR] [--no-distill] [--runs DIR] [--json]
+                                 train one subnet from its inherited weights, distilled from
+                                 the supernet's largest subnet; resumes a stopped fine-tune
+                                 (RUN/finetune/ARCH_KEY/)
   rank RUN [--subnets K] [--epochs E] [--seed S] [--executor E] [--runs DIR] [--json]
                                  train K subnets from scratch and report Kendall tau and
                                  Spearman rho against their supernet accuracy
@@ -159,6 +165,7 @@ export const COMMANDS: Record<string, CliCommand> = {
       force: { type: 'boolean' },
       'best-under': str,
       output: { type: 'string', short: 'o' },
+      finetuned: { type: 'boolean' },
     },
     run(p, io) {
       const bestUnder = p.values['best-under'] as string | undefined;
@@ -175,10 +182,32 @@ export const COMMANDS: Record<string, CliCommand> = {
             : { key: p.positionals[1] }),
           ...(file ? { file: path.resolve(file) } : {}),
           ...(p.values.force === true ? { force: true } : {}),
+          ...(p.values.finetuned === true ? { finetuned: true } : {}),
         },
         json: p.values.json === true,
         out: io.out,
         err: io.err,
+      });
+    },
+  },
+  finetune: {
+    options: { json, runs: str, epochs: str, lr: str, 'no-distill': { type: 'boolean' } },
+    run(p, io) {
+      if (p.positionals.length !== 2) throw new UsageError('name a run and a subnet key');
+      const n = ok(numbers({ epochs: positiveNumber(p, 'epochs'), lr: positiveNumber(p, 'lr') }));
+      return finetuneCli({
+        command: {
+          type: 'finetune',
+          run: p.positionals[0],
+          runsDir: runsDirOf(p),
+          key: p.positionals[1],
+          ...n,
+          ...(p.values['no-distill'] === true ? { distillation: false } : {}),
+        },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+        ...statusOf(io),
       });
     },
   },

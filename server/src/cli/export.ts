@@ -1,3 +1,4 @@
+import { ACCURACY_KIND_WORD } from '#shared/accuracyKinds';
 import type { EngineEvent, ExportCommand } from '#shared/protocol/engine';
 import { crashReport, runEngineJob } from './engineJob';
 
@@ -33,10 +34,11 @@ export async function exportCli(o: ExportCliOptions): Promise<number> {
   if (done?.type === 'export') {
     if (!o.json) {
       const d = done;
+      const kindWord = ACCURACY_KIND_WORD[d.accuracyKind ?? 'inherited'];
       o.out(d.file);
       o.err(
         `exported ${d.key} (${d.bytes} bytes), verified in onnxruntime-node on the validation images: ` +
-          `accuracy ${(100 * d.onnxAccuracy).toFixed(2)}%` +
+          `${kindWord} accuracy ${(100 * d.onnxAccuracy).toFixed(2)}%` +
           `${d.recordedAccuracy !== undefined ? ` (recorded ${(100 * d.recordedAccuracy).toFixed(2)}%)` : ''}, ` +
           `max |Δlogit| ${d.maxAbsDiff.toExponential(2)}, latency ${d.latencyMs.toFixed(3)} ms (batch 1, 1 thread); ` +
           `sidecar ${d.sidecarFile}`,

@@ -1,6 +1,6 @@
 import { parseExecutor, type WorkerInfo } from '../executor';
 import type { Objective } from '../metrics';
-import type { CandidateFigures, RankedSubnet } from '../runFolder/records';
+import type { CandidateFigures, FinetuneResult, RankedSubnet } from '../runFolder/records';
 
 /**
  * Messages between the engine process and whoever drives it (the CLI or the language
@@ -171,9 +171,80 @@ export interface ExportEvent {
   /** Largest |ONNX logit − supernet logit| over the validation images. */
   maxAbsDiff: number;
   onnxAccuracy: number;
-  /** The accuracy the search recorded for this subnet (candidates.jsonl), when it has one. */
+  /**
+   * Which weights were exported, so which kind of accuracy `onnxAccuracy` is: `inherited`
+   * (the supernet's, batch norm recalibrated) or `finetuned` (after `supernet finetune`).
+   * Absent in events of older versions: inherited.
+   */
+  accuracyKind?: 'inherited' | 'finetuned';
+  /** The accuracy recorded for these weights (candidates.jsonl, or the fine-tune's result), when there is one. */
   recordedAccuracy?: number;
   latencyMs: number;
+}
+
+/**
+ * Engine → driver: a fine-tune of one subnet started (or resumed). The subnet's weights are
+ * its slice of the supernet's, batch norm recalibrated; `inherited` is their accuracy.
+ */
+export interface FinetuneStartEvent {
+  type: 'finetune-start';
+  time: number;
+  runId: string;
+  key: string;
+  /** The folder of this subnet's fine-tune (`<run>/finetune/<key>/`). */
+  dir: string;
+  epochs: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  lr: number;
+  /** The frozen teacher's arch key (the supernet's largest subnet); absent without distillation. */
+  teacher?: string;
+  /** The run checkpoint's step the weights came from. */
+  sourceStep: number;
+  inherited: { accuracy: number; loss: number };
+  backend: string;
+  threads: number;
+  resumedFromStep?: number;
+}
+
+/** Engine → driver: one step of a fine-tune. */
+export interface FinetuneStepEvent {
+  type: 'finetune-step';
+  time: number;
+  key: string;
+  step: number;
+  epoch: number;
+  lr: number;
+  /** Cross-entropy against the labels. */
+  loss: number;
+  /** KL(teacher ‖ subnet); absent without distillation. */
+  distillLoss?: number;
+  imagesPerSec: number;
+}
+
+/** Engine → driver: the fine-tuned subnet's validation accuracy at the end of an epoch (batch norm recalibrated). */
+export interface FinetuneEpochEvent {
+  type: 'finetune-epoch';
+  time: number;
+  key: string;
+  epoch: number;
+  step: number;
+  accuracy: number;
+  loss: number;
+  seconds: number;
+}
+
+/** Engine → driver: the fine-tune ended; when completed, `result` is what `result.json` holds. */
+export interface FinetuneEndEvent {
+  type: 'finetune-end';
+  time: number;
+  key: string;
+  status: 'completed' | 'cancelled' | 'failed';
+  step: number;
+  result?: FinetuneResult;
+  message?: string;
+  seconds: number;
 }
 
 /** One subnet of a per-epoch ranking: its accuracy in the supernet and trained alone. */
@@ -374,6 +445,10 @@ export interface WorkerEvent {
 }
 
 export type EngineEvent =
+  | FinetuneStartEvent
+  | FinetuneStepEvent
+  | FinetuneEpochEvent
+  | FinetuneEndEvent
   | ExecutorEvent
   | WorkerEvent
   | ProbeEvent
@@ -451,7 +526,38 @@ export interface ExportCommand {
   file?: string;
   /** Replace an existing file that is not an earlier export (never a run's state files). */
   force?: boolean;
+  /** Export the weights of the subnet's completed fine-tune (`<run>/finetune/<key>/`), not the inherited ones. */
+  finetuned?: boolean;
+  /**
+   * Static int8 quantisation (issue #27, item 3: another branch owns its implementation; the
+   * field is declared here so that "Fine-tune and export int8" can name it).
+   */
+  int8?: boolean;
 }
+
+/**
+ * Driver → engine: fine-tune one subnet of a trained run: its inherited weights trained
+ * alone, with distillation from the supernet's largest subnet (frozen) unless turned off.
+ * Events go to `<run>/finetune/<key>/events.jsonl` too.
+ */
+export interface FinetuneCommand {
+  type: 'finetune';
+  run: string;
+  runsDir: string;
+  key: string;
+  /** Epochs of training (fractions allowed; default FINETUNE_DEFAULTS.epochs). */
+  epochs?: number;
+  /** Peak learning rate of the cosine schedule (default FINETUNE_DEFAULTS.lr). */
+  lr?: number;
+  /** Knowledge distillation from the supernet's largest subnet (default FINETUNE_DEFAULTS.distillation). */
+  distillation?: boolean;
+}
+
+/**
+ * The fine-tune's defaults, chosen by measurement on the tiny example (lab/finetune-defaults.mjs,
+ * lab/results/finetune-defaults.json): see README, "Fine-tuning a subnet".
+ */
+export const FINETUNE_DEFAULTS = { epochs: 1, lr: 0.01, distillation: true } as const;
 
 /** Driver → engine: report the backend training would use (`supernet version`), then exit. */
 export interface ProbeCommand {
@@ -494,6 +600,7 @@ export type EngineCommand =
   | SearchCommand
   | ExportCommand
   | RankCommand
+  | FinetuneCommand
   | ProbeCommand
   | WorkerCommand
   | CancelCommand
@@ -542,8 +649,19 @@ export function checkCommand(x: unknown): string | undefined {
       if (x.bestUnder !== undefined && (!Array.isArray(x.bestUnder) || !x.bestUnder.every(isStr)))
         return 'export: `bestUnder` must be a list of constraint strings';
       if (x.file !== undefined && !isStr(x.file)) return 'export: `file` must be a string';
-      if (x.force !== undefined && typeof x.force !== 'boolean')
-        return 'export: `force` must be true or false';
+      for (const k of ['force', 'finetuned', 'int8'] as const)
+        if (x[k] !== undefined && typeof x[k] !== 'boolean')
+          return `export: \`${k}\` must be true or false`;
+      return undefined;
+    case 'finetune':
+      if (!isStr(x.run) || !isStr(x.runsDir) || !isStr(x.key))
+        return 'finetune needs `run`, `runsDir` and `key` strings';
+      if (x.epochs !== undefined && (!isNum(x.epochs) || x.epochs <= 0 || x.epochs > 1000))
+        return 'finetune: `epochs` must be a positive number (at most 1000)';
+      if (x.lr !== undefined && (!isNum(x.lr) || x.lr <= 0 || x.lr > 10))
+        return 'finetune: `lr` must be a positive number (at most 10)';
+      if (x.distillation !== undefined && typeof x.distillation !== 'boolean')
+        return 'finetune: `distillation` must be true or false';
       return undefined;
     case 'rank':
       if (!isStr(x.run) || !isStr(x.runsDir)) return 'rank needs `run` and `runsDir` strings';
@@ -636,6 +754,14 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
       return isStr(x.executor) && Array.isArray(x.workers) && isNum(x.queued) && isNum(x.done);
     case 'worker':
       return isStr(x.state) && isObj(x.worker) && isStr(x.worker.id);
+    case 'finetune-start':
+      return isStr(x.runId) && isStr(x.key) && isNum(x.totalSteps) && isObj(x.inherited);
+    case 'finetune-step':
+      return isStr(x.key) && isNum(x.step) && isNum(x.loss) && isNum(x.lr);
+    case 'finetune-epoch':
+      return isStr(x.key) && isNum(x.epoch) && isNum(x.step) && isNum(x.accuracy);
+    case 'finetune-end':
+      return isStr(x.key) && isStr(x.status) && isNum(x.step);
     default:
       return false;
   }

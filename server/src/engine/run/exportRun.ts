@@ -17,9 +17,11 @@ import type { Candidate } from '#shared/runFolder/records';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { RunError } from '../runError';
 import { CandidateStore } from './candidateStore';
-import { loadRunOnBackend } from './loadRun';
+import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from './runFolder';
 import { runCalibration } from './subnetEvaluator';
+import { exportedAccuracies } from './exportedAccuracies';
+import { finetunedWeights } from './finetunedWeights';
 
 /** Largest |ONNX logit − supernet logit| an export may show. */
 export const LOGIT_TOLERANCE = 1e-3;
@@ -82,6 +84,23 @@ function validationImages(data: TrainingData): { images: Float32Array; labels: I
   }
 }
 
+/** The subnet an export names: its key, checked against the space, or the best under the constraints. */
+function exportedArch(cmd: ExportCommand, loaded: LoadedRun, store: CandidateStore): Arch {
+  const { config, folder } = loaded;
+  if (cmd.key !== undefined) {
+    const parsed = parseArchKey(cmd.key);
+    if (!parsed)
+      throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
+    if (!archInSpace(parsed, config.space, config.task))
+      throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${folder.id}.`);
+    return parsed;
+  }
+  const current = [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step);
+  const best = bestUnder(current, cmd.bestUnder ?? []);
+  if (typeof best === 'string') throw new RunError(best);
+  return best.arch;
+}
+
 /**
  * Exports one subnet of a trained run as ONNX, after recalibrating its batch norm as
  * search did. The model is checked in onnxruntime-node against the supernet on every
@@ -93,28 +112,20 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
   const loaded = await loadRunOnBackend(folder);
   const { config, net: weights } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
+  const disposeLater: { dispose(): void }[] = [];
   try {
-    let arch: Arch;
-    if (cmd.key !== undefined) {
-      const parsed = parseArchKey(cmd.key);
-      if (!parsed)
-        throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
-      if (!archInSpace(parsed, config.space, config.task))
-        throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${folder.id}.`);
-      arch = parsed;
-    } else {
-      const current = [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step);
-      const best = bestUnder(current, cmd.bestUnder ?? []);
-      if (typeof best === 'string') throw new RunError(best);
-      arch = best.arch;
-    }
+    const arch = exportedArch(cmd, loaded, store);
     const key = archKey(arch);
-    // A few-shot run's subnet comes from the sub-supernet whose part holds it.
-    const net = weights.supernetOf(arch);
+    // A few-shot run's subnet comes from the sub-supernet whose part holds it; its fine-tuned
+    // weights, when asked for, replace its slice in a copy.
+    const tuned = cmd.finetuned ? finetunedWeights(loaded, arch) : undefined;
+    if (tuned) disposeLater.push(tuned.net);
+    const net = tuned?.net ?? weights.supernetOf(arch);
     const recorded = store.get(key);
-    const recordedAccuracy =
+    const inheritedAccuracy =
       recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
-    const file = path.resolve(cmd.file ?? folder.exportFile(key));
+    const recordedAccuracy = tuned ? tuned.result.finetuned.accuracy : inheritedAccuracy;
+    const file = path.resolve(cmd.file ?? folder.exportFile(key, tuned !== undefined));
     checkExportTarget(file, cmd.force === true);
     if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
     checkWritableFolder(file);
@@ -142,14 +153,21 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const expected = recordedAccuracy ?? score.accuracy;
     if (!(check.maxAbsDiff < LOGIT_TOLERANCE) || onnxAccuracy !== expected) {
       throw new RunError(
-        `The ONNX model of ${key} does not match the supernet: max |Δlogit| ${check.maxAbsDiff.toExponential(2)} ` +
+        `The ONNX model of ${key}${tuned ? ' (fine-tuned)' : ''} does not match ${tuned ? 'its fine-tuned weights' : 'the supernet'}: max |Δlogit| ${check.maxAbsDiff.toExponential(2)} ` +
           `(allowed ${LOGIT_TOLERANCE}), accuracy ${(100 * onnxAccuracy).toFixed(2)}% vs ` +
           `${(100 * expected).toFixed(2)}% recorded. Nothing was written.`,
       );
     }
     const latency = await measureLatency(bytes, { threads: 1 });
+    const accuracyKind = tuned ? 'finetuned' : 'inherited';
     const written = await exportSubnet(net, arch, file, {
       accuracy: onnxAccuracy,
+      ...exportedAccuracies(folder, key, {
+        kind: accuracyKind,
+        exported: onnxAccuracy,
+        inherited: tuned?.result.inherited.accuracy ?? inheritedAccuracy ?? onnxAccuracy,
+        ...(tuned ? { finetune: tuned.result } : {}),
+      }),
       loss: score.loss,
       validationImages: labels.length,
       latencyMs: latency.medianMs,
@@ -171,6 +189,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
       bytes: written.bytes,
       maxAbsDiff: check.maxAbsDiff,
       onnxAccuracy,
+      accuracyKind,
       ...(recordedAccuracy !== undefined ? { recordedAccuracy } : {}),
       latencyMs: latency.medianMs,
     };
@@ -178,6 +197,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     return event;
   } finally {
     store.close();
+    for (const d of disposeLater) d.dispose();
     weights.dispose();
   }
 }
