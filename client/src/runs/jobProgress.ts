@@ -8,6 +8,8 @@ import {
   type RankingFigures,
 } from '#shared/ranking';
 import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
+import { accuracyKindLabel } from '#shared/accuracyKinds';
+import type { FinetuneResult } from '#shared/runFolder/records';
 
 /**
  * The state of one job as the status bar and the progress notification show it,
@@ -46,6 +48,18 @@ export interface JobProgress {
   ranking?: RankingFigures;
   /** A search or ranking on a worker fleet: the queue as last reported. */
   fleet?: FleetState;
+  /** A fine-tune: its subnet, length, inherited accuracy and, once done, its result. */
+  finetune?: {
+    key: string;
+    step: number;
+    totalSteps: number;
+    stepsPerEpoch: number;
+    epochs: number;
+    inherited: number;
+    /** The last epoch's fine-tuned accuracy. */
+    accuracy?: number;
+    result?: FinetuneResult;
+  };
   /** How the run or search said it ended, before the process exit arrives. */
   endStatus?: 'completed' | 'cancelled' | 'failed';
   endMessage?: string;
@@ -142,6 +156,12 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
     case 'executor':
       next.fleet = fleetOf(e);
       break;
+    case 'finetune-start':
+    case 'finetune-step':
+    case 'finetune-epoch':
+    case 'finetune-end':
+      applyFinetuneEvent(next, e);
+      break;
     case 'rank-end':
       next.endStatus = e.status;
       if (e.kendallTau !== undefined) next.kendallTau = e.kendallTau;
@@ -152,6 +172,41 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       break;
   }
   return next;
+}
+
+/** A fine-tune's events, folded into `next` in place. */
+function applyFinetuneEvent(
+  next: JobProgress,
+  e: Extract<EngineEvent, { type: `finetune-${string}` }>,
+): void {
+  switch (e.type) {
+    case 'finetune-start':
+      next.runId = e.runId;
+      next.backend = e.backend;
+      next.finetune = {
+        key: e.key,
+        step: e.resumedFromStep ?? 0,
+        totalSteps: e.totalSteps,
+        stepsPerEpoch: e.stepsPerEpoch,
+        epochs: e.epochs,
+        inherited: e.inherited.accuracy,
+      };
+      next.lastTime = e.time;
+      break;
+    case 'finetune-step':
+      if (next.finetune) next.finetune = { ...next.finetune, step: e.step };
+      next.rateFrom ??= { step: e.step, time: e.time };
+      next.lastTime = e.time;
+      break;
+    case 'finetune-epoch':
+      if (next.finetune) next.finetune = { ...next.finetune, accuracy: e.accuracy };
+      break;
+    case 'finetune-end':
+      next.endStatus = e.status;
+      if (e.result && next.finetune) next.finetune = { ...next.finetune, result: e.result };
+      if (e.message) next.endMessage = e.message;
+      break;
+  }
 }
 
 /** `1 subnet`, `3 subnets`. */
@@ -179,6 +234,11 @@ export function etaSeconds(p: JobProgress): number | undefined {
     if (!p.evaluationsPerSec || p.evaluations === undefined || !p.budget) return undefined;
     return Math.max(0, p.budget - p.evaluations) / p.evaluationsPerSec;
   }
+  if (p.kind === 'finetune' && p.finetune && p.rateFrom && p.lastTime !== undefined) {
+    const steps = p.finetune.step - p.rateFrom.step;
+    const secs = (p.lastTime - p.rateFrom.time) / 1000;
+    if (steps > 0 && secs > 0) return (p.finetune.totalSteps - p.finetune.step) / (steps / secs);
+  }
   return undefined;
 }
 
@@ -191,7 +251,9 @@ export function fractionDone(p: JobProgress): number | undefined {
         ? p.evaluations / p.budget
         : p.kind === 'rank' && p.rank?.subnets
           ? (p.rank.done + (p.rank.steps ? p.rank.step / p.rank.steps : 0)) / p.rank.subnets
-          : undefined;
+          : p.kind === 'finetune' && p.finetune?.totalSteps
+            ? p.finetune.step / p.finetune.totalSteps
+            : undefined;
   return f === undefined ? undefined : Math.min(1, Math.max(0, f));
 }
 
@@ -234,6 +296,17 @@ export function progressMessage(p: JobProgress): string {
     if (!p.rank.subnet) return `ranking check: ${plural(p.rank.subnets, 'subnet')} to train alone`;
     return `training subnet ${p.rank.subnet}/${p.rank.subnets} alone · step ${p.rank.step}/${p.rank.steps}`;
   }
+  if (p.kind === 'finetune') {
+    const f = p.finetune;
+    if (!f) return `starting a fine-tune of ${p.title}…`;
+    const parts = [
+      `epoch ${(f.step / f.stepsPerEpoch).toFixed(2)}/${f.epochs}`,
+      `step ${f.step}/${f.totalSteps}`,
+      `inherited ${formatAccuracy(f.inherited)}`,
+    ];
+    if (f.accuracy !== undefined) parts.push(`fine-tuned ${formatAccuracy(f.accuracy)}`);
+    return withEta(parts);
+  }
   return p.exported ? `verified ${p.exported.key}` : `exporting ${p.title}…`;
 }
 
@@ -242,6 +315,7 @@ const KIND_ICON: Record<JobKind, string> = {
   search: '$(search)',
   export: '$(package)',
   rank: '$(list-ordered)',
+  finetune: '$(mortar-board)',
 };
 
 /** The status bar item's text: an icon, then the progress message. */
@@ -253,7 +327,7 @@ export function statusTooltip(p: JobProgress): string {
   if (p.backend) lines.push(`backend ${p.backend}`);
   if (p.lastAccuracy)
     lines.push(
-      `validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
+      `inherited validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
     );
   if (p.frontSize !== undefined) lines.push(`front: ${plural(p.frontSize, 'subnet')}`);
   if (p.fleet) {
@@ -320,7 +394,27 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
     case 'ranked':
       return {
         level: 'info',
-        text: `${e.subnet.key}: supernet ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
+        text: `${e.subnet.key}: inherited ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
+      };
+    case 'finetune-start':
+      return {
+        level: 'info',
+        text:
+          `fine-tune of ${e.key} (run ${e.runId}): ${e.epochs} epoch(s), ${e.totalSteps} steps, lr ${e.lr}, ` +
+          `${e.teacher ? `distilled from ${e.teacher}` : 'no distillation'}; inherited ${formatAccuracy(e.inherited.accuracy)}` +
+          (e.resumedFromStep !== undefined ? ` (resumed at step ${e.resumedFromStep})` : ''),
+      };
+    case 'finetune-epoch':
+      return {
+        level: 'info',
+        text: `fine-tune of ${e.key}, epoch ${e.epoch}: fine-tuned ${formatAccuracy(e.accuracy)}`,
+      };
+    case 'finetune-end':
+      return {
+        level: e.status === 'failed' ? 'error' : 'info',
+        text: e.result
+          ? `fine-tune of ${e.key} ${e.status}: inherited ${formatAccuracy(e.result.inherited.accuracy)} → ${accuracyKindLabel({ kind: 'finetuned', epochs: e.result.epochs })} ${formatAccuracy(e.result.finetuned.accuracy)}`
+          : `fine-tune of ${e.key} ${e.status}${e.message ? `: ${e.message}` : ''}`,
       };
     case 'executor':
       // Only what the user must act on: the counts change every second.
@@ -360,7 +454,9 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
         ? `Search of ${p.runId ?? p.title}`
         : p.kind === 'rank'
           ? `Ranking check of ${p.runId ?? p.title}`
-          : `Export of ${p.title}`;
+          : p.kind === 'finetune'
+            ? `Fine-tune of ${p.finetune?.key ?? p.title}`
+            : `Export of ${p.title}`;
   if (exit.status === 'completed') {
     const detail =
       p.kind === 'train' && p.lastAccuracy
@@ -371,7 +467,9 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
             ? `: ${rankingSummary(p.ranking)}`
             : p.kind === 'export' && p.exported
               ? `: ${p.exported.file} (${formatLatency(p.exported.latencyMs)})`
-              : '';
+              : p.kind === 'finetune' && p.finetune?.result
+                ? `: inherited ${formatAccuracy(p.finetune.result.inherited.accuracy)} → ${accuracyKindLabel({ kind: 'finetuned', epochs: p.finetune.result.epochs })} ${formatAccuracy(p.finetune.result.finetuned.accuracy)}`
+                : '';
     const warning = p.kind === 'rank' && p.ranking ? rankingWarning(p.ranking) : undefined;
     if (warning) return { level: 'warning', message: `${what} finished${detail}. ${warning}` };
     return { level: 'info', message: `${what} finished${detail}.` };

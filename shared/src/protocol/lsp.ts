@@ -14,7 +14,7 @@ interface WithRunsDir {
   runsDir: string;
 }
 
-export const JOB_KINDS = ['train', 'search', 'export', 'rank'] as const;
+export const JOB_KINDS = ['train', 'search', 'export', 'rank', 'finetune'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The answer to every request that starts a job. */
@@ -54,11 +54,26 @@ export const SearchRequest = new RequestType<SearchParams, JobStarted, void>('su
 export interface ExportParams extends WithRunsDir {
   run: string;
   key: string;
-  /** Output file; default `<run>/exports/<key>.onnx`. */
+  /** Output file; default `<run>/exports/<key>.onnx` (`<key>.finetuned.onnx` with `finetuned`). */
   file?: string;
+  /** Export the weights of the subnet's completed fine-tune. */
+  finetuned?: boolean;
+  /** Static int8 quantisation (ExportCommand.int8). */
+  int8?: boolean;
 }
 /** Client → server: export one subnet of a run as a verified ONNX model. */
 export const ExportRequest = new RequestType<ExportParams, JobStarted, void>('supernet/export');
+
+export interface FinetuneParams extends WithRunsDir {
+  run: string;
+  key: string;
+  /** Epochs of fine-tuning (default: the engine's FINETUNE_DEFAULTS). */
+  epochs?: number;
+}
+/** Client → server: fine-tune one subnet of a run from its inherited weights. */
+export const FinetuneRequest = new RequestType<FinetuneParams, JobStarted, void>(
+  'supernet/finetune',
+);
 
 export interface RankParams extends WithRunsDir {
   run: string;
@@ -162,6 +177,19 @@ export function checkExportParams(x: unknown): string | undefined {
   if (e) return e;
   const p = x as Record<string, unknown>;
   if (p.file !== undefined && !isStr(p.file)) return `${m}: \`file\` must be a path`;
+  for (const k of ['finetuned', 'int8'])
+    if (p[k] !== undefined && typeof p[k] !== 'boolean')
+      return `${m}: \`${k}\` must be true or false`;
+  return undefined;
+}
+
+export function checkFinetuneParams(x: unknown): string | undefined {
+  const m = FinetuneRequest.method;
+  const e = needStrings(x, m, ['run', 'key', 'runsDir']);
+  if (e) return e;
+  const p = x as Record<string, unknown>;
+  if (p.epochs !== undefined && !(typeof p.epochs === 'number' && p.epochs > 0 && p.epochs <= 1000))
+    return `${m}: \`epochs\` must be a positive number (at most 1000)`;
   return undefined;
 }
 

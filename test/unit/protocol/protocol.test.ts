@@ -4,6 +4,7 @@ import { checkCommand, isEngineEvent } from '#shared/protocol/engine';
 import {
   checkCancelParams,
   checkExportParams,
+  checkFinetuneParams,
   checkResumeParams,
   checkRunsParams,
   checkSearchParams,
@@ -18,6 +19,17 @@ void describe('engine commands are checked on arrival', () => {
       { type: 'search', run: 'run-1', runsDir: '/r', algorithm: 'random', budget: 8, seed: 0 },
       { type: 'export', run: 'run-1', runsDir: '/r', key: 'r28-d1w8k3e1' },
       { type: 'export', run: 'run-1', runsDir: '/r', bestUnder: ['flops=1M'], file: '/x.onnx' },
+      { type: 'export', run: 'run-1', runsDir: '/r', key: 'k', finetuned: true, int8: true },
+      { type: 'finetune', run: 'run-1', runsDir: '/r', key: 'k' },
+      {
+        type: 'finetune',
+        run: 'run-1',
+        runsDir: '/r',
+        key: 'k',
+        epochs: 0.5,
+        lr: 0.02,
+        distillation: false,
+      },
       { type: 'cancel' },
       { type: 'status' },
     ])
@@ -37,6 +49,20 @@ void describe('engine commands are checked on arrival', () => {
       [{ type: 'export', run: 'x', runsDir: '/r' }, /exactly one of `key` and `bestUnder`/],
       [{ type: 'export', run: 'x', runsDir: '/r', key: 'k', bestUnder: [] }, /exactly one/],
       [{ type: 'export', run: 'x', runsDir: '/r', bestUnder: [3] }, /bestUnder/],
+      [
+        { type: 'export', run: 'x', runsDir: '/r', key: 'k', finetuned: 'yes' },
+        /`finetuned` must be true or false/,
+      ],
+      [{ type: 'finetune', run: 'x', runsDir: '/r' }, /finetune needs `run`, `runsDir` and `key`/],
+      [
+        { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', epochs: 0 },
+        /`epochs` must be a positive number/,
+      ],
+      [
+        { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', lr: -1 },
+        /`lr` must be a positive number/,
+      ],
+      [{ type: 'finetune', run: 'x', runsDir: '/r', key: 'k', distillation: 1 }, /`distillation`/],
     ];
     for (const [c, why] of cases)
       assert.match(checkCommand(c) ?? '(accepted)', why, JSON.stringify(c));
@@ -56,6 +82,24 @@ void describe('engine commands are checked on arrival', () => {
     assert.ok(!isEngineEvent({ type: 'candidate', time: 1, generation: 0, candidate: {} }));
     assert.ok(!isEngineEvent({ type: 'step', time: 1, step: 1 }));
     assert.ok(!isEngineEvent({ type: 'nope', time: 1 }));
+    assert.ok(
+      isEngineEvent({ type: 'finetune-step', time: 1, key: 'k', step: 3, loss: 0.5, lr: 0.01 }),
+    );
+    assert.ok(!isEngineEvent({ type: 'finetune-step', time: 1, step: 3, loss: 0.5, lr: 0.01 }));
+    assert.ok(
+      isEngineEvent({
+        type: 'finetune-epoch',
+        time: 1,
+        key: 'k',
+        epoch: 1,
+        step: 9,
+        accuracy: 0.8,
+      }),
+    );
+    assert.ok(
+      isEngineEvent({ type: 'finetune-end', time: 1, key: 'k', status: 'failed', step: 0 }),
+    );
+    assert.ok(!isEngineEvent({ type: 'finetune-start', time: 1, runId: 'r', key: 'k' }));
     assert.ok(!isEngineEvent({ type: 'log', level: 'info', message: 'no time' }));
   });
 });
@@ -77,6 +121,20 @@ void describe('LSP run requests are checked on arrival', () => {
     assert.equal(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k' }), undefined);
     assert.match(checkExportParams({ run: 'r1', runsDir: '/r' }) ?? '', /key/);
     assert.match(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', file: 3 }) ?? '', /file/);
+    assert.equal(
+      checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', finetuned: true }),
+      undefined,
+    );
+    assert.match(checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', int8: 1 }) ?? '', /int8/);
+    assert.equal(checkFinetuneParams({ run: 'r1', runsDir: '/r', key: 'k', epochs: 3 }), undefined);
+    assert.match(
+      checkFinetuneParams({ run: 'r1', runsDir: '/r' }) ?? '',
+      /supernet\/finetune: `key`/,
+    );
+    assert.match(
+      checkFinetuneParams({ run: 'r1', runsDir: '/r', key: 'k', epochs: -1 }) ?? '',
+      /epochs/,
+    );
     assert.equal(checkCancelParams({ jobId: 'train-1' }), undefined);
     assert.match(checkCancelParams({}) ?? '', /jobId/);
     assert.equal(checkRunsParams({ runsDir: '/r' }), undefined);
