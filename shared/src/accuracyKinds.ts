@@ -25,7 +25,7 @@ export interface LabelledAccuracy {
   epochs?: number;
 }
 
-const epochsWord = (e: number): string => `${Number(e.toFixed(2))} ep`;
+const epochsWord = (e: number): string => `${Number(e.toPrecision(3))} ep`;
 
 /** `inherited`, `fine-tuned 3 ep`, `stand-alone 1 ep`: the name a view writes before the figure. */
 export function accuracyKindLabel(a: Pick<LabelledAccuracy, 'kind' | 'epochs'>): string {

@@ -47,10 +47,10 @@ commands:
                                  write one subnet as ONNX (+ .json sidecar), verified in
                                  onnxruntime-node against the supernet (--finetuned: the
                                  weights of its completed fine-tune)
-  finetune RUN ARCH_KEY [--epochs E] [--lr LR] [--no-distill] [--runs DIR] [--json]
-                                 train one subnet from its inherited weights, distilled from
-                                 the supernet's largest subnet; resumes a stopped fine-tune
-                                 (RUN/finetune/ARCH_KEY/)
+  finetune RUN ARCH_KEY [--epochs E] [--lr LR] [--distill|--no-distill] [--runs DIR] [--json]
+                                 train one subnet from its inherited weights (--distill: with
+                                 the supernet's largest subnet as a frozen teacher); resumes a
+                                 stopped fine-tune (RUN/finetune/ARCH_KEY/)
   rank RUN [--subnets K] [--epochs E] [--seed S] [--executor E] [--runs DIR] [--json]
                                  train K subnets from scratch and report Kendall tau and
                                  Spearman rho against their supernet accuracy
@@ -191,9 +191,18 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   finetune: {
-    options: { json, runs: str, epochs: str, lr: str, 'no-distill': { type: 'boolean' } },
+    options: {
+      json,
+      runs: str,
+      epochs: str,
+      lr: str,
+      distill: { type: 'boolean' },
+      'no-distill': { type: 'boolean' },
+    },
     run(p, io) {
       if (p.positionals.length !== 2) throw new UsageError('name a run and a subnet key');
+      if (p.values.distill === true && p.values['no-distill'] === true)
+        throw new UsageError('--distill and --no-distill contradict each other');
       const n = ok(numbers({ epochs: positiveNumber(p, 'epochs'), lr: positiveNumber(p, 'lr') }));
       return finetuneCli({
         command: {
@@ -203,6 +212,7 @@ export const COMMANDS: Record<string, CliCommand> = {
           key: p.positionals[1],
           ...n,
           ...(p.values['no-distill'] === true ? { distillation: false } : {}),
+          ...(p.values.distill === true ? { distillation: true } : {}),
         },
         json: p.values.json === true,
         out: io.out,

@@ -13,7 +13,7 @@ import { measureLatency } from '../export/latency';
 import { encodeModel, PRODUCER } from '../onnx/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
-import type { Candidate } from '#shared/runFolder/records';
+import type { Candidate, FinetuneResult } from '#shared/runFolder/records';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { RunError } from '../runError';
 import { CandidateStore } from './candidateStore';
@@ -22,6 +22,7 @@ import { RunFolder } from './runFolder';
 import { runCalibration } from './subnetEvaluator';
 import { exportedAccuracies } from './exportedAccuracies';
 import { finetunedWeights } from './finetunedWeights';
+import { readFinetuneResult } from './finetuneCheckpoint';
 
 /** Largest |ONNX logit − supernet logit| an export may show. */
 export const LOGIT_TOLERANCE = 1e-3;
@@ -84,6 +85,17 @@ function validationImages(data: TrainingData): { images: Float32Array; labels: I
   }
 }
 
+/** The subnet's completed fine-tune of these weights, when it has one (the sidecar lists its figure). */
+function finetuneOnRecord(
+  loaded: LoadedRun,
+  key: string,
+  exported: FinetuneResult | undefined,
+): { finetune?: FinetuneResult; finetuneExported?: boolean } {
+  if (exported) return { finetune: exported, finetuneExported: true };
+  const r = readFinetuneResult(loaded.folder.finetuneOf(key));
+  return r?.sourceSha256 === loaded.checkpointSha256 ? { finetune: r } : {};
+}
+
 /** The subnet an export names: its key, checked against the space, or the best under the constraints. */
 function exportedArch(cmd: ExportCommand, loaded: LoadedRun, store: CandidateStore): Arch {
   const { config, folder } = loaded;
@@ -108,6 +120,9 @@ function exportedArch(cmd: ExportCommand, loaded: LoadedRun, store: CandidateSto
  * same accuracy, else an error and no file.
  */
 export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Promise<ExportEvent> {
+  // Item 3 of issue #27 (another branch) implements int8; until then, no silent float export.
+  if (cmd.int8)
+    throw new RunError('int8 export is not part of this build yet: export without int8.');
   const folder = RunFolder.find(cmd.run, cmd.runsDir);
   const loaded = await loadRunOnBackend(folder);
   const { config, net: weights } = loaded;
@@ -166,7 +181,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
         kind: accuracyKind,
         exported: onnxAccuracy,
         inherited: tuned?.result.inherited.accuracy ?? inheritedAccuracy ?? onnxAccuracy,
-        ...(tuned ? { finetune: tuned.result } : {}),
+        ...finetuneOnRecord(loaded, key, tuned?.result),
       }),
       loss: score.loss,
       validationImages: labels.length,

@@ -16,7 +16,10 @@ export function exportedAccuracies(
     kind: Extract<AccuracyKind, 'inherited' | 'finetuned'>;
     exported: number;
     inherited: number;
+    /** The subnet's fine-tune of these weights, when it has one. */
     finetune?: FinetuneResult;
+    /** Whether the fine-tuned weights are the ones exported. */
+    finetuneExported?: boolean;
   },
 ): object {
   const standalone = readJsonLinesFile(folder.standaloneFile, parseStandaloneRecord);
@@ -29,7 +32,7 @@ export function exportedAccuracies(
   // The exported weights' own figure is the one onnxruntime just measured.
   const mine = all.find((a) => a.kind === o.kind);
   if (mine) mine.accuracy = o.exported;
-  const f = o.finetune;
+  const f = o.finetuneExported ? o.finetune : undefined;
   return {
     accuracyKind: o.kind,
     accuracyLabel: accuracyKindLabel({ kind: o.kind, ...(f ? { epochs: f.epochs } : {}) }),

@@ -53,12 +53,19 @@ interface FinetuneRecipe {
 /**
  * The recipe: SGD with momentum (the run's, else 0.9), the run's weight decay, batch size
  * and augmentation, a cosine schedule from `lr` to 0 without warm-up (the weights are
- * trained already), `epochs` long; the teacher is the supernet's largest subnet.
+ * trained already), `epochs` long; the teacher is the supernet's largest subnet. A setting
+ * the command leaves out is the `earlier` fine-tune's (one of these weights, not complete:
+ * asked again, it resumes as it was started), else FINETUNE_DEFAULTS.
  */
-export function finetuneRecipe(cmd: FinetuneCommand, config: SupernetConfig): FinetuneRecipe {
-  const epochs = cmd.epochs ?? FINETUNE_DEFAULTS.epochs;
-  const lr = cmd.lr ?? FINETUNE_DEFAULTS.lr;
-  const distillation = cmd.distillation ?? FINETUNE_DEFAULTS.distillation;
+export function finetuneRecipe(
+  cmd: FinetuneCommand,
+  config: SupernetConfig,
+  earlier?: Pick<FinetuneHeader, 'epochs' | 'lr' | 'teacher'>,
+): FinetuneRecipe {
+  const epochs = cmd.epochs ?? earlier?.epochs ?? FINETUNE_DEFAULTS.epochs;
+  const lr = cmd.lr ?? earlier?.lr ?? FINETUNE_DEFAULTS.lr;
+  const distillation =
+    cmd.distillation ?? (earlier ? earlier.teacher !== undefined : FINETUNE_DEFAULTS.distillation);
   const opt = config.train.optimizer;
   return {
     epochs,
@@ -145,7 +152,12 @@ export async function finetuneRun(
     const loaded = await loadRunOnBackend(folder);
     try {
       const { data } = await loadTrainingData(config, loaded.configPath, opts);
-      return await finetune(loaded, arch, paths, finetuneRecipe(cmd, config), data, opts);
+      // An unfinished fine-tune of these weights continues with its own settings, unless told others.
+      const earlier = readFinetuneCheckpoint(paths)?.header;
+      const resumable =
+        earlier?.sourceSha256 === loaded.checkpointSha256 && earlier.step < earlier.totalSteps;
+      const recipe = finetuneRecipe(cmd, config, resumable ? earlier : undefined);
+      return await finetune(loaded, arch, paths, recipe, data, opts);
     } finally {
       loaded.net.dispose();
     }
