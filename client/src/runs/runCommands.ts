@@ -7,7 +7,7 @@ import type { RunSummary } from '#shared/runFolder/summarise';
 import { parseArchKey } from '#shared/arch';
 import { isDashboardTab } from '#shared/protocol/webview';
 import type { DashboardPort } from '../dashboardPort';
-import { defaultBackend, runsDirFor } from '../settings';
+import { defaultBackend, finetuneEpochs, runsDirFor } from '../settings';
 import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';
 import {
   resumableRuns,
@@ -412,11 +412,12 @@ async function startFinetune(
   ctx: RunContext,
   t: { run: RunSummary; key: string; epochs?: number },
 ): Promise<JobProgress> {
+  const epochs = t.epochs ?? finetuneEpochs(vscode.Uri.file(t.run.dir));
   const started = await ctx.api.finetune({
     run: t.run.id,
     runsDir: runsDirOf(t.run),
     key: t.key,
-    ...(t.epochs ? { epochs: t.epochs } : {}),
+    ...(epochs ? { epochs } : {}),
   });
   track(ctx, started, t.key);
   const done = await ctx.monitor.whenDone(started.jobId);

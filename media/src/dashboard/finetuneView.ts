@@ -108,14 +108,16 @@ export class FinetuneView implements View {
   private renderAccuracy(c: FinetuneCurve): void {
     const t = this.ctx.theme;
     const a = c.accuracy;
-    // Epoch 0 is the inherited weights: the line starts where the fine-tune started.
-    const epochs = c.inherited !== undefined ? [0, ...a.epoch] : a.epoch;
+    // Epoch 0 is the inherited weights: the line starts where the fine-tune started. Epochs
+    // as trained (a fine-tune of 0.5 epoch ends at 0.5), from the steps where known.
+    const at = c.stepsPerEpoch ? a.step.map((s) => s / c.stepsPerEpoch!) : a.epoch;
+    const epochs = c.inherited !== undefined ? [0, ...at] : at;
     const tuned = c.inherited !== undefined ? [c.inherited, ...a.accuracy] : a.accuracy;
     const inherited = epochs.map(() => c.inherited ?? null);
     this.accuracy.render(
       {
         xLabel: 'epoch',
-        xWhole: true,
+        xFormat: (v) => String(Number(v.toPrecision(3))),
         height: 200,
         series: [
           { label: 'fine-tuned', color: t.green, points: true, width: 2, format: formatPercent },
