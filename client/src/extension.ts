@@ -61,6 +61,8 @@ export interface SupernetExtensionApi {
   whenDone(jobId: string): Promise<JobProgress>;
   /** Shows a subnet's node in the Runs tree (as a click on its Pareto point does). */
   reveal(runId: string, key: string): Promise<boolean>;
+  /** A subnet's node in the Runs tree: what its context menu's commands receive. */
+  subnetNode(runId: string, key: string): Promise<RunNode | undefined>;
 }
 
 /** Sets the commands' context keys from each list of runs, telling VS Code only of changes. */
@@ -181,6 +183,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
       await treeView.reveal(node, { select: true, focus: true, expand: true });
       return true;
     },
+    subnetNode: (runId, key) => tree.findSubnet(runId, key),
   };
 }
 

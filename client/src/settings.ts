@@ -35,3 +35,9 @@ export function runsDirFor(configUri?: vscode.Uri): string | undefined {
     configDir,
   );
 }
+
+/** Epochs a Fine-tune Subnet trains (`supernet.finetuneEpochs`); undefined: the engine's default. */
+export function finetuneEpochs(scope?: vscode.Uri): number | undefined {
+  const v = section(scope).get<number | null>('finetuneEpochs');
+  return typeof v === 'number' && v > 0 && v <= 1000 ? v : undefined;
+}

@@ -7,6 +7,7 @@ export interface Locator {
   first(): Locator;
   waitFor(o: { state: 'visible' | 'attached'; timeout: number }): Promise<void>;
   isVisible(): Promise<boolean>;
+  click(o?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
 }
 
 /** A document in the page: the page's own, or an iframe's (webviews). */
@@ -21,7 +22,7 @@ export interface Page {
   ): Promise<unknown>;
   exposeFunction(name: string, fn: (...args: never[]) => unknown): Promise<void>;
   screenshot(o: { path: string; fullPage?: boolean; timeout?: number }): Promise<Buffer>;
-  locator(selector: string): Locator;
+  locator(selector: string, o?: { hasText?: string }): Locator;
   frames(): Frame[];
   on(event: 'console', fn: (m: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', fn: (e: Error) => void): void;

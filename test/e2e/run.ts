@@ -239,8 +239,15 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
         await fs.readFile(requestFile(dir, name), 'utf8'),
       ) as ScreenshotRequest;
       for (const selector of request.waitFor) await visible(page, selector, 30_000);
+      const menu = request.contextMenu;
+      if (menu) await page.locator(menu.rightClick).first().click({ button: 'right' });
+      const entry = menu
+        ? page.locator(`.context-view .monaco-menu .action-label`, { hasText: menu.thenChoose })
+        : undefined;
+      await entry?.first().waitFor({ state: 'visible', timeout: 10_000 });
       const file = path.join(RESULTS, `${safeName}.png`);
       await page.screenshot({ path: file, timeout: 15_000 });
+      await entry?.first().click();
       result = { path: file };
       say(`screenshot ${path.relative(ROOT, file)}`);
     } catch (e) {

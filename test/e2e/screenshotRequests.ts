@@ -13,6 +13,12 @@ export const SCREENSHOT_DIR_ENV = 'SUPERNET_E2E_SCREENSHOT_REQUESTS';
 export interface ScreenshotRequest {
   /** CSS selectors that must all be visible in the page before the picture is taken. */
   waitFor: string[];
+  /**
+   * What a person does first, in the page: right-click `rightClick` (a tree row) and take the
+   * picture with its context menu open, then click the menu entry whose label is
+   * `thenChoose`: the suite drives a context menu as a user does.
+   */
+  contextMenu?: { rightClick: string; thenChoose: string };
 }
 
 /** What the runner answers in `NAME.done`: the picture's path, or why there is none. */

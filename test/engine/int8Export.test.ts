@@ -58,7 +58,7 @@ void describe('supernet export --int8', () => {
     assert.match(r.stderr, /activation ranges: percentile on 32 training images/);
     assert.match(
       r.stderr,
-      /validation accuracy: int8 [\d.]+%, float32 [\d.]+%: drop -?[\d.]+ points/,
+      /validation accuracy \(inherited weights\): int8 [\d.]+%, float32 [\d.]+%: drop -?[\d.]+ points/,
     );
     assert.match(r.stderr, /latency, 1 thread: batch 1 int8 .* batch 32 int8 /);
     const fused = /onnxruntime kernels: .*QLinearConv×(\d+)/.exec(r.stderr);

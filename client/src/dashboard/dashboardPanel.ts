@@ -156,6 +156,13 @@ export class DashboardPanel {
       case 'reveal':
         DashboardPanel.revealed.fire({ runId: m.runId, key: m.key });
         break;
+      case 'finetune':
+        // The same commands as the Runs tree's context menu, with the subnet named.
+        void vscode.commands.executeCommand(
+          m.int8 ? 'supernet.finetuneAndExportInt8' : 'supernet.finetuneSubnet',
+          { runId: m.runId, key: m.key },
+        );
+        break;
       case 'error':
         DashboardPanel.log?.appendLine(`Dashboard: ${m.message}`);
         break;

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { foldJsonLinesFile } from '#shared/runFolder/appendLog';
 import { parseJsonLines } from '#shared/runFolder/jsonl';
 import { RunPaths } from '#shared/runFolder/layout';
-import { parseCandidate } from '#shared/runFolder/records';
+import { parseCandidate, parseFinetuneResult } from '#shared/runFolder/records';
+import { applyFinetuneResult, emptyFinetunes } from '#shared/charts/finetuneModel';
 import { lockHeld, parseLock } from '#shared/runFolder/runLock';
 import { eventsDigest, summarise } from '#shared/runFolder/summarise';
 import {
@@ -84,6 +85,7 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   const fromSearch = parseJsonLines(searchEvents, parseEngineEvent);
   skippedLines += fromSearch.skipped;
   appendEvents(model, fromSearch.records);
+  skippedLines += await readFinetunes(run, model);
   applyParetoFile(model, parseJson(pareto));
   // A ranking check's events are not kept; its rank.json is.
   applyRankFile(model.ranking, parseJson(rank));
@@ -101,6 +103,27 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
     if (summary.totalSteps !== undefined) model.totalSteps = summary.totalSteps;
   }
   return { model, skippedLines };
+}
+
+/**
+ * The run's fine-tunes: each subnet's events (curves, and the result in its end event), then
+ * result.json for a completed one whose events are gone. Returns the lines skipped.
+ */
+async function readFinetunes(run: RunPaths, model: RunChartModel): Promise<number> {
+  const keys = await readdir(run.finetuneDir).catch(() => [] as string[]);
+  let skipped = 0;
+  for (const key of keys.sort()) {
+    const paths = run.finetuneOf(key);
+    const batch: EngineEvent[] = [];
+    const read = await foldJsonLinesFile(paths.eventsFile, parseEngineEvent, (e) => {
+      batch.push(e);
+    });
+    appendEvents(model, batch);
+    skipped += read?.skipped ?? 0;
+    const result = parseFinetuneResult(parseJson(await readText(paths.resultFile)));
+    if (result) applyFinetuneResult((model.finetune ??= emptyFinetunes()), result);
+  }
+  return skipped;
 }
 
 function configSearchSection(text: string | undefined): unknown {

@@ -21,6 +21,7 @@ const VERBS: Record<JobKind, string> = {
   search: 'Searching',
   export: 'Exporting',
   rank: 'Checking the ranking of',
+  finetune: 'Fine-tuning',
 };
 
 /** Steps can come many times a second; the editor's UI is redrawn at most this often. */
@@ -147,7 +148,12 @@ export class JobMonitor implements vscode.Disposable {
       const batch = this.pending.get(p.runId) ?? [];
       batch.push(e);
       this.pending.set(p.runId, batch);
-      if (e.type === 'run-start' || e.type === 'search-start' || e.type === 'rank-start') {
+      if (
+        e.type === 'run-start' ||
+        e.type === 'search-start' ||
+        e.type === 'rank-start' ||
+        e.type === 'finetune-start'
+      ) {
         this.setOverlay(p);
         this.changed.fire();
       }
@@ -157,6 +163,7 @@ export class JobMonitor implements vscode.Disposable {
       e.type === 'generation' ||
       e.type === 'search-end' ||
       e.type === 'ranked' ||
+      e.type === 'finetune-end' ||
       // An epoch's ranking may change the warning on the run's line.
       e.type === 'ranking'
     )
@@ -212,6 +219,13 @@ export class JobMonitor implements vscode.Disposable {
               ? `τ ${p.kendallTau.toFixed(2)}`
               : undefined
             : `ranking ${status}`;
+    else if (p.kind === 'finetune')
+      o.note =
+        status === undefined
+          ? `fine-tuning ${p.finetune?.key ?? p.title}…`
+          : status === 'completed'
+            ? undefined
+            : `fine-tune ${status}`;
     else if (status === 'failed') o.note = 'export failed';
     this.overlays.set(p.runId, o);
   }

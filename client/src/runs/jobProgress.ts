@@ -9,6 +9,8 @@ import {
 } from '#shared/ranking';
 import { steadyEta } from '#shared/format/eta';
 import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
+import { accuracyKindLabel } from '#shared/accuracyKinds';
+import type { FinetuneResult } from '#shared/runFolder/records';
 
 /**
  * The state of one job as the status bar and the progress notification show it,
@@ -56,6 +58,18 @@ export interface JobProgress {
   ranking?: RankingFigures;
   /** A search or ranking on a worker fleet: the queue as last reported. */
   fleet?: FleetState;
+  /** A fine-tune: its subnet, length, inherited accuracy and, once done, its result. */
+  finetune?: {
+    key: string;
+    step: number;
+    totalSteps: number;
+    stepsPerEpoch: number;
+    epochs: number;
+    inherited: number;
+    /** The last epoch's fine-tuned accuracy. */
+    accuracy?: number;
+    result?: FinetuneResult;
+  };
   /** How the run or search said it ended, before the process exit arrives. */
   endStatus?: 'completed' | 'cancelled' | 'failed';
   endMessage?: string;
@@ -154,6 +168,12 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
     case 'executor':
       next.fleet = fleetOf(e);
       break;
+    case 'finetune-start':
+    case 'finetune-step':
+    case 'finetune-epoch':
+    case 'finetune-end':
+      applyFinetuneEvent(next, e);
+      break;
     case 'rank-end':
       next.endStatus = e.status;
       if (e.kendallTau !== undefined) next.kendallTau = e.kendallTau;
@@ -164,6 +184,41 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       break;
   }
   return next;
+}
+
+/** A fine-tune's events, folded into `next` in place. */
+function applyFinetuneEvent(
+  next: JobProgress,
+  e: Extract<EngineEvent, { type: `finetune-${string}` }>,
+): void {
+  switch (e.type) {
+    case 'finetune-start':
+      next.runId = e.runId;
+      next.backend = e.backend;
+      next.finetune = {
+        key: e.key,
+        step: e.resumedFromStep ?? 0,
+        totalSteps: e.totalSteps,
+        stepsPerEpoch: e.stepsPerEpoch,
+        epochs: e.epochs,
+        inherited: e.inherited.accuracy,
+      };
+      next.lastTime = e.time;
+      break;
+    case 'finetune-step':
+      if (next.finetune) next.finetune = { ...next.finetune, step: e.step };
+      next.rateFrom ??= { step: e.step, time: e.time };
+      next.lastTime = e.time;
+      break;
+    case 'finetune-epoch':
+      if (next.finetune) next.finetune = { ...next.finetune, accuracy: e.accuracy };
+      break;
+    case 'finetune-end':
+      next.endStatus = e.status;
+      if (e.result && next.finetune) next.finetune = { ...next.finetune, result: e.result };
+      if (e.message) next.endMessage = e.message;
+      break;
+  }
 }
 
 /** `1 subnet`, `3 subnets`. */
@@ -191,6 +246,11 @@ export function etaSeconds(p: JobProgress): number | undefined {
     if (p.evaluations === undefined || p.lastTime === undefined || !p.budget) return undefined;
     return steadyEta(p.evaluationsFrom, { done: p.evaluations, time: p.lastTime }, p.budget);
   }
+  if (p.kind === 'finetune' && p.finetune && p.rateFrom && p.lastTime !== undefined) {
+    const steps = p.finetune.step - p.rateFrom.step;
+    const secs = (p.lastTime - p.rateFrom.time) / 1000;
+    if (steps > 0 && secs > 0) return (p.finetune.totalSteps - p.finetune.step) / (steps / secs);
+  }
   return undefined;
 }
 
@@ -203,7 +263,9 @@ export function fractionDone(p: JobProgress): number | undefined {
         ? p.evaluations / p.budget
         : p.kind === 'rank' && p.rank?.subnets
           ? (p.rank.done + (p.rank.steps ? p.rank.step / p.rank.steps : 0)) / p.rank.subnets
-          : undefined;
+          : p.kind === 'finetune' && p.finetune?.totalSteps
+            ? p.finetune.step / p.finetune.totalSteps
+            : undefined;
   return f === undefined ? undefined : Math.min(1, Math.max(0, f));
 }
 
@@ -246,6 +308,17 @@ export function progressMessage(p: JobProgress): string {
     if (!p.rank.subnet) return `ranking check: ${plural(p.rank.subnets, 'subnet')} to train alone`;
     return `training subnet ${p.rank.subnet}/${p.rank.subnets} alone · step ${p.rank.step}/${p.rank.steps}`;
   }
+  if (p.kind === 'finetune') {
+    const f = p.finetune;
+    if (!f) return `starting a fine-tune of ${p.title}…`;
+    const parts = [
+      `epoch ${(f.step / f.stepsPerEpoch).toFixed(2)}/${f.epochs}`,
+      `step ${f.step}/${f.totalSteps}`,
+      `inherited ${formatAccuracy(f.inherited)}`,
+    ];
+    if (f.accuracy !== undefined) parts.push(`fine-tuned ${formatAccuracy(f.accuracy)}`);
+    return withEta(parts);
+  }
   return p.exported ? `verified ${p.exported.key}` : `exporting ${p.title}…`;
 }
 
@@ -254,6 +327,7 @@ const KIND_ICON: Record<JobKind, string> = {
   search: '$(search)',
   export: '$(package)',
   rank: '$(list-ordered)',
+  finetune: '$(mortar-board)',
 };
 
 /** The status bar item's text: an icon, then the progress message. */
@@ -265,7 +339,7 @@ export function statusTooltip(p: JobProgress): string {
   if (p.backend) lines.push(`backend ${p.backend}`);
   if (p.lastAccuracy)
     lines.push(
-      `validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
+      `inherited validation accuracy: largest ${formatAccuracy(p.lastAccuracy.largest)} · smallest ${formatAccuracy(p.lastAccuracy.smallest)}`,
     );
   if (p.frontSize !== undefined) lines.push(`front: ${plural(p.frontSize, 'subnet')}`);
   if (p.fleet) {
@@ -319,23 +393,8 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
         level: e.status === 'failed' ? 'error' : 'info',
         text: `search ${e.status}: ${e.evaluations} evaluations, front ${e.front.length}${e.message ? `: ${e.message}` : ''}`,
       };
-    case 'export': {
-      const q = e.int8;
-      if (!q)
-        return {
-          level: 'info',
-          text: `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy ${formatAccuracy(e.onnxAccuracy)}`,
-        };
-      const { float32: f, int8: i } = q.latency;
-      return {
-        level: 'info',
-        text:
-          `exported ${e.key} as int8 to ${e.file}: accuracy ${formatAccuracy(q.int8Accuracy)} vs float32 ${formatAccuracy(q.floatAccuracy)} ` +
-          `(drop ${q.accuracyDropPoints.toFixed(2)} points), max |Δlogit| vs float32 ${q.maxAbsDiff.toExponential(1)}, ` +
-          `size ×${(e.bytes / q.floatBytes).toFixed(2)} of float32, latency batch 1 ${formatLatency(i.batch1Ms)} vs ${formatLatency(f.batch1Ms)}, ` +
-          `batch 32 ${formatLatency(i.batch32Ms)} vs ${formatLatency(f.batch32Ms)}; ranges by ${q.calibration} on ${q.calibrationImages} training images`,
-      };
-    }
+    case 'export':
+      return { level: 'info', text: exportLine(e) };
     case 'rank-start':
       return {
         level: 'info',
@@ -344,7 +403,27 @@ export function logLine(e: EngineEvent): { level: LogLevel; text: string } | und
     case 'ranked':
       return {
         level: 'info',
-        text: `${e.subnet.key}: supernet ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
+        text: `${e.subnet.key}: inherited ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
+      };
+    case 'finetune-start':
+      return {
+        level: 'info',
+        text:
+          `fine-tune of ${e.key} (run ${e.runId}): ${e.epochs} epoch(s), ${e.totalSteps} steps, lr ${e.lr}, ` +
+          `${e.teacher ? `distilled from ${e.teacher}` : 'no distillation'}; inherited ${formatAccuracy(e.inherited.accuracy)}` +
+          (e.resumedFromStep !== undefined ? ` (resumed at step ${e.resumedFromStep})` : ''),
+      };
+    case 'finetune-epoch':
+      return {
+        level: 'info',
+        text: `fine-tune of ${e.key}, epoch ${e.epoch}: fine-tuned ${formatAccuracy(e.accuracy)}`,
+      };
+    case 'finetune-end':
+      return {
+        level: e.status === 'failed' ? 'error' : 'info',
+        text: e.result
+          ? `fine-tune of ${e.key} ${e.status}: inherited ${formatAccuracy(e.result.inherited.accuracy)} → ${accuracyKindLabel({ kind: 'finetuned', epochs: e.result.epochs })} ${formatAccuracy(e.result.finetuned.accuracy)}`
+          : `fine-tune of ${e.key} ${e.status}${e.message ? `: ${e.message}` : ''}`,
       };
     case 'executor':
       // Only what the user must act on: the counts change every second.
@@ -384,7 +463,9 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
         ? `Search of ${p.runId ?? p.title}`
         : p.kind === 'rank'
           ? `Ranking check of ${p.runId ?? p.title}`
-          : `Export of ${p.title}`;
+          : p.kind === 'finetune'
+            ? `Fine-tune of ${p.finetune?.key ?? p.title}`
+            : `Export of ${p.title}`;
   if (exit.status === 'completed') {
     const detail =
       p.kind === 'train' && p.lastAccuracy
@@ -395,7 +476,9 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
             ? `: ${rankingSummary(p.ranking)}`
             : p.kind === 'export' && p.exported
               ? `: ${p.exported.file} (${p.exported.int8DropPoints !== undefined ? `int8, accuracy drop ${p.exported.int8DropPoints.toFixed(2)} points, ` : ''}${formatLatency(p.exported.latencyMs)})`
-              : '';
+              : p.kind === 'finetune' && p.finetune?.result
+                ? `: inherited ${formatAccuracy(p.finetune.result.inherited.accuracy)} → ${accuracyKindLabel({ kind: 'finetuned', epochs: p.finetune.result.epochs })} ${formatAccuracy(p.finetune.result.finetuned.accuracy)}`
+                : '';
     const warning = p.kind === 'rank' && p.ranking ? rankingWarning(p.ranking) : undefined;
     if (warning) return { level: 'warning', message: `${what} finished${detail}. ${warning}` };
     return { level: 'info', message: `${what} finished${detail}.` };
@@ -408,4 +491,19 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
       ? `the engine was killed by ${exit.signal}`
       : `the engine exited with code ${exit.exitCode}`);
   return { level: 'error', message: `${what} failed: ${how}` };
+}
+
+/** An export's line for the output channel: its accuracy named by kind, and int8's figures beside float32's. */
+function exportLine(e: Extract<EngineEvent, { type: 'export' }>): string {
+  const kind = e.accuracyKind === 'finetuned' ? 'fine-tuned' : 'inherited';
+  const q = e.int8;
+  if (!q)
+    return `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy (${kind} weights) ${formatAccuracy(e.onnxAccuracy)}`;
+  const { float32: f, int8: i } = q.latency;
+  return (
+    `exported ${e.key} as int8 to ${e.file}: accuracy (${kind} weights) ${formatAccuracy(q.int8Accuracy)} vs float32 ${formatAccuracy(q.floatAccuracy)} ` +
+    `(drop ${q.accuracyDropPoints.toFixed(2)} points), max |Δlogit| vs float32 ${q.maxAbsDiff.toExponential(1)}, ` +
+    `size ×${(e.bytes / q.floatBytes).toFixed(2)} of float32, latency batch 1 ${formatLatency(i.batch1Ms)} vs ${formatLatency(f.batch1Ms)}, ` +
+    `batch 32 ${formatLatency(i.batch32Ms)} vs ${formatLatency(f.batch32Ms)}; ranges by ${q.calibration} on ${q.calibrationImages} training images`
+  );
 }

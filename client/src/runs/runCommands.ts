@@ -8,7 +8,7 @@ import type { RunSummary } from '#shared/runFolder/summarise';
 import { parseArchKey } from '#shared/arch';
 import { isDashboardTab } from '#shared/protocol/webview';
 import type { DashboardPort } from '../dashboardPort';
-import { defaultBackend, runsDirFor } from '../settings';
+import { defaultBackend, finetuneEpochs, runsDirFor } from '../settings';
 import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';
 import {
   resumableRuns,
@@ -17,7 +17,10 @@ import {
   subnetLabel,
   type SubnetRow,
 } from '../tree/runTreeModel';
-import { progressMessage } from './jobProgress';
+import { progressMessage, type JobProgress } from './jobProgress';
+import { RunPaths } from '#shared/runFolder/layout';
+import { accuracyKindLabel } from '#shared/accuracyKinds';
+import { formatAccuracy } from '#shared/format/units';
 import type { JobMonitor } from './jobMonitor';
 import { defaultExportFile } from './runsFolder';
 import type { RunsApi } from './runsApi';
@@ -136,12 +139,13 @@ const jobOptions = (x: unknown): JobOptions => {
   return out;
 };
 
-/** `{runId, key, file?, precision?}`: export without questions (for scripts and tests). */
+/** `{runId, key, file?, precision?, finetuned?}`: export without questions (for scripts and tests). */
 interface ExportRequestArg {
   runId: string;
   key: string;
   file?: string;
   precision?: ExportPrecision;
+  finetuned?: boolean;
 }
 const isExportArg = (x: unknown): x is ExportRequestArg =>
   typeof x === 'object' &&
@@ -299,13 +303,20 @@ function exportSubnet(ctx: RunContext): Cmd {
     let file: string | undefined;
     let precision: ExportPrecision = 'float32';
     let ask = true;
+    let finetuned = false;
     if (isExportArg(arg)) {
       run = (await freshRuns(ctx)).find((r) => r.id === arg.runId);
       if (!run) throw new Error(`no run ${arg.runId}`);
-      [key, file, ask] = [arg.key, arg.file, false];
+      [key, file, ask, finetuned] = [arg.key, arg.file, false, arg.finetuned === true];
       if (arg.precision === 'int8') precision = 'int8';
-    } else if (isNode(arg) && arg.type === 'subnet') [run, key] = [arg.run, arg.row.key];
-    else {
+    } else if (isNode(arg) && arg.type === 'subnet') {
+      [run, key] = [arg.run, arg.row.key];
+      if (arg.row.finetune) {
+        const which = await chooseWeights(arg.row);
+        if (which === undefined) return;
+        finetuned = which;
+      }
+    } else {
       run = runOfNode(arg);
       if (!run) {
         const runs = (await freshRuns(ctx)).filter((r) => r.hasPareto || r.candidates > 0);
@@ -320,7 +331,7 @@ function exportSubnet(ctx: RunContext): Cmd {
       if (!chosen) return;
       precision = chosen;
     }
-    const fallback = defaultExportFile(run.dir, key, precision);
+    const fallback = new RunPaths(run.dir).exportFile(key, { precision, finetuned });
     if (ask) {
       const chosen = await chooseExportFile(key, fallback);
       if (chosen === null) return;
@@ -332,6 +343,7 @@ function exportSubnet(ctx: RunContext): Cmd {
       key,
       file,
       ...(precision === 'int8' ? { precision } : {}),
+      ...(finetuned ? { finetuned: true } : {}),
     });
     track(ctx, started, key);
     const done = await ctx.monitor.whenDone(started.jobId);
@@ -367,6 +379,127 @@ async function choosePrecision(key: string): Promise<ExportPrecision | undefined
   return picked?.precision;
 }
 
+/** Which weights of a fine-tuned subnet to export: true for the fine-tuned; undefined when cancelled. */
+async function chooseWeights(row: SubnetRow): Promise<boolean | undefined> {
+  const f = row.finetune!;
+  const picked = await vscode.window.showQuickPick(
+    [
+      {
+        label: '$(mortar-board) Fine-tuned weights',
+        description: `${accuracyKindLabel({ kind: 'finetuned', epochs: f.epochs })} ${formatAccuracy(f.finetuned.accuracy)}`,
+        finetuned: true,
+      },
+      {
+        label: '$(circuit-board) Inherited weights',
+        description: `inherited ${formatAccuracy(f.inherited.accuracy)}`,
+        finetuned: false,
+      },
+    ],
+    { placeHolder: `Export which weights of ${row.key}?` },
+  );
+  return picked?.finetuned;
+}
+
+/** `{runId, key, epochs?}`: fine-tune without questions (the Pareto tab, scripts and tests). */
+interface FinetuneArg {
+  runId: string;
+  key: string;
+  epochs?: number;
+}
+const isFinetuneArg = (x: unknown): x is FinetuneArg =>
+  isExportArg(x) &&
+  ((x as FinetuneArg).epochs === undefined ||
+    (typeof (x as FinetuneArg).epochs === 'number' && (x as FinetuneArg).epochs! > 0));
+
+/** The run and subnet a fine-tune command names: a subnet node, an argument, or the user's pick. */
+async function finetuneTarget(
+  ctx: RunContext,
+  arg: unknown,
+): Promise<{ run: RunSummary; key: string; epochs?: number } | undefined> {
+  if (isFinetuneArg(arg)) {
+    const run = (await freshRuns(ctx)).find((r) => r.id === arg.runId);
+    if (!run) throw new Error(`no run ${arg.runId}`);
+    return { run, key: arg.key, ...(arg.epochs ? { epochs: arg.epochs } : {}) };
+  }
+  if (isNode(arg) && arg.type === 'subnet') return { run: arg.run, key: arg.row.key };
+  let run = runOfNode(arg);
+  if (!run) {
+    const runs = (await freshRuns(ctx)).filter(
+      (r) => r.status !== 'running' && (r.hasPareto || r.candidates > 0),
+    );
+    run = await pickRun(ctx, runs, 'Fine-tune a subnet of which run?');
+  }
+  if (!run) return undefined;
+  const key = await pickSubnet(ctx, run, 'Fine-tune');
+  return key ? { run, key } : undefined;
+}
+
+/**
+ * Fine-tune Subnet: the subnet's inherited weights trained alone (an engine job: progress,
+ * Stop, resume from its checkpoint, `<run>/finetune/<key>/`). Resolves to the job's state
+ * once it ended.
+ */
+async function startFinetune(
+  ctx: RunContext,
+  t: { run: RunSummary; key: string; epochs?: number },
+): Promise<JobProgress> {
+  const epochs = t.epochs ?? finetuneEpochs(vscode.Uri.file(t.run.dir));
+  const started = await ctx.api.finetune({
+    run: t.run.id,
+    runsDir: runsDirOf(t.run),
+    key: t.key,
+    ...(epochs ? { epochs } : {}),
+  });
+  track(ctx, started, t.key);
+  const done = await ctx.monitor.whenDone(started.jobId);
+  ctx.tree.refresh();
+  return done;
+}
+
+function finetuneSubnet(ctx: RunContext): Cmd {
+  return async (arg) => {
+    if (refuseUntrusted('fine-tuning')) return;
+    const target = await finetuneTarget(ctx, arg);
+    if (!target) return;
+    const done = await startFinetune(ctx, target);
+    return done.finetune?.result;
+  };
+}
+
+/**
+ * Fine-tune and export int8: the fine-tune, then an export of its weights quantised to int8
+ * (ExportCommand.int8), then the file revealed: a deployable model in one step.
+ */
+function finetuneAndExportInt8(ctx: RunContext): Cmd {
+  return async (arg) => {
+    if (refuseUntrusted('fine-tuning')) return;
+    const target = await finetuneTarget(ctx, arg);
+    if (!target) return;
+    const tuned = await startFinetune(ctx, target);
+    if (tuned.exit?.status !== 'completed') return;
+    const { run, key } = target;
+    const started = await ctx.api.export({
+      run: run.id,
+      runsDir: runsDirOf(run),
+      key,
+      finetuned: true,
+      precision: 'int8',
+    });
+    track(ctx, started, `${key} (fine-tuned, int8)`);
+    const done = await ctx.monitor.whenDone(started.jobId);
+    if (done.exit?.status !== 'completed') return;
+    const out =
+      done.exported?.file ??
+      new RunPaths(run.dir).exportFile(key, { precision: 'int8', finetuned: true });
+    ctx.tree.refresh();
+    await revealFile(out);
+    void vscode.window.showInformationMessage(
+      `Supernet: fine-tuned ${key} and exported it to ${vscode.workspace.asRelativePath(out)}.`,
+    );
+    return out;
+  };
+}
+
 /** The run folder (undefined) or a file the user picks; null when they cancel. */
 async function chooseExportFile(key: string, fallback: string): Promise<string | undefined | null> {
   const where = await vscode.window.showQuickPick(
@@ -389,7 +522,11 @@ async function chooseExportFile(key: string, fallback: string): Promise<string |
   return target ? target.fsPath : null;
 }
 
-async function pickSubnet(ctx: RunContext, run: RunSummary): Promise<string | undefined> {
+async function pickSubnet(
+  ctx: RunContext,
+  run: RunSummary,
+  verb = 'Export',
+): Promise<string | undefined> {
   const s = await ctx.tree.runSubnets(run);
   const rows: SubnetRow[] = s.front.length ? s.front : s.all;
   if (rows.length === 0) {
@@ -406,8 +543,8 @@ async function pickSubnet(ctx: RunContext, run: RunSummary): Promise<string | un
     })),
     {
       placeHolder: s.front.length
-        ? 'Export which subnet of the Pareto front?'
-        : 'Export which candidate?',
+        ? `${verb} which subnet of the Pareto front?`
+        : `${verb} which candidate?`,
       matchOnDescription: true,
     },
   );
@@ -465,10 +602,12 @@ function revealExport(): Cmd {
   return async (arg) => {
     const node = asSubnet(arg);
     if (!node) return;
-    // The float32 export, else the int8 one.
+    // The float32 export, else the int8 one, else those of the fine-tuned weights.
     const file = [
       defaultExportFile(node.run.dir, node.row.key),
-      defaultExportFile(node.run.dir, node.row.key, 'int8'),
+      defaultExportFile(node.run.dir, node.row.key, { precision: 'int8' }),
+      defaultExportFile(node.run.dir, node.row.key, { finetuned: true }),
+      defaultExportFile(node.run.dir, node.row.key, { precision: 'int8', finetuned: true }),
     ].find((f) => existsSync(f));
     if (!file) {
       void vscode.window.showInformationMessage(
@@ -510,6 +649,8 @@ export function runCommands(ctx: RunContext): Record<string, Cmd> {
     'supernet.exportSubnet': ['Export Subnet', exportSubnet(ctx)],
     'supernet.compareRuns': ['Compare Runs', compareRuns(ctx)],
     'supernet.checkRanking': ['Check Ranking', checkRanking(ctx)],
+    'supernet.finetuneSubnet': ['Fine-tune Subnet', finetuneSubnet(ctx)],
+    'supernet.finetuneAndExportInt8': ['Fine-tune and export int8', finetuneAndExportInt8(ctx)],
     'supernet.showInChart': ['Show in Pareto chart', showInChart(ctx)],
     'supernet.copyArch': ['Copy arch JSON', copyArch()],
     'supernet.revealExport': ['Reveal export', revealExport()],

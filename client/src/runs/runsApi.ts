@@ -6,6 +6,7 @@ import {
   checkEventParams,
   EventNotification,
   ExportRequest,
+  FinetuneRequest,
   RankRequest,
   ResumeRequest,
   RunsRequest,
@@ -14,6 +15,7 @@ import {
   type CancelParams,
   type EventParams,
   type ExportParams,
+  type FinetuneParams,
   type RankParams,
   type ResumeParams,
   type SearchParams,
@@ -48,6 +50,7 @@ export class RunsApi {
   search = (p: SearchParams) => this.send(SearchRequest, p);
   export = (p: ExportParams) => this.send(ExportRequest, p);
   rank = (p: RankParams) => this.send(RankRequest, p);
+  finetune = (p: FinetuneParams) => this.send(FinetuneRequest, p);
   cancel = (p: CancelParams) => this.send(CancelRequest, p);
   runs = (runsDir: string, token?: vscode.CancellationToken) =>
     this.send(RunsRequest, { runsDir }, token);

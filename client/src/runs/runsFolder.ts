@@ -23,5 +23,5 @@ export function resolveRunsDir(
 export const defaultExportFile = (
   runDir: string,
   key: string,
-  precision: ExportPrecision = 'float32',
-): string => new RunPaths(runDir).exportFile(key, precision);
+  o: { precision?: ExportPrecision; finetuned?: boolean } = {},
+): string => new RunPaths(runDir).exportFile(key, o);

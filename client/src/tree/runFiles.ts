@@ -1,7 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { exportKeyOf, RunPaths } from '#shared/runFolder/layout';
 import { lastByKey, parseJsonLines } from '#shared/runFolder/jsonl';
-import { parseCandidate, parseParetoFront } from '#shared/runFolder/records';
+import {
+  parseCandidate,
+  parseFinetuneResult,
+  parseParetoFront,
+  parseStandaloneRecord,
+  type FinetuneResult,
+} from '#shared/runFolder/records';
 import { subnetRows, type SubnetRow } from './runTreeModel';
 
 /** Reads a run folder for the tree. No `vscode`: the folder is the source of truth. */
@@ -26,13 +32,30 @@ export interface RunSubnets {
 
 export async function readRunSubnets(runDir: string): Promise<RunSubnets> {
   const run = new RunPaths(runDir);
-  const [candidatesText, paretoText, exportNames] = await Promise.all([
+  const [candidatesText, paretoText, exportNames, standaloneText, finetunes] = await Promise.all([
     readText(run.candidatesFile),
     readText(run.paretoFile),
     readdir(run.exportsDir).catch(() => [] as string[]),
+    readText(run.standaloneFile),
+    readFinetunes(runDir),
   ]);
   const candidates = lastByKey(parseJsonLines(candidatesText, parseCandidate).records);
-  const rows = subnetRows([...candidates.values()], parseParetoFront(parseJson(paretoText)) ?? []);
+  const rows = subnetRows([...candidates.values()], parseParetoFront(parseJson(paretoText)) ?? [], {
+    finetunes,
+    standalone: parseJsonLines(standaloneText, parseStandaloneRecord).records,
+  });
   const exported = new Set(exportNames.flatMap((n) => exportKeyOf(n) ?? []));
   return { ...rows, exported };
+}
+
+/** The completed fine-tunes of a run (`<run>/finetune/<key>/result.json`). */
+export async function readFinetunes(runDir: string): Promise<FinetuneResult[]> {
+  const run = new RunPaths(runDir);
+  const keys = await readdir(run.finetuneDir).catch(() => [] as string[]);
+  const results = await Promise.all(
+    keys.map(async (key) =>
+      parseFinetuneResult(parseJson(await readText(run.finetuneOf(key).resultFile))),
+    ),
+  );
+  return results.filter((r): r is FinetuneResult => r !== undefined);
 }

@@ -1,6 +1,17 @@
 import type { Arch } from '#shared/arch';
+import {
+  accuracyKindLabel,
+  bestTrained,
+  subnetAccuracies,
+  type LabelledAccuracy,
+} from '#shared/accuracyKinds';
 import type { Metric } from '#shared/metrics';
-import type { Candidate, CandidateFigures } from '#shared/runFolder/records';
+import type {
+  Candidate,
+  CandidateFigures,
+  FinetuneResult,
+  StandaloneRecord,
+} from '#shared/runFolder/records';
 import type { RunSummary } from '#shared/runFolder/summarise';
 import { formatAccuracy, formatLatency, formatMacs, formatParams } from '#shared/format/units';
 
@@ -10,8 +21,24 @@ import { formatAccuracy, formatLatency, formatMacs, formatParams } from '#shared
  * file contents without an editor.
  */
 
-/** A subnet as a tree node shows it: a candidate's figures, whether it is on the front. */
-export type SubnetRow = CandidateFigures & { arch?: Arch; onFront: boolean };
+/**
+ * A subnet as a tree node shows it: a candidate's figures (`accuracy` is the inherited one,
+ * which every evaluated subnet has and the order goes by), whether it is on the front, and
+ * every accuracy the run has for it, labelled (inherited, stand-alone, fine-tuned).
+ */
+export type SubnetRow = CandidateFigures & {
+  arch?: Arch;
+  onFront: boolean;
+  accuracies?: LabelledAccuracy[];
+  /** The subnet's completed fine-tune of these weights. */
+  finetune?: FinetuneResult;
+};
+
+/** What else the run folder knows of its subnets: fine-tunes and stand-alone trainings. */
+export interface TrainedFigures {
+  finetunes?: readonly FinetuneResult[];
+  standalone?: readonly StandaloneRecord[];
+}
 
 const rowOf = (c: CandidateFigures & { arch?: Arch }, onFront: boolean): SubnetRow => {
   const row: SubnetRow = {
@@ -35,17 +62,44 @@ const rowOf = (c: CandidateFigures & { arch?: Arch }, onFront: boolean): SubnetR
 export function subnetRows(
   candidates: readonly Candidate[],
   front: readonly (CandidateFigures & { arch?: Arch })[],
+  trained: TrainedFigures = {},
 ): { front: SubnetRow[]; all: SubnetRow[] } {
   const byKey = new Map(candidates.map((c) => [c.key, c]));
   const onFront = new Set(front.map((f) => f.key));
+  // A fine-tune counts for the weights it started from: those the candidate was evaluated on.
+  const finetunes = new Map(
+    (trained.finetunes ?? [])
+      .filter((f) => {
+        const c = byKey.get(f.key);
+        return !c || c.checkpointStep < 0 || c.checkpointStep === f.sourceStep;
+      })
+      .map((f) => [f.key, f]),
+  );
+  const labelled = (row: SubnetRow): SubnetRow => {
+    const finetune = finetunes.get(row.key);
+    const accuracies = subnetAccuracies({
+      key: row.key,
+      inherited: row.accuracy,
+      ...(finetune ? { finetune } : {}),
+      standalone: trained.standalone ?? [],
+    });
+    return { ...row, accuracies, ...(finetune ? { finetune } : {}) };
+  };
   return {
     front: front.map((f) => {
       const c = byKey.get(f.key);
       const worker = f.worker ?? c?.worker;
-      return rowOf({ ...f, arch: f.arch ?? c?.arch, ...(worker ? { worker } : {}) }, true);
+      return labelled(
+        rowOf({ ...f, arch: f.arch ?? c?.arch, ...(worker ? { worker } : {}) }, true),
+      );
     }),
-    all: candidates.map((c) => rowOf(c, onFront.has(c.key))),
+    all: candidates.map((c) => labelled(rowOf(c, onFront.has(c.key)))),
   };
+}
+
+/** The figure a subnet shows: its best-trained accuracy, with its kind. */
+export function shownAccuracy(r: SubnetRow): LabelledAccuracy {
+  return bestTrained(r.accuracies ?? []) ?? { kind: 'inherited', accuracy: r.accuracy };
 }
 
 /**
@@ -66,17 +120,29 @@ export function sortSubnets(rows: readonly SubnetRow[], by: Metric): SubnetRow[]
   });
 }
 
-/** `86.6% · 312k MACs · 41.2k params · 0.12 ms` (latency only when measured). */
+/**
+ * `inherited 86.6% · 312k MACs · 41.2k params · 0.12 ms` (latency only when measured); a
+ * fine-tuned subnet shows `fine-tuned 1 ep 88.1%`, a subnet trained alone by a ranking check
+ * `stand-alone 1 ep 87.0%`: the best-trained figure it has.
+ */
 export function subnetLabel(r: SubnetRow): string {
-  const parts = [formatAccuracy(r.accuracy), formatMacs(r.flops), formatParams(r.params)];
+  const shown = shownAccuracy(r);
+  const parts = [
+    `${accuracyKindLabel(shown)} ${formatAccuracy(shown.accuracy)}`,
+    formatMacs(r.flops),
+    formatParams(r.params),
+  ];
   if (r.latency !== undefined) parts.push(formatLatency(r.latency));
   return parts.join(' · ');
 }
 
 export function subnetTooltip(r: SubnetRow): string {
+  const accuracies = r.accuracies?.length
+    ? r.accuracies
+    : [{ kind: 'inherited' as const, accuracy: r.accuracy }];
   const lines = [
     r.key,
-    `accuracy ${formatAccuracy(r.accuracy)}`,
+    ...accuracies.map((a) => `${accuracyKindLabel(a)} accuracy ${formatAccuracy(a.accuracy)}`),
     `FLOPs ${formatMacs(r.flops)}`,
     `${formatParams(r.params)}`,
     `latency ${r.latency === undefined ? 'not measured' : formatLatency(r.latency)}`,
@@ -84,6 +150,11 @@ export function subnetTooltip(r: SubnetRow): string {
   if (r.onFront) lines.push('on the Pareto front');
   if (r.feasible === false) lines.push('violates a constraint');
   if (r.worker) lines.push(`evaluated by worker ${r.worker}`);
+  if (r.finetune)
+    lines.push(
+      `fine-tuned ${r.finetune.epochs} epoch(s) in ${Math.round(r.finetune.seconds)} s` +
+        `${r.finetune.teacher ? `, distilled from ${r.finetune.teacher}` : ''}`,
+    );
   return lines.join('\n');
 }
 

@@ -230,7 +230,13 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         item.id = `${groupId(node.parent)}:${node.row.key}`;
         item.tooltip = subnetTooltip(node.row);
         item.iconPath = new vscode.ThemeIcon(
-          node.exported ? 'package' : node.row.onFront ? 'star-full' : 'circle-small',
+          node.exported
+            ? 'package'
+            : node.row.finetune
+              ? 'mortar-board'
+              : node.row.onFront
+                ? 'star-full'
+                : 'circle-small',
         );
         if (node.parent.group === 'all' && node.row.onFront) item.description = 'front';
         item.contextValue = node.exported ? 'subnet.exported' : 'subnet';

@@ -3,6 +3,7 @@ import './dashboard.css';
 import { appendEvents } from '#shared/charts/chartModel';
 import { isHostMessage, type DashboardTab, type InitMessage } from '#shared/protocol/webview';
 import { CompareView } from './compareView';
+import { FinetuneView } from './finetuneView';
 import { GradientView } from './gradientView';
 import { LossView } from './lossView';
 import { ParetoView } from './paretoView';
@@ -22,6 +23,7 @@ const TAB_LABELS: Record<TabId, string> = {
   gradients: 'Gradient variance',
   pareto: 'Pareto',
   ranking: 'Ranking',
+  finetune: 'Fine-tune',
   compare: 'Compare',
 };
 
@@ -82,6 +84,9 @@ function markCounts(): void {
     if (!model) continue;
     view.element.dataset.points = String(model.steps.step.length);
     view.element.dataset.candidates = String(model.search.candidates.length);
+    view.element.dataset.finetuned = String(
+      Object.values(model.finetune?.byKey ?? {}).filter((c) => c.result).length,
+    );
   }
 }
 
@@ -126,6 +131,7 @@ function build(message: InitMessage): void {
       gradients: new GradientView(run, ctx),
       pareto: new ParetoView(run, ctx),
       ranking: new RankingView(run, ctx),
+      finetune: new FinetuneView(run, ctx),
     };
   }
   const tabs = el('nav', 'tabs');

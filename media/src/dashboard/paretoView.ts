@@ -16,7 +16,8 @@ import {
 } from '#shared/charts/paretoAxes';
 import { latestRankingWarning } from '#shared/charts/latestRanking';
 import { ChartBox, type Range } from './chartBox';
-import { formatMetric, formatMetricTick, formatSci, METRIC_LABEL } from './format';
+import { formatMetric, formatMetricTick, formatPercent, formatSci, METRIC_LABEL } from './format';
+import { accuracyKindLabel } from '#shared/accuracyKinds';
 import { withAlpha, type Theme } from './theme';
 import { placeTooltip, ScatterHover } from './scatterPointer';
 import { el, select, type View, type ViewContext } from './view';
@@ -27,6 +28,8 @@ interface Plotted {
   y: number;
   feasible: boolean;
   onFront: boolean;
+  /** Its fine-tuned accuracy, drawn beside the inherited point when accuracy is the y axis. */
+  tuned?: { y: number; epochs: number };
 }
 
 /**
@@ -46,6 +49,9 @@ export class ParetoView implements View {
   private readonly hypervolume: ChartBox;
   private readonly tooltip = el('div', 'tooltip');
   private readonly noGenerations = el('p', 'note', 'No generation of a search has finished yet.');
+  /** The marked subnet and what can be done with it: fine-tune it, or fine-tune and export int8. */
+  private readonly actions = el('div', 'controls actions');
+  private actionsFor = '';
   private axes: ParetoAxes | undefined;
   private plotted: Plotted[] = [];
   private boundary: ConstraintBoundary = { lines: [], offAxis: [], errors: [] };
@@ -67,7 +73,7 @@ export class ParetoView implements View {
   ) {
     this.fleet.hidden = true;
     this.rankingWarning.hidden = true;
-    this.element.append(this.rankingWarning, this.summary, this.fleet, this.controls);
+    this.element.append(this.rankingWarning, this.summary, this.fleet, this.controls, this.actions);
     this.scatter = new ChartBox(this.element, ctx.theme);
     this.scatter.element.classList.add('scatter');
     this.tooltip.hidden = true;
@@ -88,7 +94,41 @@ export class ParetoView implements View {
 
   /** Marks a subnet (tree selection, click) without rebuilding the chart. */
   highlight(): void {
+    this.renderActions();
     this.scatter.redraw();
+  }
+
+  /** Fine-tune buttons for the marked subnet, with its fine-tuned figure when it has one. */
+  private renderActions(): void {
+    const key = this.ctx.highlightKey;
+    const known = key !== undefined && this.run.model.search.indexOf[key] !== undefined;
+    const result = known ? this.run.model.finetune?.byKey[key]?.result : undefined;
+    const signature = `${known ? key : ''}|${result?.accuracy ?? ''}`;
+    if (signature === this.actionsFor) return;
+    this.actionsFor = signature;
+    this.actions.hidden = !known;
+    if (!known) return this.actions.replaceChildren();
+    const button = (label: string, int8: boolean) => {
+      const b = el('button', 'action', label);
+      b.addEventListener('click', () =>
+        this.ctx.post({ type: 'finetune', runId: this.run.runId, key, int8 }),
+      );
+      return b;
+    };
+    this.actions.replaceChildren(
+      el('span', 'key', key),
+      ...(result
+        ? [
+            el(
+              'span',
+              'note',
+              `${accuracyKindLabel({ kind: 'finetuned', epochs: result.epochs })} ${formatPercent(result.accuracy)}`,
+            ),
+          ]
+        : []),
+      button('Fine-tune Subnet', false),
+      button('Fine-tune and export int8', true),
+    );
   }
 
   update(): void {
@@ -111,7 +151,17 @@ export class ParetoView implements View {
         const y = valueOf(p, axes.y);
         if (x === undefined || y === undefined) return [];
         const feasible = isFeasible(p, search.constraints);
-        return [{ p, x, y, feasible, onFront: front.has(p.key) }];
+        const r = axes.y === 'accuracy' ? this.run.model.finetune?.byKey[p.key]?.result : undefined;
+        return [
+          {
+            p,
+            x,
+            y,
+            feasible,
+            onFront: front.has(p.key),
+            ...(r ? { tuned: { y: r.accuracy, epochs: r.epochs } } : {}),
+          },
+        ];
       })
       .sort((a, b) => a.x - b.x);
     this.boundary = constraintBoundary(search.constraints, axes);
@@ -135,6 +185,7 @@ export class ParetoView implements View {
     this.rankingWarning.hidden = !warning;
 
     this.renderFleet();
+    this.renderActions();
     this.renderScatter(axes);
     this.renderHypervolume();
   }
@@ -188,6 +239,9 @@ export class ParetoView implements View {
     const xs = this.plotted.map((q) => q.x);
     const only = (f: (q: Plotted) => boolean) => this.plotted.map((q) => (f(q) ? q.y : null));
     const fmtY = (v: number) => formatMetric(axes.y, v);
+    const tuned = this.plotted.map((q) => q.tuned?.y ?? null);
+    const anyTuned = tuned.some((v) => v !== null);
+    const kind = axes.y === 'accuracy' ? ' (inherited)' : '';
     this.scatter.render(
       {
         xLabel: METRIC_LABEL[axes.x],
@@ -198,7 +252,7 @@ export class ParetoView implements View {
         legend: true,
         series: [
           {
-            label: 'evaluated',
+            label: `evaluated${kind}`,
             color: withAlpha(t.blue, 0.55),
             pointsOnly: true,
             pointSize: 5,
@@ -212,7 +266,7 @@ export class ParetoView implements View {
             format: fmtY,
           },
           {
-            label: 'front',
+            label: `front${kind}`,
             color: t.orange,
             width: 2,
             points: true,
@@ -220,6 +274,17 @@ export class ParetoView implements View {
             spanGaps: true,
             format: fmtY,
           },
+          ...(anyTuned
+            ? [
+                {
+                  label: 'fine-tuned',
+                  color: t.green,
+                  pointsOnly: true,
+                  pointSize: 8,
+                  format: fmtY,
+                },
+              ]
+            : []),
         ],
         axes: [
           {
@@ -231,7 +296,13 @@ export class ParetoView implements View {
         ],
         draw: (u) => this.drawOverlay(u),
       },
-      [xs, only((q) => q.feasible && !q.onFront), only((q) => !q.feasible), only((q) => q.onFront)],
+      [
+        xs,
+        only((q) => q.feasible && !q.onFront),
+        only((q) => !q.feasible),
+        only((q) => q.onFront),
+        ...(anyTuned ? [tuned] : []),
+      ],
     );
     this.hover.attach(this.scatter.chart, () => this.plotted);
   }
@@ -289,6 +360,19 @@ export class ParetoView implements View {
       if (line.axis === 'x') c.fillText(line.text, pos + 4 * dpr, top + 14 * dpr);
       else c.fillText(line.text, left + 4 * dpr, pos - 4 * dpr);
     }
+    // Each fine-tuned point joined to its inherited one: how much its own training moved it.
+    c.strokeStyle = withAlpha(t.green, 0.7);
+    c.lineWidth = dpr;
+    c.setLineDash([3 * dpr, 3 * dpr]);
+    for (const q of this.plotted) {
+      if (!q.tuned) continue;
+      const px = u.valToPos(q.x, 'x', true);
+      c.beginPath();
+      c.moveTo(px, u.valToPos(q.y, 'y', true));
+      c.lineTo(px, u.valToPos(q.tuned.y, 'y', true));
+      c.stroke();
+    }
+    c.setLineDash([]);
     const marked = this.plotted.find((q) => q.p.key === this.ctx.highlightKey);
     for (const q of [marked, this.hover.hovered]) {
       if (!q) continue;
@@ -308,7 +392,12 @@ export class ParetoView implements View {
     }
     const p = q.p;
     const rows: string[] = [
-      `accuracy ${formatMetric('accuracy', p.accuracy)}`,
+      `inherited accuracy ${formatMetric('accuracy', p.accuracy)}`,
+      ...(q.tuned
+        ? [
+            `${accuracyKindLabel({ kind: 'finetuned', epochs: q.tuned.epochs })} accuracy ${formatMetric('accuracy', q.tuned.y)}`,
+          ]
+        : []),
       `${formatMetric('flops', p.flops)}`,
       `${formatMetric('params', p.params)} params`,
       ...(p.latency !== undefined ? [`latency ${formatMetric('latency', p.latency)}`] : []),

@@ -9,6 +9,7 @@ import {
 import { RUN_FILES } from '#shared/runFolder/layout';
 import { numbers, positiveNumber, runsDirOf, wholeNumber, type Parsed } from './args';
 import { exportCli } from './export';
+import { finetuneCli } from './finetune';
 import { rankCli } from './rank';
 import { searchCli } from './search';
 import { trainCli } from './train';
@@ -46,13 +47,18 @@ commands:
          [--population P] [--executor local|redis://HOST:PORT] [--runs DIR] [--json]
                                  search a trained run for its Pareto front (${RUN_FILES.pareto},
                                  ${RUN_FILES.candidates} in the run folder)
-  export RUN ARCH_KEY [-o FILE.onnx [--force]] [--runs DIR] [--json]
+  export RUN ARCH_KEY [--finetuned] [-o FILE.onnx [--force]] [--runs DIR] [--json]
   export RUN --best-under flops=300k[,params=50k] [-o FILE]
          [--int8 [--calibration percentile|minmax] [--max-drop POINTS]]
                                  write one subnet as ONNX (+ .json sidecar), verified in
-                                 onnxruntime-node against the supernet; --int8: quantised
+                                 onnxruntime-node against the supernet (--finetuned: the
+                                 weights of its completed fine-tune); --int8: quantised
                                  (static, QDQ), measured against float32 (accuracy, latency,
                                  size), a warning when it loses more than POINTS (1) points
+  finetune RUN ARCH_KEY [--epochs E] [--lr LR] [--distill|--no-distill] [--runs DIR] [--json]
+                                 train one subnet from its inherited weights (--distill: with
+                                 the supernet's largest subnet as a frozen teacher); resumes a
+                                 stopped fine-tune (RUN/finetune/ARCH_KEY/)
   rank RUN [--subnets K] [--epochs E] [--seed S] [--executor E] [--runs DIR] [--json]
                                  train K subnets from scratch and report Kendall tau and
                                  Spearman rho against their supernet accuracy
@@ -189,6 +195,7 @@ export const COMMANDS: Record<string, CliCommand> = {
       int8: { type: 'boolean' },
       calibration: str,
       'max-drop': str,
+      finetuned: { type: 'boolean' },
     },
     run(p, io) {
       const bestUnder = p.values['best-under'] as string | undefined;
@@ -209,10 +216,42 @@ export const COMMANDS: Record<string, CliCommand> = {
           ...(file ? { file: path.resolve(file) } : {}),
           ...(p.values.force === true ? { force: true } : {}),
           ...int8,
+          ...(p.values.finetuned === true ? { finetuned: true } : {}),
         },
         json: p.values.json === true,
         out: io.out,
         err: io.err,
+      });
+    },
+  },
+  finetune: {
+    options: {
+      json,
+      runs: str,
+      epochs: str,
+      lr: str,
+      distill: { type: 'boolean' },
+      'no-distill': { type: 'boolean' },
+    },
+    run(p, io) {
+      if (p.positionals.length !== 2) throw new UsageError('name a run and a subnet key');
+      if (p.values.distill === true && p.values['no-distill'] === true)
+        throw new UsageError('--distill and --no-distill contradict each other');
+      const n = ok(numbers({ epochs: positiveNumber(p, 'epochs'), lr: positiveNumber(p, 'lr') }));
+      return finetuneCli({
+        command: {
+          type: 'finetune',
+          run: p.positionals[0],
+          runsDir: runsDirOf(p),
+          key: p.positionals[1],
+          ...n,
+          ...(p.values['no-distill'] === true ? { distillation: false } : {}),
+          ...(p.values.distill === true ? { distillation: true } : {}),
+        },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+        ...statusOf(io),
       });
     },
   },

@@ -1,4 +1,5 @@
 import type { EngineEvent, RankCommand } from '#shared/protocol/engine';
+import { labelledAccuracy } from '#shared/accuracyKinds';
 import { formatCount } from '#shared/format/numbers';
 import { rankingFiguresOf, rankingSummary, rankingWarning } from '#shared/ranking';
 import { crashReport, runEngineJob } from './engineJob';
@@ -13,14 +14,13 @@ export interface RankCliOptions {
   enginePath?: string;
 }
 
-const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-
 /**
  * Runs a ranking check in an engine process (K subnets trained alone from scratch) and
  * prints each subnet and the rank correlations; resolves to the exit code.
  */
 export async function rankCli(o: RankCliOptions): Promise<number> {
   let end: EngineEvent | undefined;
+  let epochs: number | undefined;
   let lastPrinted = 0;
   const line = (s: string) => {
     o.status?.('');
@@ -32,6 +32,7 @@ export async function rankCli(o: RankCliOptions): Promise<number> {
     interruptNote: 'stopping the ranking check (nothing is written)',
     onEvent: (e) => {
       if (e.type === 'rank-end') end = e;
+      if (e.type === 'rank-start') epochs = e.epochs;
       if (o.json) return o.out(JSON.stringify(e));
       if (e.type === 'rank-progress') {
         const text = `${bar(e.step / e.steps)} subnet ${e.subnet}/${e.subnets} ${e.key} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)}`;
@@ -44,7 +45,8 @@ export async function rankCli(o: RankCliOptions): Promise<number> {
         const s = e.subnet;
         o.status?.('');
         o.out(
-          `${s.key}  ${formatCount(s.flops)} MACs  supernet ${pct(s.supernetAccuracy)}  stand-alone ${pct(s.standaloneAccuracy)}  (${s.standaloneSeconds.toFixed(0)} s)`,
+          `${s.key}  ${formatCount(s.flops)} MACs  ${labelledAccuracy({ kind: 'inherited', accuracy: s.supernetAccuracy })}  ` +
+            `${labelledAccuracy({ kind: 'standalone', accuracy: s.standaloneAccuracy, epochs })}  (${s.standaloneSeconds.toFixed(0)} s)`,
         );
       } else if (e.type === 'log') line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
       else if (e.type === 'rank-end' && e.status === 'completed') {

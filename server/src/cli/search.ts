@@ -1,6 +1,7 @@
 import type { EngineEvent, SearchCommand } from '#shared/protocol/engine';
 import { RUN_FILES } from '#shared/runFolder/layout';
 import type { CandidateFigures } from '#shared/runFolder/records';
+import { labelledAccuracy } from '#shared/accuracyKinds';
 import { formatCount } from '#shared/format/numbers';
 import { crashReport, runEngineJob } from './engineJob';
 import { steadyEta, type Progress } from '#shared/format/eta';
@@ -43,10 +44,10 @@ export async function searchCli(o: SearchCliOptions): Promise<number> {
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
-/** One line of a candidate: accuracy · FLOPs · params · latency. */
+/** One line of a candidate: its (inherited) accuracy · FLOPs · params · latency. */
 export function candidateLine(c: CandidateFigures): string {
   const parts = [
-    pct(c.accuracy),
+    labelledAccuracy({ kind: 'inherited', accuracy: c.accuracy }),
     `${formatCount(c.flops)} MACs`,
     `${formatCount(c.params)} params`,
   ];
@@ -99,7 +100,7 @@ class SearchView {
         if (feasible.length) {
           const acc = Math.max(...feasible.map((c) => c.accuracy));
           const flops = Math.min(...feasible.map((c) => c.flops));
-          this.best = `best acc ${pct(acc)} · least ${formatCount(flops)} MACs`;
+          this.best = `best inherited acc ${pct(acc)} · least ${formatCount(flops)} MACs`;
         }
         this.progress();
         break;

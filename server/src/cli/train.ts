@@ -92,7 +92,7 @@ class TrainView {
       case 'epoch':
         this.acc = `acc ${(100 * e.largest.accuracy).toFixed(1)}%/${(100 * e.smallest.accuracy).toFixed(1)}%`;
         this.line(
-          `epoch ${e.epoch}: validation accuracy largest ${(100 * e.largest.accuracy).toFixed(2)}% · smallest ${(100 * e.smallest.accuracy).toFixed(2)}% (${e.seconds.toFixed(1)} s)`,
+          `epoch ${e.epoch}: inherited validation accuracy (BN recalibrated) largest ${(100 * e.largest.accuracy).toFixed(2)}% · smallest ${(100 * e.smallest.accuracy).toFixed(2)}% (${e.seconds.toFixed(1)} s)`,
         );
         break;
       case 'run-end':

@@ -1,6 +1,7 @@
 import { checkCommand, type EngineCommand, type EngineEvent } from '#shared/protocol/engine';
 import { probeBackend } from './backend/probe';
 import { exportRun } from './run/exportRun';
+import { finetuneRun } from './run/finetuneRun';
 import { rankRun } from './run/rankRun';
 import { failedSearchEnd, searchRun } from './run/searchRun';
 import { trainRun } from './run/trainRun';
@@ -45,6 +46,7 @@ const isEndEvent = (e: EngineEvent): boolean =>
   e.type === 'search-end' ||
   e.type === 'export' ||
   e.type === 'rank-end' ||
+  e.type === 'finetune-end' ||
   e.type === 'probe' ||
   (e.type === 'worker' && e.state === 'stopped');
 
@@ -60,8 +62,15 @@ export function startEngine(): void {
     let ended = false;
     const emit = (e: EngineEvent) => {
       if (e.type === 'run-start') totalSteps = e.totalSteps;
-      if (e.type === 'run-start' || e.type === 'search-start' || e.type === 'rank-start')
+      if (
+        e.type === 'run-start' ||
+        e.type === 'search-start' ||
+        e.type === 'rank-start' ||
+        e.type === 'finetune-start'
+      )
         runId = e.runId;
+      if (e.type === 'finetune-start') totalSteps = e.totalSteps;
+      if (e.type === 'finetune-step') step = e.step;
       if (e.type === 'step') step = e.step;
       if (isEndEvent(e)) ended = true;
       send(e);
@@ -71,7 +80,7 @@ export function startEngine(): void {
       .then(() => finish(0))
       .catch((e: Error) => {
         // A job that fails before it starts (bad config, missing data) still ends with an end event.
-        if (!ended) send(failure(cmd.type, e.message, step ?? 0));
+        if (!ended) send(failure(cmd, e.message, step ?? 0));
         else if (cmd.type !== 'start') send(logError(e.message));
         finish(1);
       });
@@ -149,6 +158,8 @@ function jobOf(
       return exportRun(cmd, { emit });
     case 'rank':
       return rankRun(cmd, { shouldStop, emit });
+    case 'finetune':
+      return finetuneRun(cmd, { shouldStop, emit });
     case 'probe':
       return probeBackend(cmd.backend ?? 'auto').then(emit);
     case 'worker':
@@ -157,9 +168,9 @@ function jobOf(
 }
 
 /** The end event of a job that failed before it could send its own. */
-function failure(kind: JobCommand['type'], message: string, step: number): EngineEvent {
+function failure(cmd: JobCommand, message: string, step: number): EngineEvent {
   const time = Date.now();
-  switch (kind) {
+  switch (cmd.type) {
     case 'search':
       return failedSearchEnd(message, 0);
     case 'export':
@@ -168,6 +179,16 @@ function failure(kind: JobCommand['type'], message: string, step: number): Engin
       return logError(message);
     case 'rank':
       return { type: 'rank-end', time, status: 'failed', message, seconds: 0 };
+    case 'finetune':
+      return {
+        type: 'finetune-end',
+        time,
+        key: cmd.key,
+        status: 'failed',
+        step,
+        message,
+        seconds: 0,
+      };
     case 'start':
       return { type: 'run-end', time, status: 'failed', step, message, seconds: 0 };
   }

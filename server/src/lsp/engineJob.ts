@@ -37,7 +37,12 @@ export class EngineJob {
       ...(o.enginePath ? { enginePath: o.enginePath } : {}),
       env: o.env,
       onEvent: (e) => {
-        if (e.type === 'run-start' || e.type === 'search-start' || e.type === 'rank-start')
+        if (
+          e.type === 'run-start' ||
+          e.type === 'search-start' ||
+          e.type === 'rank-start' ||
+          e.type === 'finetune-start'
+        )
           this.runId = e.runId;
         this.outcome.observe(e);
         this.emit({ event: e });

@@ -35,6 +35,8 @@ export class JobOutcome {
     else if (this.kind === 'export' && e.type === 'export') this.end = { status: 'completed' };
     else if (this.kind === 'rank' && e.type === 'rank-end')
       this.end = { status: e.status, ...(e.message ? { message: e.message } : {}) };
+    else if (this.kind === 'finetune' && e.type === 'finetune-end')
+      this.end = { status: e.status, ...(e.message ? { message: e.message } : {}) };
   }
 
   exit(p: ProcessEnd): JobExit {

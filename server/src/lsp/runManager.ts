@@ -4,6 +4,7 @@ import type { EngineCommand } from '#shared/protocol/engine';
 import type {
   EventParams,
   ExportParams,
+  FinetuneParams,
   JobExit,
   JobKind,
   JobStarted,
@@ -39,7 +40,8 @@ function runIdOf(run: string): string | undefined {
 }
 
 /**
- * The language server's jobs: one engine process per training run, search or export.
+ * The language server's jobs: one engine process per training run, search, export,
+ * ranking check or fine-tune.
  * Knows nothing of LSP: requests come in as plain calls, events go out to `onEvent`.
  */
 export class RunManager {
@@ -99,8 +101,20 @@ export class RunManager {
       key: p.key,
       ...(p.file !== undefined ? { file: p.file } : {}),
       ...(p.precision !== undefined ? { precision: p.precision } : {}),
+      ...(p.finetuned ? { finetuned: true } : {}),
     };
     return this.startJob('export', cmd, runIdOf(p.run));
+  }
+
+  finetune(p: FinetuneParams): JobStarted {
+    const cmd: EngineCommand = {
+      type: 'finetune',
+      run: p.run,
+      runsDir: p.runsDir,
+      key: p.key,
+      ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
+    };
+    return this.startJob('finetune', cmd, runIdOf(p.run));
   }
 
   rank(p: RankParams): JobStarted {

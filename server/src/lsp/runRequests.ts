@@ -8,12 +8,14 @@ import {
   CancelRequest,
   checkCancelParams,
   checkExportParams,
+  checkFinetuneParams,
   checkRankParams,
   checkResumeParams,
   checkRunsParams,
   checkSearchParams,
   checkTrainParams,
   ExportRequest,
+  FinetuneRequest,
   RankRequest,
   ResumeRequest,
   RunsRequest,
@@ -46,6 +48,7 @@ export function registerRunRequests(connection: Connection, manager: RunManager)
   handle(SearchRequest, checkSearchParams, (p) => manager.search(p));
   handle(ExportRequest, checkExportParams, (p) => manager.export(p));
   handle(RankRequest, checkRankParams, (p) => manager.rank(p));
+  handle(FinetuneRequest, checkFinetuneParams, (p) => manager.finetune(p));
   handle(CancelRequest, checkCancelParams, (p) => ({ cancelled: manager.cancel(p.jobId) }));
   handle(RunsRequest, checkRunsParams, async (p) => ({ runs: await manager.runs(p.runsDir) }));
 }

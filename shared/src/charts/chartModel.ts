@@ -9,6 +9,14 @@ import {
   type StepEvent,
 } from '../protocol/engine';
 import {
+  addFinetuneEnd,
+  addFinetuneEpoch,
+  addFinetuneStart,
+  addFinetuneStep,
+  emptyFinetunes,
+  type FinetuneState,
+} from './finetuneModel';
+import {
   addEpochRanking,
   addRankEvent,
   addStability,
@@ -93,6 +101,8 @@ export interface RunChartModel {
   search: SearchState;
   /** Per-epoch rankings against a benchmark table, and the last `supernet rank` check. */
   ranking: RankingState;
+  /** The run's fine-tuned subnets: curves and results (absent in models of older versions). */
+  finetune?: FinetuneState;
 }
 
 export const DEFAULT_OBJECTIVES: Objective[] = [
@@ -125,6 +135,7 @@ export function emptyModel(runId: string): RunChartModel {
       constraints: [],
     },
     ranking: emptyRanking(),
+    finetune: emptyFinetunes(),
   };
 }
 
@@ -309,6 +320,18 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
       case 'ranked':
       case 'rank-end':
         addRankEvent(model.ranking, e);
+        break;
+      case 'finetune-start':
+        addFinetuneStart((model.finetune ??= emptyFinetunes()), e);
+        break;
+      case 'finetune-step':
+        addFinetuneStep((model.finetune ??= emptyFinetunes()), e);
+        break;
+      case 'finetune-epoch':
+        addFinetuneEpoch((model.finetune ??= emptyFinetunes()), e);
+        break;
+      case 'finetune-end':
+        addFinetuneEnd((model.finetune ??= emptyFinetunes()), e);
         break;
       default:
         break;

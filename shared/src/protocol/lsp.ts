@@ -14,7 +14,7 @@ interface WithRunsDir {
   runsDir: string;
 }
 
-export const JOB_KINDS = ['train', 'search', 'export', 'rank'] as const;
+export const JOB_KINDS = ['train', 'search', 'export', 'rank', 'finetune'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The answer to every request that starts a job. */
@@ -54,13 +54,26 @@ export const SearchRequest = new RequestType<SearchParams, JobStarted, void>('su
 export interface ExportParams extends WithRunsDir {
   run: string;
   key: string;
-  /** Output file; default `<run>/exports/<key>.onnx` (`<key>.int8.onnx` for int8). */
+  /** Output file; default `<run>/exports/<key>.onnx` (`.finetuned` with `finetuned`, `.int8` for int8 before `.onnx`). */
   file?: string;
   /** float32 (default) or int8 (static post-training quantisation, calibrated by default). */
   precision?: ExportPrecision;
+  /** Export the weights of the subnet's completed fine-tune. */
+  finetuned?: boolean;
 }
 /** Client → server: export one subnet of a run as a verified ONNX model. */
 export const ExportRequest = new RequestType<ExportParams, JobStarted, void>('supernet/export');
+
+export interface FinetuneParams extends WithRunsDir {
+  run: string;
+  key: string;
+  /** Epochs of fine-tuning (default: the engine's FINETUNE_DEFAULTS). */
+  epochs?: number;
+}
+/** Client → server: fine-tune one subnet of a run from its inherited weights. */
+export const FinetuneRequest = new RequestType<FinetuneParams, JobStarted, void>(
+  'supernet/finetune',
+);
 
 export interface RankParams extends WithRunsDir {
   run: string;
@@ -166,6 +179,18 @@ export function checkExportParams(x: unknown): string | undefined {
   if (p.file !== undefined && !isStr(p.file)) return `${m}: \`file\` must be a path`;
   if (p.precision !== undefined && !EXPORT_PRECISIONS.includes(p.precision as ExportPrecision))
     return `${m}: \`precision\` must be one of ${EXPORT_PRECISIONS.join(', ')}`;
+  if (p.finetuned !== undefined && typeof p.finetuned !== 'boolean')
+    return `${m}: \`finetuned\` must be true or false`;
+  return undefined;
+}
+
+export function checkFinetuneParams(x: unknown): string | undefined {
+  const m = FinetuneRequest.method;
+  const e = needStrings(x, m, ['run', 'key', 'runsDir']);
+  if (e) return e;
+  const p = x as Record<string, unknown>;
+  if (p.epochs !== undefined && !(typeof p.epochs === 'number' && p.epochs > 0 && p.epochs <= 1000))
+    return `${m}: \`epochs\` must be a positive number (at most 1000)`;
   return undefined;
 }
 

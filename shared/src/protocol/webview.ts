@@ -32,7 +32,14 @@ export interface InitMessage {
 }
 
 /** The dashboard's tabs: one run's four views, or the comparison of several runs. */
-export const DASHBOARD_TABS = ['loss', 'gradients', 'pareto', 'ranking', 'compare'] as const;
+export const DASHBOARD_TABS = [
+  'loss',
+  'gradients',
+  'pareto',
+  'ranking',
+  'finetune',
+  'compare',
+] as const;
 export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 export const isDashboardTab = (x: unknown): x is DashboardTab =>
   DASHBOARD_TABS.includes(x as DashboardTab);
@@ -70,13 +77,24 @@ export interface RevealMessage {
   key: string;
 }
 
+/**
+ * Webview → extension: the Pareto tab's Fine-tune button on the marked subnet (`int8`:
+ * "Fine-tune and export int8").
+ */
+export interface FinetuneMessage {
+  type: 'finetune';
+  runId: string;
+  key: string;
+  int8: boolean;
+}
+
 /** Webview → extension: something failed in the page; goes to the output channel. */
 export interface ErrorMessage {
   type: 'error';
   message: string;
 }
 
-export type WebviewMessage = ReadyMessage | RevealMessage | ErrorMessage;
+export type WebviewMessage = ReadyMessage | RevealMessage | FinetuneMessage | ErrorMessage;
 
 /** What the webview saves with `setState`, so a reloaded window can reopen the panel. */
 export interface PanelState {
@@ -103,6 +121,10 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | { error: strin
       if (!isText(x.runId, MAX_ID) || !isText(x.key, MAX_ID))
         return { error: 'reveal needs non-empty `runId` and `key` strings' };
       return { type: 'reveal', runId: x.runId, key: x.key };
+    case 'finetune':
+      if (!isText(x.runId, MAX_ID) || !isText(x.key, MAX_ID) || typeof x.int8 !== 'boolean')
+        return { error: 'finetune needs non-empty `runId` and `key` strings and an `int8` flag' };
+      return { type: 'finetune', runId: x.runId, key: x.key, int8: x.int8 };
     case 'error':
       if (typeof x.message !== 'string') return { error: 'error needs a `message` string' };
       return { type: 'error', message: x.message.slice(0, 2000) };

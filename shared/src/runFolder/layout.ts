@@ -28,7 +28,41 @@ export const RUN_FILES = {
   exports: 'exports',
   /** The process writing the run (runLock.ts); absent when none is. */
   lock: 'run.lock',
+  /** Fine-tunes of subnets, one folder per arch key (FINETUNE_FILES). */
+  finetune: 'finetune',
 } as const;
+
+/** The files of one subnet's fine-tune, `<run>/finetune/<key>/`. */
+export const FINETUNE_FILES = {
+  /** The fine-tune's events, one JSON object a line (append-only). */
+  events: 'events.jsonl',
+  /** The subnet's weights and optimizer slots, batches and streams (atomic rewrite). */
+  checkpoint: 'checkpoint.bin',
+  /** FinetuneResult of the completed fine-tune (atomic rewrite). */
+  result: 'result.json',
+  /** The process fine-tuning this subnet (runLock.ts); absent when none is. */
+  lock: 'finetune.lock',
+} as const;
+
+/** The paths of one subnet's fine-tune. */
+export class FinetunePaths {
+  constructor(readonly dir: string) {}
+  get key(): string {
+    return path.basename(this.dir);
+  }
+  get eventsFile(): string {
+    return path.join(this.dir, FINETUNE_FILES.events);
+  }
+  get checkpointFile(): string {
+    return path.join(this.dir, FINETUNE_FILES.checkpoint);
+  }
+  get resultFile(): string {
+    return path.join(this.dir, FINETUNE_FILES.result);
+  }
+  get lockFile(): string {
+    return path.join(this.dir, FINETUNE_FILES.lock);
+  }
+}
 
 export type RunFileName = keyof typeof RUN_FILES;
 
@@ -80,24 +114,38 @@ export class RunPaths {
   get exportsDir(): string {
     return this.file('exports');
   }
-  /** Where an export of `key` goes when the user names no file: `<key>.onnx`, `<key>.int8.onnx`. */
-  exportFile(key: string, precision: ExportPrecision = 'float32'): string {
-    return path.join(this.exportsDir, `${key}${precision === 'int8' ? INT8_SUFFIX : '.onnx'}`);
+  /** Where an export of `key` goes when the user names no file: `<key>.onnx`, `<key>.finetuned.onnx`, `<key>.int8.onnx`, `<key>.finetuned.int8.onnx`. */
+  exportFile(key: string, o: { precision?: ExportPrecision; finetuned?: boolean } = {}): string {
+    return path.join(
+      this.exportsDir,
+      `${key}${o.finetuned ? FINETUNED_SUFFIX : ''}${o.precision === 'int8' ? INT8_SUFFIX : ''}.onnx`,
+    );
+  }
+  /** The folder of every fine-tune of the run. */
+  get finetuneDir(): string {
+    return this.file('finetune');
+  }
+  /** The files of the fine-tune of subnet `key`. */
+  finetuneOf(key: string): FinetunePaths {
+    return new FinetunePaths(path.join(this.finetuneDir, key));
   }
 }
 
-const INT8_SUFFIX = '.int8.onnx';
+/** What an export of fine-tuned weights adds to the key in its file name. */
+export const FINETUNED_SUFFIX = '.finetuned';
+/** What an int8 export adds to the key in its file name. */
+const INT8_SUFFIX = '.int8';
 
-/** The arch key of an export file in `exports/` (float32 or int8), or undefined for other files. */
-export const exportKeyOf = (fileName: string): string | undefined =>
-  fileName.endsWith(INT8_SUFFIX)
-    ? fileName.slice(0, -INT8_SUFFIX.length)
-    : fileName.endsWith('.onnx')
-      ? fileName.slice(0, -'.onnx'.length)
-      : undefined;
+/** The arch key of an export file in `exports/` (either weights, either precision), or undefined for other files. */
+export const exportKeyOf = (fileName: string): string | undefined => {
+  if (!fileName.endsWith('.onnx')) return undefined;
+  let stem = fileName.slice(0, -'.onnx'.length);
+  if (stem.endsWith(INT8_SUFFIX)) stem = stem.slice(0, -INT8_SUFFIX.length);
+  return stem.endsWith(FINETUNED_SUFFIX) ? stem.slice(0, -FINETUNED_SUFFIX.length) : stem;
+};
 
 /**
  * A glob, relative to a runs folder, of the files whose change means the Runs tree is out of
- * date: a run's status, its front, its candidates and its exports.
+ * date: a run's status, its front, its candidates, its exports and its fine-tunes.
  */
-export const RUNS_WATCH_GLOB = `*/{${[RUN_FILES.meta, RUN_FILES.pareto, RUN_FILES.candidates].join(',')},${RUN_FILES.exports}/*.onnx}`;
+export const RUNS_WATCH_GLOB = `*/{${[RUN_FILES.meta, RUN_FILES.pareto, RUN_FILES.candidates].join(',')},${RUN_FILES.exports}/*.onnx,${RUN_FILES.finetune}/*/${FINETUNE_FILES.result}}`;

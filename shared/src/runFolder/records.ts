@@ -113,6 +113,52 @@ export interface RankFile {
   time: string;
 }
 
+/**
+ * One subnet trained alone from scratch for a ranking check: a line of standalone.jsonl,
+ * what `recipe` (queueJobs.recipeOf) and `epochs` gave it. Its accuracy is the
+ * stand-alone kind (shared/src/accuracyKinds.ts).
+ */
+export interface StandaloneRecord {
+  recipe: string;
+  key: string;
+  epochs: number;
+  accuracy: number;
+  loss: number;
+  images: number;
+  seconds: number;
+  time: string;
+  /** The queue worker that trained it; absent when trained locally. */
+  worker?: string;
+}
+
+/**
+ * result.json of a completed fine-tune (`<run>/finetune/<key>/`): the subnet's accuracy
+ * as it inherited it from the supernet and after `epochs` of fine-tuning, both batch norm
+ * recalibrated and measured on the run's validation split, and what it took.
+ */
+export interface FinetuneResult {
+  version: 1;
+  runId: string;
+  key: string;
+  arch: Arch;
+  flops: number;
+  params: number;
+  epochs: number;
+  steps: number;
+  /** Peak learning rate of the cosine schedule. */
+  lr: number;
+  /** The frozen teacher's arch key (the supernet's largest subnet); absent without distillation. */
+  teacher?: string;
+  /** The run checkpoint's step, and the SHA-256 of its tensors, the weights came from. */
+  sourceStep: number;
+  sourceSha256: string;
+  inherited: { accuracy: number; loss: number };
+  finetuned: { accuracy: number; loss: number };
+  /** Seconds of fine-tuning (steps and per-epoch evaluations), across resumes. */
+  seconds: number;
+  time: string;
+}
+
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -204,4 +250,56 @@ export function parseParetoFront(x: unknown): (CandidateFigures & { arch?: Arch 
     if (!f) return [];
     return [isObj(e) && isArch(e.arch) ? { ...f, arch: e.arch } : f];
   });
+}
+
+/** A standalone.jsonl line, or undefined when it is not one. */
+export function parseStandaloneRecord(x: unknown): StandaloneRecord | undefined {
+  if (!isObj(x)) return undefined;
+  if (!isStr(x.recipe) || !isStr(x.key) || !isNum(x.epochs)) return undefined;
+  if (!isShare(x.accuracy) || !isNum(x.loss)) return undefined;
+  if (!isCount(x.images) || !isCount(x.seconds)) return undefined;
+  return {
+    recipe: x.recipe,
+    key: x.key,
+    epochs: x.epochs,
+    accuracy: x.accuracy,
+    loss: x.loss,
+    images: x.images,
+    seconds: x.seconds,
+    time: isStr(x.time) ? x.time : '',
+    ...(isStr(x.worker) ? { worker: x.worker } : {}),
+  };
+}
+
+const isFigure = (x: unknown): x is { accuracy: number; loss: number } =>
+  isObj(x) && isShare(x.accuracy) && isNum(x.loss);
+
+/** A fine-tune's result.json, or undefined when it is not one (or its key is not its arch's). */
+export function parseFinetuneResult(x: unknown): FinetuneResult | undefined {
+  if (!isObj(x) || x.version !== 1 || !isStr(x.runId) || !isStr(x.key) || !isArch(x.arch))
+    return undefined;
+  if (archKey(x.arch) !== x.key || !isSubnet(x.arch)) return undefined;
+  if (!isFigure(x.inherited) || !isFigure(x.finetuned)) return undefined;
+  for (const k of ['flops', 'params', 'epochs', 'steps', 'lr', 'sourceStep', 'seconds'] as const)
+    if (!isCount(x[k])) return undefined;
+  if (!isStr(x.sourceSha256)) return undefined;
+  if (x.teacher !== undefined && !isStr(x.teacher)) return undefined;
+  return {
+    version: 1,
+    runId: x.runId,
+    key: x.key,
+    arch: x.arch,
+    flops: x.flops as number,
+    params: x.params as number,
+    epochs: x.epochs as number,
+    steps: x.steps as number,
+    lr: x.lr as number,
+    ...(isStr(x.teacher) ? { teacher: x.teacher } : {}),
+    sourceStep: x.sourceStep as number,
+    sourceSha256: x.sourceSha256,
+    inherited: { accuracy: x.inherited.accuracy, loss: x.inherited.loss },
+    finetuned: { accuracy: x.finetuned.accuracy, loss: x.finetuned.loss },
+    seconds: x.seconds as number,
+    time: isStr(x.time) ? x.time : '',
+  };
 }

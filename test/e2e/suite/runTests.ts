@@ -17,6 +17,8 @@ const UI_TIMEOUT_MS = 30_000;
 const TRAIN_STEPS = 24;
 const SEARCH_BUDGET = 8;
 const STOP_RESUME_STEPS = 60;
+/** Fine-tune Subnet's length in the suite (the setting `supernet.finetuneEpochs`): 42 steps. */
+const FINETUNE_EPOCHS = 0.05;
 
 /** Selectors inside the dashboard webview (nested iframes): the runner looks in every frame. */
 const inWebview = (selector: string) => `frame:${selector}`;
@@ -165,6 +167,90 @@ export function runTests(vscode: typeof VSCode): Test[] {
         };
         if (sidecar.precision !== 'int8' || !sidecar.int8?.calibration)
           throw new Error(`the sidecar of ${file} names no int8 precision and calibration`);
+      },
+    },
+    {
+      name: "Fine-tune Subnet from the tree's context menu: the subnet shows its fine-tuned accuracy, the Pareto tab its point",
+      fn: async () => {
+        const subnets = await ext().subnets(runId ?? '');
+        const key = subnets?.front[0]?.key;
+        if (!key) throw new Error('no subnet on the front');
+        await vscode.workspace
+          .getConfiguration('supernet')
+          .update('finetuneEpochs', FINETUNE_EPOCHS, vscode.ConfigurationTarget.Workspace);
+        const before = new Set(
+          ext()
+            .jobs()
+            .map((j) => j.jobId),
+        );
+        await vscode.commands.executeCommand('workbench.view.extension.supernet');
+        await vscode.commands.executeCommand('supernet.refreshRuns');
+        await waitFor(
+          'the tree to select the subnet',
+          () =>
+            ext()
+              .reveal(runId ?? '', key)
+              .then((ok) => (ok ? true : undefined)),
+          UI_TIMEOUT_MS,
+        );
+        const row = `.sidebar .monaco-list-row.selected`;
+        // A person's right-click on the subnet and a click on the menu entry; without a runner
+        // to click (a plain extension-host run), the command with the node the menu passes.
+        const shot = await requestScreenshot(
+          'tree-finetune-menu',
+          { waitFor: [row], contextMenu: { rightClick: row, thenChoose: 'Fine-tune Subnet' } },
+          UI_TIMEOUT_MS + 10_000,
+        );
+        if (shot === undefined)
+          void vscode.commands.executeCommand(
+            'supernet.finetuneSubnet',
+            await ext().subnetNode(runId ?? '', key),
+          );
+        const job = await waitFor(
+          'the fine-tune job to start',
+          () =>
+            ext()
+              .jobs()
+              .find((j) => j.kind === 'finetune' && !before.has(j.jobId)),
+          UI_TIMEOUT_MS,
+        );
+        const done = await ext().whenDone(job.jobId);
+        if (done.exit?.status !== 'completed')
+          throw new Error(`the fine-tune ended ${done.exit?.status}: ${done.exit?.message ?? ''}`);
+        const result = done.finetune?.result;
+        if (!result || result.key !== key || result.epochs !== FINETUNE_EPOCHS)
+          throw new Error(`the fine-tune reported ${JSON.stringify(result)}`);
+        // The tree shows the subnet's best-trained figure, labelled.
+        const tuned = await waitFor(
+          "the tree to show the subnet's fine-tuned accuracy",
+          async () => {
+            const s = await ext().subnets(runId ?? '');
+            const r = s?.front.find((f) => f.key === key);
+            return r?.finetune ? r : undefined;
+          },
+          UI_TIMEOUT_MS,
+        );
+        if (tuned.finetune?.finetuned.accuracy !== result.finetuned.accuracy)
+          throw new Error(`the tree shows ${JSON.stringify(tuned.finetune)}`);
+        await vscode.commands.executeCommand('supernet.refreshRuns');
+        await ext().reveal(runId ?? '', key);
+        await screenshot('tree-finetuned', [
+          `.sidebar .monaco-list-row.selected:has-text("fine-tuned ${FINETUNE_EPOCHS} ep")`,
+        ]);
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'pareto' });
+        await vscode.commands.executeCommand(
+          'supernet.showInChart',
+          await ext().subnetNode(runId ?? '', key),
+        );
+        await screenshot('dashboard-pareto-finetuned', [
+          inWebview(`[data-panel="pareto"][data-finetuned="1"] .uplot canvas`),
+          inWebview(`[data-panel="pareto"] .u-legend :text("fine-tuned")`),
+          inWebview(`[data-panel="pareto"] .actions button:has-text("Fine-tune Subnet")`),
+        ]);
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'finetune' });
+        await screenshot('dashboard-finetune', [
+          inWebview(`[data-panel="finetune"][data-finetuned="1"] .uplot canvas`),
+        ]);
       },
     },
     {

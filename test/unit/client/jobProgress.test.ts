@@ -375,3 +375,78 @@ void test("an epoch's ranking goes to the output channel, a warning when τ is n
   const good = rankingEvent(2, { kendallTau: 0.8, kendallTauInterval: [0.6, 0.9] });
   assert.equal(logLine(good as Parameters<typeof logLine>[0])?.level, 'info');
 });
+
+void describe('a fine-tune job', () => {
+  const start: EngineEvent = {
+    type: 'finetune-start',
+    time: T0,
+    runId: 'run-1',
+    key: 'r20-d1w16k3e2',
+    dir: '/r/run-1/finetune/r20-d1w16k3e2',
+    epochs: 1,
+    totalSteps: 100,
+    stepsPerEpoch: 100,
+    batchSize: 64,
+    lr: 0.02,
+    sourceStep: 843,
+    inherited: { accuracy: 0.7705, loss: 0.7 },
+    backend: 'wasm',
+    threads: 1,
+  };
+  const step = (s: number, t: number): EngineEvent => ({
+    type: 'finetune-step',
+    time: T0 + t,
+    key: 'r20-d1w16k3e2',
+    step: s,
+    epoch: s / 100,
+    lr: 0.01,
+    loss: 0.5,
+    imagesPerSec: 1000,
+  });
+
+  void test('progress names the inherited accuracy; ETA from its own steps', () => {
+    const p = fold(newJob('j', 'finetune', 'r20-d1w16k3e2'), [start, step(1, 0), step(21, 10_000)]);
+    assert.equal(p.runId, 'run-1');
+    assert.equal(fractionDone(p), 0.21);
+    assert.equal(etaSeconds(p), 39.5);
+    assert.equal(
+      progressMessage(p),
+      `epoch 0.21/1 · step 21/100 · inherited 77.0% · ETA ${formatDuration(39.5)}`,
+    );
+  });
+
+  void test('its end names both kinds of accuracy', () => {
+    const p = fold(newJob('j', 'finetune', 'r20-d1w16k3e2'), [
+      start,
+      {
+        type: 'finetune-end',
+        time: T0,
+        key: 'r20-d1w16k3e2',
+        status: 'completed',
+        step: 100,
+        seconds: 30,
+        result: {
+          version: 1,
+          runId: 'run-1',
+          key: 'r20-d1w16k3e2',
+          arch: { resolution: 20, stages: [] },
+          flops: 1,
+          params: 1,
+          epochs: 1,
+          steps: 100,
+          lr: 0.02,
+          sourceStep: 843,
+          sourceSha256: 'x',
+          inherited: { accuracy: 0.7705, loss: 0.7 },
+          finetuned: { accuracy: 0.829, loss: 0.5 },
+          seconds: 30,
+          time: '',
+        },
+      },
+    ]);
+    assert.equal(
+      exitReport(p, { status: 'completed', exitCode: 0, signal: null, stderrTail: [] }).message,
+      'Fine-tune of r20-d1w16k3e2 finished: inherited 77.0% → fine-tuned 1 ep 82.9%.',
+    );
+  });
+});

@@ -150,14 +150,84 @@ void describe('sorting', () => {
 });
 
 void describe('labels', () => {
-  void test('subnet: accuracy · MACs · params · latency in human units', () => {
+  void test('subnet: accuracy (inherited) · MACs · params · latency in human units', () => {
     const [row] = parseCandidates(CANDIDATES).rows;
-    assert.equal(subnetLabel(row), '86.6% · 312k MACs · 41.2k params · 0.12 ms');
+    assert.equal(subnetLabel(row), 'inherited 86.6% · 312k MACs · 41.2k params · 0.12 ms');
   });
 
   void test('subnet without a measured latency leaves it out', () => {
     const row = { key: 'k', accuracy: 0.9, flops: 2_500_000, params: 1_000, onFront: false };
-    assert.equal(subnetLabel(row), '90.0% · 2.5M MACs · 1k params');
+    assert.equal(subnetLabel(row), 'inherited 90.0% · 2.5M MACs · 1k params');
+  });
+
+  void test('a subnet shows its best-trained figure, labelled; the tooltip lists every kind', () => {
+    const { records } = parseCandidates(CANDIDATES);
+    const key = 'r20-d1w16k3e2';
+    const finetune = {
+      version: 1 as const,
+      runId: 'run',
+      key,
+      arch: arch(20, 16),
+      flops: 160_000,
+      params: 41_200,
+      epochs: 3,
+      steps: 2529,
+      lr: 0.02,
+      sourceStep: 1875,
+      sourceSha256: 'abc',
+      inherited: { accuracy: 0.8105, loss: 0.6 },
+      finetuned: { accuracy: 0.8501, loss: 0.4 },
+      seconds: 61,
+      time: '',
+    };
+    const standalone = [
+      { recipe: 'r', key, epochs: 1, accuracy: 0.82, loss: 0.5, images: 1, seconds: 9, time: '' },
+      {
+        recipe: 'r',
+        key: 'r28-d1w16k3e2',
+        epochs: 2,
+        accuracy: 0.88,
+        loss: 0.4,
+        images: 1,
+        seconds: 9,
+        time: '',
+      },
+    ];
+    const all = subnetRows([...lastByKey(records).values()], [], {
+      finetunes: [finetune],
+      standalone,
+    }).all;
+    const byKey = new Map(all.map((r) => [r.key, r]));
+    // Fine-tuned beats stand-alone beats inherited: the weights an export ships come first.
+    assert.equal(
+      subnetLabel(byKey.get(key)!),
+      'fine-tuned 3 ep 85.0% · 160k MACs · 41.2k params · 0.05 ms',
+    );
+    assert.equal(
+      subnetLabel(byKey.get('r28-d1w16k3e2')!),
+      'stand-alone 2 ep 88.0% · 312k MACs · 41.2k params · 0.12 ms',
+    );
+    assert.equal(
+      subnetLabel(byKey.get('r24-d1w16k3e2')!),
+      'inherited 84.3% · 230k MACs · 41.2k params · 0.09 ms',
+    );
+    const tip = subnetTooltip(byKey.get(key)!);
+    for (const line of [
+      'inherited accuracy 81.0%',
+      'stand-alone 1 ep accuracy 82.0%',
+      'fine-tuned 3 ep accuracy 85.0%',
+    ])
+      assert.ok(tip.includes(line), `${line} in\n${tip}`);
+    // The order stays the inherited accuracy's, which every subnet has.
+    assert.deepEqual(
+      sortSubnets(all, 'accuracy').map((r) => r.key),
+      ['r28-d1w16k3e2', 'r24-d1w16k3e2', 'r20-d1w16k3e2'],
+    );
+    // A fine-tune of weights the run has since replaced (another checkpoint step) is not shown.
+    const stale = subnetRows([...lastByKey(records).values()], [], {
+      finetunes: [{ ...finetune, sourceStep: 900 }],
+    }).all.find((r) => r.key === key)!;
+    assert.equal(subnetLabel(stale), 'inherited 81.0% · 160k MACs · 41.2k params · 0.05 ms');
   });
 
   const run: RunSummary = {

@@ -19,8 +19,14 @@ void test('exports go to <run>/exports/<key>.onnx, int8 ones to <key>.int8.onnx'
     defaultExportFile('/r/run-1', 'r28-d1w16k3e2'),
     path.join('/r/run-1', 'exports', 'r28-d1w16k3e2.onnx'),
   );
-  const int8 = defaultExportFile('/r/run-1', 'r28-d1w16k3e2', 'int8');
+  const int8 = defaultExportFile('/r/run-1', 'r28-d1w16k3e2', { precision: 'int8' });
   assert.equal(int8, path.join('/r/run-1', 'exports', 'r28-d1w16k3e2.int8.onnx'));
+  const both = defaultExportFile('/r/run-1', 'r28-d1w16k3e2', {
+    precision: 'int8',
+    finetuned: true,
+  });
+  assert.equal(both, path.join('/r/run-1', 'exports', 'r28-d1w16k3e2.finetuned.int8.onnx'));
+  assert.equal(exportKeyOf(path.basename(both)), 'r28-d1w16k3e2');
   // Both name the same subnet in the Runs tree.
   assert.equal(exportKeyOf(path.basename(int8)), 'r28-d1w16k3e2');
   assert.equal(exportKeyOf('r28-d1w16k3e2.onnx'), 'r28-d1w16k3e2');

@@ -15,6 +15,10 @@ void test('messages from the webview: the known shapes pass, copied field by fie
     type: 'error',
     message: 'boom',
   });
+  assert.deepEqual(
+    parseWebviewMessage({ type: 'finetune', runId: 'r1', key: 'k', int8: true, command: 'x' }),
+    { type: 'finetune', runId: 'r1', key: 'k', int8: true },
+  );
 });
 
 void test('messages from the webview: wrong shapes are dropped with a reason', () => {
@@ -29,6 +33,8 @@ void test('messages from the webview: wrong shapes are dropped with a reason', (
     { type: 'reveal', runId: 'r', key: 'k'.repeat(5000) },
     { type: 'error' },
     { type: 'runCommand', command: 'rm -rf' },
+    { type: 'finetune', runId: 'r1', key: 'k' },
+    { type: 'finetune', runId: 'r1', key: '', int8: false },
   ]) {
     const m = parseWebviewMessage(bad);
     assert.ok('error' in m, `accepted ${JSON.stringify(bad)}`);

@@ -4,6 +4,7 @@ import { checkCommand, isEngineEvent } from '#shared/protocol/engine';
 import {
   checkCancelParams,
   checkExportParams,
+  checkFinetuneParams,
   checkResumeParams,
   checkRunsParams,
   checkSearchParams,
@@ -27,6 +28,17 @@ void describe('engine commands are checked on arrival', () => {
         precision: 'int8',
         calibration: 'minmax',
         maxInt8DropPoints: -1,
+      },
+      { type: 'export', run: 'run-1', runsDir: '/r', key: 'k', finetuned: true, precision: 'int8' },
+      { type: 'finetune', run: 'run-1', runsDir: '/r', key: 'k' },
+      {
+        type: 'finetune',
+        run: 'run-1',
+        runsDir: '/r',
+        key: 'k',
+        epochs: 0.5,
+        lr: 0.02,
+        distillation: false,
       },
       { type: 'cancel' },
       { type: 'status' },
@@ -67,6 +79,20 @@ void describe('engine commands are checked on arrival', () => {
         { type: 'export', run: 'x', runsDir: '/r', key: 'k', calibration: 'minmax' },
         /need `precision` int8/,
       ],
+      [
+        { type: 'export', run: 'x', runsDir: '/r', key: 'k', finetuned: 'yes' },
+        /`finetuned` must be true or false/,
+      ],
+      [{ type: 'finetune', run: 'x', runsDir: '/r' }, /finetune needs `run`, `runsDir` and `key`/],
+      [
+        { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', epochs: 0 },
+        /`epochs` must be a positive number/,
+      ],
+      [
+        { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', lr: -1 },
+        /`lr` must be a positive number/,
+      ],
+      [{ type: 'finetune', run: 'x', runsDir: '/r', key: 'k', distillation: 1 }, /`distillation`/],
     ];
     for (const [c, why] of cases)
       assert.match(checkCommand(c) ?? '(accepted)', why, JSON.stringify(c));
@@ -86,6 +112,24 @@ void describe('engine commands are checked on arrival', () => {
     assert.ok(!isEngineEvent({ type: 'candidate', time: 1, generation: 0, candidate: {} }));
     assert.ok(!isEngineEvent({ type: 'step', time: 1, step: 1 }));
     assert.ok(!isEngineEvent({ type: 'nope', time: 1 }));
+    assert.ok(
+      isEngineEvent({ type: 'finetune-step', time: 1, key: 'k', step: 3, loss: 0.5, lr: 0.01 }),
+    );
+    assert.ok(!isEngineEvent({ type: 'finetune-step', time: 1, step: 3, loss: 0.5, lr: 0.01 }));
+    assert.ok(
+      isEngineEvent({
+        type: 'finetune-epoch',
+        time: 1,
+        key: 'k',
+        epoch: 1,
+        step: 9,
+        accuracy: 0.8,
+      }),
+    );
+    assert.ok(
+      isEngineEvent({ type: 'finetune-end', time: 1, key: 'k', status: 'failed', step: 0 }),
+    );
+    assert.ok(!isEngineEvent({ type: 'finetune-start', time: 1, runId: 'r', key: 'k' }));
     assert.ok(!isEngineEvent({ type: 'log', level: 'info', message: 'no time' }));
   });
 });
@@ -114,6 +158,23 @@ void describe('LSP run requests are checked on arrival', () => {
     assert.match(
       checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', precision: 'fp16' }) ?? '',
       /precision/,
+    );
+    assert.equal(
+      checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', finetuned: true }),
+      undefined,
+    );
+    assert.match(
+      checkExportParams({ run: 'r1', runsDir: '/r', key: 'k', finetuned: 1 }) ?? '',
+      /finetuned/,
+    );
+    assert.equal(checkFinetuneParams({ run: 'r1', runsDir: '/r', key: 'k', epochs: 3 }), undefined);
+    assert.match(
+      checkFinetuneParams({ run: 'r1', runsDir: '/r' }) ?? '',
+      /supernet\/finetune: `key`/,
+    );
+    assert.match(
+      checkFinetuneParams({ run: 'r1', runsDir: '/r', key: 'k', epochs: -1 }) ?? '',
+      /epochs/,
     );
     assert.equal(checkCancelParams({ jobId: 'train-1' }), undefined);
     assert.match(checkCancelParams({}) ?? '', /jobId/);

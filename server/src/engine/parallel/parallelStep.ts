@@ -176,6 +176,9 @@ export class ParallelStepRunner {
     if (!this.fits(n, x.shape[0]))
       throw new Error(`parallel step: ${n} subnets of batch ${x.shape[0]} do not fit`);
     if (n === 1 && this.splitsBatch(x.shape[0])) return this.runShards(subnets[0], x, y, opts);
+    // A frozen teacher's targets serve fine-tuning, one subnet a step: shards or one thread.
+    if (opts.softTargets)
+      throw new Error('parallel step: soft targets are for one subnet on a split batch');
     // One subnet on fewer images than threads is the main thread's alone.
     const share = n > 1 && this.helpers.length > 0;
     if (share) this.publishInputs(x, y, opts.weights);
@@ -320,6 +323,7 @@ export class ParallelStepRunner {
     const { ctl } = this.views;
     const [batch, h, w, c] = x.shape;
     this.publishInputs(x, y, opts.weights);
+    if (opts.softTargets) this.views.teacher.set(opts.softTargets.dataSync() as Float32Array, 0);
     const job: ShardJob = {
       gen: ++this.gen,
       subnet,
@@ -328,6 +332,7 @@ export class ParallelStepRunner {
       image: [h, w, c],
       hasWeights: opts.weights !== undefined,
       wantErrorNorms: opts.wantErrorNorms,
+      ...(opts.softTargets ? { softTargets: true } : {}),
     };
     Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.gen, job.gen);
@@ -410,8 +415,12 @@ export class ParallelStepRunner {
       this.optimizer.apply(update, opts.lr, [subnet]);
       const norms = results.map((r) => r.errorNorms);
       const errorNorms = opts.wantErrorNorms ? concatFloats(norms as Float32Array[]) : undefined;
+      const distill = opts.softTargets
+        ? results.reduce((t, r) => t + (r.distill ?? 0), 0)
+        : undefined;
       return {
         losses: [results.reduce((total, r) => total + r.ce, 0)],
+        ...(distill !== undefined ? { distillLoss: distill } : {}),
         gradVariance,
         ...(feedback ? { feedback } : {}),
         ...(errorNorms ? { errorNorms } : {}),

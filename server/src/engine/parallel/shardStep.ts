@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setBatchNormReducer } from '../model/batchNorm';
 import type { Supernet } from '../model/supernet';
-import { crossEntropy, predictionErrorNorms } from '../train/losses';
+import { crossEntropy, predictionErrorNorms, softTargetLoss } from '../train/losses';
 import type { SampledSubnet } from '../train/samplerTypes';
 import { BatchNormExchange } from './batchNormExchange';
 import { writeGradients, type SharedViews } from './sharedStep';
@@ -24,6 +24,11 @@ export interface ShardJob {
   image: [number, number, number];
   hasWeights: boolean;
   wantErrorNorms: boolean;
+  /**
+   * Fine-tuning: the frozen teacher's probabilities of the whole batch are in the shared
+   * `teacher` buffer; each shard's loss is KL(teacher ‖ subnet) + cross-entropy on its rows.
+   */
+  softTargets?: boolean;
 }
 
 /** What a thread reports for its shard. */
@@ -31,6 +36,8 @@ export interface ShardResult {
   rank: number;
   /** The shard's cross-entropy scaled by its share of the batch: the shards' add up. */
   ce: number;
+  /** With soft targets: the shard's KL(teacher ‖ subnet), scaled the same way. */
+  distill?: number;
   /** ‖softmax(z) − onehot(y)‖₂ of the shard's images (only when asked for). */
   errorNorms?: Float32Array;
 }
@@ -68,12 +75,18 @@ export function computeShard(
   // gradients reaching batch norm have the one-thread step's scale on every thread.
   const share = x.shape[0] / job.batch;
   let logits: tf.Tensor2D | undefined;
+  let parts: { kd: tf.Scalar; ce: tf.Scalar } | undefined;
+  const soft = job.softTargets ? teacherRows(views, job, rank) : undefined;
   setBatchNormReducer(new BatchNormExchange(views, rank, job.threads, job.batch));
   let step: { value: tf.Scalar; grads: tf.NamedTensorMap };
   try {
     step = tf.variableGrads(() => {
       const z = net.forward(job.subnet.arch, x, 'train');
       logits = tf.keep(z);
+      if (soft) {
+        parts = softTargetLoss(z, y, soft, weights);
+        return tf.mul(tf.add(parts.kd, parts.ce), share) as tf.Scalar;
+      }
       return tf.mul(crossEntropy(z, y, weights), share) as tf.Scalar;
     }, net.trainableVariables(job.subnet.arch));
   } catch (e) {
@@ -81,11 +94,18 @@ export function computeShard(
     throw e;
   } finally {
     setBatchNormReducer(undefined);
+    soft?.dispose();
   }
   const { value, grads } = step;
   const z = logits!;
   try {
-    const result: ShardResult = { rank, ce: value.dataSync()[0] };
+    const result: ShardResult = parts
+      ? {
+          rank,
+          ce: parts.ce.dataSync()[0] * share,
+          distill: parts.kd.dataSync()[0] * share,
+        }
+      : { rank, ce: value.dataSync()[0] };
     if (job.wantErrorNorms) {
       const e = predictionErrorNorms(z, y);
       result.errorNorms = e.dataSync() as Float32Array;
@@ -95,6 +115,16 @@ export function computeShard(
     return result;
   } finally {
     tf.dispose(Object.values(grads));
-    tf.dispose([value, z]);
+    tf.dispose(parts ? [value, z, parts.kd, parts.ce] : [value, z]);
   }
+}
+
+/** This thread's rows of the teacher's probabilities the main thread published. */
+function teacherRows(views: SharedViews, job: ShardJob, rank: number): tf.Tensor2D {
+  const { start, size } = shardOf(job.batch, job.threads, rank);
+  const classes = views.buf.classes;
+  return tf.tensor2d(views.teacher.slice(start * classes, (start + size) * classes), [
+    size,
+    classes,
+  ]);
 }

@@ -17,14 +17,16 @@ import { DEFAULT_CALIBRATION } from '../quantize/rangeObservers';
 import { evalInputsOf, type EvalInputs } from '../evaluate/evalInputs';
 import type { onnx } from 'onnx-proto';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
-import type { Candidate } from '#shared/runFolder/records';
+import type { Candidate, FinetuneResult } from '#shared/runFolder/records';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { RunError } from '../runError';
 import { CandidateStore } from './candidateStore';
-import { loadRunOnBackend } from './loadRun';
+import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from './runFolder';
 import { runCalibration } from './subnetEvaluator';
-import type { SupernetConfig } from '../../config/configSchema';
+import { exportedAccuracies } from './exportedAccuracies';
+import { finetunedWeights } from './finetunedWeights';
+import { readFinetuneResult } from './finetuneCheckpoint';
 
 /** Largest |ONNX logit − supernet logit| an export may show. */
 export const LOGIT_TOLERANCE = 1e-3;
@@ -87,24 +89,32 @@ function validationImages(data: TrainingData): { images: Float32Array; labels: I
   }
 }
 
-/** The subnet the command names by key, or the best evaluated one under its bounds. */
-function chosenArch(
-  cmd: ExportCommand,
-  config: SupernetConfig,
-  runId: string,
-  current: () => Candidate[],
-): Arch {
-  if (cmd.key === undefined) {
-    const best = bestUnder(current(), cmd.bestUnder ?? []);
-    if (typeof best === 'string') throw new RunError(best);
-    return best.arch;
+/** The subnet's completed fine-tune of these weights, when it has one (the sidecar lists its figure). */
+function finetuneOnRecord(
+  loaded: LoadedRun,
+  key: string,
+  exported: FinetuneResult | undefined,
+): { finetune?: FinetuneResult; finetuneExported?: boolean } {
+  if (exported) return { finetune: exported, finetuneExported: true };
+  const r = readFinetuneResult(loaded.folder.finetuneOf(key));
+  return r?.sourceSha256 === loaded.checkpointSha256 ? { finetune: r } : {};
+}
+
+/** The subnet an export names: its key, checked against the space, or the best under the constraints. */
+function exportedArch(cmd: ExportCommand, loaded: LoadedRun, store: CandidateStore): Arch {
+  const { config, folder } = loaded;
+  if (cmd.key !== undefined) {
+    const parsed = parseArchKey(cmd.key);
+    if (!parsed)
+      throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
+    if (!archInSpace(parsed, config.space, config.task))
+      throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${folder.id}.`);
+    return parsed;
   }
-  const parsed = parseArchKey(cmd.key);
-  if (!parsed)
-    throw new RunError(`'${cmd.key}' is not a subnet key (e.g. r28-d2w24k3e2k5e3-d1w32k3e2).`);
-  if (!archInSpace(parsed, config.space, config.task))
-    throw new RunError(`Subnet ${cmd.key} is not in the search space of run ${runId}.`);
-  return parsed;
+  const current = [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step);
+  const best = bestUnder(current, cmd.bestUnder ?? []);
+  if (typeof best === 'string') throw new RunError(best);
+  return best.arch;
 }
 
 /**
@@ -120,21 +130,21 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
   const loaded = await loadRunOnBackend(folder);
   const { config, net: weights } = loaded;
   const store = new CandidateStore(folder.candidatesFile);
+  const disposeLater: { dispose(): void }[] = [];
   try {
-    const arch = chosenArch(cmd, config, folder.id, () =>
-      [...store.byKey.values()].filter((c) => c.checkpointStep === loaded.step),
-    );
+    const arch = exportedArch(cmd, loaded, store);
     const key = archKey(arch);
-    // A few-shot run's subnet comes from the sub-supernet whose part holds it.
-    const net = weights.supernetOf(arch);
+    // A few-shot run's subnet comes from the sub-supernet whose part holds it; its fine-tuned
+    // weights, when asked for, replace its slice in a copy.
+    const tuned = cmd.finetuned ? finetunedWeights(loaded, arch) : undefined;
+    if (tuned) disposeLater.push(tuned.net);
+    const net = tuned?.net ?? weights.supernetOf(arch);
     const recorded = store.get(key);
-    const recordedAccuracy =
+    const inheritedAccuracy =
       recorded?.checkpointStep === loaded.step ? recorded.accuracy : undefined;
+    const recordedAccuracy = tuned ? tuned.result.finetuned.accuracy : inheritedAccuracy;
     const precision = cmd.precision ?? 'float32';
-    const file = path.resolve(cmd.file ?? folder.exportFile(key, precision));
-    checkExportTarget(file, cmd.force === true);
-    if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
-    checkWritableFolder(file);
+    const file = exportTarget(cmd, folder.exportFile(key, { precision, finetuned: !!tuned }));
 
     const { data } = await loadTrainingData(config, loaded.configPath, opts);
     // Evaluated as search evaluated it, so the statistics folded into the model are the ones
@@ -159,7 +169,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const expected = recordedAccuracy ?? score.accuracy;
     if (!(check.maxAbsDiff < LOGIT_TOLERANCE) || onnxAccuracy !== expected) {
       throw new RunError(
-        `The ONNX model of ${key} does not match the supernet: max |Δlogit| ${check.maxAbsDiff.toExponential(2)} ` +
+        `The ONNX model of ${key}${tuned ? ' (fine-tuned)' : ''} does not match ${tuned ? 'its fine-tuned weights' : 'the supernet'}: max |Δlogit| ${check.maxAbsDiff.toExponential(2)} ` +
           `(allowed ${LOGIT_TOLERANCE}), accuracy ${(100 * onnxAccuracy).toFixed(2)}% vs ` +
           `${(100 * expected).toFixed(2)}% recorded. Nothing was written.`,
       );
@@ -171,24 +181,27 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const latency = int8 ? undefined : await measureLatency(bytes, { threads: 1 });
     const latencyMs = int8?.figures.latency.int8.batch1Ms ?? latency!.medianMs;
     const accuracy = int8?.figures.int8Accuracy ?? onnxAccuracy;
+    const accuracyKind = tuned ? 'finetuned' : 'inherited';
     const written = await exportSubnet(
       net,
       arch,
       file,
       {
         accuracy,
+        // The float32 weights' accuracies: an int8 model's own is `int8.int8Accuracy`.
+        ...exportedAccuracies(folder, key, {
+          kind: accuracyKind,
+          exported: onnxAccuracy,
+          inherited: tuned?.result.inherited.accuracy ?? inheritedAccuracy ?? onnxAccuracy,
+          ...finetuneOnRecord(loaded, key, tuned?.result),
+        }),
         ...(int8 ? {} : { loss: score.loss }),
         validationImages: labels.length,
         latencyMs,
         latency: { threads: 1, batch: 1, runs: latency?.runsMs.length ?? DEFAULT_LATENCY_RUNS },
         ...(int8 ? { int8: { ...int8.figures, ...INT8_SCHEME } } : {}),
         maxAbsLogitDiff: check.maxAbsDiff,
-        sourceRun: folder.id,
-        runDir: folder.dir,
-        checkpoint: folder.checkpointFile,
-        checkpointStep: loaded.step,
-        exportedAt: new Date().toISOString(),
-        preprocessing: preprocessingOf(data),
+        ...provenanceOf(loaded, data),
       },
       int8 ? { precision: 'int8', bytes: int8.bytes } : undefined,
     );
@@ -201,6 +214,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
       bytes: written.bytes,
       maxAbsDiff: check.maxAbsDiff,
       onnxAccuracy: accuracy,
+      accuracyKind,
       ...(recordedAccuracy !== undefined ? { recordedAccuracy } : {}),
       latencyMs,
       precision,
@@ -210,6 +224,7 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     return event;
   } finally {
     store.close();
+    for (const d of disposeLater) d.dispose();
     weights.dispose();
   }
 }
@@ -248,6 +263,18 @@ async function quantiseRun(
   const warning = int8DropWarning(key, result.figures, cmd.maxInt8DropPoints);
   if (warning) opts.emit({ type: 'log', time: Date.now(), level: 'warning', message: warning });
   return result;
+}
+
+/** Where the exported weights came from, and how to feed the model, for the sidecar. */
+function provenanceOf(loaded: LoadedRun, data: TrainingData) {
+  return {
+    sourceRun: loaded.folder.id,
+    runDir: loaded.folder.dir,
+    checkpoint: loaded.folder.checkpointFile,
+    checkpointStep: loaded.step,
+    exportedAt: new Date().toISOString(),
+    preprocessing: preprocessingOf(data),
+  };
 }
 
 /**
@@ -297,6 +324,15 @@ function checkExportTarget(file: string, force: boolean): void {
         `Cannot export to ${file}: ${f} exists and is not an earlier export of Supernet Studio. Choose another file, or give --force to replace it.`,
       );
   }
+}
+
+/** The file an export writes, checked before any work: the command's, else `fallback` (its folder made). */
+function exportTarget(cmd: ExportCommand, fallback: string): string {
+  const file = path.resolve(cmd.file ?? fallback);
+  checkExportTarget(file, cmd.force === true);
+  if (cmd.file === undefined) mkdirSync(path.dirname(file), { recursive: true });
+  checkWritableFolder(file);
+  return file;
 }
 
 /** Fails before any work when the export's folder is missing or read-only. */

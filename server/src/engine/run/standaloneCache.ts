@@ -1,35 +1,8 @@
 import { AppendLog, readJsonLinesFile } from '#shared/runFolder/appendLog';
+import { parseStandaloneRecord, type StandaloneRecord } from '#shared/runFolder/records';
 import type { TrainedAlone } from '../execute/executor';
 
-/** One subnet trained alone: what `recipe` (queueJobs.recipeOf) and `epochs` gave it. */
-export interface StandaloneRecord extends TrainedAlone {
-  recipe: string;
-  key: string;
-  epochs: number;
-  time: string;
-}
-
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-
-function parseRecord(x: unknown): StandaloneRecord | undefined {
-  if (typeof x !== 'object' || x === null) return undefined;
-  const r = x as Record<string, unknown>;
-  if (typeof r.recipe !== 'string' || typeof r.key !== 'string' || !isNum(r.epochs))
-    return undefined;
-  if (!isNum(r.accuracy) || r.accuracy < 0 || r.accuracy > 1 || !isNum(r.loss)) return undefined;
-  if (!isNum(r.images) || r.images < 0 || !isNum(r.seconds) || r.seconds < 0) return undefined;
-  return {
-    recipe: r.recipe,
-    key: r.key,
-    epochs: r.epochs,
-    accuracy: r.accuracy,
-    loss: r.loss,
-    images: r.images,
-    seconds: r.seconds,
-    time: typeof r.time === 'string' ? r.time : '',
-    ...(typeof r.worker === 'string' ? { worker: r.worker } : {}),
-  };
-}
+export type { StandaloneRecord };
 
 /**
  * The run's stand-alone trainings (standalone.jsonl): a ranking check takes a subnet
@@ -45,7 +18,7 @@ export class StandaloneCache {
     private readonly file: string,
     private readonly recipe: string,
   ) {
-    for (const r of readJsonLinesFile(file, parseRecord))
+    for (const r of readJsonLinesFile(file, parseStandaloneRecord))
       if (r.recipe === recipe) this.known.set(StandaloneCache.field(r.key, r.epochs), r);
   }
 

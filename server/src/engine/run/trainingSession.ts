@@ -196,7 +196,7 @@ export class TrainingSession {
  * lines this version cannot read are kept as they are (they may be a newer version's),
  * but for lines over the reader's bound, which are counted and named in the run's log.
  */
-function dropEventsAfter(file: string, step: number): string | undefined {
+export function dropEventsAfter(file: string, step: number): string | undefined {
   if (!existsSync(file)) return undefined;
   let oversized = 0;
   atomicWriteWith(file, (write) => {

@@ -37,6 +37,23 @@ export function distillationLoss(
   );
 }
 
+/**
+ * Fine-tuning's loss parts (OFA's `kd_ratio` 1): KL(teacher ‖ subnet) against the frozen
+ * teacher's probabilities and cross-entropy against the labels, each kept so the caller can
+ * report both; their sum is the loss.
+ */
+export function softTargetLoss(
+  z: tf.Tensor2D,
+  y: tf.Tensor1D,
+  teacherProbs: tf.Tensor2D,
+  weights?: tf.Tensor1D,
+): { kd: tf.Scalar; ce: tf.Scalar } {
+  return {
+    kd: tf.keep(distillationLoss(z, teacherProbs, weights)),
+    ce: tf.keep(crossEntropy(z, y, weights)),
+  };
+}
+
 /** Per-image ‖softmax(z) − onehot(y)‖₂: PA&DA's data importance. */
 export function predictionErrorNorms(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(

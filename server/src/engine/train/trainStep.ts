@@ -3,7 +3,7 @@ import type { Supernet, SupernetParameter } from '../model/supernet';
 import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
 import { decayRule } from './weightDecay';
-import { crossEntropy, distillationLoss, predictionErrorNorms } from './losses';
+import { crossEntropy, distillationLoss, predictionErrorNorms, softTargetLoss } from './losses';
 import type { PathFeedback, SampledSubnet } from './samplerTypes';
 import { gradientVariance, pathFeedback, scaledGradients } from './gradientStats';
 
@@ -26,6 +26,12 @@ export interface StepOptions {
   wantErrorNorms: boolean;
   /** Per-image loss weights (importance sampling); absent: all 1. */
   weights?: tf.Tensor1D;
+  /**
+   * A frozen teacher's probabilities for the batch (fine-tuning, OFA's knowledge
+   * distillation): each subnet's loss is then KL(teacher ‖ subnet) + cross-entropy against
+   * the labels, and `distillation` (in-place, from subnet 0) does not apply.
+   */
+  softTargets?: tf.Tensor2D;
 }
 
 /**
@@ -67,25 +73,36 @@ export class StepRunner {
     let teacherProbs: tf.Tensor2D | undefined;
     let errorNorms: Float32Array | undefined;
     const n = subnets.length;
+    const frozen = opts.softTargets;
     try {
       subnets.forEach((sub, i) => {
         let logits: tf.Tensor2D | undefined;
-        const student = opts.distillation && teacherProbs !== undefined;
+        let parts: { kd: tf.Scalar; ce: tf.Scalar } | undefined;
+        const student = !frozen && opts.distillation && teacherProbs !== undefined;
         const { value, grads } = tf.variableGrads(() => {
           const z = this.net.forward(sub.arch, x, 'train');
           logits = tf.keep(z);
+          if (frozen) {
+            parts = softTargetLoss(z, y, frozen, opts.weights);
+            return tf.add(parts.kd, parts.ce) as tf.Scalar;
+          }
           return student
             ? distillationLoss(z, teacherProbs!, opts.weights)
             : crossEntropy(z, y, opts.weights);
         }, this.net.trainableVariables(sub.arch));
         const z = logits!;
-        if (student) {
+        if (parts) {
+          distill.push(parts.kd);
+          ceLosses.push(parts.ce);
+          value.dispose();
+        } else if (student) {
           distill.push(value);
           ceLosses.push(tf.tidy(() => crossEntropy(z, y)));
         } else {
           ceLosses.push(value);
         }
-        if (i === 0 && opts.distillation && n > 1) teacherProbs = tf.tidy(() => tf.softmax(z));
+        if (i === 0 && !frozen && opts.distillation && n > 1)
+          teacherProbs = tf.tidy(() => tf.softmax(z));
         if (i === 0 && opts.wantErrorNorms) {
           const e = predictionErrorNorms(z, y);
           errorNorms = e.dataSync() as Float32Array;
@@ -145,10 +162,14 @@ export class StepRunner {
   }
 }
 
-/** The optimizer over every trainable weight of `net` and a step runner using it. */
+/**
+ * The optimizer over every trainable weight of `net` (or only those in `only`: a subnet
+ * trained alone needs no slots for the weights it never reads) and a step runner using it.
+ */
 export function stepperFor(
   net: Supernet,
   train: TrainConfig,
+  only?: ReadonlySet<tf.Variable>,
 ): { optimizer: Optimizer; runner: StepRunner } {
   // Weight decay on convolution kernels and the classifier's weight, never on batch norm's
   // scales and shifts nor on biases: the BigNAS recipe as its public reproductions set it
@@ -158,7 +179,7 @@ export function stepperFor(
   // `train.weightDecayScope` (weightDecay.ts).
   const trainables = net
     .parameters()
-    .filter((p) => p.variable.trainable)
+    .filter((p) => p.variable.trainable && (!only || only.has(p.variable)))
     .map((p) => ({
       name: p.name,
       variable: p.variable,

@@ -61,6 +61,8 @@ interface Batch {
   labels: number[];
   /** Per-image loss weights, used on the second step (importance sampling's). */
   weights: number[];
+  /** A frozen teacher's probabilities, 10 per image (fine-tuning's soft targets). */
+  soft: Float32Array;
 }
 
 interface Trained {
@@ -71,11 +73,18 @@ interface Trained {
 }
 
 function makeBatch(size: number): Batch {
-  return {
-    images: randomTensor([size, 28, 28, 1], 7).data,
-    labels: Array.from({ length: size }, (_, i) => (i * 7) % 10),
-    weights: Array.from({ length: size }, (_, i) => 0.5 + (i % 3) / 2),
-  };
+  const logits = tf.tensor2d(randomTensor([size, 10], 11).data, [size, 10]);
+  const soft = tf.softmax(logits);
+  try {
+    return {
+      images: randomTensor([size, 28, 28, 1], 7).data,
+      labels: Array.from({ length: size }, (_, i) => (i * 7) % 10),
+      weights: Array.from({ length: size }, (_, i) => 0.5 + (i % 3) / 2),
+      soft: soft.dataSync() as Float32Array,
+    };
+  } finally {
+    tf.dispose([logits, soft]);
+  }
 }
 
 const IMAGE = 28 * 28;
@@ -86,7 +95,9 @@ function reversed(b: Batch): Batch {
   const images = new Float32Array(b.images.length);
   for (let i = 0; i < n; i++)
     images.set(b.images.subarray(i * IMAGE, (i + 1) * IMAGE), (n - 1 - i) * IMAGE);
-  return { images, labels: [...b.labels].reverse(), weights: [...b.weights].reverse() };
+  const soft = new Float32Array(b.soft.length);
+  for (let i = 0; i < n; i++) soft.set(b.soft.subarray(i * 10, (i + 1) * 10), (n - 1 - i) * 10);
+  return { images, labels: [...b.labels].reverse(), weights: [...b.weights].reverse(), soft };
 }
 
 /** Two copies of the batch, one after the other. */
@@ -94,10 +105,23 @@ function doubled(b: Batch): Batch {
   const images = new Float32Array(2 * b.images.length);
   images.set(b.images, 0);
   images.set(b.images, b.images.length);
-  return { images, labels: [...b.labels, ...b.labels], weights: [...b.weights, ...b.weights] };
+  const soft = new Float32Array(2 * b.soft.length);
+  soft.set(b.soft, 0);
+  soft.set(b.soft, b.soft.length);
+  return {
+    images,
+    labels: [...b.labels, ...b.labels],
+    weights: [...b.weights, ...b.weights],
+    soft,
+  };
 }
 
-async function train(threads: number, steps: number, b: Batch): Promise<Trained> {
+async function train(
+  threads: number,
+  steps: number,
+  b: Batch,
+  withSoftTargets = false,
+): Promise<Trained> {
   const config = smallConfig();
   const net = new Supernet(config.space, config.task, new Rng(0));
   const { optimizer, runner } = stepperFor(net, config.train);
@@ -109,6 +133,7 @@ async function train(threads: number, steps: number, b: Batch): Promise<Trained>
   const images = tf.tensor4d(b.images, [size, 28, 28, 1]);
   const labels = tf.tensor1d(b.labels, 'int32');
   const imageWeights = tf.tensor1d(b.weights);
+  const softTargets = tf.tensor2d(b.soft, [size, 10]);
   const largest: SampledSubnet = {
     role: 'largest',
     arch: largestArch(config.space, config.task),
@@ -124,6 +149,7 @@ async function train(threads: number, steps: number, b: Batch): Promise<Trained>
         wantFeedback: true,
         wantErrorNorms: true,
         ...(s === 1 ? { weights: imageWeights } : {}),
+        ...(withSoftTargets ? { softTargets } : {}),
       };
       outcomes.push((parallel ?? runner).run([largest], images, labels, opts));
     }
@@ -133,7 +159,7 @@ async function train(threads: number, steps: number, b: Batch): Promise<Trained>
     return { outcomes, state, helperShards: parallel?.helperShards ?? 0 };
   } finally {
     await parallel?.close();
-    tf.dispose([images, labels, imageWeights]);
+    tf.dispose([images, labels, imageWeights, softTargets]);
     optimizer.dispose();
     net.dispose();
   }
@@ -206,6 +232,26 @@ void test('on two copies of a batch, 2 threads give the one-thread bits of one c
       { ...ref, errorNorms: [...norms, ...norms] },
     );
   });
+});
+
+void test('with soft targets (fine-tuning), 2 threads on two copies give the one-thread bits of one copy', async () => {
+  const batch = makeBatch(8);
+  const one = await train(1, 3, batch, true);
+  const two = await train(2, 3, doubled(batch), true);
+  assert.equal(two.helperShards, 3);
+  assert.ok(
+    one.outcomes.every((o) => o.distillLoss! > 0),
+    'the distillation loss is reported',
+  );
+  assert.deepEqual(two.state, one.state);
+  two.outcomes.forEach((o, s) => {
+    const ref = one.outcomes[s];
+    assert.deepEqual(o.losses, ref.losses, `step ${s} label loss`);
+    assert.equal(o.distillLoss, ref.distillLoss, `step ${s} distillation loss`);
+  });
+  // The soft targets change the update: not the label loss alone.
+  const plain = await train(1, 3, batch);
+  assert.notDeepEqual(plain.state, one.state);
 });
 
 void test('the same seed on 2 threads gives the same bits twice', async () => {
