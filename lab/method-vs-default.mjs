@@ -92,7 +92,7 @@ function row(name, seeds, reference) {
 
 const reference = seedsOf(all('default')[0]);
 const lines = [
-  `| method | table | seeds | epochs | τ-b | partial τ | top-quarter τ | front's HV share | regret at 3 budgets (pt) | best baseline τ | τ − default [95% CI] | seconds (CPU s) |`,
+  `| method | table | seeds | epochs | τ-b | partial τ | top-quarter τ | front's HV share | regret at 3 budgets (pt) | best of MACs, params: τ | τ − default [95% CI] | seconds (CPU s) |`,
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
   row('default', reference, undefined),
   ...all('method').map((m) => {
