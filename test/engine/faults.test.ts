@@ -3,7 +3,7 @@
 // engine processes on a micro config and checks what is on disk afterwards.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync,
   closeSync,
@@ -31,7 +31,7 @@ import { readRunSummary, settleInterrupted } from '#shared/runFolder/readRuns';
 import { parseCandidate } from '#shared/runFolder/records';
 import { readRunFolder } from '../../client/src/dashboard/runFolderReader';
 import { readRunRanking } from '../../client/src/tree/runRanking';
-import { cli, microConfig, runCli } from './microRun';
+import { microConfig, runCli, startCli } from './microRun';
 import { changedFiles, editCheckpointHeader, fingerprint } from './runFileTools';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
@@ -51,35 +51,8 @@ const meta = (runDir: string) =>
   JSON.parse(readFileSync(new RunPaths(runDir).metaFile, 'utf8')) as { status: string };
 
 /** The CLI training a config in its own process group (as a terminal runs it), with its events. */
-function startTraining(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [cli, 'train', ...args, '--json'], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const seen: EngineEvent[] = [];
-  let buf = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines) if (l.trim()) seen.push(JSON.parse(l) as EngineEvent);
-  });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const until = async (what: string, f: (e: EngineEvent) => boolean, ms = 60_000) => {
-    const t0 = Date.now();
-    for (;;) {
-      const hit = seen.find(f);
-      if (hit) return hit;
-      if (Date.now() - t0 > ms) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { child, seen, exited, until, stderr: () => stderr };
-}
+const startTraining = (cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  startCli(cwd, ['train', ...args], env);
 
 /** The engine process a CLI started (its only child). */
 function engineOf(cli: ChildProcess): number {

@@ -3,7 +3,6 @@
 // and nothing of the run changes, and every accuracy says its kind (CLI output, sidecar).
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -19,7 +18,7 @@ import type { EngineEvent } from '#shared/protocol/engine';
 import { RunPaths } from '#shared/runFolder/layout';
 import { parseFinetuneResult, type FinetuneResult } from '#shared/runFolder/records';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
-import { cli, microConfig, runCli } from './microRun';
+import { microConfig, runCli, startCli } from './microRun';
 import { changedFiles, fingerprint } from './runFileTools';
 
 /** The micro space trained briefly: its subnets inherit weights worth fine-tuning. */
@@ -49,37 +48,6 @@ const resultOf = (events: EngineEvent[]): FinetuneResult => {
   assert.ok(end.result);
   return end.result;
 };
-
-/** A CLI job in its own process group (as a terminal runs it), with its JSON events as they come. */
-function startCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [cli, ...args, '--json'], {
-    cwd,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const seen: EngineEvent[] = [];
-  let buf = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines) if (l.startsWith('{')) seen.push(JSON.parse(l) as EngineEvent);
-  });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const until = async (what: string, f: (e: EngineEvent) => boolean, ms = 120_000) => {
-    const t0 = Date.now();
-    for (;;) {
-      const hit = seen.find(f);
-      if (hit) return hit;
-      if (Date.now() - t0 > ms) throw new Error(`no ${what} within ${ms} ms; stderr: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { child, seen, exited, until, stderr: () => stderr };
-}
 
 /** The run folder's files other than its fine-tunes': what a fine-tune must never change. */
 const runState = (runDir: string) =>
