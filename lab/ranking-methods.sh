@@ -5,6 +5,7 @@
 #   TABLE: ref (examples/ranking.supernet.yaml), alt (examples/ranking-alt.supernet.yaml),
 #   heldout (examples/heldout.supernet.yaml). Results: lab/results/ranking/TABLE/METHOD-sSEED.json
 #   and .txt; a result that exists is not trained again. Rows: lab/method-vs-default.mjs.
+#   EPOCHS=N overrides the config's epochs (for equal-cost rows); results METHOD-eN-sSEED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A CONFIGS=(
@@ -33,11 +34,11 @@ while [ $# -ge 2 ]; do
   method=$1 seed=$2
   shift 2
   [ -n "${METHODS[$method]+x}" ] || { echo "unknown method $method" >&2; exit 2; }
-  out=$dir/$method-s$seed
+  out=$dir/$method${EPOCHS:+-e$EPOCHS}-s$seed
   if [ -f "$out.json" ]; then echo "$out.json exists" >&2; continue; fi
   echo "$(date -Is) $table $method seed $seed (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   # shellcheck disable=SC2086
-  node dist/bench.js --ranking --config "$config" --seeds "$seed" ${METHODS[$method]} \
+  node dist/bench.js --ranking --config "$config" --seeds "$seed" ${EPOCHS:+--epochs "$EPOCHS"} ${METHODS[$method]} \
     --out "$out.json.part" > "$out.txt"
   mv "$out.json.part" "$out.json"
 done
