@@ -177,4 +177,36 @@ void describe('supernet export --int8', () => {
     assert.deepEqual(changedFiles(before, fingerprint(runDir)), []);
     assert.ok(!readdirSync(path.join(runDir, 'exports')).some((f) => f.endsWith('.tmp')));
   });
+
+  void test('a disk that fills while the int8 model is written: a clear error naming it, nothing half-written, the run as it was', () => {
+    const runDir = path.join(runs, runId);
+    const exportsDir = path.join(runDir, 'exports');
+    const file = path.join(exportsDir, `${KEY}.int8.onnx`);
+    // A float32 export first: the exports folder and the subnet's evaluation in
+    // candidates.jsonl exist, so anything the failed export changes shows.
+    assert.equal(runCli(['export', runId, KEY, '--runs', runs], dir).status, 0);
+    rmSync(file, { force: true });
+    rmSync(`${file}.json`, { force: true });
+    const before = fingerprint(runDir);
+    // Room for a kilobyte: the model (several kilobytes) cannot be written.
+    const flag = path.join(dir, 'disk-full.flag');
+    writeFileSync(flag, '1024');
+    const env = { ...process.env, SUPERNET_FAULT_DISK_FULL_FLAG: flag };
+    const r = runCli(['export', runId, KEY, '--runs', runs, '--int8'], dir, env);
+    rmSync(flag);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stderr.includes(`Cannot write ${file}: `), r.stderr);
+    assert.match(r.stderr, /no space left/);
+    assert.ok(!existsSync(file) && !existsSync(`${file}.json`), 'no model, no sidecar');
+    assert.deepEqual(
+      readdirSync(exportsDir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file left',
+    );
+    assert.deepEqual(changedFiles(before, fingerprint(runDir)), [], 'nothing of the run is lost');
+    // With room again the same command writes it.
+    const again = runCli(['export', runId, KEY, '--runs', runs, '--int8'], dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.ok(existsSync(file) && existsSync(`${file}.json`));
+  });
 });

@@ -254,6 +254,80 @@ export function runTests(vscode: typeof VSCode): Test[] {
       },
     },
     {
+      name: "Fine-tune and Export int8 from the tree's context menu: both jobs run, <key>.finetuned.int8.onnx is written and revealed",
+      fn: async () => {
+        const subnets = await ext().subnets(runId ?? '');
+        // A subnet not fine-tuned yet: the chain trains it, then quantises the result.
+        const key = [...(subnets?.front ?? []), ...(subnets?.all ?? [])].find(
+          (s) => !s.finetune,
+        )?.key;
+        if (!key) throw new Error('every subnet is fine-tuned already');
+        const before = new Set(
+          ext()
+            .jobs()
+            .map((j) => j.jobId),
+        );
+        await vscode.commands.executeCommand('workbench.view.extension.supernet');
+        await vscode.commands.executeCommand('supernet.refreshRuns');
+        await waitFor(
+          'the tree to select the subnet',
+          () =>
+            ext()
+              .reveal(runId ?? '', key)
+              .then((ok) => (ok ? true : undefined)),
+          UI_TIMEOUT_MS,
+        );
+        const row = `.sidebar .monaco-list-row.selected`;
+        const shot = await requestScreenshot(
+          'tree-deploy-menu',
+          {
+            waitFor: [row],
+            contextMenu: { rightClick: row, thenChoose: 'Fine-tune and Export int8' },
+          },
+          UI_TIMEOUT_MS + 10_000,
+        );
+        if (shot === undefined)
+          void vscode.commands.executeCommand(
+            'supernet.finetuneAndExportInt8',
+            await ext().subnetNode(runId ?? '', key),
+          );
+        const newJob = (kind: string) => () =>
+          ext()
+            .jobs()
+            .find((j) => j.kind === kind && !before.has(j.jobId));
+        const tune = await waitFor('the fine-tune job to start', newJob('finetune'), UI_TIMEOUT_MS);
+        const tuned = await ext().whenDone(tune.jobId);
+        if (tuned.exit?.status !== 'completed' || tuned.finetune?.result?.key !== key)
+          throw new Error(
+            `the fine-tune ended ${tuned.exit?.status}: ${tuned.exit?.message ?? ''}`,
+          );
+        const exp = await waitFor('the export job to start', newJob('export'), UI_TIMEOUT_MS);
+        const exported = await ext().whenDone(exp.jobId);
+        if (exported.exit?.status !== 'completed')
+          throw new Error(
+            `the export ended ${exported.exit?.status}: ${exported.exit?.message ?? ''}`,
+          );
+        const file = exported.exported?.file;
+        if (!file?.endsWith(`${key}.finetuned.int8.onnx`) || !existsSync(file))
+          throw new Error(`the chain wrote no ${key}.finetuned.int8.onnx (reported ${file})`);
+        const sidecar = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as {
+          precision?: string;
+          accuracyKind?: string;
+          int8?: { int8Accuracy?: number };
+        };
+        if (
+          sidecar.precision !== 'int8' ||
+          sidecar.accuracyKind !== 'finetuned' ||
+          sidecar.int8?.int8Accuracy === undefined
+        )
+          throw new Error(`the sidecar of ${file} says ${JSON.stringify(sidecar).slice(0, 300)}`);
+        // Revealed: the Explorer shows the file selected.
+        await screenshot('explorer-deployed', [
+          `.explorer-folders-view .monaco-list-row.selected:has-text("${key}.finetuned.int8.onnx")`,
+        ]);
+      },
+    },
+    {
       name: `Stop ends a running training with a checkpoint; Resume continues it to step ${STOP_RESUME_STEPS}`,
       fn: async () => {
         const started = await vscode.commands.executeCommand<JobStarted | undefined>(

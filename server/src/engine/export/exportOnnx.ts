@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, fsyncSync, openSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, type Arch } from '#shared/arch';
+import { writeFully } from '#shared/runFolder/durable';
 import type { ExportPrecision } from '#shared/protocol/engine';
 import { subnetCost } from '../../space/facts';
 import type { Supernet } from '../model/supernet';
@@ -98,13 +99,14 @@ export async function writeFilesAtomically(files: [string, Uint8Array][]): Promi
         dir,
         `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
       );
-      const handle = await fs.open(tmp, 'wx');
+      const fd = openSync(tmp, 'wx');
       temps.push(tmp);
       try {
-        await handle.writeFile(data);
-        await handle.sync();
+        // Every byte or an error naming the file: a full disk's short write is no success.
+        writeFully(fd, data, tmp);
+        fsyncSync(fd);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     }
     for (let i = 0; i < files.length; i++) {
