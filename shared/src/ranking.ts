@@ -1,3 +1,5 @@
+import { formatCount } from './format/numbers';
+
 /** A ranking check's figures, as rank.json and the rank-end event carry them. */
 export interface RankingFigures {
   /** Subnets compared (K). */
@@ -31,6 +33,70 @@ export interface RankingFigures {
    * supernet ranks better than anything cheap.
    */
   baselineAdvantageInterval?: [number, number];
+  /** The order within each third of the MACs range (engine/ranking/macsRegions.ts). */
+  regions?: MacsRegion[];
+}
+
+/** The supernet's order of the subnets in one MACs range. */
+export interface MacsRegion {
+  /** The range's fewest and most MACs among its subnets. */
+  fromMacs: number;
+  toMacs: number;
+  subnets: number;
+  kendallTau: number;
+  /** 95% bootstrap interval of kendallTau (the range's subnets resampled). */
+  kendallTauInterval: [number, number];
+  /** τ-b of MACs alone against the truth within the range. */
+  macsKendallTau: number;
+}
+
+/**
+ * Where to trust the order, in one sentence a user can act on: the MACs ranges whose τ
+ * interval is above 0 (better than chance) and the ranges where it is not, with what to do
+ * there. Undefined without regions (fewer than 15 subnets checked).
+ */
+export function regionSentence(f: RankingFigures): string | undefined {
+  const regions = f.regions;
+  if (!regions?.length) return undefined;
+  const trusted = regions.map((r) => r.kendallTauInterval[0] > 0);
+  const macs = (n: number) => `${formatCount(n)} MACs`;
+  const last = regions.length - 1;
+  // Contiguous runs of trusted or untrusted ranges, each in words.
+  const runs: { trusted: boolean; from: number; to: number }[] = [];
+  trusted.forEach((t, i) => {
+    const prev = runs.at(-1);
+    if (prev && prev.trusted === t) prev.to = i;
+    else runs.push({ trusted: t, from: i, to: i });
+  });
+  const span = (from: number, to: number) =>
+    from === 0 && to === last
+      ? 'at every MACs'
+      : to === last
+        ? `from ${macs(regions[from].fromMacs)} up`
+        : from === 0
+          ? `up to ${macs(regions[to].toMacs)}`
+          : `between ${macs(regions[from].fromMacs)} and ${macs(regions[to].toMacs)}`;
+  const figures = (from: number, to: number) =>
+    regions
+      .slice(from, to + 1)
+      .map(
+        (r) =>
+          `τ ${f2(r.kendallTau)}, 95% CI ${f2(r.kendallTauInterval[0])}…${f2(r.kendallTauInterval[1])}, ${r.subnets} subnets`,
+      )
+      .join('; ');
+  const good = runs.filter((r) => r.trusted);
+  const bad = runs.filter((r) => !r.trusted);
+  const goodText = good
+    .map((r) => `${span(r.from, r.to)} (${figures(r.from, r.to)})`)
+    .join(' and ');
+  const badText = bad.map((r) => `${span(r.from, r.to)} (${figures(r.from, r.to)})`).join(' and ');
+  if (!bad.length) return `Trust the front's order ${goodText}.`;
+  if (!good.length)
+    return (
+      `No MACs range shows its order better than chance (${figures(0, last)}, ` +
+      `fewest to most MACs): check more subnets or train on before trusting the front's order.`
+    );
+  return `Trust the front's order ${goodText}; ${badText}, check more subnets or train on.`;
 }
 
 /**
@@ -177,6 +243,7 @@ export function rankingFiguresOf(e: {
   baselines?: { name: string; kendallTau: number }[];
   bestBaseline?: { name: string; kendallTau: number };
   baselineAdvantageInterval?: [number, number];
+  regions?: MacsRegion[];
 }): RankingFigures | undefined {
   if (e.kendallTau === undefined) return undefined;
   return {
@@ -197,5 +264,6 @@ export function rankingFiguresOf(e: {
     ...(e.baselineAdvantageInterval
       ? { baselineAdvantageInterval: e.baselineAdvantageInterval }
       : {}),
+    ...(e.regions?.length ? { regions: e.regions } : {}),
   };
 }

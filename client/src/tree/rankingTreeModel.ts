@@ -1,7 +1,12 @@
 import { rankingSource, type LatestRanking } from '#shared/charts/latestRanking';
 import type { RankedPoint } from '#shared/charts/rankingModel';
 import { formatAccuracy, formatMacs, formatParams } from '#shared/format/units';
-import { rankingSummary, rankingWarning, rankingWarningShort } from '#shared/ranking';
+import {
+  rankingSummary,
+  rankingWarning,
+  rankingWarningShort,
+  regionSentence,
+} from '#shared/ranking';
 
 /**
  * What the Runs tree says of a run's ranking: a `Ranking` group under the run (its figures,
@@ -24,9 +29,13 @@ export function rankingGroupDescription(r: LatestRanking): string {
 /** Where the figures come from, all of them, and the warning in full when there is one. */
 export function rankingTooltip(r: LatestRanking): string {
   const warning = rankingWarning(r.figures);
-  return [rankingSource(r), rankingSummary(r.figures), ...(warning ? ['', warning] : [])].join(
-    '\n',
-  );
+  const where = regionSentence(r.figures);
+  return [
+    rankingSource(r),
+    rankingSummary(r.figures),
+    ...(warning ? ['', warning] : []),
+    ...(where ? ['', where] : []),
+  ].join('\n');
 }
 
 /** The run's line gets this appended when its latest ranking warrants the warning. */

@@ -16,7 +16,7 @@ import {
 } from '#shared/charts/rankingChart';
 import { fitToData } from '#shared/charts/ranges';
 import type { DashboardRun } from '#shared/protocol/webview';
-import { rankingSummary, rankingWarning } from '#shared/ranking';
+import { rankingSummary, rankingWarning, regionSentence } from '#shared/ranking';
 import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatMetric, formatPercent } from './format';
@@ -61,6 +61,8 @@ export class RankingView implements View {
   private readonly summary = el('p', 'summary ranking-summary');
   private readonly details = el('p', 'note ranking-details');
   private readonly warning = el('p', 'warning ranking-warning');
+  /** Where along MACs its order can be trusted, in one sentence. */
+  private readonly regions = el('p', 'summary ranking-regions');
   private readonly running = el('p', 'note');
   private readonly maturity = el('p', 'note ranking-maturity');
   private readonly empty = el('p', 'placeholder ranking-empty', NO_RANKING);
@@ -90,6 +92,7 @@ export class RankingView implements View {
   ) {
     this.element.append(
       this.warning,
+      this.regions,
       this.summary,
       this.details,
       this.maturity,
@@ -123,6 +126,7 @@ export class RankingView implements View {
       : '';
     this.details.textContent = (latest && rankingDetails(latest)) ?? '';
     this.warning.textContent = warning ?? '';
+    this.regions.textContent = (latest && regionSentence(latest.figures)) ?? '';
     this.running.textContent = running ?? '';
     this.maturity.textContent = stabilityWords(lastStability(state)) ?? '';
     const subnets = scatterSubnets(state);
@@ -132,6 +136,7 @@ export class RankingView implements View {
       [this.summary, !!latest],
       [this.details, !!this.details.textContent],
       [this.warning, !!warning],
+      [this.regions, !!this.regions.textContent],
       [this.running, !!running],
       [this.maturity, !!this.maturity.textContent],
       [this.empty, !latest && !running && epochs === 0],

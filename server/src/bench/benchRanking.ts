@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { EngineEvent, EpochEvent, RankingEvent } from '#shared/protocol/engine';
+import { regionSentence, type RankingFigures } from '#shared/ranking';
 import { resolveConfig } from '../config/resolve';
 import { trainRun } from '../engine/run/trainRun';
 import {
@@ -291,10 +292,17 @@ export function rankingVerdicts(seeds: readonly SeedResult[]): RankingBench['met
   };
 }
 
+/** The last epoch's sentence on where along MACs to trust the order, when it has regions. */
+const regionLines = (f: EpochFigures | undefined): string[] => {
+  const sentence = f && regionSentence(f as RankingFigures);
+  return sentence ? [`  by MACs: ${sentence}`] : [];
+};
+
 export function rankingBenchText(r: RankingBench): string {
   const rows = r.seeds.flatMap((s) => [
     `seed ${s.seed} (${s.seconds} s${s.cpuSeconds !== undefined ? `, ${s.cpuSeconds} CPU s` : ''}):`,
     ...s.epochs.map((f) => `  ${epochLine(f)}`),
+    ...regionLines(s.epochs.at(-1)),
   ]);
   return (
     `ranking benchmark ${r.table} (${r.subnets} subnets; noise ceiling τ ${f2(r.ceiling.ceiling)} ` +

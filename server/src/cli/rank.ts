@@ -1,7 +1,7 @@
 import type { EngineEvent, RankCommand } from '#shared/protocol/engine';
 import { labelledAccuracy } from '#shared/accuracyKinds';
 import { formatCount } from '#shared/format/numbers';
-import { rankingFiguresOf, rankingSummary, rankingWarning } from '#shared/ranking';
+import { rankingFiguresOf, rankingSummary, rankingWarning, regionSentence } from '#shared/ranking';
 import { crashReport, runEngineJob } from './engineJob';
 import { bar } from './progress';
 
@@ -57,6 +57,8 @@ export async function rankCli(o: RankCliOptions): Promise<number> {
         );
         const warning = figures && rankingWarning(figures);
         if (warning) line(`warning: ${warning}`);
+        const where = figures && regionSentence(figures);
+        if (where) line(where);
       } else if (e.type === 'rank-end')
         line(`supernet rank: ${e.status}${e.message ? `: ${e.message}` : ''}`);
     },

@@ -5,7 +5,12 @@ import type {
   RankStartEvent,
   StabilityEvent,
 } from '../protocol/engine';
-import { rankingFiguresOf, spearmanBrownCeiling, type RankingFigures } from '../ranking';
+import {
+  rankingFiguresOf,
+  spearmanBrownCeiling,
+  type MacsRegion,
+  type RankingFigures,
+} from '../ranking';
 
 /**
  * How well a run's supernet ranks subnets, as the dashboard and the Runs tree show it:
@@ -139,6 +144,28 @@ const baselineOf = (x: unknown): { name: string; kendallTau: number } | undefine
     : undefined;
 };
 
+/** A MACs range's figures from an event or a file, or undefined when any is missing. */
+const regionOf = (x: unknown): MacsRegion | undefined => {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const r = x as Record<string, unknown>;
+  const [fromMacs, toMacs, subnets, kendallTau, macsKendallTau] = [
+    r.fromMacs,
+    r.toMacs,
+    r.subnets,
+    r.kendallTau,
+    r.macsKendallTau,
+  ].map(finite);
+  const kendallTauInterval = intervalOf(r.kendallTauInterval);
+  return fromMacs !== null &&
+    toMacs !== null &&
+    subnets !== null &&
+    kendallTau !== null &&
+    macsKendallTau !== null &&
+    kendallTauInterval
+    ? { fromMacs, toMacs, subnets, kendallTau, kendallTauInterval, macsKendallTau }
+    : undefined;
+};
+
 const pointsOf = (xs: unknown): RankedPoint[] =>
   Array.isArray(xs) ? xs.flatMap((x) => rankedPointOf(x) ?? []) : [];
 
@@ -161,6 +188,7 @@ export function cleanFigures(x: Record<string, unknown>): RankingFigures | undef
     ? x.baselines.flatMap((b) => baselineOf(b) ?? [])
     : [];
   const bestBaseline = baselineOf(x.bestBaseline);
+  const regions = Array.isArray(x.regions) ? x.regions.map(regionOf) : [];
   // Events written before the ceiling of the mean carried τ between two stand-alone seeds as
   // `noiseCeiling` (and no `seedAgreement`); every shipped table had two seeds a subnet.
   const said = orUndefined(x.noiseCeiling);
@@ -181,6 +209,8 @@ export function cleanFigures(x: Record<string, unknown>): RankingFigures | undef
     ...(interval ? { kendallTauInterval: interval } : {}),
     ...(partialInterval ? { partialKendallTauInterval: partialInterval } : {}),
     ...(advantage ? { flopsAdvantageInterval: advantage } : {}),
+    // All three ranges or none: a sentence about part of the MACs axis would mislead.
+    ...(regions.length && regions.every((r) => r) ? { regions: regions as MacsRegion[] } : {}),
   });
 }
 

@@ -1,5 +1,6 @@
 import { parseExecutor, type WorkerInfo } from '../executor';
 import type { Objective } from '../metrics';
+import type { MacsRegion } from '../ranking';
 import type { CandidateFigures, FinetuneResult, RankedSubnet } from '../runFolder/records';
 
 /**
@@ -348,6 +349,8 @@ export interface RankingEvent {
    * seeds resampled, the best chosen again in every draw (absent in older runs).
    */
   baselineAdvantageInterval?: [number, number];
+  /** The order within each third of the MACs range (absent in older runs and below 15 subnets). */
+  regions?: MacsRegion[];
   /** Quality at the top, where users pick (absent in older runs): see engine/ranking/topEnd.ts. */
   topEnd?: {
     topQuarterTau: number;
@@ -439,6 +442,7 @@ export interface RankEndEvent {
   baselines?: { name: string; kendallTau: number }[];
   bestBaseline?: { name: string; kendallTau: number };
   baselineAdvantageInterval?: [number, number];
+  regions?: MacsRegion[];
   rankFile?: string;
   message?: string;
   seconds: number;

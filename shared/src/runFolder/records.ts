@@ -1,5 +1,6 @@
 import { archKey, isArch, type Arch } from '../arch';
 import type { Objective } from '../metrics';
+import type { MacsRegion } from '../ranking';
 
 /**
  * What each file of a run folder holds, one type per record kind, and the checks that
@@ -110,6 +111,8 @@ export interface RankFile {
   baselines?: { name: string; kendallTau: number }[];
   bestBaseline?: { name: string; kendallTau: number };
   baselineAdvantageInterval?: [number, number];
+  /** The order within each third of the MACs range (absent in older files and below 15 subnets). */
+  regions?: MacsRegion[];
   time: string;
 }
 

@@ -14,6 +14,7 @@ import {
   rankingSummary,
   rankingWarning,
   rankingWarningShort,
+  regionSentence,
   type RankingFigures,
 } from '#shared/ranking';
 import { RANKING_ERROR_ENV, RANKING_RUN_ENV } from '../rankingRun';
@@ -31,6 +32,9 @@ const warningWords = (f: RankingFigures): string =>
   f.bestBaseline
     ? `than ${BASELINE_WORDS[f.bestBaseline.name] ?? f.bestBaseline.name} do`
     : 'FLOPs do';
+
+/** The region sentence's opening words, up to its first figures. */
+const regionWords = (f: RankingFigures): string => (regionSentence(f) ?? '').split(' (')[0];
 
 /** The prepared run and what its folder says the tab must show. */
 async function expectedRanking() {
@@ -58,6 +62,7 @@ export function rankingTests(vscode: typeof VSCode): Test[] {
       fn: async () => {
         const { runId, latest, epochs, warning } = await expectedRanking();
         const f = latest.figures;
+        if (!f.regions) throw new Error('the ranking of the 32-subnet table has no MACs ranges');
         const interval = f.kendallTauInterval;
         if (!interval || f.flopsKendallTau === undefined)
           throw new Error(`the ranking event lacks its interval or baseline: ${JSON.stringify(f)}`);
@@ -90,6 +95,10 @@ export function rankingTests(vscode: typeof VSCode): Test[] {
               inWebview(`${panel} .ranking-details:has-text("of the true front's hypervolume")`),
               inWebview(`${summary}:has-text("noise ceiling ${f2(f.noiseCeiling ?? NaN)}")`),
               inWebview(`${panel} .ranking-maturity:has-text("probe subnets")`),
+              // Where along MACs to trust the order, in one sentence (#25, item 7).
+              ...(f.regions
+                ? [inWebview(`${panel} .ranking-regions:has-text("${regionWords(f)}")`)]
+                : []),
             ],
           },
           UI_TIMEOUT_MS + 10_000,

@@ -11,6 +11,7 @@ import {
   partialKendallTau,
   topKOverlap,
 } from '../search/rankingStats';
+import { macsRegions, withRegions } from './macsRegions';
 import { pairedClaim } from './pairedClaim';
 import { topEndQuality } from './topEnd';
 import { simulatedCeiling } from './truthCeiling';
@@ -88,6 +89,7 @@ export function rankAgainstTable(
     baselines: claim.baselines,
     bestBaseline: claim.baselines.find((b) => b.name === claim.best)!,
     baselineAdvantageInterval: claim.advantageInterval,
+    ...withRegions(macsRegions(x, y, z, seed)),
     topEnd: topEndQuality(x, y, z),
     topK: { k, overlap: topKOverlap(x, y, k) },
     ...(pick

@@ -1,3 +1,4 @@
+import { macsRegions, withRegions } from '../ranking/macsRegions';
 import { archKey, type Arch } from '#shared/arch';
 import type { EngineEvent, RankCommand, RankEndEvent } from '#shared/protocol/engine';
 import { atomicWrite } from '#shared/runFolder/durable';
@@ -221,6 +222,7 @@ function rankFileOf(
     baselines: claim.baselines,
     bestBaseline: claim.baselines.find((b) => b.name === claim.best)!,
     baselineAdvantageInterval: claim.advantageInterval,
+    ...withRegions(macsRegions(x, y, z, seed)),
     time: new Date().toISOString(),
   };
 }
@@ -277,6 +279,7 @@ export async function rankRun(
               baselineAdvantageInterval: result.baselineAdvantageInterval!,
             }
           : {}),
+        ...withRegions(result.regions),
         rankFile: loaded.folder.rankFile,
       });
       return result;
