@@ -246,10 +246,9 @@ export function etaSeconds(p: JobProgress): number | undefined {
     if (p.evaluations === undefined || p.lastTime === undefined || !p.budget) return undefined;
     return steadyEta(p.evaluationsFrom, { done: p.evaluations, time: p.lastTime }, p.budget);
   }
-  if (p.kind === 'finetune' && p.finetune && p.rateFrom && p.lastTime !== undefined) {
-    const steps = p.finetune.step - p.rateFrom.step;
-    const secs = (p.lastTime - p.rateFrom.time) / 1000;
-    if (steps > 0 && secs > 0) return (p.finetune.totalSteps - p.finetune.step) / (steps / secs);
+  if (p.kind === 'finetune' && p.finetune && p.lastTime !== undefined) {
+    const first = p.rateFrom && { done: p.rateFrom.step, time: p.rateFrom.time };
+    return steadyEta(first, { done: p.finetune.step, time: p.lastTime }, p.finetune.totalSteps);
   }
   return undefined;
 }

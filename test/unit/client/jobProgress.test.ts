@@ -404,7 +404,11 @@ void describe('a fine-tune job', () => {
     imagesPerSec: 1000,
   });
 
-  void test('progress names the inherited accuracy; ETA from its own steps', () => {
+  void test('progress names the inherited accuracy; ETA from its own steps, once steady', () => {
+    // After its first step alone there is no rate yet: "estimating", not a guess.
+    const first = fold(newJob('j', 'finetune', 'r20-d1w16k3e2'), [start, step(1, 0)]);
+    assert.equal(etaSeconds(first), undefined);
+    assert.match(progressMessage(first), /ETA estimating…$/);
     const p = fold(newJob('j', 'finetune', 'r20-d1w16k3e2'), [start, step(1, 0), step(21, 10_000)]);
     assert.equal(p.runId, 'run-1');
     assert.equal(fractionDone(p), 0.21);
