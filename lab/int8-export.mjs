@@ -6,8 +6,11 @@
 // kernels ran the int8 and the float32 model, with their times.
 //
 //   npm run build && npx tsc -b && node lab/int8-export.mjs --run RUN [--runs DIR] \
-//     [--subnets 6] [--bench-run BENCH_RUN --bench-config examples/bench.supernet.yaml] \
+//     [--subnets 6 | --keys KEY,KEY] [--finetuned] [--methods minmax,percentile] \
+//     [--bench-run BENCH_RUN --bench-config examples/bench.supernet.yaml] \
 //     [--out lab/results/int8-export]
+// --finetuned: the subnets' completed fine-tunes (`supernet finetune`), exported with
+// `--finetuned`, the model a user ships.
 // RUN: a trained and searched run of examples/tiny.supernet.yaml (`supernet train`, then
 // `supernet search`); BENCH_RUN: any run of examples/bench.supernet.yaml with a checkpoint
 // (a few steps of training are enough for latency). Writes OUT.jsonl (one record per export)
@@ -39,7 +42,8 @@ const count = Number(arg('subnets', '6'));
 const benchRun = arg('bench-run');
 const benchConfig = arg('bench-config', 'examples/bench.supernet.yaml');
 const outBase = arg('out', 'lab/results/int8-export');
-const METHODS = ['minmax', 'percentile'];
+const METHODS = arg('methods', 'minmax,percentile').split(',');
+const finetuned = args.includes('--finetuned');
 const PROFILE_RUNS = 20;
 const scratch = mkdtempSync(path.join(tmpdir(), 'int8-lab-'));
 
@@ -58,6 +62,7 @@ function exportInt8(runId, key, method) {
       '--int8',
       '--calibration',
       method,
+      ...(finetuned ? ['--finetuned'] : []),
       '-o',
       file,
       '--json',
@@ -78,6 +83,12 @@ function exportInt8(runId, key, method) {
 function frontSubnets(runId) {
   const pareto = JSON.parse(readFileSync(path.join(runs, runId, 'pareto.json'), 'utf8'));
   const front = [...pareto.front].sort((a, b) => a.flops - b.flops);
+  if (arg('keys')) {
+    const all = new Map([...pareto.front, ...(pareto.evaluated ?? [])].map((p) => [p.key, p]));
+    return arg('keys')
+      .split(',')
+      .map((key) => all.get(key) ?? front.find((p) => p.key === key) ?? { key });
+  }
   const k = Math.min(count, front.length);
   const picked = Array.from(
     { length: k },
@@ -99,7 +110,8 @@ say(
   `int8 export, measured ${new Date().toISOString()} (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
 );
 say(
-  `run ${run} (${runs}); every figure from \`supernet export RUN KEY --int8 --calibration M --json\``,
+  `run ${run} (${runs}); every figure from \`supernet export RUN KEY --int8 --calibration M${finetuned ? ' --finetuned' : ''} --json\`` +
+    (finetuned ? ' (the fine-tuned weights; accuracies fine-tuned)' : ' (inherited weights)'),
 );
 say('');
 say(

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   existsSync,
   fsyncSync,
   openSync,
@@ -53,6 +55,21 @@ const diskFull = (() => {
   };
 })();
 
+/**
+ * A new temporary file beside `file` for an atomic write: a random name, created exclusively
+ * and never through a symlink, so that nobody who can write to a shared run folder can plant
+ * a link at a predictable name and redirect the write.
+ */
+export function openTemp(file: string): { tmp: string; fd: number } {
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  const flags =
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  return { tmp, fd: openSync(tmp, flags, 0o644) };
+}
+
 /** Write a small file so that readers see the old or the new content, never a mix. */
 export function atomicWrite(file: string, text: string): void {
   atomicWriteWith(file, (write) => write(text));
@@ -66,8 +83,7 @@ export function atomicWriteWith(
   file: string,
   produce: (write: (text: string) => void) => void,
 ): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const { tmp, fd } = openTemp(file);
   try {
     produce((text) => void writeFully(fd, Buffer.from(text, 'utf8'), tmp));
     fsyncSync(fd);

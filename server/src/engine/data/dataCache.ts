@@ -4,14 +4,13 @@ import {
   existsSync,
   fsyncSync,
   mkdirSync,
-  openSync,
   readFileSync,
   renameSync,
   rmSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { writeFully } from '#shared/runFolder/durable';
+import { openTemp, writeFully } from '#shared/runFolder/durable';
 
 /**
  * Decoded data kept between runs, named by a fingerprint of what it was made from (file
@@ -68,12 +67,14 @@ export function writeCache<H extends object>(
   header: H,
   payload: Uint8Array,
 ): boolean {
-  const tmp = `${file}.${process.pid}.tmp`;
+  let tmp: string | undefined;
   try {
     const head = Buffer.from(JSON.stringify({ ...header, bytes: payload.length }), 'utf8');
     const len = Buffer.alloc(4);
     len.writeUInt32LE(head.length);
-    const fd = openSync(tmp, 'w');
+    const opened = openTemp(file);
+    tmp = opened.tmp;
+    const fd = opened.fd;
     try {
       for (const part of [MAGIC, len, head, payload]) writeFully(fd, part, tmp);
       fsyncSync(fd);
@@ -83,7 +84,7 @@ export function writeCache<H extends object>(
     renameSync(tmp, file);
     return true;
   } catch {
-    rmSync(tmp, { force: true });
+    if (tmp) rmSync(tmp, { force: true });
     return false;
   }
 }

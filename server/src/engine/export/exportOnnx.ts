@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { archKey, type Arch } from '#shared/arch';
-import { writeFully } from '#shared/runFolder/durable';
+import { openTemp, writeFully } from '#shared/runFolder/durable';
 import type { ExportPrecision } from '#shared/protocol/engine';
 import { subnetCost } from '../../space/facts';
 import type { Supernet } from '../model/supernet';
@@ -94,12 +94,7 @@ export async function writeFilesAtomically(files: [string, Uint8Array][]): Promi
   try {
     for (const [file, data] of files) {
       current = file;
-      const dir = path.dirname(path.resolve(file));
-      const tmp = path.join(
-        dir,
-        `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-      );
-      const fd = openSync(tmp, 'wx');
+      const { tmp, fd } = openTemp(path.resolve(file));
       temps.push(tmp);
       try {
         // Every byte or an error naming the file: a full disk's short write is no success.

@@ -9,7 +9,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import * as path from 'node:path';
-import { writeFully } from '#shared/runFolder/durable';
+import { openTemp, writeFully } from '#shared/runFolder/durable';
 import { RunError } from '../runError';
 
 /**
@@ -73,8 +73,13 @@ export function writeCheckpoint<H>(file: string, ck: Checkpoint<H>): number {
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+  let opened: { tmp: string; fd: number };
+  try {
+    opened = openTemp(file);
+  } catch (e) {
+    throw new RunError(`Could not write the checkpoint ${file}: ${(e as Error).message}`);
+  }
+  const { tmp, fd } = opened;
   let bytes = 0;
   try {
     for (const part of [MAGIC_V2, len, header]) bytes += writeFully(fd, part, tmp);
