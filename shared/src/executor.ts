@@ -14,25 +14,34 @@ export function parseExecutor(text: string): ExecutorSpec | string {
   try {
     url = new URL(s);
   } catch {
-    return `'${text}' is not an executor: use local or redis://HOST:PORT`;
+    // Not echoed: a mistyped option may hold a password.
+    return 'the executor is neither local nor a URL: use local or redis://HOST:PORT';
   }
+  const shown = redactUrl(s);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    return `'${text}' is not an executor: use local or redis://HOST:PORT (${url.protocol} is not a Redis URL)`;
-  if (!url.hostname) return `'${text}' names no host: use redis://HOST:PORT`;
+    return `'${shown}' is not an executor: use local or redis://HOST:PORT (${url.protocol} is not a Redis URL)`;
+  if (!url.hostname) return `'${shown}' names no host: use redis://HOST:PORT`;
   if (url.pathname && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname))
-    return `'${text}': the path of a Redis URL is a database number (redis://HOST:PORT/0)`;
+    return `'${shown}': the path of a Redis URL is a database number (redis://HOST:PORT/0)`;
   return { kind: 'queue', url: s };
 }
 
-/** The URL as logs and the editor show it: a password is never printed. */
+/**
+ * The URL as logs, events and the editor show it: no user name or password (user-info
+ * masked) and no query (ioredis reads `?password=` too); a text that is not a URL is not
+ * echoed at all, since it may be a credential typed in the wrong place.
+ */
 export function redactUrl(text: string): string {
+  let url: URL;
   try {
-    const url = new URL(text);
-    if (url.password) url.password = '***';
-    return url.toString().replace(/\/$/, '');
+    url = new URL(text);
   } catch {
-    return text;
+    return '(a URL that does not parse)';
   }
+  const auth = url.username || url.password ? '***@' : '';
+  const port = url.port ? `:${url.port}` : '';
+  const db = url.pathname && url.pathname !== '/' ? url.pathname : '';
+  return `${url.protocol}//${auth}${url.hostname}${port}${db}${url.search ? '?***' : ''}`;
 }
 
 /** One worker as the queue's registry describes it (it rewrites its entry every few seconds). */

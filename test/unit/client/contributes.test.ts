@@ -154,6 +154,8 @@ void test('machine-bound settings are machine-scoped; the runs folder is restric
   }
   const caps = pkg.capabilities.untrustedWorkspaces as { restrictedConfigurations?: string[] };
   assert.ok(caps.restrictedConfigurations?.includes('supernet.runsFolder'));
+  // A workspace must not switch on a trace that logs every message (queue URLs among them).
+  assert.ok(caps.restrictedConfigurations?.includes('supernet.trace.server'));
 });
 
 void test('every walkthrough step ticks off on its command and on a key the client sets', () => {

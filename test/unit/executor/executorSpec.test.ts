@@ -18,7 +18,7 @@ void describe('an executor is local or a Redis queue, and a bad one says why', (
 
   void test('anything else is refused with the form to use', () => {
     const cases: [string, RegExp][] = [
-      ['remote', /not an executor: use local or redis:\/\/HOST:PORT/],
+      ['remote', /neither local nor a URL: use local or redis:\/\/HOST:PORT/],
       ['http://h:6379', /http: is not a Redis URL/],
       ['redis://h:6379/queue', /database number/],
     ];
@@ -29,9 +29,19 @@ void describe('an executor is local or a Redis queue, and a bad one says why', (
     }
   });
 
-  void test('a password never reaches a log line', () => {
-    assert.equal(redactUrl('redis://:s3cret@h:6379/0'), 'redis://:***@h:6379/0');
+  void test('a password never reaches a log line: user-info, query and unparseable text', () => {
+    assert.equal(redactUrl('redis://:s3cret@h:6379/0'), 'redis://***@h:6379/0');
+    assert.equal(redactUrl('redis://fleet:s3cret@h:6379'), 'redis://***@h:6379');
+    assert.equal(redactUrl('rediss://h:6380/1?password=s3cret&tls=1'), 'rediss://h:6380/1?***');
     assert.equal(redactUrl('redis://h:6379'), 'redis://h:6379');
+    assert.equal(redactUrl('s3cret'), '(a URL that does not parse)');
+    // The refusals of parseExecutor print no secret either.
+    for (const text of [
+      's3cret',
+      'http://u:s3cret@h:1',
+      'redis://:s3cret@h:1/queue?password=s3cret',
+    ])
+      assert.doesNotMatch(parseExecutor(text) as string, /s3cret/, text);
   });
 
   void test('a worker registry entry is read field by field; a broken one is dropped', () => {
