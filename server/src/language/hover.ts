@@ -95,16 +95,22 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
   };
 }
 
+/** Text shown as itself in Markdown: every character Markdown or HTML would read, escaped. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
 /** The data as it is on disk: images per split, classes, the size it is stored at. */
 function dataFactsMarkdown(d: DataFacts): string {
   const splits = Object.entries(d.splits)
     .filter(([, n]) => n !== undefined)
     .map(([k, n]) => `${n!.toLocaleString('en-US')} ${k}`)
     .join(' · ');
-  const lines = [`**${d.kind}** in \`${d.dir}\``, `Images: ${splits}`];
+  // Folder and class names come from the user's disk: text, never Markdown or HTML.
+  const lines = [`**${d.kind}** in ${escapeMarkdown(d.dir)}`, `Images: ${splits}`];
   if (d.classCount !== undefined) {
     const names = d.classes?.length
-      ? `: ${d.classes.slice(0, 12).join(', ')}${d.classes.length > 12 ? ', …' : ''}`
+      ? `: ${d.classes.slice(0, 12).map(escapeMarkdown).join(', ')}${d.classes.length > 12 ? ', …' : ''}`
       : '';
     lines.push(`Classes: ${d.classCount}${names}`);
   }

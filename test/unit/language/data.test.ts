@@ -61,10 +61,27 @@ void describe('the language service reads the data it is given', () => {
   void test('hover on task: the kind, images per split, the classes, the stored size', () => {
     const h = ls().hover(open('pets.supernet.yaml', folderConfig), { line: 0, character: 1 });
     const md = (h?.contents as MarkupContent).value;
-    assert.match(md, /\*\*image folder\*\* in `.*pets`/);
+    assert.match(md, /\*\*image folder\*\* in \S*pets/);
     assert.match(md, /Images: 6 train · 2 validation/);
     assert.match(md, /Classes: 3: cat, dog, fish/);
     assert.match(md, /resized to `task.input`/);
+  });
+
+  void test('hover shows folder and class names as text: Markdown and HTML in them are escaped', () => {
+    const evil = path.join(dir, 'evil');
+    for (const split of ['train', 'val'])
+      for (const c of ['[x](command:rm)', '<img src=x onerror=alert(1)>'])
+        mkdirSync(path.join(evil, split, c), { recursive: true });
+    for (const split of ['train', 'val'])
+      for (const c of ['[x](command:rm)', '<img src=x onerror=alert(1)>'])
+        writeFileSync(path.join(evil, split, c, '0.png'), 'x');
+    const config = folderConfig.replace('./pets', './evil').replace('classes: 3', 'classes: 2');
+    const h = ls().hover(open('evil.supernet.yaml', config), { line: 0, character: 1 });
+    const md = (h?.contents as MarkupContent).value;
+    assert.ok(md.includes('\\[x\\]\\(command:rm\\)'), md);
+    assert.ok(md.includes('\\<img src=x onerror=alert\\(1\\)\\>'), md);
+    assert.doesNotMatch(md, /[^\\]<img/);
+    assert.doesNotMatch(md, /[^\\]\]\(command/);
   });
 
   void test('a CIFAR file of no whole number of records, and a wrong input size, are located', () => {
