@@ -142,7 +142,10 @@ export class CliProcess {
   }
 }
 
-/** `supernet worker --json` on the queue, named `name`, one evaluation thread. */
+/**
+ * `supernet worker --json` on the queue, named `name`, one evaluation thread, serving the runs
+ * under its working folder `cwd` (where the tests keep their run folders).
+ */
 export function startWorker(
   url: string,
   name: string,
@@ -150,7 +153,7 @@ export function startWorker(
   env: NodeJS.ProcessEnv = process.env,
 ): CliProcess {
   return new CliProcess(
-    ['worker', '--queue', url, '--name', name, '--threads', '1', '--json'],
+    ['worker', '--queue', url, '--name', name, '--threads', '1', '--runs', cwd, '--json'],
     cwd,
     env,
   );

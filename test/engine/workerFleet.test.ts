@@ -13,6 +13,17 @@ import { packageVersion } from '#shared/packageVersion';
 import type { EngineEvent } from '#shared/protocol/engine';
 import type { Candidate, ParetoFile, RankFile } from '#shared/runFolder/records';
 import { processAlive } from '#shared/runFolder/runLock';
+import { Queue } from 'bullmq';
+import { parseArchKey } from '#shared/arch';
+import { resolveConfig } from '../../server/src/config/resolve';
+import { archInSpace } from '../../server/src/space/arch';
+import {
+  JOB_FORMAT,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  WORKERS_KEY,
+} from '../../server/src/engine/execute/queue/queueJobs';
+import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import { waitFor } from '../e2e/wait';
 import {
   CliProcess,
@@ -326,6 +337,79 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     );
     assert.equal(b.kendallTau, a.kendallTau);
   });
+  void test('hostile jobs are refused: a path outside the runs, a subnet outside the space, too many subnets or epochs; the queue learns no path', async () => {
+    for (const w of workers) w.child.kill('SIGINT');
+    await Promise.all(workers.map((w) => w.exited));
+    workers.length = 0;
+    const guard = startWorker(redis.url, 'guard', dir);
+    workers.push(guard);
+    const run = freshRun();
+    const sha = readCheckpoint(path.join(run.runDir, 'checkpoint', 'checkpoint.bin')).sha256;
+    const { config } = resolveConfig(readFileSync(path.join(run.runDir, 'config.yaml'), 'utf8'));
+    const version = packageVersion() ?? '';
+    const base = { format: JOB_FORMAT, version, checkpointSha256: sha, checkpointStep: 60 };
+    // A subnet of the tiny example's space, and the same with a resolution no space has.
+    const small = parseArchKey('r20-d1w16k3e2-d1w24k3e2')!;
+    assert.ok(archInSpace(small, config.space, config.task));
+    const cases: [string, object, RegExp][] = [
+      [
+        'etc',
+        { ...base, kind: 'evaluate', runDir: '/etc', archs: [small] },
+        /not under this worker’s run folders/,
+      ],
+      [
+        'huge-resolution',
+        {
+          ...base,
+          kind: 'evaluate',
+          runDir: run.runDir,
+          archs: [{ ...small, resolution: 100000 }],
+        },
+        /not in the run’s search space/,
+      ],
+      [
+        'many-archs',
+        { ...base, kind: 'evaluate', runDir: run.runDir, archs: Array(10_000).fill(small) },
+        /10000 subnets, more than the 64/,
+      ],
+      [
+        'long-training',
+        { ...base, kind: 'train-alone', runDir: run.runDir, recipe: 'r', arch: small, epochs: 1e6 },
+        /1000000 epochs, more than the 100/,
+      ],
+    ];
+    const queue = new Queue(QUEUE_NAME, {
+      connection: { host: '127.0.0.1', port: redis.port },
+      prefix: KEY_PREFIX,
+    });
+    try {
+      for (const [id, data, why] of cases) {
+        await queue.add(id, data, { jobId: id });
+        const refused = await guard.waitForEvent(
+          `the worker to refuse job ${id}`,
+          (e): e is Extract<typeof e, { type: 'worker' }> =>
+            isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith(`job ${id}:`),
+          60_000,
+        );
+        assert.match(refused.message ?? '', why);
+        // The registry, which anyone on the queue reads, holds the reason and no path.
+        const entry = await redis.client((r) => r.hget(WORKERS_KEY, 'guard'));
+        assert.doesNotMatch(entry ?? '', /\/etc|supernet-fleet-/, entry ?? '');
+        await queue.remove(id).catch(() => undefined);
+      }
+      // The worker's own log has the detail for its operator.
+      const etc = guard.events.find(
+        (e) =>
+          isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith('job etc:'),
+      );
+      assert.ok(etc?.type === 'worker' && /\/etc .* is outside /.test(etc.message ?? ''));
+      assert.equal(computedBy(guard), 0);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
   void test('a worker whose driver and Redis are both gone stops within a lock period', async () => {
     const w = startWorker(redis.url, 'w7', dir);
     workers.push(w);

@@ -62,9 +62,11 @@ commands:
   rank RUN [--subnets K] [--epochs E] [--seed S] [--executor E] [--runs DIR] [--json]
                                  train K subnets from scratch and report Kendall tau and
                                  Spearman rho against their supernet accuracy
-  worker --queue redis://HOST:PORT [--name N] [--threads T] [--backend B] [--json]
+  worker --queue redis://HOST:PORT [--runs DIR[:DIR…]] [--name N] [--threads T]
+         [--backend B] [--json]
                                  take search and ranking jobs from a queue until Ctrl-C
-                                 (runs and data must be on a path shared with the searcher)
+                                 (runs and data must be on a path shared with the searcher;
+                                 jobs naming a run outside the --runs folders are refused)
   version                        the version and the backend training would use
 
 options:
@@ -282,7 +284,7 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   worker: {
-    options: { json, queue: str, name: str, threads: str, backend: str },
+    options: { json, queue: str, name: str, threads: str, backend: str, runs: str },
     run(p, io) {
       if (p.positionals.length) throw new UsageError('worker takes no arguments, only --queue URL');
       const queue = p.values.queue;
@@ -304,6 +306,14 @@ export const COMMANDS: Record<string, CliCommand> = {
           ...(typeof name === 'string' ? { name } : {}),
           ...(threads ? { threads } : {}),
           ...(typeof p.values.backend === 'string' ? { backend: p.values.backend } : {}),
+          // The run folders it serves: --runs A:B (path-list separated), else .supernet/runs.
+          runs:
+            typeof p.values.runs === 'string'
+              ? p.values.runs
+                  .split(path.delimiter)
+                  .filter(Boolean)
+                  .map((r) => path.resolve(r))
+              : [runsDirOf(p)],
         },
         json: p.values.json === true,
         out: io.out,

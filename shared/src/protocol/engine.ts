@@ -657,6 +657,11 @@ export interface WorkerCommand {
   threads?: number;
   /** Backend override for stand-alone training (`auto`, `wasm`, …). */
   backend?: string;
+  /**
+   * The folders whose runs it serves (absolute): a job naming a run folder anywhere else is
+   * refused before anything of it is read. Default: the working folder's .supernet/runs.
+   */
+  runs?: string[];
 }
 
 export type EngineCommand =
@@ -681,6 +686,30 @@ function executorProblem(kind: string, x: unknown): string | undefined {
   if (!isStr(x)) return `${kind}: \`executor\` must be a string`;
   const spec = parseExecutor(x);
   return typeof spec === 'string' ? `${kind}: ${spec}` : undefined;
+}
+
+/** What is wrong with a worker command, or undefined. */
+function workerProblem(x: Record<string, unknown>): string | undefined {
+  if (!isStr(x.queue)) return 'worker needs a `queue` string (redis://HOST:PORT)';
+  const spec = parseExecutor(x.queue);
+  if (typeof spec === 'string') return `worker: ${spec}`;
+  if (spec.kind !== 'queue') return 'worker: `queue` must be a Redis URL (redis://HOST:PORT)';
+  if (
+    x.runs !== undefined &&
+    (!Array.isArray(x.runs) ||
+      x.runs.length === 0 ||
+      !x.runs.every((r) => isStr(r) && r.startsWith('/')))
+  )
+    return 'worker: `runs` must be a list of absolute folders';
+  if (x.name !== undefined && (!isStr(x.name) || !/^[\w.:@-]{1,64}$/.test(x.name)))
+    return 'worker: `name` must be 1–64 letters, digits or . : @ - _';
+  if (
+    x.threads !== undefined &&
+    (!isNum(x.threads) || !Number.isInteger(x.threads) || x.threads < 1)
+  )
+    return 'worker: `threads` must be a whole number ≥ 1';
+  if (x.backend !== undefined && !isStr(x.backend)) return 'worker: `backend` must be a string';
+  return undefined;
 }
 
 /** Checks a command on arrival; returns an error message, or undefined when valid. */
@@ -754,21 +783,8 @@ export function checkCommand(x: unknown): string | undefined {
       if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
         return 'rank: `seed` must be a number ≥ 0';
       return executorProblem('rank', x.executor);
-    case 'worker': {
-      if (!isStr(x.queue)) return 'worker needs a `queue` string (redis://HOST:PORT)';
-      const spec = parseExecutor(x.queue);
-      if (typeof spec === 'string') return `worker: ${spec}`;
-      if (spec.kind !== 'queue') return 'worker: `queue` must be a Redis URL (redis://HOST:PORT)';
-      if (x.name !== undefined && (!isStr(x.name) || !/^[\w.:@-]{1,64}$/.test(x.name)))
-        return 'worker: `name` must be 1–64 letters, digits or . : @ - _';
-      if (
-        x.threads !== undefined &&
-        (!isNum(x.threads) || !Number.isInteger(x.threads) || x.threads < 1)
-      )
-        return 'worker: `threads` must be a whole number ≥ 1';
-      if (x.backend !== undefined && !isStr(x.backend)) return 'worker: `backend` must be a string';
-      return undefined;
-    }
+    case 'worker':
+      return workerProblem(x);
     case 'probe':
       if (x.backend !== undefined && !isStr(x.backend)) return 'probe: `backend` must be a string';
       return undefined;

@@ -6,6 +6,9 @@ import {
   acceptJob,
   evaluateJobId,
   JOB_FORMAT,
+  MAX_ARCHS_PER_JOB,
+  MAX_EPOCHS,
+  MAX_JOB_CHARS,
 } from '../../../server/src/engine/execute/queue/queueJobs';
 
 void describe('an executor is local or a Redis queue, and a bad one says why', () => {
@@ -121,5 +124,35 @@ void describe('queue jobs', () => {
     assert.match(why as string, /0\.1\.0/);
     assert.match(why as string, /0\.0\.9/);
     assert.equal(typeof acceptJob({ format: 99 }, '0.1.0'), 'string');
+  });
+
+  void test('what a job may ask is bounded: subnets, epochs, size, an absolute folder, a SHA-256', () => {
+    const arch = {
+      resolution: 28,
+      stages: [{ depth: 1, width: 8, blocks: [{ kernel: 3, expand: 1 }] }],
+    };
+    const evaluate = {
+      ...job,
+      runDir: '/runs/r1',
+      checkpointSha256: 'a'.repeat(64),
+      checkpointStep: 10,
+      archs: [arch],
+    };
+    assert.equal(typeof acceptJob(evaluate, '0.1.0'), 'object');
+    const refusals: [object, RegExp][] = [
+      [
+        { ...evaluate, archs: Array(MAX_ARCHS_PER_JOB + 1).fill(arch) },
+        /65 subnets, more than the 64/,
+      ],
+      [{ ...evaluate, archs: [] }, /lists no subnets/],
+      [{ ...evaluate, runDir: 'runs/r1' }, /no absolute run folder/],
+      [{ ...evaluate, checkpointSha256: '../../etc' }, /names no checkpoint/],
+      [{ ...evaluate, pad: 'x'.repeat(MAX_JOB_CHARS) }, /larger than 256 KiB/],
+      [
+        { ...job, kind: 'train-alone', runDir: '/r', recipe: 'x', arch, epochs: MAX_EPOCHS + 1 },
+        /101 epochs, more than the 100/,
+      ],
+    ];
+    for (const [bad, why] of refusals) assert.match(String(acceptJob(bad, '0.1.0')), why);
   });
 });

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { archKey, type Arch } from '#shared/arch';
+import { archInSpace } from '../../space/arch';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
@@ -12,9 +14,18 @@ import { runCalibration } from '../run/subnetEvaluator';
 /**
  * A job this worker cannot take here, for a reason of this machine (another version,
  * a run folder it cannot see, other weights): it goes back to the queue for another
- * worker, and the reason is shown to the user.
+ * worker. `message` is what the queue (and so the user's search) is told: it names no path
+ * and quotes no file of this machine, since anyone who can write to the queue reads it;
+ * `detail` stays in the worker's own log.
  */
-export class Refusal extends Error {}
+export class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface LoadedEvaluation {
   loaded: LoadedRun;
@@ -33,25 +44,51 @@ export class RunCache {
   private run: (LoadedEvaluation & { dir: string; sha: string }) | undefined;
   private dataFor: { key: string; data: TrainingData } | undefined;
 
-  constructor(private readonly opts: DataOptions) {}
+  /** The real paths of the folders whose runs this worker serves. */
+  private readonly roots: string[];
+
+  constructor(
+    private readonly opts: DataOptions,
+    roots: readonly string[],
+  ) {
+    this.roots = roots.flatMap((r) => {
+      try {
+        return [realpathSync(r)];
+      } catch {
+        return [];
+      }
+    });
+  }
 
   async evaluation(job: EvaluateJob): Promise<LoadedEvaluation> {
-    if (this.run?.dir === job.runDir && this.run.sha === job.checkpointSha256) return this.run;
+    if (this.run?.dir === job.runDir && this.run.sha === job.checkpointSha256) {
+      checkArchs(job.archs, this.run.loaded.config);
+      return this.run;
+    }
     this.dispose();
-    const folder = folderOf(job.runDir);
+    const folder = this.folderOf(job.runDir);
     let loaded: LoadedRun;
     try {
       loaded = loadRun(folder);
     } catch (e) {
-      throw new Refusal(`cannot load run ${job.runDir} here: ${(e as Error).message}`);
+      throw new Refusal(
+        'cannot load the run here',
+        `cannot load run ${job.runDir}: ${(e as Error).message}`,
+      );
     }
     if (loaded.checkpointSha256 !== job.checkpointSha256) {
       loaded.net.dispose();
       throw new Refusal(
-        `the checkpoint ${folder.checkpointFile} here is step ${loaded.step} (SHA-256 ${short(loaded.checkpointSha256)}), ` +
+        `the checkpoint here is step ${loaded.step} (SHA-256 ${short(loaded.checkpointSha256)}), ` +
           `the search uses step ${job.checkpointStep} (${short(job.checkpointSha256)}): the run folder must be ` +
           'the same shared folder on every machine, and the run not trained while it is searched.',
       );
+    }
+    try {
+      checkArchs(job.archs, loaded.config);
+    } catch (e) {
+      loaded.net.dispose();
+      throw e;
     }
     const data = await this.trainingData(loaded.config, loaded.configPath);
     this.run = {
@@ -65,18 +102,22 @@ export class RunCache {
   }
 
   async recipe(job: TrainAloneJob): Promise<{ config: SupernetConfig; data: TrainingData }> {
-    const folder = folderOf(job.runDir);
+    const folder = this.folderOf(job.runDir);
     let run: ReturnType<typeof runConfigOf>;
     try {
       run = runConfigOf(folder);
     } catch (e) {
-      throw new Refusal(`cannot read run ${job.runDir} here: ${(e as Error).message}`);
+      throw new Refusal(
+        'cannot read the run here',
+        `cannot read run ${job.runDir}: ${(e as Error).message}`,
+      );
     }
     const text = readFileSync(folder.configFile, 'utf8');
     if (recipeOf(run.configPath, text) !== job.recipe)
       throw new Refusal(
-        `the config of run ${job.runDir} here is not the one the ranking check uses: the run folder must be shared.`,
+        'the config of the run here is not the one the ranking check uses: the run folder must be shared.',
       );
+    checkArchs([job.arch], run.config);
     return { config: run.config, data: await this.trainingData(run.config, run.configPath) };
   }
 
@@ -93,15 +134,46 @@ export class RunCache {
       this.dataFor = { key, data };
       return data;
     } catch (e) {
-      throw new Refusal(`cannot load the data of ${configPath} here: ${(e as Error).message}`);
+      throw new Refusal(
+        'cannot load the run’s data here: workers need the data on a shared path',
+        `cannot load the data of ${configPath}: ${(e as Error).message}`,
+      );
     }
+  }
+
+  /**
+   * The job's run folder, if it is one of this worker's: its real path (links resolved)
+   * inside a root given with --runs. Checked before anything in it is read.
+   */
+  private folderOf(dir: string): RunFolder {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      throw new Refusal(
+        'the run folder does not exist on this machine: workers need the runs on a shared path.',
+        `no run folder ${dir}`,
+      );
+    }
+    const inside = (root: string) => {
+      const rel = path.relative(root, real);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    };
+    if (!this.roots.some(inside))
+      throw new Refusal(
+        'the run folder is not under this worker’s run folders (supernet worker --runs)',
+        `${dir} (${real}) is outside ${this.roots.join(', ') || 'every --runs folder (none exists)'}`,
+      );
+    return new RunFolder(real);
   }
 }
 
-function folderOf(dir: string): RunFolder {
-  if (!path.isAbsolute(dir) || !existsSync(dir))
+/** Every subnet of a job must be one of the run's space: no resolution or width beyond it. */
+function checkArchs(archs: readonly Arch[], config: SupernetConfig): void {
+  const outside = archs.find((a) => !archInSpace(a, config.space, config.task));
+  if (outside)
     throw new Refusal(
-      `the run folder ${dir} does not exist on this machine: workers need the runs on a shared path.`,
+      'a subnet of the job is not in the run’s search space',
+      `subnet ${archKey(outside).slice(0, 200)} is not in the space`,
     );
-  return new RunFolder(dir);
 }

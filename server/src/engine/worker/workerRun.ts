@@ -1,4 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
+import * as path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { archKey } from '#shared/arch';
 import { redactUrl, type WorkerInfo } from '#shared/executor';
@@ -77,7 +78,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     info.seen = Date.now();
     await within(announceWorker(link.redis, info), HEARTBEAT_MS);
   };
-  const cache = new RunCache(o);
+  const cache = new RunCache(o, cmd.runs ?? [path.resolve('.supernet', 'runs')]);
   const jobs = new JobRunner(link, info, cache, threads, emit);
   const worker = new Worker<QueueJob>(QUEUE_NAME, (job, token) => jobs.run(job, token), {
     connection: bullConnection(cmd.queue),
@@ -174,7 +175,7 @@ class JobRunner {
       this.emit('job-end', { job: { id, kind: accepted.kind, subnets, seconds, computed } });
       return { subnets };
     } catch (e) {
-      if (e instanceof Refusal) return this.refuse(job, token, e.message);
+      if (e instanceof Refusal) return this.refuse(job, token, e.message, e.detail);
       throw e;
     } finally {
       if (this.info.state === 'busy') this.info.state = 'idle';
@@ -184,10 +185,16 @@ class JobRunner {
   }
 
   /** Sends the job back to the queue for another worker, and says why. */
-  private async refuse(job: Job<QueueJob>, token: string | undefined, why: string): Promise<never> {
+  private async refuse(
+    job: Job<QueueJob>,
+    token: string | undefined,
+    why: string,
+    detail?: string,
+  ): Promise<never> {
+    // The registry (Redis) gets the reason alone; the detail only this worker's own output.
     this.info.state = 'refusing';
     this.info.message = why;
-    this.emit('refused', { message: `job ${job.id}: ${why}` });
+    this.emit('refused', { message: `job ${job.id}: ${why}${detail ? ` (${detail})` : ''}` });
     await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
     throw new DelayedError();
   }

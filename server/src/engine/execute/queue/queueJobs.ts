@@ -16,6 +16,15 @@ export const QUEUE_NAME = 'jobs';
 export const WORKERS_KEY = `${KEY_PREFIX}:workers`;
 /** Bumped when job data or results change shape: workers refuse other formats. */
 export const JOB_FORMAT = 1;
+/**
+ * What one job may ask of a worker. A search sends 8 subnets a job and a ranking check a few
+ * epochs: far below these, which only stop a queue writer from holding a worker for days.
+ */
+export const MAX_ARCHS_PER_JOB = 64;
+export const MAX_EPOCHS = 100;
+/** The job's JSON, in characters: a few kilobytes for 64 subnets. */
+export const MAX_JOB_CHARS = 256 * 1024;
+const MAX_PATH_CHARS = 4096;
 /** Results stay in Redis this long after their last write (a restarted search reuses them). */
 export const RESULT_TTL_S = 7 * 24 * 3600;
 
@@ -101,16 +110,25 @@ export function acceptJob(x: unknown, version: string): QueueJob | string {
       `this worker runs ${version} (format ${JOB_FORMAT}). Install the same version on the ` +
       'workers as on the machine that searches.'
     );
-  if (!isStr(x.runDir)) return 'the job names no run folder';
+  if (JSON.stringify(x).length > MAX_JOB_CHARS)
+    return `the job is larger than ${MAX_JOB_CHARS / 1024} KiB`;
+  if (!isStr(x.runDir) || !x.runDir.startsWith('/') || x.runDir.length > MAX_PATH_CHARS)
+    return 'the job names no absolute run folder';
   if (x.kind === 'evaluate') {
-    if (!isStr(x.checkpointSha256) || !isNum(x.checkpointStep))
+    if (!isStr(x.checkpointSha256) || !/^[0-9a-f]{64}$/.test(x.checkpointSha256))
       return 'the job names no checkpoint';
-    if (!Array.isArray(x.archs) || !x.archs.every(isArch)) return 'the job lists no subnets';
+    if (!isNum(x.checkpointStep)) return 'the job names no checkpoint';
+    if (!Array.isArray(x.archs) || x.archs.length === 0 || !x.archs.every(isArch))
+      return 'the job lists no subnets';
+    if (x.archs.length > MAX_ARCHS_PER_JOB)
+      return `the job lists ${x.archs.length} subnets, more than the ${MAX_ARCHS_PER_JOB} a job may`;
     return x as unknown as EvaluateJob;
   }
   if (x.kind === 'train-alone') {
     if (!isStr(x.recipe) || !isArch(x.arch) || !isNum(x.epochs) || x.epochs <= 0)
       return 'the job is not a stand-alone training';
+    if (x.epochs > MAX_EPOCHS)
+      return `the job asks for ${x.epochs} epochs, more than the ${MAX_EPOCHS} a job may`;
     return x as unknown as TrainAloneJob;
   }
   return `unknown job kind '${String(x.kind)}'`;
