@@ -60,6 +60,43 @@ export function runTests(vscode: typeof VSCode): Test[] {
     if (shot === undefined) return; // no runner taking screenshots (a plain extension-host run)
   };
 
+  /**
+   * A person's right-click on the subnet in the Runs tree and a click on the menu entry
+   * `entry`; without a runner to click (a plain extension-host run), `command` with the node
+   * the menu passes. Resolves to the ids of the jobs that existed before.
+   */
+  const chooseFromSubnetMenu = async (
+    key: string,
+    entry: string,
+    command: string,
+    shotName: string,
+  ): Promise<Set<string>> => {
+    const before = new Set(
+      ext()
+        .jobs()
+        .map((j) => j.jobId),
+    );
+    await vscode.commands.executeCommand('workbench.view.extension.supernet');
+    await vscode.commands.executeCommand('supernet.refreshRuns');
+    await waitFor(
+      'the tree to select the subnet',
+      () =>
+        ext()
+          .reveal(runId ?? '', key)
+          .then((ok) => (ok ? true : undefined)),
+      UI_TIMEOUT_MS,
+    );
+    const row = `.sidebar .monaco-list-row.selected`;
+    const shot = await requestScreenshot(
+      shotName,
+      { waitFor: [row], contextMenu: { rightClick: row, thenChoose: entry } },
+      UI_TIMEOUT_MS + 10_000,
+    );
+    if (shot === undefined)
+      void vscode.commands.executeCommand(command, await ext().subnetNode(runId ?? '', key));
+    return before;
+  };
+
   return [
     {
       name: `Train runs ${TRAIN_STEPS} steps of the tiny example in the engine and the run completes`,
@@ -178,34 +215,12 @@ export function runTests(vscode: typeof VSCode): Test[] {
         await vscode.workspace
           .getConfiguration('supernet')
           .update('finetuneEpochs', FINETUNE_EPOCHS, vscode.ConfigurationTarget.Workspace);
-        const before = new Set(
-          ext()
-            .jobs()
-            .map((j) => j.jobId),
-        );
-        await vscode.commands.executeCommand('workbench.view.extension.supernet');
-        await vscode.commands.executeCommand('supernet.refreshRuns');
-        await waitFor(
-          'the tree to select the subnet',
-          () =>
-            ext()
-              .reveal(runId ?? '', key)
-              .then((ok) => (ok ? true : undefined)),
-          UI_TIMEOUT_MS,
-        );
-        const row = `.sidebar .monaco-list-row.selected`;
-        // A person's right-click on the subnet and a click on the menu entry; without a runner
-        // to click (a plain extension-host run), the command with the node the menu passes.
-        const shot = await requestScreenshot(
+        const before = await chooseFromSubnetMenu(
+          key,
+          'Fine-tune Subnet',
+          'supernet.finetuneSubnet',
           'tree-finetune-menu',
-          { waitFor: [row], contextMenu: { rightClick: row, thenChoose: 'Fine-tune Subnet' } },
-          UI_TIMEOUT_MS + 10_000,
         );
-        if (shot === undefined)
-          void vscode.commands.executeCommand(
-            'supernet.finetuneSubnet',
-            await ext().subnetNode(runId ?? '', key),
-          );
         const job = await waitFor(
           'the fine-tune job to start',
           () =>
@@ -262,35 +277,12 @@ export function runTests(vscode: typeof VSCode): Test[] {
           (s) => !s.finetune,
         )?.key;
         if (!key) throw new Error('every subnet is fine-tuned already');
-        const before = new Set(
-          ext()
-            .jobs()
-            .map((j) => j.jobId),
-        );
-        await vscode.commands.executeCommand('workbench.view.extension.supernet');
-        await vscode.commands.executeCommand('supernet.refreshRuns');
-        await waitFor(
-          'the tree to select the subnet',
-          () =>
-            ext()
-              .reveal(runId ?? '', key)
-              .then((ok) => (ok ? true : undefined)),
-          UI_TIMEOUT_MS,
-        );
-        const row = `.sidebar .monaco-list-row.selected`;
-        const shot = await requestScreenshot(
+        const before = await chooseFromSubnetMenu(
+          key,
+          'Fine-tune and Export int8',
+          'supernet.finetuneAndExportInt8',
           'tree-deploy-menu',
-          {
-            waitFor: [row],
-            contextMenu: { rightClick: row, thenChoose: 'Fine-tune and Export int8' },
-          },
-          UI_TIMEOUT_MS + 10_000,
         );
-        if (shot === undefined)
-          void vscode.commands.executeCommand(
-            'supernet.finetuneAndExportInt8',
-            await ext().subnetNode(runId ?? '', key),
-          );
         const newJob = (kind: string) => () =>
           ext()
             .jobs()
