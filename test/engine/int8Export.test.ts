@@ -69,6 +69,12 @@ void describe('supernet export --int8', () => {
       int8: Int8Figures & { weights: string; activations: string };
     };
     assert.equal(sidecar.precision, 'int8');
+    // It travels with the model: no folder of this machine in it, the checkpoint relative.
+    assert.ok(
+      !readFileSync(`${file}.json`, 'utf8').includes(dir),
+      'an absolute path in the sidecar',
+    );
+    assert.equal((sidecar as { checkpoint?: string }).checkpoint, 'checkpoint/checkpoint.bin');
     const q = sidecar.int8;
     assert.equal(q.calibration, 'percentile');
     assert.equal(q.calibrationImages, 32);

@@ -265,12 +265,15 @@ async function quantiseRun(
   return result;
 }
 
-/** Where the exported weights came from, and how to feed the model, for the sidecar. */
+/**
+ * Where the exported weights came from, and how to feed the model, for the sidecar. Paths
+ * are relative to the run folder: a sidecar travels with its model to other machines and
+ * should not carry this machine's folders.
+ */
 function provenanceOf(loaded: LoadedRun, data: TrainingData) {
   return {
     sourceRun: loaded.folder.id,
-    runDir: loaded.folder.dir,
-    checkpoint: loaded.folder.checkpointFile,
+    checkpoint: path.relative(loaded.folder.dir, loaded.folder.checkpointFile),
     checkpointStep: loaded.step,
     exportedAt: new Date().toISOString(),
     preprocessing: preprocessingOf(data),
