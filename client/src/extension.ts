@@ -106,6 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
   const source: RunSource = {
     runsDirs: allRunsDirs,
     overlay: (runId) => monitor.overlay(runId),
+    trusted: () => vscode.workspace.isTrusted,
     async listRuns() {
       try {
         const lists = await Promise.all(allRunsDirs().map((d) => api.runs(d)));
@@ -129,6 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Supern
     tree,
     treeView,
     monitor.onDidChange(() => tree.requestRefresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
     monitor.onDidProgress((runIds) => tree.refreshRuns(runIds)),
     treeView.onDidChangeSelection((e) => {
       const node = e.selection[0];

@@ -1,5 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { readdir } from 'node:fs/promises';
+import { readRunText } from '#shared/runFolder/safeRead';
+import { parseYamlSafely } from '#shared/yamlParse';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { foldJsonLinesFile } from '#shared/runFolder/appendLog';
 import { parseJsonLines } from '#shared/runFolder/jsonl';
@@ -24,9 +25,6 @@ import { applyRankFile } from '#shared/charts/rankingModel';
  * No `vscode`, so it is tested on real folders.
  */
 
-const readText = (file: string): Promise<string | undefined> =>
-  readFile(file, 'utf8').catch(() => undefined);
-
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
@@ -45,13 +43,13 @@ export interface RunFolderModel {
 export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   const run = new RunPaths(runDir);
   const [meta, config, searchEvents, candidates, pareto, rank, lock] = await Promise.all([
-    readText(run.metaFile),
-    readText(run.configFile),
-    readText(run.searchEventsFile),
-    readText(run.candidatesFile),
-    readText(run.paretoFile),
-    readText(run.rankFile),
-    readText(run.lockFile),
+    readRunText(run.metaFile),
+    readRunText(run.configFile),
+    readRunText(run.searchEventsFile),
+    readRunText(run.candidatesFile),
+    readRunText(run.paretoFile),
+    readRunText(run.rankFile),
+    readRunText(run.lockFile),
   ]);
   const model = emptyModel(run.id);
 
@@ -120,16 +118,22 @@ async function readFinetunes(run: RunPaths, model: RunChartModel): Promise<numbe
     });
     appendEvents(model, batch);
     skipped += read?.skipped ?? 0;
-    const result = parseFinetuneResult(parseJson(await readText(paths.resultFile)));
+    const result = parseFinetuneResult(parseJson(await readRunText(paths.resultFile)));
     if (result) applyFinetuneResult((model.finetune ??= emptyFinetunes()), result);
   }
   return skipped;
 }
 
+/**
+ * The config's search section, parsed with the project's guards (no deep nesting, no
+ * aliases expanded past the parser's limit): the run folder may be anyone's.
+ */
 function configSearchSection(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    const doc: unknown = parseYaml(text);
+    const parsed = parseYamlSafely(text);
+    if (!parsed.doc || parsed.doc.errors.length) return undefined;
+    const doc: unknown = parsed.doc.toJS({ maxAliasCount: 100 });
     return typeof doc === 'object' && doc !== null
       ? (doc as Record<string, unknown>).search
       : undefined;

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readRunText } from '#shared/runFolder/safeRead';
 import { exportKeyOf, RunPaths } from '#shared/runFolder/layout';
 import { lastByKey, parseJsonLines } from '#shared/runFolder/jsonl';
 import {
@@ -11,9 +12,6 @@ import {
 import { subnetRows, type SubnetRow } from './runTreeModel';
 
 /** Reads a run folder for the tree. No `vscode`: the folder is the source of truth. */
-
-const readText = (file: string): Promise<string | undefined> =>
-  readFile(file, 'utf8').catch(() => undefined);
 
 function parseJson(text: string | undefined): unknown {
   try {
@@ -33,10 +31,10 @@ export interface RunSubnets {
 export async function readRunSubnets(runDir: string): Promise<RunSubnets> {
   const run = new RunPaths(runDir);
   const [candidatesText, paretoText, exportNames, standaloneText, finetunes] = await Promise.all([
-    readText(run.candidatesFile),
-    readText(run.paretoFile),
+    readRunText(run.candidatesFile),
+    readRunText(run.paretoFile),
     readdir(run.exportsDir).catch(() => [] as string[]),
-    readText(run.standaloneFile),
+    readRunText(run.standaloneFile),
     readFinetunes(runDir),
   ]);
   const candidates = lastByKey(parseJsonLines(candidatesText, parseCandidate).records);
@@ -54,7 +52,7 @@ export async function readFinetunes(runDir: string): Promise<FinetuneResult[]> {
   const keys = await readdir(run.finetuneDir).catch(() => [] as string[]);
   const results = await Promise.all(
     keys.map(async (key) =>
-      parseFinetuneResult(parseJson(await readText(run.finetuneOf(key).resultFile))),
+      parseFinetuneResult(parseJson(await readRunText(run.finetuneOf(key).resultFile))),
     ),
   );
   return results.filter((r): r is FinetuneResult => r !== undefined);

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readRunText } from '#shared/runFolder/safeRead';
 import { latestRanking, type LatestRanking } from '#shared/charts/latestRanking';
 import type { StabilityPoint } from '#shared/charts/rankingModel';
 import { rankingOfRunTexts } from '#shared/charts/runRanking';
@@ -30,9 +31,6 @@ const signatureOf = async (file: string): Promise<string> =>
     () => '-',
   );
 
-const readText = (file: string): Promise<string | undefined> =>
-  readFile(file, 'utf8').catch(() => undefined);
-
 /**
  * The lines of events.jsonl that can be ranking or stability events, read line by line: a
  * long run's log can be larger than one string may be, and these are a few lines of it.
@@ -53,7 +51,10 @@ export async function readRunRanking(runDir: string): Promise<RunRanking> {
   ).join('|');
   const cached = cache.get(runDir);
   if (cached?.signature === signature) return cached.ranking;
-  const [events, rank] = await Promise.all([rankingLines(run.eventsFile), readText(run.rankFile)]);
+  const [events, rank] = await Promise.all([
+    rankingLines(run.eventsFile),
+    readRunText(run.rankFile),
+  ]);
   const state = rankingOfRunTexts(events, rank);
   const latest = latestRanking(state);
   const stability = lastStability(state);

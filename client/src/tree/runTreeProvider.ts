@@ -55,6 +55,11 @@ export interface RunSource {
   listRuns(): Promise<RunSummary[] | undefined>;
   runsDirs(): string[];
   overlay(runId: string): RunOverlay | undefined;
+  /**
+   * Whether the workspace is trusted: until it is, nothing of its run folders is read (a
+   * cloned repository's run folder may be built to hurt the reader), and the view says so.
+   */
+  trusted(): boolean;
 }
 
 const SORT_KEY = 'supernet.sortBy';
@@ -144,6 +149,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
   }
 
   private async runNodes(): Promise<RunItemNode[]> {
+    if (!this.source.trusted()) return [];
     if (!this.runs) {
       const listed = await this.source.listRuns();
       const runs = listed ?? (await Promise.all(this.source.runsDirs().map(listRuns))).flat();

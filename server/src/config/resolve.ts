@@ -3,7 +3,7 @@ import { configSchema, type SupernetConfig } from './configSchema';
 import { didYouMean } from './didYouMean';
 import type { Problem } from './problems';
 import { canOmit, defaultOf, typeName, type Fields, type Schema } from './schemaDsl';
-import { MAX_NESTING, parseYamlSafely } from './yamlParse';
+import { MAX_NESTING, parseYamlSafely } from '#shared/yamlParse';
 
 /** Where a value of the config stands in the text. */
 export interface Located {

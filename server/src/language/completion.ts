@@ -8,7 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configSchema } from '../config/configSchema';
 import { MAX_CONFIG_CHARS } from '../config/resolve';
-import { parseYamlSafely } from '../config/yamlParse';
+import { parseYamlSafely } from '#shared/yamlParse';
 import { typeName, type Fields, type Schema } from '../config/schemaDsl';
 
 const MARK = '__supernet_cursor__';
@@ -262,7 +262,7 @@ export function complete(d: TextDocument, offset: number, io: CompletionIo = {})
   }
   let found: Found | undefined;
   try {
-    // Text nested too deep to compose safely (see config/yamlParse.ts) gets no completion.
+    // Text nested too deep to compose safely (see shared/src/yamlParse.ts) gets no completion.
     const parsed = parseYamlSafely(probe);
     if (!parsed.doc) return empty;
     found = findMark(parsed.doc.contents as Node | null, []);

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, readSync } from 'node:fs';
+import { openRegular, openRegularSync } from './safeRead';
 
 /**
  * Reads a text file line by line in fixed-size chunks, so that a file of any size (a
@@ -79,7 +79,9 @@ export function forEachLineSync(
   onLine: (line: string) => void,
   maxLineBytes = MAX_LINE_BYTES,
 ): LineCounts {
-  const fd = openSync(file, 'r');
+  // Regular files only, never through a symlink: a run folder's events.jsonl linked to
+  // /dev/zero would never end.
+  const fd = openRegularSync(file);
   try {
     const splitter = new LineSplitter(onLine, maxLineBytes);
     const chunk = Buffer.alloc(CHUNK_BYTES);
@@ -97,7 +99,7 @@ export async function forEachLine(
   onLine: (line: string) => void,
   maxLineBytes = MAX_LINE_BYTES,
 ): Promise<LineCounts> {
-  const handle = await open(file, 'r');
+  const handle = await openRegular(file);
   try {
     const splitter = new LineSplitter(onLine, maxLineBytes);
     const chunk = Buffer.alloc(CHUNK_BYTES);

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readRunText, readRunTextSync } from './safeRead';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { exportKeyOf, RunPaths } from './layout';
 import { atomicWrite } from './durable';
@@ -16,9 +17,6 @@ import {
   type RunTexts,
 } from './summarise';
 
-const readText = (file: string): Promise<string | undefined> =>
-  readFile(file, 'utf8').catch(() => undefined);
-
 /** events.jsonl folded line by line: a long run's log may be larger than one string. */
 async function readEventsDigest(file: string): Promise<EventsDigest | undefined> {
   const fold = eventsDigest();
@@ -32,11 +30,11 @@ async function readEventsDigest(file: string): Promise<EventsDigest | undefined>
 export async function readRunTexts(dir: string): Promise<RunTexts> {
   const p = new RunPaths(dir);
   const [meta, events, candidates, exported, lock] = await Promise.all([
-    readText(p.metaFile),
+    readRunText(p.metaFile),
     readEventsDigest(p.eventsFile),
-    readText(p.candidatesFile),
+    readRunText(p.candidatesFile),
     readdir(p.exportsDir).catch(() => [] as string[]),
-    readText(p.lockFile),
+    readRunText(p.lockFile),
   ]);
   return {
     ...(meta !== undefined ? { meta } : {}),
@@ -76,7 +74,7 @@ export function settleInterrupted(run: RunSummary): boolean {
   if (run.status !== 'interrupted') return false;
   const p = new RunPaths(run.dir);
   const says = (): { raw: unknown; running: boolean } => {
-    const raw: unknown = JSON.parse(readFileSync(p.metaFile, 'utf8'));
+    const raw: unknown = JSON.parse(readRunTextSync(p.metaFile) ?? 'null');
     return { raw, running: parseRunMeta(raw)?.status === 'running' };
   };
   // Most listings find nothing to settle: look before taking the lock.

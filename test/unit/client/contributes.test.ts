@@ -156,6 +156,15 @@ void test('machine-bound settings are machine-scoped; the runs folder is restric
   assert.ok(caps.restrictedConfigurations?.includes('supernet.runsFolder'));
   // A workspace must not switch on a trace that logs every message (queue URLs among them).
   assert.ok(caps.restrictedConfigurations?.includes('supernet.trace.server'));
+  // An untrusted workspace's Runs view says why it is empty.
+  const welcome = (
+    c as unknown as { viewsWelcome: { view: string; when?: string; contents: string }[] }
+  ).viewsWelcome;
+  assert.match(
+    welcome.find((w) => w.view === 'supernet.runs' && w.when === '!isWorkspaceTrusted')?.contents ??
+      '',
+    /not read in a workspace you have not trusted/,
+  );
 });
 
 void test('every walkthrough step ticks off on its command and on a key the client sets', () => {
