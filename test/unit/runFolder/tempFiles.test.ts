@@ -55,6 +55,19 @@ void test('the checkpoint writer: the same planted link, the victim untouched, t
   assert.deepEqual([...back.tensors[0].data], [1, 2, 3, 4]);
 });
 
+void test('a version 1 checkpoint (no checksum) is refused, saying why', () => {
+  const file = path.join(dir, 'v1.bin');
+  const data = Float32Array.from([1, 2]);
+  writeCheckpoint(file, { header: { step: 1 }, tensors: [{ name: 'w', shape: [2], data }] });
+  const buf = readFileSync(file);
+  buf.write('SNCKPT1\n', 0, 'ascii');
+  writeFileSync(file, buf);
+  assert.throws(
+    () => readCheckpoint(file),
+    /version 1 checkpoint, .* carried a checksum: .*not read/,
+  );
+});
+
 void test('temporary names are random and created exclusively; none is left behind', () => {
   const file = path.join(dir, 'x.json');
   const a = openTemp(file);

@@ -19,7 +19,7 @@ import { RunError } from '../runError';
  * one (and the folder fsynced): a reader sees the old checkpoint or the new one, never a
  * mix, and a full disk fails the write without touching the old one. Read back, every
  * length, the checksum and the finiteness of every value are checked, and each error names
- * the file. Version 1 files (no checksum) are still read. The header's own checksum
+ * the file. Version 1 files (no checksum) are refused. The header's own checksum
  * (`headerSha256`, over its JSON) came later: files without it are still read, and the
  * header's fields are checked by whoever uses them (checkpointHeader.ts).
  */
@@ -127,8 +127,13 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
     throw new RunError(`Cannot read the checkpoint ${file}: ${(e as Error).message}`);
   }
   const magic = buf.subarray(0, 8);
-  const v2 = magic.equals(MAGIC_V2);
-  if (buf.length < 12 || (!v2 && !magic.equals(MAGIC_V1)))
+  // Version 1 carried no checksum: nothing would tell its weights from planted ones.
+  if (magic.equals(MAGIC_V1))
+    throw new RunError(
+      `${file} is a version 1 checkpoint, written before checkpoints carried a checksum: ` +
+        'it cannot be checked, so it is not read. Train the run again with this version.',
+    );
+  if (buf.length < 12 || !magic.equals(MAGIC_V2))
     throw new RunError(`${file} is not a Supernet Studio checkpoint (bad magic at offset 0).`);
   const hlen = buf.readUInt32LE(8);
   const start = 12;
@@ -168,7 +173,7 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
       `${file}: the checkpoint holds ${buf.length - dataStart} bytes of tensor data at offset ${dataStart}, its index says ${expected} (truncated or padded).`,
     );
   const sha256 = createHash('sha256').update(buf.subarray(dataStart)).digest('hex');
-  if (v2 && sha256 !== parsed.sha256)
+  if (sha256 !== parsed.sha256)
     throw new RunError(
       `${file}: the checkpoint's tensor data does not match its checksum: the file is corrupt.`,
     );
