@@ -131,7 +131,9 @@ for (const key of picked) {
 const pct = (x) => (100 * x).toFixed(2);
 const get = (key, how, epochs) => done.get(`${run}|${key}|${how}|${epochs}`);
 const lines = [
-  `run ${run}; accuracy (%) on its validation split, seconds in parentheses (2 busy cores, nice 5)`,
+  `run ${run} (seed ${seed}, every fine-tune and stand-alone training seed ${seed} too); accuracy (%) on its ` +
+    `validation split; seconds in parentheses, each job on ${process.env.SUPERNET_MAX_THREADS ?? 'all'} ` +
+    `thread(s) (${process.env.GAP_CONDITIONS ?? 'see the closing note for the load'})`,
   '',
   `| subnet | MACs | inherited | ${ftEpochs.map((e) => `fine-tuned ${e} ep`).join(' | ')} | ${saEpochs.map((e) => `stand-alone ${e} ep`).join(' | ')} |`,
   `|---|---|---|${ftEpochs.map(() => '---').join('|')}|${saEpochs.map(() => '---').join('|')}|`,

@@ -309,6 +309,10 @@ function exportSubnet(ctx: RunContext): Cmd {
       if (!run) throw new Error(`no run ${arg.runId}`);
       [key, file, ask, finetuned] = [arg.key, arg.file, false, arg.finetuned === true];
       if (arg.precision === 'int8') precision = 'int8';
+      // A caller that is not the user (another extension, a link) writes inside the workspace
+      // only; the engine then checks the file as it checks the CLI's -o.
+      if (file !== undefined && !vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)))
+        throw new Error(`export file ${file} is outside the workspace`);
     } else if (isNode(arg) && arg.type === 'subnet') {
       [run, key] = [arg.run, arg.row.key];
       if (arg.row.finetune) {
