@@ -183,11 +183,18 @@ void describe('faults', () => {
       // Room for a few lines and run.json, not for a checkpoint.
       const room = 4096;
       if (mounted) {
-        const s = statfsSync(disk);
-        writeFileSync(
-          path.join(disk, 'filler'),
-          Buffer.alloc(Math.max(0, s.bavail * s.bsize - room)),
-        );
+        // Paused while the disk is measured and filled: a checkpoint written in between would
+        // take the space the filler was sized for (its temporary file beside the old one).
+        process.kill(-t.child.pid!, 'SIGSTOP');
+        try {
+          const s = statfsSync(disk);
+          writeFileSync(
+            path.join(disk, 'filler'),
+            Buffer.alloc(Math.max(0, s.bavail * s.bsize - room)),
+          );
+        } finally {
+          process.kill(-t.child.pid!, 'SIGCONT');
+        }
       } else writeFileSync(flag, String(room));
       // The disk is full now: no later checkpoint can replace this one.
       const before = readFileSync(new RunPaths(runDir).checkpointFile);
