@@ -74,6 +74,9 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     });
     const s: SearchSession = { loaded, plan, store, evaluator, emit, source, t0 };
     const result = await explore(s, await spaceRanges(s), opts.shouldStop);
+    // Closed first: a queue's report in flight lands before the search's end, never after.
+    await executor?.close();
+    executor = undefined;
     return finishSearch(s, result);
   } catch (e) {
     emit(failedSearchEnd((e as Error).message, (Date.now() - t0) / 1000));
