@@ -337,6 +337,83 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     );
     assert.equal(b.kendallTau, a.kendallTau);
   });
+  void test('with a fleet secret: a forged result is dropped and computed again, an unsigned job refused', async () => {
+    await redis.forgetResults();
+    for (const w of workers) w.child.kill('SIGINT');
+    await Promise.all(workers.map((w) => w.exited));
+    workers.length = 0;
+    const secret = 'the fleet secret of this test';
+    const env = { ...process.env, SUPERNET_FLEET_SECRET: secret };
+    const signedWorker = startWorker(redis.url, 'signed', dir, env);
+    workers.push(signedWorker);
+    // What the search evaluates, from the same search run locally.
+    const local = freshRun();
+    const args = ['--budget', '8', '--seed', '4', '--json'];
+    assert.equal(cliRun(['search', local.id, '--runs', local.runs, ...args]).status, 0);
+    const truth = candidatesOf(local.runDir);
+    const sha = readCheckpoint(path.join(local.runDir, 'checkpoint', 'checkpoint.bin')).sha256;
+    // A queue writer plants flattering results for all of them.
+    await redis.client((r) =>
+      r.hset(
+        `${KEY_PREFIX}:results:${sha}`,
+        Object.fromEntries(
+          truth.map((c) => [
+            c.key,
+            JSON.stringify({ accuracy: 0.999, loss: 0, worker: 'forger', seconds: 0 }),
+          ]),
+        ),
+      ),
+    );
+    const run = freshRun();
+    const search = cliRun(
+      ['search', run.id, '--runs', run.runs, ...args, '--executor', redis.url],
+      env,
+    );
+    assert.equal(search.status, 0, search.stderr);
+    assert.match(
+      search.stdout,
+      /is not signed with this fleet's secret .*: dropped, and computed again/,
+    );
+    const got = candidatesOf(run.runDir);
+    assert.ok(
+      got.every((c) => c.worker === 'signed'),
+      'a forged result was believed',
+    );
+    assert.deepEqual(
+      got.map((c) => [c.key, c.accuracy]).sort(),
+      truth.map((c) => [c.key, c.accuracy]).sort(),
+    );
+    // A job without a signature is refused, and says why.
+    const queue = new Queue(QUEUE_NAME, {
+      connection: { host: '127.0.0.1', port: redis.port },
+      prefix: KEY_PREFIX,
+    });
+    try {
+      const job = {
+        format: JOB_FORMAT,
+        version: packageVersion() ?? '',
+        kind: 'evaluate',
+        runDir: run.runDir,
+        checkpointSha256: sha,
+        checkpointStep: 60,
+        archs: [truth[0].arch],
+      };
+      await queue.add('unsigned', job, { jobId: 'unsigned' });
+      const refused = await signedWorker.waitForEvent(
+        'the worker to refuse the unsigned job',
+        (e): e is Extract<typeof e, { type: 'worker' }> =>
+          isWorkerEvent(e) &&
+          e.state === 'refused' &&
+          (e.message ?? '').startsWith('job unsigned:'),
+        60_000,
+      );
+      assert.match(refused.message ?? '', /not signed with this fleet's secret/);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
   void test('hostile jobs are refused: a path outside the runs, a subnet outside the space, too many subnets or epochs; the queue learns no path', async () => {
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));

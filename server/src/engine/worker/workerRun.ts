@@ -22,6 +22,13 @@ import {
   type StoredEvaluation,
   type TrainAloneJob,
 } from '../execute/queue/queueJobs';
+import {
+  fleetSecret,
+  macOf,
+  resultPayload,
+  UNSIGNED_WARNING,
+  verifyMac,
+} from '../execute/queue/fleetAuth';
 import { bullConnection, RedisLink, within } from '../execute/queue/redisConnection';
 import { announceWorker, HEARTBEAT_MS, removeWorker } from '../execute/queue/workerRegistry';
 import { trainStandalone } from '../run/standalone';
@@ -72,6 +79,9 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
   };
   const emit = (state: WorkerEvent['state'], extra: Partial<WorkerEvent> = {}) =>
     o.emit({ type: 'worker', time: Date.now(), state, worker: { ...info }, ...extra });
+  const secret = fleetSecret();
+  if (!secret)
+    o.emit({ type: 'log', time: Date.now(), level: 'warning', message: UNSIGNED_WARNING });
   const link = new RedisLink(cmd.queue, `supernet-worker ${info.id}`);
   await link.reachable();
   const beat = async () => {
@@ -79,7 +89,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     await within(announceWorker(link.redis, info), HEARTBEAT_MS);
   };
   const cache = new RunCache(o, cmd.runs ?? [path.resolve('.supernet', 'runs')]);
-  const jobs = new JobRunner(link, info, cache, threads, emit);
+  const jobs = new JobRunner(link, info, cache, threads, emit, secret);
   const worker = new Worker<QueueJob>(QUEUE_NAME, (job, token) => jobs.run(job, token), {
     connection: bullConnection(cmd.queue),
     prefix: KEY_PREFIX,
@@ -151,11 +161,32 @@ class JobRunner {
     private readonly cache: RunCache,
     private readonly threads: number,
     private readonly emit: (s: WorkerEvent['state'], extra?: Partial<WorkerEvent>) => void,
+    /** The fleet's secret: only jobs signed with it are run, and results go out signed. */
+    private readonly secret: Buffer | undefined,
   ) {}
+
+  /** Why the job's signature does not let it run here, or undefined. */
+  private unsigned(data: unknown): string | undefined {
+    const mac = (data as { mac?: unknown } | null)?.mac;
+    if (this.secret)
+      return verifyMac(this.secret, data)
+        ? undefined
+        : "the job is not signed with this fleet's secret (forged, or sent by a search with another secret or none)";
+    return mac !== undefined ? 'the job is signed, but this worker has no fleet secret' : undefined;
+  }
+
+  /** The stored result, signed together with where it is kept. */
+  private seal<T extends StoredEvaluation>(hash: string, field: string, stored: T): T {
+    return this.secret
+      ? { ...stored, mac: macOf(this.secret, resultPayload(hash, field, stored)) }
+      : stored;
+  }
 
   private scorer: { run: LoadedEvaluation; scorer: SubnetScorer } | undefined;
 
   async run(job: Job<QueueJob>, token?: string): Promise<{ subnets: number }> {
+    const forged = this.unsigned(job.data);
+    if (forged) return this.refuse(job, token, forged);
     const accepted = acceptJob(job.data, this.info.version);
     if (typeof accepted === 'string') return this.refuse(job, token, accepted);
     const subnets = accepted.kind === 'evaluate' ? accepted.archs.length : 1;
@@ -227,7 +258,7 @@ class JobRunner {
       stores.push(
         redis
           .multi()
-          .hset(hash, archKey(arch), JSON.stringify(stored))
+          .hset(hash, archKey(arch), JSON.stringify(this.seal(hash, archKey(arch), stored)))
           .expire(hash, RESULT_TTL_S)
           .exec(),
         job.updateProgress({ done: finished, of: data.archs.length }),
@@ -283,7 +314,7 @@ class JobRunner {
     };
     await this.link.redis
       .multi()
-      .hset(hash, field, JSON.stringify(stored))
+      .hset(hash, field, JSON.stringify(this.seal(hash, field, stored)))
       .expire(hash, RESULT_TTL_S)
       .exec();
     return 1;

@@ -16,8 +16,11 @@ import {
   trainAloneJobId,
   type EvaluateJob,
   type QueueJob,
+  type StoredAlone,
+  type StoredEvaluation,
   type TrainAloneJob,
 } from './queueJobs';
+import { fleetSecret, resultPayload, signed, UNSIGNED_WARNING, verifyMac } from './fleetAuth';
 import { bullConnection, RedisLink, within } from './redisConnection';
 import { connectedWorkers } from './workerRegistry';
 
@@ -84,17 +87,22 @@ export class QueueExecutor implements Executor {
     private readonly queue: Queue,
     private readonly link: RedisLink,
     private readonly ctx: QueueContext,
+    /** The fleet's secret: jobs go out signed, results count only when signed (fleetAuth.ts). */
+    private readonly secret: Buffer | undefined,
   ) {
     this.name = redactUrl(url);
   }
 
   static async open(url: string, ctx: QueueContext): Promise<QueueExecutor> {
+    const secret = fleetSecret();
+    if (!secret)
+      ctx.emit({ type: 'log', time: Date.now(), level: 'warning', message: UNSIGNED_WARNING });
     const link = new RedisLink(url, 'supernet-search');
     await link.reachable();
     const queue = new Queue(QUEUE_NAME, { connection: bullConnection(url), prefix: KEY_PREFIX });
     // Outages are reported from the link's state; BullMQ's own reconnection handles the rest.
     queue.on('error', () => undefined);
-    const ex = new QueueExecutor(url, queue, link, ctx);
+    const ex = new QueueExecutor(url, queue, link, ctx, secret);
     await ex.report();
     ex.timer = setInterval(() => void ex.report(), REPORT_MS);
     return ex;
@@ -111,8 +119,8 @@ export class QueueExecutor implements Executor {
       const keys = [...want.keys()];
       if (!keys.length) return;
       const values = await within(this.link.redis.hmget(field, ...keys), 2_000);
-      values?.forEach((v, i) => {
-        const stored = parseStored(v);
+      const results = await this.authentic(field, keys, values ?? []);
+      results.forEach((stored, i) => {
         const arch = want.get(keys[i]);
         if (!stored || !arch) return;
         want.delete(keys[i]);
@@ -151,7 +159,8 @@ export class QueueExecutor implements Executor {
     const hash = aloneKey(this.ctx.recipe);
     const field = aloneField(key, epochs);
     const take = async (): Promise<TrainedAlone | undefined> => {
-      const stored = parseStored((await within(this.link.redis.hget(hash, field), 2_000)) ?? null);
+      const text = (await within(this.link.redis.hget(hash, field), 2_000)) ?? null;
+      const [stored] = await this.authentic(hash, [field], [text]);
       if (!stored) return undefined;
       return {
         accuracy: stored.accuracy,
@@ -193,6 +202,41 @@ export class QueueExecutor implements Executor {
         await this.submit(id, data, onProgress);
       }
     }
+  }
+
+  /**
+   * The stored results of `fields` of `hash` that may be believed: with a fleet secret, only
+   * those whose MAC checks out. Any other is deleted (so the subnet is computed again) and
+   * named in a warning: a result forged by a queue writer, or written by a worker with
+   * another secret or none.
+   */
+  private async authentic(
+    hash: string,
+    fields: readonly string[],
+    texts: readonly (string | null)[],
+  ): Promise<(StoredAlone | StoredEvaluation | undefined)[]> {
+    const out = texts.map((t) => parseStored(t));
+    const secret = this.secret;
+    if (!secret) return out;
+    const forged: string[] = [];
+    out.forEach((stored, i) => {
+      if (!stored) return;
+      const { mac, ...figures } = stored;
+      if (verifyMac(secret, { ...resultPayload(hash, fields[i], figures), mac })) return;
+      forged.push(fields[i]);
+      out[i] = undefined;
+    });
+    if (forged.length) {
+      await within(this.link.redis.hdel(hash, ...forged), 2_000);
+      for (const f of forged)
+        this.ctx.emit({
+          type: 'log',
+          time: Date.now(),
+          level: 'warning',
+          message: `The result for ${f} in Redis is not signed with this fleet's secret (forged, or from a worker with another secret): dropped, and computed again.`,
+        });
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -240,12 +284,13 @@ export class QueueExecutor implements Executor {
     onProgress?: (p: TrainAloneProgress) => void,
   ): Promise<void> {
     this.firstSubmit ??= Date.now();
-    const job = await this.queue.add(data.kind, data, { ...JOB_OPTIONS, jobId: id });
+    const sent = this.secret ? signed(this.secret, { ...data, mac: undefined }) : data;
+    const job = await this.queue.add(sent.kind, sent, { ...JOB_OPTIONS, jobId: id });
     if ((await job.getState()) === 'failed') await job.retry('failed');
     this.jobs.set(id, {
       id,
       name: data.kind,
-      data,
+      data: sent,
       state: 'queued',
       ...(onProgress ? { onProgress } : {}),
     });

@@ -30,6 +30,8 @@ export const RESULT_TTL_S = 7 * 24 * 3600;
 
 interface JobBase {
   format: number;
+  /** HMAC-SHA256 of the rest under the fleet's secret (fleetAuth.ts); absent without one. */
+  mac?: string;
   /** The Supernet Studio version of the search: a worker of another version refuses the job. */
   version: string;
   /** The run folder, as an absolute path every worker can read. */
@@ -61,6 +63,8 @@ export interface StoredEvaluation {
   loss: number;
   worker: string;
   seconds: number;
+  /** HMAC-SHA256 of the result and where it is kept, under the fleet's secret; absent without one. */
+  mac?: string;
 }
 
 /** A stand-alone training as kept in `aloneKey(recipe)`, one field per `aloneField`. */
@@ -146,6 +150,7 @@ export function parseStored(text: string | null): StoredAlone | StoredEvaluation
       worker: x.worker,
       seconds: isNum(x.seconds) ? x.seconds : 0,
       ...(isNum(x.images) ? { images: x.images } : {}),
+      ...(typeof x.mac === 'string' ? { mac: x.mac } : {}),
     };
   } catch {
     return undefined;
