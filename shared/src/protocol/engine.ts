@@ -614,14 +614,18 @@ export interface FinetuneCommand {
 }
 
 /**
- * The fine-tune's defaults, chosen by measurement on three front subnets of the tiny example
- * after its default epoch (lab/finetune-defaults.mjs, lab/results/finetune-defaults.txt; README,
- * "Fine-tuning a subnet"): over LR 0.005–0.08 × distillation on/off for 1 epoch, the gain grew
- * with the LR (+3.1 points at 0.005, +7.5 at 0.04, +8.0 at 0.08, labels only) and labels alone
- * beat distillation from the largest subnet at every LR (+7.5 against +6.3 at 0.04) in 0.6 of
- * its time. 0.04 stays below the supernet's own peak rate (0.05), as a fine-tune's should.
+ * The fine-tune's defaults, chosen by measurement (README, "Fine-tuning a subnet"). LR and
+ * distillation on three front subnets of the tiny example after its default epoch
+ * (lab/finetune-defaults.mjs): over LR 0.005–0.08 × distillation on/off for 1 epoch, the
+ * gain grew with the LR (+3.1 points at 0.005, +7.5 at 0.04, +8.0 at 0.08, labels only) and
+ * labels alone beat distillation from the largest subnet at every LR in 0.6 of its time;
+ * 0.04 stays below the supernet's own peak rate (0.05). The length on six front subnets of
+ * each of ranking-ref (after its benchmark training) and the tiny example
+ * (lab/finetune-gap.mjs): 1.5 epochs is the one length that recovers at least 75% of the
+ * gap to 8 epochs of stand-alone training in at most a quarter of its time on both (83% in
+ * 24%, 77% in 19%); 1 epoch recovers 68–70%, 2 take 27–30% of the time.
  */
-export const FINETUNE_DEFAULTS = { epochs: 1, lr: 0.04, distillation: false } as const;
+export const FINETUNE_DEFAULTS = { epochs: 1.5, lr: 0.04, distillation: false } as const;
 
 /** Driver → engine: report the backend training would use (`supernet version`), then exit. */
 export interface ProbeCommand {
