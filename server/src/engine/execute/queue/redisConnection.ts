@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '#shared/executor';
+import { readRunTextSync } from '#shared/runFolder/safeRead';
 import { RunError } from '../../runError';
 
 /**
@@ -9,9 +10,40 @@ import { RunError } from '../../runError';
  */
 const retryStrategy = (times: number): number => Math.min(100 * times, 1_000);
 
+/** The queue's password from the environment (or a file it names): kept off the command line. */
+export const PASSWORD_ENV = 'SUPERNET_REDIS_PASSWORD';
+export const PASSWORD_FILE_ENV = 'SUPERNET_REDIS_PASSWORD_FILE';
+/** A PEM file of the CA that signed a `rediss://` server's certificate (a private CA). */
+export const CA_FILE_ENV = 'SUPERNET_REDIS_CA_FILE';
+
+const readSecretFile = (file: string, what: string): string => {
+  const text = readRunTextSync(file, 1 << 20);
+  if (text === undefined) throw new RunError(`Cannot read ${what} ${file} (a regular file, no link).`);
+  return text;
+};
+
+/**
+ * What the environment adds to a Redis URL: a password (SUPERNET_REDIS_PASSWORD or
+ * SUPERNET_REDIS_PASSWORD_FILE), and for `rediss://` the CA to check the server against
+ * (SUPERNET_REDIS_CA_FILE; else the system's CAs). The server's certificate is always
+ * checked.
+ */
+export function redisOptions(url: string, env: NodeJS.ProcessEnv = process.env): RedisOptions {
+  const out: RedisOptions = {};
+  const file = env[PASSWORD_FILE_ENV];
+  const password =
+    env[PASSWORD_ENV] ?? (file ? readSecretFile(file, 'the Redis password file').trim() : undefined);
+  if (password) out.password = password;
+  const ca = env[CA_FILE_ENV];
+  if (url.startsWith('rediss:'))
+    out.tls = ca ? { ca: readSecretFile(ca, 'the Redis CA file'), rejectUnauthorized: true } : {};
+  return out;
+}
+
 /** Options for BullMQ's own connections to `url`. */
 export const bullConnection = (url: string) => ({
   url,
+  ...redisOptions(url),
   maxRetriesPerRequest: null,
   retryStrategy,
 });
@@ -27,6 +59,7 @@ export class RedisLink {
     name: string,
   ) {
     this.redis = new Redis(url, {
+      ...redisOptions(url),
       maxRetriesPerRequest: null,
       retryStrategy,
       connectionName: name,
@@ -45,7 +78,11 @@ export class RedisLink {
 
   /** Resolves once Redis answers; a clear error when it does not within `ms`. */
   async reachable(ms = 5_000): Promise<void> {
-    const answered = await within(this.redis.ping(), ms);
+    // A refusal (a wrong password: WRONGPASS, NOAUTH) is an answer too: said the same way.
+    const answered = await within(this.redis.ping(), ms).catch((e: Error) => {
+      this.lastError = e.message;
+      return undefined;
+    });
     if (answered === undefined) {
       this.redis.disconnect();
       throw new RunError(
