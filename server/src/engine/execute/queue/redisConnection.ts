@@ -18,7 +18,8 @@ export const CA_FILE_ENV = 'SUPERNET_REDIS_CA_FILE';
 
 const readSecretFile = (file: string, what: string): string => {
   const text = readRunTextSync(file, 1 << 20);
-  if (text === undefined) throw new RunError(`Cannot read ${what} ${file} (a regular file, no link).`);
+  if (text === undefined)
+    throw new RunError(`Cannot read ${what} ${file} (a regular file, no link).`);
   return text;
 };
 
@@ -32,7 +33,8 @@ export function redisOptions(url: string, env: NodeJS.ProcessEnv = process.env):
   const out: RedisOptions = {};
   const file = env[PASSWORD_FILE_ENV];
   const password =
-    env[PASSWORD_ENV] ?? (file ? readSecretFile(file, 'the Redis password file').trim() : undefined);
+    env[PASSWORD_ENV] ??
+    (file ? readSecretFile(file, 'the Redis password file').trim() : undefined);
   if (password) out.password = password;
   const ca = env[CA_FILE_ENV];
   if (url.startsWith('rediss:'))
