@@ -29,6 +29,20 @@ const { profileKernels } = out('server', 'src', 'engine', 'export', 'kernelProfi
 const { resolveConfig } = out('server', 'src', 'config', 'resolve');
 const { largestArch } = out('server', 'src', 'space', 'arch');
 const { archKey } = out('shared', 'src', 'arch');
+const { onnx } = require('onnx-proto');
+
+/** Bytes of a model's initializers: its stored weights, scales, zero points and biases. */
+function initializerBytes(file) {
+  const model = onnx.ModelProto.decode(readFileSync(file));
+  return (model.graph?.initializer ?? []).reduce(
+    (n, t) =>
+      n +
+      (t.rawData?.length ?? 0) +
+      4 * ((t.floatData?.length ?? 0) + (t.int32Data?.length ?? 0)) +
+      8 * (t.int64Data?.length ?? 0),
+    0,
+  );
+}
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -126,15 +140,20 @@ say(
     'agree',
     'max |Δlogit|',
     'size int8/float32',
+    'stored weights int8/float32',
     'latency b1 int8/float32',
     'latency b32 int8/float32',
   ]),
 );
-say(row(Array(12).fill('---')));
+say(row(Array(13).fill('---')));
 for (const subnet of frontSubnets(run)) {
   for (const method of METHODS) {
-    const { event: e, warnings } = exportInt8(run, subnet.key, method);
+    const { file, event: e, warnings } = exportInt8(run, subnet.key, method);
     const q = e.int8;
+    // The graph around the weights (Q/DQ nodes, names, the resize) is a fixed few kilobytes:
+    // on small nets it, not the weights, sets the file size.
+    const { onnxParams } = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
+    const weightsRatio = initializerBytes(file) / (4 * onnxParams);
     const rec = {
       run,
       key: subnet.key,
@@ -144,6 +163,7 @@ for (const subnet of frontSubnets(run)) {
       bytes: e.bytes,
       ...q,
       sizeRatio: e.bytes / q.floatBytes,
+      weightsRatio,
       latencyRatio1: q.latency.int8.batch1Ms / q.latency.float32.batch1Ms,
       latencyRatio32: q.latency.int8.batch32Ms / q.latency.float32.batch32Ms,
       warnings,
@@ -161,6 +181,7 @@ for (const subnet of frontSubnets(run)) {
         `${(100 * q.agreement).toFixed(2)}%`,
         q.maxAbsDiff.toFixed(3),
         f2(rec.sizeRatio),
+        f2(rec.weightsRatio),
         `${f2(rec.latencyRatio1)} (${q.latency.int8.batch1Ms.toFixed(3)}/${q.latency.float32.batch1Ms.toFixed(3)} ms)`,
         `${f2(rec.latencyRatio32)} (${q.latency.int8.batch32Ms.toFixed(2)}/${q.latency.float32.batch32Ms.toFixed(2)} ms)`,
       ]),
@@ -177,11 +198,12 @@ say(
     'drops ≤ 0.5',
     'mean agreement',
     'mean size ratio',
+    'mean stored-weights ratio',
     'mean latency ratio b1',
     'b32',
   ]),
 );
-say(row(Array(9).fill('---')));
+say(row(Array(10).fill('---')));
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 for (const method of METHODS) {
   const rs = records.filter((r) => r.method === method);
@@ -194,6 +216,7 @@ for (const method of METHODS) {
       `${rs.filter((r) => r.accuracyDropPoints <= 0.5).length}/${rs.length}`,
       `${(100 * mean(rs.map((r) => r.agreement))).toFixed(2)}%`,
       f2(mean(rs.map((r) => r.sizeRatio))),
+      f2(mean(rs.map((r) => r.weightsRatio))),
       f2(mean(rs.map((r) => r.latencyRatio1))),
       f2(mean(rs.map((r) => r.latencyRatio32))),
     ]),
@@ -201,20 +224,21 @@ for (const method of METHODS) {
 }
 
 // Paired, subnet by subnet: which method's int8 model is more accurate, and which agrees
-// with float32 on more validation images.
-const pairs = [...new Set(records.map((r) => r.key))].map((key) => {
+// with float32 on more validation images (with two methods only).
+const pairs = (METHODS.length === 2 ? [...new Set(records.map((r) => r.key))] : []).map((key) => {
   const [a, b] = METHODS.map((m) => records.find((r) => r.key === key && r.method === m));
   return { accuracy: a.int8Accuracy - b.int8Accuracy, agreement: a.agreement - b.agreement };
 });
 const tally = (xs, f) => xs.filter(f).length;
-say('');
-say(
-  `paired over ${pairs.length} subnets, ${METHODS[0]} − ${METHODS[1]}: int8 accuracy higher on ` +
-    `${tally(pairs, (p) => p.accuracy > 0)}, lower on ${tally(pairs, (p) => p.accuracy < 0)}, ` +
-    `mean ${f2(100 * mean(pairs.map((p) => p.accuracy)))} points; agreement with float32 higher on ` +
-    `${tally(pairs, (p) => p.agreement > 0)}, lower on ${tally(pairs, (p) => p.agreement < 0)}, ` +
-    `mean ${f2(100 * mean(pairs.map((p) => p.agreement)))} points`,
-);
+if (pairs.length) say('');
+if (pairs.length)
+  say(
+    `paired over ${pairs.length} subnets, ${METHODS[0]} − ${METHODS[1]}: int8 accuracy higher on ` +
+      `${tally(pairs, (p) => p.accuracy > 0)}, lower on ${tally(pairs, (p) => p.accuracy < 0)}, ` +
+      `mean ${f2(100 * mean(pairs.map((p) => p.accuracy)))} points; agreement with float32 higher on ` +
+      `${tally(pairs, (p) => p.agreement > 0)}, lower on ${tally(pairs, (p) => p.agreement < 0)}, ` +
+      `mean ${f2(100 * mean(pairs.map((p) => p.agreement)))} points`,
+  );
 
 if (benchRun) {
   const { config } = resolveConfig(readFileSync(path.resolve(root, benchConfig), 'utf8'));
