@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, readSync } from 'node:fs';
-import { openRegularSync } from '#shared/runFolder/safeRead';
+import { readRunTextSync } from '#shared/runFolder/safeRead';
 
 /**
  * Jobs and results on a worker fleet's queue, authenticated: whoever can write to Redis
@@ -30,24 +29,12 @@ export function fleetSecret(env: NodeJS.ProcessEnv = process.env): Buffer | unde
 }
 
 function readSecretFile(file: string): string {
-  let fd: number;
-  try {
-    fd = openRegularSync(file);
-  } catch (e) {
-    throw new Error(`Cannot read the fleet secret file ${file}: ${(e as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_SECRET_FILE_BYTES)
-      throw new Error(
-        `The fleet secret file ${file} is larger than ${MAX_SECRET_FILE_BYTES} bytes.`,
-      );
-    const buf = Buffer.alloc(size);
-    const n = readSync(fd, buf, 0, size, 0);
-    return buf.subarray(0, n).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+  const text = readRunTextSync(file, MAX_SECRET_FILE_BYTES);
+  if (text === undefined)
+    throw new Error(
+      `Cannot read the fleet secret file ${file}: it must be a regular file (no link) of at most ${MAX_SECRET_FILE_BYTES} bytes.`,
+    );
+  return text;
 }
 
 /** JSON with every object's keys sorted: the same value always gives the same text. */
