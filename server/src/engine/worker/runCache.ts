@@ -44,14 +44,16 @@ export class RunCache {
   private run: (LoadedEvaluation & { dir: string; sha: string }) | undefined;
   private dataFor: { key: string; data: TrainingData } | undefined;
 
-  /** The real paths of the folders whose runs this worker serves. */
+  /** The folders whose runs this worker serves: as given, and their real paths. */
   private readonly roots: string[];
+  private readonly realRoots: string[];
 
   constructor(
     private readonly opts: DataOptions,
     roots: readonly string[],
   ) {
-    this.roots = roots.flatMap((r) => {
+    this.roots = roots.map((r) => path.resolve(r));
+    this.realRoots = this.roots.flatMap((r) => {
       try {
         return [realpathSync(r)];
       } catch {
@@ -146,24 +148,30 @@ export class RunCache {
    * inside a root given with --runs. Checked before anything in it is read.
    */
   private folderOf(dir: string): RunFolder {
+    const inside = (p: string) => (root: string) => {
+      const rel = path.relative(root, p);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    };
+    const outside = (shown: string) =>
+      new Refusal(
+        'the run folder is not under this worker’s run folders (supernet worker --runs)',
+        `${shown} is outside ${this.roots.join(', ')}`,
+      );
+    // The path as named first, before the file system is asked anything: a path outside
+    // the roots gets the same answer whether it exists or not (no existence oracle).
+    const named = path.resolve(dir);
+    if (![...this.roots, ...this.realRoots].some(inside(named))) throw outside(dir);
     let real: string;
     try {
-      real = realpathSync(dir);
+      real = realpathSync(named);
     } catch {
       throw new Refusal(
         'the run folder does not exist on this machine: workers need the runs on a shared path.',
         `no run folder ${dir}`,
       );
     }
-    const inside = (root: string) => {
-      const rel = path.relative(root, real);
-      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-    };
-    if (!this.roots.some(inside))
-      throw new Refusal(
-        'the run folder is not under this worker’s run folders (supernet worker --runs)',
-        `${dir} (${real}) is outside ${this.roots.join(', ') || 'every --runs folder (none exists)'}`,
-      );
+    // Then where its links lead.
+    if (!this.realRoots.some(inside(real))) throw outside(`${dir} (${real})`);
     return new RunFolder(real);
   }
 }
