@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent } from '#shared/protocol/engine';
 import { readTrainingCheckpoint } from '../../server/src/engine/run/checkpointHeader';
-import { runCli } from './microRun';
+import { eventsOf, runCli } from './microRun';
 
 /**
  * A few-shot run through the CLI, as a user runs it: trained with a split half-way, searched
@@ -31,13 +31,6 @@ train:
   fewShot: { splits: 2, at: 0.5, batches: 1 }
 search: { bnRecalibrationBatches: 1, population: 4, generations: 2 }
 `;
-
-const eventsOf = (stdout: string): EngineEvent[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as EngineEvent);
 
 void describe('few-shot NAS: train, search, export, extend (engine process)', () => {
   let dir: string;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from '../../server/src/engine/onnx/runtime';
-import type { EngineEvent, ExportEvent, Int8Figures } from '#shared/protocol/engine';
-import { microConfig, runCli } from './microRun';
+import type { ExportEvent, Int8Figures } from '#shared/protocol/engine';
+import { eventsOf, microConfig, runCli } from './microRun';
 import { changedFiles, fingerprint } from './runFileTools';
 
 const CONFIG = microConfig({
@@ -17,13 +17,6 @@ const CONFIG = microConfig({
 });
 /** The micro space's largest subnet: two blocks, a residual, every op an int8 model has. */
 const KEY = 'r20-d2w16k3e2k3e2';
-
-const eventsOf = (stdout: string): EngineEvent[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as EngineEvent);
 
 const exportOf = (stdout: string): ExportEvent => {
   const e = eventsOf(stdout).find((x) => x.type === 'export');

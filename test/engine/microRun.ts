@@ -60,3 +60,11 @@ export function startCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = p
   };
   return { child, seen, exited, until, stderr: () => stderr };
 }
+
+/** The engine events a `--json` CLI run printed, one a line (any other line throws). */
+export const eventsOf = (stdout: string): EngineEvent[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as EngineEvent);

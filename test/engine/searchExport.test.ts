@@ -17,6 +17,7 @@ import { kendallTauB } from '../../server/src/engine/search/rankCorrelation';
 import { constrainedDominates } from '../../server/src/engine/search/dominance';
 import type { ParetoFile, RankFile } from '#shared/runFolder/records';
 import type { EngineEvent } from '#shared/protocol/engine';
+import { eventsOf } from './microRun';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'bin', 'supernet.js');
@@ -52,13 +53,6 @@ function cliRun(args: string[], cwd: string) {
     timeout: 240_000,
   });
 }
-
-const eventsOf = (stdout: string): EngineEvent[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as EngineEvent);
 
 void describe('supernet search, export and rank on a trained run', () => {
   let dir: string;
