@@ -82,9 +82,10 @@ function sharpBinaries(target) {
 
 /**
  * The files of each package that run time needs (globs relative to the package; `{bin}`
- * is the target's onnxruntime binary folder). A package of the closure that is not named
- * here ships its package.json alone: npm's dependency check sees it, and nothing loads it
- * (type declarations, onnxruntime-node's install-time downloaders).
+ * is the target's onnxruntime binary folder). A dependency that is not named here is one
+ * nothing loads at run time (type declarations; onnxruntime-node's install-time downloader,
+ * adm-zip and global-agent, with theirs): it does not ship, and the shipped package.json of
+ * the package that names it no longer does, so that vsce's npm check still passes.
  */
 const KEEP = {
   '@tensorflow/tfjs-core': ['package.json', 'LICENSE', 'dist/tf-core.node.js'],
@@ -204,18 +205,35 @@ function resolvePackage(name, fromDir) {
   throw new Error(`package ${name} (needed from ${path.relative(ROOT, fromDir)}) is not installed`);
 }
 
-/** The runtime packages and everything they depend on, as folders under node_modules. */
+const genericName = (name, target) => name.replace(target, '{target}');
+const ships = (name, target) =>
+  Boolean(BUNDLED[name] ?? KEEP[name] ?? KEEP[genericName(name, target)]);
+
+/**
+ * The runtime packages and what they load of their dependencies, as folders under
+ * node_modules (folder → name), and per folder the dependencies left out (never loaded).
+ */
 function runtimeClosure(target) {
   const seen = new Map();
+  const dropped = new Map();
   const visit = (name, fromDir) => {
     const dir = resolvePackage(name, fromDir);
     if (seen.has(dir)) return;
     seen.set(dir, name);
-    for (const dep of Object.keys(readJson(path.join(dir, 'package.json')).dependencies ?? {}))
-      visit(dep, dir);
+    for (const dep of Object.keys(readJson(path.join(dir, 'package.json')).dependencies ?? {})) {
+      if (ships(dep, target)) visit(dep, dir);
+      else dropped.set(dir, [...(dropped.get(dir) ?? []), dep]);
+    }
   };
   for (const name of [...RUNTIME, ...sharpBinaries(target)]) visit(name, ROOT);
-  return seen;
+  return { packages: seen, dropped };
+}
+
+/** A shipped package's manifest without the dependencies that do not ship. */
+function pruneManifest(file, leftOut) {
+  const pkg = readJson(file);
+  for (const dep of leftOut) delete pkg.dependencies[dep];
+  writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
 }
 
 /** The stage's package.json: the manifest, with the runtime packages as its dependencies. */
@@ -243,17 +261,17 @@ function stage(target) {
   );
   // Everything in the stage ships; the list is checked with `vsce ls` (tests do).
   writeFileSync(path.join(dir, '.vscodeignore'), '.vscodeignore\n');
-  for (const [from, name] of runtimeClosure(target)) {
+  const { packages, dropped } = runtimeClosure(target);
+  for (const [from, name] of packages) {
     const to = path.join(dir, path.relative(ROOT, from));
-    if (BUNDLED[name]) {
-      bundlePackage(from, to, BUNDLED[name]);
-      continue;
+    if (BUNDLED[name]) bundlePackage(from, to, BUNDLED[name]);
+    else {
+      const keep = (KEEP[name] ?? KEEP[genericName(name, target)] ?? []).map((g) =>
+        g.replace('{bin}', TARGETS[target]),
+      );
+      copyMatching(from, to, keep);
     }
-    const generic = name.replace(target, '{target}');
-    const keep = (KEEP[name] ?? KEEP[generic] ?? ['package.json']).map((g) =>
-      g.replace('{bin}', TARGETS[target]),
-    );
-    copyMatching(from, to, keep);
+    if (dropped.has(from)) pruneManifest(path.join(to, 'package.json'), dropped.get(from));
   }
   return dir;
 }

@@ -2,7 +2,8 @@
 // free port, its own data folder, an append-only file so a restart keeps the queue) and
 // real `supernet worker` processes, each a CLI driving an engine process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
@@ -28,19 +29,61 @@ export function freePort(): Promise<number> {
 export const hasRedisServer = (): boolean =>
   spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 
+/**
+ * The ACL user a secured fleet connects as: the queue's keys only (`supernet:*`), every
+ * command but the dangerous ones (FLUSHALL, CONFIG, KEYS, DEBUG, …), plus INFO, which
+ * BullMQ reads for the server's version. The README's queue section gives the same line.
+ */
+export const FLEET_USER = 'supernet-fleet';
+export const FLEET_ACL = ['on', '~supernet:*', '&*', '+@all', '-@dangerous', '+info'];
+
 export class RedisServer {
   private child: ChildProcess | undefined;
+  /** The URL the fleet is given: with `acl`, the ACL user's name and no password. */
   readonly url: string;
+  /** With `acl`: the fleet user's password (the CLI reads it from SUPERNET_REDIS_PASSWORD). */
+  readonly password: string | undefined;
+  /** With `acl`: the default user's password, for the test's own inspection of the queue. */
+  private readonly adminPassword: string | undefined;
 
+  /**
+   * A server on `port` keeping its data in `dir`. With `acl`, no command runs without a
+   * password (`requirepass` on the default user) and the fleet connects as FLEET_USER.
+   */
   constructor(
     readonly port: number,
     readonly dir: string,
+    opts: { acl?: boolean } = {},
   ) {
-    this.url = `redis://127.0.0.1:${port}`;
+    if (opts.acl) {
+      this.password = `fleet-${randomBytes(12).toString('hex')}`;
+      this.adminPassword = `admin-${randomBytes(12).toString('hex')}`;
+    }
+    this.url = `redis://${opts.acl ? `${FLEET_USER}@` : ''}127.0.0.1:${port}`;
     mkdirSync(dir, { recursive: true });
   }
 
+  /** `base` with what a CLI process needs to reach this server (the fleet user's password). */
+  env(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    return this.password ? { ...base, SUPERNET_REDIS_PASSWORD: this.password } : base;
+  }
+
+  /** A BullMQ connection with the default user's rights, for a test that plays a queue writer. */
+  get connection(): { host: string; port: number; password?: string } {
+    return { host: '127.0.0.1', port: this.port, password: this.adminPassword };
+  }
+
   async start(): Promise<void> {
+    const auth = this.password
+      ? [
+          '--requirepass',
+          this.adminPassword!,
+          '--user',
+          FLEET_USER,
+          `>${this.password}`,
+          ...FLEET_ACL,
+        ]
+      : [];
     this.child = spawn(
       'redis-server',
       [
@@ -56,6 +99,7 @@ export class RedisServer {
         'always',
         '--save',
         '',
+        ...auth,
       ],
       { stdio: 'ignore' },
     );
@@ -72,7 +116,7 @@ export class RedisServer {
   }
 
   async client<T>(f: (r: Redis) => Promise<T>): Promise<T> {
-    const r = new Redis(this.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+    const r = new Redis({ ...this.connection, maxRetriesPerRequest: 1, lazyConnect: true });
     r.on('error', () => undefined);
     try {
       await r.connect();
@@ -168,3 +212,10 @@ export const computedBy = (w: CliProcess): number =>
     (n, e) => n + (e.type === 'worker' && e.state === 'job-end' ? (e.job?.computed ?? 0) : 0),
     0,
   );
+
+/** Every file under `dir`, as text: for asserting that a secret is in none of them. */
+export const allText = (dir: string): string =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => readFileSync(path.join(d.parentPath, d.name), 'latin1'))
+    .join('\n');

@@ -11,17 +11,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from '../e2e/wait';
-import { CliProcess, cli, freePort, hasRedisServer, isWorkerEvent } from './fleet';
+import { allText, CliProcess, cli, freePort, hasRedisServer, isWorkerEvent } from './fleet';
 
 const root = path.resolve(__dirname, '../../..');
 const PASSWORD = 'tls-test-password-7f3a';
-
-/** Every file under `dir`, as text. */
-const allText = (dir: string): string =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => readFileSync(path.join(d.parentPath, d.name), 'latin1'))
-    .join('\n');
 
 void describe('a worker fleet over TLS with a password', { timeout: 600_000 }, () => {
   let dir: string;
@@ -196,7 +189,10 @@ void describe('a worker fleet over TLS with a password', { timeout: 600_000 }, (
     const wrong = { ...env, SUPERNET_REDIS_PASSWORD: 'not-the-password' };
     const b = cliRun(['search', runId, '--runs', runs, '--budget', '8', '--executor', url], wrong);
     assert.notEqual(b.status, 0);
-    assert.match(b.stderr, /Cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ \(.*WRONGPASS/);
+    assert.match(
+      b.stderr,
+      /Redis at rediss:\/\/127\.0\.0\.1:\d+ refused this connection \(.*WRONGPASS/,
+    );
     assert.ok(!(b.stdout + b.stderr).includes('not-the-password'));
   });
 });

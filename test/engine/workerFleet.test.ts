@@ -6,7 +6,15 @@
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { packageVersion } from '#shared/packageVersion';
@@ -26,8 +34,10 @@ import {
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import { waitFor } from '../e2e/wait';
 import {
+  allText,
   CliProcess,
   cli,
+  FLEET_USER,
   computedBy,
   freePort,
   hasRedisServer,
@@ -71,7 +81,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     cpSync(trained, path.join(to, id), { recursive: true });
     return { runs: to, runDir: path.join(to, id), id };
   };
-  const cliRun = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  const cliRun = (args: string[], env: NodeJS.ProcessEnv = redis.env()) =>
     spawnSync(process.execPath, [cli, ...args], {
       cwd: dir,
       env,
@@ -88,12 +98,15 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     runs = path.join(dir, 'runs');
     const config = path.join(dir, 'tiny.supernet.yaml');
     writeFileSync(config, readFileSync(path.join(root, 'examples', 'tiny.supernet.yaml')));
-    const r = cliRun(['train', config, '--steps', '60', '--runs', runs, '--json']);
+    const r = cliRun(['train', config, '--steps', '60', '--runs', runs, '--json'], process.env);
     assert.equal(r.status, 0, r.stderr);
     trained = path.join(runs, readdirSync(runs)[0]);
-    redis = new RedisServer(await freePort(), path.join(dir, 'redis'));
+    // The queue as the README says to run it: a password on the default user, the fleet as an
+    // ACL user limited to the queue's keys, its password from the environment.
+    redis = new RedisServer(await freePort(), path.join(dir, 'redis'), { acl: true });
     await redis.start();
-    for (const name of ['w1', 'w2', 'w3']) workers.push(startWorker(redis.url, name, dir));
+    for (const name of ['w1', 'w2', 'w3'])
+      workers.push(startWorker(redis.url, name, dir, redis.env()));
     for (const w of workers)
       await w.waitForEvent(
         'a worker to connect',
@@ -145,6 +158,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
         '3',
       ].concat(['--executor', redis.url, '--json']),
       dir,
+      redis.env(),
     );
     assert.equal(await search.exited, 0, search.stderr);
 
@@ -170,6 +184,43 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     assert.ok(new Set(fleet.map((c) => c.worker)).size >= 2, 'the jobs went to one worker only');
     const seen = search.events.filter((e) => e.type === 'executor');
     assert.ok(seen.some((e) => e.type === 'executor' && e.workers.length === 3 && e.done > 0));
+    // The fleet's password is in no output, event or file of the run.
+    const printed = [search.stderr, JSON.stringify(search.events), allText(queued.runDir)]
+      .concat(workers.map((w) => w.stderr + JSON.stringify(w.events)))
+      .join('\n');
+    assert.ok(!printed.includes(redis.password!), 'the queue password was printed');
+  });
+
+  void test('a password in the URL (user-info and query) is printed nowhere; without one the queue refuses', () => {
+    const pw = redis.password!;
+    const port = new URL(redis.url).port;
+    const url = `redis://${FLEET_USER}:${pw}@127.0.0.1:${port}/0?password=${pw}`;
+    const run = freshRun();
+    const s = cliRun(
+      ['search', run.id, '--runs', run.runs, '--budget', '8', '--executor', url, '--json'],
+      process.env,
+    );
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal(candidatesOf(run.runDir).length, 8);
+    assert.match(s.stdout, /redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/0\?\*\*\*/, 'the URL as shown');
+    for (const [what, text] of [
+      ['the search output', s.stdout + s.stderr],
+      ['the run folder', allText(run.runDir)],
+      ['the workers', workers.map((w) => w.stderr + JSON.stringify(w.events)).join('\n')],
+    ])
+      assert.ok(!text.includes(pw), `the password is in ${what}`);
+
+    const r = cliRun(
+      ['search', run.id, '--runs', run.runs, '--budget', '8', '--executor', redis.url],
+      process.env,
+    );
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stderr,
+      /Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused this connection \(WRONGPASS.*SUPERNET_REDIS_PASSWORD/,
+    );
+    // Said once, not once by the engine's log and again by the search's end.
+    assert.equal(r.stderr.split('refused this connection').length, 2, r.stderr);
   });
 
   void test('a worker SIGKILLed mid-job and a Redis restart lose no candidate and count none twice', async () => {
@@ -182,6 +233,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
         '--json',
       ]),
       dir,
+      redis.env(),
     );
     // Kill the first worker seen busy, in the middle of its job.
     const busy = await search.waitForEvent(
@@ -224,7 +276,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       'no executor event reported the Redis outage',
     );
     // The killed worker is gone from the registry; a replacement joins for the next tests.
-    workers.push(startWorker(redis.url, 'w4', dir));
+    workers.push(startWorker(redis.url, 'w4', dir, redis.env()));
   });
 
   void test('a search stopped with jobs in flight, then restarted, reuses what the workers finished', async () => {
@@ -241,7 +293,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       '--seed',
       '5',
     ].concat(['--executor', redis.url, '--json']);
-    const first = new CliProcess(args, dir);
+    const first = new CliProcess(args, dir, redis.env());
     await first.waitForEvent(
       'ten candidates',
       (e): e is Extract<typeof e, { type: 'candidate' }> =>
@@ -260,7 +312,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       200,
     );
 
-    const second = new CliProcess(args, dir);
+    const second = new CliProcess(args, dir, redis.env());
     assert.equal(await second.exited, 0, second.stderr);
     const all = assertEachOnce(run.runDir);
     assert.equal(all.length, BUDGET);
@@ -278,15 +330,18 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
     workers.length = 0;
-    const old = startWorker(redis.url, 'old', dir, {
-      ...process.env,
-      SUPERNET_FAULT_WORKER_VERSION: '0.0.1-old',
-    });
+    const old = startWorker(
+      redis.url,
+      'old',
+      dir,
+      redis.env({ ...process.env, SUPERNET_FAULT_WORKER_VERSION: '0.0.1-old' }),
+    );
     workers.push(old);
     const run = freshRun();
     const search = new CliProcess(
       ['search', run.id, '--runs', run.runs, '--budget', '8', '--executor', redis.url, '--json'],
       dir,
+      redis.env(),
     );
     const refused = await old.waitForEvent(
       'the old worker to refuse a job',
@@ -305,7 +360,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       30_000,
     );
     assert.match(said.message, /old runs 0\.0\.1-old/);
-    workers.push(startWorker(redis.url, 'w5', dir));
+    workers.push(startWorker(redis.url, 'w5', dir, redis.env()));
     assert.equal(await search.exited, 0, search.stderr);
     const all = assertEachOnce(run.runDir);
     assert.ok(
@@ -325,7 +380,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       SUPERNET_MAX_THREADS: '1',
     });
     assert.equal(l.status, 0, l.stderr);
-    workers.push(startWorker(redis.url, 'w6', dir));
+    workers.push(startWorker(redis.url, 'w6', dir, redis.env()));
     const queued = freshRun();
     const r = cliRun([...args, '--runs', queued.runs, '--executor', redis.url]);
     assert.equal(r.status, 0, r.stderr);
@@ -343,7 +398,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     await Promise.all(workers.map((w) => w.exited));
     workers.length = 0;
     const secret = 'the fleet secret of this test';
-    const env = { ...process.env, SUPERNET_FLEET_SECRET: secret };
+    const env = redis.env({ ...process.env, SUPERNET_FLEET_SECRET: secret });
     const signedWorker = startWorker(redis.url, 'signed', dir, env);
     workers.push(signedWorker);
     // What the search evaluates, from the same search run locally.
@@ -385,7 +440,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     );
     // A job without a signature is refused, and says why.
     const queue = new Queue(QUEUE_NAME, {
-      connection: { host: '127.0.0.1', port: redis.port },
+      connection: redis.connection,
       prefix: KEY_PREFIX,
     });
     try {
@@ -418,7 +473,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
     workers.length = 0;
-    const guard = startWorker(redis.url, 'guard', dir);
+    const guard = startWorker(redis.url, 'guard', dir, redis.env());
     workers.push(guard);
     const run = freshRun();
     const sha = readCheckpoint(path.join(run.runDir, 'checkpoint', 'checkpoint.bin')).sha256;
@@ -428,11 +483,35 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     // A subnet of the tiny example's space, and the same with a resolution no space has.
     const small = parseArchKey('r20-d1w16k3e2-d1w24k3e2')!;
     assert.ok(archInSpace(small, config.space, config.task));
+    // A folder under the worker's root that is no run of the search: its YAML must not be
+    // parsed (an error would quote its keys) before the checkpoint or recipe is compared.
+    const other = path.join(dir, 'not-a-run');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(path.join(other, 'config.yaml'), 'aws_secret_access_key: AKIAEXAMPLE\n');
+    writeFileSync(path.join(other, 'run.json'), '{"configPath": 1}');
     const cases: [string, object, RegExp][] = [
       [
         'etc',
         { ...base, kind: 'evaluate', runDir: '/etc', archs: [small] },
         /not under this worker’s run folders/,
+      ],
+      [
+        'other-folder',
+        { ...base, kind: 'evaluate', runDir: other, archs: [small] },
+        /no checkpoint here has the search's weights/,
+      ],
+      [
+        'other-recipe',
+        {
+          ...base,
+          kind: 'train-alone',
+          runDir: other,
+          recipe: 'r',
+          configPath: '/c',
+          arch: small,
+          epochs: 1,
+        },
+        /not the one the ranking check uses/,
       ],
       [
         'huge-resolution',
@@ -456,12 +535,20 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       ],
       [
         'long-training',
-        { ...base, kind: 'train-alone', runDir: run.runDir, recipe: 'r', arch: small, epochs: 1e6 },
+        {
+          ...base,
+          kind: 'train-alone',
+          runDir: run.runDir,
+          recipe: 'r',
+          configPath: '/c',
+          arch: small,
+          epochs: 1e6,
+        },
         /1000000 epochs, more than the 100/,
       ],
     ];
     const queue = new Queue(QUEUE_NAME, {
-      connection: { host: '127.0.0.1', port: redis.port },
+      connection: redis.connection,
       prefix: KEY_PREFIX,
     });
     try {
@@ -485,6 +572,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
           isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith('job etc:'),
       );
       assert.ok(etc?.type === 'worker' && /\/etc is outside /.test(etc.message ?? ''));
+      assert.doesNotMatch(JSON.stringify(guard.events) + guard.stderr, /aws_secret|AKIA/);
       assert.equal(computedBy(guard), 0);
     } finally {
       await queue.obliterate({ force: true });
@@ -493,7 +581,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
   });
 
   void test('a worker whose driver and Redis are both gone stops within a lock period', async () => {
-    const w = startWorker(redis.url, 'w7', dir);
+    const w = startWorker(redis.url, 'w7', dir, redis.env());
     workers.push(w);
     const connected = await w.waitForEvent(
       'the worker to connect',

@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -112,6 +113,46 @@ void describe(`the ${TARGET} package`, () => {
       );
     const mb = statSync(vsix).size / 2 ** 20;
     assert.ok(mb < 50, `${path.basename(vsix)} is ${mb.toFixed(1)} MB`);
+  });
+
+  void test('ships no package that only installs: every package in it has code it loads', () => {
+    // node_modules/<name> or node_modules/@scope/<name> (also nested), with its files.
+    const byPackage = new Map<string, string[]>();
+    for (const f of files) {
+      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\/(.+)$/.exec(f);
+      if (m) byPackage.set(m[1], [...(byPackage.get(m[1]) ?? []), m[2]]);
+    }
+    const manifestOnly = [...byPackage].filter(([, fs]) => fs.every((f) => f === 'package.json'));
+    assert.deepEqual(
+      manifestOnly.map(([p]) => p),
+      [],
+      'packages shipped as a package.json alone',
+    );
+    for (const p of byPackage.keys())
+      assert.doesNotMatch(p, /\/(@types|@webgpu|adm-zip|global-agent)(\/|$)/, `${p} must not ship`);
+    // No shipped manifest names a dependency that is not shipped (npm would call it missing).
+    const root = mkdtempSync(path.join(tmpdir(), 'supernet-vsix-deps-'));
+    try {
+      const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', vsix, root]);
+      assert.equal(unzip.status, 0, String(unzip.stderr));
+      const ext = path.join(root, 'extension');
+      for (const p of byPackage.keys()) {
+        const deps = Object.keys(
+          (
+            JSON.parse(readFileSync(path.join(ext, p, 'package.json'), 'utf8')) as {
+              dependencies?: Record<string, string>;
+            }
+          ).dependencies ?? {},
+        );
+        for (const d of deps)
+          assert.ok(
+            [...byPackage.keys()].some((q) => q.endsWith(`node_modules/${d}`)),
+            `${p} names ${d}, which does not ship`,
+          );
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   void test('its CLI validates, trains, searches and exports from an empty folder', async () => {

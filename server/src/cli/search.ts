@@ -68,6 +68,8 @@ class SearchView {
   /** The first evaluation reported: the rate counts from it, past the warm-up. */
   private firstEvaluation: Progress | undefined;
   private lastPrinted = 0;
+  /** Errors already printed: the engine ends a failed search and then logs the same words. */
+  private readonly errors = new Set<string>();
 
   constructor(private readonly o: SearchCliOptions) {}
 
@@ -111,11 +113,13 @@ class SearchView {
         this.progress();
         break;
       case 'log':
+        if (e.level === 'error' && this.saidOnce(e.message)) break;
         this.line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
         break;
       case 'search-end':
         if (e.status === 'failed') {
-          this.line(`supernet search: ${e.message ?? 'failed'}`);
+          if (!this.saidOnce(e.message ?? 'failed'))
+            this.line(`supernet search: ${e.message ?? 'failed'}`);
           break;
         }
         this.line(
@@ -147,6 +151,13 @@ class SearchView {
       this.lastPrinted = Date.now();
       this.o.err(text);
     }
+  }
+
+  /** Whether `message` was printed before (and from now on it has been). */
+  private saidOnce(message: string): boolean {
+    const seen = this.errors.has(message);
+    this.errors.add(message);
+    return seen;
   }
 
   private line(s: string): void {

@@ -149,8 +149,20 @@ void describe('queue jobs', () => {
       [{ ...evaluate, checkpointSha256: '../../etc' }, /names no checkpoint/],
       [{ ...evaluate, pad: 'x'.repeat(MAX_JOB_CHARS) }, /larger than 256 KiB/],
       [
-        { ...job, kind: 'train-alone', runDir: '/r', recipe: 'x', arch, epochs: MAX_EPOCHS + 1 },
+        {
+          ...job,
+          kind: 'train-alone',
+          runDir: '/r',
+          recipe: 'x',
+          configPath: '/c.yaml',
+          arch,
+          epochs: MAX_EPOCHS + 1,
+        },
         /101 epochs, more than the 100/,
+      ],
+      [
+        { ...job, kind: 'train-alone', runDir: '/r', recipe: 'x', arch, epochs: 1 },
+        /not a stand-alone training/,
       ],
     ];
     for (const [bad, why] of refusals) assert.match(String(acceptJob(bad, '0.1.0')), why);

@@ -36,6 +36,7 @@ export async function openExecutor(
     checkpointSha256: loaded.checkpointSha256,
     checkpointStep: loaded.step,
     recipe: recipeOf(loaded.configPath, readFileSync(loaded.folder.configFile, 'utf8')),
+    configPath: loaded.configPath,
     version: packageVersion() ?? 'unknown',
     emit: opts.emit,
   });

@@ -5,11 +5,13 @@ import {
   fsyncSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   unlinkSync,
 } from 'node:fs';
 import * as path from 'node:path';
 import { openTemp, writeFully } from '#shared/runFolder/durable';
+import { openRegularSync } from '#shared/runFolder/safeRead';
 import { RunError } from '../runError';
 
 /**
@@ -117,6 +119,39 @@ function parseIndex(file: string, raw: unknown): IndexEntry[] {
       throw new RunError(`${file}: tensor ${t.name} has shape [${shape}] but ${t.length} values.`);
     return { name: t.name, shape, length: t.length };
   });
+}
+
+/**
+ * The SHA-256 of a checkpoint's tensor data, found without parsing anything: the magic, the
+ * header's length, then every byte after the header, streamed. A queue worker compares it
+ * with the job's before it reads any file of the run as data (a job names any folder; a
+ * parse error would tell the queue what that folder holds). Undefined for anything that is
+ * not a version 2 checkpoint in a regular file.
+ */
+export function checkpointDataSha256(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openRegularSync(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(12);
+    if (readSync(fd, head, 0, 12, 0) !== 12 || !head.subarray(0, 8).equals(MAGIC_V2)) return;
+    const hash = createHash('sha256');
+    const chunk = Buffer.alloc(1 << 20);
+    for (let pos = 12 + head.readUInt32LE(8); ;) {
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n <= 0) break;
+      hash.update(chunk.subarray(0, n));
+      pos += n;
+    }
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {

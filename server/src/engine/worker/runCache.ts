@@ -1,12 +1,15 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { readRunTextSync } from '#shared/runFolder/safeRead';
 import * as path from 'node:path';
 import { archKey, type Arch } from '#shared/arch';
 import { archInSpace } from '../../space/arch';
+import { MAX_CONFIG_CHARS } from '../../config/resolve';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import type { EvaluateJob, TrainAloneJob } from '../execute/queue/queueJobs';
 import { recipeOf } from '../execute/queue/queueJobs';
+import { checkpointDataSha256 } from '../run/checkpoint';
 import { loadRun, runConfigOf, type LoadedRun } from '../run/loadRun';
 import { RunFolder } from '../run/runFolder';
 import { runCalibration } from '../run/subnetEvaluator';
@@ -69,6 +72,16 @@ export class RunCache {
     }
     this.dispose();
     const folder = this.folderOf(job.runDir);
+    // The weights first, by their bytes alone: a folder whose checkpoint is not the search's
+    // is refused before any of its files is parsed, so a refusal tells nothing of it.
+    const sha = checkpointDataSha256(folder.checkpointFile);
+    if (sha !== job.checkpointSha256)
+      throw new Refusal(
+        `no checkpoint here has the search's weights (step ${job.checkpointStep}, SHA-256 ` +
+          `${short(job.checkpointSha256)}): the run folder must be the same shared folder on ` +
+          'every machine, and the run not trained while it is searched.',
+        `${job.runDir}: its checkpoint ${sha ? `has SHA-256 ${short(sha)}` : 'is missing or not a checkpoint'}`,
+      );
     let loaded: LoadedRun;
     try {
       loaded = loadRun(folder);
@@ -79,12 +92,9 @@ export class RunCache {
       );
     }
     if (loaded.checkpointSha256 !== job.checkpointSha256) {
+      // Rewritten between the two reads (a run trained while it is searched).
       loaded.net.dispose();
-      throw new Refusal(
-        `the checkpoint here is step ${loaded.step} (SHA-256 ${short(loaded.checkpointSha256)}), ` +
-          `the search uses step ${job.checkpointStep} (${short(job.checkpointSha256)}): the run folder must be ` +
-          'the same shared folder on every machine, and the run not trained while it is searched.',
-      );
+      throw new Refusal('the checkpoint changed while it was read: the run is being trained');
     }
     try {
       checkArchs(job.archs, loaded.config);
@@ -105,6 +115,14 @@ export class RunCache {
 
   async recipe(job: TrainAloneJob): Promise<{ config: SupernetConfig; data: TrainingData }> {
     const folder = this.folderOf(job.runDir);
+    // The recipe first, by the config's bytes alone (as an evaluation checks the weights):
+    // nothing of a folder that is not the ranking check's run is parsed.
+    const text = readRunTextSync(folder.configFile, 4 * MAX_CONFIG_CHARS);
+    if (text === undefined || recipeOf(job.configPath, text) !== job.recipe)
+      throw new Refusal(
+        'the config of the run here is not the one the ranking check uses: the run folder must be shared.',
+        `${job.runDir}: its config ${text === undefined ? 'is missing or not a regular file' : 'differs'}`,
+      );
     let run: ReturnType<typeof runConfigOf>;
     try {
       run = runConfigOf(folder);
@@ -114,10 +132,10 @@ export class RunCache {
         `cannot read run ${job.runDir}: ${(e as Error).message}`,
       );
     }
-    const text = readFileSync(folder.configFile, 'utf8');
-    if (recipeOf(run.configPath, text) !== job.recipe)
+    if (run.configPath !== job.configPath || run.configText !== text)
       throw new Refusal(
-        'the config of the run here is not the one the ranking check uses: the run folder must be shared.',
+        'the run here was started from another config than the ranking check’s run',
+        `${job.runDir}: started from ${run.configPath}`,
       );
     checkArchs([job.arch], run.config);
     return { config: run.config, data: await this.trainingData(run.config, run.configPath) };

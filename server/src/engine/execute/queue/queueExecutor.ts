@@ -31,6 +31,8 @@ export interface QueueContext {
   checkpointStep: number;
   /** The stand-alone recipe's identity (queueJobs.recipeOf). */
   recipe: string;
+  /** The config the run was started from: part of the recipe. */
+  configPath: string;
   /** This engine's version: workers of another refuse its jobs. */
   version: string;
   emit: (e: EngineEvent) => void;
@@ -179,6 +181,7 @@ export class QueueExecutor implements Executor {
       version: this.ctx.version,
       runDir: this.ctx.runDir,
       recipe: this.ctx.recipe,
+      configPath: this.ctx.configPath,
       arch,
       epochs,
     };

@@ -51,6 +51,8 @@ export interface TrainAloneJob extends JobBase {
   kind: 'train-alone';
   /** The recipe's identity (see recipeOf): where the result is kept. */
   recipe: string;
+  /** The config the run was started from (recipeOf's first part): a worker checks the recipe with it before it parses anything. */
+  configPath: string;
   arch: Arch;
   epochs: number;
 }
@@ -129,7 +131,14 @@ export function acceptJob(x: unknown, version: string): QueueJob | string {
     return x as unknown as EvaluateJob;
   }
   if (x.kind === 'train-alone') {
-    if (!isStr(x.recipe) || !isArch(x.arch) || !isNum(x.epochs) || x.epochs <= 0)
+    if (
+      !isStr(x.recipe) ||
+      !isStr(x.configPath) ||
+      x.configPath.length > MAX_PATH_CHARS ||
+      !isArch(x.arch) ||
+      !isNum(x.epochs) ||
+      x.epochs <= 0
+    )
       return 'the job is not a stand-alone training';
     if (x.epochs > MAX_EPOCHS)
       return `the job asks for ${x.epochs} epochs, more than the ${MAX_EPOCHS} a job may`;

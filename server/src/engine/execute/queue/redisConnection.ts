@@ -24,31 +24,43 @@ const readSecretFile = (file: string, what: string): string => {
 };
 
 /**
- * What the environment adds to a Redis URL: a password (SUPERNET_REDIS_PASSWORD or
- * SUPERNET_REDIS_PASSWORD_FILE), and for `rediss://` the CA to check the server against
- * (SUPERNET_REDIS_CA_FILE; else the system's CAs). The server's certificate is always
- * checked.
+ * Where and how to connect for a queue URL: a password from the environment
+ * (SUPERNET_REDIS_PASSWORD or SUPERNET_REDIS_PASSWORD_FILE) with the URL's user name, if any
+ * (an ACL user: `redis://fleet@host:6379`), and for `rediss://` the CA to check the server
+ * against (SUPERNET_REDIS_CA_FILE; else the system's CAs). The server's certificate is
+ * always checked. ioredis lets a URL's user-info win over its options, so with a password
+ * from the environment the user-info moves out of the URL into the options.
  */
-export function redisOptions(url: string, env: NodeJS.ProcessEnv = process.env): RedisOptions {
-  const out: RedisOptions = {};
+export function redisTarget(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; options: RedisOptions } {
+  const options: RedisOptions = {};
   const file = env[PASSWORD_FILE_ENV];
   const password =
     env[PASSWORD_ENV] ??
     (file ? readSecretFile(file, 'the Redis password file').trim() : undefined);
-  if (password) out.password = password;
+  if (password) {
+    const u = new URL(url);
+    if (u.username) options.username = decodeURIComponent(u.username);
+    options.password = password;
+    u.username = '';
+    u.password = '';
+    url = u.toString();
+  }
   const ca = env[CA_FILE_ENV];
   if (url.startsWith('rediss:'))
-    out.tls = ca ? { ca: readSecretFile(ca, 'the Redis CA file'), rejectUnauthorized: true } : {};
-  return out;
+    options.tls = ca
+      ? { ca: readSecretFile(ca, 'the Redis CA file'), rejectUnauthorized: true }
+      : {};
+  return { url, options };
 }
 
 /** Options for BullMQ's own connections to `url`. */
-export const bullConnection = (url: string) => ({
-  url,
-  ...redisOptions(url),
-  maxRetriesPerRequest: null,
-  retryStrategy,
-});
+export const bullConnection = (url: string) => {
+  const target = redisTarget(url);
+  return { url: target.url, ...target.options, maxRetriesPerRequest: null, retryStrategy };
+};
 
 /** A client for the keys outside BullMQ (results, the worker registry), with its last error. */
 export class RedisLink {
@@ -60,8 +72,9 @@ export class RedisLink {
     readonly url: string,
     name: string,
   ) {
-    this.redis = new Redis(url, {
-      ...redisOptions(url),
+    const target = redisTarget(url);
+    this.redis = new Redis(target.url, {
+      ...target.options,
       maxRetriesPerRequest: null,
       retryStrategy,
       connectionName: name,
@@ -87,6 +100,12 @@ export class RedisLink {
     });
     if (answered === undefined) {
       this.redis.disconnect();
+      if (/WRONGPASS|NOAUTH|NOPERM/.test(this.lastError ?? ''))
+        throw new RunError(
+          `Redis at ${redactUrl(this.url)} refused this connection (${this.lastError}). Give the ` +
+            `queue's password in ${PASSWORD_ENV} or ${PASSWORD_FILE_ENV}, and an ACL user's name ` +
+            'in the URL (redis://USER@HOST:PORT).',
+        );
       throw new RunError(
         `Cannot reach Redis at ${redactUrl(this.url)}${this.lastError ? ` (${this.lastError})` : ''}. ` +
           'Start redis-server there, or set the executor to local (supernet.executor, --executor local).',
