@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
 import { configUri, runCommands, type Cmd, type RunContext } from './runs/runCommands';
 
 export type { Cmd };
@@ -58,3 +59,15 @@ export const commands = (ctx: RunContext & { extensionUri: vscode.Uri }): Record
   'supernet.showFacts': showFacts,
   ...runCommands(ctx),
 });
+
+/** Every command, registered for the extension's lifetime. */
+export function registerCommands(ctx: Ctx): void {
+  const all = commands({
+    api: ctx.api,
+    monitor: ctx.monitor,
+    tree: ctx.runs.tree,
+    dashboard: ctx.dashboard,
+    extensionUri: ctx.extension.extensionUri,
+  });
+  for (const [id, fn] of Object.entries(all)) ctx.push(vscode.commands.registerCommand(id, fn));
+}
