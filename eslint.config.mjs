@@ -11,6 +11,7 @@ export default tseslint.config(
       'media/dist/',
       '.package/',
       '.e2e-tools/',
+      '.vscode-test/',
       'test-results/',
     ],
   },

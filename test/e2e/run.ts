@@ -10,7 +10,6 @@
 // and its temporary folders are removed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchBrowser, type BrowserContext, type Page } from './browser';
 import { startCodeServer, type CodeServer } from './codeServer';
@@ -18,7 +17,6 @@ import {
   doneFile,
   pendingRequests,
   requestFile,
-  SCREENSHOT_DIR_ENV,
   writeAtomically,
   type ScreenshotRequest,
   type ScreenshotResult,
@@ -32,6 +30,7 @@ import {
 } from './rankingRun';
 import { waitFor, withTimeout } from './wait';
 import { ensureVsix } from '../package/vsix';
+import { makeFolders, testEnv, type Folders } from './folders';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TOOLS = process.env.SUPERNET_E2E_TOOLS ?? path.join(ROOT, '.e2e-tools');
@@ -52,7 +51,8 @@ const RANKING_TIMEOUT_MS = 180_000;
 const SUITE_TIMEOUT_MS = Number(process.env.SUPERNET_E2E_TIMEOUT_MS ?? 360_000);
 
 /** Lines of the suite's report (suite/runner.ts) among the workbench's log messages. */
-const SUITE_REPORT = /^(1\.\.\d+$|ok \d+ - |not ok \d+ - | {2}# |\d+ passed, \d+ failed$)/;
+const SUITE_REPORT =
+  /^(1\.\.\d+$|ok \d+ - |not ok \d+ - | {2}# |\d+ passed, \d+ skipped, \d+ failed$)/;
 
 const started = Date.now();
 const since = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
@@ -70,84 +70,6 @@ function missingPrerequisites(): string[] {
     [SUITE, 'run npx tsc -b'],
   ];
   return needs.filter(([p]) => !existsSync(p)).map(([p, fix]) => `${p} is missing: ${fix}`);
-}
-
-interface Folders {
-  root: string;
-  home: string;
-  userData: string;
-  extensions: string;
-  workspace: string;
-  profile: string;
-  requests: string;
-}
-
-/** The test's own folders under one temporary root, and the workspace the window opens. */
-async function makeFolders(): Promise<Folders> {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'supernet-e2e-'));
-  const f: Folders = {
-    root,
-    home: path.join(root, 'home'),
-    userData: path.join(root, 'user-data'),
-    extensions: path.join(root, 'extensions'),
-    workspace: path.join(root, 'workspace'),
-    profile: path.join(root, 'chromium-profile'),
-    requests: path.join(root, 'screenshot-requests'),
-  };
-  for (const dir of [
-    f.home,
-    f.extensions,
-    f.workspace,
-    f.profile,
-    f.requests,
-    path.join(root, 'tmp'),
-  ])
-    await fs.mkdir(dir, { recursive: true });
-  await fs.mkdir(path.join(f.userData, 'User'), { recursive: true });
-  // Nothing but the editor: no welcome page, tips, update checks or telemetry.
-  const settings = {
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.enableExperiments': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'extensions.ignoreRecommendations': true,
-    'security.workspace.trust.enabled': false,
-    'editor.codeLens': true,
-    'files.autoSave': 'off',
-  };
-  await fs.writeFile(
-    path.join(f.userData, 'User', 'settings.json'),
-    JSON.stringify(settings, null, 2),
-  );
-  await fs.copyFile(
-    path.join(ROOT, 'examples', 'tiny.supernet.yaml'),
-    path.join(f.workspace, 'tiny.supernet.yaml'),
-  );
-  return f;
-}
-
-/**
- * The environment of code-server, its extension host and Chromium: the caller's, without
- * what would redirect code-server (PORT, PASSWORD, …) or tie it to a VS Code this runs in,
- * and with every home and temp folder pointed into the test's own.
- */
-function testEnv(f: Folders): NodeJS.ProcessEnv {
-  const dropped =
-    /^(VSCODE_|ELECTRON_|CODE_SERVER_|CS_|NODE_TEST_)|^(PORT|PASSWORD|HASHED_PASSWORD|GITHUB_TOKEN|NODE_OPTIONS)$/;
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!dropped.test(k)) env[k] = v;
-  return {
-    ...env,
-    HOME: f.home,
-    XDG_CONFIG_HOME: path.join(f.home, '.config'),
-    XDG_DATA_HOME: path.join(f.home, '.local', 'share'),
-    XDG_CACHE_HOME: path.join(f.home, '.cache'),
-    TMPDIR: path.join(f.root, 'tmp'),
-    [SCREENSHOT_DIR_ENV]: f.requests,
-  };
 }
 
 /**
