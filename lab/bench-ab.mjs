@@ -2,7 +2,7 @@
 // The engine bench of two builds, alternated in one run so both see the same load:
 //
 //   git worktree add /tmp/before <commit> && (cd /tmp/before && ln -s $PWD/node_modules . && node scripts/build.mjs)
-//   npm run build && node scripts/bench-ab.mjs --before /tmp/before [--after .] [--rounds 3] [--args "--engine"]
+//   npm run build && node lab/bench-ab.mjs --before /tmp/before [--after .] [--rounds 3] [--args "--engine"]
 //
 // Each round runs `node <tree>/dist/bench.js <args> --json` for before, then after (the
 // order flips every round). Prints each figure's median per side, the after/before ratio
@@ -21,9 +21,7 @@ const after = path.resolve(option('after', '.'));
 const rounds = Number(option('rounds', '3'));
 const benchArgs = option('args', '--engine').split(' ').filter(Boolean);
 if (!option('before', '')) {
-  process.stderr.write(
-    'usage: node scripts/bench-ab.mjs --before DIR [--after DIR] [--rounds N]\n',
-  );
+  process.stderr.write('usage: node lab/bench-ab.mjs --before DIR [--after DIR] [--rounds N]\n');
   process.exit(2);
 }
 

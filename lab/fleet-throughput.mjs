@@ -4,7 +4,7 @@
 // fleet size runs the same search (same seed and budget, stored results forgotten first)
 // with N `supernet worker` processes of one thread each, and once locally.
 //
-//   npm run build && node scripts/fleet-throughput.mjs [--workers 1,2,4] [--budget 80]
+//   npm run build && node lab/fleet-throughput.mjs [--workers 1,2,4] [--budget 80]
 //     [--repeats 2] [--json]
 //
 // Prints a table of wall time, the search's own time (search-start to search-end, without

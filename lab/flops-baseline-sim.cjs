@@ -15,7 +15,7 @@
 // The model extrapolates linearly beyond the table's widths and kernels: a guide to which
 // spaces are worth a truth table, not a measurement.
 //
-//   npx tsc -b && node scripts/flops-baseline-sim.cjs [--subnets 20]
+//   npx tsc -b && node lab/flops-baseline-sim.cjs [--subnets 20]
 const fs = require('node:fs');
 const path = require('node:path');
 

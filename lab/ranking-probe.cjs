@@ -1,6 +1,6 @@
 // Single-change probe: the supernet accuracy of the largest subnet and of subnets that
 // differ from it in one dimension: which elastic dimension costs the most in the
-// supernet. Usage: npx tsc -b && node scripts/ranking-probe.cjs .supernet/runs/RUN_ID
+// supernet. Usage: npx tsc -b && node lab/ranking-probe.cjs .supernet/runs/RUN_ID
 const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const O = path.join(ROOT, 'out', 'server', 'src') + '/';

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The training methods compared on the ranking benchmark, one after the other (each
+# The first round of training recipes (samplers, distillation, kernel transform…) on the ranking
+# benchmark, one after the other (the seed papers' methods are ranking-methods.sh; each
 # trains the reference space once per seed; ~17 minutes a seed on 2 cores at 10 epochs). Results:
 # docs/ranking/<method>.json (the bench's JSON) and <method>.txt (its table).
-# Usage: [EPOCHS=N] [SEEDS=0,1] scripts/ranking-methods.sh [method ...]   (default: all below)
+# Usage: [EPOCHS=N] [SEEDS=0,1] lab/ranking-recipes.sh [method ...]   (default: all below)
 # EPOCHS overrides the config's supernet epochs; its results are named <method>-e<N>.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,7 +6,7 @@
 // the run's seed for the bootstrap); with --proxies, results that lack them get the
 // zero-cost proxies of each seed's initial supernet, as a run computes them.
 //
-//   npx tsc -b && node scripts/ranking-rescore.cjs --table data/ranking/X.truth.json \
+//   npx tsc -b && node lab/ranking-rescore.cjs --table data/ranking/X.truth.json \
 //     [--proxies] --out docs/ranking/X.json run-s0.json run-s1.json > docs/ranking/X.txt
 const fs = require('node:fs');
 const path = require('node:path');

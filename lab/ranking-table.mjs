@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Tabulates docs/ranking/<method>.json (scripts/ranking-methods.sh) as markdown: the last
+// Tabulates docs/ranking/<method>.json (lab/ranking-recipes.sh) as markdown: the last
 // epoch of every seed of every method, then each method's curve per epoch.
 // Results written before the engine gave the paired intervals against FLOPs get them here,
 // from their per-subnet accuracies, exactly as the engine computes them (needs `npx tsc -b`).
-// Usage: node scripts/ranking-table.mjs [docs/ranking] > docs/ranking/results.md
+// Usage: node lab/ranking-table.mjs [docs/ranking] > docs/ranking/results.md
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

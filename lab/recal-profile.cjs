@@ -6,7 +6,7 @@
 //   infer     the exported eval-mode graph on the same 640 images, 16 a call (validation's)
 // and with --profile, onnxruntime's per-operator time of the variant.
 //
-//   npx tsc -b && node scripts/recal-profile.cjs [cal|perbatch|infer] [--profile]
+//   npx tsc -b && node lab/recal-profile.cjs [cal|perbatch|infer] [--profile]
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');

@@ -3,7 +3,7 @@
 // group), or the driver killed alone — and resumed each time, must end with exactly the
 // weights of the same run trained without interruption.
 //
-//   npm run build && node scripts/soak-interrupts.mjs [--interruptions 100] [--steps 6000] [--seed 1]
+//   npm run build && node lab/soak-interrupts.mjs [--interruptions 100] [--steps 6000] [--seed 1]
 //
 // Prints one line per interruption and a JSON summary; exits 1 when the weights differ.
 // Not part of npm test: it takes several minutes of one core.

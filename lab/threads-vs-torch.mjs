@@ -6,8 +6,8 @@
 // ratio of each round (same round, same load), and PyTorch's own 1→2 thread speedup: the
 // machine's ceiling for any parallel scheme.
 //
-//   npm run build && node scripts/threads-vs-torch.mjs [--rounds 3] [--out docs/perf/threads.json]
-//   node scripts/threads-vs-torch.mjs --from a.json,b.json [--out pooled.json]
+//   npm run build && node lab/threads-vs-torch.mjs [--rounds 3] [--out docs/perf/threads.json]
+//   node lab/threads-vs-torch.mjs --from a.json,b.json [--out pooled.json]
 //
 // --from runs nothing: it summarises the rounds of earlier runs' JSON together.
 // Needs /usr/bin/python3 with torch (Debian's python3-torch) and ../shared/peers/torch_step.py.
