@@ -2,6 +2,8 @@
  * A subnet of a search space and its canonical key: the arch key names a subnet in
  * candidates.jsonl, exports, the engine protocol and the editor.
  */
+import { int, list, obj } from './schema/dsl';
+import { problemOf } from './schema/validate';
 
 /** One active MBConv block of a subnet. */
 export interface BlockArch {
@@ -22,23 +24,29 @@ export interface Arch {
   stages: StageArch[];
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const whole = (doc: string) => int(doc, { minimum: 0 });
+
+/** An Arch as it crosses a boundary (a file, a message, a queue job): whole numbers only. */
+export const archSchema = obj('A subnet of the search space.', {
+  resolution: whole('Input resolution in pixels.'),
+  stages: list(
+    'The active part of each stage.',
+    obj('One stage.', {
+      depth: whole('Blocks the subnet runs in this stage (its first `depth`).'),
+      width: whole('Output channels.'),
+      blocks: list(
+        'Kernel and expand ratio of each active block.',
+        obj('One MBConv block.', {
+          kernel: whole('Depthwise kernel size.'),
+          expand: whole('Expand ratio.'),
+        }),
+      ),
+    }),
+  ),
+});
 
 /** Whether `x` (read from a file or a message) has the shape of an Arch. */
-export const isArch = (x: unknown): x is Arch =>
-  isObj(x) &&
-  isNum(x.resolution) &&
-  Array.isArray(x.stages) &&
-  x.stages.every(
-    (s) =>
-      isObj(s) &&
-      isNum(s.depth) &&
-      isNum(s.width) &&
-      Array.isArray(s.blocks) &&
-      s.blocks.every((b) => isObj(b) && isNum(b.kernel) && isNum(b.expand)),
-  );
+export const isArch = (x: unknown): x is Arch => problemOf(archSchema, x) === undefined;
 
 /**
  * Canonical key of a subnet, stable across runs: `r28-d2w32k3e4k5e6-d1w64k7e6`.

@@ -506,7 +506,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
           ...base,
           kind: 'train-alone',
           runDir: other,
-          recipe: 'r',
+          recipe: 'ab12',
           configPath: '/c',
           arch: small,
           epochs: 1,
@@ -526,7 +526,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       [
         'many-archs',
         { ...base, kind: 'evaluate', runDir: run.runDir, archs: Array(100).fill(small) },
-        /100 subnets, more than the 64/,
+        /job\.archs must be a list of at most 64 \(it has 100\)/,
       ],
       [
         'huge-job',
@@ -539,12 +539,12 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
           ...base,
           kind: 'train-alone',
           runDir: run.runDir,
-          recipe: 'r',
+          recipe: 'ab12',
           configPath: '/c',
           arch: small,
           epochs: 1e6,
         },
-        /1000000 epochs, more than the 100/,
+        /job\.epochs must be at most 100 \(it is 1000000\)/,
       ],
     ];
     const queue = new Queue(QUEUE_NAME, {

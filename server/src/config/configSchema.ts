@@ -11,7 +11,7 @@ import {
   optional,
   str,
   type Infer,
-} from './schemaDsl';
+} from '#shared/schema/dsl';
 
 /**
  * The `*.supernet.yaml` language. Every field's doc string is what hover shows;

@@ -1,5 +1,5 @@
 import { configSchema } from './configSchema';
-import { canOmit, type Fields, type Schema } from './schemaDsl';
+import { canOmit, type Fields, type Schema } from '#shared/schema/dsl';
 
 type Json = Record<string, unknown>;
 
@@ -58,6 +58,13 @@ export function toJsonSchema(s: Schema): Json {
         ...(required.length ? { required } : {}),
       };
     }
+    case 'literal':
+      return { ...base, const: s.value };
+    case 'union':
+      return {
+        ...base,
+        oneOf: Object.values(s.variants as Record<string, Schema>).map(toJsonSchema),
+      };
     case 'map':
       return {
         ...base,

@@ -2,7 +2,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node } from 
 import { configSchema, type SupernetConfig } from './configSchema';
 import { didYouMean } from './didYouMean';
 import type { Problem } from './problems';
-import { canOmit, defaultOf, typeName, type Fields, type Schema } from './schemaDsl';
+import { canOmit, defaultOf, typeName, type Fields, type Schema } from '#shared/schema/dsl';
 import { MAX_NESTING, parseYamlSafely } from '#shared/yamlParse';
 
 /** Where a value of the config stands in the text. */
@@ -245,6 +245,10 @@ class Resolver {
       }
       case 'array':
         return this.array(node, schema, path, where);
+      case 'literal':
+      case 'union':
+        // Contract-only kinds (shared/src/schema/validate.ts): no key of the config uses them.
+        throw new Error(`the config schema at ${where} uses a ${schema.kind} schema`);
       case 'object':
         return this.object(node, schema.fields as Fields, undefined, path, where, keyRange);
       case 'map': {

@@ -9,7 +9,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { configSchema } from '../config/configSchema';
 import { MAX_CONFIG_CHARS } from '../config/resolve';
 import { parseYamlSafely } from '#shared/yamlParse';
-import { typeName, type Fields, type Schema } from '../config/schemaDsl';
+import { typeName, type Fields, type Schema } from '#shared/schema/dsl';
 
 const MARK = '__supernet_cursor__';
 

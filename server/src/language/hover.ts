@@ -2,7 +2,7 @@ import type { Hover } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseConstraint } from '#shared/constraints';
 import { formatBigCount, formatBytes, formatCount } from '#shared/format/numbers';
-import { typeName, type Schema } from '../config/schemaDsl';
+import { typeName, type Schema } from '#shared/schema/dsl';
 import type { SpaceFacts, StageFacts } from '../space/facts';
 import type { Analysis } from '../config/analysis';
 import type { DataFacts } from '../datasets/describe';

@@ -9,7 +9,10 @@ import {
   MAX_ARCHS_PER_JOB,
   MAX_EPOCHS,
   MAX_JOB_CHARS,
+  parseStored,
+  storedEvaluationSchema,
 } from '../../../server/src/engine/execute/queue/queueJobs';
+import { problemOf } from '#shared/schema/validate';
 
 void describe('an executor is local or a Redis queue, and a bad one says why', () => {
   void test('local, empty and Redis URLs are executors', () => {
@@ -142,29 +145,78 @@ void describe('queue jobs', () => {
     const refusals: [object, RegExp][] = [
       [
         { ...evaluate, archs: Array(MAX_ARCHS_PER_JOB + 1).fill(arch) },
-        /65 subnets, more than the 64/,
+        /^job\.archs must be a list of at most 64 \(it has 65\)$/,
       ],
-      [{ ...evaluate, archs: [] }, /lists no subnets/],
-      [{ ...evaluate, runDir: 'runs/r1' }, /no absolute run folder/],
-      [{ ...evaluate, checkpointSha256: '../../etc' }, /names no checkpoint/],
+      [{ ...evaluate, archs: [] }, /^job\.archs must be a list of at least 1 \(it has 0\)$/],
+      [{ ...evaluate, runDir: 'runs/r1' }, /^job\.runDir must be of the form/],
+      [
+        { ...evaluate, checkpointSha256: '../../etc' },
+        /^job\.checkpointSha256 must be of the form/,
+      ],
       [{ ...evaluate, pad: 'x'.repeat(MAX_JOB_CHARS) }, /larger than 256 KiB/],
       [
         {
           ...job,
           kind: 'train-alone',
           runDir: '/r',
-          recipe: 'x',
+          recipe: 'ab12',
           configPath: '/c.yaml',
           arch,
           epochs: MAX_EPOCHS + 1,
         },
-        /101 epochs, more than the 100/,
+        /^job\.epochs must be at most 100 \(it is 101\)$/,
       ],
       [
-        { ...job, kind: 'train-alone', runDir: '/r', recipe: 'x', arch, epochs: 1 },
-        /not a stand-alone training/,
+        { ...job, kind: 'train-alone', runDir: '/r', recipe: 'ab12', arch, epochs: 1 },
+        /^job\.configPath is missing$/,
       ],
     ];
     for (const [bad, why] of refusals) assert.match(String(acceptJob(bad, '0.1.0')), why);
+  });
+
+  void test('a job or a stored result missing any required field is refused, the field named', () => {
+    const arch = {
+      resolution: 28,
+      stages: [{ depth: 1, width: 8, blocks: [{ kernel: 3, expand: 1 }] }],
+    };
+    const base = { format: JOB_FORMAT, version: '0.1.0', runDir: '/runs/r1' };
+    const jobs = [
+      {
+        ...base,
+        kind: 'evaluate',
+        checkpointSha256: 'a'.repeat(64),
+        checkpointStep: 3,
+        archs: [arch],
+      },
+      { ...base, kind: 'train-alone', recipe: 'ab12', configPath: '/c.yaml', arch, epochs: 1 },
+    ];
+    for (const full of jobs) {
+      assert.equal(typeof acceptJob(full, '0.1.0'), 'object', full.kind);
+      for (const field of Object.keys(full).filter((k) => k !== 'format' && k !== 'version')) {
+        const rest: Record<string, unknown> = { ...full };
+        delete rest[field];
+        const why =
+          field === 'kind'
+            ? /^job\.kind must be one of/
+            : new RegExp(`^job\\.${field} is missing$`);
+        assert.match(String(acceptJob(rest, '0.1.0')), why, `${full.kind} without ${field}`);
+      }
+    }
+    // Inside a subnet too, by its path.
+    const deep = { ...jobs[0], archs: [{ ...arch, stages: [{ depth: 1, width: 8 }] }] };
+    assert.equal(acceptJob(deep, '0.1.0'), 'job.archs[0].stages[0].blocks is missing');
+    const stored = { accuracy: 0.8, loss: 0.5, worker: 'w1', seconds: 2 };
+    assert.deepEqual(parseStored(JSON.stringify(stored)), stored);
+    for (const field of ['accuracy', 'loss', 'worker']) {
+      const rest: Record<string, unknown> = { ...stored };
+      delete rest[field];
+      assert.equal(parseStored(JSON.stringify(rest)), undefined, `a result without ${field}`);
+      assert.match(
+        String(problemOf(storedEvaluationSchema, rest)),
+        new RegExp(`${field} is missing`),
+      );
+    }
+    // An accuracy no evaluation gives is not believed either.
+    assert.equal(parseStored(JSON.stringify({ ...stored, accuracy: 1.7 })), undefined);
   });
 });

@@ -1,4 +1,4 @@
-import type { Fields, Schema } from '../schemaDsl';
+import type { Fields, Schema } from '#shared/schema/dsl';
 import { configSchema } from '../configSchema';
 import { joinPath } from '../resolve';
 import type { Path, Rule, RuleContext } from './ruleContext';

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isArch, type Arch } from '#shared/arch';
+import { archSchema } from '#shared/arch';
+import { int, list, literal, num, obj, optional, str, union, type Infer } from '#shared/schema/dsl';
+import { isRecord, parseWith } from '#shared/schema/validate';
 
 /**
  * The contract between a search (or ranking check) and the workers of its queue: the job
@@ -28,51 +30,74 @@ const MAX_PATH_CHARS = 4096;
 /** Results stay in Redis this long after their last write (a restarted search reuses them). */
 export const RESULT_TTL_S = 7 * 24 * 3600;
 
-interface JobBase {
-  format: number;
-  /** HMAC-SHA256 of the rest under the fleet's secret (fleetAuth.ts); absent without one. */
-  mac?: string;
-  /** The Supernet Studio version of the search: a worker of another version refuses the job. */
-  version: string;
-  /** The run folder, as an absolute path every worker can read. */
-  runDir: string;
-}
+const sha256Hex = (doc: string) => str(doc, { pattern: /^[0-9a-f]{64}$/ });
+const absolutePath = (doc: string) => str(doc, { pattern: /^\//, maxLength: MAX_PATH_CHARS });
 
-/** Evaluate subnets of a run at one checkpoint (BN recalibration + validation each). */
-export interface EvaluateJob extends JobBase {
-  kind: 'evaluate';
-  checkpointSha256: string;
-  checkpointStep: number;
-  archs: Arch[];
-}
+/** What every job carries. */
+const jobBase = {
+  format: literal('The job format: workers refuse another (JOB_FORMAT).', JOB_FORMAT),
+  mac: optional(sha256Hex("HMAC-SHA256 of the rest under the fleet's secret (fleetAuth.ts)")),
+  version: str('The Supernet Studio version of the search: a worker of another refuses the job.', {
+    maxLength: 64,
+  }),
+  runDir: absolutePath('The run folder, as an absolute path every worker can read.'),
+};
 
-/** Train one subnet alone from scratch with the run's recipe (ranking check). */
-export interface TrainAloneJob extends JobBase {
-  kind: 'train-alone';
-  /** The recipe's identity (see recipeOf): where the result is kept. */
-  recipe: string;
-  /** The config the run was started from (recipeOf's first part): a worker checks the recipe with it before it parses anything. */
-  configPath: string;
-  arch: Arch;
-  epochs: number;
-}
+/**
+ * A job on the queue: the one description of its type and of the check a worker makes of it.
+ * The caps stop a queue writer from holding a worker for days; a search sends 8 subnets a job.
+ */
+export const queueJobSchema = union('A job on the queue.', 'kind', {
+  evaluate: obj(
+    'Evaluate subnets of a run at one checkpoint (BN recalibration + validation each).',
+    {
+      ...jobBase,
+      kind: literal('Evaluate subnets.', 'evaluate'),
+      checkpointSha256: sha256Hex("SHA-256 of the checkpoint's tensor data: which weights."),
+      checkpointStep: int('The step the checkpoint was written at.', { minimum: 0 }),
+      archs: list('The subnets to evaluate.', archSchema, {
+        minItems: 1,
+        maxItems: MAX_ARCHS_PER_JOB,
+      }),
+    },
+  ),
+  'train-alone': obj("Train one subnet alone from scratch with the run's recipe (ranking check).", {
+    ...jobBase,
+    kind: literal('Train a subnet alone.', 'train-alone'),
+    recipe: str("The recipe's identity (recipeOf): where the result is kept.", {
+      pattern: /^[0-9a-f]{1,64}$/,
+    }),
+    configPath: str(
+      "The config the run was started from (recipeOf's first part): a worker checks the recipe with it before it parses anything.",
+      { minLength: 1, maxLength: MAX_PATH_CHARS },
+    ),
+    arch: archSchema,
+    epochs: num('Epochs of stand-alone training.', { exclusiveMinimum: 0, maximum: MAX_EPOCHS }),
+  }),
+});
 
-export type QueueJob = EvaluateJob | TrainAloneJob;
+export type QueueJob = Infer<typeof queueJobSchema>;
+export type EvaluateJob = Extract<QueueJob, { kind: 'evaluate' }>;
+export type TrainAloneJob = Extract<QueueJob, { kind: 'train-alone' }>;
 
+const storedFields = {
+  accuracy: num('Top-1 accuracy, a fraction.', { minimum: 0, maximum: 1 }),
+  loss: num('Validation loss.', { minimum: 0 }),
+  worker: str('The worker that computed it.', { minLength: 1, maxLength: 256 }),
+  seconds: num('Seconds it took.', { minimum: 0, default: 0 }),
+  mac: optional(
+    sha256Hex("HMAC-SHA256 of the result and where it is kept, under the fleet's secret"),
+  ),
+};
 /** An evaluation as kept in `resultsKey(sha)`, one field per arch key. */
-export interface StoredEvaluation {
-  accuracy: number;
-  loss: number;
-  worker: string;
-  seconds: number;
-  /** HMAC-SHA256 of the result and where it is kept, under the fleet's secret; absent without one. */
-  mac?: string;
-}
-
+export const storedEvaluationSchema = obj('An evaluation kept in Redis.', storedFields);
 /** A stand-alone training as kept in `aloneKey(recipe)`, one field per `aloneField`. */
-export interface StoredAlone extends StoredEvaluation {
-  images: number;
-}
+export const storedAloneSchema = obj('A stand-alone training kept in Redis.', {
+  ...storedFields,
+  images: int('Training images seen.', { minimum: 0 }),
+});
+export type StoredEvaluation = Infer<typeof storedEvaluationSchema>;
+export type StoredAlone = Infer<typeof storedAloneSchema>;
 
 export const resultsKey = (checkpointSha256: string): string =>
   `${KEY_PREFIX}:results:${checkpointSha256}`;
@@ -99,69 +124,45 @@ export const trainAloneJobId = (recipe: string, key: string, epochs: number): st
     .digest('hex')
     .slice(0, 16)}`;
 
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isStr = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
-
 /**
  * A job as a worker of `version` may run it, or why it refuses it: another version or
- * format (said in words the user can act on), or data that is not a job.
+ * format (said in words the user can act on), or the first field that is not as the
+ * schema says (named, its value never quoted: the reason goes back to the queue).
  */
 export function acceptJob(x: unknown, version: string): QueueJob | string {
-  if (!isObj(x)) return 'the job carries no data';
+  if (!isRecord(x)) return 'the job carries no data';
   if (x.version !== version || x.format !== JOB_FORMAT)
     return (
-      `the job comes from Supernet Studio ${String(x.version)} (job format ${String(x.format)}); ` +
+      `the job comes from Supernet Studio ${String(x.version).slice(0, 64)} (job format ${String(x.format).slice(0, 16)}); ` +
       `this worker runs ${version} (format ${JOB_FORMAT}). Install the same version on the ` +
       'workers as on the machine that searches.'
     );
   if (JSON.stringify(x).length > MAX_JOB_CHARS)
     return `the job is larger than ${MAX_JOB_CHARS / 1024} KiB`;
-  if (!isStr(x.runDir) || !x.runDir.startsWith('/') || x.runDir.length > MAX_PATH_CHARS)
-    return 'the job names no absolute run folder';
-  if (x.kind === 'evaluate') {
-    if (!isStr(x.checkpointSha256) || !/^[0-9a-f]{64}$/.test(x.checkpointSha256))
-      return 'the job names no checkpoint';
-    if (!isNum(x.checkpointStep)) return 'the job names no checkpoint';
-    if (!Array.isArray(x.archs) || x.archs.length === 0 || !x.archs.every(isArch))
-      return 'the job lists no subnets';
-    if (x.archs.length > MAX_ARCHS_PER_JOB)
-      return `the job lists ${x.archs.length} subnets, more than the ${MAX_ARCHS_PER_JOB} a job may`;
-    return x as unknown as EvaluateJob;
-  }
-  if (x.kind === 'train-alone') {
-    if (
-      !isStr(x.recipe) ||
-      !isStr(x.configPath) ||
-      x.configPath.length > MAX_PATH_CHARS ||
-      !isArch(x.arch) ||
-      !isNum(x.epochs) ||
-      x.epochs <= 0
-    )
-      return 'the job is not a stand-alone training';
-    if (x.epochs > MAX_EPOCHS)
-      return `the job asks for ${x.epochs} epochs, more than the ${MAX_EPOCHS} a job may`;
-    return x as unknown as TrainAloneJob;
-  }
-  return `unknown job kind '${String(x.kind)}'`;
+  const job = parseWith(queueJobSchema, x, 'job');
+  return job.ok ? job.value : job.problem;
 }
 
 /** A stored result, or undefined when the field holds something else. */
 export function parseStored(text: string | null): StoredAlone | StoredEvaluation | undefined {
   if (text === null) return undefined;
+  let x: unknown;
   try {
-    const x: unknown = JSON.parse(text);
-    if (!isObj(x) || !isNum(x.accuracy) || !isNum(x.loss) || !isStr(x.worker)) return undefined;
-    return {
-      accuracy: x.accuracy,
-      loss: x.loss,
-      worker: x.worker,
-      seconds: isNum(x.seconds) ? x.seconds : 0,
-      ...(isNum(x.images) ? { images: x.images } : {}),
-      ...(typeof x.mac === 'string' ? { mac: x.mac } : {}),
-    };
+    x = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const alone = isRecord(x) && x.images !== undefined;
+  const got = parseWith(alone ? storedAloneSchema : storedEvaluationSchema, x);
+  if (!got.ok) return undefined;
+  // The schema's fields only: the MAC is over them, and nothing else is kept.
+  const v = got.value as StoredAlone;
+  return {
+    accuracy: v.accuracy,
+    loss: v.loss,
+    worker: v.worker,
+    seconds: v.seconds ?? 0,
+    ...(alone ? { images: v.images } : {}),
+    ...(v.mac !== undefined ? { mac: v.mac } : {}),
+  };
 }

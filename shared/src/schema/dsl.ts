@@ -1,7 +1,9 @@
 /**
- * A small schema language: the one source of truth for the config's TypeScript
- * types (through `Infer`), its JSON Schema (`toJsonSchema`), its validation with
- * source ranges (`resolve.ts`) and the documentation that hover and completion show.
+ * A small schema language: the one source of truth for a contract's TypeScript type
+ * (through `Infer`) and its validation. The config's JSON Schema (`toJsonSchema`), its
+ * validation with source ranges (`resolve.ts`) and the documentation that hover and
+ * completion show come from it; so do the checks of the contracts between processes and
+ * machines (`validate.ts`: queue jobs and results so far).
  */
 
 export interface Base<T> {
@@ -29,6 +31,29 @@ export interface StringSchema extends Base<string> {
   kind: 'string';
   minLength?: number;
   maxLength?: number;
+  /** A regular expression the whole string must match. */
+  pattern?: RegExp;
+}
+
+/** One fixed value: a record's kind or format version. */
+export interface LiteralSchema<
+  V extends string | number | boolean = string | number | boolean,
+> extends Base<V> {
+  kind: 'literal';
+  value: V;
+}
+
+/**
+ * One of several object shapes, told apart by the literal value of one field (`kind`,
+ * `type`): each variant is the object schema for one value.
+ */
+export interface UnionSchema<
+  D extends string = string,
+  V extends Record<string, ObjectSchema> = Record<string, ObjectSchema>,
+> extends Base<unknown> {
+  kind: 'union';
+  discriminant: D;
+  variants: V;
 }
 
 export interface BooleanSchema extends Base<boolean> {
@@ -70,6 +95,10 @@ export type Schema =
   | NumberSchema
   | StringSchema
   | BooleanSchema
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | LiteralSchema<any>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | UnionSchema<string, any>
   | EnumSchema<string>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | ArraySchema<any>
@@ -102,7 +131,11 @@ export type Infer<S> = S extends NumberSchema
             ? InferFields<F>
             : S extends MapSchema<infer K, infer V>
               ? Partial<Record<K, Infer<V>>>
-              : never;
+              : S extends LiteralSchema<infer V>
+                ? V
+                : S extends UnionSchema<infer D, infer V>
+                  ? { [T in keyof V]: Infer<V[T]> & Record<D, T> }[keyof V]
+                  : never;
 
 type Opts<S extends Base<unknown>> = Omit<S, 'kind' | 'doc'>;
 
@@ -170,6 +203,16 @@ export const map = <K extends string, V extends Schema>(
   value,
   ...o,
 });
+export const literal = <const V extends string | number | boolean>(
+  doc: string,
+  value: V,
+): LiteralSchema<V> => ({ kind: 'literal', doc, value });
+/** Object shapes told apart by the value of `discriminant`, one variant per value. */
+export const union = <D extends string, V extends Record<string, ObjectSchema>>(
+  doc: string,
+  discriminant: D,
+  variants: V,
+): UnionSchema<D, V> => ({ kind: 'union', doc, discriminant, variants });
 export const optional = <S extends Schema>(s: S): S & { optional: true } => ({
   ...s,
   optional: true,
@@ -217,5 +260,13 @@ export function typeName(s: Schema): string {
     case 'object':
     case 'map':
       return 'a mapping of keys to values';
+    case 'literal':
+      return JSON.stringify(s.value);
+    case 'union':
+      return `a mapping whose '${s.discriminant}' is ${Object.keys(
+        s.variants as Record<string, unknown>,
+      )
+        .map((v) => `'${v}'`)
+        .join(', ')}`;
   }
 }
