@@ -70,4 +70,7 @@ async function main(): Promise<number> {
   }
 }
 
-void main().then((code) => process.exit(code));
+// `npm test` (node --test out/test/) loads this file too: it must do nothing there.
+if (require.main === module && !process.env.NODE_TEST_CONTEXT) {
+  void main().then((code) => process.exit(code));
+}
