@@ -1,3 +1,5 @@
+import { num, obj, oneOf, optional, str, type Infer } from './schema/dsl';
+import { readTolerant } from './schema/validate';
 /**
  * Where search and ranking jobs run: `local` (in the engine process) or a queue on Redis
  * (`redis://HOST:PORT`, `rediss://` for TLS, optionally `redis://:PASSWORD@HOST:PORT/DB`)
@@ -45,56 +47,30 @@ export function redactUrl(text: string): string {
 }
 
 /** One worker as the queue's registry describes it (it rewrites its entry every few seconds). */
-export interface WorkerInfo {
-  /** `host:pid`, or the name given with --name. */
-  id: string;
-  host: string;
-  pid: number;
-  /** The version of Supernet Studio it runs: jobs of another version are refused. */
-  version: string;
-  /** The tfjs backend and the threads it computes with. */
-  backend: string;
-  threads: number;
-  state: 'starting' | 'idle' | 'busy' | 'refusing';
-  /** The job it works on, and how far it got (`3/8 subnets`, `step 120/469`). */
-  job?: string;
-  progress?: string;
-  /** Jobs finished since it started. */
-  jobsDone: number;
-  /** Why it refuses jobs, in words. */
-  message?: string;
-  since: number;
-  /** Its last heartbeat (ms since the epoch). */
-  seen: number;
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
-const STATES = new Set(['starting', 'idle', 'busy', 'refusing']);
+export const workerInfoSchema = obj('A worker in the registry.', {
+  id: str('`host:pid`, or the name given with --name.'),
+  host: str('Its host name.'),
+  pid: num('Its engine process id.'),
+  version: str('The version of Supernet Studio it runs: jobs of another version are refused.'),
+  backend: str('The tfjs backend it computes with.'),
+  threads: num('The threads it computes with.'),
+  state: oneOf('What it does.', {
+    starting: 'Connecting.',
+    idle: 'Waiting for a job.',
+    busy: 'Working on a job.',
+    refusing: 'Refusing jobs (another version, a run it cannot see).',
+  }),
+  job: optional(str('The job it works on.')),
+  progress: optional(str('How far it got (`3/8 subnets`, `step 120/469`).')),
+  jobsDone: num('Jobs finished since it started.'),
+  message: optional(str('Why it refuses jobs, in words.')),
+  since: num('When it started (ms since the epoch).'),
+  seen: num('Its last heartbeat (ms since the epoch).'),
+});
+export type WorkerInfo = Infer<typeof workerInfoSchema>;
 
 /** A registry entry, or undefined when it is not one (another tool's key, another format). */
 export function parseWorkerInfo(x: unknown): WorkerInfo | undefined {
-  if (!isObj(x) || !isStr(x.id) || !isStr(x.host) || !isNum(x.pid) || !isStr(x.version))
-    return undefined;
-  if (!isStr(x.backend) || !isNum(x.threads) || !isStr(x.state) || !STATES.has(x.state))
-    return undefined;
-  if (!isNum(x.jobsDone) || !isNum(x.since) || !isNum(x.seen)) return undefined;
-  const w: WorkerInfo = {
-    id: x.id,
-    host: x.host,
-    pid: x.pid,
-    version: x.version,
-    backend: x.backend,
-    threads: x.threads,
-    state: x.state as WorkerInfo['state'],
-    jobsDone: x.jobsDone,
-    since: x.since,
-    seen: x.seen,
-  };
-  if (isStr(x.job)) w.job = x.job;
-  if (isStr(x.progress)) w.progress = x.progress;
-  if (isStr(x.message)) w.message = x.message;
-  return w;
+  const w = readTolerant(workerInfoSchema, x);
+  return w.ok ? w.value : undefined;
 }

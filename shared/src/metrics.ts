@@ -2,6 +2,8 @@
  * The figures a subnet is measured by: the objectives and constraints of a search, the
  * axes of the Pareto chart, the columns of the Runs tree.
  */
+import { obj, oneOf, type Infer } from './schema/dsl';
+
 export const METRICS = ['accuracy', 'flops', 'params', 'latency'] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -11,10 +13,19 @@ export const isMetric = (x: unknown): x is Metric =>
 export type Direction = 'max' | 'min';
 
 /** One objective of a search: a metric and whether more or less is better. */
-export interface Objective {
-  name: Metric;
-  direction: Direction;
-}
+export const objectiveSchema = obj('An objective of a search.', {
+  name: oneOf('The metric.', {
+    accuracy: 'Inherited accuracy.',
+    flops: 'MACs of one image.',
+    params: 'Parameters.',
+    latency: 'Median ms of one image.',
+  } satisfies Record<Metric, string>),
+  direction: oneOf('Whether more or less is better.', {
+    max: 'More is better.',
+    min: 'Less is better.',
+  } satisfies Record<Direction, string>),
+});
+export type Objective = Infer<typeof objectiveSchema>;
 
 /** Accuracy is better high; FLOPs, parameters and latency are costs. */
 export const naturalDirection = (m: Metric): Direction => (m === 'accuracy' ? 'max' : 'min');

@@ -1,4 +1,8 @@
 import { formatCount } from './format/numbers';
+import { num, obj, tuple, type Infer } from './schema/dsl';
+
+/** A 95% interval, `[low, high]`. */
+export const interval = (doc: string) => tuple(doc, [num('Low end.'), num('High end.')]);
 
 /** A ranking check's figures, as rank.json and the rank-end event carry them. */
 export interface RankingFigures {
@@ -38,17 +42,17 @@ export interface RankingFigures {
 }
 
 /** The supernet's order of the subnets in one MACs range. */
-export interface MacsRegion {
-  /** The range's fewest and most MACs among its subnets. */
-  fromMacs: number;
-  toMacs: number;
-  subnets: number;
-  kendallTau: number;
-  /** 95% bootstrap interval of kendallTau (the range's subnets resampled). */
-  kendallTauInterval: [number, number];
-  /** τ-b of MACs alone against the truth within the range. */
-  macsKendallTau: number;
-}
+export const macsRegionSchema = obj('One range of MACs and how the supernet orders it.', {
+  fromMacs: num("The range's fewest MACs among its subnets."),
+  toMacs: num("The range's most MACs among its subnets."),
+  subnets: num('Subnets in the range.'),
+  kendallTau: num('τ-b of the supernet against the truth within the range.'),
+  kendallTauInterval: interval(
+    "95% bootstrap interval of kendallTau (the range's subnets resampled).",
+  ),
+  macsKendallTau: num('τ-b of MACs alone against the truth within the range.'),
+});
+export type MacsRegion = Infer<typeof macsRegionSchema>;
 
 /**
  * Where to trust the order, in one sentence a user can act on: the MACs ranges whose τ

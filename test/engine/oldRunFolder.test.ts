@@ -5,11 +5,11 @@
 // it names (/tmp/fx/tiny.supernet.yaml) does not exist here, as with a run copied over.
 import test, { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { listRuns } from '#shared/runFolder/readRuns';
-import { parseRunMeta } from '#shared/runFolder/records';
+import { parseRunMeta, RUN_FORMAT } from '#shared/runFolder/records';
 import { readFinetunes, readRunSubnets } from '../../client/src/tree/runFiles';
 import { root, runCli } from './microRun';
 
@@ -54,6 +54,8 @@ void describe('a run folder of release 0.1.0', { timeout: 300_000 }, () => {
     const meta = parseRunMeta(JSON.parse(readFileSync(path.join(runs, ID, 'run.json'), 'utf8')));
     assert.equal(meta?.step, 16);
     assert.equal(meta?.status, 'completed');
+    // Written again by this version: with the run folder's format.
+    assert.equal(meta?.format, RUN_FORMAT);
 
     const search = runCli(['search', ID, '--budget', '8', '--runs', runs], dir);
     assert.equal(search.status, 0, search.stderr);
@@ -68,5 +70,21 @@ void describe('a run folder of release 0.1.0', { timeout: 300_000 }, () => {
       stale.stderr,
       /started from the weights of step 12; .* trained further since \(step 16\)/,
     );
+  });
+
+  void test('a run folder of a newer format is refused with words that say so, and left as it is', () => {
+    const newer = path.join(dir, 'newer');
+    cpSync(path.join(root, 'test', 'fixtures', 'runs-0.1.0'), newer, { recursive: true });
+    const metaFile = path.join(newer, ID, 'run.json');
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(metaFile, JSON.stringify({ ...meta, format: RUN_FORMAT + 1 }));
+    const before = readFileSync(metaFile, 'utf8');
+    const r = runCli(['search', ID, '--budget', '8', '--runs', newer], dir);
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stderr,
+      new RegExp(`written by a newer Supernet Studio \\(run folder format ${RUN_FORMAT + 1}\\)`),
+    );
+    assert.equal(readFileSync(metaFile, 'utf8'), before);
   });
 });

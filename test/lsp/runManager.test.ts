@@ -72,10 +72,18 @@ void describe('run manager over LSP', () => {
 
   void test('refuses malformed requests with the reason, starting nothing', async () => {
     const bad: [{ method: string }, unknown, RegExp][] = [
-      [TrainRequest, { configPath: 7, runsDir: '/r' }, /`configPath` must be a non-empty string/],
-      [TrainRequest, { configPath: '/c.yaml', runsDir: '/r', steps: 0 }, /`steps` must be/],
-      [ResumeRequest, { runsDir: '/r' }, /`runId` must be/],
-      [RunsRequest, null, /must be an object/],
+      [
+        TrainRequest,
+        { configPath: 7, runsDir: '/r' },
+        /supernet\/train\.configPath must be a string/,
+      ],
+      [
+        TrainRequest,
+        { configPath: '/c.yaml', runsDir: '/r', steps: 0 },
+        /supernet\/train\.steps must be at least 1 \(it is 0\)/,
+      ],
+      [ResumeRequest, { runsDir: '/r' }, /supernet\/resume\.runId is missing/],
+      [RunsRequest, null, /supernet\/runs must be a mapping/],
     ];
     for (const [method, params, reason] of bad) {
       await assert.rejects(request(method, params), (e: unknown) => {

@@ -60,6 +60,16 @@ export function toJsonSchema(s: Schema): Json {
     }
     case 'literal':
       return { ...base, const: s.value };
+    case 'record':
+      return { ...base, type: 'object', additionalProperties: toJsonSchema(s.value as Schema) };
+    case 'tuple':
+      return {
+        ...base,
+        type: 'array',
+        items: (s.items as readonly Schema[]).map(toJsonSchema),
+        minItems: (s.items as readonly Schema[]).length,
+        maxItems: (s.items as readonly Schema[]).length,
+      };
     case 'union':
       return {
         ...base,

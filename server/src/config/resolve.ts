@@ -247,6 +247,8 @@ class Resolver {
         return this.array(node, schema, path, where);
       case 'literal':
       case 'union':
+      case 'record':
+      case 'tuple':
         // Contract-only kinds (shared/src/schema/validate.ts): no key of the config uses them.
         throw new Error(`the config schema at ${where} uses a ${schema.kind} schema`);
       case 'object':

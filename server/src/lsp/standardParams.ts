@@ -1,3 +1,4 @@
+import { isRecord } from '#shared/schema/validate';
 import type {
   Connection,
   Disposable,
@@ -22,25 +23,24 @@ type TextDocumentConnection = Parameters<TextDocuments<TextDocument>['listen']>[
 export type ParamsCheck = (params: unknown) => string | undefined;
 
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isWhole = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 const shown = (x: unknown): string => (JSON.stringify(x) ?? String(x)).slice(0, 80);
 
 function positionProblem(x: unknown, name: string): string | undefined {
-  return isObj(x) && isWhole(x.line) && isWhole(x.character)
+  return isRecord(x) && isWhole(x.line) && isWhole(x.character)
     ? undefined
     : `\`${name}\` must be { line, character } with whole numbers ≥ 0; got ${shown(x)}`;
 }
 
 function rangeProblem(x: unknown, name: string): string | undefined {
-  if (!isObj(x)) return `\`${name}\` must be { start, end }; got ${shown(x)}`;
+  if (!isRecord(x)) return `\`${name}\` must be { start, end }; got ${shown(x)}`;
   return positionProblem(x.start, `${name}.start`) ?? positionProblem(x.end, `${name}.end`);
 }
 
 /** The params of every document message: an object with `textDocument.uri`. */
 function documentProblem(x: unknown): string | undefined {
-  if (!isObj(x)) return `the parameters must be an object; got ${shown(x)}`;
-  if (!isObj(x.textDocument) || typeof x.textDocument.uri !== 'string')
+  if (!isRecord(x)) return `the parameters must be an object; got ${shown(x)}`;
+  if (!isRecord(x.textDocument) || typeof x.textDocument.uri !== 'string')
     return `\`textDocument.uri\` must be a string; got ${shown(x.textDocument)}`;
   return undefined;
 }
@@ -81,7 +81,7 @@ const didChange = named('textDocument/didChange', (x) => {
     return `\`textDocument.version\` must be a whole number`;
   if (!Array.isArray(p.contentChanges)) return '`contentChanges` must be an array';
   for (const [i, c] of p.contentChanges.entries()) {
-    if (!isObj(c) || typeof c.text !== 'string')
+    if (!isRecord(c) || typeof c.text !== 'string')
       return `\`contentChanges[${i}].text\` must be a string`;
     if (c.range !== undefined) {
       const bad = rangeProblem(c.range, `contentChanges[${i}].range`);

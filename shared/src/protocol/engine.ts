@@ -2,11 +2,30 @@ import { parseExecutor, type WorkerInfo } from '../executor';
 import type { Objective } from '../metrics';
 import type { MacsRegion } from '../ranking';
 import type { CandidateFigures, FinetuneResult, RankedSubnet } from '../runFolder/records';
+import {
+  bool,
+  int,
+  list,
+  literal,
+  num,
+  obj,
+  oneOf,
+  optional,
+  str,
+  union,
+  type Fields,
+  type Infer,
+} from '../schema/dsl';
+import { isRecord, problemOf } from '../schema/validate';
 
 /**
  * Messages between the engine process and whoever drives it (the CLI or the language
  * server, through one EngineProcess). Engine → driver: `EngineEvent`s, one JSON object a
- * line in the run folder's logs and over IPC. Driver → engine: `EngineCommand`s over IPC.
+ * line in the run folder's logs and over IPC. Driver → engine: `EngineCommand`s over IPC,
+ * described in the schema language (types inferred, every field checked by `checkCommand`).
+ * The events are still typed by hand and checked for the fields readers rely on; their
+ * readers tolerate a null figure (NaN in JSON) field by field, which a whole-event schema
+ * check would have to keep (#28, item 1, next).
  */
 
 export type SubnetRole = 'largest' | 'smallest' | 'random';
@@ -527,91 +546,14 @@ export type EngineEvent =
   | RunEndEvent
   | StatusEvent;
 
-/** Driver → engine: start a new run of a config, or resume one. */
-export interface StartCommand {
-  type: 'start';
-  configPath: string;
-  /** Folder holding the runs (`.supernet/runs`). */
-  runsDir: string;
-  /** Stop after this many steps in total (overrides the config's length). */
-  steps?: number;
-  /** Resume this run id instead of starting a new one. */
-  resume?: string;
-  /** Backend override (`auto`, `wasm`, …). */
-  backend?: string;
-}
-
-/** Driver → engine: stop within one step, writing a checkpoint. */
-export interface CancelCommand {
-  type: 'cancel';
-}
-
-/** Driver → engine: report state with a `status` event. */
-export interface StatusCommand {
-  type: 'status';
-}
-
-/** Driver → engine: search a trained run (events go to `<run>/search-events.jsonl` too). */
-export interface SearchCommand {
-  type: 'search';
-  /** A run id, a run folder, or a config file (then its newest trained run). */
-  run: string;
-  runsDir: string;
-  /** Overrides of the config's `search:` section. */
-  algorithm?: 'nsga2' | 'random';
-  /** Most subnets to evaluate (default population × generations). */
-  budget?: number;
-  seed?: number;
-  population?: number;
-  generations?: number;
-  /** `local` (default) or `redis://HOST:PORT`: where the subnets are evaluated. */
-  executor?: string;
-}
-
-/** Driver → engine: export one subnet of a trained run as ONNX and verify it. */
-export interface ExportCommand {
-  type: 'export';
-  run: string;
-  runsDir: string;
-  /** The subnet's arch key; or `bestUnder` picks the most accurate candidate meeting them. */
-  key?: string;
-  /** Constraints such as `flops <= 300k`, applied to candidates.jsonl. */
-  bestUnder?: string[];
-  /** Output file (default `<run>/exports/<key>.onnx`). */
-  file?: string;
-  /** Replace an existing file that is not an earlier export (never a run's state files). */
-  force?: boolean;
-  /** float32 (default) or int8: static post-training quantisation, verified against float32. */
-  precision?: ExportPrecision;
-  /** int8 only: how activation ranges are calibrated (default the engine's DEFAULT_CALIBRATION). */
-  calibration?: CalibrationMethod;
-  /**
-   * int8 only: a drop in validation accuracy from float32 to int8, in percentage points,
-   * above which the export warns (default the engine's MAX_INT8_DROP_POINTS). Any number:
-   * a negative one makes every export warn (what the tests use to see the warning).
-   */
-  maxInt8DropPoints?: number;
-  /** Export the weights of the subnet's completed fine-tune (`<run>/finetune/<key>/`), not the inherited ones. */
-  finetuned?: boolean;
-}
-
-/**
- * Driver → engine: fine-tune one subnet of a trained run: its inherited weights trained
- * alone, with distillation from the supernet's largest subnet (frozen) unless turned off.
- * Events go to `<run>/finetune/<key>/events.jsonl` too.
- */
-export interface FinetuneCommand {
-  type: 'finetune';
-  run: string;
-  runsDir: string;
-  key: string;
-  /** Epochs of training (fractions allowed; default FINETUNE_DEFAULTS.epochs). */
-  epochs?: number;
-  /** Peak learning rate of the cosine schedule (default FINETUNE_DEFAULTS.lr). */
-  lr?: number;
-  /** Knowledge distillation from the supernet's largest subnet (default FINETUNE_DEFAULTS.distillation). */
-  distillation?: boolean;
-}
+const calibration = oneOf('How activation ranges are calibrated.', {
+  minmax: 'Their whole range.',
+  percentile: 'The range without the 0.01% tails at either end.',
+} satisfies Record<CalibrationMethod, string>);
+const precision = oneOf('What the model computes in.', {
+  float32: 'float32 (the default).',
+  int8: 'int8: static post-training quantisation, a QDQ graph.',
+} satisfies Record<ExportPrecision, string>);
 
 /**
  * The fine-tune's defaults, chosen by measurement (README, "Fine-tuning a subnet"). LR and
@@ -627,187 +569,206 @@ export interface FinetuneCommand {
  */
 export const FINETUNE_DEFAULTS = { epochs: 1.5, lr: 0.04, distillation: false } as const;
 
-/** Driver → engine: report the backend training would use (`supernet version`), then exit. */
-export interface ProbeCommand {
-  type: 'probe';
-  backend?: string;
-}
+const command = <T extends string, F extends Fields>(type: T, doc: string, fields: F) =>
+  obj(doc, { type: literal(doc, type), ...fields });
+const positiveWhole = (doc: string) => int(doc, { minimum: 1 });
+const runOf = {
+  run: str('A run id, a run folder, or (search) a config file (then its newest trained run).'),
+  runsDir: str('Folder holding the runs (`.supernet/runs`).'),
+};
+const executor = optional(
+  str(
+    '`local` (default) or `redis://HOST:PORT`: where the subnets are evaluated or trained alone.',
+  ),
+);
 
-/** Driver → engine: train K subnets alone and compare their ranking with the supernet's. */
-export interface RankCommand {
-  type: 'rank';
-  run: string;
-  runsDir: string;
-  /** Subnets to train alone (default 8). */
-  subnets?: number;
-  /** Epochs of each stand-alone training (default 1). */
-  epochs?: number;
-  seed?: number;
-  /** `local` (default) or `redis://HOST:PORT`: where the subnets are trained alone. */
-  executor?: string;
-}
+/** Every command a driver sends, by `type`. */
+export const engineCommandSchema = union('A command to the engine.', 'type', {
+  start: command('start', 'Start a new run of a config, or resume one.', {
+    configPath: str('The config.'),
+    runsDir: str('Folder holding the runs (`.supernet/runs`).'),
+    steps: optional(
+      num("Stop after this many steps in total (overrides the config's length).", { minimum: 1 }),
+    ),
+    resume: optional(str('Resume this run id instead of starting a new one.')),
+    backend: optional(str('Backend override (`auto`, `wasm`, …).')),
+  }),
+  cancel: command('cancel', 'Stop within one step, writing a checkpoint.', {}),
+  status: command('status', 'Report state with a `status` event.', {}),
+  search: command(
+    'search',
+    'Search a trained run (events go to `<run>/search-events.jsonl` too).',
+    {
+      ...runOf,
+      algorithm: optional(oneOf('The algorithm.', { nsga2: 'NSGA-II.', random: 'Random search.' })),
+      budget: optional(
+        positiveWhole('Most subnets to evaluate (default population × generations).'),
+      ),
+      seed: optional(num('The seed.', { minimum: 0 })),
+      population: optional(positiveWhole('Population size.')),
+      generations: optional(positiveWhole('Generations.')),
+      executor,
+    },
+  ),
+  export: command('export', 'Export one subnet of a trained run as ONNX and verify it.', {
+    ...runOf,
+    key: optional(
+      str("The subnet's arch key; or `bestUnder` picks the most accurate candidate meeting them."),
+    ),
+    bestUnder: optional(
+      list('Constraints such as `flops <= 300k`, applied to candidates.jsonl.', str('One.')),
+    ),
+    file: optional(str('Output file (default `<run>/exports/<key>.onnx`).')),
+    force: optional(
+      bool('Replace an existing file that is not an earlier export (never a run’s state files).'),
+    ),
+    precision: optional(precision),
+    calibration: optional(calibration),
+    maxInt8DropPoints: optional(
+      num(
+        'int8 only: a drop in validation accuracy, in points, above which the export warns (any number; a negative one makes every export warn).',
+      ),
+    ),
+    finetuned: optional(
+      bool("Export the weights of the subnet's completed fine-tune, not the inherited ones."),
+    ),
+  }),
+  finetune: command(
+    'finetune',
+    'Fine-tune one subnet of a trained run from its inherited weights (events also go to `<run>/finetune/<key>/events.jsonl`).',
+    {
+      ...runOf,
+      key: str("The subnet's arch key."),
+      epochs: optional(
+        num('Epochs (fractions allowed; default FINETUNE_DEFAULTS.epochs).', {
+          exclusiveMinimum: 0,
+          maximum: 1000,
+        }),
+      ),
+      lr: optional(
+        num('Peak learning rate of the cosine schedule (default FINETUNE_DEFAULTS.lr).', {
+          exclusiveMinimum: 0,
+          maximum: 10,
+        }),
+      ),
+      distillation: optional(
+        bool(
+          "Knowledge distillation from the supernet's largest subnet (default FINETUNE_DEFAULTS.distillation).",
+        ),
+      ),
+    },
+  ),
+  probe: command(
+    'probe',
+    'Report the backend training would use (`supernet version`), then exit.',
+    {
+      backend: optional(str('Backend override.')),
+    },
+  ),
+  rank: command('rank', "Train K subnets alone and compare their ranking with the supernet's.", {
+    ...runOf,
+    subnets: optional(int('Subnets to train alone (default 8).', { minimum: 2 })),
+    epochs: optional(
+      num('Epochs of each stand-alone training (default 1).', { exclusiveMinimum: 0 }),
+    ),
+    seed: optional(num('The seed.', { minimum: 0 })),
+    executor,
+  }),
+  worker: command('worker', 'Become a queue worker (`supernet worker`) until cancelled.', {
+    queue: str("The queue's Redis URL."),
+    name: optional(
+      str(
+        "The worker's name in the registry and in candidates.jsonl (default `host:pid`): 1–64 letters, digits or . : @ - _.",
+        {
+          pattern: /^[\w.:@-]{1,64}$/,
+        },
+      ),
+    ),
+    threads: optional(
+      positiveWhole('Threads each evaluation uses (default: the machine’s cores).'),
+    ),
+    backend: optional(str('Backend override for stand-alone training.')),
+    runs: optional(
+      list(
+        'The folders whose runs it serves (absolute): a job naming a run folder anywhere else is refused before anything of it is read. Default: the working folder’s .supernet/runs.',
+        str('An absolute folder.', { pattern: /^\// }),
+        { minItems: 1 },
+      ),
+    ),
+  }),
+});
 
-/**
- * Driver → engine: become a queue worker (`supernet worker`): take evaluation and
- * stand-alone training jobs from the queue until cancelled.
- */
-export interface WorkerCommand {
-  type: 'worker';
-  /** The queue's Redis URL. */
-  queue: string;
-  /** The worker's name in the registry and in candidates.jsonl (default `host:pid`). */
-  name?: string;
-  /** Threads each evaluation uses (default: the machine's cores). */
-  threads?: number;
-  /** Backend override for stand-alone training (`auto`, `wasm`, …). */
-  backend?: string;
-  /**
-   * The folders whose runs it serves (absolute): a job naming a run folder anywhere else is
-   * refused before anything of it is read. Default: the working folder's .supernet/runs.
-   */
-  runs?: string[];
-}
+export type EngineCommand = Infer<typeof engineCommandSchema>;
+type CommandOf<T extends EngineCommand['type']> = Extract<EngineCommand, { type: T }>;
+export type StartCommand = CommandOf<'start'>;
+export type CancelCommand = CommandOf<'cancel'>;
+export type StatusCommand = CommandOf<'status'>;
+export type SearchCommand = CommandOf<'search'>;
+export type ExportCommand = CommandOf<'export'>;
+export type FinetuneCommand = CommandOf<'finetune'>;
+export type ProbeCommand = CommandOf<'probe'>;
+export type RankCommand = CommandOf<'rank'>;
+export type WorkerCommand = CommandOf<'worker'>;
 
-export type EngineCommand =
-  | StartCommand
-  | SearchCommand
-  | ExportCommand
-  | RankCommand
-  | FinetuneCommand
-  | ProbeCommand
-  | WorkerCommand
-  | CancelCommand
-  | StatusCommand;
-
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
-
-/** Why an `executor` field is not one, or undefined. */
-function executorProblem(kind: string, x: unknown): string | undefined {
+/** Why an `executor` or `queue` URL is not one, or undefined. */
+function urlProblem(
+  kind: string,
+  field: string,
+  x: string | undefined,
+  queueOnly: boolean,
+): string | undefined {
   if (x === undefined) return undefined;
-  if (!isStr(x)) return `${kind}: \`executor\` must be a string`;
   const spec = parseExecutor(x);
-  return typeof spec === 'string' ? `${kind}: ${spec}` : undefined;
-}
-
-/** What is wrong with a worker command, or undefined. */
-function workerProblem(x: Record<string, unknown>): string | undefined {
-  if (!isStr(x.queue)) return 'worker needs a `queue` string (redis://HOST:PORT)';
-  const spec = parseExecutor(x.queue);
-  if (typeof spec === 'string') return `worker: ${spec}`;
-  if (spec.kind !== 'queue') return 'worker: `queue` must be a Redis URL (redis://HOST:PORT)';
-  if (
-    x.runs !== undefined &&
-    (!Array.isArray(x.runs) ||
-      x.runs.length === 0 ||
-      !x.runs.every((r) => isStr(r) && r.startsWith('/')))
-  )
-    return 'worker: `runs` must be a list of absolute folders';
-  if (x.name !== undefined && (!isStr(x.name) || !/^[\w.:@-]{1,64}$/.test(x.name)))
-    return 'worker: `name` must be 1–64 letters, digits or . : @ - _';
-  if (
-    x.threads !== undefined &&
-    (!isNum(x.threads) || !Number.isInteger(x.threads) || x.threads < 1)
-  )
-    return 'worker: `threads` must be a whole number ≥ 1';
-  if (x.backend !== undefined && !isStr(x.backend)) return 'worker: `backend` must be a string';
+  if (typeof spec === 'string') return `${kind}: ${spec}`;
+  if (queueOnly && spec.kind !== 'queue')
+    return `${kind}: \`${field}\` must be a Redis URL (redis://HOST:PORT)`;
   return undefined;
 }
 
-/** Checks a command on arrival; returns an error message, or undefined when valid. */
+/**
+ * Checks a command on arrival; returns an error message, or undefined when valid: every field
+ * against the schema, then what one field says of another.
+ */
 export function checkCommand(x: unknown): string | undefined {
-  if (!isObj(x) || !isStr(x.type)) return 'a command must be an object with a string `type`';
-  switch (x.type) {
-    case 'start':
-      if (!isStr(x.configPath) || !isStr(x.runsDir))
-        return 'start needs `configPath` and `runsDir` strings';
-      if (x.steps !== undefined && (!isNum(x.steps) || x.steps < 1))
-        return 'start: `steps` must be a positive number';
-      if (x.resume !== undefined && !isStr(x.resume)) return 'start: `resume` must be a run id';
-      if (x.backend !== undefined && !isStr(x.backend)) return 'start: `backend` must be a string';
-      return undefined;
+  const variants = engineCommandSchema.variants as Record<string, unknown>;
+  const kind =
+    isRecord(x) && typeof x.type === 'string' && Object.hasOwn(variants, x.type)
+      ? x.type
+      : 'command';
+  const problem = problemOf(engineCommandSchema, x, kind);
+  if (problem) return problem;
+  const c = x as EngineCommand;
+  switch (c.type) {
     case 'search':
-      if (!isStr(x.run) || !isStr(x.runsDir)) return 'search needs `run` and `runsDir` strings';
-      if (x.algorithm !== undefined && x.algorithm !== 'nsga2' && x.algorithm !== 'random')
-        return "search: `algorithm` must be 'nsga2' or 'random'";
-      for (const k of ['budget', 'population', 'generations'] as const)
-        if (x[k] !== undefined && (!isNum(x[k]) || !Number.isInteger(x[k]) || x[k] < 1))
-          return `search: \`${k}\` must be a positive whole number`;
-      if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
-        return 'search: `seed` must be a number ≥ 0';
-      return executorProblem('search', x.executor);
+    case 'rank':
+      return urlProblem(c.type, 'executor', c.executor, false);
+    case 'worker':
+      return urlProblem('worker', 'queue', c.queue, true);
     case 'export':
-      if (!isStr(x.run) || !isStr(x.runsDir)) return 'export needs `run` and `runsDir` strings';
-      if ((x.key === undefined) === (x.bestUnder === undefined))
+      if ((c.key === undefined) === (c.bestUnder === undefined))
         return 'export needs exactly one of `key` and `bestUnder`';
-      if (x.key !== undefined && !isStr(x.key)) return 'export: `key` must be a string';
-      if (x.bestUnder !== undefined && (!Array.isArray(x.bestUnder) || !x.bestUnder.every(isStr)))
-        return 'export: `bestUnder` must be a list of constraint strings';
-      if (x.file !== undefined && !isStr(x.file)) return 'export: `file` must be a string';
-      if (x.force !== undefined && typeof x.force !== 'boolean')
-        return 'export: `force` must be true or false';
-      if (x.finetuned !== undefined && typeof x.finetuned !== 'boolean')
-        return 'export: `finetuned` must be true or false';
-      if (x.precision !== undefined && !EXPORT_PRECISIONS.includes(x.precision as ExportPrecision))
-        return `export: \`precision\` must be one of ${EXPORT_PRECISIONS.join(', ')}`;
       if (
-        x.calibration !== undefined &&
-        !CALIBRATION_METHODS.includes(x.calibration as CalibrationMethod)
-      )
-        return `export: \`calibration\` must be one of ${CALIBRATION_METHODS.join(', ')}`;
-      if (x.maxInt8DropPoints !== undefined && !isNum(x.maxInt8DropPoints))
-        return 'export: `maxInt8DropPoints` must be a number';
-      if (
-        x.precision !== 'int8' &&
-        (x.calibration !== undefined || x.maxInt8DropPoints !== undefined)
+        c.precision !== 'int8' &&
+        (c.calibration !== undefined || c.maxInt8DropPoints !== undefined)
       )
         return 'export: `calibration` and `maxInt8DropPoints` need `precision` int8';
       return undefined;
-    case 'finetune':
-      if (!isStr(x.run) || !isStr(x.runsDir) || !isStr(x.key))
-        return 'finetune needs `run`, `runsDir` and `key` strings';
-      if (x.epochs !== undefined && (!isNum(x.epochs) || x.epochs <= 0 || x.epochs > 1000))
-        return 'finetune: `epochs` must be a positive number (at most 1000)';
-      if (x.lr !== undefined && (!isNum(x.lr) || x.lr <= 0 || x.lr > 10))
-        return 'finetune: `lr` must be a positive number (at most 10)';
-      if (x.distillation !== undefined && typeof x.distillation !== 'boolean')
-        return 'finetune: `distillation` must be true or false';
-      return undefined;
-    case 'rank':
-      if (!isStr(x.run) || !isStr(x.runsDir)) return 'rank needs `run` and `runsDir` strings';
-      if (
-        x.subnets !== undefined &&
-        (!isNum(x.subnets) || !Number.isInteger(x.subnets) || x.subnets < 2)
-      )
-        return 'rank: `subnets` must be a whole number ≥ 2';
-      if (x.epochs !== undefined && (!isNum(x.epochs) || x.epochs <= 0))
-        return 'rank: `epochs` must be a positive number';
-      if (x.seed !== undefined && (!isNum(x.seed) || x.seed < 0))
-        return 'rank: `seed` must be a number ≥ 0';
-      return executorProblem('rank', x.executor);
-    case 'worker':
-      return workerProblem(x);
-    case 'probe':
-      if (x.backend !== undefined && !isStr(x.backend)) return 'probe: `backend` must be a string';
-      return undefined;
-    case 'cancel':
-    case 'status':
-      return undefined;
     default:
-      return `unknown command type '${x.type}'`;
+      return undefined;
   }
 }
 
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+
 /** Checks an event read from a file or a pipe: the fields every reader relies on. */
 export function isEngineEvent(x: unknown): x is EngineEvent {
-  if (!isObj(x) || !isStr(x.type) || !isNum(x.time)) return false;
+  if (!isRecord(x) || !isStr(x.type) || !isNum(x.time)) return false;
   switch (x.type) {
     case 'step':
-      return isNum(x.step) && isNum(x.lr) && Array.isArray(x.losses) && isObj(x.gradVariance);
+      return isNum(x.step) && isNum(x.lr) && Array.isArray(x.losses) && isRecord(x.gradVariance);
     case 'epoch':
-      return isNum(x.epoch) && isObj(x.largest) && isObj(x.smallest);
+      return isNum(x.epoch) && isRecord(x.largest) && isRecord(x.smallest);
     case 'run-start':
       return isStr(x.runId) && isNum(x.totalSteps);
     case 'run-end':
@@ -815,7 +776,7 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
     case 'checkpoint':
       return isNum(x.step) && isStr(x.file);
     case 'sampler':
-      return isNum(x.step) && isObj(x.probabilities);
+      return isNum(x.step) && isRecord(x.probabilities);
     case 'log':
       return isStr(x.level) && isStr(x.message);
     case 'status':
@@ -825,7 +786,7 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
     case 'generation':
       return isNum(x.generation) && isNum(x.hypervolume) && Array.isArray(x.front);
     case 'candidate':
-      return isNum(x.generation) && isObj(x.candidate) && isStr(x.candidate.key);
+      return isNum(x.generation) && isRecord(x.candidate) && isStr(x.candidate.key);
     case 'export':
       return isStr(x.key) && isStr(x.file) && isNum(x.maxAbsDiff);
     case 'search-end':
@@ -846,15 +807,15 @@ export function isEngineEvent(x: unknown): x is EngineEvent {
     case 'rank-progress':
       return isNum(x.subnet) && isNum(x.step) && isNum(x.steps) && isStr(x.key);
     case 'ranked':
-      return isObj(x.subnet) && isStr(x.subnet.key);
+      return isRecord(x.subnet) && isStr(x.subnet.key);
     case 'rank-end':
       return isStr(x.status);
     case 'executor':
       return isStr(x.executor) && Array.isArray(x.workers) && isNum(x.queued) && isNum(x.done);
     case 'worker':
-      return isStr(x.state) && isObj(x.worker) && isStr(x.worker.id);
+      return isStr(x.state) && isRecord(x.worker) && isStr(x.worker.id);
     case 'finetune-start':
-      return isStr(x.runId) && isStr(x.key) && isNum(x.totalSteps) && isObj(x.inherited);
+      return isStr(x.runId) && isStr(x.key) && isNum(x.totalSteps) && isRecord(x.inherited);
     case 'finetune-step':
       return isStr(x.key) && isNum(x.step) && isNum(x.loss) && isNum(x.lr);
     case 'finetune-epoch':

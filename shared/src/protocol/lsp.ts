@@ -1,21 +1,50 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { RunSummary } from '../runFolder/summarise';
-import { EXPORT_PRECISIONS, isEngineEvent, type EngineEvent, type ExportPrecision } from './engine';
+import { isEngineEvent, type EngineEvent, type ExportPrecision } from './engine';
+import {
+  bool,
+  int,
+  list,
+  nullableNum,
+  nullableStr,
+  num,
+  obj,
+  oneOf,
+  optional,
+  str,
+  type Fields,
+  type Infer,
+  type ObjectSchema,
+} from '../schema/dsl';
+import { problemOf } from '../schema/validate';
+
+const text = (doc: string) => str(doc, { minLength: 1 });
+const positiveWhole = (doc: string) => int(doc, { minimum: 1 });
 
 /**
  * The custom LSP messages between the extension (client) and the language server, which
  * owns the engine processes. One engine process per job: a training run, a search, an
- * export or a ranking check. Each method is declared once, with its params and result;
- * the receiving end checks the params on arrival with the `check*` function beside it.
+ * export or a ranking check. Each method is declared once, with its params' schema (their
+ * type inferred from it) and result; the receiving end checks the params on arrival with
+ * the `check*` function beside it, every field against the schema.
  */
 
 /** Where runs live: the workspace's `supernet.runsFolder` resolved to an absolute path. */
-interface WithRunsDir {
-  runsDir: string;
-}
+const runsDir = text('The runs folder, absolute (the workspace’s `supernet.runsFolder`).');
+const run = text(
+  'A run id, a run folder, or (search) a config file (then its newest trained run).',
+);
+const key = text("The subnet's arch key.");
 
 export const JOB_KINDS = ['train', 'search', 'export', 'rank', 'finetune'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
+const jobKind = oneOf('What the job does.', {
+  train: 'Train a supernet (or resume one).',
+  search: 'Search a trained run.',
+  export: 'Export a subnet.',
+  rank: 'A ranking check.',
+  finetune: 'Fine-tune a subnet.',
+} satisfies Record<JobKind, string>);
 
 /** The answer to every request that starts a job. */
 export interface JobStarted {
@@ -23,72 +52,91 @@ export interface JobStarted {
   kind: JobKind;
 }
 
-export interface TrainParams extends WithRunsDir {
-  /** Absolute path of the `*.supernet.yaml` file. */
-  configPath: string;
-  /** Stop after this many steps in total (default: the config's length). */
-  steps?: number;
-  backend?: string;
-}
+export const trainParamsSchema = obj('supernet/train', {
+  runsDir,
+  configPath: text('Absolute path of the `*.supernet.yaml` file.'),
+  steps: optional(
+    positiveWhole("Stop after this many steps in total (default: the config's length)."),
+  ),
+  backend: optional(text('Backend override.')),
+});
+export type TrainParams = Infer<typeof trainParamsSchema>;
 /** Client → server: train a config's supernet in a new run. */
 export const TrainRequest = new RequestType<TrainParams, JobStarted, void>('supernet/train');
 
-export interface ResumeParams extends WithRunsDir {
-  runId: string;
-  /** A new total: only to train a completed run further (else the run's own total). */
-  steps?: number;
-}
+export const resumeParamsSchema = obj('supernet/resume', {
+  runsDir,
+  runId: text('The run.'),
+  steps: optional(
+    positiveWhole("A new total: only to train a completed run further (else the run's own total)."),
+  ),
+});
+export type ResumeParams = Infer<typeof resumeParamsSchema>;
 /** Client → server: continue a stopped, failed or interrupted run from its checkpoint. */
 export const ResumeRequest = new RequestType<ResumeParams, JobStarted, void>('supernet/resume');
 
-export interface SearchParams extends WithRunsDir {
-  /** A run id, a run folder, or a config file (then its newest trained run). */
-  run: string;
-  algorithm?: 'nsga2' | 'random';
-  budget?: number;
-  seed?: number;
-}
+export const searchParamsSchema = obj('supernet/search', {
+  runsDir,
+  run,
+  algorithm: optional(oneOf('The algorithm.', { nsga2: 'NSGA-II.', random: 'Random search.' })),
+  budget: optional(positiveWhole('Most subnets to evaluate.')),
+  seed: optional(int('The seed.', { minimum: 0 })),
+});
+export type SearchParams = Infer<typeof searchParamsSchema>;
 /** Client → server: search a trained run for its Pareto front. */
 export const SearchRequest = new RequestType<SearchParams, JobStarted, void>('supernet/search');
 
-export interface ExportParams extends WithRunsDir {
-  run: string;
-  key: string;
-  /** Output file; default `<run>/exports/<key>.onnx` (`.finetuned` with `finetuned`, `.int8` for int8 before `.onnx`). */
-  file?: string;
-  /** float32 (default) or int8 (static post-training quantisation, calibrated by default). */
-  precision?: ExportPrecision;
-  /** Export the weights of the subnet's completed fine-tune. */
-  finetuned?: boolean;
-}
+export const exportParamsSchema = obj('supernet/export', {
+  runsDir,
+  run,
+  key,
+  file: optional(
+    text(
+      'Output file; default `<run>/exports/<key>.onnx` (`.finetuned` with `finetuned`, `.int8` for int8 before `.onnx`).',
+    ),
+  ),
+  precision: optional(
+    oneOf('What the model computes in.', {
+      float32: 'float32 (the default).',
+      int8: 'int8: static post-training quantisation, calibrated by default.',
+    } satisfies Record<ExportPrecision, string>),
+  ),
+  finetuned: optional(bool("Export the weights of the subnet's completed fine-tune.")),
+});
+export type ExportParams = Infer<typeof exportParamsSchema>;
 /** Client → server: export one subnet of a run as a verified ONNX model. */
 export const ExportRequest = new RequestType<ExportParams, JobStarted, void>('supernet/export');
 
-export interface FinetuneParams extends WithRunsDir {
-  run: string;
-  key: string;
-  /** Epochs of fine-tuning (default: the engine's FINETUNE_DEFAULTS). */
-  epochs?: number;
-}
+export const finetuneParamsSchema = obj('supernet/finetune', {
+  runsDir,
+  run,
+  key,
+  epochs: optional(
+    num("Epochs of fine-tuning (default: the engine's FINETUNE_DEFAULTS).", {
+      exclusiveMinimum: 0,
+      maximum: 1000,
+    }),
+  ),
+});
+export type FinetuneParams = Infer<typeof finetuneParamsSchema>;
 /** Client → server: fine-tune one subnet of a run from its inherited weights. */
 export const FinetuneRequest = new RequestType<FinetuneParams, JobStarted, void>(
   'supernet/finetune',
 );
 
-export interface RankParams extends WithRunsDir {
-  run: string;
-  /** Subnets to train alone (K). */
-  subnets?: number;
-  /** Epochs of each stand-alone training. */
-  epochs?: number;
-  seed?: number;
-}
+export const rankParamsSchema = obj('supernet/rank', {
+  runsDir,
+  run,
+  subnets: optional(int('Subnets to train alone (K).', { minimum: 2 })),
+  epochs: optional(num('Epochs of each stand-alone training.', { exclusiveMinimum: 0 })),
+  seed: optional(int('The seed.', { minimum: 0 })),
+});
+export type RankParams = Infer<typeof rankParamsSchema>;
 /** Client → server: check how well the run's supernet ranks subnets. */
 export const RankRequest = new RequestType<RankParams, JobStarted, void>('supernet/rank');
 
-export interface CancelParams {
-  jobId: string;
-}
+export const cancelParamsSchema = obj('supernet/cancel', { jobId: text('The job.') });
+export type CancelParams = Infer<typeof cancelParamsSchema>;
 /** The answer to cancel: false when no such job was running (it may have just ended). */
 export interface CancelResult {
   cancelled: boolean;
@@ -96,7 +144,8 @@ export interface CancelResult {
 /** Client → server: ask a job to stop (training writes a checkpoint first). */
 export const CancelRequest = new RequestType<CancelParams, CancelResult, void>('supernet/cancel');
 
-export type RunsParams = WithRunsDir;
+export const runsParamsSchema = obj('supernet/runs', { runsDir });
+export type RunsParams = Infer<typeof runsParamsSchema>;
 export interface RunsResult {
   runs: RunSummary[];
 }
@@ -104,15 +153,16 @@ export interface RunsResult {
 export const RunsRequest = new RequestType<RunsParams, RunsResult, void>('supernet/runs');
 
 /** How a job ended when its engine process exited. */
-export interface JobExit {
-  status: 'completed' | 'cancelled' | 'failed';
-  exitCode: number | null;
-  signal: string | null;
-  /** Set when the engine crashed (exit without an end event, or a non-zero exit). */
-  message?: string;
-  /** The engine's last stderr lines. */
-  stderrTail: string[];
-}
+const jobExitSchema = obj('How the job ended.', {
+  status: oneOf('Its status.', { completed: 'Done.', cancelled: 'Stopped.', failed: 'Failed.' }),
+  exitCode: nullableNum('The exit code; null when a signal ended it.'),
+  signal: nullableStr('The signal that ended it, or null.'),
+  message: optional(
+    str('Set when the engine crashed (exit without an end event, or a non-zero exit).'),
+  ),
+  stderrTail: list("The engine's last stderr lines.", str('A line.')),
+});
+export type JobExit = Infer<typeof jobExitSchema>;
 
 /** `supernet/event`: an engine event of a job, or (with `exit`) the job's end. */
 export interface EventParams {
@@ -126,111 +176,36 @@ export interface EventParams {
 /** Server → client: one engine event of a job, or the job's end. */
 export const EventNotification = new NotificationType<EventParams>('supernet/event');
 
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStr = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
-const isPosInt = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 1;
-const isSeed = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+/** A request's parameters as its schema says, or why not (the method and the field named). */
+const checker =
+  <F extends Fields>(schema: ObjectSchema<F>) =>
+  (x: unknown): string | undefined =>
+    problemOf(schema, x, schema.doc);
 
-function needStrings(x: unknown, what: string, keys: string[]): string | undefined {
-  if (!isObj(x)) return `${what}: the parameters must be an object`;
-  for (const k of keys) if (!isStr(x[k])) return `${what}: \`${k}\` must be a non-empty string`;
-  return undefined;
-}
+export const checkTrainParams = checker(trainParamsSchema);
+export const checkResumeParams = checker(resumeParamsSchema);
+export const checkSearchParams = checker(searchParamsSchema);
+export const checkExportParams = checker(exportParamsSchema);
+export const checkFinetuneParams = checker(finetuneParamsSchema);
+export const checkRankParams = checker(rankParamsSchema);
+export const checkCancelParams = checker(cancelParamsSchema);
+export const checkRunsParams = checker(runsParamsSchema);
 
-export function checkTrainParams(x: unknown): string | undefined {
-  const m = TrainRequest.method;
-  const e = needStrings(x, m, ['configPath', 'runsDir']);
-  if (e) return e;
-  const p = x as Record<string, unknown>;
-  if (p.steps !== undefined && !isPosInt(p.steps))
-    return `${m}: \`steps\` must be a positive whole number`;
-  if (p.backend !== undefined && !isStr(p.backend)) return `${m}: \`backend\` must be a string`;
-  return undefined;
-}
-
-export function checkResumeParams(x: unknown): string | undefined {
-  const e = needStrings(x, ResumeRequest.method, ['runId', 'runsDir']);
-  if (e) return e;
-  const p = x as Record<string, unknown>;
-  if (p.steps !== undefined && !isPosInt(p.steps))
-    return `${ResumeRequest.method}: \`steps\` must be a positive whole number`;
-  return undefined;
-}
-
-export function checkSearchParams(x: unknown): string | undefined {
-  const m = SearchRequest.method;
-  const e = needStrings(x, m, ['run', 'runsDir']);
-  if (e) return e;
-  const p = x as Record<string, unknown>;
-  if (p.algorithm !== undefined && p.algorithm !== 'nsga2' && p.algorithm !== 'random')
-    return `${m}: \`algorithm\` must be 'nsga2' or 'random'`;
-  if (p.budget !== undefined && !isPosInt(p.budget))
-    return `${m}: \`budget\` must be a positive whole number`;
-  if (p.seed !== undefined && !isSeed(p.seed)) return `${m}: \`seed\` must be a whole number ≥ 0`;
-  return undefined;
-}
-
-export function checkExportParams(x: unknown): string | undefined {
-  const m = ExportRequest.method;
-  const e = needStrings(x, m, ['run', 'key', 'runsDir']);
-  if (e) return e;
-  const p = x as Record<string, unknown>;
-  if (p.file !== undefined && !isStr(p.file)) return `${m}: \`file\` must be a path`;
-  if (p.precision !== undefined && !EXPORT_PRECISIONS.includes(p.precision as ExportPrecision))
-    return `${m}: \`precision\` must be one of ${EXPORT_PRECISIONS.join(', ')}`;
-  if (p.finetuned !== undefined && typeof p.finetuned !== 'boolean')
-    return `${m}: \`finetuned\` must be true or false`;
-  return undefined;
-}
-
-export function checkFinetuneParams(x: unknown): string | undefined {
-  const m = FinetuneRequest.method;
-  const e = needStrings(x, m, ['run', 'key', 'runsDir']);
-  if (e) return e;
-  const p = x as Record<string, unknown>;
-  if (p.epochs !== undefined && !(typeof p.epochs === 'number' && p.epochs > 0 && p.epochs <= 1000))
-    return `${m}: \`epochs\` must be a positive number (at most 1000)`;
-  return undefined;
-}
-
-export function checkRankParams(x: unknown): string | undefined {
-  const m = RankRequest.method;
-  const e = needStrings(x, m, ['run', 'runsDir']);
-  if (e) return e;
-  const p = x as Record<string, unknown>;
-  if (p.subnets !== undefined && !(isPosInt(p.subnets) && (p.subnets as number) >= 2))
-    return `${m}: \`subnets\` must be a whole number ≥ 2`;
-  if (p.epochs !== undefined && !(typeof p.epochs === 'number' && p.epochs > 0))
-    return `${m}: \`epochs\` must be a positive number`;
-  if (p.seed !== undefined && !isSeed(p.seed)) return `${m}: \`seed\` must be a whole number ≥ 0`;
-  return undefined;
-}
-
-export function checkCancelParams(x: unknown): string | undefined {
-  return needStrings(x, CancelRequest.method, ['jobId']);
-}
-
-export function checkRunsParams(x: unknown): string | undefined {
-  return needStrings(x, RunsRequest.method, ['runsDir']);
-}
+const eventParamsSchema = obj('supernet/event', {
+  jobId: text('The job.'),
+  kind: jobKind,
+  runId: optional(str('The run the job belongs to, once known.')),
+  exit: optional(jobExitSchema),
+});
 
 /** Checks a `supernet/event` notification on arrival; returns why it is refused, or undefined. */
 export function checkEventParams(x: unknown): string | undefined {
-  if (typeof x !== 'object' || x === null) return 'the parameters must be an object';
-  const n = x as Record<string, unknown>;
-  if (typeof n.jobId !== 'string' || !n.jobId) return '`jobId` must be a non-empty string';
-  if (!JOB_KINDS.includes(n.kind as JobKind))
-    return `\`kind\` must be one of ${JOB_KINDS.join(', ')}`;
-  if (n.runId !== undefined && typeof n.runId !== 'string') return '`runId` must be a string';
-  if (n.event !== undefined && !isEngineEvent(n.event)) return '`event` is not an engine event';
-  if (n.exit !== undefined) {
-    const e = n.exit as Record<string, unknown> | null;
-    if (typeof e !== 'object' || e === null) return '`exit` must be an object';
-    if (e.status !== 'completed' && e.status !== 'cancelled' && e.status !== 'failed')
-      return '`exit.status` must be completed, cancelled or failed';
-    if (!Array.isArray(e.stderrTail)) return '`exit.stderrTail` must be a list';
-  }
-  if (n.event === undefined && n.exit === undefined) return 'needs an `event` or an `exit`';
+  const problem = problemOf(eventParamsSchema, x, 'supernet/event');
+  if (problem) return problem;
+  const n = x as { event?: unknown; exit?: unknown };
+  if (n.event !== undefined && !isEngineEvent(n.event))
+    return 'supernet/event.event is not an engine event';
+  if (n.event === undefined && n.exit === undefined)
+    return 'supernet/event needs an `event` or an `exit`';
   return undefined;
 }

@@ -1,10 +1,24 @@
 import type { RunChartModel } from '../charts/chartModel';
 import type { EngineEvent } from './engine';
+import {
+  bool,
+  list,
+  literal,
+  obj,
+  oneOf,
+  str,
+  union,
+  type Fields,
+  type Infer,
+} from '../schema/dsl';
+import { isRecord, problemOf } from '../schema/validate';
 
 /**
  * The messages between the dashboard panel (extension host) and its webview, declared
  * once. Each side checks what arrives: a webview is a page that could be made to post
- * anything, and the host's messages cross a serialisation boundary.
+ * anything (its messages and saved state are described in the schema language and checked
+ * field by field), and the host's messages cross a serialisation boundary (checked for the
+ * shape the page draws from; their chart models are built by the host itself).
  */
 
 /** One run as a dashboard shows it. */
@@ -65,88 +79,78 @@ export interface HighlightMessage {
 
 export type HostMessage = InitMessage | EventsMessage | HighlightMessage | ShowTabMessage;
 
-/** Webview → extension: the page is loaded and listens; send `init`. */
-export interface ReadyMessage {
-  type: 'ready';
-}
-
-/** Webview → extension: a Pareto or Ranking point was clicked; the tree reveals that subnet. */
-export interface RevealMessage {
-  type: 'reveal';
-  runId: string;
-  key: string;
-}
-
-/**
- * Webview → extension: the Pareto tab's Fine-tune button on the marked subnet (`int8`:
- * "Fine-tune and export int8").
- */
-export interface FinetuneMessage {
-  type: 'finetune';
-  runId: string;
-  key: string;
-  int8: boolean;
-}
-
-/** Webview → extension: something failed in the page; goes to the output channel. */
-export interface ErrorMessage {
-  type: 'error';
-  message: string;
-}
-
-export type WebviewMessage = ReadyMessage | RevealMessage | FinetuneMessage | ErrorMessage;
-
-/** What the webview saves with `setState`, so a reloaded window can reopen the panel. */
-export interface PanelState {
-  mode: DashboardMode;
-  runDirs: string[];
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isText = (x: unknown, max: number): x is string =>
-  typeof x === 'string' && x.length > 0 && x.length <= max;
-
 /** Arch keys and run ids are short; anything longer is not one of ours. */
 const MAX_ID = 1000;
+const id = (doc: string) => str(doc, { minLength: 1, maxLength: MAX_ID });
+const message = <T extends string, F extends Fields>(type: T, doc: string, fields: F) =>
+  obj(doc, { type: literal(doc, type), ...fields });
 
-/** Checks a message from the webview: the message, or why it was dropped. */
+/** Webview → extension: what the page may post (a page could be made to post anything). */
+export const webviewMessageSchema = union('A message from the dashboard webview.', 'type', {
+  ready: message('ready', 'The page is loaded and listens; send `init`.', {}),
+  reveal: message(
+    'reveal',
+    'A Pareto or Ranking point was clicked; the tree reveals that subnet.',
+    {
+      runId: id('The run.'),
+      key: id("The subnet's arch key."),
+    },
+  ),
+  finetune: message(
+    'finetune',
+    "The Pareto tab's Fine-tune button on the marked subnet (`int8`: Fine-tune and export int8).",
+    { runId: id('The run.'), key: id("The subnet's arch key."), int8: bool('Export int8 after.') },
+  ),
+  error: message('error', 'Something failed in the page; goes to the output channel.', {
+    message: str('What failed (cut to 2000 characters).'),
+  }),
+});
+export type WebviewMessage = Infer<typeof webviewMessageSchema>;
+export type ReadyMessage = Extract<WebviewMessage, { type: 'ready' }>;
+export type RevealMessage = Extract<WebviewMessage, { type: 'reveal' }>;
+export type FinetuneMessage = Extract<WebviewMessage, { type: 'finetune' }>;
+export type ErrorMessage = Extract<WebviewMessage, { type: 'error' }>;
+
+/** What the webview saves with `setState`, so a reloaded window can reopen the panel. */
+export const panelStateSchema = obj('The dashboard panel’s saved state.', {
+  mode: oneOf('One run or a comparison.', { run: 'One run.', compare: 'Several runs.' }),
+  runDirs: list('Its run folders.', str('A run folder.', { minLength: 1, maxLength: 4096 }), {
+    minItems: 1,
+  }),
+});
+export type PanelState = Infer<typeof panelStateSchema>;
+
+/** Checks a message from the webview: the message (only its schema's fields), or why it was dropped. */
 export function parseWebviewMessage(x: unknown): WebviewMessage | { error: string } {
-  if (!isObj(x) || typeof x.type !== 'string')
-    return { error: 'a webview message must be an object with a string `type`' };
-  switch (x.type) {
+  const problem = problemOf(webviewMessageSchema, x, 'webview message');
+  if (problem) return { error: problem.slice(0, 200) };
+  const m = x as WebviewMessage;
+  switch (m.type) {
     case 'ready':
       return { type: 'ready' };
     case 'reveal':
-      if (!isText(x.runId, MAX_ID) || !isText(x.key, MAX_ID))
-        return { error: 'reveal needs non-empty `runId` and `key` strings' };
-      return { type: 'reveal', runId: x.runId, key: x.key };
+      return { type: 'reveal', runId: m.runId, key: m.key };
     case 'finetune':
-      if (!isText(x.runId, MAX_ID) || !isText(x.key, MAX_ID) || typeof x.int8 !== 'boolean')
-        return { error: 'finetune needs non-empty `runId` and `key` strings and an `int8` flag' };
-      return { type: 'finetune', runId: x.runId, key: x.key, int8: x.int8 };
+      return { type: 'finetune', runId: m.runId, key: m.key, int8: m.int8 };
     case 'error':
-      if (typeof x.message !== 'string') return { error: 'error needs a `message` string' };
-      return { type: 'error', message: x.message.slice(0, 2000) };
-    default:
-      return { error: `unknown webview message type '${x.type.slice(0, 40)}'` };
+      return { type: 'error', message: m.message.slice(0, 2000) };
   }
 }
 
 const isModel = (x: unknown): x is RunChartModel =>
-  isObj(x) &&
+  isRecord(x) &&
   typeof x.runId === 'string' &&
-  isObj(x.steps) &&
+  isRecord(x.steps) &&
   Array.isArray(x.steps.step) &&
-  isObj(x.epochs) &&
-  isObj(x.sampler) &&
-  isObj(x.search) &&
+  isRecord(x.epochs) &&
+  isRecord(x.sampler) &&
+  isRecord(x.search) &&
   Array.isArray(x.search.candidates) &&
-  isObj(x.ranking) &&
-  isObj(x.ranking.series);
+  isRecord(x.ranking) &&
+  isRecord(x.ranking.series);
 
 const isRun = (x: unknown): x is DashboardRun =>
-  isObj(x) &&
+  isRecord(x) &&
   typeof x.runId === 'string' &&
   typeof x.runDir === 'string' &&
   typeof x.label === 'string' &&
@@ -154,7 +158,7 @@ const isRun = (x: unknown): x is DashboardRun =>
 
 /** Checks a message from the extension, in the webview. Events are checked one by one later. */
 export function isHostMessage(x: unknown): x is HostMessage {
-  if (!isObj(x)) return false;
+  if (!isRecord(x)) return false;
   switch (x.type) {
     case 'init':
       return (
@@ -178,9 +182,8 @@ export function isHostMessage(x: unknown): x is HostMessage {
 
 /** Checks the state VS Code hands back when it restores a panel after a reload. */
 export function parsePanelState(x: unknown): PanelState | undefined {
-  if (!isObj(x) || (x.mode !== 'run' && x.mode !== 'compare')) return undefined;
-  if (!Array.isArray(x.runDirs) || x.runDirs.length === 0) return undefined;
-  if (!x.runDirs.every((d) => isText(d, 4096))) return undefined;
-  if (x.mode === 'run' && x.runDirs.length !== 1) return undefined;
-  return { mode: x.mode, runDirs: x.runDirs.slice() };
+  if (problemOf(panelStateSchema, x) !== undefined) return undefined;
+  const p = x as PanelState;
+  if (p.mode === 'run' && p.runDirs.length !== 1) return undefined;
+  return { mode: p.mode, runDirs: p.runDirs.slice() };
 }

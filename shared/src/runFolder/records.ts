@@ -1,4 +1,6 @@
-import { archKey, isArch, type Arch } from '../arch';
+import { archKey, archSchema, isArch, type Arch } from '../arch';
+import { bool, int, literal, num, obj, oneOf, optional, str, type Infer } from '../schema/dsl';
+import { isRecord, readTolerant, validFields } from '../schema/validate';
 import type { Objective } from '../metrics';
 import type { MacsRegion } from '../ranking';
 
@@ -15,50 +17,70 @@ import type { MacsRegion } from '../ranking';
 export const RUN_STATUSES = ['running', 'completed', 'cancelled', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** run.json. */
-export interface RunMeta {
-  id: string;
-  /** The config file the run was started from (its data paths are relative to it). */
-  configPath: string;
-  /** When the run was first started (a resume keeps it). */
-  created: string;
-  status: RunStatus;
-  backend?: string;
-  step?: number;
-  totalSteps?: number;
-}
+/**
+ * The run folder's format, in run.json: bumped when a file of the folder changes shape.
+ * run.json without it was written by release 0.1.0, which is format 1; this version reads
+ * formats up to RUN_FORMAT (test/fixtures/runs-0.1.0 must keep opening).
+ */
+export const RUN_FORMAT = 1;
 
-/** One evaluated subnet: a line of candidates.jsonl. */
-export interface Candidate {
-  key: string;
-  arch: Arch;
-  /** Top-1 validation accuracy (0–1) after batch-norm recalibration. */
-  accuracy: number;
-  loss: number;
-  /** Multiply-accumulates and parameters, from the analytic model. */
-  flops: number;
-  params: number;
-  /** Median ms of one image in onnxruntime-node, when measured. */
-  latency?: number;
-  /** The checkpoint step whose weights were evaluated: a resumed run's older figures are stale. */
-  checkpointStep: number;
-  /** Which search (or ranking check) first evaluated it, and in which generation. */
-  source: string;
-  generation: number;
-  time: number;
-  /** The queue worker that evaluated it (`host:pid` or its --name); absent when run locally. */
-  worker?: string;
-}
+const share = (doc: string) => num(doc, { minimum: 0, maximum: 1 });
+const count = (doc: string) => num(doc, { minimum: 0 });
+const text = (doc: string) => str(doc, { minLength: 1 });
+
+/** run.json: what the run is and how far it got (rewritten atomically). */
+export const runMetaSchema = obj('run.json.', {
+  format: optional(int('The run folder format (RUN_FORMAT); absent: 1.', { minimum: 1 })),
+  id: text('The run id, also the folder name.'),
+  configPath: text('The config file the run was started from (its data paths are relative to it).'),
+  created: text('When the run was first started (a resume keeps it), ISO 8601.'),
+  status: oneOf('Where the run stands.', {
+    running: 'A process is training it (with a live run.lock).',
+    completed: 'Trained to its total steps.',
+    cancelled: 'Stopped by the user; it can be resumed.',
+    failed: 'Ended by an error.',
+    interrupted: 'Found running with no live process holding its lock (its engine was killed).',
+  }),
+  backend: optional(text('The tfjs backend it trained on.')),
+  step: optional(count('Steps done.')),
+  totalSteps: optional(count('Steps it trains for.')),
+});
+export type RunMeta = Infer<typeof runMetaSchema>;
+
+/** One evaluated subnet: a line of candidates.jsonl (append-only). */
+export const candidateSchema = obj('A line of candidates.jsonl.', {
+  key: text("The subnet's arch key."),
+  arch: archSchema,
+  accuracy: share('Inherited top-1 validation accuracy (0–1) after batch-norm recalibration.'),
+  loss: num('Validation loss.', { default: NaN }),
+  flops: count('Multiply-accumulates (MACs) of one image, from the analytic model.'),
+  params: count('Parameters, from the analytic model.'),
+  latency: optional(count('Median ms of one image in onnxruntime-node, when measured.')),
+  checkpointStep: num(
+    'The checkpoint step whose weights were evaluated: a resumed run’s older figures are stale.',
+    { default: -1 },
+  ),
+  source: str('Which search (or ranking check) first evaluated it.', { default: '' }),
+  generation: num('In which generation.', { default: 0 }),
+  time: num('When, in ms since the epoch.', { default: 0 }),
+  worker: optional(text('The queue worker that evaluated it; absent when run locally.')),
+});
+export type Candidate = Infer<typeof candidateSchema>;
 
 /**
  * A candidate's figures as events, pareto.json, the chart and the tree carry them, with
  * whether it meets the search's constraints (when that was judged).
  */
-export type CandidateFigures = Pick<Candidate, 'key' | 'accuracy' | 'flops' | 'params'> & {
-  latency?: number;
-  feasible?: boolean;
-  worker?: string;
-};
+export const candidateFiguresSchema = obj("A subnet's figures.", {
+  key: text("The subnet's arch key."),
+  accuracy: num('Inherited accuracy (0–1).'),
+  flops: num('MACs of one image.'),
+  params: num('Parameters.'),
+  latency: optional(num('Median ms of one image, when measured.')),
+  feasible: optional(bool('Whether it meets the search’s constraints.')),
+  worker: optional(text('The queue worker that evaluated it.')),
+});
+export type CandidateFigures = Infer<typeof candidateFiguresSchema>;
 
 /** pareto.json: the answer of the last search of a run. */
 export interface ParetoFile {
@@ -81,16 +103,19 @@ export interface ParetoFile {
 }
 
 /** One subnet of a ranking check: its accuracy in the supernet and trained alone. */
-export interface RankedSubnet {
-  key: string;
-  flops: number;
-  params: number;
-  /** Accuracy with the supernet's weights (BN recalibrated), as search measures it. */
-  supernetAccuracy: number;
-  /** Accuracy after training the subnet alone from scratch with the same recipe. */
-  standaloneAccuracy: number;
-  standaloneSeconds: number;
-}
+export const rankedSubnetSchema = obj('A subnet of a ranking check.', {
+  key: str("The subnet's arch key."),
+  flops: num('MACs of one image.'),
+  params: num('Parameters.'),
+  supernetAccuracy: num(
+    "Inherited accuracy: with the supernet's weights (BN recalibrated), as search measures it.",
+  ),
+  standaloneAccuracy: num(
+    'Stand-alone accuracy: after training the subnet alone from scratch with the same recipe.',
+  ),
+  standaloneSeconds: num('Seconds of that training.'),
+});
+export type RankedSubnet = Infer<typeof rankedSubnetSchema>;
 
 /** rank.json: the last ranking check of a run. */
 export interface RankFile {
@@ -121,71 +146,59 @@ export interface RankFile {
  * what `recipe` (queueJobs.recipeOf) and `epochs` gave it. Its accuracy is the
  * stand-alone kind (shared/src/accuracyKinds.ts).
  */
-export interface StandaloneRecord {
-  recipe: string;
-  key: string;
-  epochs: number;
-  accuracy: number;
-  loss: number;
-  images: number;
-  seconds: number;
-  time: string;
-  /** The queue worker that trained it; absent when trained locally. */
-  worker?: string;
-}
+export const standaloneRecordSchema = obj('A line of standalone.jsonl.', {
+  recipe: str("The recipe's identity (queueJobs.recipeOf)."),
+  key: str("The subnet's arch key."),
+  epochs: num('Epochs it was trained for.'),
+  accuracy: share('Stand-alone top-1 validation accuracy (0–1).'),
+  loss: num('Validation loss.'),
+  images: count('Training images seen.'),
+  seconds: count('Seconds of training.'),
+  time: str('When, ISO 8601.', { default: '' }),
+  worker: optional(str('The queue worker that trained it; absent when trained locally.')),
+});
+export type StandaloneRecord = Infer<typeof standaloneRecordSchema>;
+
+const figure = (doc: string) =>
+  obj(doc, { accuracy: share('Top-1 accuracy (0–1).'), loss: num('Validation loss.') });
 
 /**
  * result.json of a completed fine-tune (`<run>/finetune/<key>/`): the subnet's accuracy
  * as it inherited it from the supernet and after `epochs` of fine-tuning, both batch norm
  * recalibrated and measured on the run's validation split, and what it took.
  */
-export interface FinetuneResult {
-  version: 1;
-  runId: string;
-  key: string;
-  arch: Arch;
-  flops: number;
-  params: number;
-  epochs: number;
-  steps: number;
-  /** Peak learning rate of the cosine schedule. */
-  lr: number;
-  /** The frozen teacher's arch key (the supernet's largest subnet); absent without distillation. */
-  teacher?: string;
-  /** The run checkpoint's step, and the SHA-256 of its tensors, the weights came from. */
-  sourceStep: number;
-  sourceSha256: string;
-  inherited: { accuracy: number; loss: number };
-  finetuned: { accuracy: number; loss: number };
-  /** Seconds of fine-tuning (steps and per-epoch evaluations), across resumes. */
-  seconds: number;
-  time: string;
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
+export const finetuneResultSchema = obj('A fine-tune’s result.json.', {
+  version: literal('Its format.', 1),
+  runId: str('The run.'),
+  key: str("The subnet's arch key."),
+  arch: archSchema,
+  flops: count('MACs of one image.'),
+  params: count('Parameters.'),
+  epochs: count('Epochs of fine-tuning.'),
+  steps: count('Optimizer steps.'),
+  lr: count('Peak learning rate of the cosine schedule.'),
+  teacher: optional(
+    str(
+      "The frozen teacher's arch key (the supernet's largest subnet); absent without distillation.",
+    ),
+  ),
+  sourceStep: count("The run checkpoint's step the weights came from."),
+  sourceSha256: str('The SHA-256 of that checkpoint’s tensors.'),
+  inherited: figure('Before fine-tuning (inherited accuracy).'),
+  finetuned: figure('After fine-tuning (fine-tuned accuracy).'),
+  seconds: count('Seconds of fine-tuning (steps and per-epoch evaluations), across resumes.'),
+  time: str('When it completed, ISO 8601.', { default: '' }),
+});
+export type FinetuneResult = Infer<typeof finetuneResultSchema>;
 
 export const isRunStatus = (x: unknown): x is RunStatus =>
   (RUN_STATUSES as readonly unknown[]).includes(x);
 
-/** run.json's content, with only the fields that have the right types; undefined when not an object. */
+/** run.json's fields that have the right types; undefined when it is not an object. */
 export function parseRunMeta(x: unknown): Partial<RunMeta> | undefined {
-  if (!isObj(x)) return undefined;
-  const m: Partial<RunMeta> = {};
-  if (isStr(x.id)) m.id = x.id;
-  if (isStr(x.configPath)) m.configPath = x.configPath;
-  if (isStr(x.created)) m.created = x.created;
-  if (isRunStatus(x.status)) m.status = x.status;
-  if (isStr(x.backend)) m.backend = x.backend;
-  if (isNum(x.step)) m.step = x.step;
-  if (isNum(x.totalSteps)) m.totalSteps = x.totalSteps;
-  return m;
+  if (!isRecord(x)) return undefined;
+  return validFields(runMetaSchema, x);
 }
-
-const isShare = (x: unknown): x is number => isNum(x) && x >= 0 && x <= 1;
-const isCount = (x: unknown): x is number => isNum(x) && x >= 0;
 
 /**
  * Whether an arch is a subnet at all: a positive resolution, and every stage at least one
@@ -209,100 +222,36 @@ const isSubnet = (a: Arch): boolean =>
  * first at export.
  */
 export function parseCandidate(x: unknown): Candidate | undefined {
-  if (!isObj(x) || !isStr(x.key) || !x.key || !isArch(x.arch)) return undefined;
-  if (!isSubnet(x.arch) || archKey(x.arch) !== x.key) return undefined;
-  if (!isShare(x.accuracy) || !isCount(x.flops) || !isCount(x.params)) return undefined;
-  const c: Candidate = {
-    key: x.key,
-    arch: x.arch,
-    accuracy: x.accuracy,
-    loss: isNum(x.loss) ? x.loss : NaN,
-    flops: x.flops,
-    params: x.params,
-    checkpointStep: isNum(x.checkpointStep) ? x.checkpointStep : -1,
-    source: isStr(x.source) ? x.source : '',
-    generation: isNum(x.generation) ? x.generation : 0,
-    time: isNum(x.time) ? x.time : 0,
-  };
-  if (isNum(x.latency)) c.latency = x.latency;
-  if (isStr(x.worker) && x.worker) c.worker = x.worker;
-  return c;
+  const c = readTolerant(candidateSchema, x);
+  if (!c.ok || !isSubnet(c.value.arch) || archKey(c.value.arch) !== c.value.key) return undefined;
+  return c.value;
 }
 
 /** A subnet's figures from an event or a pareto.json entry, or undefined when they are incomplete. */
 export function parseCandidateFigures(x: unknown): CandidateFigures | undefined {
-  if (!isObj(x) || !isStr(x.key) || !x.key) return undefined;
-  if (!isNum(x.accuracy) || !isNum(x.flops) || !isNum(x.params)) return undefined;
-  const f: CandidateFigures = {
-    key: x.key,
-    accuracy: x.accuracy,
-    flops: x.flops,
-    params: x.params,
-  };
-  if (isNum(x.latency)) f.latency = x.latency;
-  if (typeof x.feasible === 'boolean') f.feasible = x.feasible;
-  if (isStr(x.worker) && x.worker) f.worker = x.worker;
-  return f;
+  const f = readTolerant(candidateFiguresSchema, x);
+  return f.ok ? f.value : undefined;
 }
 
 /** The front of a pareto.json (each entry with its arch when the file has it), or undefined. */
 export function parseParetoFront(x: unknown): (CandidateFigures & { arch?: Arch })[] | undefined {
-  if (!isObj(x) || !Array.isArray(x.front)) return undefined;
+  if (!isRecord(x) || !Array.isArray(x.front)) return undefined;
   return x.front.flatMap((e: unknown) => {
     const f = parseCandidateFigures(e);
     if (!f) return [];
-    return [isObj(e) && isArch(e.arch) ? { ...f, arch: e.arch } : f];
+    return [isRecord(e) && isArch(e.arch) ? { ...f, arch: e.arch } : f];
   });
 }
 
 /** A standalone.jsonl line, or undefined when it is not one. */
 export function parseStandaloneRecord(x: unknown): StandaloneRecord | undefined {
-  if (!isObj(x)) return undefined;
-  if (!isStr(x.recipe) || !isStr(x.key) || !isNum(x.epochs)) return undefined;
-  if (!isShare(x.accuracy) || !isNum(x.loss)) return undefined;
-  if (!isCount(x.images) || !isCount(x.seconds)) return undefined;
-  return {
-    recipe: x.recipe,
-    key: x.key,
-    epochs: x.epochs,
-    accuracy: x.accuracy,
-    loss: x.loss,
-    images: x.images,
-    seconds: x.seconds,
-    time: isStr(x.time) ? x.time : '',
-    ...(isStr(x.worker) ? { worker: x.worker } : {}),
-  };
+  const r = readTolerant(standaloneRecordSchema, x);
+  return r.ok ? r.value : undefined;
 }
-
-const isFigure = (x: unknown): x is { accuracy: number; loss: number } =>
-  isObj(x) && isShare(x.accuracy) && isNum(x.loss);
 
 /** A fine-tune's result.json, or undefined when it is not one (or its key is not its arch's). */
 export function parseFinetuneResult(x: unknown): FinetuneResult | undefined {
-  if (!isObj(x) || x.version !== 1 || !isStr(x.runId) || !isStr(x.key) || !isArch(x.arch))
-    return undefined;
-  if (archKey(x.arch) !== x.key || !isSubnet(x.arch)) return undefined;
-  if (!isFigure(x.inherited) || !isFigure(x.finetuned)) return undefined;
-  for (const k of ['flops', 'params', 'epochs', 'steps', 'lr', 'sourceStep', 'seconds'] as const)
-    if (!isCount(x[k])) return undefined;
-  if (!isStr(x.sourceSha256)) return undefined;
-  if (x.teacher !== undefined && !isStr(x.teacher)) return undefined;
-  return {
-    version: 1,
-    runId: x.runId,
-    key: x.key,
-    arch: x.arch,
-    flops: x.flops as number,
-    params: x.params as number,
-    epochs: x.epochs as number,
-    steps: x.steps as number,
-    lr: x.lr as number,
-    ...(isStr(x.teacher) ? { teacher: x.teacher } : {}),
-    sourceStep: x.sourceStep as number,
-    sourceSha256: x.sourceSha256,
-    inherited: { accuracy: x.inherited.accuracy, loss: x.inherited.loss },
-    finetuned: { accuracy: x.finetuned.accuracy, loss: x.finetuned.loss },
-    seconds: x.seconds as number,
-    time: isStr(x.time) ? x.time : '',
-  };
+  const r = readTolerant(finetuneResultSchema, x);
+  if (!r.ok || archKey(r.value.arch) !== r.value.key || !isSubnet(r.value.arch)) return undefined;
+  return r.value;
 }

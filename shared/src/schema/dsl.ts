@@ -25,6 +25,8 @@ export interface NumberSchema extends Base<number> {
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
   unit?: string;
+  /** null is a value too (a τ not yet defined; a loss that was NaN, which JSON writes as null). */
+  nullable?: boolean;
 }
 
 export interface StringSchema extends Base<string> {
@@ -33,6 +35,8 @@ export interface StringSchema extends Base<string> {
   maxLength?: number;
   /** A regular expression the whole string must match. */
   pattern?: RegExp;
+  /** null is a value too. */
+  nullable?: boolean;
 }
 
 /** One fixed value: a record's kind or format version. */
@@ -41,6 +45,20 @@ export interface LiteralSchema<
 > extends Base<V> {
   kind: 'literal';
   value: V;
+}
+
+/** An object of any keys whose values share one schema: counts by name, scores by proxy. */
+export interface RecordSchema<V extends Schema = Schema> extends Base<Record<string, unknown>> {
+  kind: 'record';
+  value: V;
+}
+
+/** A list of fixed length, each place its own schema: an interval `[low, high]`. */
+export interface TupleSchema<I extends readonly Schema[] = readonly Schema[]> extends Base<
+  unknown[]
+> {
+  kind: 'tuple';
+  items: I;
 }
 
 /**
@@ -96,6 +114,10 @@ export type Schema =
   | StringSchema
   | BooleanSchema
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | RecordSchema<any>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | TupleSchema<any>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | LiteralSchema<any>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | UnionSchema<string, any>
@@ -118,9 +140,13 @@ export type InferFields<F extends Fields> = {
 } & { [K in OptionalKeys<F>]?: Infer<F[K]> };
 
 export type Infer<S> = S extends NumberSchema
-  ? number
+  ? S extends { nullable: true }
+    ? number | null
+    : number
   : S extends StringSchema
-    ? string
+    ? S extends { nullable: true }
+      ? string | null
+      : string
     : S extends BooleanSchema
       ? boolean
       : S extends EnumSchema<infer V>
@@ -133,9 +159,13 @@ export type Infer<S> = S extends NumberSchema
               ? Partial<Record<K, Infer<V>>>
               : S extends LiteralSchema<infer V>
                 ? V
-                : S extends UnionSchema<infer D, infer V>
-                  ? { [T in keyof V]: Infer<V[T]> & Record<D, T> }[keyof V]
-                  : never;
+                : S extends RecordSchema<infer V>
+                  ? Record<string, Infer<V>>
+                  : S extends TupleSchema<infer I>
+                    ? { -readonly [P in keyof I]: Infer<I[P]> }
+                    : S extends UnionSchema<infer D, infer V>
+                      ? { [T in keyof V]: Infer<V[T]> & Record<D, T> }[keyof V]
+                      : never;
 
 type Opts<S extends Base<unknown>> = Omit<S, 'kind' | 'doc'>;
 
@@ -213,6 +243,25 @@ export const union = <D extends string, V extends Record<string, ObjectSchema>>(
   discriminant: D,
   variants: V,
 ): UnionSchema<D, V> => ({ kind: 'union', doc, discriminant, variants });
+export const record = <V extends Schema>(doc: string, value: V): RecordSchema<V> => ({
+  kind: 'record',
+  doc,
+  value,
+});
+export const tuple = <const I extends readonly Schema[]>(
+  doc: string,
+  items: I,
+): TupleSchema<I> => ({
+  kind: 'tuple',
+  doc,
+  items,
+});
+/** A string that may also be null. */
+export const nullableStr = (doc: string, o: Opts<StringSchema> = {}) =>
+  ({ ...str(doc, o), nullable: true }) as StringSchema & { nullable: true };
+/** A number that may also be null. */
+export const nullableNum = (doc: string, o: Opts<NumberSchema> = {}) =>
+  ({ ...num(doc, o), nullable: true }) as NumberSchema & { nullable: true };
 export const optional = <S extends Schema>(s: S): S & { optional: true } => ({
   ...s,
   optional: true,
@@ -260,6 +309,10 @@ export function typeName(s: Schema): string {
     case 'object':
     case 'map':
       return 'a mapping of keys to values';
+    case 'record':
+      return 'a mapping of names to values';
+    case 'tuple':
+      return `a list of ${(s.items as readonly Schema[]).length}`;
     case 'literal':
       return JSON.stringify(s.value);
     case 'union':

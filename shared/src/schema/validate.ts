@@ -1,4 +1,13 @@
-import { canOmit, typeName, type Fields, type Infer, type ObjectSchema, type Schema } from './dsl';
+import {
+  canOmit,
+  defaultOf,
+  typeName,
+  type Fields,
+  type Infer,
+  type InferFields,
+  type ObjectSchema,
+  type Schema,
+} from './dsl';
 
 /**
  * Checks a value that crossed a boundary (another process, another machine, a file) against
@@ -11,6 +20,7 @@ export function problemOf(schema: Schema, value: unknown, where = 'the value'): 
   const bad = (want: string) => `${where} must be ${want}`;
   switch (schema.kind) {
     case 'number': {
+      if (value === null && schema.nullable) return undefined;
       if (typeof value !== 'number' || !Number.isFinite(value)) return bad(typeName(schema));
       if (schema.integer && !Number.isInteger(value)) return bad('an integer');
       // A number is safe to say back (a string may be a path or a secret: never quoted).
@@ -26,6 +36,7 @@ export function problemOf(schema: Schema, value: unknown, where = 'the value'): 
       return undefined;
     }
     case 'string':
+      if (value === null && schema.nullable) return undefined;
       if (typeof value !== 'string') return bad('a string');
       if (schema.minLength !== undefined && value.length < schema.minLength)
         return bad(`at least ${schema.minLength} characters long`);
@@ -63,6 +74,23 @@ export function problemOf(schema: Schema, value: unknown, where = 'the value'): 
       for (const [k, v] of Object.entries(value)) {
         if (!schema.keys.includes(k)) return `${where} has an unknown key '${k}'`;
         const p = problemOf(schema.value as Schema, v, `${where}.${k}`);
+        if (p) return p;
+      }
+      return undefined;
+    }
+    case 'record': {
+      if (!isRecord(value)) return bad(typeName(schema));
+      for (const [k, v] of Object.entries(value)) {
+        const p = problemOf(schema.value as Schema, v, `${where}.${k}`);
+        if (p) return p;
+      }
+      return undefined;
+    }
+    case 'tuple': {
+      const items = schema.items as readonly Schema[];
+      if (!Array.isArray(value) || value.length !== items.length) return bad(typeName(schema));
+      for (const [i, item] of items.entries()) {
+        const p = problemOf(item, value[i], `${where}[${i}]`);
         if (p) return p;
       }
       return undefined;
@@ -105,4 +133,42 @@ function fieldsProblem(fields: Fields, value: unknown, where: string): string | 
     if (p) return p;
   }
   return undefined;
+}
+
+/**
+ * A record of a file as a tolerant reader takes it (a line of a file an older version wrote,
+ * a field a hand edit broke): every required field must be right, or the record is refused
+ * with the problem; a field that may be left out is kept when right and otherwise takes its
+ * default (or is left out). Fields the schema does not name are dropped.
+ */
+export function readTolerant<F extends Fields>(
+  schema: ObjectSchema<F>,
+  value: unknown,
+  where = 'the record',
+): { ok: true; value: InferFields<F> } | { ok: false; problem: string } {
+  if (!isRecord(value))
+    return { ok: false, problem: `${where} must be a mapping of keys to values` };
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(schema.fields as Fields)) {
+    const v = value[k];
+    const problem = v === undefined ? 'missing' : problemOf(f, v, `${where}.${k}`);
+    if (problem === undefined) out[k] = v;
+    else if (canOmit(f)) {
+      const d = defaultOf(f);
+      if (d !== undefined) out[k] = d;
+    } else
+      return { ok: false, problem: problem === 'missing' ? `${where}.${k} is missing` : problem };
+  }
+  return { ok: true, value: out as InferFields<F> };
+}
+
+/** The fields of `value` that are as the schema says, each on its own; the rest left out. */
+export function validFields<F extends Fields>(
+  schema: ObjectSchema<F>,
+  value: Record<string, unknown>,
+): Partial<InferFields<F>> {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(schema.fields as Fields))
+    if (value[k] !== undefined && problemOf(f, value[k]) === undefined) out[k] = value[k];
+  return out as Partial<InferFields<F>>;
 }

@@ -275,7 +275,7 @@ void describe('checking supernet/event on arrival', () => {
   });
 
   void test('refuses the wrong shapes', () => {
-    assert.match(checkEventParams(null) ?? '', /object/);
+    assert.match(checkEventParams(null) ?? '', /^supernet\/event must be a mapping/);
     assert.match(checkEventParams({ ...ok, jobId: '' }) ?? '', /jobId/);
     assert.match(checkEventParams({ ...ok, kind: 'bake' }) ?? '', /kind/);
     assert.match(checkEventParams({ ...ok, event: { type: 'step' } }) ?? '', /event/);

@@ -48,11 +48,14 @@ void describe('engine commands are checked on arrival', () => {
 
   void test('each malformed command is refused with a reason naming the field', () => {
     const cases: [unknown, RegExp][] = [
-      [null, /object with a string `type`/],
-      [[1], /object/],
-      [{ type: 'launch' }, /unknown command type 'launch'/],
-      [{ type: 'start', runsDir: '/r' }, /configPath/],
-      [{ type: 'start', configPath: 'a', runsDir: '/r', steps: 0 }, /steps/],
+      [null, /^command must be a mapping whose 'type' is 'start', /],
+      [[1], /^command must be a mapping/],
+      [{ type: 'launch' }, /^command\.type must be one of 'start', /],
+      [{ type: 'start', runsDir: '/r' }, /^start\.configPath is missing$/],
+      [
+        { type: 'start', configPath: 'a', runsDir: '/r', steps: 0 },
+        /^start\.steps must be at least 1 \(it is 0\)$/,
+      ],
       [{ type: 'search', run: 'x', runsDir: '/r', algorithm: 'grid' }, /algorithm/],
       [{ type: 'search', run: 'x', runsDir: '/r', budget: 2.5 }, /budget/],
       [{ type: 'search', run: 'x', runsDir: '/r', seed: -1 }, /seed/],
@@ -81,18 +84,21 @@ void describe('engine commands are checked on arrival', () => {
       ],
       [
         { type: 'export', run: 'x', runsDir: '/r', key: 'k', finetuned: 'yes' },
-        /`finetuned` must be true or false/,
+        /^export\.finetuned must be true or false$/,
       ],
-      [{ type: 'finetune', run: 'x', runsDir: '/r' }, /finetune needs `run`, `runsDir` and `key`/],
+      [{ type: 'finetune', run: 'x', runsDir: '/r' }, /^finetune\.key is missing$/],
       [
         { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', epochs: 0 },
-        /`epochs` must be a positive number/,
+        /^finetune\.epochs must be above 0 \(it is 0\)$/,
       ],
       [
         { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', lr: -1 },
-        /`lr` must be a positive number/,
+        /^finetune\.lr must be above 0 \(it is -1\)$/,
       ],
-      [{ type: 'finetune', run: 'x', runsDir: '/r', key: 'k', distillation: 1 }, /`distillation`/],
+      [
+        { type: 'finetune', run: 'x', runsDir: '/r', key: 'k', distillation: 1 },
+        /^finetune\.distillation must be true or false$/,
+      ],
     ];
     for (const [c, why] of cases)
       assert.match(checkCommand(c) ?? '(accepted)', why, JSON.stringify(c));
@@ -137,9 +143,12 @@ void describe('engine commands are checked on arrival', () => {
 void describe('LSP run requests are checked on arrival', () => {
   void test('good parameters pass and bad ones say what is wrong', () => {
     assert.equal(checkTrainParams({ configPath: '/a.yaml', runsDir: '/r', steps: 5 }), undefined);
-    assert.match(checkTrainParams({ configPath: '/a.yaml' }) ?? '', /supernet\/train: `runsDir`/);
+    assert.match(
+      checkTrainParams({ configPath: '/a.yaml' }) ?? '',
+      /^supernet\/train\.runsDir is missing$/,
+    );
     assert.match(checkTrainParams({ configPath: '/a', runsDir: '/r', steps: -2 }) ?? '', /steps/);
-    assert.match(checkTrainParams('train please') ?? '', /must be an object/);
+    assert.match(checkTrainParams('train please') ?? '', /^supernet\/train must be a mapping/);
     assert.equal(checkResumeParams({ runId: 'r1', runsDir: '/r' }), undefined);
     assert.match(checkResumeParams({ runId: '', runsDir: '/r' }) ?? '', /runId/);
     assert.equal(checkSearchParams({ run: 'r1', runsDir: '/r', budget: 8 }), undefined);
@@ -170,7 +179,7 @@ void describe('LSP run requests are checked on arrival', () => {
     assert.equal(checkFinetuneParams({ run: 'r1', runsDir: '/r', key: 'k', epochs: 3 }), undefined);
     assert.match(
       checkFinetuneParams({ run: 'r1', runsDir: '/r' }) ?? '',
-      /supernet\/finetune: `key`/,
+      /^supernet\/finetune\.key is missing$/,
     );
     assert.match(
       checkFinetuneParams({ run: 'r1', runsDir: '/r', key: 'k', epochs: -1 }) ?? '',

@@ -1,3 +1,4 @@
+import { isRecord } from '#shared/schema/validate';
 import { RunError } from '../runError';
 import type { BatchSamplerState } from '../train/dataSampler';
 import type { CheckpointHeader } from '../train/trainer';
@@ -14,9 +15,6 @@ export function readTrainingCheckpoint(file: string): ReadCheckpoint<CheckpointH
   return { ...ck, header: parseCheckpointHeader(file, ck.header) };
 }
 
-type Fields = Record<string, unknown>;
-
-const isObj = (x: unknown): x is Fields => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isWhole = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 const isRngState = (x: unknown): x is number[] =>
   Array.isArray(x) && x.length === 4 && x.every((w) => isWhole(w) && w <= 0xffffffff);
@@ -28,7 +26,7 @@ export function parseCheckpointHeader(file: string, raw: unknown): CheckpointHea
       `${file}: the checkpoint's header field '${field}' must be ${want}; it is ${shown}. The checkpoint is not usable.`,
     );
   };
-  if (!isObj(raw)) return bad('header', 'an object', raw);
+  if (!isRecord(raw)) return bad('header', 'an object', raw);
   const h = raw;
   if (h.version !== 1) bad('version', '1', h.version);
   for (const f of ['runId', 'spaceKey', 'backend'] as const)
@@ -44,7 +42,7 @@ export function parseCheckpointHeader(file: string, raw: unknown): CheckpointHea
   if (typeof h.elapsedSeconds !== 'number' || !(h.elapsedSeconds >= 0))
     bad('elapsedSeconds', 'a number of seconds', h.elapsedSeconds);
   // The sampler's own state is checked by the sampler's restore, which throws a clear error.
-  if (!isObj(h.sampler)) bad('sampler', 'an object', h.sampler);
+  if (!isRecord(h.sampler)) bad('sampler', 'an object', h.sampler);
   checkBatches(h.batches, bad);
   if (h.split !== undefined) checkSplit(h.split, h.step as number, bad);
   return h as unknown as CheckpointHeader;
@@ -59,7 +57,7 @@ function checkSplit(
   step: number,
   bad: (field: string, want: string, got: unknown) => never,
 ): void {
-  if (!isObj(sp)) return bad('split', 'an object', sp);
+  if (!isRecord(sp)) return bad('split', 'an object', sp);
   if (!isWhole(sp.step) || sp.step > step)
     bad('split.step', `a whole number of at most step (${step})`, sp.step);
   if (typeof sp.decision !== 'string') bad('split.decision', 'a string', sp.decision);
@@ -80,7 +78,7 @@ function checkBatches(
   b: unknown,
   bad: (field: string, want: string, got: unknown) => never,
 ): asserts b is BatchSamplerState {
-  if (!isObj(b)) return bad('batches', 'an object', b);
+  if (!isRecord(b)) return bad('batches', 'an object', b);
   if (b.mode !== 'shuffle' && b.mode !== 'importance' && b.mode !== 'pada')
     bad('batches.mode', "'shuffle', 'importance' or 'pada'", b.mode);
   for (const f of ['n', 'step', 'epoch', 'position'] as const)

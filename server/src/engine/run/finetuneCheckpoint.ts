@@ -1,3 +1,4 @@
+import { isRecord } from '#shared/schema/validate';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseFinetuneResult, type FinetuneResult } from '#shared/runFolder/records';
 import type { FinetunePaths } from '#shared/runFolder/layout';
@@ -26,8 +27,6 @@ export interface FinetuneHeader extends SubnetTrainingState {
   elapsedSeconds: number;
 }
 
-type Fields = Record<string, unknown>;
-const isObj = (x: unknown): x is Fields => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isWhole = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isRngState = (x: unknown): boolean =>
@@ -42,7 +41,7 @@ export function parseFinetuneHeader(file: string, raw: unknown): FinetuneHeader 
         'Remove the file to fine-tune this subnet from its inherited weights again.',
     );
   };
-  if (!isObj(raw)) return bad('header', 'an object', raw);
+  if (!isRecord(raw)) return bad('header', 'an object', raw);
   const h = raw;
   if (h.version !== 1) bad('version', '1', h.version);
   if (h.kind !== 'finetune') bad('kind', "'finetune'", h.kind);
@@ -59,10 +58,10 @@ export function parseFinetuneHeader(file: string, raw: unknown): FinetuneHeader 
   for (const f of ['dataRng', 'augmentRng'] as const)
     if (!isRngState(h[f])) bad(f, 'a list of 4 whole 32-bit numbers', h[f]);
   const inh = h.inherited;
-  if (!isObj(inh) || !isNum(inh.accuracy) || !isNum(inh.loss))
+  if (!isRecord(inh) || !isNum(inh.accuracy) || !isNum(inh.loss))
     bad('inherited', 'an accuracy and a loss', inh);
   // The batch sampler's restore checks its own state and names what is wrong.
-  if (!isObj(h.batches)) bad('batches', 'an object', h.batches);
+  if (!isRecord(h.batches)) bad('batches', 'an object', h.batches);
   return h as unknown as FinetuneHeader;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { RUN_FILES } from '#shared/runFolder/layout';
+import { RUN_FORMAT } from '#shared/runFolder/records';
 import type { SupernetConfig } from '../../config/configSchema';
 import {
   selectBackend,
@@ -44,7 +45,13 @@ export function runConfigOf(folder: RunFolder): {
 } {
   if (!existsSync(folder.configFile))
     throw new RunError(`${folder.dir} is not a run folder: it has no ${RUN_FILES.config}.`);
-  const configPath = folder.readMeta()?.configPath ?? folder.configFile;
+  const meta = folder.readMeta();
+  if ((meta?.format ?? 1) > RUN_FORMAT)
+    throw new RunError(
+      `Run ${folder.id} was written by a newer Supernet Studio (run folder format ${meta?.format}); ` +
+        `this version reads formats up to ${RUN_FORMAT}. Update Supernet Studio to open it.`,
+    );
+  const configPath = meta?.configPath ?? folder.configFile;
   const configText = readFileSync(folder.configFile, 'utf8');
   return {
     config: checkedConfig(configPath, configText, folder.configFile),

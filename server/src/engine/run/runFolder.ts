@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { atomicWrite } from '#shared/runFolder/durable';
 import { RunPaths } from '#shared/runFolder/layout';
-import { parseRunMeta, type RunMeta } from '#shared/runFolder/records';
+import { parseRunMeta, RUN_FORMAT, type RunMeta } from '#shared/runFolder/records';
 import { RunError } from '../runError';
 
 /** A run folder as the engine writes it: creates, finds, reads and rewrites its files. */
@@ -69,7 +69,7 @@ export class RunFolder extends RunPaths {
   }
 
   writeMeta(meta: RunMeta): void {
-    atomicWrite(this.metaFile, JSON.stringify(meta, null, 2) + '\n');
+    atomicWrite(this.metaFile, JSON.stringify({ format: RUN_FORMAT, ...meta }, null, 2) + '\n');
   }
 }
 
