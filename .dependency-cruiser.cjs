@@ -1,6 +1,8 @@
 // The layer map of the project (README › Development): who may import whom. `npm run lint`
 // runs it; a cycle or a forbidden import fails the lint.
-const node = ['^shared/src/runFolder/(appendLog|durable|readRuns|layout)\\.ts$'];
+/** Node's built-in modules that a browser page cannot load (as dependency-cruiser names them). */
+const NODE_BUILTINS =
+  '^(node:)?(fs|path|os|crypto|child_process|worker_threads|net|stream|util|zlib|events|buffer|readline)$';
 
 /** A rule: files under `from` may not import files under any of `to`. */
 const forbid = (name, comment, from, to) => ({
@@ -27,6 +29,12 @@ module.exports = {
       ['^client/', '^server/', '^media/', '^test/'],
     ),
     forbid(
+      'the-product-is-not-the-lab',
+      'The shipped code never loads tests, experiments or build scripts.',
+      '^(client|server|shared|media)/',
+      ['^test/', '^lab/', '^scripts/'],
+    ),
+    forbid(
       'client-talks-through-shared',
       'The extension reaches the server only through the protocol in shared/.',
       '^client/',
@@ -34,10 +42,18 @@ module.exports = {
     ),
     forbid(
       'webview-is-a-page',
-      'The dashboard webview runs in a browser: shared/ only, and none of its file-system modules.',
+      'The dashboard webview runs in a browser: it imports shared/ only.',
       '^media/',
-      ['^client/', '^server/', ...node],
+      ['^client/', '^server/'],
     ),
+    {
+      name: 'webview-reaches-no-node-builtin',
+      comment:
+        'Nothing the webview imports, directly or through shared/, may load a Node built-in (fs, path, crypto…).',
+      severity: 'error',
+      from: { path: '^media/' },
+      to: { path: NODE_BUILTINS, reachable: true },
+    },
     forbid(
       'language-service-is-pure',
       'The language service is text in, results out: no LSP glue, no engine, no processes.',
