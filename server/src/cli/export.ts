@@ -1,47 +1,24 @@
 import { ACCURACY_KIND_WORD } from '#shared/accuracyKinds';
-import type { EngineEvent, ExportCommand, ExportEvent } from '#shared/protocol/engine';
-import { crashReport, runEngineJob } from './engineJob';
+import type { ExportCommand, ExportEvent } from '#shared/protocol/engine';
+import { runCliJob, type CliIo } from './cliJob';
 
-export interface ExportCliOptions {
+export interface ExportCliOptions extends CliIo {
   command: ExportCommand;
-  json: boolean;
-  out: (s: string) => void;
-  err: (s: string) => void;
-  enginePath?: string;
 }
 
 /** Exports and verifies one subnet in an engine process; resolves to the exit code. */
-export async function exportCli(o: ExportCliOptions): Promise<number> {
-  let done: EngineEvent | undefined;
-  let failed = false;
-  const job = await runEngineJob(o.command, {
-    ...(o.enginePath ? { enginePath: o.enginePath } : {}),
-    err: o.err,
+export function exportCli(o: ExportCliOptions): Promise<number> {
+  return runCliJob(o.command, o, {
+    name: 'export',
     interruptNote: 'stopping the export',
-    onEvent: (e) => {
-      if (o.json) o.out(JSON.stringify(e));
-      if (e.type === 'export') done = e;
-      if (e.type === 'log' && e.level === 'error') {
-        failed = true;
-        if (!o.json) o.err(`supernet export: ${e.message}`);
-      }
-      if (e.type === 'log' && e.level === 'warning' && !o.json)
-        o.err(`supernet export: warning: ${e.message}`);
+    isEnd: (e) => e.type === 'export',
+    quietOnLoggedError: true,
+    show(e, say) {
+      if (e.type !== 'export') return;
+      say.out(e.file);
+      say.line(exportSummary(e));
     },
   });
-  if (typeof job === 'string') {
-    o.err(`supernet export: ${job}`);
-    return 2;
-  }
-  if (done?.type === 'export') {
-    if (!o.json) {
-      o.out(done.file);
-      o.err(exportSummary(done));
-    }
-    return 0;
-  }
-  if (!failed) for (const l of crashReport('export', job)) o.err(l);
-  return 1;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;

@@ -1,18 +1,13 @@
 import { labelledAccuracy } from '#shared/accuracyKinds';
-import type { EngineEvent, FinetuneCommand } from '#shared/protocol/engine';
+import type { FinetuneCommand } from '#shared/protocol/engine';
 import type { FinetuneResult } from '#shared/runFolder/records';
-import { crashReport, runEngineJob } from './engineJob';
+import { runCliJob, type CliIo } from './cliJob';
 import { steadyEta, type Progress } from '#shared/format/eta';
 import { formatDuration } from '#shared/format/units';
 import { bar } from './progress';
 
-export interface FinetuneCliOptions {
+export interface FinetuneCliOptions extends CliIo {
   command: FinetuneCommand;
-  json: boolean;
-  out: (s: string) => void;
-  err: (s: string) => void;
-  status?: (s: string) => void;
-  enginePath?: string;
 }
 
 /** `r20-…  inherited 77.33% → fine-tuned 1 ep 80.12% (+2.79 points)`: a fine-tune's result, every figure named. */
@@ -26,82 +21,60 @@ export function finetuneLine(r: FinetuneResult): string {
 }
 
 /** Fine-tunes one subnet in an engine process and shows its progress; resolves to the exit code. */
-export async function finetuneCli(o: FinetuneCliOptions): Promise<number> {
-  let end: EngineEvent | undefined;
+export function finetuneCli(o: FinetuneCliOptions): Promise<number> {
   let total = 0;
   let stepsPerEpoch = 1;
   /** This job's first step: the ETA counts from it, past the warm-up and earlier steps of a resume. */
   let firstStep: Progress | undefined;
-  let lastPrinted = 0;
-  const line = (s: string) => {
-    o.status?.('');
-    o.err(s);
-  };
-  const job = await runEngineJob(o.command, {
-    ...(o.enginePath ? { enginePath: o.enginePath } : {}),
-    err: o.err,
+  return runCliJob(o.command, o, {
+    name: 'finetune',
     interruptNote: 'stopping after this step and writing the fine-tune checkpoint',
-    onEvent: (e) => {
-      if (e.type === 'finetune-end') end = e;
-      if (o.json) return o.out(JSON.stringify(e));
+    isEnd: (e) => e.type === 'finetune-end',
+    show(e, say) {
       switch (e.type) {
         case 'finetune-start':
           total = e.totalSteps;
           stepsPerEpoch = e.stepsPerEpoch;
           firstStep = undefined;
-          line(
+          say.line(
             `${e.resumedFromStep !== undefined ? 'resuming the fine-tune' : 'fine-tuning'} of ${e.key} (run ${e.runId}) on ${e.backend}: ` +
               `${e.epochs} epoch(s), ${e.totalSteps} steps of ${e.batchSize}, SGD lr ${e.lr} cosine, ` +
               `${e.teacher ? `distilled from ${e.teacher} (frozen)` : 'no distillation'}` +
               `${e.resumedFromStep !== undefined ? `, from step ${e.resumedFromStep}` : ''}; ` +
               `${labelledAccuracy({ kind: 'inherited', accuracy: e.inherited.accuracy })}`,
           );
-          line(`  folder: ${e.dir}`);
+          say.line(`  folder: ${e.dir}`);
           break;
         case 'finetune-step': {
           firstStep ??= { done: e.step, time: Date.now() };
           const eta = steadyEta(firstStep, { done: e.step, time: Date.now() }, total);
-          const text =
+          say.progress(
             `${bar(total ? e.step / total : 0)} ${e.step}/${total} loss ${e.loss.toFixed(3)}` +
-            `${e.distillLoss !== undefined ? ` kd ${e.distillLoss.toFixed(3)}` : ''} ETA ${eta === undefined ? 'estimating…' : formatDuration(eta)}`;
-          if (o.status) o.status(text);
-          else if (Date.now() - lastPrinted > 10_000) {
-            lastPrinted = Date.now();
-            o.err(text);
-          }
+              `${e.distillLoss !== undefined ? ` kd ${e.distillLoss.toFixed(3)}` : ''} ETA ${eta === undefined ? 'estimating…' : formatDuration(eta)}`,
+          );
           break;
         }
         case 'finetune-epoch':
-          line(
+          say.line(
             `epoch ${e.epoch}: ${labelledAccuracy({ kind: 'finetuned', accuracy: e.accuracy, epochs: e.step / stepsPerEpoch })} (${e.seconds.toFixed(1)} s)`,
           );
           break;
-        case 'log':
-          line(`${e.level === 'info' ? '' : e.level + ': '}${e.message}`);
-          break;
         case 'finetune-end':
           if (e.status === 'completed' && e.result) {
-            o.status?.('');
-            o.out(finetuneLine(e.result));
-            o.err(
+            say.out(finetuneLine(e.result));
+            say.line(
               `fine-tuned in ${formatDuration(e.result.seconds)}${e.result.teacher ? `, teacher ${e.result.teacher}` : ', no teacher'}; ` +
                 `export it with: supernet export ${e.result.runId} ${e.key} --finetuned`,
             );
-          } else line(`supernet finetune: ${e.status}${e.message ? `: ${e.message}` : ''}`);
+          } else
+            say.error(
+              e.message ?? e.status,
+              `supernet finetune: ${e.status}${e.message ? `: ${e.message}` : ''}`,
+            );
           break;
         default:
           break;
       }
     },
   });
-  o.status?.('');
-  if (typeof job === 'string') {
-    o.err(`supernet finetune: ${job}`);
-    return 2;
-  }
-  if (end?.type !== 'finetune-end') {
-    for (const l of crashReport('finetune', job)) o.err(l);
-    return 1;
-  }
-  return end.status === 'completed' ? 0 : end.status === 'cancelled' ? 130 : 1;
 }
