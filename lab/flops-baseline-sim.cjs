@@ -22,12 +22,12 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const out = (...p) => require(path.join(root, 'out', ...p));
 const { resolveConfig } = out('server', 'src', 'config', 'resolve');
-const { spaceDecisions } = out('server', 'src', 'engine', 'train', 'decisions');
+const { spaceDecisions } = out('server', 'src', 'space', 'decisions');
 const { stratifiedArchs } = out('server', 'src', 'engine', 'run', 'rankRun');
 const { subnetCost } = out('server', 'src', 'space', 'facts');
 const { smallestArch, largestArch } = out('server', 'src', 'space', 'arch');
 const { kendallTauB } = out('server', 'src', 'engine', 'search', 'rankCorrelation');
-const { Rng } = out('server', 'src', 'engine', 'rng');
+const { Rng } = out('shared', 'src', 'rng');
 const { parseArchKey } = out('shared', 'src', 'arch');
 
 const i = process.argv.indexOf('--subnets');

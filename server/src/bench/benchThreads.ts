@@ -6,7 +6,7 @@ import { SubnetScorer } from '../engine/evaluate/subnetScorer';
 import type { Supernet } from '../engine/model/supernet';
 import { openStepper } from '../engine/parallel/trainStepper';
 import type { Optimizer } from '../engine/train/optimizer';
-import type { SampledSubnet } from '../engine/train/samplerTypes';
+import type { SampledSubnet } from '../engine/train/samplers/samplerTypes';
 import type { StepOptions, StepRunner } from '../engine/train/trainStep';
 
 /** The engine's figures at one thread count. */

@@ -19,7 +19,7 @@ import {
 } from '../engine/ranking/truthTable';
 import { stratifiedArchs } from '../engine/run/rankRun';
 import { trainStandalone } from '../engine/run/standalone';
-import { spaceDecisions } from '../engine/train/decisions';
+import { spaceDecisions } from '../space/decisions';
 import { largestArch, smallestArch } from '../space/arch';
 import { subnetCost } from '../space/facts';
 

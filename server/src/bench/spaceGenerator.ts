@@ -1,4 +1,4 @@
-import { Rng } from '../engine/rng';
+import { Rng } from '#shared/rng';
 
 /**
  * A benchmark space that nobody chose: drawn from a seed within stated limits, so that a

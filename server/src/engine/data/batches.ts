@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 
 /** Images in memory (NHWC float32 in [0, 1]) with the train/validation split as index lists. */
 export interface TrainingData {

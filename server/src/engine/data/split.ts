@@ -1,4 +1,4 @@
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 
 export interface TrainValidationSplit {
   /** Indices of the images trained on, ascending. */

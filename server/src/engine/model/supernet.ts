@@ -10,7 +10,7 @@ import {
   type ConvLayer,
   type Layer,
 } from '../../space/layers';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import {
   classify,
   convBn,

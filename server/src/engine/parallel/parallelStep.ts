@@ -11,7 +11,7 @@ import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
 import type { Supernet, SupernetOptions } from '../model/supernet';
 import type { Optimizer } from '../train/optimizer';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
-import type { PathFeedback, SampledSubnet } from '../train/samplerTypes';
+import type { PathFeedback, SampledSubnet } from '../train/samplers/samplerTypes';
 import { pathFeedback, scaledGradients } from '../train/gradientStats';
 import { gradientVarianceOf, sumGradients, sumTensors } from './gradientSum';
 import { computeShard, shardOf, type ShardJob, type ShardResult } from './shardStep';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { pathFeedback, scaledGradients } from '../train/gradientStats';
 import type { Supernet } from '../model/supernet';
 import type { BlockPosition } from '../../space/layers';
-import type { SampledSubnet, PathFeedback } from '../train/samplerTypes';
+import type { SampledSubnet, PathFeedback } from '../train/samplers/samplerTypes';
 import { crossEntropy, distillationLoss, predictionErrorNorms } from '../train/losses';
 
 /**

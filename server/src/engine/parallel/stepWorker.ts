@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { selectBackend } from '../backend/selectBackend';
 import { Supernet } from '../model/supernet';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import type { HelperInit } from './parallelStep';
 import {
   CTL,

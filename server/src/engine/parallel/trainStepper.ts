@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { SupernetConfig } from '../../config/configSchema';
-import type { SampledSubnet } from '../train/samplerTypes';
+import type { SampledSubnet } from '../train/samplers/samplerTypes';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
 import type { Trainer } from '../train/trainer';
 import { ParallelStepRunner } from './parallelStep';

@@ -7,7 +7,7 @@ import { Cancelled } from '../runError';
 import type { TrainingSession } from '../run/trainingSession';
 import { stratifiedArchs } from '../run/rankRun';
 import { kendallTauB } from '../search/rankCorrelation';
-import { spaceDecisions } from '../train/decisions';
+import { spaceDecisions } from '../../space/decisions';
 
 /** Subnets of the probe set on a space without a benchmark table. */
 export const PROBE_SUBNETS = 20;

@@ -1,5 +1,5 @@
 import { spearmanBrownCeiling } from '#shared/ranking';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import { kendallTauB } from '../search/rankCorrelation';
 
 /**

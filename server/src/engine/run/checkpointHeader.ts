@@ -1,6 +1,6 @@
 import { isRecord } from '#shared/schema/validate';
 import { RunError } from '../runError';
-import type { BatchSamplerState } from '../train/dataSampler';
+import type { BatchSamplerState } from '../data/dataSampler';
 import type { CheckpointHeader } from '../train/trainer';
 import { readCheckpoint, type ReadCheckpoint } from './checkpoint';
 

@@ -9,9 +9,9 @@ import {
 } from '../backend/selectBackend';
 import type { SharedWeights } from '../model/sharedWeights';
 import { Supernet } from '../model/supernet';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import { RunError } from '../runError';
-import { spaceDecisions } from '../train/decisions';
+import { spaceDecisions } from '../../space/decisions';
 import { FewShotSplit, SplitSupernet, partTensorName } from '../train/fewShotSplit';
 import { restoreTensors, type CheckpointHeader } from '../train/trainer';
 import type { TensorRecord } from './checkpoint';

@@ -22,7 +22,7 @@ import { firstFront } from '../search/nondominatedSort';
 import { searchOptionsFrom } from '../search/options';
 import { runSearch } from '../search/runSearch';
 import type { SearchResult } from '../search/types';
-import { spaceDecisions } from '../train/decisions';
+import { spaceDecisions } from '../../space/decisions';
 import { CandidateStore } from './candidateStore';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { atomicWrite } from '#shared/runFolder/durable';

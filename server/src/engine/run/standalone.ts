@@ -3,7 +3,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
 import { Supernet } from '../model/supernet';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import { calibrationIndices, type SubnetScore } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { engineThreads } from '../parallel/engineThreads';

@@ -10,7 +10,7 @@ import { channelSortDue } from '../train/channelSortSchedule';
 import { firstStepFrom } from '../train/schedule';
 import { learningRate } from '../train/lrSchedule';
 import { chooseSplit } from '../train/splitChoice';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import type { TrainingSession } from './trainingSession';
 import { EpochRanking } from '../ranking/epochRanking';
 import { RankingStability } from '../ranking/rankingStability';

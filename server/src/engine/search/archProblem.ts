@@ -1,6 +1,6 @@
 import { archKey, type Arch } from '#shared/arch';
-import type { Rng } from '../rng';
-import { buildArch, valueOf, type Decision, type SpaceDecisions } from '../train/decisions';
+import type { Rng } from '#shared/rng';
+import { buildArch, valueOf, type Decision, type SpaceDecisions } from '../../space/decisions';
 import type { Score } from './dominance';
 import type { Evaluated, Problem } from './types';
 

@@ -1,4 +1,4 @@
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import { kendallTauB } from './rankCorrelation';
 
 /**

@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import { crowdingDistance } from './crowdingDistance';
 import { nondominatedSort } from './nondominatedSort';
 import type { Evaluated } from './types';

@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import type { Score } from './dominance';
 
 /** A genome with its score: objectives to minimise and total constraint violation (0 = feasible). */

@@ -2,12 +2,12 @@ import type { Arch } from '#shared/arch';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { SharedWeights } from '../model/sharedWeights';
 import type { Supernet } from '../model/supernet';
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import { RunError } from '../runError';
-import { valueOf, withDecision, type Decision, type SpaceDecisions } from './decisions';
-import { elasticKinds } from './progressiveShrinking';
-import type { SamplerSpace } from './samplerSpace';
-import type { SampledSubnet } from './samplerTypes';
+import { valueOf, withDecision, type Decision, type SpaceDecisions } from '../../space/decisions';
+import { elasticKinds } from './samplers/progressiveShrinking';
+import type { SamplerSpace } from './samplers/samplerSpace';
+import type { SampledSubnet } from './samplers/samplerTypes';
 
 /**
  * Few-shot NAS (Zhao et al., ICML 2021): the supernet is split into sub-supernets, each

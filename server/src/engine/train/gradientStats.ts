@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PathFeedback, SampledSubnet } from './samplerTypes';
+import type { PathFeedback, SampledSubnet } from './samplers/samplerTypes';
 
 /** Where a shared weight sits: its stage and block (absent for stem, head, classifier). */
 export type WeightPlace = { stage: number; block: number } | undefined;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../config/configSchema';
 import type { ChannelOrder } from '../model/channelSorting';
-import type { SampledSubnet } from './samplerTypes';
+import type { SampledSubnet } from './samplers/samplerTypes';
 import type { DecayRule, DecayScale } from './weightDecay';
 
 /** A trainable variable with its stable checkpoint name, and whether weight decay applies to it. */

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Arch } from '#shared/arch';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { Supernet } from '../model/supernet';
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import { RunError } from '../runError';
-import type { Decision, SpaceDecisions } from './decisions';
+import type { Decision, SpaceDecisions } from '../../space/decisions';
 import {
   FewShotSplit,
   canonicalGroups,
@@ -14,7 +14,7 @@ import {
 } from './fewShotSplit';
 import { bestPartition, cosineSimilarities, meanMatrix } from './gradientMatching';
 import { crossEntropy } from './losses';
-import { createSampler } from './samplers';
+import { createSampler } from './samplers/samplers';
 
 /** A candidate decision's best grouping and how much its groups agree (lower: split it). */
 export interface DecisionScore {

@@ -4,7 +4,7 @@ import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
 import { decayRule } from './weightDecay';
 import { crossEntropy, distillationLoss, predictionErrorNorms, softTargetLoss } from './losses';
-import type { PathFeedback, SampledSubnet } from './samplerTypes';
+import type { PathFeedback, SampledSubnet } from './samplers/samplerTypes';
 import { gradientVariance, pathFeedback, scaledGradients } from './gradientStats';
 
 export interface StepOutcome {

@@ -3,17 +3,17 @@ import type { SupernetConfig } from '../../config/configSchema';
 import { sortExpandedChannels, type ChannelOrder } from '../model/channelSorting';
 import type { SharedWeights } from '../model/sharedWeights';
 import { initialSupernet, type Supernet } from '../model/supernet';
-import { Rng } from '../rng';
+import { Rng } from '#shared/rng';
 import { RunError } from '../runError';
 import type { TensorRecord } from '../run/checkpoint';
-import { BatchSampler, type BatchSamplerState } from './dataSampler';
-import type { SpaceDecisions } from './decisions';
+import { BatchSampler, type BatchSamplerState } from '../data/dataSampler';
+import type { SpaceDecisions } from '../../space/decisions';
 import { FewShotSplit, SplitSupernet, partTensorName } from './fewShotSplit';
 import type { Optimizer } from './optimizer';
-import { depsGradScale } from './delayedEpsilonShrinking';
-import { samplerSpace, type SamplerSpace } from './samplerSpace';
-import { createSampler, sharesResolution } from './samplers';
-import type { Sampler, SampledSubnet } from './samplerTypes';
+import { depsGradScale } from './samplers/delayedEpsilonShrinking';
+import { samplerSpace, type SamplerSpace } from './samplers/samplerSpace';
+import { createSampler, sharesResolution } from './samplers/samplers';
+import type { Sampler, SampledSubnet } from './samplers/samplerTypes';
 import { StepRunner, stepperFor, type StepOutcome } from './trainStep';
 
 /** What a checkpoint's header holds besides the tensors: everything to continue exactly. */

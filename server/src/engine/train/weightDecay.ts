@@ -3,7 +3,7 @@ import type { TrainConfig } from '../../config/configSchema';
 import { archKey } from '#shared/arch';
 import { largestArch } from '../../space/arch';
 import type { Supernet } from '../model/supernet';
-import type { SampledSubnet } from './samplerTypes';
+import type { SampledSubnet } from './samplers/samplerTypes';
 
 /**
  * How many times the L2 decay of each weight counts in one update: one factor for every

@@ -15,7 +15,7 @@ import {
 } from '../../../../server/src/engine/onnx/onnxGraph';
 import { calibrationRuns } from '../../../../server/src/engine/evaluate/onnxScore';
 import { weightsOf } from '../../../../server/src/engine/evaluate/evaluateOnnx';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { archsOf, elastic, makeNet, randomImages } from '../export/fixtures';
 
 before(async () => {

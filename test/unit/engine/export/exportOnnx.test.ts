@@ -12,7 +12,7 @@ import { verifyExport } from '../../../../server/src/engine/export/verifyOnnx';
 import { measureLatency } from '../../../../server/src/engine/export/latency';
 import { archKey } from '#shared/arch';
 import { subnetCost } from '../../../../server/src/space/facts';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import type { SupernetConfig } from '../../../../server/src/config/configSchema';
 import { archsOf, elastic, makeNet, randomImages, wide } from './fixtures';
 

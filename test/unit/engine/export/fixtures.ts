@@ -5,7 +5,7 @@ import type { SupernetConfig } from '../../../../server/src/config/configSchema'
 import { largestArch, smallestArch } from '../../../../server/src/space/arch';
 import { type Arch } from '#shared/arch';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 
 /**
  * Elastic resolution 20/24/28 on a 28×28 input, a stride-2 stem, stride-2 stages on

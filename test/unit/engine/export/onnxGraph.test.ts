@@ -18,7 +18,7 @@ import { subnetOnnxModel } from '../../../../server/src/engine/onnx/subnetModel'
 import { nhwcToNchw } from '../../../../server/src/engine/export/verifyOnnx';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { subnetLayers, type ConvLayer } from '../../../../server/src/space/layers';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { archsOf, elastic, makeNet, wide } from './fixtures';
 
 const attr = (node: onnx.INodeProto, name: string) => node.attribute?.find((a) => a.name === name);

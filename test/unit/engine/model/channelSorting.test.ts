@@ -11,7 +11,7 @@ import {
 } from '../../../../server/src/engine/model/channelSorting';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import type { BnMode } from '../../../../server/src/engine/model/ops';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { useBackend } from '../backendParity';
 import { smallConfig } from '../train/fixtures';
 import { bundledBatch } from './fixtures';

@@ -8,7 +8,7 @@ import { type Arch } from '#shared/arch';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { extract } from '../../../../server/src/engine/model/extract';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 
 const config = resolveConfig(`
 task: { input: [12, 12, 1], classes: 5 }

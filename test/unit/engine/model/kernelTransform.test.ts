@@ -7,7 +7,7 @@ import { largestArch } from '../../../../server/src/space/arch';
 import type { Arch } from '#shared/arch';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { extract } from '../../../../server/src/engine/model/extract';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { subnetLayers, type ConvLayer } from '../../../../server/src/space/layers';
 

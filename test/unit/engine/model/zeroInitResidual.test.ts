@@ -6,7 +6,7 @@ import { resolveConfig } from '../../../../server/src/config/resolve';
 import { largestArch } from '../../../../server/src/space/arch';
 import type { Arch } from '#shared/arch';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 
 const config = resolveConfig(`
 task: { input: [12, 12, 1], classes: 5 }

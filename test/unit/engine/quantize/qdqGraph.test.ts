@@ -18,7 +18,7 @@ import { quantiseStatic } from '../../../../server/src/engine/quantize/staticInt
 import { compareModels } from '../../../../server/src/engine/export/compareOnnx';
 import { profileKernels } from '../../../../server/src/engine/export/kernelProfile';
 import { archKey, type Arch } from '#shared/arch';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import type { Supernet } from '../../../../server/src/engine/model/supernet';
 import { archsOf, elastic, makeNet, randomImages } from '../export/fixtures';
 

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { logAbsDet } from '../../../../server/src/engine/ranking/logDet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { leibnizDet } from './leibniz';
 
 const close = (a: number, b: number, tol: number) =>

@@ -4,7 +4,7 @@ import type { Arch } from '#shared/arch';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { extract, type StandaloneSubnet } from '../../../../server/src/engine/model/extract';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 
 /**
  * A space small enough to check the proxies by hand (not a test file itself): 6×6 grey

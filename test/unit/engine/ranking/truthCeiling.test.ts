@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { kendallTauB } from '../../../../server/src/engine/search/rankCorrelation';
 import {
   simulatedCeiling,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { archKey } from '#shared/arch';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { stratifiedArchs } from '../../../../server/src/engine/run/rankRun';
-import { spaceDecisions } from '../../../../server/src/engine/train/decisions';
+import { spaceDecisions } from '../../../../server/src/space/decisions';
 import {
   loadTruthTable,
   shippedTablesDir,

@@ -1,4 +1,4 @@
-import type { Rng } from '../../../../server/src/engine/rng';
+import type { Rng } from '#shared/rng';
 import type { Score } from '../../../../server/src/engine/search/dominance';
 import type { Problem } from '../../../../server/src/engine/search/types';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { archKey } from '#shared/arch';
 import { stratifiedArchs } from '../../../../server/src/engine/run/rankRun';
 import { StandaloneCache } from '../../../../server/src/engine/run/standaloneCache';
-import { spaceDecisions } from '../../../../server/src/engine/train/decisions';
+import { spaceDecisions } from '../../../../server/src/space/decisions';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { elastic } from '../export/fixtures';
 

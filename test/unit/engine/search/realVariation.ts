@@ -1,4 +1,4 @@
-import type { Rng } from '../../../../server/src/engine/rng';
+import type { Rng } from '#shared/rng';
 
 /**
  * Variation for real-valued genomes within box bounds, as in Deb's NSGA-II reference

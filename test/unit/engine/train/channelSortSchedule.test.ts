@@ -12,9 +12,12 @@ import {
 } from '../../../../server/src/engine/model/channelSorting';
 import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
 import { channelSortDue } from '../../../../server/src/engine/train/channelSortSchedule';
-import { ProgressiveShrinking } from '../../../../server/src/engine/train/progressiveShrinking';
-import { samplerSpace } from '../../../../server/src/engine/train/samplerSpace';
-import type { Sampler, SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
+import { ProgressiveShrinking } from '../../../../server/src/engine/train/samplers/progressiveShrinking';
+import { samplerSpace } from '../../../../server/src/engine/train/samplers/samplerSpace';
+import type {
+  Sampler,
+  SampledSubnet,
+} from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { Trainer } from '../../../../server/src/engine/train/trainer';
 import { useBackend } from '../backendParity';
 import { bundledBatch } from '../model/fixtures';

@@ -4,13 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { largestArch } from '../../../../server/src/space/arch';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import {
   stepperFor,
   type StepOptions,
   type StepOutcome,
 } from '../../../../server/src/engine/train/trainStep';
-import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
+import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
 import { shardOf } from '../../../../server/src/engine/parallel/shardStep';
 import {

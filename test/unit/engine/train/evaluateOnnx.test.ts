@@ -5,7 +5,7 @@ import { archKey } from '#shared/arch';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
 import type { TrainingData } from '../../../../server/src/engine/data/batches';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import {
   calibrationIndices,
   evaluateSubnet,

@@ -9,16 +9,16 @@ import { resolveConfig } from '../../../../server/src/config/resolve';
 import { largestArch, smallestArch } from '../../../../server/src/space/arch';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { RunError } from '../../../../server/src/engine/runError';
-import { spaceDecisions } from '../../../../server/src/engine/train/decisions';
+import { spaceDecisions } from '../../../../server/src/space/decisions';
 import {
   FewShotSplit,
   randomGroups,
   splitCandidates,
 } from '../../../../server/src/engine/train/fewShotSplit';
-import { samplerSpace } from '../../../../server/src/engine/train/samplerSpace';
-import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
+import { samplerSpace } from '../../../../server/src/engine/train/samplers/samplerSpace';
+import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { chooseSplit, sharedVariables } from '../../../../server/src/engine/train/splitChoice';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { useBackend } from '../backendParity';

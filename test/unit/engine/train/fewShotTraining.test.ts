@@ -14,7 +14,7 @@ import type { TrainingData } from '../../../../server/src/engine/data/batches';
 import { calibrationIndices } from '../../../../server/src/engine/evaluate/evaluate';
 import { evaluateSubnetOnnx, weightsOf } from '../../../../server/src/engine/evaluate/evaluateOnnx';
 import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { writeCheckpoint } from '../../../../server/src/engine/run/checkpoint';
 import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
 import { loadRun } from '../../../../server/src/engine/run/loadRun';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { randomTensor } from '../backendParity';
 import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/configSchema';
 import type { Arch } from '#shared/arch';
-import type { PathFeedback } from '../../../../server/src/engine/train/samplerTypes';
+import type { PathFeedback } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
 import type { CheckpointHeader, Trainer } from '../../../../server/src/engine/train/trainer';

@@ -1,8 +1,8 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
-import { Rng } from '../../../../server/src/engine/rng';
-import { BatchSampler } from '../../../../server/src/engine/train/dataSampler';
+import { Rng } from '#shared/rng';
+import { BatchSampler } from '../../../../server/src/engine/data/dataSampler';
 
 void describe('BatchSampler pada', () => {
   void test('epoch 0 is a permutation with weights 1; then p = τ·g/Σg + (1 − τ)/n, by hand', () => {

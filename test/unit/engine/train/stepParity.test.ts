@@ -7,10 +7,10 @@ import { largestArch, smallestArch } from '../../../../server/src/space/arch';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
-import { randomArch } from '../../../../server/src/engine/train/randomArch';
+import { Rng } from '#shared/rng';
+import { randomArch } from '../../../../server/src/space/randomArch';
 import { stepperFor } from '../../../../server/src/engine/train/trainStep';
-import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
+import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { randomTensor, useBackend } from '../backendParity';
 import { smallConfig } from './fixtures';
 

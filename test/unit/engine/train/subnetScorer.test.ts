@@ -7,7 +7,7 @@ import { calibrationIndices } from '../../../../server/src/engine/evaluate/evalu
 import type { SubnetScore } from '../../../../server/src/engine/evaluate/evaluate';
 import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { Cancelled } from '../../../../server/src/engine/runError';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { largestArch } from '../../../../server/src/space/arch';

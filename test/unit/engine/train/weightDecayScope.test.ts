@@ -9,9 +9,9 @@ import type { Arch } from '#shared/arch';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { Rng } from '../../../../server/src/engine/rng';
+import { Rng } from '#shared/rng';
 import { stepperFor } from '../../../../server/src/engine/train/trainStep';
-import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
+import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { randomTensor, useBackend } from '../backendParity';
 
 /**

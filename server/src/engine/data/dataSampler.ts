@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 
 export type BatchMode = 'shuffle' | 'importance' | 'pada';
 

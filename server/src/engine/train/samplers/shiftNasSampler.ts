@@ -1,6 +1,6 @@
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import { climbToward, REJECTION_TRIES, type FlopsCandidate } from './flopsClimb';
-import { randomArchOf } from './randomArch';
+import { randomArchOf } from '../../../space/randomArch';
 import { sampledSlots, type SamplerSpace } from './samplerSpace';
 import { stateArray, stateNumber, stateRecord } from './samplerState';
 import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';

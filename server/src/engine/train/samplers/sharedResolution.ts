@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import type { SamplerSpace } from './samplerSpace';
 import type { Sampler, SampledSubnet } from './samplerTypes';
 import { SamplerWrapper } from './samplerWrapper';

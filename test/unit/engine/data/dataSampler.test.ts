@@ -1,7 +1,7 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../../server/src/engine/rng';
-import { BatchSampler } from '../../../../server/src/engine/train/dataSampler';
+import { Rng } from '#shared/rng';
+import { BatchSampler } from '../../../../server/src/engine/data/dataSampler';
 
 void describe('BatchSampler shuffle', () => {
   void test('each epoch is a permutation cut into full batches; the remainder is dropped', () => {

@@ -3,11 +3,11 @@ import type {
   SpaceConfig,
   TaskConfig,
   TrainConfig,
-} from '../../config/configSchema';
-import { largestArch, smallestArch } from '../../space/arch';
+} from '../../../config/configSchema';
+import { largestArch, smallestArch } from '../../../space/arch';
 import { archKey, type Arch } from '#shared/arch';
-import { subnetCost } from '../../space/facts';
-import { spaceDecisions, type SpaceDecisions } from './decisions';
+import { subnetCost } from '../../../space/facts';
+import { spaceDecisions, type SpaceDecisions } from '../../../space/decisions';
 import type { Role, SampledSubnet } from './samplerTypes';
 
 /** What every sampler needs to know about its space, computed once per run. */

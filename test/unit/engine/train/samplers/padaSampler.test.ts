@@ -1,13 +1,16 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Arch } from '#shared/arch';
-import { resolveConfig } from '../../../../server/src/config/resolve';
-import { largestArch } from '../../../../server/src/space/arch';
-import { Rng } from '../../../../server/src/engine/rng';
-import { padaDistribution } from '../../../../server/src/engine/train/padaSampler';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import type { PathFeedback, Sampler } from '../../../../server/src/engine/train/samplerTypes';
-import { smallConfig } from './fixtures';
+import { resolveConfig } from '../../../../../server/src/config/resolve';
+import { largestArch } from '../../../../../server/src/space/arch';
+import { Rng } from '#shared/rng';
+import { padaDistribution } from '../../../../../server/src/engine/train/samplers/padaSampler';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import type {
+  PathFeedback,
+  Sampler,
+} from '../../../../../server/src/engine/train/samplers/samplerTypes';
+import { smallConfig } from '../fixtures';
 
 /** Two resolutions; one stage of 1 or 2 blocks, 8 or 16 wide, kernel 3 or 5, one expand ratio. */
 const TINY = `

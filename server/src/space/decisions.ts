@@ -1,5 +1,5 @@
-import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
-import { resolutions } from '../../space/arch';
+import type { SpaceConfig, TaskConfig } from '../config/configSchema';
+import { resolutions } from './arch';
 import { type Arch, type BlockArch } from '#shared/arch';
 
 export type DecisionKind = 'resolution' | 'depth' | 'width' | 'kernel' | 'expand';

@@ -1,8 +1,8 @@
-import { archInSpace } from '../../space/arch';
+import { archInSpace } from '../../../space/arch';
 import { archKey, parseArchKey, type Arch } from '#shared/arch';
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import { climbToward, REJECTION_TRIES, type FlopsCandidate as Candidate } from './flopsClimb';
-import { randomArchOf } from './randomArch';
+import { randomArchOf } from '../../../space/randomArch';
 import { sampledSlots, type SamplerSpace } from './samplerSpace';
 import { stateArray, stateNumber, stateRecord } from './samplerState';
 import type { Sampler, SampledSubnet } from './samplerTypes';

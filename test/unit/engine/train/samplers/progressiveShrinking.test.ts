@@ -1,12 +1,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { Arch } from '#shared/arch';
-import { largestArch, smallestArch } from '../../../../server/src/space/arch';
-import { Rng } from '../../../../server/src/engine/rng';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import { getLanguageService } from '../../../../server/src/language/languageService';
+import { largestArch, smallestArch } from '../../../../../server/src/space/arch';
+import { Rng } from '#shared/rng';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import { getLanguageService } from '../../../../../server/src/language/languageService';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { smallConfig } from './fixtures';
+import { smallConfig } from '../fixtures';
 
 const config = smallConfig({
   sampler: { type: 'sandwich', subnets: 4 },

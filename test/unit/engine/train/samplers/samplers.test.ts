@@ -1,11 +1,11 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { archInSpace, largestArch, smallestArch } from '../../../../server/src/space/arch';
-import { subnetCost } from '../../../../server/src/space/facts';
-import { Rng } from '../../../../server/src/engine/rng';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import type { SampledSubnet } from '../../../../server/src/engine/train/samplerTypes';
-import { fakeFeedback, smallConfig } from './fixtures';
+import { archInSpace, largestArch, smallestArch } from '../../../../../server/src/space/arch';
+import { subnetCost } from '../../../../../server/src/space/facts';
+import { Rng } from '#shared/rng';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import type { SampledSubnet } from '../../../../../server/src/engine/train/samplers/samplerTypes';
+import { fakeFeedback, smallConfig } from '../fixtures';
 
 const { space, task } = smallConfig();
 const largest = largestArch(space, task);

@@ -1,6 +1,6 @@
 import type { Arch } from '#shared/arch';
-import type { Rng } from '../rng';
-import { activeDecisions, valueOf, withDecision, type Decision } from './decisions';
+import type { Rng } from '#shared/rng';
+import { activeDecisions, valueOf, withDecision, type Decision } from '../../../space/decisions';
 import type { SamplerSpace } from './samplerSpace';
 
 /** Random subnets drawn per sampled subnet before falling back on the climb. */

@@ -2,22 +2,25 @@ import test, { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { resolveConfig } from '../../../../server/src/config/resolve';
-import { getLanguageService } from '../../../../server/src/language/languageService';
-import { archInSpace, largestArch, smallestArch } from '../../../../server/src/space/arch';
-import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
-import { Rng } from '../../../../server/src/engine/rng';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import { samplerSpace } from '../../../../server/src/engine/train/samplerSpace';
+import { resolveConfig } from '../../../../../server/src/config/resolve';
+import { getLanguageService } from '../../../../../server/src/language/languageService';
+import { archInSpace, largestArch, smallestArch } from '../../../../../server/src/space/arch';
+import { selectBackend } from '../../../../../server/src/engine/backend/selectBackend';
+import { Rng } from '#shared/rng';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import { samplerSpace } from '../../../../../server/src/engine/train/samplers/samplerSpace';
 import type {
   PathFeedback,
   Sampler,
   SampledSubnet,
-} from '../../../../server/src/engine/train/samplerTypes';
-import { shiftedLogits, softmax } from '../../../../server/src/engine/train/shiftNasSampler';
-import { Trainer } from '../../../../server/src/engine/train/trainer';
+} from '../../../../../server/src/engine/train/samplers/samplerTypes';
+import {
+  shiftedLogits,
+  softmax,
+} from '../../../../../server/src/engine/train/samplers/shiftNasSampler';
+import { Trainer } from '../../../../../server/src/engine/train/trainer';
 import type { Arch } from '#shared/arch';
-import { fakeFeedback, resumeThroughHeader, smallConfig, syntheticGather } from './fixtures';
+import { fakeFeedback, resumeThroughHeader, smallConfig, syntheticGather } from '../fixtures';
 
 const near = (a: readonly number[], b: readonly number[], what: string): void =>
   assert.ok(

@@ -1,6 +1,6 @@
 import type { Arch } from '#shared/arch';
-import type { Rng } from '../rng';
-import { buildArch, valueOf, type Decision } from './decisions';
+import type { Rng } from '#shared/rng';
+import { buildArch, valueOf, type Decision } from '../../../space/decisions';
 import type { SamplerSpace } from './samplerSpace';
 import { stateRecord } from './samplerState';
 import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';

@@ -1,9 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { largestArch } from '../../../../server/src/space/arch';
-import { Rng } from '../../../../server/src/engine/rng';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import { smallConfig } from './fixtures';
+import { largestArch } from '../../../../../server/src/space/arch';
+import { Rng } from '#shared/rng';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import { smallConfig } from '../fixtures';
 
 void test('per-step resolution: one resolution for all subnets of a step, every one in turn', () => {
   const config = smallConfig({ sampler: { type: 'sandwich', subnets: 4, resolution: 'per-step' } });

@@ -1,6 +1,6 @@
-import type { SpaceConfig, TaskConfig } from '../../config/configSchema';
+import type { SpaceConfig, TaskConfig } from '../config/configSchema';
 import type { Arch } from '#shared/arch';
-import type { Rng } from '../rng';
+import type { Rng } from '#shared/rng';
 import { buildArch, spaceDecisions, type SpaceDecisions } from './decisions';
 
 /**

@@ -1,6 +1,6 @@
-import type { TrainConfig } from '../../config/configSchema';
-import { learningRate } from './lrSchedule';
-import { firstStepFrom, type RunLength } from './schedule';
+import type { TrainConfig } from '../../../config/configSchema';
+import { learningRate } from '../lrSchedule';
+import { firstStepFrom, type RunLength } from '../schedule';
 
 /**
  * DεpS, delayed ε-shrinking (Annavajjala, Khare, Agrawal, Fedorov, Latapie, Lee, Tumanov,

@@ -1,16 +1,16 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { archInSpace, smallestArch } from '../../../../server/src/space/arch';
-import { Rng } from '../../../../server/src/engine/rng';
+import { archInSpace, smallestArch } from '../../../server/src/space/arch';
+import { Rng } from '#shared/rng';
 import {
   activeDecisions,
   spaceDecisions,
   valueOf,
   withDecision,
-} from '../../../../server/src/engine/train/decisions';
-import { randomArch } from '../../../../server/src/engine/train/randomArch';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import { smallConfig } from './fixtures';
+} from '../../../server/src/space/decisions';
+import { randomArch } from '../../../server/src/space/randomArch';
+import { createSampler } from '../../../server/src/engine/train/samplers/samplers';
+import { smallConfig } from '../engine/train/fixtures';
 
 const { space, task } = smallConfig();
 

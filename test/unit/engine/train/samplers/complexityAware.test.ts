@@ -1,10 +1,10 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { archInSpace, largestArch } from '../../../../server/src/space/arch';
-import { spaceFacts } from '../../../../server/src/space/facts';
-import { Rng } from '../../../../server/src/engine/rng';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import { smallConfig } from './fixtures';
+import { archInSpace, largestArch } from '../../../../../server/src/space/arch';
+import { spaceFacts } from '../../../../../server/src/space/facts';
+import { Rng } from '#shared/rng';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import { smallConfig } from '../fixtures';
 
 /** Runs `steps` steps; returns the FLOPs of each step's sampled (non-teacher) subnets. */
 function sampledFlops(

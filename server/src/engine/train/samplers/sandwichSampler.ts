@@ -1,5 +1,5 @@
-import type { Rng } from '../rng';
-import { randomArchOf } from './randomArch';
+import type { Rng } from '#shared/rng';
+import { randomArchOf } from '../../../space/randomArch';
 import type { SamplerSpace } from './samplerSpace';
 import { stateRecord } from './samplerState';
 import type { Sampler, SampledSubnet } from './samplerTypes';

@@ -1,12 +1,12 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { largestArch } from '../../../../server/src/space/arch';
+import { largestArch } from '../../../../../server/src/space/arch';
 import { type Arch } from '#shared/arch';
-import { Rng } from '../../../../server/src/engine/rng';
-import { importanceOf } from '../../../../server/src/engine/train/importanceSampler';
-import { createSampler } from '../../../../server/src/engine/train/samplers';
-import type { PathFeedback } from '../../../../server/src/engine/train/samplerTypes';
-import { smallConfig } from './fixtures';
+import { Rng } from '#shared/rng';
+import { importanceOf } from '../../../../../server/src/engine/train/samplers/importanceSampler';
+import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
+import type { PathFeedback } from '../../../../../server/src/engine/train/samplers/samplerTypes';
+import { smallConfig } from '../fixtures';
 
 /** Gradient norms in which a kernel-7 block has ten times the norm of a kernel-3 or 5 block. */
 function kernel7Feedback(arch: Arch): PathFeedback {

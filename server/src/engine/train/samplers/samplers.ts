@@ -1,5 +1,5 @@
-import type { SupernetConfig, TrainConfig } from '../../config/configSchema';
-import type { Rng } from '../rng';
+import type { SupernetConfig, TrainConfig } from '../../../config/configSchema';
+import type { Rng } from '#shared/rng';
 import { ComplexityAwareSampler } from './complexityAwareSampler';
 import { DelayedShrinking } from './delayedShrinking';
 import { ImportanceSampler } from './importanceSampler';

@@ -1,5 +1,5 @@
 import type { Arch } from '#shared/arch';
-import { buildArch, valueOf, type Decision, type DecisionKind } from './decisions';
+import { buildArch, valueOf, type Decision, type DecisionKind } from '../../../space/decisions';
 import type { SamplerSpace } from './samplerSpace';
 import type { PathFeedback, Sampler, SampledSubnet } from './samplerTypes';
 import { SamplerWrapper } from './samplerWrapper';
