@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { appendEvents, emptyModel } from '#shared/charts/chartModel';
 import { rankingScatter, tauChart, tauRange } from '#shared/charts/rankingChart';
-import { rankingEvent } from './rankingFixtures';
+import { rankingEvent } from '../dashboard/rankingFixtures';
 
 void test('the τ chart: a curve per figure in legend order, the interval as a band', () => {
   const m = emptyModel('r1');

@@ -19,7 +19,7 @@ import { nhwcToNchw } from '../../../../server/src/engine/export/verifyOnnx';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { subnetLayers, type ConvLayer } from '../../../../server/src/space/layers';
 import { Rng } from '#shared/rng';
-import { archsOf, elastic, makeNet, wide } from './fixtures';
+import { archsOf, elastic, makeNet, wide } from '../export/fixtures';
 
 const attr = (node: onnx.INodeProto, name: string) => node.attribute?.find((a) => a.name === name);
 const ints = (node: onnx.INodeProto, name: string) => (attr(node, name)?.ints ?? []).map(Number);

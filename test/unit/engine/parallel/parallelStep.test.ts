@@ -10,7 +10,7 @@ import { stepperFor, type StepOutcome } from '../../../../server/src/engine/trai
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
 import { randomTensor } from '../backendParity';
-import { smallConfig } from './fixtures';
+import { smallConfig } from '../train/fixtures';
 
 /**
  * Subnet-parallel steps (engine/parallel) against StepRunner: the same seeded supernet,

@@ -12,7 +12,7 @@ import {
 import { applyRankFile, emptyRanking } from '#shared/charts/rankingModel';
 import { rankingOfRunTexts } from '#shared/charts/runRanking';
 import { isDashboardTab, isHostMessage, type InitMessage } from '#shared/protocol/webview';
-import { jsonLines, rankFile, rankingEvent, stabilityEvent } from './rankingFixtures';
+import { jsonLines, rankFile, rankingEvent, stabilityEvent } from '../dashboard/rankingFixtures';
 import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 
 void test('ranking events become one entry per epoch, the interval split in its two ends', () => {
