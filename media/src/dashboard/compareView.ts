@@ -1,13 +1,12 @@
 import uPlot from 'uplot';
 import { thinAligned } from '#shared/charts/downsample';
+import type { SubnetRole as Role } from '#shared/protocol/engine';
 import type { DashboardRun } from '#shared/protocol/webview';
 import { smoothEma } from '#shared/charts/smoothing';
 import { ChartBox } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent } from './format';
 import type { Theme } from './theme';
 import { el, MAX_POINTS, select, type View, type ViewContext } from './view';
-
-type Role = 'largest' | 'smallest' | 'random';
 
 /**
  * Several runs overlaid: one loss curve per run for the chosen subnet role, and each

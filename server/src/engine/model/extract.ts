@@ -9,7 +9,7 @@ import { runLayers, type Supernet, type SubnetPlan } from './supernet';
  * A subnet cut out of the supernet: its own copies of exactly the weights it uses,
  * no elastic machinery. What export writes to ONNX.
  */
-export class StandaloneSubnet {
+export class ExtractedSubnet {
   constructor(
     readonly plan: SubnetPlan,
     readonly convs: ReadonlyMap<string, ConvBnWeights>,
@@ -78,7 +78,7 @@ export class StandaloneSubnet {
 }
 
 /** Copies a subnet's weights out of the supernet. */
-export function extract(net: Supernet, arch: Arch): StandaloneSubnet {
+export function extract(net: Supernet, arch: Arch): ExtractedSubnet {
   const plan = net.plan(arch);
   const convs = new Map<string, ConvBnWeights>();
   for (const l of plan.layers) {
@@ -98,7 +98,7 @@ export function extract(net: Supernet, arch: Arch): StandaloneSubnet {
       })),
     );
   }
-  return new StandaloneSubnet(
+  return new ExtractedSubnet(
     { ...plan, layers: [...plan.layers] },
     convs,
     net.classifierWeight.clone() as tf.Tensor2D,

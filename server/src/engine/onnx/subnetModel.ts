@@ -1,6 +1,6 @@
 import type { onnx } from 'onnx-proto';
 import { archKey, type Arch } from '#shared/arch';
-import { extract, type StandaloneSubnet } from '../model/extract';
+import { extract, type ExtractedSubnet } from '../model/extract';
 import type { Supernet } from '../model/supernet';
 import { buildOnnxModel, type ConvWeights, type SubnetWeights } from './onnxGraph';
 
@@ -10,7 +10,7 @@ import { buildOnnxModel, type ConvWeights, type SubnetWeights } from './onnxGrap
  */
 
 /** A standalone subnet's weights copied out of its tensors. */
-export function subnetWeights(sub: StandaloneSubnet): SubnetWeights {
+export function subnetWeights(sub: ExtractedSubnet): SubnetWeights {
   const convs = new Map<string, ConvWeights>();
   for (const [name, c] of sub.convs) {
     convs.set(name, {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { StandaloneSubnet } from '../model/extract';
+import type { ExtractedSubnet } from '../model/extract';
 import { resizeInput } from '../model/ops';
 import { runLayers } from '../model/supernet';
 import { crossEntropy } from '../train/losses';
@@ -17,7 +17,7 @@ import { crossEntropy } from '../train/losses';
  * the kernel transforms when the supernet has them): the gradient is the one the subnet
  * has as a network of its own, not the shared tensors' (which differ under transforms).
  */
-export function gradNormScore(subnet: StandaloneSubnet, x: tf.Tensor4D, y: tf.Tensor1D): number {
+export function gradNormScore(subnet: ExtractedSubnet, x: tf.Tensor4D, y: tf.Tensor1D): number {
   const plan = subnet.plan;
   const convs = plan.layers.filter((l) => l.kind === 'conv');
   const weights = [...convs.map((l) => subnet.convs.get(l.name)!.kernel), subnet.classifierWeight];

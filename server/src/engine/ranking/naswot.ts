@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { StandaloneSubnet } from '../model/extract';
+import type { ExtractedSubnet } from '../model/extract';
 import { logAbsDet } from './logDet';
 
 /**
@@ -23,7 +23,7 @@ import { logAbsDet } from './logDet';
  * kernel is exact, and costs N²/2 · N_A/32 word operations where a matrix product of the
  * codes would take N² · N_A multiply-adds.
  */
-export function naswotKernel(subnet: StandaloneSubnet, x: tf.Tensor4D): Float64Array {
+export function naswotKernel(subnet: ExtractedSubnet, x: tf.Tensor4D): Float64Array {
   const n = x.shape[0];
   const k = new Float64Array(n * n);
   const convs = subnet.plan.layers.filter((l) => l.kind === 'conv');
@@ -68,6 +68,6 @@ function bitCount(v: number): number {
  * images; the score grows with the batch (an N×N determinant), so subnets are compared on
  * the same batch only.
  */
-export function naswotScore(subnet: StandaloneSubnet, x: tf.Tensor4D): number {
+export function naswotScore(subnet: ExtractedSubnet, x: tf.Tensor4D): number {
   return logAbsDet(naswotKernel(subnet, x), x.shape[0]);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { StandaloneSubnet } from '../model/extract';
+import type { ExtractedSubnet } from '../model/extract';
 import { conv } from '../model/ops';
 import { residualSources } from '../../space/layers';
 import type { SubnetPlan } from '../model/supernet';
@@ -34,7 +34,7 @@ import type { SubnetPlan } from '../model/supernet';
  *   kernels and the classifier's weight are read: at trained weights too, batch norm's
  *   scales and statistics play no part.
  */
-export function synflowScore(subnet: StandaloneSubnet): number {
+export function synflowScore(subnet: ExtractedSubnet): number {
   const plan = subnet.plan;
   const convs = plan.layers.filter((l) => l.kind === 'conv');
   const [h, w] = plan.input;

@@ -1,7 +1,8 @@
 import type { Arch } from '#shared/arch';
+import type { SubnetRole } from '#shared/protocol/engine';
 
 /** Why a subnet is trained this step: the teacher, the sandwich's floor, or a sampled one. */
-export type Role = 'largest' | 'smallest' | 'random';
+export type Role = SubnetRole;
 
 export interface SampledSubnet {
   role: Role;
