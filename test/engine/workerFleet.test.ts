@@ -26,11 +26,11 @@ import { parseArchKey } from '#shared/arch';
 import { resolveConfig } from '../../server/src/config/resolve';
 import { archInSpace } from '../../server/src/space/arch';
 import {
-  JOB_FORMAT,
+  TASK_FORMAT,
   KEY_PREFIX,
   QUEUE_NAME,
   WORKERS_KEY,
-} from '../../server/src/engine/execute/queue/queueJobs';
+} from '../../server/src/engine/execute/queue/queueTasks';
 import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
 import { waitFor } from '../e2e/wait';
 import {
@@ -392,7 +392,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     );
     assert.equal(b.kendallTau, a.kendallTau);
   });
-  void test('with a fleet secret: a forged result is dropped and computed again, an unsigned job refused', async () => {
+  void test('with a fleet secret: a forged result is dropped and computed again, an unsigned task refused', async () => {
     await redis.forgetResults();
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
@@ -438,14 +438,14 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       got.map((c) => [c.key, c.accuracy]).sort(),
       truth.map((c) => [c.key, c.accuracy]).sort(),
     );
-    // A job without a signature is refused, and says why.
+    // A task without a signature is refused, and says why.
     const queue = new Queue(QUEUE_NAME, {
       connection: redis.connection,
       prefix: KEY_PREFIX,
     });
     try {
       const job = {
-        format: JOB_FORMAT,
+        format: TASK_FORMAT,
         version: packageVersion() ?? '',
         kind: 'evaluate',
         runDir: run.runDir,
@@ -455,11 +455,11 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       };
       await queue.add('unsigned', job, { jobId: 'unsigned' });
       const refused = await signedWorker.waitForEvent(
-        'the worker to refuse the unsigned job',
+        'the worker to refuse the unsigned task',
         (e): e is Extract<typeof e, { type: 'worker' }> =>
           isWorkerEvent(e) &&
           e.state === 'refused' &&
-          (e.message ?? '').startsWith('job unsigned:'),
+          (e.message ?? '').startsWith('task unsigned:'),
         60_000,
       );
       assert.match(refused.message ?? '', /not signed with this fleet's secret/);
@@ -469,7 +469,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     }
   });
 
-  void test('hostile jobs are refused: a path outside the runs, a subnet outside the space, too many subnets or epochs; the queue learns no path', async () => {
+  void test('hostile tasks are refused: a path outside the runs, a subnet outside the space, too many subnets or epochs; the queue learns no path', async () => {
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
     workers.length = 0;
@@ -479,7 +479,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
     const sha = readCheckpoint(path.join(run.runDir, 'checkpoint', 'checkpoint.bin')).sha256;
     const { config } = resolveConfig(readFileSync(path.join(run.runDir, 'config.yaml'), 'utf8'));
     const version = packageVersion() ?? '';
-    const base = { format: JOB_FORMAT, version, checkpointSha256: sha, checkpointStep: 60 };
+    const base = { format: TASK_FORMAT, version, checkpointSha256: sha, checkpointStep: 60 };
     // A subnet of the tiny example's space, and the same with a resolution no space has.
     const small = parseArchKey('r20-d1w16k3e2-d1w24k3e2')!;
     assert.ok(archInSpace(small, config.space, config.task));
@@ -526,7 +526,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       [
         'many-archs',
         { ...base, kind: 'evaluate', runDir: run.runDir, archs: Array(100).fill(small) },
-        /job\.archs must be a list of at most 64 \(it has 100\)/,
+        /task\.archs must be a list of at most 64 \(it has 100\)/,
       ],
       [
         'huge-job',
@@ -544,7 +544,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
           arch: small,
           epochs: 1e6,
         },
-        /job\.epochs must be at most 100 \(it is 1000000\)/,
+        /task\.epochs must be at most 100 \(it is 1000000\)/,
       ],
     ];
     const queue = new Queue(QUEUE_NAME, {
@@ -557,7 +557,9 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
         const refused = await guard.waitForEvent(
           `the worker to refuse job ${id}`,
           (e): e is Extract<typeof e, { type: 'worker' }> =>
-            isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith(`job ${id}:`),
+            isWorkerEvent(e) &&
+            e.state === 'refused' &&
+            (e.message ?? '').startsWith(`task ${id}:`),
           60_000,
         );
         assert.match(refused.message ?? '', why);
@@ -569,7 +571,7 @@ void describe('search and ranking on a worker fleet over Redis', { timeout: 900_
       // The worker's own log has the detail for its operator.
       const etc = guard.events.find(
         (e) =>
-          isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith('job etc:'),
+          isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith('task etc:'),
       );
       assert.ok(etc?.type === 'worker' && /\/etc is outside /.test(etc.message ?? ''));
       assert.doesNotMatch(JSON.stringify(guard.events) + guard.stderr, /aws_secret|AKIA/);

@@ -143,11 +143,11 @@ export interface RankFile {
 
 /**
  * One subnet trained alone from scratch for a ranking check: a line of standalone.jsonl,
- * what `recipe` (queueJobs.recipeOf) and `epochs` gave it. Its accuracy is the
+ * what `recipe` (queueTasks.recipeOf) and `epochs` gave it. Its accuracy is the
  * stand-alone kind (shared/src/accuracyKinds.ts).
  */
 export const standaloneRecordSchema = obj('A line of standalone.jsonl.', {
-  recipe: str("The recipe's identity (queueJobs.recipeOf)."),
+  recipe: str("The recipe's identity (queueTasks.recipeOf)."),
   key: str("The subnet's arch key."),
   epochs: num('Epochs it was trained for.'),
   accuracy: share('Stand-alone top-1 validation accuracy (0–1).'),

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { parseExecutor, parseWorkerInfo, redactUrl } from '#shared/executor';
 import { checkCommand, isEngineEvent } from '#shared/protocol/engine';
 import {
-  acceptJob,
-  evaluateJobId,
-  JOB_FORMAT,
-  MAX_ARCHS_PER_JOB,
+  acceptTask,
+  evaluateTaskId,
+  TASK_FORMAT,
+  MAX_ARCHS_PER_TASK,
   MAX_EPOCHS,
-  MAX_JOB_CHARS,
+  MAX_TASK_CHARS,
   parseStored,
   storedEvaluationSchema,
-} from '../../../server/src/engine/execute/queue/queueJobs';
+} from '../../../server/src/engine/execute/queue/queueTasks';
 import { problemOf } from '#shared/schema/validate';
 
 void describe('an executor is local or a Redis queue, and a bad one says why', () => {
@@ -109,24 +109,24 @@ void describe('search, rank and worker commands carry a checked executor', () =>
 
 void describe('queue jobs', () => {
   const job = {
-    format: JOB_FORMAT,
+    format: TASK_FORMAT,
     kind: 'evaluate',
     version: '0.1.0',
   };
 
   void test('the same subnets of the same checkpoint make the same job id', () => {
-    const a = evaluateJobId('abc', ['k1', 'k2']);
-    assert.equal(a, evaluateJobId('abc', ['k1', 'k2']));
-    assert.notEqual(a, evaluateJobId('abd', ['k1', 'k2']));
-    assert.notEqual(a, evaluateJobId('abc', ['k1', 'k3']));
+    const a = evaluateTaskId('abc', ['k1', 'k2']);
+    assert.equal(a, evaluateTaskId('abc', ['k1', 'k2']));
+    assert.notEqual(a, evaluateTaskId('abd', ['k1', 'k2']));
+    assert.notEqual(a, evaluateTaskId('abc', ['k1', 'k3']));
   });
 
   void test('a worker of another version refuses the job and names both versions', () => {
-    const why = acceptJob(job, '0.0.9');
+    const why = acceptTask(job, '0.0.9');
     assert.equal(typeof why, 'string');
     assert.match(why as string, /0\.1\.0/);
     assert.match(why as string, /0\.0\.9/);
-    assert.equal(typeof acceptJob({ format: 99 }, '0.1.0'), 'string');
+    assert.equal(typeof acceptTask({ format: 99 }, '0.1.0'), 'string');
   });
 
   void test('what a job may ask is bounded: subnets, epochs, size, an absolute folder, a SHA-256', () => {
@@ -141,19 +141,19 @@ void describe('queue jobs', () => {
       checkpointStep: 10,
       archs: [arch],
     };
-    assert.equal(typeof acceptJob(evaluate, '0.1.0'), 'object');
+    assert.equal(typeof acceptTask(evaluate, '0.1.0'), 'object');
     const refusals: [object, RegExp][] = [
       [
-        { ...evaluate, archs: Array(MAX_ARCHS_PER_JOB + 1).fill(arch) },
-        /^job\.archs must be a list of at most 64 \(it has 65\)$/,
+        { ...evaluate, archs: Array(MAX_ARCHS_PER_TASK + 1).fill(arch) },
+        /^task\.archs must be a list of at most 64 \(it has 65\)$/,
       ],
-      [{ ...evaluate, archs: [] }, /^job\.archs must be a list of at least 1 \(it has 0\)$/],
-      [{ ...evaluate, runDir: 'runs/r1' }, /^job\.runDir must be of the form/],
+      [{ ...evaluate, archs: [] }, /^task\.archs must be a list of at least 1 \(it has 0\)$/],
+      [{ ...evaluate, runDir: 'runs/r1' }, /^task\.runDir must be of the form/],
       [
         { ...evaluate, checkpointSha256: '../../etc' },
-        /^job\.checkpointSha256 must be of the form/,
+        /^task\.checkpointSha256 must be of the form/,
       ],
-      [{ ...evaluate, pad: 'x'.repeat(MAX_JOB_CHARS) }, /larger than 256 KiB/],
+      [{ ...evaluate, pad: 'x'.repeat(MAX_TASK_CHARS) }, /larger than 256 KiB/],
       [
         {
           ...job,
@@ -164,14 +164,14 @@ void describe('queue jobs', () => {
           arch,
           epochs: MAX_EPOCHS + 1,
         },
-        /^job\.epochs must be at most 100 \(it is 101\)$/,
+        /^task\.epochs must be at most 100 \(it is 101\)$/,
       ],
       [
         { ...job, kind: 'train-alone', runDir: '/r', recipe: 'ab12', arch, epochs: 1 },
-        /^job\.configPath is missing$/,
+        /^task\.configPath is missing$/,
       ],
     ];
-    for (const [bad, why] of refusals) assert.match(String(acceptJob(bad, '0.1.0')), why);
+    for (const [bad, why] of refusals) assert.match(String(acceptTask(bad, '0.1.0')), why);
   });
 
   void test('a job or a stored result missing any required field is refused, the field named', () => {
@@ -179,7 +179,7 @@ void describe('queue jobs', () => {
       resolution: 28,
       stages: [{ depth: 1, width: 8, blocks: [{ kernel: 3, expand: 1 }] }],
     };
-    const base = { format: JOB_FORMAT, version: '0.1.0', runDir: '/runs/r1' };
+    const base = { format: TASK_FORMAT, version: '0.1.0', runDir: '/runs/r1' };
     const jobs = [
       {
         ...base,
@@ -191,20 +191,20 @@ void describe('queue jobs', () => {
       { ...base, kind: 'train-alone', recipe: 'ab12', configPath: '/c.yaml', arch, epochs: 1 },
     ];
     for (const full of jobs) {
-      assert.equal(typeof acceptJob(full, '0.1.0'), 'object', full.kind);
+      assert.equal(typeof acceptTask(full, '0.1.0'), 'object', full.kind);
       for (const field of Object.keys(full).filter((k) => k !== 'format' && k !== 'version')) {
         const rest: Record<string, unknown> = { ...full };
         delete rest[field];
         const why =
           field === 'kind'
-            ? /^job\.kind must be one of/
-            : new RegExp(`^job\\.${field} is missing$`);
-        assert.match(String(acceptJob(rest, '0.1.0')), why, `${full.kind} without ${field}`);
+            ? /^task\.kind must be one of/
+            : new RegExp(`^task\\.${field} is missing$`);
+        assert.match(String(acceptTask(rest, '0.1.0')), why, `${full.kind} without ${field}`);
       }
     }
     // Inside a subnet too, by its path.
     const deep = { ...jobs[0], archs: [{ ...arch, stages: [{ depth: 1, width: 8 }] }] };
-    assert.equal(acceptJob(deep, '0.1.0'), 'job.archs[0].stages[0].blocks is missing');
+    assert.equal(acceptTask(deep, '0.1.0'), 'task.archs[0].stages[0].blocks is missing');
     const stored = { accuracy: 0.8, loss: 0.5, worker: 'w1', seconds: 2 };
     assert.deepEqual(parseStored(JSON.stringify(stored)), stored);
     for (const field of ['accuracy', 'loss', 'worker']) {

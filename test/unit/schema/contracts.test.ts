@@ -26,10 +26,10 @@ import {
 import { canOmit, type Fields, type ObjectSchema, type Schema } from '#shared/schema/dsl';
 import { problemOf } from '#shared/schema/validate';
 import {
-  queueJobSchema,
+  queueTaskSchema,
   storedAloneSchema,
   storedEvaluationSchema,
-} from '../../../server/src/engine/execute/queue/queueJobs';
+} from '../../../server/src/engine/execute/queue/queueTasks';
 
 const arch = {
   resolution: 28,
@@ -114,7 +114,7 @@ const contracts: [string, Schema, Record<string, unknown>][] = [
   ],
   [
     'evaluate task',
-    queueJobSchema,
+    queueTaskSchema,
     {
       ...job,
       kind: 'evaluate',
@@ -125,7 +125,7 @@ const contracts: [string, Schema, Record<string, unknown>][] = [
   ],
   [
     'train-alone task',
-    queueJobSchema,
+    queueTaskSchema,
     { ...job, kind: 'train-alone', recipe: 'ab12', configPath: '/c.yaml', arch, epochs: 1 },
   ],
   ['stored evaluation', storedEvaluationSchema, { accuracy: 0.8, loss: 0.5, worker: 'w1' }],

@@ -9,7 +9,7 @@ import { RunError } from '../runError';
 import type { Executor } from './executor';
 import { LocalExecutor } from './localExecutor';
 import { QueueExecutor } from './queue/queueExecutor';
-import { recipeOf } from './queue/queueJobs';
+import { recipeOf } from './queue/queueTasks';
 
 /**
  * The executor a search or ranking check asked for (`local` when it named none). A local

@@ -19,7 +19,7 @@ import { randomArchOf } from '../../space/randomArch';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { subnetCost } from '../../space/facts';
-import { recipeOf } from '../execute/queue/queueJobs';
+import { recipeOf } from '../execute/queue/queueTasks';
 import { CandidateStore } from './candidateStore';
 import { StandaloneCache } from './standaloneCache';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';

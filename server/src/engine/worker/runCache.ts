@@ -7,8 +7,8 @@ import { MAX_CONFIG_CHARS } from '../../config/resolve';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
-import type { EvaluateJob, TrainAloneJob } from '../execute/queue/queueJobs';
-import { recipeOf } from '../execute/queue/queueJobs';
+import type { EvaluateTask, TrainAloneTask } from '../execute/queue/queueTasks';
+import { recipeOf } from '../execute/queue/queueTasks';
 import { checkpointDataSha256 } from '../run/checkpoint';
 import { loadRun, runConfigOf, type LoadedRun } from '../run/loadRun';
 import { RunFolder } from '../run/runFolder';
@@ -39,9 +39,9 @@ export interface LoadedEvaluation {
 const short = (sha: string) => sha.slice(0, 12);
 
 /**
- * What the jobs of one search need, loaded once: the run's supernet at the job's
+ * What the tasks of one search need, loaded once: the run's supernet at the task's
  * checkpoint and its data (evaluations), the run's config and data (stand-alone
- * trainings). A job of another run or checkpoint replaces what is held.
+ * trainings). A task of another run or checkpoint replaces what is held.
  */
 export class RunCache {
   private run: (LoadedEvaluation & { dir: string; sha: string }) | undefined;
@@ -65,7 +65,7 @@ export class RunCache {
     });
   }
 
-  async evaluation(job: EvaluateJob): Promise<LoadedEvaluation> {
+  async evaluation(job: EvaluateTask): Promise<LoadedEvaluation> {
     if (this.run?.dir === job.runDir && this.run.sha === job.checkpointSha256) {
       checkArchs(job.archs, this.run.loaded.config);
       return this.run;
@@ -113,7 +113,7 @@ export class RunCache {
     return this.run;
   }
 
-  async recipe(job: TrainAloneJob): Promise<{ config: SupernetConfig; data: TrainingData }> {
+  async recipe(job: TrainAloneTask): Promise<{ config: SupernetConfig; data: TrainingData }> {
     const folder = this.folderOf(job.runDir);
     // The recipe first, by the config's bytes alone (as an evaluation checks the weights):
     // nothing of a folder that is not the ranking check's run is parsed.
@@ -199,7 +199,7 @@ function checkArchs(archs: readonly Arch[], config: SupernetConfig): void {
   const outside = archs.find((a) => !archInSpace(a, config.space, config.task));
   if (outside)
     throw new Refusal(
-      'a subnet of the job is not in the run’s search space',
+      'a subnet of the task is not in the run’s search space',
       `subnet ${archKey(outside).slice(0, 200)} is not in the space`,
     );
 }

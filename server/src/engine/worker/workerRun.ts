@@ -9,19 +9,19 @@ import { selectBackend, type BackendPreference } from '../backend/selectBackend'
 import type { DataOptions } from '../data/trainingData';
 import { SubnetScorer } from '../evaluate/subnetScorer';
 import {
-  acceptJob,
+  acceptTask,
   aloneField,
   aloneKey,
   KEY_PREFIX,
   QUEUE_NAME,
   RESULT_TTL_S,
   resultsKey,
-  type EvaluateJob,
-  type QueueJob,
+  type EvaluateTask,
+  type QueueTask,
   type StoredAlone,
   type StoredEvaluation,
-  type TrainAloneJob,
-} from '../execute/queue/queueJobs';
+  type TrainAloneTask,
+} from '../execute/queue/queueTasks';
 import {
   fleetSecret,
   macOf,
@@ -90,7 +90,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
   };
   const cache = new RunCache(o, cmd.runs ?? [path.resolve('.supernet', 'runs')]);
   const jobs = new JobRunner(link, info, cache, threads, emit, secret);
-  const worker = new Worker<QueueJob>(QUEUE_NAME, (job, token) => jobs.run(job, token), {
+  const worker = new Worker<QueueTask>(QUEUE_NAME, (job, token) => jobs.run(job, token), {
     connection: bullConnection(cmd.queue),
     prefix: KEY_PREFIX,
     concurrency: 1,
@@ -123,7 +123,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     // Finish the job in hand; a second interrupt kills the process and the job is retried elsewhere.
     if (!(await closeWhileReachable(worker, link)))
       emit('disconnected', {
-        message: `Redis unreachable for ${LOCK_MS / 1000} s while stopping: left without finishing; the queue gives the job to another worker`,
+        message: `Redis unreachable for ${LOCK_MS / 1000} s while stopping: left without finishing; the queue gives the task to another worker`,
       });
   } finally {
     clearInterval(heartbeat);
@@ -141,7 +141,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
  * worker is closed without waiting (false), so a worker whose driver and Redis both went
  * away does not wait for them forever.
  */
-async function closeWhileReachable(worker: Worker<QueueJob>, link: RedisLink): Promise<boolean> {
+async function closeWhileReachable(worker: Worker<QueueTask>, link: RedisLink): Promise<boolean> {
   const closed = worker.close().then(() => true);
   for (;;) {
     if (await within(closed, 500)) return true;
@@ -172,7 +172,9 @@ class JobRunner {
       return verifyMac(this.secret, data)
         ? undefined
         : "the job is not signed with this fleet's secret (forged, or sent by a search with another secret or none)";
-    return mac !== undefined ? 'the job is signed, but this worker has no fleet secret' : undefined;
+    return mac !== undefined
+      ? 'the task is signed, but this worker has no fleet secret'
+      : undefined;
   }
 
   /** The stored result, signed together with where it is kept. */
@@ -184,10 +186,10 @@ class JobRunner {
 
   private scorer: { run: LoadedEvaluation; scorer: SubnetScorer } | undefined;
 
-  async run(job: Job<QueueJob>, token?: string): Promise<{ subnets: number }> {
+  async run(job: Job<QueueTask>, token?: string): Promise<{ subnets: number }> {
     const forged = this.unsigned(job.data);
     if (forged) return this.refuse(job, token, forged);
-    const accepted = acceptJob(job.data, this.info.version);
+    const accepted = acceptTask(job.data, this.info.version);
     if (typeof accepted === 'string') return this.refuse(job, token, accepted);
     const subnets = accepted.kind === 'evaluate' ? accepted.archs.length : 1;
     const id = job.id ?? '?';
@@ -217,7 +219,7 @@ class JobRunner {
 
   /** Sends the job back to the queue for another worker, and says why. */
   private async refuse(
-    job: Job<QueueJob>,
+    job: Job<QueueTask>,
     token: string | undefined,
     why: string,
     detail?: string,
@@ -225,7 +227,7 @@ class JobRunner {
     // The registry (Redis) gets the reason alone; the detail only this worker's own output.
     this.info.state = 'refusing';
     this.info.message = why;
-    this.emit('refused', { message: `job ${job.id}: ${why}${detail ? ` (${detail})` : ''}` });
+    this.emit('refused', { message: `task ${job.id}: ${why}${detail ? ` (${detail})` : ''}` });
     await job.moveToDelayed(Date.now() + REFUSED_DELAY_MS, token);
     throw new DelayedError();
   }
@@ -234,7 +236,7 @@ class JobRunner {
    * Evaluates the job's subnets not done yet, on the worker's threads (SubnetScorer); each
    * result is stored as it comes. Resolves to how many it computed.
    */
-  private async evaluate(job: Job<QueueJob>, data: EvaluateJob): Promise<number> {
+  private async evaluate(job: Job<QueueTask>, data: EvaluateTask): Promise<number> {
     const run = await this.cache.evaluation(data);
     const hash = resultsKey(data.checkpointSha256);
     const redis = this.link.redis;
@@ -284,7 +286,7 @@ class JobRunner {
     await this.scorer?.scorer.close();
   }
 
-  private async trainAlone(job: Job<QueueJob>, data: TrainAloneJob): Promise<number> {
+  private async trainAlone(job: Job<QueueTask>, data: TrainAloneTask): Promise<number> {
     const hash = aloneKey(data.recipe);
     const field = aloneField(archKey(data.arch), data.epochs);
     if (await this.link.redis.hexists(hash, field)) return 0;

@@ -1,5 +1,5 @@
 import { BN_EPSILON } from '../../../../server/src/engine/model/ops';
-import type { StandaloneSubnet } from '../../../../server/src/engine/model/extract';
+import type { ExtractedSubnet } from '../../../../server/src/engine/model/extract';
 import type { SubnetPlan } from '../../../../server/src/engine/model/supernet';
 import { residualSources, type ConvLayer } from '../../../../server/src/space/layers';
 
@@ -18,7 +18,7 @@ export interface NaiveWeights {
   classifierBias: Float64Array;
 }
 
-export function naiveWeights(sub: StandaloneSubnet): NaiveWeights {
+export function naiveWeights(sub: ExtractedSubnet): NaiveWeights {
   const f64 = (t: { dataSync(): ArrayLike<number> }) => Float64Array.from(t.dataSync());
   const w: NaiveWeights = {
     kernels: new Map(),

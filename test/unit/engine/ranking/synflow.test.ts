@@ -2,7 +2,7 @@ import test, { before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
-import { StandaloneSubnet } from '../../../../server/src/engine/model/extract';
+import { ExtractedSubnet } from '../../../../server/src/engine/model/extract';
 import { synflowScore } from '../../../../server/src/engine/ranking/synflow';
 import { naiveForward, naiveWeights, type NaiveWeights } from './naiveSubnet';
 import { chainArch, residualArch, tinySubnet } from './tinyNet';
@@ -18,7 +18,7 @@ const close = (a: number, b: number, tol: number) =>
  * R of the linearised subnet: |weights|, no batch norm, no activation, one image of ones.
  * Without the classifier's bias, a constant in R that changes no gradient.
  */
-function linearisedR(sub: StandaloneSubnet, w: NaiveWeights): number {
+function linearisedR(sub: ExtractedSubnet, w: NaiveWeights): number {
   const abs = (a: Float64Array) => a.map(Math.abs);
   const positive: NaiveWeights = {
     ...w,
@@ -73,7 +73,7 @@ void test('synflow keeps its log where R overflows a float32', () => {
   // Each of the 6 weight tensors ×1e8: R and the score grow by 1e48, beyond a float32.
   const sub = tinySubnet(chainArch);
   const scale = 1e8;
-  const scaled = new StandaloneSubnet(
+  const scaled = new ExtractedSubnet(
     sub.plan,
     new Map([...sub.convs].map(([k, c]) => [k, { ...c, kernel: tf.mul(c.kernel, scale) }])),
     tf.mul(sub.classifierWeight, scale),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Arch } from '#shared/arch';
 import { resolveConfig } from '../../../../server/src/config/resolve';
-import { extract, type StandaloneSubnet } from '../../../../server/src/engine/model/extract';
+import { extract, type ExtractedSubnet } from '../../../../server/src/engine/model/extract';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
 
@@ -51,7 +51,7 @@ export const residualArch: Arch = {
  * batch-norm scales and shifts and the classifier's bias moved off their initial 1s and 0s,
  * as training leaves them, so that the tests see every one of them used.
  */
-export function tinySubnet(arch: Arch, seed = 1): StandaloneSubnet {
+export function tinySubnet(arch: Arch, seed = 1): ExtractedSubnet {
   const net = new Supernet(tinyConfig.space, tinyConfig.task, new Rng(seed));
   const rng = new Rng(seed + 100);
   const moved = (v: tf.Variable, from: number) =>

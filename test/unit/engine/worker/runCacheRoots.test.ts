@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { EvaluateJob } from '../../../../server/src/engine/execute/queue/queueJobs';
+import type { EvaluateTask } from '../../../../server/src/engine/execute/queue/queueTasks';
 import {
   checkpointDataSha256,
   readCheckpoint,
@@ -26,7 +26,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const job = (runDir: string): EvaluateJob => ({
+const job = (runDir: string): EvaluateTask => ({
   kind: 'evaluate',
   format: 1,
   version: 'test',

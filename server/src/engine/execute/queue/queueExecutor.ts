@@ -7,19 +7,19 @@ import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from '../e
 import {
   aloneField,
   aloneKey,
-  evaluateJobId,
-  JOB_FORMAT,
+  evaluateTaskId,
+  TASK_FORMAT,
   KEY_PREFIX,
   parseStored,
   QUEUE_NAME,
   resultsKey,
-  trainAloneJobId,
-  type EvaluateJob,
-  type QueueJob,
+  trainAloneTaskId,
+  type EvaluateTask,
+  type QueueTask,
   type StoredAlone,
   type StoredEvaluation,
-  type TrainAloneJob,
-} from './queueJobs';
+  type TrainAloneTask,
+} from './queueTasks';
 import { fleetSecret, resultPayload, signed, UNSIGNED_WARNING, verifyMac } from './fleetAuth';
 import { bullConnection, RedisLink, within } from './redisConnection';
 import { connectedWorkers } from './workerRegistry';
@@ -29,7 +29,7 @@ export interface QueueContext {
   runDir: string;
   checkpointSha256: string;
   checkpointStep: number;
-  /** The stand-alone recipe's identity (queueJobs.recipeOf). */
+  /** The stand-alone recipe's identity (queueTasks.recipeOf). */
   recipe: string;
   /** The config the run was started from: part of the recipe. */
   configPath: string;
@@ -56,8 +56,8 @@ type JobState = 'queued' | 'running' | 'done' | 'failed';
 /** A queue job of this search: what it asked for, how it stands. */
 interface Tracked {
   id: string;
-  name: QueueJob['kind'];
-  data: QueueJob;
+  name: QueueTask['kind'];
+  data: QueueTask;
   state: JobState;
   failure?: string;
   onProgress?: (p: TrainAloneProgress) => void;
@@ -174,10 +174,10 @@ export class QueueExecutor implements Executor {
     };
     const known = await take();
     if (known) return known;
-    const id = trainAloneJobId(this.ctx.recipe, key, epochs);
-    const data: TrainAloneJob = {
+    const id = trainAloneTaskId(this.ctx.recipe, key, epochs);
+    const data: TrainAloneTask = {
       kind: 'train-alone',
-      format: JOB_FORMAT,
+      format: TASK_FORMAT,
       version: this.ctx.version,
       runDir: this.ctx.runDir,
       recipe: this.ctx.recipe,
@@ -261,16 +261,16 @@ export class QueueExecutor implements Executor {
     const ids: string[] = [];
     for (let i = 0; i < archs.length; i += size) {
       const batch = archs.slice(i, i + size);
-      const data: EvaluateJob = {
+      const data: EvaluateTask = {
         kind: 'evaluate',
-        format: JOB_FORMAT,
+        format: TASK_FORMAT,
         version: this.ctx.version,
         runDir: this.ctx.runDir,
         checkpointSha256: this.ctx.checkpointSha256,
         checkpointStep: this.ctx.checkpointStep,
         archs: batch,
       };
-      const id = evaluateJobId(this.ctx.checkpointSha256, batch.map(archKey));
+      const id = evaluateTaskId(this.ctx.checkpointSha256, batch.map(archKey));
       await this.submit(id, data);
       ids.push(id);
     }
@@ -283,7 +283,7 @@ export class QueueExecutor implements Executor {
    */
   private async submit(
     id: string,
-    data: QueueJob,
+    data: QueueTask,
     onProgress?: (p: TrainAloneProgress) => void,
   ): Promise<void> {
     this.firstSubmit ??= Date.now();
@@ -308,7 +308,7 @@ export class QueueExecutor implements Executor {
     for (const id of ids) {
       const t = this.jobs.get(id);
       if (t?.state === 'failed')
-        throw new RunError(`A worker failed job ${id}: ${t.failure ?? 'no reason given'}`);
+        throw new RunError(`A worker failed task ${id}: ${t.failure ?? 'no reason given'}`);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { parseWorkerInfo, type WorkerInfo } from '#shared/executor';
-import { WORKERS_KEY } from './queueJobs';
+import { WORKERS_KEY } from './queueTasks';
 
 /**
  * Which workers are connected: each writes its WorkerInfo into one hash and keeps a key of

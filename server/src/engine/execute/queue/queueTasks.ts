@@ -4,28 +4,28 @@ import { int, list, literal, num, obj, optional, str, union, type Infer } from '
 import { isRecord, parseWith } from '#shared/schema/validate';
 
 /**
- * The contract between a search (or ranking check) and the workers of its queue: the job
- * kinds, what each carries, and the Redis keys where results are kept. Jobs carry paths,
+ * The contract between a search (or ranking check) and the workers of its queue: the task
+ * kinds, what each carries, and the Redis keys where results are kept. Tasks carry paths,
  * not data: the run folder (config, checkpoint) and the data set must be reachable at the
  * same absolute paths on every worker (a shared file system); the checkpoint's SHA-256
  * makes a worker that sees other weights refuse instead of answering wrongly.
  */
 
-/** BullMQ's key prefix and queue name: the queue's keys are `supernet:jobs:*`. */
+/** BullMQ's key prefix and queue name (BullMQ calls each task a job): the queue's keys are `supernet:jobs:*`. */
 export const KEY_PREFIX = 'supernet';
 export const QUEUE_NAME = 'jobs';
 /** The registry of workers: a hash of worker id → WorkerInfo JSON. */
 export const WORKERS_KEY = `${KEY_PREFIX}:workers`;
-/** Bumped when job data or results change shape: workers refuse other formats. */
-export const JOB_FORMAT = 1;
+/** Bumped when task data or results change shape: workers refuse other formats. */
+export const TASK_FORMAT = 1;
 /**
- * What one job may ask of a worker. A search sends 8 subnets a job and a ranking check a few
+ * What one task may ask of a worker. A search sends 8 subnets a task and a ranking check a few
  * epochs: far below these, which only stop a queue writer from holding a worker for days.
  */
-export const MAX_ARCHS_PER_JOB = 64;
+export const MAX_ARCHS_PER_TASK = 64;
 export const MAX_EPOCHS = 100;
-/** The job's JSON, in characters: a few kilobytes for 64 subnets. */
-export const MAX_JOB_CHARS = 256 * 1024;
+/** The task's JSON, in characters: a few kilobytes for 64 subnets. */
+export const MAX_TASK_CHARS = 256 * 1024;
 const MAX_PATH_CHARS = 4096;
 /** Results stay in Redis this long after their last write (a restarted search reuses them). */
 export const RESULT_TTL_S = 7 * 24 * 3600;
@@ -33,36 +33,36 @@ export const RESULT_TTL_S = 7 * 24 * 3600;
 const sha256Hex = (doc: string) => str(doc, { pattern: /^[0-9a-f]{64}$/ });
 const absolutePath = (doc: string) => str(doc, { pattern: /^\//, maxLength: MAX_PATH_CHARS });
 
-/** What every job carries. */
-const jobBase = {
-  format: literal('The job format: workers refuse another (JOB_FORMAT).', JOB_FORMAT),
+/** What every task carries. */
+const taskBase = {
+  format: literal('The task format: workers refuse another (TASK_FORMAT).', TASK_FORMAT),
   mac: optional(sha256Hex("HMAC-SHA256 of the rest under the fleet's secret (fleetAuth.ts)")),
-  version: str('The Supernet Studio version of the search: a worker of another refuses the job.', {
+  version: str('The Supernet Studio version of the search: a worker of another refuses the task.', {
     maxLength: 64,
   }),
   runDir: absolutePath('The run folder, as an absolute path every worker can read.'),
 };
 
 /**
- * A job on the queue: the one description of its type and of the check a worker makes of it.
- * The caps stop a queue writer from holding a worker for days; a search sends 8 subnets a job.
+ * A task on the queue: the one description of its type and of the check a worker makes of it.
+ * The caps stop a queue writer from holding a worker for days; a search sends 8 subnets a task.
  */
-export const queueJobSchema = union('A job on the queue.', 'kind', {
+export const queueTaskSchema = union('A task on the queue.', 'kind', {
   evaluate: obj(
     'Evaluate subnets of a run at one checkpoint (BN recalibration + validation each).',
     {
-      ...jobBase,
+      ...taskBase,
       kind: literal('Evaluate subnets.', 'evaluate'),
       checkpointSha256: sha256Hex("SHA-256 of the checkpoint's tensor data: which weights."),
       checkpointStep: int('The step the checkpoint was written at.', { minimum: 0 }),
       archs: list('The subnets to evaluate.', archSchema, {
         minItems: 1,
-        maxItems: MAX_ARCHS_PER_JOB,
+        maxItems: MAX_ARCHS_PER_TASK,
       }),
     },
   ),
   'train-alone': obj("Train one subnet alone from scratch with the run's recipe (ranking check).", {
-    ...jobBase,
+    ...taskBase,
     kind: literal('Train a subnet alone.', 'train-alone'),
     recipe: str("The recipe's identity (recipeOf): where the result is kept.", {
       pattern: /^[0-9a-f]{1,64}$/,
@@ -76,9 +76,9 @@ export const queueJobSchema = union('A job on the queue.', 'kind', {
   }),
 });
 
-export type QueueJob = Infer<typeof queueJobSchema>;
-export type EvaluateJob = Extract<QueueJob, { kind: 'evaluate' }>;
-export type TrainAloneJob = Extract<QueueJob, { kind: 'train-alone' }>;
+export type QueueTask = Infer<typeof queueTaskSchema>;
+export type EvaluateTask = Extract<QueueTask, { kind: 'evaluate' }>;
+export type TrainAloneTask = Extract<QueueTask, { kind: 'train-alone' }>;
 
 const storedFields = {
   accuracy: num('Top-1 accuracy, a fraction.', { minimum: 0, maximum: 1 }),
@@ -111,36 +111,36 @@ export const aloneField = (key: string, epochs: number): string => `${key}@${epo
 export const recipeOf = (configPath: string, configText: string): string =>
   createHash('sha256').update(`${configPath}\n${configText}`).digest('hex').slice(0, 32);
 
-/** A short id for a batch of subnets at a checkpoint: the same batch is one job. */
-export const evaluateJobId = (checkpointSha256: string, keys: readonly string[]): string =>
+/** A short id for a batch of subnets at a checkpoint: the same batch is one task. */
+export const evaluateTaskId = (checkpointSha256: string, keys: readonly string[]): string =>
   `ev-${checkpointSha256.slice(0, 12)}-${createHash('sha256')
     .update([...keys].sort().join('|'))
     .digest('hex')
     .slice(0, 16)}`;
 
-export const trainAloneJobId = (recipe: string, key: string, epochs: number): string =>
+export const trainAloneTaskId = (recipe: string, key: string, epochs: number): string =>
   `ta-${recipe.slice(0, 12)}-${createHash('sha256')
     .update(aloneField(key, epochs))
     .digest('hex')
     .slice(0, 16)}`;
 
 /**
- * A job as a worker of `version` may run it, or why it refuses it: another version or
+ * A task as a worker of `version` may run it, or why it refuses it: another version or
  * format (said in words the user can act on), or the first field that is not as the
  * schema says (named, its value never quoted: the reason goes back to the queue).
  */
-export function acceptJob(x: unknown, version: string): QueueJob | string {
-  if (!isRecord(x)) return 'the job carries no data';
-  if (x.version !== version || x.format !== JOB_FORMAT)
+export function acceptTask(x: unknown, version: string): QueueTask | string {
+  if (!isRecord(x)) return 'the task carries no data';
+  if (x.version !== version || x.format !== TASK_FORMAT)
     return (
-      `the job comes from Supernet Studio ${String(x.version).slice(0, 64)} (job format ${String(x.format).slice(0, 16)}); ` +
-      `this worker runs ${version} (format ${JOB_FORMAT}). Install the same version on the ` +
+      `the task comes from Supernet Studio ${String(x.version).slice(0, 64)} (task format ${String(x.format).slice(0, 16)}); ` +
+      `this worker runs ${version} (format ${TASK_FORMAT}). Install the same version on the ` +
       'workers as on the machine that searches.'
     );
-  if (JSON.stringify(x).length > MAX_JOB_CHARS)
-    return `the job is larger than ${MAX_JOB_CHARS / 1024} KiB`;
-  const job = parseWith(queueJobSchema, x, 'job');
-  return job.ok ? job.value : job.problem;
+  if (JSON.stringify(x).length > MAX_TASK_CHARS)
+    return `the task is larger than ${MAX_TASK_CHARS / 1024} KiB`;
+  const task = parseWith(queueTaskSchema, x, 'task');
+  return task.ok ? task.value : task.problem;
 }
 
 /** A stored result, or undefined when the field holds something else. */
