@@ -58,8 +58,14 @@ export async function readRunText(
   }
 }
 
-/** `readRunText`, synchronously. */
-export function readRunTextSync(file: string, maxBytes = MAX_RUN_FILE_BYTES): string | undefined {
+/**
+ * What `read` makes of `file`, opened as a regular file and never through a symlink;
+ * undefined when it cannot be opened so, or `read` throws. The file is closed either way.
+ */
+export function readRegularSync<T>(
+  file: string,
+  read: (fd: number) => T | undefined,
+): T | undefined {
   let fd: number;
   try {
     fd = openRegularSync(file);
@@ -67,6 +73,17 @@ export function readRunTextSync(file: string, maxBytes = MAX_RUN_FILE_BYTES): st
     return undefined;
   }
   try {
+    return read(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `readRunText`, synchronously. */
+export const readRunTextSync = (file: string, maxBytes = MAX_RUN_FILE_BYTES): string | undefined =>
+  readRegularSync(file, (fd) => {
     const size = fstatSync(fd).size;
     if (size > maxBytes) return undefined;
     const buf = Buffer.alloc(size);
@@ -77,7 +94,4 @@ export function readRunTextSync(file: string, maxBytes = MAX_RUN_FILE_BYTES): st
       done += n;
     }
     return buf.subarray(0, done).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
+  });

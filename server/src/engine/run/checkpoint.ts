@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { openTemp, writeFully } from '#shared/runFolder/durable';
-import { openRegularSync } from '#shared/runFolder/safeRead';
+import { readRegularSync } from '#shared/runFolder/safeRead';
 import { RunError } from '../runError';
 
 /**
@@ -128,14 +128,8 @@ function parseIndex(file: string, raw: unknown): IndexEntry[] {
  * parse error would tell the queue what that folder holds). Undefined for anything that is
  * not a version 2 checkpoint in a regular file.
  */
-export function checkpointDataSha256(file: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openRegularSync(file);
-  } catch {
-    return undefined;
-  }
-  try {
+export const checkpointDataSha256 = (file: string): string | undefined =>
+  readRegularSync(file, (fd) => {
     const head = Buffer.alloc(12);
     if (readSync(fd, head, 0, 12, 0) !== 12 || !head.subarray(0, 8).equals(MAGIC_V2)) return;
     const hash = createHash('sha256');
@@ -147,12 +141,7 @@ export function checkpointDataSha256(file: string): string | undefined {
       pos += n;
     }
     return hash.digest('hex');
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
+  });
 
 export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
   let buf: Buffer;
