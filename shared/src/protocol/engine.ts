@@ -550,7 +550,8 @@ const calibration = oneOf('How activation ranges are calibrated.', {
   minmax: 'Their whole range.',
   percentile: 'The range without the 0.01% tails at either end.',
 } satisfies Record<CalibrationMethod, string>);
-const precision = oneOf('What the model computes in.', {
+/** An export's precision, as the engine command and the editor's request name it. */
+export const precisionSchema = oneOf('What the model computes in.', {
   float32: 'float32 (the default).',
   int8: 'int8: static post-training quantisation, a QDQ graph.',
 } satisfies Record<ExportPrecision, string>);
@@ -622,7 +623,7 @@ export const engineCommandSchema = union('A command to the engine.', 'type', {
     force: optional(
       bool('Replace an existing file that is not an earlier export (never a run’s state files).'),
     ),
-    precision: optional(precision),
+    precision: optional(precisionSchema),
     calibration: optional(calibration),
     maxInt8DropPoints: optional(
       num(

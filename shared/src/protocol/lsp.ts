@@ -1,6 +1,6 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { RunSummary } from '../runFolder/summarise';
-import { isEngineEvent, type EngineEvent, type ExportPrecision } from './engine';
+import { isEngineEvent, precisionSchema, type EngineEvent } from './engine';
 import {
   bool,
   int,
@@ -95,12 +95,7 @@ export const exportParamsSchema = obj('supernet/export', {
       'Output file; default `<run>/exports/<key>.onnx` (`.finetuned` with `finetuned`, `.int8` for int8 before `.onnx`).',
     ),
   ),
-  precision: optional(
-    oneOf('What the model computes in.', {
-      float32: 'float32 (the default).',
-      int8: 'int8: static post-training quantisation, calibrated by default.',
-    } satisfies Record<ExportPrecision, string>),
-  ),
+  precision: optional(precisionSchema),
   finetuned: optional(bool("Export the weights of the subnet's completed fine-tune.")),
 });
 export type ExportParams = Infer<typeof exportParamsSchema>;
