@@ -1,8 +1,8 @@
 import { formatCount } from './format/numbers';
-import { num, obj, tuple, type Infer } from './schema/dsl';
+import { figure, num, obj, tuple, type Infer } from './schema/dsl';
 
 /** A 95% interval, `[low, high]`. */
-export const interval = (doc: string) => tuple(doc, [num('Low end.'), num('High end.')]);
+export const interval = (doc: string) => tuple(doc, [figure('Low end.'), figure('High end.')]);
 
 /** A ranking check's figures, as rank.json and the rank-end event carry them. */
 export interface RankingFigures {
@@ -46,11 +46,11 @@ export const macsRegionSchema = obj('One range of MACs and how the supernet orde
   fromMacs: num("The range's fewest MACs among its subnets."),
   toMacs: num("The range's most MACs among its subnets."),
   subnets: num('Subnets in the range.'),
-  kendallTau: num('τ-b of the supernet against the truth within the range.'),
+  kendallTau: figure('τ-b of the supernet against the truth within the range.'),
   kendallTauInterval: interval(
     "95% bootstrap interval of kendallTau (the range's subnets resampled).",
   ),
-  macsKendallTau: num('τ-b of MACs alone against the truth within the range.'),
+  macsKendallTau: figure('τ-b of MACs alone against the truth within the range.'),
 });
 export type MacsRegion = Infer<typeof macsRegionSchema>;
 

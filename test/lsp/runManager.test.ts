@@ -25,6 +25,7 @@ import { processAlive } from '#shared/runFolder/runLock';
 import { resumableRuns } from '../../client/src/tree/runTreeModel';
 import { startServer, type ServerHandle } from './harness';
 import { JobEvents } from './runManagerEvents';
+import { epochEvent, runStartEvent, stepEvent } from '../fixtures/events';
 
 /** A few milliseconds a step: seconds per run, most of it starting the engine. */
 const microConfig = (steps: number) => `name: lsp-micro
@@ -189,23 +190,16 @@ void describe('run manager over LSP', () => {
     const run = path.join(other, '20250101-000000-torn');
     mkdirSync(run, { recursive: true });
     mkdirSync(path.join(other, 'not-a-run'));
-    const line = (o: object) => JSON.stringify({ time: 1735689600000, ...o });
-    const acc = (a: number) => ({ accuracy: a, loss: 1, flops: 1 });
+    const line = (o: object) => JSON.stringify(o);
     writeFileSync(
       path.join(run, 'events.jsonl'),
       [
-        line({
-          type: 'run-start',
-          runId: 'torn',
-          totalSteps: 40,
-          backend: 'cpu',
-          configPath: '/c',
-        }),
-        line({ type: 'step', step: 1, lr: 0.1, losses: [], gradVariance: { total: 0 } }),
+        line(runStartEvent({ runId: 'torn', totalSteps: 40, configPath: '/c' })),
+        line(stepEvent({ step: 1 })),
         '{"type":"step","time":1,"step":"garbled',
-        line({ type: 'epoch', epoch: 1, step: 10, largest: acc(0.5), smallest: acc(0.2) }),
-        line({ type: 'epoch', epoch: 2, step: 20, largest: acc(0.4), smallest: acc(0.3) }),
-        line({ type: 'step', step: 21, lr: 0.1, losses: [], gradVariance: { total: 0 } }),
+        line(epochEvent(1, 10, 0.5, 0.2)),
+        line(epochEvent(2, 20, 0.4, 0.3)),
+        line(stepEvent({ step: 21 })),
         '{"type":"step","time":1735689600000,"step":22,"lr"',
       ].join('\n'),
     );

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { RunManager, type RunManagerOptions } from '../../server/src/lsp/runManager';
 import { JobEvents } from './runManagerEvents';
+import { runStartEvent } from '../fixtures/events';
 
 /** Announces a run, sends a malformed message and a log (thread limit, pid), ignores cancel. */
 const STUBBORN_ENGINE = `
 process.on('message', (m) => {
   if (m.type !== 'start') return;
   const time = Date.now();
-  process.send({ type: 'run-start', time, runId: 'stub-run', totalSteps: 9 });
+  process.send({ ...${JSON.stringify(runStartEvent({ runId: 'stub-run', totalSteps: 9 }))}, time });
   process.send({ type: 'step', time, step: 'one' });
   process.send({ type: 'log', time, level: 'info', message: 'threads=' + process.env.SUPERNET_MAX_THREADS + ' pid=' + process.pid });
 });

@@ -1,7 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { isEngineEvent, type EngineCommand, type EngineEvent } from '#shared/protocol/engine';
+import {
+  eventProblem,
+  parseEngineEvent,
+  type EngineCommand,
+  type EngineEvent,
+} from '#shared/protocol/engine';
 
 /** How many of the engine's last stderr lines a crash report carries. */
 const STDERR_LINES = 20;
@@ -79,8 +84,9 @@ export class EngineProcess {
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => this.collectStderr(s));
     child.on('message', (m: unknown) => {
-      if (isEngineEvent(m)) this.o.onEvent(m);
-      else this.o.onLog?.(`dropped a malformed event: ${JSON.stringify(m)?.slice(0, 200)}`);
+      const e = parseEngineEvent(m);
+      if (e) this.o.onEvent(e);
+      else this.o.onLog?.(`dropped a malformed event: ${eventProblem(m)}`);
     });
     child.on('error', (e) => {
       // No pid: the process never started, and no exit will follow.

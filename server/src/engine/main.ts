@@ -1,4 +1,4 @@
-import { checkCommand, type EngineCommand, type EngineEvent } from '#shared/protocol/engine';
+import { commandProblem, type EngineCommand, type EngineEvent } from '#shared/protocol/engine';
 import { probeBackend } from './backend/probe';
 import { exportRun } from './run/exportRun';
 import { finetuneRun } from './run/finetuneRun';
@@ -87,7 +87,7 @@ export function startEngine(): void {
   };
 
   const onCommand = (raw: unknown) => {
-    const problem = checkCommand(raw);
+    const problem = commandProblem(raw);
     if (problem) return send(logError(`engine: dropped a message: ${problem}`));
     const cmd = raw as EngineCommand;
     if (cmd.type === 'status')

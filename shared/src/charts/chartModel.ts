@@ -1,7 +1,7 @@
 import { isMetric, type Objective } from '../metrics';
 import type { CandidateFigures } from '../runFolder/records';
 import {
-  isEngineEvent,
+  parseEngineEvent,
   type EpochEvent,
   type ExecutorEvent,
   type GenerationEvent,
@@ -271,8 +271,9 @@ function objectivesOf(x: unknown): Objective[] | undefined {
 
 /** Appends events to the model in place; events of other kinds are ignored. */
 export function appendEvents(model: RunChartModel, events: readonly unknown[]): void {
-  for (const e of events) {
-    if (!isEngineEvent(e)) continue;
+  for (const x of events) {
+    const e = parseEngineEvent(x);
+    if (!e) continue;
     switch (e.type) {
       case 'run-start':
         model.totalSteps = e.totalSteps;

@@ -1,4 +1,4 @@
-import { isEngineEvent, type EngineEvent } from '../protocol/engine';
+import { parseEngineEvent } from '../protocol/engine';
 import { parseJsonLines } from '../runFolder/jsonl';
 import { latestRanking, type LatestRanking } from './latestRanking';
 import {
@@ -24,10 +24,10 @@ export function rankingOfRunTexts(
   const lines = (events ?? '')
     .split('\n')
     .filter((l) => l.includes('"ranking"') || l.includes('"stability"'));
-  const isWanted = (x: unknown) =>
-    isEngineEvent(x) && (x.type === 'ranking' || x.type === 'stability')
-      ? (x as EngineEvent & { type: 'ranking' | 'stability' })
-      : undefined;
+  const isWanted = (x: unknown) => {
+    const e = parseEngineEvent(x);
+    return e?.type === 'ranking' || e?.type === 'stability' ? e : undefined;
+  };
   for (const e of parseJsonLines(lines.join('\n'), isWanted).records)
     if (e.type === 'ranking') addEpochRanking(state, e);
     else addStability(state, e);

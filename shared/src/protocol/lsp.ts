@@ -1,6 +1,6 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { RunSummary } from '../runFolder/summarise';
-import { isEngineEvent, precisionSchema, type EngineEvent } from './engine';
+import { engineEventSchema, precisionSchema, type EngineEvent } from './engine';
 import {
   bool,
   int,
@@ -190,6 +190,7 @@ const eventParamsSchema = obj('supernet/event', {
   jobId: text('The job.'),
   kind: jobKind,
   runId: optional(str('The run the job belongs to, once known.')),
+  event: optional(engineEventSchema),
   exit: optional(jobExitSchema),
 });
 
@@ -198,8 +199,6 @@ export function checkEventParams(x: unknown): string | undefined {
   const problem = problemOf(eventParamsSchema, x, 'supernet/event');
   if (problem) return problem;
   const n = x as { event?: unknown; exit?: unknown };
-  if (n.event !== undefined && !isEngineEvent(n.event))
-    return 'supernet/event.event is not an engine event';
   if (n.event === undefined && n.exit === undefined)
     return 'supernet/event needs an `event` or an `exit`';
   return undefined;

@@ -6,7 +6,7 @@ import { exportKeyOf, RunPaths } from './layout';
 import { atomicWrite } from './durable';
 import { parseRunMeta } from './records';
 import { acquireLock, lockHeld, parseLock } from './runLock';
-import { isEngineEvent } from '../protocol/engine';
+import { parseEngineEvent } from '../protocol/engine';
 import { foldJsonLinesFile } from './appendLog';
 import {
   eventsDigest,
@@ -20,7 +20,7 @@ import {
 /** events.jsonl folded line by line: a long run's log may be larger than one string. */
 async function readEventsDigest(file: string): Promise<EventsDigest | undefined> {
   const fold = eventsDigest();
-  const read = await foldJsonLinesFile(file, (x) => (isEngineEvent(x) ? x : undefined), fold.add);
+  const read = await foldJsonLinesFile(file, parseEngineEvent, fold.add);
   if (!read) return undefined;
   // Lines that hold no event still say the run started (a garbled log).
   return { ...fold.digest, nonEmpty: fold.digest.nonEmpty || read.skipped > 0 };

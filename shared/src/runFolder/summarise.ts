@@ -1,4 +1,4 @@
-import { isEngineEvent, type EngineEvent } from '../protocol/engine';
+import { parseEngineEvent, type EngineEvent } from '../protocol/engine';
 import { lastByKey, parseJsonLines } from './jsonl';
 import { parseCandidate, parseRunMeta, type RunStatus } from './records';
 
@@ -80,8 +80,7 @@ export function eventsDigest(): { add(e: EngineEvent): void; readonly digest: Ev
 
 function digestOfText(text: string): EventsDigest {
   const fold = eventsDigest();
-  for (const e of parseJsonLines(text, (x) => (isEngineEvent(x) ? x : undefined)).records)
-    fold.add(e);
+  for (const e of parseJsonLines(text, parseEngineEvent).records) fold.add(e);
   // Text that holds no event still says the run started (a garbled log).
   return { ...fold.digest, nonEmpty: text.trim() !== '' };
 }

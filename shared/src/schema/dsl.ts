@@ -25,8 +25,14 @@ export interface NumberSchema extends Base<number> {
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
   unit?: string;
-  /** null is a value too (a τ not yet defined; a loss that was NaN, which JSON writes as null). */
+  /** null is a value too (a τ not yet defined at the first epoch). */
   nullable?: boolean;
+  /**
+   * A measured figure: any number, NaN and ±Infinity included (a loss that diverged, τ of
+   * tied subnets), which JSON writes as null. Its type stays `number`: readers take null
+   * back as NaN (`reviveFigures`), so a chart shows a gap, not a refused record.
+   */
+  figure?: boolean;
 }
 
 export interface StringSchema extends Base<string> {
@@ -259,6 +265,9 @@ export const tuple = <const I extends readonly Schema[]>(
 /** A string that may also be null. */
 export const nullableStr = (doc: string, o: Opts<StringSchema> = {}) =>
   ({ ...str(doc, o), nullable: true }) as StringSchema & { nullable: true };
+/** A measured number that may be NaN or infinite (null in JSON, read back as NaN). */
+export const figure = (doc: string, o: Opts<NumberSchema> = {}): NumberSchema =>
+  num(doc, { ...o, figure: true });
 /** A number that may also be null. */
 export const nullableNum = (doc: string, o: Opts<NumberSchema> = {}) =>
   ({ ...num(doc, o), nullable: true }) as NumberSchema & { nullable: true };

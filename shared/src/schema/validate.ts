@@ -20,7 +20,8 @@ export function problemOf(schema: Schema, value: unknown, where = 'the value'): 
   const bad = (want: string) => `${where} must be ${want}`;
   switch (schema.kind) {
     case 'number': {
-      if (value === null && schema.nullable) return undefined;
+      if (value === null && (schema.nullable || schema.figure)) return undefined;
+      if (schema.figure && typeof value === 'number' && !Number.isFinite(value)) return undefined;
       if (typeof value !== 'number' || !Number.isFinite(value)) return bad(typeName(schema));
       if (schema.integer && !Number.isInteger(value)) return bad('an integer');
       // A number is safe to say back (a string may be a path or a secret: never quoted).
@@ -171,4 +172,57 @@ export function validFields<F extends Fields>(
   for (const [k, f] of Object.entries(schema.fields as Fields))
     if (value[k] !== undefined && problemOf(f, value[k]) === undefined) out[k] = value[k];
   return out as Partial<InferFields<F>>;
+}
+
+/**
+ * Turns the nulls JSON wrote for NaN figures (`figure`) back into NaN, in place, in a value
+ * `problemOf` accepted: what was written as a number reads back as one.
+ */
+export function reviveFigures(schema: Schema, value: unknown): void {
+  switch (schema.kind) {
+    case 'array':
+      if (Array.isArray(value))
+        value.forEach((v, i) => {
+          if (v === null && isFigure(schema.items)) value[i] = NaN;
+          else reviveFigures(schema.items as Schema, v);
+        });
+      return;
+    case 'tuple':
+      if (Array.isArray(value))
+        (schema.items as readonly Schema[]).forEach((s, i) => {
+          if (value[i] === null && isFigure(s)) value[i] = NaN;
+          else reviveFigures(s, value[i]);
+        });
+      return;
+    case 'record':
+      if (isRecord(value))
+        for (const [k, v] of Object.entries(value)) {
+          if (v === null && isFigure(schema.value)) value[k] = NaN;
+          else reviveFigures(schema.value as Schema, v);
+        }
+      return;
+    case 'object':
+      reviveFields(schema.fields as Fields, value);
+      return;
+    case 'union':
+      if (isRecord(value)) {
+        const variant = (schema.variants as Record<string, ObjectSchema>)[
+          String(value[schema.discriminant])
+        ];
+        if (variant) reviveFields(variant.fields as Fields, value);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+const isFigure = (s: Schema): boolean => s.kind === 'number' && s.figure === true;
+
+function reviveFields(fields: Fields, value: unknown): void {
+  if (!isRecord(value)) return;
+  for (const [k, f] of Object.entries(fields)) {
+    if (value[k] === null && isFigure(f)) value[k] = NaN;
+    else if (value[k] !== undefined) reviveFigures(f, value[k]);
+  }
 }

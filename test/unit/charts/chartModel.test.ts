@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appendEvents, applyParetoFile, emptyModel } from '#shared/charts/chartModel';
 import { parseEngineEvent } from '#shared/protocol/engine';
 import { parseJsonLines } from '#shared/runFolder/jsonl';
+import { runStartEvent } from '../../fixtures/events';
 
 /** Event logs are read by the run folder's one JSON-lines reader. */
 const parseEventLines = (text: string) => {
@@ -36,12 +37,13 @@ const epoch = (e: number, largest: number, smallest: number) => ({
   smallest: { accuracy: smallest, loss: 0.5, flops: 100 },
   seconds: 1,
 });
+const runStart = runStartEvent({ runId: 'r1', totalSteps: 20 });
 const lines = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).join('\n');
 
 void test('events.jsonl with a torn last line: every whole line becomes a point', () => {
   const text =
     lines([
-      { type: 'run-start', time: 1, runId: 'r1', totalSteps: 20 },
+      runStart,
       { type: 'log', time: 1, level: 'info', message: 'hello' },
       step(1, 2.5),
       step(2, 2.0),
@@ -280,7 +282,15 @@ void test('a fleet search: the queue shows while it runs, each point says its wo
   assert.deepEqual(m.search.fleet?.workers, [{ id: 'w1', state: 'busy', progress: '2/4 subnets' }]);
   assert.equal(m.search.candidates[0].worker, 'w1');
   appendEvents(m, [
-    { type: 'search-end', time: 3, status: 'completed', evaluations: 1, hypervolume: 0, front: [] },
+    {
+      type: 'search-end',
+      time: 3,
+      status: 'completed',
+      evaluations: 1,
+      hypervolume: 0,
+      front: [],
+      seconds: 1,
+    },
   ]);
   assert.equal(m.search.fleet, undefined, 'an ended search shows no queue');
 });

@@ -33,7 +33,7 @@ void test('the τ chart: a curve per figure in legend order, the interval as a b
 void test('figures no epoch has are left out of the chart, and so is the band', () => {
   const m = emptyModel('r1');
   appendEvents(m, [
-    rankingEvent(1, { kendallTauInterval: undefined, noiseCeiling: null, spearmanRho: null }),
+    rankingEvent(1, { kendallTauInterval: [NaN, NaN], noiseCeiling: NaN, spearmanRho: NaN }),
   ]);
   const chart = tauChart(m.ranking.series);
   assert.deepEqual(

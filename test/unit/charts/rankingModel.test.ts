@@ -53,16 +53,18 @@ void test('a resumed run ranks an epoch again: the newer figures replace it and 
 void test('figures written as null (NaN in JSON) stay gaps; subnets without a figure are dropped', () => {
   const m = emptyModel('r1');
   appendEvents(m, [
-    rankingEvent(1, {
-      spearmanRho: null,
-      kendallTauInterval: [null, 0.5],
-      bestPick: { flopsLimit: 1, pickedKey: 'a' },
-      points: [
-        { key: 'a', flops: 1, supernetAccuracy: 0.5, standaloneAccuracy: null },
-        { key: 'b', flops: 2, supernetAccuracy: 0.5, standaloneAccuracy: 0.6 },
-        { flops: 2, supernetAccuracy: 0.5, standaloneAccuracy: 0.6 },
-      ],
-    }),
+    JSON.parse(
+      JSON.stringify(
+        rankingEvent(1, {
+          spearmanRho: NaN,
+          kendallTauInterval: [NaN, 0.5],
+          points: [
+            { key: 'a', flops: 1, supernetAccuracy: 0.5, standaloneAccuracy: NaN },
+            { key: 'b', flops: 2, supernetAccuracy: 0.5, standaloneAccuracy: 0.6 },
+          ],
+        }),
+      ),
+    ),
   ]);
   const s = m.ranking.series;
   assert.deepEqual(s.spearmanRho, [null]);
@@ -71,8 +73,20 @@ void test('figures written as null (NaN in JSON) stay gaps; subnets without a fi
     m.ranking.last?.points.map((p) => p.key),
     ['b'],
   );
-  assert.equal(m.ranking.last?.bestPick, undefined, 'an incomplete best pick is left out');
   assert.equal(latestRanking(m.ranking)?.figures.spearmanRho, undefined);
+});
+
+void test('an event with a field that is not as the schema says is refused whole', () => {
+  const m = emptyModel('r1');
+  appendEvents(m, [rankingEvent(1)]);
+  appendEvents(m, [
+    rankingEvent(2, { bestPick: { flopsLimit: 1, pickedKey: 'a' } }),
+    rankingEvent(3, {
+      points: [{ flops: 2, supernetAccuracy: 0.5, standaloneAccuracy: 0.6 }],
+    }),
+  ]);
+  assert.deepEqual(m.ranking.series.epoch, [1], 'an incomplete best pick, a subnet without a key');
+  assert.equal(m.ranking.last?.epoch, 1);
 });
 
 void test('a check in progress shows its subnets; its rank-end makes it the latest check', () => {
@@ -83,7 +97,14 @@ void test('a check in progress shows its subnets; its rank-end makes it the late
     {
       type: 'ranked',
       time: 2,
-      subnet: { key: 'p', flops: 10, params: 5, supernetAccuracy: 0.3, standaloneAccuracy: 0.4 },
+      subnet: {
+        key: 'p',
+        flops: 10,
+        params: 5,
+        supernetAccuracy: 0.3,
+        standaloneAccuracy: 0.4,
+        standaloneSeconds: 2,
+      },
     },
   ]);
   assert.equal(runningCheckNote(m.ranking), 'Check Ranking running: 1 of 3 subnets measured');

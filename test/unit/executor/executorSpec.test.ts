@@ -1,7 +1,7 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseExecutor, parseWorkerInfo, redactUrl } from '#shared/executor';
-import { checkCommand, isEngineEvent } from '#shared/protocol/engine';
+import { commandProblem, parseEngineEvent } from '#shared/protocol/engine';
 import {
   acceptTask,
   evaluateTaskId,
@@ -13,6 +13,8 @@ import {
   storedEvaluationSchema,
 } from '../../../server/src/engine/execute/queue/queueTasks';
 import { problemOf } from '#shared/schema/validate';
+
+const isEvent = (x: unknown) => parseEngineEvent(x) !== undefined;
 
 void describe('an executor is local or a Redis queue, and a bad one says why', () => {
   void test('local, empty and Redis URLs are executors', () => {
@@ -74,24 +76,27 @@ void describe('an executor is local or a Redis queue, and a bad one says why', (
 void describe('search, rank and worker commands carry a checked executor', () => {
   void test('good and bad executors on commands', () => {
     const search = { type: 'search', run: 'r', runsDir: '/r' };
-    assert.equal(checkCommand({ ...search, executor: 'redis://h:1' }), undefined);
-    assert.match(checkCommand({ ...search, executor: 'ftp://h' }) ?? '', /search: .*Redis URL/);
+    assert.equal(commandProblem({ ...search, executor: 'redis://h:1' }), undefined);
+    assert.match(commandProblem({ ...search, executor: 'ftp://h' }) ?? '', /search: .*Redis URL/);
     assert.match(
-      checkCommand({ type: 'rank', run: 'r', runsDir: '/r', executor: 3 }) ?? '',
+      commandProblem({ type: 'rank', run: 'r', runsDir: '/r', executor: 3 }) ?? '',
       /string/,
     );
-    assert.equal(checkCommand({ type: 'worker', queue: 'redis://h:1', threads: 2 }), undefined);
-    assert.match(checkCommand({ type: 'worker', queue: 'local' }) ?? '', /must be a Redis URL/);
-    assert.match(checkCommand({ type: 'worker', queue: 'redis://h:1', name: 'a b' }) ?? '', /name/);
+    assert.equal(commandProblem({ type: 'worker', queue: 'redis://h:1', threads: 2 }), undefined);
+    assert.match(commandProblem({ type: 'worker', queue: 'local' }) ?? '', /must be a Redis URL/);
     assert.match(
-      checkCommand({ type: 'worker', queue: 'redis://h:1', threads: 0 }) ?? '',
+      commandProblem({ type: 'worker', queue: 'redis://h:1', name: 'a b' }) ?? '',
+      /name/,
+    );
+    assert.match(
+      commandProblem({ type: 'worker', queue: 'redis://h:1', threads: 0 }) ?? '',
       /threads/,
     );
   });
 
   void test('executor and worker events are recognised', () => {
     assert.ok(
-      isEngineEvent({
+      isEvent({
         type: 'executor',
         time: 1,
         executor: 'redis://h:1',
@@ -102,8 +107,8 @@ void describe('search, rank and worker commands carry a checked executor', () =>
         evaluationsPerSec: 0,
       }),
     );
-    assert.ok(!isEngineEvent({ type: 'executor', time: 1, executor: 'x', workers: {} }));
-    assert.ok(!isEngineEvent({ type: 'worker', time: 1, state: 'job-end', worker: {} }));
+    assert.ok(!isEvent({ type: 'executor', time: 1, executor: 'x', workers: {} }));
+    assert.ok(!isEvent({ type: 'worker', time: 1, state: 'job-end', worker: {} }));
   });
 });
 

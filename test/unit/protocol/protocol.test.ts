@@ -1,6 +1,6 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkCommand, isEngineEvent } from '#shared/protocol/engine';
+import { commandProblem, eventProblem, parseEngineEvent } from '#shared/protocol/engine';
 import {
   checkCancelParams,
   checkExportParams,
@@ -43,7 +43,7 @@ void describe('engine commands are checked on arrival', () => {
       { type: 'cancel' },
       { type: 'status' },
     ])
-      assert.equal(checkCommand(c), undefined, JSON.stringify(c));
+      assert.equal(commandProblem(c), undefined, JSON.stringify(c));
   });
 
   void test('each malformed command is refused with a reason naming the field', () => {
@@ -101,13 +101,14 @@ void describe('engine commands are checked on arrival', () => {
       ],
     ];
     for (const [c, why] of cases)
-      assert.match(checkCommand(c) ?? '(accepted)', why, JSON.stringify(c));
+      assert.match(commandProblem(c) ?? '(accepted)', why, JSON.stringify(c));
   });
 
-  void test('events readers rely on are recognised; others are not', () => {
-    assert.ok(isEngineEvent({ type: 'log', time: 1, level: 'info', message: 'x' }));
+  void test('an event is checked in every field, and what is wrong is named', () => {
+    const ok = (x: unknown) => parseEngineEvent(x) !== undefined;
+    assert.ok(ok({ type: 'log', time: 1, level: 'info', message: 'x' }));
     assert.ok(
-      isEngineEvent({
+      ok({
         type: 'candidate',
         time: 1,
         generation: 0,
@@ -115,28 +116,83 @@ void describe('engine commands are checked on arrival', () => {
         candidate: { key: 'k', accuracy: 0.5, flops: 1, params: 1, feasible: true },
       }),
     );
-    assert.ok(!isEngineEvent({ type: 'candidate', time: 1, generation: 0, candidate: {} }));
-    assert.ok(!isEngineEvent({ type: 'step', time: 1, step: 1 }));
-    assert.ok(!isEngineEvent({ type: 'nope', time: 1 }));
-    assert.ok(
-      isEngineEvent({ type: 'finetune-step', time: 1, key: 'k', step: 3, loss: 0.5, lr: 0.01 }),
+    const step = {
+      type: 'step',
+      time: 1,
+      step: 3,
+      epoch: 0.1,
+      lr: 0.05,
+      losses: [{ role: 'largest', loss: 2.1, flops: 1e6 }],
+      imagesPerSec: 900,
+      gradVariance: { total: 0.01, stages: [0.02, 0.005] },
+    };
+    assert.ok(ok(step));
+    const cases: [unknown, RegExp][] = [
+      [
+        { type: 'candidate', time: 1, generation: 0, candidate: {} },
+        /^event\.candidate\.key is missing$/,
+      ],
+      [{ type: 'step', time: 1, step: 1 }, /^event\.epoch is missing$/],
+      [{ type: 'nope', time: 1 }, /^event\.type must be one of 'run-start', 'step'/],
+      [{ type: 'log', level: 'info', message: 'no time' }, /^event\.time is missing$/],
+      // Fields the old check never looked at: a step's subnet role, a stage's variance.
+      [
+        { ...step, losses: [{ role: 'biggest', loss: 2, flops: 1 }] },
+        /^event\.losses\[0\]\.role must be one of 'largest', 'smallest', 'random'$/,
+      ],
+      [
+        { ...step, gradVariance: { total: 0, stages: ['x'] } },
+        /^event\.gradVariance\.stages\[0\] must be a number$/,
+      ],
+      [{ type: 'finetune-step', time: 1, step: 3, loss: 0.5, lr: 0.01 }, /^event\.key is missing$/],
+      [{ type: 'finetune-start', time: 1, runId: 'r', key: 'k' }, /^event\.dir is missing$/],
+      [
+        { type: 'finetune-end', time: 1, key: 'k', status: 'done', step: 0, seconds: 1 },
+        /^event\.status must be one of 'completed', 'cancelled', 'failed'$/,
+      ],
+    ];
+    for (const [x, why] of cases) {
+      assert.equal(parseEngineEvent(x), undefined, JSON.stringify(x));
+      assert.match(eventProblem(x) ?? '(accepted)', why, JSON.stringify(x));
+    }
+  });
+
+  void test('a figure JSON wrote as null (NaN) reads back as NaN; a count never may be null', () => {
+    const line = JSON.stringify({
+      type: 'step',
+      time: 1,
+      step: 3,
+      epoch: 0.1,
+      lr: 0.05,
+      losses: [{ role: 'random', loss: NaN, flops: 1e6 }],
+      distillLoss: Infinity,
+      imagesPerSec: 900,
+      gradVariance: { total: NaN, stages: [NaN, 0.5] },
+    });
+    assert.match(line, /"loss":null/);
+    const e = parseEngineEvent(JSON.parse(line));
+    assert.ok(e?.type === 'step');
+    assert.ok(Number.isNaN(e.losses[0].loss));
+    assert.ok(Number.isNaN(e.distillLoss));
+    assert.ok(Number.isNaN(e.gradVariance.total));
+    assert.deepEqual(e.gradVariance.stages.slice(1), [0.5]);
+    assert.ok(Number.isNaN(e.gradVariance.stages[0]));
+    assert.match(
+      eventProblem({ ...JSON.parse(line), step: null }) ?? '(accepted)',
+      /^event\.step must be a number$/,
     );
-    assert.ok(!isEngineEvent({ type: 'finetune-step', time: 1, step: 3, loss: 0.5, lr: 0.01 }));
-    assert.ok(
-      isEngineEvent({
-        type: 'finetune-epoch',
-        time: 1,
-        key: 'k',
-        epoch: 1,
-        step: 9,
-        accuracy: 0.8,
-      }),
-    );
-    assert.ok(
-      isEngineEvent({ type: 'finetune-end', time: 1, key: 'k', status: 'failed', step: 0 }),
-    );
-    assert.ok(!isEngineEvent({ type: 'finetune-start', time: 1, runId: 'r', key: 'k' }));
-    assert.ok(!isEngineEvent({ type: 'log', level: 'info', message: 'no time' }));
+    // A stability τ is null by meaning at the first epoch: it stays null.
+    const first = parseEngineEvent({
+      type: 'stability',
+      time: 1,
+      epoch: 1,
+      step: 10,
+      probe: 12,
+      kendallTau: null,
+      settled: false,
+      seconds: 0.4,
+    });
+    assert.ok(first?.type === 'stability' && first.kendallTau === null);
   });
 });
 
