@@ -13,8 +13,64 @@ const forbid = (name, comment, from, to) => ({
   to: { path: to },
 });
 
+/**
+ * Folders in layers, lowest first: a folder may import the layers below it, never one above.
+ * Folders then form no cycle (a module-level rule cannot see a cycle between two folders
+ * that runs through different files), and the order says what each folder builds on.
+ */
+const layers = (name, root, order) =>
+  order
+    .slice(0, -1)
+    .map((folder, i) =>
+      forbid(
+        `${name}: ${folder}`,
+        `${root}${folder} sits below ${order.slice(i + 1).join(', ')} (${name}).`,
+        `^${root}${folder}/`,
+        [`^${root}(${order.slice(i + 1).join('|')})/`],
+      ),
+    );
+
 module.exports = {
   forbidden: [
+    ...layers('engine layers', 'server/src/engine/', [
+      'backend', // which tfjs backend runs
+      'data', // datasets as tensors, batches, the batch sampler
+      'model', // the supernet: shared weights, ops, slicing, losses
+      'onnx', // the ONNX graph of a subnet
+      'storage', // checkpoints, the run folder, candidates.jsonl
+      'train', // one training step, samplers, optimizer, the trainer
+      'parallel', // threads that run steps and evaluations
+      'evaluate', // inherited accuracy of subnets
+      'standalone', // training one subnet alone (ranking checks, fine-tunes)
+      'execute', // where evaluations and stand-alone trainings run: locally or on the queue
+      'quantize', // int8
+      'export', // ONNX files and their latency
+      'search', // NSGA-II, objectives, rank statistics
+      'ranking', // how well the supernet ranks subnets
+      'run', // the jobs: train, search, export, finetune, rank
+      'worker', // the fleet worker
+    ]),
+    ...layers('server layers', 'server/src/', [
+      'config',
+      'datasets',
+      'space',
+      'analysis',
+      'language',
+      'bench',
+      'driver',
+      'cli',
+      'lsp',
+    ]),
+    ...layers('shared layers', 'shared/src/', [
+      'format',
+      'schema',
+      'runFolder',
+      'protocol',
+      'charts',
+      'dashboard',
+      'runs',
+    ]),
+    ...layers('client layers', 'client/src/', ['dashboard', 'runs', 'tree']),
     {
       name: 'no-circular',
       comment: 'Modules form no import cycles.',

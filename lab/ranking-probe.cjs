@@ -4,7 +4,7 @@
 const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const O = path.join(ROOT, 'out', 'server', 'src') + '/';
-const { RunFolder } = require(O + 'engine/run/runFolder.js');
+const { RunFolder } = require(O + 'engine/storage/runFolder.js');
 const { loadRunOnBackend } = require(O + 'engine/run/loadRun.js');
 const { loadTrainingData } = require(O + 'engine/data/trainingData.js');
 const { calibrationIndices } = require(O + 'engine/evaluate/evaluate.js');

@@ -36,7 +36,7 @@ train: { steps: ${STEPS}, batchSize: 8, checkpointEvery: 25, seed: 11, sampler: 
 search: { bnRecalibrationBatches: 1 }
 `;
 
-/** The checkpoint's float data and step (the format of server/src/engine/run/checkpoint.ts). */
+/** The checkpoint's float data and step (the format of server/src/engine/storage/checkpoint.ts). */
 function checkpoint(runDir) {
   const buf = readFileSync(path.join(runDir, 'checkpoint', 'checkpoint.bin'));
   const hlen = buf.readUInt32LE(8);

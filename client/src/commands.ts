@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { configUri, runCommands, type Cmd, type RunContext } from './runs/runCommands';
+import { configUri, runCommands, type Cmd, type RunContext } from './runCommands';
 
 export type { Cmd };
 

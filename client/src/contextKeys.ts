@@ -1,4 +1,4 @@
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import { resumableRuns } from './tree/runTreeModel';
 
 /**

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { EngineEvent } from '#shared/protocol/engine';
-import type { DashboardTab } from '#shared/protocol/webview';
+import type { DashboardTab } from '#shared/dashboard/webview';
 
 /**
  * What the commands, the tree and the job monitor need from the dashboard webviews.

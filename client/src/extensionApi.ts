@@ -1,4 +1,4 @@
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import type { Ctx } from './ctx';
 import type { JobProgress } from './runs/jobProgress';
 import type { RunNode } from './tree/runTreeProvider';

@@ -4,7 +4,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
+import { readCheckpoint } from '../../server/src/engine/storage/checkpoint';
 import type { EngineEvent } from '#shared/protocol/engine';
 
 const root = path.resolve(__dirname, '../../..');

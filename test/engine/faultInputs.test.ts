@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths } from '#shared/runFolder/layout';
-import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
+import { readCheckpoint } from '../../server/src/engine/storage/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
 import { validateFiles, type ValidationRecord } from '../../server/src/cli/validate';
 import { microConfig, root, runCli } from './microRun';

@@ -27,13 +27,13 @@ import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths } from '#shared/runFolder/layout';
 import { processAlive } from '#shared/runFolder/runLock';
-import { readRunSummary, settleInterrupted } from '#shared/runFolder/readRuns';
+import { readRunSummary, settleInterrupted } from '#shared/runs/readRuns';
 import { parseCandidate } from '#shared/runFolder/records';
 import { readRunFolder } from '../../client/src/dashboard/runFolderReader';
 import { readRunRanking } from '../../client/src/tree/runRanking';
 import { microConfig, runCli, startCli } from './microRun';
 import { changedFiles, editCheckpointHeader, fingerprint } from './runFileTools';
-import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
+import { readCheckpoint } from '../../server/src/engine/storage/checkpoint';
 import type { CheckpointHeader } from '../../server/src/engine/train/trainer';
 
 /** Milliseconds a step: enough steps that an interruption lands mid-run. */

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { EngineEvent } from '#shared/protocol/engine';
 import { RunPaths } from '#shared/runFolder/layout';
 import { parseFinetuneResult, type FinetuneResult } from '#shared/runFolder/records';
-import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
+import { readCheckpoint } from '../../server/src/engine/storage/checkpoint';
 import { microConfig, runCli, startCli } from './microRun';
 import { changedFiles, fingerprint } from './runFileTools';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { listRuns } from '#shared/runFolder/readRuns';
+import { listRuns } from '#shared/runs/readRuns';
 import { parseRunMeta, RUN_FORMAT } from '#shared/runFolder/records';
 import { readFinetunes, readRunSubnets } from '../../client/src/tree/runFiles';
 import { root, runCli } from './microRun';

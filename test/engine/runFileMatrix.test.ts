@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { RunPaths, RUN_FILES } from '#shared/runFolder/layout';
-import { readRunSummary } from '#shared/runFolder/readRuns';
+import { readRunSummary } from '#shared/runs/readRuns';
 import { parseCandidate } from '#shared/runFolder/records';
 import { readRunFolder } from '../../client/src/dashboard/runFolderReader';
 import { StandaloneCache } from '../../server/src/engine/run/standaloneCache';

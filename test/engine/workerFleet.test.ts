@@ -31,7 +31,7 @@ import {
   QUEUE_NAME,
   WORKERS_KEY,
 } from '../../server/src/engine/execute/queue/queueTasks';
-import { readCheckpoint } from '../../server/src/engine/run/checkpoint';
+import { readCheckpoint } from '../../server/src/engine/storage/checkpoint';
 import { waitFor } from '../e2e/wait';
 import {
   allText,

@@ -20,7 +20,7 @@ import {
   type TrainParams,
 } from '#shared/protocol/lsp';
 import { RunPaths } from '#shared/runFolder/layout';
-import { readRunSummary } from '#shared/runFolder/readRuns';
+import { readRunSummary } from '#shared/runs/readRuns';
 import { processAlive } from '#shared/runFolder/runLock';
 import { resumableRuns } from '../../client/src/tree/runTreeModel';
 import { startServer, type ServerHandle } from './harness';

@@ -11,7 +11,7 @@ import {
   type DashboardTab,
   type HostMessage,
   type PanelState,
-} from '#shared/protocol/webview';
+} from '#shared/dashboard/webview';
 import { readRunFolder } from './runFolderReader';
 
 export interface DashboardShowOptions {

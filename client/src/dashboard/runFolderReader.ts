@@ -8,7 +8,7 @@ import { RunPaths } from '#shared/runFolder/layout';
 import { parseCandidate, parseFinetuneResult } from '#shared/runFolder/records';
 import { applyFinetuneResult, emptyFinetunes } from '#shared/charts/finetuneModel';
 import { lockHeld, parseLock } from '#shared/runFolder/runLock';
-import { eventsDigest, summarise } from '#shared/runFolder/summarise';
+import { eventsDigest, summarise } from '#shared/runs/summarise';
 import {
   addCandidate,
   appendEvents,

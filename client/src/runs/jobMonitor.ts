@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { EngineEvent } from '#shared/protocol/engine';
 import type { EventParams, JobExit, JobKind, JobStarted } from '#shared/protocol/lsp';
 import type { DashboardPort } from '../dashboardPort';
-import type { RunOverlay } from '../tree/runTreeModel';
+import type { RunOverlay } from './runOverlay';
 import {
   applyEvent,
   exitReport,

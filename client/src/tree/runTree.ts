@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import { runContextKeys } from '../contextKeys';
 import type { JobMonitor } from '../runs/jobMonitor';
 import type { RunsApi } from '../runs/runsApi';

@@ -12,8 +12,9 @@ import type {
   FinetuneResult,
   StandaloneRecord,
 } from '#shared/runFolder/records';
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import { formatAccuracy, formatLatency, formatMacs, formatParams } from '#shared/format/units';
+import type { RunOverlay } from '../runs/runOverlay';
 
 /**
  * What the Runs tree shows, computed from the run folder's text: which subnets, in what
@@ -156,16 +157,6 @@ export function subnetTooltip(r: SubnetRow): string {
         `${r.finetune.teacher ? `, distilled from ${r.finetune.teacher}` : ''}`,
     );
   return lines.join('\n');
-}
-
-/** What this session knows about a run beyond its folder: a job of ours running or ended. */
-export interface RunOverlay {
-  status?: RunSummary['status'];
-  /** A training job's live position: the same numbers the status bar shows. */
-  step?: number;
-  totalSteps?: number;
-  /** A short note on the last search or export job, e.g. `searching…`, `search failed`. */
-  note?: string;
 }
 
 export function effectiveStatus(run: RunSummary, overlay?: RunOverlay): RunSummary['status'] {

@@ -3,9 +3,9 @@ import type { LatestRanking } from '#shared/charts/latestRanking';
 import type { RankedPoint, StabilityPoint } from '#shared/charts/rankingModel';
 import { stabilityShort, stabilityWords } from '#shared/charts/stabilityWords';
 import { isMetric, type Metric } from '#shared/metrics';
-import type { RunSummary } from '#shared/runFolder/summarise';
-import { listRuns } from '#shared/runFolder/readRuns';
-import { sortRuns } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
+import { listRuns } from '#shared/runs/readRuns';
+import { sortRuns } from '#shared/runs/summarise';
 import { readRunSubnets, type RunSubnets } from './runFiles';
 import { readRunRanking } from './runRanking';
 import {
@@ -24,9 +24,9 @@ import {
   sortSubnets,
   subnetLabel,
   subnetTooltip,
-  type RunOverlay,
   type SubnetRow,
 } from './runTreeModel';
+import type { RunOverlay } from '../runs/runOverlay';
 
 export type GroupKind = 'front' | 'all' | 'ranking';
 

@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
 import { thinAligned } from '#shared/charts/downsample';
 import type { SubnetRole as Role } from '#shared/protocol/engine';
-import type { DashboardRun } from '#shared/protocol/webview';
+import type { DashboardRun } from '#shared/dashboard/webview';
 import { smoothEma } from '#shared/charts/smoothing';
 import { ChartBox } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent } from './format';

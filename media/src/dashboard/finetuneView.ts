@@ -2,7 +2,7 @@ import { accuracyKindLabel } from '#shared/accuracyKinds';
 import { thinAligned } from '#shared/charts/downsample';
 import { emptyFinetunes, type FinetuneCurve } from '#shared/charts/finetuneModel';
 import { smoothEma } from '#shared/charts/smoothing';
-import type { DashboardRun } from '#shared/protocol/webview';
+import type { DashboardRun } from '#shared/dashboard/webview';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent } from './format';
 import type { Theme } from './theme';

@@ -1,5 +1,5 @@
 import { thinAligned } from '#shared/charts/downsample';
-import type { DashboardRun } from '#shared/protocol/webview';
+import type { DashboardRun } from '#shared/dashboard/webview';
 import { smoothEma } from '#shared/charts/smoothing';
 import { ChartBox } from './chartBox';
 import { formatPercent, formatSci } from './format';

@@ -1,5 +1,5 @@
 import { thinAligned } from '#shared/charts/downsample';
-import type { DashboardRun } from '#shared/protocol/webview';
+import type { DashboardRun } from '#shared/dashboard/webview';
 import { smoothEma } from '#shared/charts/smoothing';
 import { ChartBox, type SeriesSpec } from './chartBox';
 import { formatLoss, formatLossTick, formatPercent, formatSci } from './format';

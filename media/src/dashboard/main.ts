@@ -1,7 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import { appendEvents } from '#shared/charts/chartModel';
-import { isHostMessage, type DashboardTab, type InitMessage } from '#shared/protocol/webview';
+import { isHostMessage, type DashboardTab, type InitMessage } from '#shared/dashboard/webview';
 import { CompareView } from './compareView';
 import { FinetuneView } from './finetuneView';
 import { GradientView } from './gradientView';

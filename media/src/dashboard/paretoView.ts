@@ -2,7 +2,7 @@ import { fitToData } from '#shared/charts/ranges';
 import type uPlot from 'uplot';
 import type { CandidatePoint } from '#shared/charts/chartModel';
 import type { Metric } from '#shared/metrics';
-import type { DashboardRun } from '#shared/protocol/webview';
+import type { DashboardRun } from '#shared/dashboard/webview';
 import {
   availableMetrics,
   constraintBoundary,

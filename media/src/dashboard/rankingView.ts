@@ -15,7 +15,7 @@ import {
   type TauCurve,
 } from '#shared/charts/rankingChart';
 import { fitToData } from '#shared/charts/ranges';
-import type { DashboardRun } from '#shared/protocol/webview';
+import type { DashboardRun } from '#shared/dashboard/webview';
 import { rankingSummary, rankingWarning, regionSentence } from '#shared/ranking';
 import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 import { ChartBox, type SeriesSpec } from './chartBox';

@@ -1,4 +1,4 @@
-import type { WebviewMessage } from '#shared/protocol/webview';
+import type { WebviewMessage } from '#shared/dashboard/webview';
 import type { Theme } from './theme';
 
 /** What every view of the dashboard reads and may change. */

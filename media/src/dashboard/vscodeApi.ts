@@ -1,4 +1,4 @@
-import type { WebviewMessage } from '#shared/protocol/webview';
+import type { WebviewMessage } from '#shared/dashboard/webview';
 
 /** The slice of VS Code's webview API the dashboard uses. */
 interface VsCodeApi {

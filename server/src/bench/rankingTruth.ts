@@ -17,8 +17,8 @@ import {
   type TruthSubnet,
   type TruthTable,
 } from '../engine/ranking/truthTable';
-import { stratifiedArchs } from '../engine/run/rankRun';
-import { trainStandalone } from '../engine/run/standalone';
+import { stratifiedArchs } from '../space/stratifiedArchs';
+import { trainStandalone } from '../engine/standalone/trainStandalone';
 import { spaceDecisions } from '../space/decisions';
 import { largestArch, smallestArch } from '../space/arch';
 import { subnetCost } from '../space/facts';

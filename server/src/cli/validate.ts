@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
-import { analyse } from '../config/analysis';
+import { analyse } from '../analysis/analysis';
 import { capByCode, MAX_DIAGNOSTICS_PER_CODE, moreProblems } from '../language/diagnostics';
 import { dataIo } from '../datasets/dataIo';
 import { totalmem } from 'node:os';

@@ -5,7 +5,7 @@ import {
   type Range,
 } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Analysis } from '../config/analysis';
+import type { Analysis } from '../analysis/analysis';
 import { toDiagnostic } from './diagnostics';
 
 /** Quick fixes for the problems that touch `range`: each problem that carries a replacement. */

@@ -1,7 +1,7 @@
 import type { CodeLens } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { formatBigCount, formatCount } from '#shared/format/numbers';
-import type { Analysis } from '../config/analysis';
+import type { Analysis } from '../analysis/analysis';
 
 /** Command ids the client registers; the lenses name them. */
 export const Commands = {

@@ -4,7 +4,7 @@ import { parseConstraint } from '#shared/constraints';
 import { formatBigCount, formatBytes, formatCount } from '#shared/format/numbers';
 import { typeName, type Schema } from '#shared/schema/dsl';
 import type { SpaceFacts, StageFacts } from '../space/facts';
-import type { Analysis } from '../config/analysis';
+import type { Analysis } from '../analysis/analysis';
 import type { DataFacts } from '../datasets/describe';
 import { locate } from './locate';
 

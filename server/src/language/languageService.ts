@@ -9,13 +9,13 @@ import type {
   Range,
 } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyse, type Analysis } from '../config/analysis';
+import { analyse, type Analysis } from '../analysis/analysis';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
 import { complete } from './completion';
 import { toDiagnostics } from './diagnostics';
 import { hover } from './hover';
-import type { AnalysisOptions } from '../config/rules';
+import type { AnalysisOptions } from '../analysis/rules';
 import { documentSymbols } from './symbols';
 
 export type LanguageServiceOptions = Omit<AnalysisOptions, 'configPath'> & {

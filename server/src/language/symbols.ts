@@ -1,7 +1,7 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import type { Analysis } from '../config/analysis';
+import type { Analysis } from '../analysis/analysis';
 
 const MAX_DEPTH = 4;
 

@@ -13,9 +13,9 @@ import type {
   SearchParams,
   TrainParams,
 } from '#shared/protocol/lsp';
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import { EngineJob } from './engineJob';
-import { listRuns, settleInterrupted } from '#shared/runFolder/readRuns';
+import { listRuns, settleInterrupted } from '#shared/runs/readRuns';
 import { markFailed } from './markFailed';
 
 export interface RunManagerOptions {

@@ -14,7 +14,7 @@ import {
   type Infer,
 } from '../schema/dsl';
 import { isRecord, problemOf } from '../schema/validate';
-import { calibrationSchema, precisionSchema } from './engineEvents';
+import { calibrationSchema, precisionSchema } from '../exportPrecision';
 
 /**
  * Messages between the engine process and whoever drives it (the CLI or the language

@@ -23,6 +23,7 @@ import {
   type Infer,
 } from '../schema/dsl';
 import { problemOf, reviveFigures } from '../schema/validate';
+import { calibrationSchema, precisionSchema } from '../exportPrecision';
 
 /**
  * Engine → driver: the events, one JSON object a line in the run folder's logs and over
@@ -246,24 +247,14 @@ export const searchEndEventSchema = event('search-end', 'The search ended.', {
   message: optional(str('Why, when it failed.')),
 });
 
-/** What an exported model computes in: float32 (the default) or int8 (a QDQ graph). */
-export const precisionSchema = oneOf('What the model computes in.', {
-  float32: 'float32 (the default).',
-  int8: 'int8: static post-training quantisation, a QDQ graph.',
-});
-export type ExportPrecision = Infer<typeof precisionSchema>;
-export const EXPORT_PRECISIONS = precisionSchema.values;
-
-/**
- * How int8 export chooses each activation's range from the calibration images: `minmax`
- * their whole range, `percentile` the range without the 0.01% tails at either end.
- */
-export const calibrationSchema = oneOf('How activation ranges are calibrated.', {
-  minmax: 'Their whole range.',
-  percentile: 'The range without the 0.01% tails at either end.',
-});
-export type CalibrationMethod = Infer<typeof calibrationSchema>;
-export const CALIBRATION_METHODS = calibrationSchema.values;
+export {
+  CALIBRATION_METHODS,
+  calibrationSchema,
+  EXPORT_PRECISIONS,
+  precisionSchema,
+  type CalibrationMethod,
+  type ExportPrecision,
+} from '../exportPrecision';
 
 const batchLatencies = (doc: string) =>
   obj(doc, {

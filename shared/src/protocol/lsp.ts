@@ -1,5 +1,5 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { RunSummary } from '../runFolder/summarise';
+import type { RunSummary } from '../runFolder/runSummary';
 import { engineEventSchema, precisionSchema, type EngineEvent } from './engine';
 import {
   bool,

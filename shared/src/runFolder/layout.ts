@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ExportPrecision } from '../protocol/engine';
+import type { ExportPrecision } from '../exportPrecision';
 
 /**
  * The run folder, `<runsFolder>/<run-id>/`: the source of truth of a run. Every chart,

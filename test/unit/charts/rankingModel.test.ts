@@ -11,7 +11,7 @@ import {
 } from '#shared/charts/latestRanking';
 import { applyRankFile, emptyRanking } from '#shared/charts/rankingModel';
 import { rankingOfRunTexts } from '#shared/charts/runRanking';
-import { isDashboardTab, isHostMessage, type InitMessage } from '#shared/protocol/webview';
+import { isDashboardTab, isHostMessage, type InitMessage } from '#shared/dashboard/webview';
 import { jsonLines, rankFile, rankingEvent, stabilityEvent } from '../dashboard/rankingFixtures';
 import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 

@@ -1,9 +1,9 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import { lastByKey, parseJsonLines } from '#shared/runFolder/jsonl';
 import { parseCandidate, parseParetoFront } from '#shared/runFolder/records';
-import { sortRuns, summarise } from '#shared/runFolder/summarise';
+import { sortRuns, summarise } from '#shared/runs/summarise';
 import {
   resumableRuns,
   runDescription,

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyModel } from '#shared/charts/chartModel';
 import { contentSecurityPolicy, dashboardHtml } from '../../../client/src/dashboard/dashboardHtml';
-import { isHostMessage, parsePanelState, parseWebviewMessage } from '#shared/protocol/webview';
+import { isHostMessage, parsePanelState, parseWebviewMessage } from '#shared/dashboard/webview';
 
 void test('messages from the webview: the known shapes pass, copied field by field', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { atomicWrite, openTemp } from '#shared/runFolder/durable';
-import { readCheckpoint, writeCheckpoint } from '../../../server/src/engine/run/checkpoint';
+import { readCheckpoint, writeCheckpoint } from '../../../server/src/engine/storage/checkpoint';
 
 let dir: string;
 let victim: string;

@@ -4,7 +4,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { workerInfoSchema } from '#shared/executor';
-import { engineCommandSchema } from '#shared/protocol/engine';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { engineCommandSchema, engineEventSchema } from '#shared/protocol/engine';
 import {
   cancelParamsSchema,
   exportParamsSchema,
@@ -15,7 +17,7 @@ import {
   searchParamsSchema,
   trainParamsSchema,
 } from '#shared/protocol/lsp';
-import { panelStateSchema, webviewMessageSchema } from '#shared/protocol/webview';
+import { panelStateSchema, webviewMessageSchema } from '#shared/dashboard/webview';
 import {
   candidateSchema,
   finetuneResultSchema,
@@ -161,6 +163,40 @@ void test('every contract: a valid example passes; without any required field it
       const why = problemOf(schema, without, name) ?? '(accepted)';
       if (field === tag) assert.match(why, new RegExp(`^${name}\\.${field} must be one of`), name);
       else assert.equal(why, `${name}.${field} is missing`, `${name} without ${field}`);
+    }
+  }
+});
+
+/**
+ * Engine events: the examples are the logs of a run made by release 0.1.0 (a training, a
+ * search, a fine-tune: 15 of the 26 kinds), so the check is also that an old run's events
+ * all still read. The other kinds are read in the engine and editor tests that make them.
+ */
+void test('engine events: every line of an old run’s logs reads; without a required field it is refused by name', () => {
+  const run = path.resolve(__dirname, '../../../../test/fixtures/runs-0.1.0/20261207-174558-tiny');
+  const logs = [
+    'events.jsonl',
+    'search-events.jsonl',
+    'finetune/r28-d1w16k5e2-d1w32k3e3/events.jsonl',
+  ];
+  const firstOfKind = new Map<string, Record<string, unknown>>();
+  for (const log of logs)
+    for (const line of readFileSync(path.join(run, log), 'utf8').split('\n').filter(Boolean)) {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(problemOf(engineEventSchema, event, 'event'), undefined, line);
+      if (!firstOfKind.has(event.type as string)) firstOfKind.set(event.type as string, event);
+    }
+  assert.equal(firstOfKind.size, 15);
+  for (const [type, event] of firstOfKind) {
+    const [fields] = fieldsOf(engineEventSchema, event);
+    for (const field of Object.keys(fields).filter((k) => !canOmit(fields[k]) && k !== 'type')) {
+      const without = { ...event };
+      delete without[field];
+      assert.equal(
+        problemOf(engineEventSchema, without, 'event'),
+        `event.${field} is missing`,
+        `${type} without ${field}`,
+      );
     }
   }
 });

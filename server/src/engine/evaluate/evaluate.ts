@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Arch } from '#shared/arch';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import type { Supernet } from '../model/supernet';
-import { correctCount, crossEntropy } from '../train/losses';
+import { correctCount, crossEntropy } from '../model/losses';
 
 export interface SubnetScore {
   accuracy: number;

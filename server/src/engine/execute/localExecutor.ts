@@ -3,7 +3,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
 import { SubnetScorer } from '../evaluate/subnetScorer';
 import type { SharedWeights } from '../model/sharedWeights';
-import { trainStandalone } from '../run/standalone';
+import { trainStandalone } from '../standalone/trainStandalone';
 import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from './executor';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setBatchNormReducer } from '../model/batchNorm';
 import type { Supernet } from '../model/supernet';
-import { crossEntropy, predictionErrorNorms, softTargetLoss } from '../train/losses';
+import { crossEntropy, predictionErrorNorms, softTargetLoss } from '../model/losses';
 import type { SampledSubnet } from '../train/samplers/samplerTypes';
 import { BatchNormExchange } from './batchNormExchange';
 import { writeGradients, type SharedViews } from './sharedStep';

@@ -3,7 +3,7 @@ import { pathFeedback, scaledGradients } from '../train/gradientStats';
 import type { Supernet } from '../model/supernet';
 import type { BlockPosition } from '../../space/layers';
 import type { SampledSubnet, PathFeedback } from '../train/samplers/samplerTypes';
-import { crossEntropy, distillationLoss, predictionErrorNorms } from '../train/losses';
+import { crossEntropy, distillationLoss, predictionErrorNorms } from '../model/losses';
 
 /**
  * What the threads of a subnet-parallel step share, and the per-subnet work every one of

@@ -3,7 +3,7 @@ import type { Baseline } from './baselines';
 import { initProxies, PROXIES } from './initProxies';
 import { Cancelled } from '../runError';
 import { engineThreads } from '../parallel/engineThreads';
-import type { TrainingSession } from '../run/trainingSession';
+import type { RankingHost } from './rankingHost';
 import { flopsLimitOf, inheritedAccuracies, rankAgainstTable } from './tableRanking';
 import { truthOf, truthTableFor, type TruthTable } from './truthTable';
 
@@ -15,17 +15,17 @@ import { truthOf, truthTableFor, type TruthTable } from './truthTable';
  */
 export class EpochRanking {
   private constructor(
-    private readonly s: TrainingSession,
+    private readonly s: RankingHost,
     private readonly table: TruthTable,
     private readonly scorer: SubnetScorer,
     /** The zero-cost proxies of the table's subnets, at initialisation: the same every epoch. */
     private readonly proxies: Baseline[],
   ) {}
 
-  static open(s: TrainingSession, calibration: Int32Array[]): EpochRanking | undefined {
+  static open(s: RankingHost, calibration: Int32Array[]): EpochRanking | undefined {
     let table: TruthTable | undefined;
     try {
-      table = truthTableFor(s.s.opened.config);
+      table = truthTableFor(s.config);
     } catch (e) {
       s.info(`Ranking table not read, no per-epoch ranking: ${(e as Error).message}`, 'warning');
       return undefined;
@@ -35,17 +35,17 @@ export class EpochRanking {
       `This run's space is the ranking benchmark's (${table.name}): each epoch ends with the ` +
         `supernet's ranking of its ${table.subnets.length} subnets against their stand-alone accuracy.`,
     );
-    const t0 = s.s.now();
+    const t0 = s.now();
     const archs = truthOf(table).map((t) => t.arch);
-    const proxies = initProxies(s.s.opened.config, archs, s.s.data, calibration[0]);
+    const proxies = initProxies(s.config, archs, s.data, calibration[0]);
     s.info(
       `zero-cost proxies (${PROXIES.join(', ')}) of the ${archs.length} subnets at initialisation, ` +
-        `on ${calibration[0].length} training images: ${((s.s.now() - t0) / 1000).toFixed(1)} s`,
+        `on ${calibration[0].length} training images: ${((s.now() - t0) / 1000).toFixed(1)} s`,
     );
     return new EpochRanking(
       s,
       table,
-      new SubnetScorer(s.s.trainer.weights, s.s.data, calibration, engineThreads()),
+      new SubnetScorer(s.weights, s.data, calibration, engineThreads()),
       proxies,
     );
   }
@@ -55,8 +55,8 @@ export class EpochRanking {
    * table order, or undefined when stopped first.
    */
   async rank(epoch: number, shouldStop?: () => boolean): Promise<number[] | undefined> {
-    const t0 = this.s.s.now();
-    const { config } = this.s.s.opened;
+    const t0 = this.s.now();
+    const { config } = this.s;
     let inherited: number[];
     try {
       inherited = await inheritedAccuracies(this.table, this.scorer, shouldStop);
@@ -70,11 +70,11 @@ export class EpochRanking {
     );
     this.s.emit({
       type: 'ranking',
-      time: this.s.s.now(),
+      time: this.s.now(),
       epoch,
       step: this.s.step,
       ...rankAgainstTable(this.table, inherited, limit, config.train.seed, this.proxies),
-      seconds: (this.s.s.now() - t0) / 1000,
+      seconds: (this.s.now() - t0) / 1000,
     });
     return inherited;
   }

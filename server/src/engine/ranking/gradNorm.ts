@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExtractedSubnet } from '../model/extract';
 import { resizeInput } from '../model/ops';
 import { runLayers } from '../model/supernet';
-import { crossEntropy } from '../train/losses';
+import { crossEntropy } from '../model/losses';
 
 /**
  * The grad_norm proxy of a subnet (Abdelfattah et al., 2021, "Zero-Cost Proxies for

@@ -4,8 +4,8 @@ import { subnetCost } from '../../space/facts';
 import { SubnetScorer } from '../evaluate/subnetScorer';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
-import type { TrainingSession } from '../run/trainingSession';
-import { stratifiedArchs } from '../run/rankRun';
+import type { RankingHost } from './rankingHost';
+import { stratifiedArchs } from '../../space/stratifiedArchs';
 import { kendallTauB } from '../search/rankCorrelation';
 import { spaceDecisions } from '../../space/decisions';
 
@@ -25,21 +25,21 @@ export class RankingStability {
   private previous?: number[];
 
   private constructor(
-    private readonly s: TrainingSession,
+    private readonly s: RankingHost,
     private readonly probe: { archs: Arch[]; scorer: SubnetScorer } | undefined,
   ) {}
 
   /** With `ownProbe` false the caller hands in the scores of its own probe (the table's). */
-  static open(s: TrainingSession, calibration: Int32Array[], ownProbe: boolean): RankingStability {
+  static open(s: RankingHost, calibration: Int32Array[], ownProbe: boolean): RankingStability {
     if (!ownProbe) return new RankingStability(s, undefined);
-    const { config } = s.s.opened;
+    const { config } = s;
     const archs = stratifiedArchs(
       spaceDecisions(config.space, config.task),
       (a) => subnetCost(config.space, config.task, a).flops,
       PROBE_SUBNETS,
       config.train.seed + 11,
     );
-    const scorer = new SubnetScorer(s.s.trainer.weights, s.s.data, calibration, engineThreads());
+    const scorer = new SubnetScorer(s.weights, s.data, calibration, engineThreads());
     return new RankingStability(s, { archs, scorer });
   }
 
@@ -48,7 +48,7 @@ export class RankingStability {
    * order), or from scoring its own probe; false when stopped while scoring.
    */
   async observe(epoch: number, shouldStop?: () => boolean, scores?: number[]): Promise<boolean> {
-    const t0 = this.s.s.now();
+    const t0 = this.s.now();
     let now = scores;
     if (!now) {
       if (!this.probe) return true;
@@ -69,13 +69,13 @@ export class RankingStability {
     this.previous = now;
     this.s.emit({
       type: 'stability',
-      time: this.s.s.now(),
+      time: this.s.now(),
       epoch,
       step: this.s.step,
       probe: now.length,
       kendallTau: Number.isFinite(tau) ? tau : null,
       settled: tau >= STABLE_TAU,
-      seconds: (this.s.s.now() - t0) / 1000,
+      seconds: (this.s.now() - t0) / 1000,
     });
     return true;
   }

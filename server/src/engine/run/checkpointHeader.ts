@@ -2,7 +2,7 @@ import { isRecord } from '#shared/schema/validate';
 import { RunError } from '../runError';
 import type { BatchSamplerState } from '../data/dataSampler';
 import type { CheckpointHeader } from '../train/trainer';
-import { readCheckpoint, type ReadCheckpoint } from './checkpoint';
+import { readCheckpoint, type ReadCheckpoint } from '../storage/checkpoint';
 
 /**
  * A training checkpoint's header, every field checked before anything of the run is

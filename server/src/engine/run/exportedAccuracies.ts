@@ -1,7 +1,7 @@
 import { accuracyKindLabel, subnetAccuracies, type AccuracyKind } from '#shared/accuracyKinds';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { parseStandaloneRecord, type FinetuneResult } from '#shared/runFolder/records';
-import type { RunFolder } from './runFolder';
+import type { RunFolder } from '../storage/runFolder';
 
 /**
  * What an export's sidecar says about accuracy: which kind its `accuracy` is (the weights

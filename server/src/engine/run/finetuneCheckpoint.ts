@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseFinetuneResult, type FinetuneResult } from '#shared/runFolder/records';
 import type { FinetunePaths } from '#shared/runFolder/layout';
 import { RunError } from '../runError';
-import { readCheckpoint, type ReadCheckpoint } from './checkpoint';
-import type { SubnetTrainingState } from './subnetTraining';
+import { readCheckpoint, type ReadCheckpoint } from '../storage/checkpoint';
+import type { SubnetTrainingState } from '../standalone/subnetTraining';
 
 /**
  * A fine-tune's checkpoint header (`<run>/finetune/<key>/checkpoint.bin`): which weights it

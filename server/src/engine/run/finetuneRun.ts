@@ -18,8 +18,8 @@ import {
 } from './finetuneCheckpoint';
 import { loadRunOnBackend, runConfigOf, type LoadedRun } from './loadRun';
 import type { SelectedBackend } from '../backend/selectBackend';
-import { RunFolder } from './runFolder';
-import { SubnetTraining } from './subnetTraining';
+import { RunFolder } from '../storage/runFolder';
+import { SubnetTraining } from '../standalone/subnetTraining';
 import { dropEventsAfter } from './trainingSession';
 import {
   FinetuneSession,

@@ -8,14 +8,14 @@ import { subnetCost } from '../../space/facts';
 import type { SelectedBackend } from '../backend/selectBackend';
 import type { TrainingData } from '../data/batches';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
-import { writeCheckpoint } from './checkpoint';
+import { writeCheckpoint } from '../storage/checkpoint';
 import type { FinetuneHeader } from './finetuneCheckpoint';
 import type { TrainConfig } from '../../config/configSchema';
 import type { DataOptions } from '../data/trainingData';
-import type { ReadCheckpoint } from './checkpoint';
+import type { ReadCheckpoint } from '../storage/checkpoint';
 import type { LoadedRun } from './loadRun';
 import { runCalibration } from './subnetEvaluator';
-import type { SubnetTraining } from './subnetTraining';
+import type { SubnetTraining } from '../standalone/subnetTraining';
 
 export interface FinetuneRunOptions extends DataOptions {
   emit: (e: EngineEvent) => void;

@@ -5,7 +5,7 @@ import { RunError } from '../runError';
 import { restoreTensors } from '../train/trainer';
 import { readFinetuneCheckpoint, readFinetuneResult } from './finetuneCheckpoint';
 import type { LoadedRun } from './loadRun';
-import { subnetVariables } from './subnetTraining';
+import { subnetVariables } from '../standalone/subnetTraining';
 
 /**
  * The weights of a subnet's completed fine-tune: a copy of the run's supernet (the part

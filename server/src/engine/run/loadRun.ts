@@ -14,9 +14,9 @@ import { RunError } from '../runError';
 import { spaceDecisions } from '../../space/decisions';
 import { FewShotSplit, SplitSupernet, partTensorName } from '../train/fewShotSplit';
 import { restoreTensors, type CheckpointHeader } from '../train/trainer';
-import type { TensorRecord } from './checkpoint';
+import type { TensorRecord } from '../storage/checkpoint';
 import { readTrainingCheckpoint } from './checkpointHeader';
-import type { RunFolder } from './runFolder';
+import type { RunFolder } from '../storage/runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';
 
 export interface LoadedRun {

@@ -5,10 +5,10 @@ import { acquireLock } from '#shared/runFolder/runLock';
 import type { SupernetConfig } from '../../config/configSchema';
 import { RunError } from '../runError';
 import type { CheckpointHeader } from '../train/trainer';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint } from '../storage/checkpoint';
 import { readTrainingCheckpoint } from './checkpointHeader';
 import { runConfigOf } from './loadRun';
-import { RunFolder } from './runFolder';
+import { RunFolder } from '../storage/runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';
 
 /** A training run's config, checked, before any folder or tensor exists. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyse } from '../../config/analysis';
+import { analyse } from '../../analysis/analysis';
 import { dataIo } from '../../datasets/dataIo';
 import type { SupernetConfig } from '../../config/configSchema';
 import { RunError } from '../runError';

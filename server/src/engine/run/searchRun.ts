@@ -6,7 +6,7 @@ import { largestArch, smallestArch } from '../../space/arch';
 import { spaceFacts } from '../../space/facts';
 import type { DataOptions } from '../data/trainingData';
 import type { Executor } from '../execute/executor';
-import { openExecutor } from '../execute/openExecutor';
+import { openExecutor } from './openExecutor';
 import { RunError } from '../runError';
 import { archProblem, type ArchGenome } from '../search/archProblem';
 import {
@@ -23,10 +23,10 @@ import { searchOptionsFrom } from '../search/options';
 import { runSearch } from '../search/runSearch';
 import type { SearchResult } from '../search/types';
 import { spaceDecisions } from '../../space/decisions';
-import { CandidateStore } from './candidateStore';
+import { CandidateStore } from '../storage/candidateStore';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { atomicWrite } from '#shared/runFolder/durable';
-import { RunFolder } from './runFolder';
+import { RunFolder } from '../storage/runFolder';
 import { searchPlan, type SearchPlan } from './searchPlan';
 import { SubnetEvaluator } from './subnetEvaluator';
 

@@ -9,7 +9,7 @@ import { measureLatency, type LatencyOptions } from '../export/latency';
 import type { SharedWeights } from '../model/sharedWeights';
 import { encodeModel } from '../onnx/onnxGraph';
 import { subnetOnnxModel } from '../onnx/subnetModel';
-import type { CandidateStore } from './candidateStore';
+import type { CandidateStore } from '../storage/candidateStore';
 
 /** The batch-norm recalibration images of a run: the same for search, export, rank and workers. */
 export const runCalibration = (config: SupernetConfig, data: TrainingData): Int32Array[] =>

@@ -11,9 +11,10 @@ import type { TrainingData } from '../data/batches';
 import type { LoadedDataset } from '../data/loadedDataset';
 import type { Trainer } from '../train/trainer';
 import type { TrainStepper } from '../parallel/trainStepper';
-import { writeCheckpoint } from './checkpoint';
+import { writeCheckpoint } from '../storage/checkpoint';
 import type { OpenedRun } from './openTraining';
 import { RunError } from '../runError';
+import type { RankingHost } from '../ranking/rankingHost';
 import { spaceKeyOf } from './runConfig';
 
 export interface SessionSetup {
@@ -34,7 +35,7 @@ export interface SessionSetup {
  * A training run while it runs: where its events go (events.jsonl and the driver), its
  * position, and the writes that make it resumable: checkpoints and run.json.
  */
-export class TrainingSession {
+export class TrainingSession implements RankingHost {
   readonly log: AppendLog<EngineEvent>;
   readonly t0: number;
   step = 0;
@@ -67,6 +68,22 @@ export class TrainingSession {
 
   get folder(): OpenedRun['folder'] {
     return this.s.opened.folder;
+  }
+
+  get config(): OpenedRun['config'] {
+    return this.s.opened.config;
+  }
+
+  get weights(): Trainer['weights'] {
+    return this.s.trainer.weights;
+  }
+
+  get data(): TrainingData {
+    return this.s.data;
+  }
+
+  now(): number {
+    return this.s.now();
   }
 
   emit(e: EngineEvent): void {

@@ -13,7 +13,7 @@ import {
   withChoice,
 } from './fewShotSplit';
 import { bestPartition, cosineSimilarities, meanMatrix } from './gradientMatching';
-import { crossEntropy } from './losses';
+import { crossEntropy } from '../model/losses';
 import { createSampler } from './samplers/samplers';
 
 /** A candidate decision's best grouping and how much its groups agree (lower: split it). */

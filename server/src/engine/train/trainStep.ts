@@ -3,7 +3,12 @@ import type { Supernet, SupernetParameter } from '../model/supernet';
 import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
 import { decayRule } from './weightDecay';
-import { crossEntropy, distillationLoss, predictionErrorNorms, softTargetLoss } from './losses';
+import {
+  crossEntropy,
+  distillationLoss,
+  predictionErrorNorms,
+  softTargetLoss,
+} from '../model/losses';
 import type { PathFeedback, SampledSubnet } from './samplers/samplerTypes';
 import { gradientVariance, pathFeedback, scaledGradients } from './gradientStats';
 

@@ -5,7 +5,7 @@ import type { SharedWeights } from '../model/sharedWeights';
 import { initialSupernet, type Supernet } from '../model/supernet';
 import { Rng } from '#shared/rng';
 import { RunError } from '../runError';
-import type { TensorRecord } from '../run/checkpoint';
+import type { TensorRecord } from '../storage/checkpoint';
 import { BatchSampler, type BatchSamplerState } from '../data/dataSampler';
 import type { SpaceDecisions } from '../../space/decisions';
 import { FewShotSplit, SplitSupernet, partTensorName } from './fewShotSplit';

@@ -9,9 +9,9 @@ import type { TrainingData } from '../data/batches';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import type { EvaluateTask, TrainAloneTask } from '../execute/queue/queueTasks';
 import { recipeOf } from '../execute/queue/queueTasks';
-import { checkpointDataSha256 } from '../run/checkpoint';
+import { checkpointDataSha256 } from '../storage/checkpoint';
 import { loadRun, runConfigOf, type LoadedRun } from '../run/loadRun';
-import { RunFolder } from '../run/runFolder';
+import { RunFolder } from '../storage/runFolder';
 import { runCalibration } from '../run/subnetEvaluator';
 
 /**

@@ -31,7 +31,7 @@ import {
 } from '../execute/queue/fleetAuth';
 import { bullConnection, RedisLink, within } from '../execute/queue/redisConnection';
 import { announceWorker, HEARTBEAT_MS, removeWorker } from '../execute/queue/workerRegistry';
-import { trainStandalone } from '../run/standalone';
+import { trainStandalone } from '../standalone/trainStandalone';
 import { Refusal, RunCache, type LoadedEvaluation } from './runCache';
 
 export interface WorkerRunOptions extends DataOptions {

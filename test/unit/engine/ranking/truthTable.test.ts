@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { archKey } from '#shared/arch';
 import { resolveConfig } from '../../../../server/src/config/resolve';
-import { stratifiedArchs } from '../../../../server/src/engine/run/rankRun';
+import { stratifiedArchs } from '../../../../server/src/space/stratifiedArchs';
 import { spaceDecisions } from '../../../../server/src/space/decisions';
 import {
   loadTruthTable,

@@ -4,7 +4,7 @@ import { mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { archKey } from '#shared/arch';
-import { stratifiedArchs } from '../../../../server/src/engine/run/rankRun';
+import { stratifiedArchs } from '../../../../server/src/space/stratifiedArchs';
 import { StandaloneCache } from '../../../../server/src/engine/run/standaloneCache';
 import { spaceDecisions } from '../../../../server/src/space/decisions';
 import { subnetCost } from '../../../../server/src/space/facts';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type { Arch } from '#shared/arch';
 import type { SupernetConfig } from '../../../../server/src/config/configSchema';
-import { analyse } from '../../../../server/src/config/analysis';
+import { analyse } from '../../../../server/src/analysis/analysis';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { largestArch, smallestArch } from '../../../../server/src/space/arch';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';

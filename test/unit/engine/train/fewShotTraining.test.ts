@@ -15,10 +15,10 @@ import { calibrationIndices } from '../../../../server/src/engine/evaluate/evalu
 import { evaluateSubnetOnnx, weightsOf } from '../../../../server/src/engine/evaluate/evaluateOnnx';
 import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
 import { Rng } from '#shared/rng';
-import { writeCheckpoint } from '../../../../server/src/engine/run/checkpoint';
+import { writeCheckpoint } from '../../../../server/src/engine/storage/checkpoint';
 import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
 import { loadRun } from '../../../../server/src/engine/run/loadRun';
-import { RunFolder } from '../../../../server/src/engine/run/runFolder';
+import { RunFolder } from '../../../../server/src/engine/storage/runFolder';
 import { spaceKeyOf } from '../../../../server/src/engine/run/runConfig';
 import {
   openStepper,

@@ -12,7 +12,7 @@ import {
   checkpointDataSha256,
   readCheckpoint,
   writeCheckpoint,
-} from '../../../../server/src/engine/run/checkpoint';
+} from '../../../../server/src/engine/storage/checkpoint';
 import { Refusal, RunCache } from '../../../../server/src/engine/worker/runCache';
 
 let dir: string;

@@ -4,26 +4,26 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobStarted } from '#shared/protocol/lsp';
 import type { ExportPrecision } from '#shared/protocol/engine';
-import type { RunSummary } from '#shared/runFolder/summarise';
+import type { RunSummary } from '#shared/runFolder/runSummary';
 import { parseArchKey } from '#shared/arch';
-import { isDashboardTab } from '#shared/protocol/webview';
-import type { DashboardPort } from '../dashboardPort';
-import { defaultBackend, finetuneEpochs, runsDirFor } from '../settings';
-import type { RunNode, RunTreeProvider, SubnetNode } from '../tree/runTreeProvider';
+import { isDashboardTab } from '#shared/dashboard/webview';
+import type { DashboardPort } from './dashboardPort';
+import { defaultBackend, finetuneEpochs, runsDirFor } from './settings';
+import type { RunNode, RunTreeProvider, SubnetNode } from './tree/runTreeProvider';
 import {
   resumableRuns,
   runDescription,
   sortSubnets,
   subnetLabel,
   type SubnetRow,
-} from '../tree/runTreeModel';
-import { progressMessage, type JobProgress } from './jobProgress';
+} from './tree/runTreeModel';
+import { progressMessage, type JobProgress } from './runs/jobProgress';
 import { RunPaths } from '#shared/runFolder/layout';
 import { accuracyKindLabel } from '#shared/accuracyKinds';
 import { formatAccuracy } from '#shared/format/units';
-import type { JobMonitor } from './jobMonitor';
-import { defaultExportFile } from './runsFolder';
-import type { RunsApi } from './runsApi';
+import type { JobMonitor } from './runs/jobMonitor';
+import { defaultExportFile } from './runs/runsFolder';
+import type { RunsApi } from './runs/runsApi';
 
 export type Cmd = (...args: unknown[]) => unknown;
 

@@ -13,7 +13,7 @@ import type { SampledSubnet } from '../train/samplers/samplerTypes';
 import { restoreTensors } from '../train/trainer';
 import { stepperFor, type StepRunner } from '../train/trainStep';
 import { openStepper, worthSplitting, type TrainStepper } from '../parallel/trainStepper';
-import type { TensorRecord } from './checkpoint';
+import type { TensorRecord } from '../storage/checkpoint';
 
 /** What one subnet trained alone starts from and how it is trained. */
 export interface SubnetTrainingSetup {

@@ -1,6 +1,6 @@
 import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 import { formatBound, formatCount } from '#shared/format/numbers';
-import { joinPath } from '../resolve';
+import { joinPath } from '../../config/resolve';
 import type { Path, Rule, RuleContext } from './ruleContext';
 
 const exact = (v: number): string =>

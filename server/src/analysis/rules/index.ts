@@ -1,6 +1,6 @@
 import type { DataFacts } from '../../datasets/describe';
-import type { Problem } from '../problems';
-import type { ResolvedConfig } from '../resolve';
+import type { Problem } from '../../config/problems';
+import type { ResolvedConfig } from '../../config/resolve';
 import { sortedChoices } from './choices';
 import { constraints } from './constraints';
 import { dataPaths } from './dataPaths';

@@ -1,32 +1,7 @@
 import { parseEngineEvent, type EngineEvent } from '../protocol/engine';
-import { lastByKey, parseJsonLines } from './jsonl';
-import { parseCandidate, parseRunMeta, type RunStatus } from './records';
-
-/**
- * A run's state as the editor and the CLI show it: what run.json and the events say, with
- * `interrupted` for a run that says it is running while no live process holds its lock
- * (killed, crashed, the machine went down): it can be resumed.
- */
-export type RunState = RunStatus | 'interrupted' | 'unknown';
-
-/** One run as the Runs tree, the status bar and the pickers show it. */
-export interface RunSummary {
-  id: string;
-  dir: string;
-  configPath: string;
-  status: RunState;
-  backend?: string;
-  step?: number;
-  totalSteps?: number;
-  /** Best validation accuracy of the largest subnet over the epochs so far. */
-  bestAccuracy?: number;
-  /** Distinct subnets in candidates.jsonl. */
-  candidates: number;
-  hasPareto: boolean;
-  /** ONNX models in the run's exports folder. */
-  exports: number;
-  created?: string;
-}
+import { lastByKey, parseJsonLines } from '../runFolder/jsonl';
+import { parseCandidate, parseRunMeta, type RunStatus } from '../runFolder/records';
+import type { RunSummary } from '../runFolder/runSummary';
 
 /** The texts of a run folder that a summary reads; undefined for a missing file. */
 export interface RunTexts {

@@ -1,21 +1,15 @@
 import { existsSync } from 'node:fs';
-import { readRunText, readRunTextSync } from './safeRead';
+import { readRunText, readRunTextSync } from '../runFolder/safeRead';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { exportKeyOf, RunPaths } from './layout';
-import { atomicWrite } from './durable';
-import { parseRunMeta } from './records';
-import { acquireLock, lockHeld, parseLock } from './runLock';
+import { exportKeyOf, RunPaths } from '../runFolder/layout';
+import { atomicWrite } from '../runFolder/durable';
+import { parseRunMeta } from '../runFolder/records';
+import { acquireLock, lockHeld, parseLock } from '../runFolder/runLock';
 import { parseEngineEvent } from '../protocol/engine';
-import { foldJsonLinesFile } from './appendLog';
-import {
-  eventsDigest,
-  sortRuns,
-  summarise,
-  type EventsDigest,
-  type RunSummary,
-  type RunTexts,
-} from './summarise';
+import { foldJsonLinesFile } from '../runFolder/appendLog';
+import { eventsDigest, sortRuns, summarise, type EventsDigest, type RunTexts } from './summarise';
+import type { RunSummary } from '../runFolder/runSummary';
 
 /** events.jsonl folded line by line: a long run's log may be larger than one string. */
 async function readEventsDigest(file: string): Promise<EventsDigest | undefined> {

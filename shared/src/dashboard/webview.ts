@@ -1,5 +1,5 @@
 import type { RunChartModel } from '../charts/chartModel';
-import type { EngineEvent } from './engine';
+import type { EngineEvent } from '../protocol/engine';
 import {
   bool,
   list,

@@ -1,9 +1,9 @@
 import type { DataFacts } from '../../datasets/describe';
-import type { TaskConfig } from '../configSchema';
+import type { TaskConfig } from '../../config/configSchema';
 import type { SpaceFacts } from '../../space/facts';
 import { spaceFacts } from '../../space/facts';
-import type { Problem } from '../problems';
-import { joinPath, type ResolvedConfig } from '../resolve';
+import type { Problem } from '../../config/problems';
+import { joinPath, type ResolvedConfig } from '../../config/resolve';
 
 /** What the checks of a config may use beyond its text. */
 export interface AnalysisOptions {

@@ -1,7 +1,7 @@
 import type { DataFacts } from '../datasets/describe';
 import { spaceFacts, type SpaceFacts } from '../space/facts';
-import type { Problem } from './problems';
-import { resolveConfig, type ResolvedConfig } from './resolve';
+import type { Problem } from '../config/problems';
+import { resolveConfig, type ResolvedConfig } from '../config/resolve';
 import { semanticProblems, type AnalysisOptions } from './rules';
 
 /** Everything the features need from one text, computed once per document version. */

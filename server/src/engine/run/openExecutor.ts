@@ -3,13 +3,13 @@ import { parseExecutor } from '#shared/executor';
 import { packageVersion } from '#shared/packageVersion';
 import type { EngineEvent } from '#shared/protocol/engine';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
-import type { LoadedRun } from '../run/loadRun';
-import { runCalibration } from '../run/subnetEvaluator';
+import type { LoadedRun } from './loadRun';
+import { runCalibration } from './subnetEvaluator';
 import { RunError } from '../runError';
-import type { Executor } from './executor';
-import { LocalExecutor } from './localExecutor';
-import { QueueExecutor } from './queue/queueExecutor';
-import { recipeOf } from './queue/queueTasks';
+import type { Executor } from '../execute/executor';
+import { LocalExecutor } from '../execute/localExecutor';
+import { QueueExecutor } from '../execute/queue/queueExecutor';
+import { recipeOf } from '../execute/queue/queueTasks';
 
 /**
  * The executor a search or ranking check asked for (`local` when it named none). A local

@@ -1,6 +1,6 @@
 import type { Fields, Schema } from '#shared/schema/dsl';
-import { configSchema } from '../configSchema';
-import { joinPath } from '../resolve';
+import { configSchema } from '../../config/configSchema';
+import { joinPath } from '../../config/resolve';
 import type { Path, Rule, RuleContext } from './ruleContext';
 
 /** Every elastic choice list is sorted ascending, without duplicates. Walks the schema to find them. */
