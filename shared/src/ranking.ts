@@ -1,5 +1,5 @@
 import { formatCount } from './format/numbers';
-import { figure, num, obj, tuple, type Infer } from './schema/dsl';
+import { figure, list, num, obj, optional, str, tuple, type Infer } from './schema/dsl';
 
 /** A 95% interval, `[low, high]`. */
 export const interval = (doc: string) => tuple(doc, [figure('Low end.'), figure('High end.')]);
@@ -53,6 +53,32 @@ export const macsRegionSchema = obj('One range of MACs and how the supernet orde
   macsKendallTau: figure('τ-b of MACs alone against the truth within the range.'),
 });
 export type MacsRegion = Infer<typeof macsRegionSchema>;
+
+export const baselineSchema = obj('A cheap predictor and its τ.', {
+  name: str('`macs`, `params` or a zero-cost proxy (`synflow`, `naswot`, …).'),
+  kendallTau: figure('Its τ-b against the truth.'),
+});
+/** Every cheap baseline's τ, the best, its paired interval and the MACs ranges (rank.json, rank-end, ranking). */
+export const baselineFields = {
+  baselines: optional(
+    list(
+      'Each cheap baseline’s τ: MACs, params, zero-cost proxies (absent in older runs).',
+      baselineSchema,
+    ),
+  ),
+  bestBaseline: optional({ ...baselineSchema, doc: 'The strongest of them.' }),
+  baselineAdvantageInterval: optional(
+    interval(
+      '95% paired bootstrap interval of τ − the best baseline’s τ, subnets and stand-alone seeds resampled, the best chosen again in every draw (absent in older runs).',
+    ),
+  ),
+  regions: optional(
+    list(
+      'The order within each third of the MACs range (absent in older runs and below 15 subnets).',
+      macsRegionSchema,
+    ),
+  ),
+};
 
 /**
  * Where to trust the order, in one sentence a user can act on: the MACs ranges whose τ

@@ -1,5 +1,7 @@
 import { isMetric, type Objective } from '../metrics';
-import type { CandidateFigures } from '../runFolder/records';
+import { paretoFileSchema, parseParetoFront, type CandidateFigures } from '../runFolder/records';
+import type { Infer } from '../schema/dsl';
+import { isRecord, problemOf, validFields } from '../schema/validate';
 import {
   parseEngineEvent,
   type EpochEvent,
@@ -345,28 +347,29 @@ export function appendEvents(model: RunChartModel, events: readonly unknown[]): 
  * objectives, the constraints, the final front and the hypervolume history.
  */
 export function applyParetoFile(model: RunChartModel, json: unknown): void {
-  if (typeof json !== 'object' || json === null) return;
-  const p = json as Record<string, unknown>;
+  if (!isRecord(json)) return;
+  // Each field, and each entry of a list, as the schema says or left out: what is right of
+  // a file of another version or a hand edit still shows.
+  const p = validFields(paretoFileSchema, json);
   const search = model.search;
-  const objectives = objectivesOf(p.objectives);
-  if (objectives) search.objectives = objectives;
-  if (Array.isArray(p.constraints) && p.constraints.every((c) => typeof c === 'string'))
-    search.constraints = p.constraints.slice();
-  if (Array.isArray(p.front) && search.front.length === 0)
-    search.front = p.front.filter(
-      (c): c is CandidateFigures => typeof c === 'object' && c !== null && 'key' in c,
-    );
-  if (Array.isArray(p.history) && search.generations.length === 0)
-    for (const h of p.history as Record<string, unknown>[]) {
-      const generation = finite(h?.generation);
-      const hypervolume = finite(h?.hypervolume);
-      if (generation === null || hypervolume === null) continue;
-      search.generations.push({
-        generation,
-        evaluations: finite(h.evaluations) ?? 0,
-        hypervolume,
-      });
-    }
+  if (p.objectives?.length) search.objectives = p.objectives;
+  if (p.constraints) search.constraints = p.constraints;
+  const front = parseParetoFront(json);
+  if (front && search.front.length === 0) search.front = front;
+  const entry = paretoFileSchema.fields.history.items;
+  if (Array.isArray(json.history) && search.generations.length === 0)
+    for (const h of json.history)
+      if (
+        problemOf(entry, h) === undefined &&
+        Number.isFinite((h as { hypervolume: unknown }).hypervolume)
+      ) {
+        const g = h as Infer<typeof entry>;
+        search.generations.push({
+          generation: g.generation,
+          evaluations: g.evaluations,
+          hypervolume: g.hypervolume,
+        });
+      }
 }
 
 /** The config's `search.objectives` map ({accuracy: max, flops: min}) as a list. */

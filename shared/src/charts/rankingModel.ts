@@ -5,6 +5,7 @@ import type {
   RankStartEvent,
   StabilityEvent,
 } from '../protocol/engine';
+import { parseRankFile } from '../runFolder/records';
 import {
   rankingFiguresOf,
   spearmanBrownCeiling,
@@ -179,7 +180,8 @@ const intervalOf = (x: unknown): [number, number] | undefined => {
  * The figures of an event or rank.json with every non-number left out (NaN is written as
  * null in JSON), so that the summary and the warning never read a null as a number.
  */
-export function cleanFigures(x: Record<string, unknown>): RankingFigures | undefined {
+export function cleanFigures(figures: object): RankingFigures | undefined {
+  const x = figures as Record<string, unknown>;
   const interval = intervalOf(x.kendallTauInterval);
   const partialInterval = intervalOf(x.partialKendallTauInterval);
   const advantage = intervalOf(x.flopsAdvantageInterval);
@@ -322,14 +324,15 @@ export function addRankEvent(
 
 /** rank.json's check, unless this session already saw a newer one complete. */
 export function applyRankFile(state: RankingState, json: unknown): void {
-  if (typeof json !== 'object' || json === null || state.check) return;
-  const r = json as Record<string, unknown>;
-  const figures = cleanFigures(r);
+  if (state.check) return;
+  const r = parseRankFile(json);
+  if (!r.ok) return;
+  const figures = cleanFigures(r.value);
   if (!figures) return;
   state.check = {
-    subnets: pointsOf(r.subnets),
+    subnets: pointsOf(r.value.subnets),
     figures,
     planned: figures.subnets,
-    ...(finite(r.epochs) !== null ? { epochs: r.epochs as number } : {}),
+    epochs: r.value.epochs,
   };
 }

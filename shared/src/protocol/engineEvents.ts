@@ -1,6 +1,6 @@
 import { workerInfoSchema } from '../executor';
 import { objectiveSchema } from '../metrics';
-import { interval, macsRegionSchema } from '../ranking';
+import { baselineFields, interval } from '../ranking';
 import {
   candidateFiguresSchema,
   finetuneResultSchema,
@@ -46,31 +46,6 @@ const ended = oneOf('How it ended.', {
   cancelled: 'The user stopped it; it can be resumed where that applies.',
   failed: 'An error ended it (see `message`).',
 });
-const baseline = obj('A cheap predictor and its τ.', {
-  name: str('`macs`, `params` or a zero-cost proxy (`synflow`, `naswot`, …).'),
-  kendallTau: figure('Its τ-b against the truth.'),
-});
-const baselineFields = {
-  baselines: optional(
-    list(
-      'Each cheap baseline’s τ: MACs, params, zero-cost proxies (absent in older runs).',
-      baseline,
-    ),
-  ),
-  bestBaseline: optional({ ...baseline, doc: 'The strongest of them.' }),
-  baselineAdvantageInterval: optional(
-    interval(
-      '95% paired bootstrap interval of τ − the best baseline’s τ, subnets and stand-alone seeds resampled, the best chosen again in every draw (absent in older runs).',
-    ),
-  ),
-  regions: optional(
-    list(
-      'The order within each third of the MACs range (absent in older runs and below 15 subnets).',
-      macsRegionSchema,
-    ),
-  ),
-};
-
 /** The role of a subnet in a training step: the sandwich rule's ends, or one drawn. */
 export const subnetRoleSchema = oneOf('Which subnet of the step.', {
   largest: 'The largest subnet (the distillation teacher).',

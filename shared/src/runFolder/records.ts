@@ -1,8 +1,20 @@
 import { archKey, archSchema, isArch, type Arch } from '../arch';
-import { bool, int, literal, num, obj, oneOf, optional, str, type Infer } from '../schema/dsl';
+import {
+  bool,
+  figure,
+  int,
+  list,
+  literal,
+  num,
+  obj,
+  oneOf,
+  optional,
+  str,
+  type Infer,
+} from '../schema/dsl';
 import { isRecord, readTolerant, validFields } from '../schema/validate';
-import type { Objective } from '../metrics';
-import type { MacsRegion } from '../ranking';
+import { objectiveSchema } from '../metrics';
+import { baselineFields, interval } from '../ranking';
 
 /**
  * What each file of a run folder holds, one type per record kind, and the checks that
@@ -83,24 +95,41 @@ export const candidateFiguresSchema = obj("A subnet's figures.", {
 export type CandidateFigures = Infer<typeof candidateFiguresSchema>;
 
 /** pareto.json: the answer of the last search of a run. */
-export interface ParetoFile {
-  version: 1;
-  runId: string;
-  search: string;
-  algorithm: 'nsga2' | 'random';
-  seed: number;
-  budget: number;
-  objectives: Objective[];
-  constraints: string[];
-  referencePoint: number[];
-  hypervolume: number;
-  evaluations: number;
-  stopReason: string;
-  history: { generation: number; evaluations: number; hypervolume: number }[];
-  /** The feasible non-dominated subnets, sorted by the first objective (best first). */
-  front: (CandidateFigures & { arch: Arch; loss: number })[];
-  time: string;
-}
+export const paretoFileSchema = obj('pareto.json.', {
+  version: literal('Its format.', 1),
+  runId: text('The run.'),
+  search: text('Which search wrote it.'),
+  algorithm: oneOf('The algorithm.', { nsga2: 'NSGA-II.', random: 'Random search.' }),
+  seed: num('The seed.'),
+  budget: count('Most subnets it would evaluate.'),
+  objectives: list('What it optimised.', objectiveSchema),
+  constraints: list('The constraints, as written.', str('One.')),
+  referencePoint: list(
+    'The hypervolume’s reference point, in minimised objectives.',
+    figure('One objective.'),
+  ),
+  hypervolume: figure('Hypervolume of the front.'),
+  evaluations: count('Subnets evaluated.'),
+  stopReason: str('Why it stopped.'),
+  history: list(
+    'Hypervolume after each generation.',
+    obj('One generation.', {
+      generation: count('The generation.'),
+      evaluations: count('Subnets evaluated so far.'),
+      hypervolume: figure('Hypervolume of the front then.'),
+    }),
+  ),
+  front: list(
+    'The feasible non-dominated subnets, sorted by the first objective (best first).',
+    obj('A subnet of the front.', {
+      ...candidateFiguresSchema.fields,
+      arch: archSchema,
+      loss: figure('Validation loss.'),
+    }),
+  ),
+  time: str('When it was written, ISO 8601.'),
+});
+export type ParetoFile = Infer<typeof paretoFileSchema>;
 
 /** One subnet of a ranking check: its accuracy in the supernet and trained alone. */
 export const rankedSubnetSchema = obj('A subnet of a ranking check.', {
@@ -117,29 +146,26 @@ export const rankedSubnetSchema = obj('A subnet of a ranking check.', {
 });
 export type RankedSubnet = Infer<typeof rankedSubnetSchema>;
 
-/** rank.json: the last ranking check of a run. */
-export interface RankFile {
-  runId: string;
-  epochs: number;
-  seed: number;
-  subnets: RankedSubnet[];
-  kendallTau: number;
-  spearmanRho: number;
-  /** See RankingFigures (shared/src/ranking.ts); absent in rank.json of older versions. */
-  kendallTauInterval?: [number, number];
-  flopsKendallTau?: number;
-  partialKendallTau?: number;
-  /**
-   * MACs, params and the zero-cost proxies at the run's initial weights: each one's τ, the
-   * best, and the paired bootstrap interval of τ − the best's τ (absent in older files).
-   */
-  baselines?: { name: string; kendallTau: number }[];
-  bestBaseline?: { name: string; kendallTau: number };
-  baselineAdvantageInterval?: [number, number];
-  /** The order within each third of the MACs range (absent in older files and below 15 subnets). */
-  regions?: MacsRegion[];
-  time: string;
-}
+/** rank.json: the last ranking check of a run (its figures: shared/src/ranking.ts). */
+export const rankFileSchema = obj('rank.json.', {
+  runId: text('The run.'),
+  epochs: num('Epochs each subnet was trained alone for.'),
+  seed: num('The seed.'),
+  subnets: list('The subnets, measured both ways.', rankedSubnetSchema),
+  kendallTau: figure('τ-b of inherited against stand-alone accuracy.'),
+  spearmanRho: figure('Spearman’s ρ.'),
+  kendallTauInterval: optional(
+    interval('Its 95% bootstrap interval (absent in rank.json of older versions).'),
+  ),
+  flopsKendallTau: optional(figure('τ-b of MACs alone (absent in older files).')),
+  partialKendallTau: optional(figure('τ of the supernet given MACs (absent in older files).')),
+  ...baselineFields,
+  time: str('When it was written, ISO 8601.', { default: '' }),
+});
+export type RankFile = Infer<typeof rankFileSchema>;
+
+/** A rank.json, or the problem with it (a field that may be absent is dropped when wrong). */
+export const parseRankFile = (x: unknown) => readTolerant(rankFileSchema, x, 'rank.json');
 
 /**
  * One subnet trained alone from scratch for a ranking check: a line of standalone.jsonl,
@@ -159,7 +185,7 @@ export const standaloneRecordSchema = obj('A line of standalone.jsonl.', {
 });
 export type StandaloneRecord = Infer<typeof standaloneRecordSchema>;
 
-const figure = (doc: string) =>
+const accuracyAndLoss = (doc: string) =>
   obj(doc, { accuracy: share('Top-1 accuracy (0–1).'), loss: num('Validation loss.') });
 
 /**
@@ -184,8 +210,8 @@ export const finetuneResultSchema = obj('A fine-tune’s result.json.', {
   ),
   sourceStep: count("The run checkpoint's step the weights came from."),
   sourceSha256: str('The SHA-256 of that checkpoint’s tensors.'),
-  inherited: figure('Before fine-tuning (inherited accuracy).'),
-  finetuned: figure('After fine-tuning (fine-tuned accuracy).'),
+  inherited: accuracyAndLoss('Before fine-tuning (inherited accuracy).'),
+  finetuned: accuracyAndLoss('After fine-tuning (fine-tuned accuracy).'),
   seconds: count('Seconds of fine-tuning (steps and per-epoch evaluations), across resumes.'),
   time: str('When it completed, ISO 8601.', { default: '' }),
 });

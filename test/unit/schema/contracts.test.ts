@@ -21,7 +21,9 @@ import { panelStateSchema, webviewMessageSchema } from '#shared/dashboard/webvie
 import {
   candidateSchema,
   finetuneResultSchema,
+  paretoFileSchema,
   rankedSubnetSchema,
+  rankFileSchema,
   runMetaSchema,
   standaloneRecordSchema,
 } from '#shared/runFolder/records';
@@ -137,6 +139,39 @@ const contracts: [string, Schema, Record<string, unknown>][] = [
     { accuracy: 0.8, loss: 0.5, worker: 'w1', images: 100 },
   ],
   ['worker registry entry', workerInfoSchema, worker],
+  [
+    'rank.json',
+    rankFileSchema,
+    {
+      runId: 'r1',
+      epochs: 1,
+      seed: 0,
+      subnets: [],
+      kendallTau: 0.5,
+      spearmanRho: 0.6,
+    },
+  ],
+  [
+    'pareto.json',
+    paretoFileSchema,
+    {
+      version: 1,
+      runId: 'r1',
+      search: 's1',
+      algorithm: 'nsga2',
+      seed: 0,
+      budget: 8,
+      objectives: [{ name: 'accuracy', direction: 'max' }],
+      constraints: [],
+      referencePoint: [0, 1e6],
+      hypervolume: 0.3,
+      evaluations: 8,
+      stopReason: 'budget',
+      history: [],
+      front: [{ key, arch, accuracy: 0.8, flops: 1000, params: 100, loss: 0.5 }],
+      time: '2026-12-07T00:00:00Z',
+    },
+  ],
 ];
 
 /** The object schema an example is checked against: the union's variant for its tag. */
