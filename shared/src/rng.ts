@@ -1,3 +1,12 @@
+import { int, list } from './schema/dsl';
+
+/** A stream's state in a checkpoint (`Rng.state()`): four 32-bit words. */
+export const rngStateSchema = (doc: string) =>
+  list(doc, int('One 32-bit word.', { minimum: 0, maximum: 0xffffffff }), {
+    minItems: 4,
+    maxItems: 4,
+  });
+
 /**
  * Seeded pseudo-random numbers (xoshiro128**): every random choice of a run comes
  * from an instance of this, never from Math.random, so a seed reproduces a run and

@@ -343,7 +343,7 @@ void describe('faults', () => {
       [
         'without a header checksum',
         { dropHeaderChecksum: true },
-        /checkpoint\.bin: the checkpoint's header field 'step' must be a whole number; it is "x"/,
+        /checkpoint\.bin: the checkpoint's header field 'step' must be an integer\. The checkpoint is not usable/,
       ],
     ];
     const pristine = readFileSync(run.checkpointFile);

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent } from '#shared/protocol/engine';
-import { readTrainingCheckpoint } from '../../server/src/engine/run/checkpointHeader';
+import { readTrainingCheckpoint } from '../../server/src/engine/train/checkpointHeader';
 import { eventsOf, runCli } from './microRun';
 
 /**

@@ -60,6 +60,8 @@ export function toJsonSchema(s: Schema): Json {
     }
     case 'literal':
       return { ...base, const: s.value };
+    case 'opaque':
+      return { ...base, type: 'object' };
     case 'record':
       return { ...base, type: 'object', additionalProperties: toJsonSchema(s.value as Schema) };
     case 'tuple':

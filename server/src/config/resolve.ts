@@ -249,6 +249,7 @@ class Resolver {
       case 'union':
       case 'record':
       case 'tuple':
+      case 'opaque':
         // Contract-only kinds (shared/src/schema/validate.ts): no key of the config uses them.
         throw new Error(`the config schema at ${where} uses a ${schema.kind} schema`);
       case 'object':

@@ -80,6 +80,14 @@ export interface UnionSchema<
   variants: V;
 }
 
+/**
+ * A mapping whose contents the part that owns them checks (a sampler's own state in a
+ * checkpoint): here only that it is a mapping; its type is `unknown` until its owner reads it.
+ */
+export interface OpaqueSchema extends Base<Record<string, unknown>> {
+  kind: 'opaque';
+}
+
 export interface BooleanSchema extends Base<boolean> {
   kind: 'boolean';
 }
@@ -119,6 +127,7 @@ export type Schema =
   | NumberSchema
   | StringSchema
   | BooleanSchema
+  | OpaqueSchema
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   | RecordSchema<any>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -155,6 +164,8 @@ export type Infer<S> = S extends NumberSchema
       : string
     : S extends BooleanSchema
       ? boolean
+      : S extends OpaqueSchema
+        ? unknown
       : S extends EnumSchema<infer V>
         ? V
         : S extends ArraySchema<infer I>
@@ -239,6 +250,7 @@ export const map = <K extends string, V extends Schema>(
   value,
   ...o,
 });
+export const opaque = (doc: string): OpaqueSchema => ({ kind: 'opaque', doc });
 export const literal = <const V extends string | number | boolean>(
   doc: string,
   value: V,
@@ -319,6 +331,7 @@ export function typeName(s: Schema): string {
     case 'map':
       return 'a mapping of keys to values';
     case 'record':
+    case 'opaque':
       return 'a mapping of names to values';
     case 'tuple':
       return `a list of ${(s.items as readonly Schema[]).length}`;

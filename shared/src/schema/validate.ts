@@ -79,6 +79,8 @@ export function problemOf(schema: Schema, value: unknown, where = 'the value'): 
       }
       return undefined;
     }
+    case 'opaque':
+      return isRecord(value) ? undefined : bad(typeName(schema));
     case 'record': {
       if (!isRecord(value)) return bad(typeName(schema));
       for (const [k, v] of Object.entries(value)) {

@@ -1,4 +1,15 @@
 import type { Rng } from '#shared/rng';
+import {
+  int,
+  nullableNum,
+  nullableStr,
+  obj,
+  oneOf,
+  optional,
+  type Infer,
+} from '#shared/schema/dsl';
+
+const whole = (doc: string) => int(doc, { minimum: 0 });
 
 export type BatchMode = 'shuffle' | 'importance' | 'pada';
 
@@ -28,26 +39,36 @@ export interface Batch {
   weights: Float32Array;
 }
 
-export interface BatchSamplerState {
-  mode: BatchMode;
-  n: number;
-  /** Batches drawn so far. */
-  step: number;
-  epoch: number;
-  /** shuffle, pada: position in the epoch's list. */
-  position: number;
-  /**
-   * shuffle: the epoch's permutation; pada: the epoch's draws (a permutation in epoch 0).
-   * Base64 of an Int32Array (little-endian); null before the first batch.
-   */
-  permutation: string | null;
-  /** importance: per-image weights; pada: the norms seen this epoch. Base64 of a Float32Array (little-endian). */
-  weights: string | null;
-  /** pada: the epoch's draw probabilities, base64 of a Float32Array (absent in older checkpoints). */
-  distribution?: string | null;
-  /** pada: progress at the epoch's first batch, τ of its closing update (absent in older checkpoints). */
-  epochStart?: number | null;
-}
+/** Where the batch sampler is, in a checkpoint: enough to draw the same batches after a resume. */
+export const batchSamplerStateSchema = obj("The batch sampler's state.", {
+  mode: oneOf('How batches are drawn.', {
+    shuffle: 'A permutation per epoch.',
+    importance: 'By per-image weights.',
+    pada: "PA&DA's per-epoch distribution from gradient norms.",
+  } satisfies Record<BatchMode, string>),
+  n: whole('Images in the training split.'),
+  step: whole('Batches drawn so far.'),
+  epoch: whole('The epoch.'),
+  position: whole("shuffle, pada: position in the epoch's list."),
+  permutation: nullableStr(
+    "shuffle: the epoch's permutation; pada: the epoch's draws (a permutation in epoch 0). Base64 of an Int32Array (little-endian); null before the first batch.",
+  ),
+  weights: nullableStr(
+    'importance: per-image weights; pada: the norms seen this epoch. Base64 of a Float32Array (little-endian).',
+  ),
+  distribution: optional(
+    nullableStr(
+      "pada: the epoch's draw probabilities, base64 of a Float32Array (absent in older checkpoints).",
+    ),
+  ),
+  epochStart: optional(
+    nullableNum(
+      "pada: progress at the epoch's first batch, τ of its closing update (absent in older checkpoints).",
+      { minimum: 0, maximum: 1 },
+    ),
+  ),
+});
+export type BatchSamplerState = Infer<typeof batchSamplerStateSchema>;
 
 /**
  * Batches of training indices, drawing only from the Rng it is given.

@@ -1,68 +1,53 @@
-import { isRecord } from '#shared/schema/validate';
+import { int, literal, num, obj, optional, str, type Infer } from '#shared/schema/dsl';
+import { problemOf } from '#shared/schema/validate';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseFinetuneResult, type FinetuneResult } from '#shared/runFolder/records';
 import type { FinetunePaths } from '#shared/runFolder/layout';
 import { RunError } from '../runError';
 import { readCheckpoint, type ReadCheckpoint } from '../storage/checkpoint';
-import type { SubnetTrainingState } from '../standalone/subnetTraining';
+import { subnetTrainingStateFields } from '../standalone/subnetTraining';
 
 /**
  * A fine-tune's checkpoint header (`<run>/finetune/<key>/checkpoint.bin`): which weights it
  * started from and how it trains (a fine-tune asked with other settings, or of a run trained
  * further since, starts over), its inherited accuracy, and SubnetTraining's state.
  */
-export interface FinetuneHeader extends SubnetTrainingState {
-  version: 1;
-  kind: 'finetune';
-  runId: string;
-  key: string;
-  sourceStep: number;
-  sourceSha256: string;
-  epochs: number;
-  lr: number;
-  /** The frozen teacher's arch key; absent without distillation. */
-  teacher?: string;
-  inherited: { accuracy: number; loss: number };
-  backend: string;
-  elapsedSeconds: number;
-}
+export const finetuneHeaderSchema = obj("A fine-tune checkpoint's header.", {
+  version: literal('Its format.', 1),
+  kind: literal('What it is.', 'finetune'),
+  runId: str('The run.'),
+  key: str("The subnet's arch key."),
+  sourceStep: int("The run checkpoint's step the weights came from.", { minimum: 0 }),
+  sourceSha256: str("That checkpoint's SHA-256 of its tensors."),
+  epochs: num('Epochs it trains for.', { minimum: 0 }),
+  lr: num('Peak learning rate.', { minimum: 0 }),
+  teacher: optional(str("The frozen teacher's arch key; absent without distillation.")),
+  inherited: obj('The inherited weights’ figures.', {
+    accuracy: num('Validation accuracy (0–1).'),
+    loss: num('Validation loss.'),
+  }),
+  backend: str('The backend that wrote it.'),
+  elapsedSeconds: num('Seconds of fine-tuning so far, across resumes.', { minimum: 0 }),
+  ...subnetTrainingStateFields,
+});
+export type FinetuneHeader = Infer<typeof finetuneHeaderSchema>;
 
-const isWhole = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isRngState = (x: unknown): boolean =>
-  Array.isArray(x) && x.length === 4 && x.every((w) => isWhole(w) && w <= 0xffffffff);
-
-/** Every field of a fine-tune checkpoint's header checked, each error naming the file and the field. */
+/**
+ * Every field of a fine-tune checkpoint's header checked against the schema, then what one
+ * field says of another; each error names the file and the field.
+ */
 export function parseFinetuneHeader(file: string, raw: unknown): FinetuneHeader {
-  const bad = (field: string, want: string, got: unknown): never => {
-    const shown = JSON.stringify(got)?.slice(0, 40) ?? String(got);
+  const refuse = (problem: string): never => {
     throw new RunError(
-      `${file}: the fine-tune checkpoint's header field '${field}' must be ${want}; it is ${shown}. ` +
+      `${file}: the fine-tune checkpoint's ${problem.replace(/^header\.(\S+)/, "header field '$1'")}. ` +
         'Remove the file to fine-tune this subnet from its inherited weights again.',
     );
   };
-  if (!isRecord(raw)) return bad('header', 'an object', raw);
-  const h = raw;
-  if (h.version !== 1) bad('version', '1', h.version);
-  if (h.kind !== 'finetune') bad('kind', "'finetune'", h.kind);
-  for (const f of ['runId', 'key', 'sourceSha256', 'backend'] as const)
-    if (typeof h[f] !== 'string') bad(f, 'a string', h[f]);
-  for (const f of ['step', 'totalSteps', 'optimizerSteps', 'sourceStep'] as const)
-    if (!isWhole(h[f])) bad(f, 'a whole number', h[f]);
-  if ((h.step as number) > (h.totalSteps as number))
-    bad('step', `at most totalSteps (${h.totalSteps as number})`, h.step);
-  for (const f of ['epochs', 'lr', 'elapsedSeconds'] as const)
-    if (!isNum(h[f]) || h[f] < 0) bad(f, 'a number ≥ 0', h[f]);
-  if (h.teacher !== undefined && typeof h.teacher !== 'string')
-    bad('teacher', 'an arch key', h.teacher);
-  for (const f of ['dataRng', 'augmentRng'] as const)
-    if (!isRngState(h[f])) bad(f, 'a list of 4 whole 32-bit numbers', h[f]);
-  const inh = h.inherited;
-  if (!isRecord(inh) || !isNum(inh.accuracy) || !isNum(inh.loss))
-    bad('inherited', 'an accuracy and a loss', inh);
-  // The batch sampler's restore checks its own state and names what is wrong.
-  if (!isRecord(h.batches)) bad('batches', 'an object', h.batches);
-  return h as unknown as FinetuneHeader;
+  const problem = problemOf(finetuneHeaderSchema, raw, 'header');
+  if (problem) return refuse(problem);
+  const h = raw as FinetuneHeader;
+  if (h.step > h.totalSteps) refuse(`header.step must be at most totalSteps (${h.totalSteps})`);
+  return h;
 }
 
 /** The fine-tune's checkpoint, read and checked; undefined when there is none. */

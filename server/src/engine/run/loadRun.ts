@@ -15,7 +15,7 @@ import { spaceDecisions } from '../../space/decisions';
 import { FewShotSplit, SplitSupernet, partTensorName } from '../train/fewShotSplit';
 import { restoreTensors, type CheckpointHeader } from '../train/trainer';
 import type { TensorRecord } from '../storage/checkpoint';
-import { readTrainingCheckpoint } from './checkpointHeader';
+import { readTrainingCheckpoint } from '../train/checkpointHeader';
 import type { RunFolder } from '../storage/runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';
 

@@ -6,7 +6,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import { RunError } from '../runError';
 import type { CheckpointHeader } from '../train/trainer';
 import type { Checkpoint } from '../storage/checkpoint';
-import { readTrainingCheckpoint } from './checkpointHeader';
+import { readTrainingCheckpoint } from '../train/checkpointHeader';
 import { runConfigOf } from './loadRun';
 import { RunFolder } from '../storage/runFolder';
 import { checkedConfig, spaceKeyOf } from './runConfig';

@@ -4,9 +4,10 @@ import type { SupernetConfig, TrainConfig } from '../../config/configSchema';
 import { subnetCost } from '../../space/facts';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import type { Supernet } from '../model/supernet';
-import { Rng } from '#shared/rng';
+import { Rng, rngStateSchema } from '#shared/rng';
+import { int, type InferFields } from '#shared/schema/dsl';
 import { RunError } from '../runError';
-import { BatchSampler, type BatchSamplerState } from '../data/dataSampler';
+import { BatchSampler, batchSamplerStateSchema } from '../data/dataSampler';
 import { learningRate } from '../train/lrSchedule';
 import type { Optimizer } from '../train/optimizer';
 import type { SampledSubnet } from '../train/samplers/samplerTypes';
@@ -34,14 +35,18 @@ export interface SubnetTrainingSetup {
 }
 
 /** The state of a subnet's training beyond its tensors: enough to continue exactly. */
-export interface SubnetTrainingState {
-  step: number;
-  totalSteps: number;
-  dataRng: number[];
-  augmentRng: number[];
-  batches: BatchSamplerState;
-  optimizerSteps: number;
-}
+/** What a checkpoint holds of a subnet's training besides its tensors (fields of its header). */
+export const subnetTrainingStateFields = {
+  step: int('Steps done.', { minimum: 0 }),
+  totalSteps: int('Steps it trains for.', { minimum: 0 }),
+  dataRng: rngStateSchema("The batch sampler's random stream."),
+  augmentRng: rngStateSchema('The augmentation stream.'),
+  batches: batchSamplerStateSchema,
+  optimizerSteps: int("The optimizer's updates (Adam's bias correction counts them).", {
+    minimum: 0,
+  }),
+};
+export type SubnetTrainingState = InferFields<typeof subnetTrainingStateFields>;
 
 /** One step's figures. */
 export interface SubnetStep {

@@ -12,6 +12,8 @@ import {
 import * as path from 'node:path';
 import { openTemp, writeFully } from '#shared/runFolder/durable';
 import { readRegularSync } from '#shared/runFolder/safeRead';
+import { int, list, obj, opaque, optional, str, type Infer } from '#shared/schema/dsl';
+import { problemOf } from '#shared/schema/validate';
 import { RunError } from '../runError';
 
 /**
@@ -42,11 +44,26 @@ export interface Checkpoint<H> {
 /** A checkpoint as read back, with the SHA-256 of its tensor data: which weights these are. */
 export type ReadCheckpoint<H> = Checkpoint<H> & { sha256: string };
 
-interface IndexEntry {
-  name: string;
-  shape: number[];
-  length: number;
-}
+const whole = (doc: string) => int(doc, { minimum: 0 });
+
+/** The JSON between the length and the tensor data. */
+const envelopeSchema = obj("A checkpoint's JSON header.", {
+  header: opaque(
+    "The run's state: its owner checks it (train/checkpointHeader.ts, run/finetuneCheckpoint.ts).",
+  ),
+  headerSha256: optional(str("SHA-256 of the header's JSON (absent in files written before it).")),
+  tensors: list(
+    'The tensor index, in data order.',
+    obj('One tensor.', {
+      name: str('Its name.'),
+      shape: list('Its shape.', whole('One dimension.')),
+      length: whole('Its values.'),
+    }),
+  ),
+  dataBytes: optional(whole('Bytes of tensor data.')),
+  sha256: str('SHA-256 of the tensor data.'),
+});
+type IndexEntry = Infer<typeof envelopeSchema>['tensors'][number];
 
 const bytesOf = (t: Float32Array): Uint8Array =>
   new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
@@ -106,21 +123,6 @@ export function writeCheckpoint<H>(file: string, ck: Checkpoint<H>): number {
 
 const sha256Of = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-const isWholeNumber = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
-
-function parseIndex(file: string, raw: unknown): IndexEntry[] {
-  if (!Array.isArray(raw))
-    throw new RunError(`${file}: the checkpoint's tensor index is not a list.`);
-  return raw.map((t: Partial<IndexEntry>, i) => {
-    const shape = Array.isArray(t?.shape) && t.shape.every(isWholeNumber) ? t.shape : undefined;
-    if (typeof t?.name !== 'string' || !shape || !isWholeNumber(t.length))
-      throw new RunError(`${file}: entry ${i} of the checkpoint's tensor index is malformed.`);
-    if (shape.reduce((a, b) => a * b, 1) !== t.length)
-      throw new RunError(`${file}: tensor ${t.name} has shape [${shape}] but ${t.length} values.`);
-    return { name: t.name, shape, length: t.length };
-  });
-}
-
 /**
  * The SHA-256 of a checkpoint's tensor data, found without parsing anything: the magic, the
  * header's length, then every byte after the header, streamed. A queue worker compares it
@@ -165,22 +167,17 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
     throw new RunError(
       `${file}: checkpoint header is truncated (needs ${hlen} bytes at offset ${start}, file has ${buf.length}).`,
     );
-  let parsed: {
-    header: H;
-    headerSha256?: unknown;
-    tensors: unknown;
-    dataBytes?: unknown;
-    sha256?: unknown;
-  };
+  let raw: unknown;
   try {
-    parsed = JSON.parse(buf.subarray(start, start + hlen).toString('utf8')) as typeof parsed;
+    raw = JSON.parse(buf.subarray(start, start + hlen).toString('utf8'));
   } catch (e) {
     throw new RunError(
       `${file}: the checkpoint header (offset ${start}) is not valid JSON: ${(e as Error).message}`,
     );
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new RunError(`${file}: the checkpoint header (offset ${start}) is not a JSON object.`);
+  const problem = problemOf(envelopeSchema, raw, 'checkpoint header');
+  if (problem) throw new RunError(`${file}: the ${problem} (offset ${start}).`);
+  const parsed = raw as Infer<typeof envelopeSchema>;
   // JSON of finite numbers and strings reads back to the same text, key order included.
   if (
     parsed.headerSha256 !== undefined &&
@@ -189,7 +186,12 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
     throw new RunError(
       `${file}: the checkpoint's header does not match its checksum: the file is corrupt or was edited.`,
     );
-  const index = parseIndex(file, parsed.tensors);
+  const index = parsed.tensors;
+  for (const t of index)
+    if (t.shape.reduce((a, b) => a * b, 1) !== t.length)
+      throw new RunError(
+        `${file}: tensor ${t.name} has shape [${t.shape}] but ${t.length} values.`,
+      );
   const dataStart = start + hlen;
   const expected = index.reduce((n, t) => n + 4 * t.length, 0);
   if (buf.length - dataStart !== expected)
@@ -201,7 +203,11 @@ export function readCheckpoint<H>(file: string): ReadCheckpoint<H> {
     throw new RunError(
       `${file}: the checkpoint's tensor data does not match its checksum: the file is corrupt.`,
     );
-  return { header: parsed.header, tensors: readTensors(file, buf, dataStart, index), sha256 };
+  return {
+    header: parsed.header as H,
+    tensors: readTensors(file, buf, dataStart, index),
+    sha256,
+  };
 }
 
 function readTensors(

@@ -6,7 +6,7 @@ import { initialSupernet, type Supernet } from '../model/supernet';
 import { Rng } from '#shared/rng';
 import { RunError } from '../runError';
 import type { TensorRecord } from '../storage/checkpoint';
-import { BatchSampler, type BatchSamplerState } from '../data/dataSampler';
+import { BatchSampler } from '../data/dataSampler';
 import type { SpaceDecisions } from '../../space/decisions';
 import { FewShotSplit, SplitSupernet, partTensorName } from './fewShotSplit';
 import type { Optimizer } from './optimizer';
@@ -17,38 +17,9 @@ import type { Sampler, SampledSubnet } from './samplers/samplerTypes';
 import { StepRunner, stepperFor, type StepOutcome } from './trainStep';
 
 /** What a checkpoint's header holds besides the tensors: everything to continue exactly. */
-export interface CheckpointHeader {
-  version: 1;
-  runId: string;
-  step: number;
-  totalSteps: number;
-  spaceKey: string;
-  backend: string;
-  samplerRng: number[];
-  dataRng: number[];
-  /** The augmentation stream (absent in checkpoints of runs without augmentation). */
-  augmentRng?: number[];
-  sampler: unknown;
-  batches: BatchSamplerState;
-  /** Updates of the parent's optimizer (after the split: its count at the split). */
-  optimizerSteps: number;
-  elapsedSeconds: number;
-  /**
-   * The few-shot split once it happened (absent before it, and in runs without one or written
-   * before it existed): the phase is 'split' when present. The tensors are then every
-   * sub-supernet's, each under its part's prefix (partTensorName).
-   */
-  split?: CheckpointSplit;
-}
+import type { CheckpointHeader } from './checkpointHeader';
 
-/** A checkpoint's record of the few-shot split (FewShotSplit) and its parts' optimizers. */
-export interface CheckpointSplit {
-  step: number;
-  decision: string;
-  groups: number[][];
-  /** Updates each sub-supernet's optimizer made (Adam's bias correction counts them). */
-  optimizerSteps: number[];
-}
+export type { CheckpointHeader, CheckpointSplit } from './checkpointHeader';
 
 /** A supernet under training: its weights, its optimizer's slots and the step on both. */
 export interface TrainedSupernet {

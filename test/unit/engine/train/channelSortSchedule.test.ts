@@ -10,7 +10,7 @@ import {
   sortExpandedChannels,
   type ChannelOrder,
 } from '../../../../server/src/engine/model/channelSorting';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
+import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import { channelSortDue } from '../../../../server/src/engine/train/channelSortSchedule';
 import { ProgressiveShrinking } from '../../../../server/src/engine/train/samplers/progressiveShrinking';
 import { samplerSpace } from '../../../../server/src/engine/train/samplers/samplerSpace';

@@ -16,7 +16,7 @@ import { evaluateSubnetOnnx, weightsOf } from '../../../../server/src/engine/eva
 import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
 import { Rng } from '#shared/rng';
 import { writeCheckpoint } from '../../../../server/src/engine/storage/checkpoint';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
+import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import { loadRun } from '../../../../server/src/engine/run/loadRun';
 import { RunFolder } from '../../../../server/src/engine/storage/runFolder';
 import { spaceKeyOf } from '../../../../server/src/engine/run/runConfig';

@@ -5,7 +5,7 @@ import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/
 import type { Arch } from '#shared/arch';
 import type { PathFeedback } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { resolveConfig } from '../../../../server/src/config/resolve';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
+import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import type { CheckpointHeader, Trainer } from '../../../../server/src/engine/train/trainer';
 
 /** A small space: 3 resolutions, two stages of up to 2 and 3 blocks, 3 kernels and 3 expand ratios. */

@@ -1,6 +1,6 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCheckpointHeader } from '../../../../server/src/engine/run/checkpointHeader';
+import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import { Rng } from '#shared/rng';
 import { BatchSampler } from '../../../../server/src/engine/data/dataSampler';
 
@@ -141,15 +141,15 @@ void describe('BatchSampler pada', () => {
     );
     assert.throws(
       () => parseCheckpointHeader('ck', headerWith({ ...state, distribution: 3 })),
-      /'batches.distribution' must be a string or null/,
+      /header field 'batches.distribution' must be a string\. The checkpoint is not usable/,
     );
     assert.throws(
       () => parseCheckpointHeader('ck', headerWith({ ...state, epochStart: 2 })),
-      /'batches.epochStart' must be a progress/,
+      /header field 'batches.epochStart' must be at most 1 \(it is 2\)/,
     );
     assert.throws(
       () => parseCheckpointHeader('ck', headerWith({ ...state, mode: 'later' })),
-      /'batches.mode' must be 'shuffle', 'importance' or 'pada'/,
+      /header field 'batches.mode' must be one of 'shuffle', 'importance', 'pada'/,
     );
   });
 });
