@@ -166,23 +166,23 @@ export type Infer<S> = S extends NumberSchema
       ? boolean
       : S extends OpaqueSchema
         ? unknown
-      : S extends EnumSchema<infer V>
-        ? V
-        : S extends ArraySchema<infer I>
-          ? Infer<I>[]
-          : S extends ObjectSchema<infer F>
-            ? InferFields<F>
-            : S extends MapSchema<infer K, infer V>
-              ? Partial<Record<K, Infer<V>>>
-              : S extends LiteralSchema<infer V>
-                ? V
-                : S extends RecordSchema<infer V>
-                  ? Record<string, Infer<V>>
-                  : S extends TupleSchema<infer I>
-                    ? { -readonly [P in keyof I]: Infer<I[P]> }
-                    : S extends UnionSchema<infer D, infer V>
-                      ? { [T in keyof V]: Infer<V[T]> & Record<D, T> }[keyof V]
-                      : never;
+        : S extends EnumSchema<infer V>
+          ? V
+          : S extends ArraySchema<infer I>
+            ? Infer<I>[]
+            : S extends ObjectSchema<infer F>
+              ? InferFields<F>
+              : S extends MapSchema<infer K, infer V>
+                ? Partial<Record<K, Infer<V>>>
+                : S extends LiteralSchema<infer V>
+                  ? V
+                  : S extends RecordSchema<infer V>
+                    ? Record<string, Infer<V>>
+                    : S extends TupleSchema<infer I>
+                      ? { -readonly [P in keyof I]: Infer<I[P]> }
+                      : S extends UnionSchema<infer D, infer V>
+                        ? { [T in keyof V]: Infer<V[T]> & Record<D, T> }[keyof V]
+                        : never;
 
 type Opts<S extends Base<unknown>> = Omit<S, 'kind' | 'doc'>;
 
