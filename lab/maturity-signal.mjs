@@ -6,7 +6,7 @@
 // on), the gap left when it fires, and the pooled correlation. Issue #25, item 6.
 //
 //   npx tsc -b && node lab/maturity-signal.mjs [--threshold 0.85] [--svg lab/results/maturity-signal.svg] \
-//     docs/ranking/*.json docs/ranking/alt/default.json > lab/results/maturity-signal.txt
+//     lab/results/ranking/ref-recipes/*.json lab/results/ranking/alt-default/default.json > lab/results/maturity-signal.txt
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';

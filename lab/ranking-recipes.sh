@@ -2,7 +2,7 @@
 # The first round of training recipes (samplers, distillation, kernel transform…) on the ranking
 # benchmark, one after the other (the seed papers' methods are ranking-methods.sh; each
 # trains the reference space once per seed; ~17 minutes a seed on 2 cores at 10 epochs). Results:
-# docs/ranking/<method>.json (the bench's JSON) and <method>.txt (its table).
+# lab/results/ranking/ref-recipes/<method>.json (the bench's JSON) and <method>.txt (its table).
 # Usage: [EPOCHS=N] [SEEDS=0,1] lab/ranking-recipes.sh [method ...]   (default: all below)
 # EPOCHS overrides the config's supernet epochs; its results are named <method>-e<N>.
 set -euo pipefail
@@ -26,12 +26,12 @@ declare -A METHODS=(
 ORDER=(default sandwich bignas bignas-kernel-transform complexity-aware progressive-shrinking kernel-transform zero-init no-distillation sandwich-6)
 SEEDS=${SEEDS:-0,1}
 EPOCHS=${EPOCHS:-}
-mkdir -p docs/ranking
+mkdir -p lab/results/ranking/ref-recipes
 npm run build >/dev/null
 if [ $# -eq 0 ]; then set -- "${ORDER[@]}"; fi
 for m in "$@"; do
   name=$m${EPOCHS:+-e$EPOCHS}
   # shellcheck disable=SC2086
   node dist/bench.js --ranking --seeds "$SEEDS" ${EPOCHS:+--epochs "$EPOCHS"} ${METHODS[$m]} \
-    --out "docs/ranking/$name.json" | tee "docs/ranking/$name.txt"
+    --out "lab/results/ranking/ref-recipes/$name.json" | tee "lab/results/ranking/ref-recipes/$name.txt"
 done

@@ -7,7 +7,7 @@
 // zero-cost proxies of each seed's initial supernet, as a run computes them.
 //
 //   npx tsc -b && node lab/ranking-rescore.cjs --table data/ranking/X.truth.json \
-//     [--proxies] --out docs/ranking/X.json run-s0.json run-s1.json > docs/ranking/X.txt
+//     [--proxies] --out lab/results/X.json run-s0.json run-s1.json > lab/results/X.txt
 const fs = require('node:fs');
 const path = require('node:path');
 

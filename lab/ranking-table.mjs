@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Tabulates docs/ranking/<method>.json (lab/ranking-recipes.sh) as markdown: the last
+// Tabulates lab/results/ranking/ref-recipes/<method>.json (lab/ranking-recipes.sh) as markdown: the last
 // epoch of every seed of every method, then each method's curve per epoch.
 // Results written before the engine gave the paired intervals against FLOPs get them here,
 // from their per-subnet accuracies, exactly as the engine computes them (needs `npx tsc -b`).
-// Usage: node lab/ranking-table.mjs [docs/ranking] > docs/ranking/results.md
+// Usage: node lab/ranking-table.mjs [lab/results/ranking/ref-recipes] > docs/ranking/results.md
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -31,7 +31,7 @@ function withIntervals(e, seed) {
   };
 }
 
-const dir = process.argv[2] ?? 'docs/ranking';
+const dir = process.argv[2] ?? 'lab/results/ranking/ref-recipes';
 const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(2) : 'n/a');
 /** ` [lo, hi]`, or nothing for results written before the interval existed. */

@@ -6,7 +6,7 @@
 // ratio of each round (same round, same load), and PyTorch's own 1→2 thread speedup: the
 // machine's ceiling for any parallel scheme.
 //
-//   npm run build && node lab/threads-vs-torch.mjs [--rounds 3] [--out docs/perf/threads.json]
+//   npm run build && node lab/threads-vs-torch.mjs [--rounds 3] [--out lab/results/perf/threads.json]
 //   node lab/threads-vs-torch.mjs --from a.json,b.json [--out pooled.json]
 //
 // --from runs nothing: it summarises the rounds of earlier runs' JSON together.
