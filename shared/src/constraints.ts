@@ -1,4 +1,4 @@
-import { isMetric, type Metric } from './metrics';
+import { metricOfName, type Metric } from './metrics';
 
 export type ConstraintOp = '<=' | '<' | '>=' | '>';
 
@@ -14,15 +14,16 @@ const TIME: Record<string, number> = { '': 1, ms: 1, us: 1e-3, µs: 1e-3, s: 1e3
 const PATTERN =
   /^\s*([A-Za-z_]+)\s*(<=|>=|<|>|=<|=>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ%]*)\s*$/;
 
-/** Parse `flops <= 2M`, `latency < 1.5ms`, `accuracy >= 80%`; a string result is the error. */
+/** Parse `macs <= 2M` (or `flops <= 2M`), `latency < 1.5ms`, `accuracy >= 80%`; a string result is the error. */
 export function parseConstraint(text: string): Constraint | string {
   const m = PATTERN.exec(text);
   if (!m)
-    return `Cannot read constraint '${text}': write it as \`metric op value\`, e.g. \`flops <= 2M\`.`;
-  const metric = m[1].toLowerCase();
-  if (!isMetric(metric)) {
-    return `Unknown metric '${m[1]}' in constraint: expected accuracy, flops, params or latency.`;
+    return `Cannot read constraint '${text}': write it as \`metric op value\`, e.g. \`macs <= 2M\`.`;
+  const metric = metricOfName(m[1].toLowerCase());
+  if (!metric) {
+    return `Unknown metric '${m[1]}' in constraint: expected accuracy, macs, params or latency.`;
   }
+  const said = m[1];
   const op = (m[2] === '=<' ? '<=' : m[2] === '=>' ? '>=' : m[2]) as ConstraintOp;
   const num = Number(m[3]);
   const unit = m[4];
@@ -31,7 +32,7 @@ export function parseConstraint(text: string): Constraint | string {
     case 'flops':
     case 'params': {
       const u = unit.replace(/(FLOPs|FLOPS|MACs|MACS|flops|macs|params)$/, '');
-      if (!(u in SCALE)) return `Unknown unit '${unit}' for ${metric}: use k, M or G (e.g. 2.5M).`;
+      if (!(u in SCALE)) return `Unknown unit '${unit}' for ${said}: use k, M or G (e.g. 2.5M).`;
       value = num * SCALE[u];
       break;
     }
@@ -47,8 +48,8 @@ export function parseConstraint(text: string): Constraint | string {
       if (value < 0 || value > 1)
         return `Accuracy is a fraction from 0 to 1 (or 0–100%); got ${text.trim()}.`;
   }
-  if (value < 0) return `A ${metric} bound cannot be negative.`;
-  return { metric: metric as Metric, op, value };
+  if (value < 0) return `A ${said} bound cannot be negative.`;
+  return { metric, op, value };
 }
 
 export const meets = (c: Constraint, v: number): boolean =>

@@ -10,6 +10,14 @@ export type Metric = (typeof METRICS)[number];
 export const isMetric = (x: unknown): x is Metric =>
   typeof x === 'string' && (METRICS as readonly string[]).includes(x);
 
+/**
+ * The metric a config's name stands for: `macs` names multiply-accumulates, which the
+ * engine and the run folder's files call `flops` (the older name, which configs still
+ * accept: the language server offers the rename).
+ */
+export const metricOfName = (name: string): Metric | undefined =>
+  name === 'macs' ? 'flops' : isMetric(name) ? name : undefined;
+
 export type Direction = 'max' | 'min';
 
 /** One objective of a search: a metric and whether more or less is better. */

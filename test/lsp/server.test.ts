@@ -241,7 +241,7 @@ void describe('language server over stdio', () => {
     const lenses = await server.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
     assert.ok(lenses);
     assert.equal(lenses.length, 3);
-    assert.match(lenses[0].command!.title, /^[\d,]+ subnets · FLOPs \S+–\S+$/);
+    assert.match(lenses[0].command!.title, /^[\d,]+ subnets · MACs \S+–\S+$/);
     assert.deepEqual(
       lenses.map((l) => l.command?.command),
       ['supernet.showFacts', 'supernet.train', 'supernet.search'],

@@ -447,10 +447,12 @@ export const trainSchema = obj('How the supernet is trained.', {
 
 export const objectiveValues = {
   accuracy: 'Top-1 accuracy on the validation split (0–1), after batch-norm recalibration.',
-  flops: 'Multiply-accumulate operations of one forward pass at the subnet’s resolution.',
+  macs: 'MACs: multiply-accumulate operations of one forward pass at the subnet’s resolution.',
   params: 'Trainable parameters of the subnet.',
   latency: 'Median latency of one image, in milliseconds, measured with onnxruntime-node.',
-} as const satisfies Record<Metric, string>;
+  flops:
+    'The older name of `macs` (it counts multiply-accumulates, not floating-point operations), still accepted.',
+} as const satisfies Record<Metric | 'macs', string>;
 
 export const searchSchema = obj('How the trained supernet is searched for the best subnets.', {
   algorithm: oneOf(
@@ -465,11 +467,11 @@ export const searchSchema = obj('How the trained supernet is searched for the be
     'Objectives of the search and their directions. The first two are the axes of the Pareto chart.',
     objectiveValues,
     oneOf('Direction of the objective.', { max: 'Larger is better.', min: 'Smaller is better.' }),
-    { default: { accuracy: 'max', flops: 'min' }, minProperties: 1 },
+    { default: { accuracy: 'max', macs: 'min' }, minProperties: 1 },
   ),
   constraints: list(
-    'Constraints every chosen subnet must meet, as `metric op value`: e.g. `flops <= 2M`, `params < 50k`, `latency <= 1.5ms`, `accuracy >= 0.8`. Suffixes k, M, G; latency in ms (or us, s).',
-    str('A constraint such as `flops <= 2M`.'),
+    'Constraints every chosen subnet must meet, as `metric op value`: e.g. `macs <= 2M`, `params < 50k`, `latency <= 1.5ms`, `accuracy >= 0.8`. Suffixes k, M, G; latency in ms (or us, s). `flops` is the older name of `macs`.',
+    str('A constraint such as `macs <= 2M`.'),
     { default: [] },
   ),
   population: positiveInt('Population size of NSGA-II (and batch size of random search).', {

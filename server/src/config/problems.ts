@@ -26,6 +26,7 @@ export type ProblemCode =
   | 'width-not-multiple-of-8'
   | 'infeasible-constraint'
   | 'redundant-constraint'
+  | 'older-name'
   | 'bad-constraint'
   | 'memory-exceeds-machine'
   | 'population-too-small'

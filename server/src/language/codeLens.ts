@@ -15,7 +15,7 @@ export function codeLenses(d: TextDocument, a: Analysis): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const errors = a.problems.filter((p) => p.severity === 'error').length;
   const summary = a.facts
-    ? `${formatBigCount(a.facts.subnets)} subnet${a.facts.subnets === 1n ? '' : 's'} · FLOPs ${formatCount(a.facts.flops[0])}–${formatCount(a.facts.flops[1])}`
+    ? `${formatBigCount(a.facts.subnets)} subnet${a.facts.subnets === 1n ? '' : 's'} · MACs ${formatCount(a.facts.flops[0])}–${formatCount(a.facts.flops[1])}`
     : `${errors} error${errors === 1 ? '' : 's'}: fix them to see the search space`;
   return [
     { range, command: { title: summary, command: Commands.showFacts, arguments: [d.uri] } },

@@ -16,7 +16,7 @@ export function spaceFactsMarkdown(f: SpaceFacts, batchSize: number): string {
     '',
     '| | smallest | largest |',
     '|---|---:|---:|',
-    `| FLOPs (MACs) | ${formatCount(f.flops[0])} | ${formatCount(f.flops[1])} |`,
+    `| MACs | ${formatCount(f.flops[0])} | ${formatCount(f.flops[1])} |`,
     `| Parameters | ${formatCount(f.params[0])} | ${formatCount(f.params[1])} |`,
     '',
     `Supernet weights: ${formatCount(f.supernetParams)} · training step ≈ ${formatBytes(f.trainingMemoryBytes)} (batch ${batchSize}, largest subnet)`,
@@ -27,7 +27,7 @@ export function stageFactsMarkdown(i: number, s: StageFacts): string {
   return [
     `**Stage ${i + 1}:** ${formatBigCount(s.choices)} settings · output ${s.outputSize[0] === s.outputSize[1] ? s.outputSize[0] : `${s.outputSize[0]}–${s.outputSize[1]}`} px`,
     '',
-    `FLOPs ${range2(s.flops)} · parameters ${range2(s.params)}`,
+    `MACs ${range2(s.flops)} · parameters ${range2(s.params)}`,
   ].join('\n');
 }
 
@@ -68,7 +68,7 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
     const c = parseConstraint(node.value);
     if (typeof c !== 'string' && a.facts && (c.metric === 'flops' || c.metric === 'params')) {
       sections.push(
-        `Feasible ${c.metric}: ${range2(a.facts[c.metric])} (smallest to largest subnet).`,
+        `Feasible ${c.metric === 'flops' ? 'MACs' : c.metric}: ${range2(a.facts[c.metric])} (smallest to largest subnet).`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { isMetric, type Objective } from '../metrics';
+import { isMetric, metricOfName, type Objective } from '../metrics';
 import { paretoFileSchema, parseParetoFront, type CandidateFigures } from '../runFolder/records';
 import type { Infer } from '../schema/dsl';
 import { isRecord, problemOf, validFields } from '../schema/validate';
@@ -377,5 +377,7 @@ export function objectivesFromConfig(search: unknown): Objective[] | undefined {
   if (typeof search !== 'object' || search === null) return undefined;
   const o = (search as Record<string, unknown>).objectives;
   if (typeof o !== 'object' || o === null) return undefined;
-  return objectivesOf(Object.entries(o).map(([name, direction]) => ({ name, direction })));
+  return objectivesOf(
+    Object.entries(o).map(([name, direction]) => ({ name: metricOfName(name), direction })),
+  );
 }

@@ -27,9 +27,10 @@ void describe('schemas/supernet.schema.json', () => {
     assert.deepEqual(s.properties.train.properties.optimizer.properties.type.enum, ['sgd', 'adam']);
     assert.deepEqual(Object.keys(s.properties.search.properties.objectives.properties), [
       'accuracy',
-      'flops',
+      'macs',
       'params',
       'latency',
+      'flops',
     ]);
     assert.equal(s.properties.train.properties.batchSize.description, 'Images per step.');
   });

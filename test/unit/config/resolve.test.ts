@@ -22,7 +22,7 @@ void describe('resolveConfig', () => {
       stride: 1,
     });
     assert.deepEqual(r.config.space.stem, { width: 16, kernel: 3, stride: 1 });
-    assert.deepEqual(r.config.search.objectives, { accuracy: 'max', flops: 'min' });
+    assert.deepEqual(r.config.search.objectives, { accuracy: 'max', macs: 'min' });
     assert.equal(r.config.space.resolution, undefined);
   });
 
@@ -74,6 +74,9 @@ void describe('resolveConfig', () => {
 void describe('parseConstraint', () => {
   void test('metrics, operators and units', () => {
     assert.deepEqual(parseConstraint('flops <= 2M'), { metric: 'flops', op: '<=', value: 2e6 });
+    // `macs` names the same metric (the engine's files call it `flops`).
+    assert.deepEqual(parseConstraint('macs <= 2M'), parseConstraint('flops <= 2M'));
+    assert.deepEqual(parseConstraint('MACs < 3k'), { metric: 'flops', op: '<', value: 3e3 });
     assert.deepEqual(parseConstraint('  params<50k '), { metric: 'params', op: '<', value: 50000 });
     assert.deepEqual(parseConstraint('FLOPS =< 1.5GMACs'), {
       metric: 'flops',

@@ -85,8 +85,9 @@ void describe('completion of keys', () => {
 
   void test('objective names inside `objectives:`, without the present ones', () => {
     const items = complete('search:\n  objectives:\n    accuracy: max\n    \n', 3, 4);
-    assert.deepEqual(labels(items), ['flops', 'params', 'latency']);
-    assert.equal(edit(item(items, 'flops')).newText, 'flops: ${1|max,min|}');
+    // `flops`, the older name of `macs`, last.
+    assert.deepEqual(labels(items), ['macs', 'params', 'latency', 'flops']);
+    assert.equal(edit(item(items, 'macs')).newText, 'macs: ${1|max,min|}');
     assert.match(
       (item(items, 'latency').documentation as { value: string }).value,
       /^Median latency/,

@@ -107,7 +107,7 @@ void describe('diagnostics: schema', () => {
 
   void test('unknown objective in search.objectives, alone or with others', () => {
     // `  objectives: { ` is 16 characters
-    for (const objectives of ['{ acuracy: max }', '{ acuracy: max, flops: min }']) {
+    for (const objectives of ['{ acuracy: max }', '{ acuracy: max, macs: min }']) {
       const d = only(SMALL + `search:\n  objectives: ${objectives}\n`);
       expect(
         d,
@@ -378,25 +378,25 @@ void describe('diagnostics: elastic choices', () => {
 void describe('diagnostics: constraints', () => {
   // `  constraints: [` is 16 characters; the range covers the quotes.
   void test('infeasible FLOPs bound names the smallest subnet’s FLOPs', () => {
-    const d = only(SMALL + 'search:\n  constraints: ["flops <= 7k"]\n');
+    const d = only(SMALL + 'search:\n  constraints: ["macs <= 7k"]\n');
     expect(
       d,
       'infeasible-constraint',
       ERROR,
-      [10, 16, 10, 29],
-      "No subnet meets 'flops <= 7k': the smallest subnet has 7.43k (7432) FLOPs.",
+      [10, 16, 10, 28],
+      "No subnet meets 'macs <= 7k': the smallest subnet has 7.43k (7432) MACs.",
     );
-    assert.equal((d.data as { replacement: string }).replacement, '"flops <= 7.432k"');
+    assert.equal((d.data as { replacement: string }).replacement, '"macs <= 7.432k"');
   });
 
   void test('a strict bound at exactly the smallest value is infeasible; a non-strict one is fine', () => {
     expect(
-      only(SMALL + 'search:\n  constraints: ["flops < 7432"]\n'),
+      only(SMALL + 'search:\n  constraints: ["macs < 7432"]\n'),
       'infeasible-constraint',
       ERROR,
-      [10, 16, 10, 30],
+      [10, 16, 10, 29],
     );
-    assert.deepEqual(diagnostics(SMALL + 'search:\n  constraints: ["flops <= 7432"]\n'), []);
+    assert.deepEqual(diagnostics(SMALL + 'search:\n  constraints: ["macs <= 7432"]\n'), []);
   });
 
   void test('infeasible parameter bounds name the smallest or largest subnet’s parameters', () => {
@@ -422,13 +422,13 @@ void describe('diagnostics: constraints', () => {
   });
 
   void test('redundant constraint (warning)', () => {
-    const d = only(SMALL + 'search:\n  constraints: ["flops <= 1M"]\n');
+    const d = only(SMALL + 'search:\n  constraints: ["macs <= 1M"]\n');
     expect(
       d,
       'redundant-constraint',
       WARNING,
-      [10, 16, 10, 29],
-      "Every subnet meets 'flops <= 1M' (FLOPs range 7.43k–56.7k): the constraint has no effect.",
+      [10, 16, 10, 28],
+      "Every subnet meets 'macs <= 1M' (MACs range 7.43k–56.7k): the constraint has no effect.",
     );
     expect(
       only(SMALL + "search:\n  constraints: ['params > 100']\n"),
@@ -441,7 +441,7 @@ void describe('diagnostics: constraints', () => {
   void test('bad constraint syntax, metric and unit', () => {
     const all = diagnostics(
       SMALL +
-        'search:\n  constraints: ["flops about 2M", "speed <= 3", "flops <= 2X", "accuracy >= 2"]\n',
+        'search:\n  constraints: ["macs about 2M", "speed <= 3", "macs <= 2X", "accuracy >= 2"]\n',
     );
     assert.deepEqual(
       all.map((d) => d.code),
@@ -452,12 +452,41 @@ void describe('diagnostics: constraints', () => {
       all[0],
       'bad-constraint',
       ERROR,
-      [10, 16, 10, 32],
-      "Cannot read constraint 'flops about 2M': write it as `metric op value`, e.g. `flops <= 2M`.",
+      [10, 16, 10, 31],
+      "Cannot read constraint 'macs about 2M': write it as `metric op value`, e.g. `macs <= 2M`.",
     );
     assert.match(all[1].message, /^Unknown metric 'speed'/);
-    assert.match(all[2].message, /^Unknown unit 'X' for flops/);
+    assert.match(all[2].message, /^Unknown unit 'X' for macs/);
     assert.match(all[3].message, /^Accuracy is a fraction from 0 to 1/);
+  });
+
+  void test('`flops` is still read, as `macs`: a note offers the name; both as objectives are an error', () => {
+    const older = diagnostics(
+      SMALL +
+        'search:\n  objectives: { accuracy: max, flops: min }\n  constraints: ["flops <= 7k"]\n',
+    );
+    assert.deepEqual(
+      older.map((d) => [d.code, d.severity]),
+      [
+        ['infeasible-constraint', ERROR],
+        ['older-name', DiagnosticSeverity.Information],
+        ['older-name', DiagnosticSeverity.Information],
+      ],
+    );
+    // Read as MACs: the same bound, the same check as `macs <= 7k`.
+    assert.equal(
+      older[0].message,
+      "No subnet meets 'flops <= 7k': the smallest subnet has 7.43k (7432) MACs.",
+    );
+    assert.equal((older[0].data as { replacement: string }).replacement, '"flops <= 7.432k"');
+    const both = only(SMALL + 'search:\n  objectives: { accuracy: max, macs: min, flops: min }\n');
+    expect(
+      both,
+      'conflicting-settings',
+      ERROR,
+      [10, 42, 10, 47],
+      '`macs` and `flops` name the same objective (multiply-accumulates): keep one.',
+    );
   });
 
   void test('latency and accuracy constraints are not checked against the space', () => {

@@ -8,7 +8,7 @@ import { doc, service, SMALL, span } from './support';
 
 const TEXT =
   SMALL +
-  'train:\n  batchSize: 32\n  optimizer: { type: adam }\nsearch:\n  constraints: ["flops <= 20k"]\n';
+  'train:\n  batchSize: 32\n  optimizer: { type: adam }\nsearch:\n  constraints: ["macs <= 20k"]\n';
 // line 10: `  batchSize: 32`; line 11: `  optimizer: { type: adam }` (adam at 21–25); line 13: constraint at 16–31
 
 function hoverAt(text: string, line: number, character: number): Hover | null {
@@ -66,7 +66,7 @@ void describe('hover', () => {
     const md = markdown(hoverAt(TEXT, 3, 2));
     // hand-computed in space/facts.test.ts: 80 subnets, FLOPs 7432–56736, params 666–3410
     assert.match(md, /\*\*Search space:\*\* 80 subnets\n/);
-    assert.match(md, /\| FLOPs \(MACs\) \| 7\.43k \| 56\.7k \|/);
+    assert.match(md, /\| MACs \| 7\.43k \| 56\.7k \|/);
     assert.match(md, /\| Parameters \| 666 \| 3\.41k \|/);
     assert.match(
       md,
@@ -76,9 +76,7 @@ void describe('hover', () => {
     const f = spaceFacts(resolveConfig(TEXT).config);
     assert.equal(f.subnets, 80n);
     assert.deepEqual(f.flops, [7432, 56736]);
-    assert.ok(
-      md.includes(`| FLOPs (MACs) | ${formatCount(f.flops[0])} | ${formatCount(f.flops[1])} |`),
-    );
+    assert.ok(md.includes(`| MACs | ${formatCount(f.flops[0])} | ${formatCount(f.flops[1])} |`));
     assert.ok(
       md.includes(`| Parameters | ${formatCount(f.params[0])} | ${formatCount(f.params[1])} |`),
     );
@@ -88,25 +86,25 @@ void describe('hover', () => {
     const stages = markdown(hoverAt(TEXT, 6, 4));
     assert.match(stages, /^\*\*`space\.stages`\*\* — \*a list\*/);
     assert.match(stages, /\*\*Search space:\*\* 80 subnets/);
-    assert.match(stages, /\| FLOPs \(MACs\) \| 7\.43k \| 56\.7k \|/);
+    assert.match(stages, /\| MACs \| 7\.43k \| 56\.7k \|/);
     // on `depth` of stage 1: 2 widths × (4 + 4²) = 40 settings; output 6→3 or 8→4 px
     const stage = markdown(hoverAt(TEXT, 7, 10));
     assert.match(stage, /^\*\*`space\.stages\.0\.depth`\*\*/);
     assert.match(stage, /\*\*Stage 1:\*\* 40 settings · output 3–4 px/);
     // stage FLOPs: smallest 2304 + 648 + 576 = 3528, largest 8192 + 6400 + 4096 + 8192 + 12800 + 8192 = 47872
-    assert.match(stage, /FLOPs 3\.53k – 47\.9k/);
+    assert.match(stage, /MACs 3\.53k – 47\.9k/);
   });
 
   void test('a space with errors shows no facts', () => {
     const md = markdown(hoverAt(TEXT.replace('kernel: [3, 5]', 'kernel: [3, 4]'), 3, 2));
     assert.match(md, /Facts appear when the space has no errors/);
-    assert.doesNotMatch(md, /Search space:|FLOPs/);
+    assert.doesNotMatch(md, /Search space:|MACs/);
   });
 
   void test('a FLOPs constraint shows the feasible range', () => {
     assert.match(
       markdown(hoverAt(TEXT, 13, 20)),
-      /Feasible flops: 7\.43k – 56\.7k \(smallest to largest subnet\)\./,
+      /Feasible MACs: 7\.43k – 56\.7k \(smallest to largest subnet\)\./,
     );
   });
 

@@ -75,16 +75,33 @@ void describe('quick fixes', () => {
 
   void test('set an infeasible upper bound to the smallest subnet’s FLOPs, keeping the quotes', () => {
     const { fixed } = fix(
-      SMALL + 'search:\n  constraints: ["flops <= 7k"]\n',
+      SMALL + 'search:\n  constraints: ["macs <= 7k"]\n',
       'infeasible-constraint',
-      'Set the constraint to the feasible bound: flops <= 7.432k',
+      'Set the constraint to the feasible bound: macs <= 7.432k',
     );
-    assert.equal(fixed, SMALL + 'search:\n  constraints: ["flops <= 7.432k"]\n');
+    assert.equal(fixed, SMALL + 'search:\n  constraints: ["macs <= 7.432k"]\n');
     assert.deepEqual(
       service().validate(doc(fixed)),
       [],
       'the bound is exactly the smallest subnet: feasible and not redundant',
     );
+  });
+
+  void test('`flops`, the older name of `macs`: an objective key and a constraint are renamed', () => {
+    const objective = fix(
+      SMALL + 'search:\n  objectives: { accuracy: max, flops: min }\n',
+      'older-name',
+      'Rename to macs',
+    );
+    assert.equal(objective.fixed, SMALL + 'search:\n  objectives: { accuracy: max, macs: min }\n');
+    assert.deepEqual(service().validate(doc(objective.fixed)), []);
+    const constraint = fix(
+      SMALL + "search:\n  constraints: ['flops <= 20k']\n",
+      'older-name',
+      'Rename to macs <= 20k',
+    );
+    assert.equal(constraint.fixed, SMALL + "search:\n  constraints: ['macs <= 20k']\n");
+    assert.deepEqual(service().validate(doc(constraint.fixed)), []);
   });
 
   void test('set an infeasible strict parameter bound', () => {

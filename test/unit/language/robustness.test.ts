@@ -153,6 +153,6 @@ void describe('robustness: nasty inputs give diagnostics and never throw', () =>
     assert.deepEqual(ls.validate(d), []);
     const facts = ls.analyse(d).facts!;
     assert.ok(Number.isFinite(facts.flops[1]) && Number.isFinite(facts.trainingMemoryBytes));
-    assert.match(ls.codeLenses(d)[0].command!.title, /^1 subnet · FLOPs [\d.]+[kMG]–[\d.]+[kMG]$/);
+    assert.match(ls.codeLenses(d)[0].command!.title, /^1 subnet · MACs [\d.]+[kMG]–[\d.]+[kMG]$/);
   });
 });

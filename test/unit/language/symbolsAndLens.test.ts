@@ -82,7 +82,7 @@ void describe('code lens', () => {
     // largest (4×4 map, k7 e6, hid 96): expand 16·16·96 = 24576, dw 16·49·96 = 75264, project 16·96·16 = 24576, head 4096
     //   4608 + 47872 + 24576 + 75264 + 24576 + 4096 + 160 = 181152
     assert.deepEqual(lenses[0].command, {
-      title: '720 subnets · FLOPs 15.7k–181k',
+      title: '720 subnets · MACs 15.7k–181k',
       command: Commands.showFacts,
       arguments: [URI],
     });
@@ -101,7 +101,7 @@ void describe('code lens', () => {
   void test('the small space: 80 subnets, FLOPs 7.43k–56.7k (hand-computed in space/facts.test.ts)', () => {
     assert.equal(
       service().codeLenses(doc(SMALL))[0].command!.title,
-      '80 subnets · FLOPs 7.43k–56.7k',
+      '80 subnets · MACs 7.43k–56.7k',
     );
   });
 

@@ -28,14 +28,12 @@ function checkRange(ctx: RuleContext, path: Path, text: string, c: Constraint): 
   const facts = ctx.facts();
   if (!facts || (c.metric !== 'flops' && c.metric !== 'params')) return;
   const [lo, hi] = facts[c.metric];
-  const name = c.metric === 'flops' ? 'FLOPs' : 'parameters';
+  const name = c.metric === 'flops' ? 'MACs' : 'parameters';
+  // The fix keeps the name the user wrote (`macs`, or the older `flops`).
+  const said = /^\s*([A-Za-z_]+)/.exec(text)?.[1] ?? c.metric;
   if (isUpperBound(c) ? !meets(c, lo) : !meets(c, hi)) {
     const bound = isUpperBound(c) ? lo : hi;
-    const fixed = `${c.metric} ${c.op === '<' || c.op === '<=' ? '<=' : '>='} ${formatBound(c.metric, bound)}`;
-    // The replacement covers the scalar with its quotes: keep the quotes the user wrote.
-    const nodeType = (ctx.r.locations.get(joinPath(path))?.node as { type?: string } | undefined)
-      ?.type;
-    const quote = nodeType === 'QUOTE_DOUBLE' ? '"' : nodeType === 'QUOTE_SINGLE' ? "'" : '';
+    const fixed = `${said} ${c.op === '<' || c.op === '<=' ? '<=' : '>='} ${formatBound(c.metric, bound)}`;
     ctx.report(
       path,
       'error',
@@ -44,7 +42,7 @@ function checkRange(ctx: RuleContext, path: Path, text: string, c: Constraint): 
         ? `No subnet meets '${text}': the smallest subnet has ${exact(lo)} ${name}.`
         : `No subnet meets '${text}': the largest subnet has ${exact(hi)} ${name}.`,
       {
-        replacement: quote + fixed + quote,
+        replacement: asWritten(ctx, path, fixed),
         fixTitle: `Set the constraint to the feasible bound: ${fixed}`,
       },
     );
@@ -56,4 +54,12 @@ function checkRange(ctx: RuleContext, path: Path, text: string, c: Constraint): 
       `Every subnet meets '${text}' (${name} range ${formatCount(lo)}–${formatCount(hi)}): the constraint has no effect.`,
     );
   }
+}
+
+/** `text` to replace a scalar with: the replacement covers its quotes, so keep those the user wrote. */
+export function asWritten(ctx: RuleContext, path: Path, text: string): string {
+  const nodeType = (ctx.r.locations.get(joinPath(path))?.node as { type?: string } | undefined)
+    ?.type;
+  const quote = nodeType === 'QUOTE_DOUBLE' ? '"' : nodeType === 'QUOTE_SINGLE' ? "'" : '';
+  return quote + text + quote;
 }

@@ -3,6 +3,7 @@ import type { Problem } from '../../config/problems';
 import type { ResolvedConfig } from '../../config/resolve';
 import { sortedChoices } from './choices';
 import { constraints } from './constraints';
+import { macsName } from './macsName';
 import { dataPaths } from './dataPaths';
 import { dataContents, dataSettings } from './dataSettings';
 import { kernelsAndStrides } from './kernelsAndStrides';
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   widthsOf8,
   resolutions,
   constraints,
+  macsName,
   trainingMemory,
   populationSize,
   samplerSubnets,

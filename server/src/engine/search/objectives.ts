@@ -1,5 +1,5 @@
 import type { SearchConfig } from '../../config/configSchema';
-import type { Metric, Objective } from '#shared/metrics';
+import { metricOfName, type Metric, type Objective } from '#shared/metrics';
 import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 import { formatCount } from '#shared/format/numbers';
 import type { Score } from './dominance';
@@ -17,7 +17,7 @@ export interface Measures {
 /** The config's objectives in their written order (the first two are the chart's axes). */
 export function objectivesOf(search: SearchConfig): Objective[] {
   return Object.entries(search.objectives).map(([name, direction]) => ({
-    name: name as Metric,
+    name: metricOfName(name) as Metric,
     direction: direction as 'max' | 'min',
   }));
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseConstraint, type Constraint } from '#shared/constraints';
 import {
   objectiveBounds,
+  objectivesOf,
   scaledReferencePoint,
   scoreOf,
   unmeetableConstraint,
@@ -111,4 +112,14 @@ void describe('export --best-under', () => {
     assert.match(none as string, /None of the 4 .*'flops=50k' \(best evaluated: 100k MACs\)/);
     assert.match(bestUnder([], ['flops=1M']) as string, /no evaluated subnets/);
   });
+});
+
+void test('a config’s `macs` objective is the engine’s `flops`, in the order written', () => {
+  const search = { objectives: { macs: 'min', accuracy: 'max' } } as unknown as Parameters<
+    typeof objectivesOf
+  >[0];
+  assert.deepEqual(objectivesOf(search), [
+    { name: 'flops', direction: 'min' },
+    { name: 'accuracy', direction: 'max' },
+  ]);
 });
