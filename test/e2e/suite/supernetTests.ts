@@ -137,7 +137,7 @@ export function supernetTests(vscode: typeof VSCode): Test[] {
       },
     },
     {
-      name: 'code lens shows "N subnets · FLOPs …"',
+      name: 'code lens shows "N subnets · MACs …"',
       fn: async () => {
         const doc = await openTiny();
         const lenses = await vscode.commands.executeCommand<VSCode.CodeLens[]>(
@@ -145,7 +145,7 @@ export function supernetTests(vscode: typeof VSCode): Test[] {
           doc.uri,
         );
         const titles = lenses.map((l) => l.command?.title ?? '');
-        if (!titles.some((t) => t.includes('subnets ·')))
+        if (!titles.some((t) => /subnets · MACs /.test(t)))
           throw new Error(`lenses: ${JSON.stringify(titles)}`);
       },
     },
