@@ -68,6 +68,7 @@ module.exports = {
       'protocol',
       'charts',
       'dashboard',
+      'jobs',
       'runs',
     ]),
     ...layers('client layers', 'client/src/', ['dashboard', 'runs', 'tree']),

@@ -1,6 +1,6 @@
 import type { RunSummary } from '#shared/runFolder/runSummary';
 import type { Ctx } from './ctx';
-import type { JobProgress } from './runs/jobProgress';
+import type { JobProgress } from '#shared/jobs/jobProgress';
 import type { RunNode } from './tree/runTreeProvider';
 import type { RunSubnets } from './tree/runFiles';
 

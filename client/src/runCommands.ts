@@ -17,7 +17,7 @@ import {
   subnetLabel,
   type SubnetRow,
 } from './tree/runTreeModel';
-import { progressMessage, type JobProgress } from './runs/jobProgress';
+import { progressMessage, type JobProgress } from '#shared/jobs/jobProgress';
 import { RunPaths } from '#shared/runFolder/layout';
 import { accuracyKindLabel } from '#shared/accuracyKinds';
 import { formatAccuracy } from '#shared/format/units';

@@ -7,13 +7,13 @@ import {
   applyEvent,
   exitReport,
   fractionDone,
-  logLine,
   newJob,
   progressMessage,
   statusText,
   statusTooltip,
   type JobProgress,
-} from './jobProgress';
+} from '#shared/jobs/jobProgress';
+import { eventLines } from '#shared/jobs/eventLines';
 import type { RunsApi } from './runsApi';
 
 const VERBS: Record<JobKind, string> = {
@@ -142,8 +142,8 @@ export class JobMonitor implements vscode.Disposable {
   }
 
   private onEngineEvent(p: JobProgress, e: EngineEvent): void {
-    const line = logLine(e);
-    if (line) this.log[line.level === 'warning' ? 'warn' : line.level](line.text);
+    for (const line of eventLines(p, e))
+      this.log[line.level === 'warning' ? 'warn' : line.level](line.text);
     if (p.runId) {
       const batch = this.pending.get(p.runId) ?? [];
       batch.push(e);

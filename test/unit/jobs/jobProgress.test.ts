@@ -7,19 +7,32 @@ import {
   etaSeconds,
   exitReport,
   fractionDone,
-  logLine,
   newJob,
   progressMessage,
   statusText,
   statusTooltip,
   type JobProgress,
-} from '../../../client/src/runs/jobProgress';
+} from '#shared/jobs/jobProgress';
 import { formatDuration, formatLatency } from '#shared/format/units';
+import { eventLines, type NarratedLine } from '#shared/jobs/eventLines';
 import { rankingEvent } from '../dashboard/rankingFixtures';
 
 const T0 = 1_760_000_000_000;
 const fold = (p: JobProgress, events: EngineEvent[]): JobProgress =>
   events.reduce((acc, event) => applyEvent(acc, { jobId: p.jobId, kind: p.kind, event }), p);
+
+/**
+ * What one event says, as the editor's output channel and the terminal both print it: its
+ * lines joined, at the most severe of their levels (undefined when it says nothing).
+ */
+function logLine(e: EngineEvent, kind: JobProgress['kind'] = 'train'): NarratedLine | undefined {
+  const lines = eventLines(fold(newJob('j', kind, 't'), [e]), e);
+  if (!lines.length) return undefined;
+  const level = (['error', 'warning', 'info'] as const).find((l) =>
+    lines.some((x) => x.level === l),
+  )!;
+  return { level, text: lines.map((x) => x.text).join('\n') };
+}
 
 const runStart = (resumedFromStep?: number): EngineEvent => ({
   type: 'run-start',
@@ -248,11 +261,15 @@ void describe('an int8 export', () => {
   };
 
   void test('its log line and its end name the precision, the drop and both latencies', () => {
-    const line = logLine(event)?.text ?? '';
-    assert.match(line, /as int8 to .*\.int8\.onnx/);
+    const line = logLine(event, 'export')?.text ?? '';
+    assert.match(
+      line,
+      /^\/r\/run-1\/exports\/r20-d1w16k3e2\.int8\.onnx\nexported r20-d1w16k3e2 as int8/,
+    );
     assert.match(line, /drop 0\.20 points/);
-    assert.match(line, /size ×0\.25 of float32/);
+    assert.match(line, /25000 bytes, float32's 100000 \(×0\.25\)/);
     assert.match(line, /percentile on 256 training images/);
+    assert.match(line, /batch 1 int8 0\.500 ms vs float32 1\.000 ms/);
     const p = fold(newJob('j', 'export', 'r20-d1w16k3e2'), [event]);
     const done = exitReport(p, { status: 'completed', exitCode: 0, signal: null, stderrTail: [] });
     assert.match(done.message, /int8, accuracy drop 0\.20 points/);

@@ -1,16 +1,11 @@
-import type { EngineEvent } from '#shared/protocol/engine';
-import type { EventParams, JobExit, JobKind } from '#shared/protocol/lsp';
-import { fleetOf, type FleetState } from '#shared/charts/chartModel';
-import {
-  rankingFiguresOf,
-  rankingSummary,
-  rankingWarning,
-  type RankingFigures,
-} from '#shared/ranking';
-import { steadyEta } from '#shared/format/eta';
-import { formatAccuracy, formatDuration, formatLatency, formatRate } from '#shared/format/units';
-import { accuracyKindLabel } from '#shared/accuracyKinds';
-import type { FinetuneResult } from '#shared/runFolder/records';
+import type { EngineEvent } from '../protocol/engine';
+import type { EventParams, JobExit, JobKind } from '../protocol/lsp';
+import { fleetOf, type FleetState } from '../charts/chartModel';
+import { rankingFiguresOf, rankingSummary, rankingWarning, type RankingFigures } from '../ranking';
+import { steadyEta } from '../format/eta';
+import { formatAccuracy, formatDuration, formatLatency, formatRate } from '../format/units';
+import { accuracyKindLabel } from '../accuracyKinds';
+import type { FinetuneResult } from '../runFolder/records';
 
 /**
  * The state of one job as the status bar and the progress notification show it,
@@ -31,6 +26,8 @@ export interface JobProgress {
   batchSize?: number;
   epoch?: number;
   imagesPerSec?: number;
+  /** The last step's cross-entropy of its first (largest) subnet. */
+  loss?: number;
   lastAccuracy?: { largest: number; smallest: number };
   /** The first step this job reported and when: a resumed run's earlier steps do not count in its rate. */
   rateFrom?: { step: number; time: number };
@@ -51,8 +48,18 @@ export interface JobProgress {
     /** An int8 export: validation accuracy lost to int8, in percentage points. */
     int8DropPoints?: number;
   };
-  /** A ranking check: the subnet being trained alone (1-based), of how many, and its steps. */
-  rank?: { subnet: number; subnets: number; step: number; steps: number; done: number };
+  /**
+   * A ranking check: the subnet being trained alone (1-based), of how many, its steps, the
+   * subnets done and how many epochs each trains alone.
+   */
+  rank?: {
+    subnet: number;
+    subnets: number;
+    step: number;
+    steps: number;
+    done: number;
+    epochs?: number;
+  };
   kendallTau?: number;
   /** A completed ranking check's figures, with the FLOPs baseline and τ's interval. */
   ranking?: RankingFigures;
@@ -103,6 +110,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       next.step = e.step;
       next.epoch = e.epoch;
       next.imagesPerSec = e.imagesPerSec;
+      if (e.losses.length) next.loss = e.losses[0].loss;
       next.lastTime = e.time;
       next.rateFrom ??= { step: e.step, time: e.time };
       break;
@@ -115,28 +123,10 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       if (e.message) next.endMessage = e.message;
       break;
     case 'search-start':
-      next.runId = e.runId;
-      next.budget = e.budget;
-      // `cached` counts subnets already in candidates.jsonl (it may exceed the budget);
-      // this search's count of evaluations starts at 0 and comes with each generation.
-      next.evaluations = 0;
-      next.lastTime = e.time;
-      break;
+    case 'candidate':
     case 'generation':
-      next.generation = e.generation;
-      next.evaluations = e.evaluations;
-      next.hypervolume = e.hypervolume;
-      next.evaluationsPerSec = e.evaluationsPerSec;
-      next.evaluationsFrom ??= { done: e.evaluations, time: e.time };
-      next.frontSize = e.front.length;
-      next.lastTime = e.time;
-      break;
     case 'search-end':
-      next.evaluations = e.evaluations;
-      next.hypervolume = e.hypervolume;
-      next.frontSize = e.front.length;
-      next.endStatus = e.status;
-      if (e.message) next.endMessage = e.message;
+      applySearchEvent(next, e);
       break;
     case 'export':
       next.exported = {
@@ -149,7 +139,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       break;
     case 'rank-start':
       next.runId = e.runId;
-      next.rank = { subnet: 0, subnets: e.subnets, step: 0, steps: 0, done: 0 };
+      next.rank = { subnet: 0, subnets: e.subnets, step: 0, steps: 0, done: 0, epochs: e.epochs };
       next.lastTime = e.time;
       break;
     case 'rank-progress':
@@ -159,6 +149,7 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
         step: e.step,
         steps: e.steps,
         done: next.rank?.done ?? 0,
+        ...(next.rank?.epochs !== undefined ? { epochs: next.rank.epochs } : {}),
       };
       next.lastTime = e.time;
       break;
@@ -184,6 +175,45 @@ export function applyEvent(p: JobProgress, n: EventParams): JobProgress {
       break;
   }
   return next;
+}
+
+/** A search's events, folded into `next` in place. */
+function applySearchEvent(
+  next: JobProgress,
+  e: Extract<EngineEvent, { type: 'search-start' | 'candidate' | 'generation' | 'search-end' }>,
+): void {
+  switch (e.type) {
+    case 'search-start':
+      next.runId = e.runId;
+      next.budget = e.budget;
+      // `cached` counts subnets already in candidates.jsonl (it may exceed the budget);
+      // this search's count of evaluations starts at 0 and comes with each generation.
+      next.evaluations = 0;
+      next.lastTime = e.time;
+      break;
+    case 'candidate':
+      // Between generations the count moves with each new evaluation; each generation
+      // then says the true count.
+      if (!e.cached && next.evaluations !== undefined) next.evaluations++;
+      next.lastTime = e.time;
+      break;
+    case 'generation':
+      next.generation = e.generation;
+      next.evaluations = e.evaluations;
+      next.hypervolume = e.hypervolume;
+      next.evaluationsPerSec = e.evaluationsPerSec;
+      next.evaluationsFrom ??= { done: e.evaluations, time: e.time };
+      next.frontSize = e.front.length;
+      next.lastTime = e.time;
+      break;
+    case 'search-end':
+      next.evaluations = e.evaluations;
+      next.hypervolume = e.hypervolume;
+      next.frontSize = e.front.length;
+      next.endStatus = e.status;
+      if (e.message) next.endMessage = e.message;
+      break;
+  }
 }
 
 /** A fine-tune's events, folded into `next` in place. */
@@ -288,6 +318,7 @@ export function progressMessage(p: JobProgress): string {
       parts.push(`epoch ${p.epoch.toFixed(1)}${epochs ? `/${epochs}` : ''}`);
     }
     parts.push(`step ${p.step}/${p.totalSteps}`);
+    if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(3)}`);
     if (p.imagesPerSec !== undefined) parts.push(`${formatRate(p.imagesPerSec)} img/s`);
     return withEta(parts);
   }
@@ -354,105 +385,6 @@ export function statusTooltip(p: JobProgress): string {
 
 export type LogLevel = 'info' | 'warning' | 'error';
 
-/** The output channel's line for an engine event; undefined for events too frequent to log. */
-export function logLine(e: EngineEvent): { level: LogLevel; text: string } | undefined {
-  switch (e.type) {
-    case 'log':
-      return { level: e.level, text: e.message };
-    case 'run-start': {
-      const from = e.resumedFromStep !== undefined ? ` (resumed at step ${e.resumedFromStep})` : '';
-      const fell = e.fellBackFrom.length ? `; skipped ${e.fellBackFrom.join('; ')}` : '';
-      return {
-        level: 'info',
-        text: `run ${e.runId} started on ${e.backend}${fell}: ${e.totalSteps} steps${from}`,
-      };
-    }
-    case 'epoch':
-      return {
-        level: 'info',
-        text: `epoch ${e.epoch}: accuracy largest ${formatAccuracy(e.largest.accuracy)} · smallest ${formatAccuracy(e.smallest.accuracy)}`,
-      };
-    case 'run-end':
-      return {
-        level: e.status === 'failed' ? 'error' : 'info',
-        text: `run ${e.status} at step ${e.step} after ${formatDuration(e.seconds)}${e.message ? `: ${e.message}` : ''}`,
-      };
-    case 'search-start':
-      return {
-        level: 'info',
-        text: `search (${e.algorithm}) of ${e.runId}: budget ${e.budget}, ${e.cached} cached${e.constraints.length ? `, ${e.constraints.join(', ')}` : ''}`,
-      };
-    case 'generation':
-      return {
-        level: 'info',
-        text: `generation ${e.generation}: ${e.evaluations} evaluations, hypervolume ${e.hypervolume.toPrecision(4)}, front ${e.front.length}`,
-      };
-    case 'search-end':
-      return {
-        level: e.status === 'failed' ? 'error' : 'info',
-        text: `search ${e.status}: ${e.evaluations} evaluations, front ${e.front.length}${e.message ? `: ${e.message}` : ''}`,
-      };
-    case 'export':
-      return { level: 'info', text: exportLine(e) };
-    case 'rank-start':
-      return {
-        level: 'info',
-        text: `ranking check of ${e.runId}: ${plural(e.subnets, 'subnet')} trained alone for ${e.epochs} epoch(s)`,
-      };
-    case 'ranked':
-      return {
-        level: 'info',
-        text: `${e.subnet.key}: inherited ${formatAccuracy(e.subnet.supernetAccuracy)}, stand-alone ${formatAccuracy(e.subnet.standaloneAccuracy)}`,
-      };
-    case 'finetune-start':
-      return {
-        level: 'info',
-        text:
-          `fine-tune of ${e.key} (run ${e.runId}): ${e.epochs} epoch(s), ${e.totalSteps} steps, lr ${e.lr}, ` +
-          `${e.teacher ? `distilled from ${e.teacher}` : 'no distillation'}; inherited ${formatAccuracy(e.inherited.accuracy)}` +
-          (e.resumedFromStep !== undefined ? ` (resumed at step ${e.resumedFromStep})` : ''),
-      };
-    case 'finetune-epoch':
-      return {
-        level: 'info',
-        text: `fine-tune of ${e.key}, epoch ${e.epoch}: fine-tuned ${formatAccuracy(e.accuracy)}`,
-      };
-    case 'finetune-end':
-      return {
-        level: e.status === 'failed' ? 'error' : 'info',
-        text: e.result
-          ? `fine-tune of ${e.key} ${e.status}: inherited ${formatAccuracy(e.result.inherited.accuracy)} → ${accuracyKindLabel({ kind: 'finetuned', epochs: e.result.epochs })} ${formatAccuracy(e.result.finetuned.accuracy)}`
-          : `fine-tune of ${e.key} ${e.status}${e.message ? `: ${e.message}` : ''}`,
-      };
-    case 'executor':
-      // Only what the user must act on: the counts change every second.
-      return e.message ? { level: 'warning', text: e.message } : undefined;
-    case 'worker':
-      return e.state === 'refused' || e.state === 'disconnected'
-        ? { level: 'warning', text: `worker ${e.worker.id}: ${e.message ?? e.state}` }
-        : undefined;
-    case 'ranking': {
-      // The per-epoch ranking of a run on a benchmark space; charted in the Ranking tab.
-      const figures = rankingFiguresOf(e);
-      const warning = figures && rankingWarning(figures);
-      return {
-        level: warning ? 'warning' : 'info',
-        text: `epoch ${e.epoch} ranking against ${e.table}${figures ? `: ${rankingSummary(figures)}` : ''}${warning ? `. ${warning}` : ''}`,
-      };
-    }
-    case 'rank-end': {
-      const figures = rankingFiguresOf(e);
-      const warning = figures && rankingWarning(figures);
-      return {
-        level: e.status === 'failed' ? 'error' : warning ? 'warning' : 'info',
-        text: `ranking check ${e.status}${figures ? `: ${rankingSummary(figures)}` : ''}${e.message ? `: ${e.message}` : ''}${warning ? `. ${warning}` : ''}`,
-      };
-    }
-    default:
-      return undefined;
-  }
-}
-
 /** What to tell the user when a job's process exited. */
 export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; message: string } {
   const what =
@@ -490,19 +422,4 @@ export function exitReport(p: JobProgress, exit: JobExit): { level: LogLevel; me
       ? `the engine was killed by ${exit.signal}`
       : `the engine exited with code ${exit.exitCode}`);
   return { level: 'error', message: `${what} failed: ${how}` };
-}
-
-/** An export's line for the output channel: its accuracy named by kind, and int8's figures beside float32's. */
-function exportLine(e: Extract<EngineEvent, { type: 'export' }>): string {
-  const kind = e.accuracyKind === 'finetuned' ? 'fine-tuned' : 'inherited';
-  const q = e.int8;
-  if (!q)
-    return `exported ${e.key} to ${e.file}: ${formatLatency(e.latencyMs)}, max |Δlogit| ${e.maxAbsDiff.toExponential(1)}, ONNX accuracy (${kind} weights) ${formatAccuracy(e.onnxAccuracy)}`;
-  const { float32: f, int8: i } = q.latency;
-  return (
-    `exported ${e.key} as int8 to ${e.file}: accuracy (${kind} weights) ${formatAccuracy(q.int8Accuracy)} vs float32 ${formatAccuracy(q.floatAccuracy)} ` +
-    `(drop ${q.accuracyDropPoints.toFixed(2)} points), max |Δlogit| vs float32 ${q.maxAbsDiff.toExponential(1)}, ` +
-    `size ×${(e.bytes / q.floatBytes).toFixed(2)} of float32, latency batch 1 ${formatLatency(i.batch1Ms)} vs ${formatLatency(f.batch1Ms)}, ` +
-    `batch 32 ${formatLatency(i.batch32Ms)} vs ${formatLatency(f.batch32Ms)}; ranges by ${q.calibration} on ${q.calibrationImages} training images`
-  );
 }
