@@ -4,43 +4,6 @@ import { figure, list, num, obj, optional, str, tuple, type Infer } from './sche
 /** A 95% interval, `[low, high]`. */
 export const interval = (doc: string) => tuple(doc, [figure('Low end.'), figure('High end.')]);
 
-/** A ranking check's figures, as rank.json and the rank-end event carry them. */
-export interface RankingFigures {
-  /** Subnets compared (K). */
-  subnets: number;
-  kendallTau: number;
-  spearmanRho?: number;
-  /** The 95% percentile-bootstrap interval of τ-b (pairs resampled, seeded). */
-  kendallTauInterval?: [number, number];
-  /** τ-b between the subnets' FLOPs and their stand-alone accuracy: the trivial predictor. */
-  flopsKendallTau?: number;
-  /** τ of supernet and stand-alone accuracy given FLOPs: what the supernet adds to FLOPs. */
-  partialKendallTau?: number;
-  /** Its 95% paired bootstrap interval (benchmark rankings). */
-  partialKendallTauInterval?: [number, number];
-  /** 95% paired bootstrap interval of τ − FLOPs τ (benchmark rankings). */
-  flopsAdvantageInterval?: [number, number];
-  /**
-   * The τ a perfect predictor reaches against the benchmark table's truth, the mean of its
-   * stand-alone seeds (per-epoch rankings only): no predictor is expected above it.
-   */
-  noiseCeiling?: number;
-  /** τ between two stand-alone seeds of the table: how well training agrees with itself. */
-  seedAgreement?: number;
-  /** Each cheap baseline's τ against the same truth (MACs, params, zero-cost proxies). */
-  baselines?: { name: string; kendallTau: number }[];
-  /** The strongest of them. */
-  bestBaseline?: { name: string; kendallTau: number };
-  /**
-   * 95% paired bootstrap interval of τ − the best baseline's τ, resampling subnets and each
-   * subnet's stand-alone seeds, the best baseline chosen again in every draw: above 0, the
-   * supernet ranks better than anything cheap.
-   */
-  baselineAdvantageInterval?: [number, number];
-  /** The order within each third of the MACs range (engine/ranking/macsRegions.ts). */
-  regions?: MacsRegion[];
-}
-
 /** The supernet's order of the subnets in one MACs range. */
 export const macsRegionSchema = obj('One range of MACs and how the supernet orders it.', {
   fromMacs: num("The range's fewest MACs among its subnets."),
@@ -79,6 +42,38 @@ export const baselineFields = {
     ),
   ),
 };
+
+/** A ranking's figures, as rank.json, the rank-end event and a per-epoch ranking carry them. */
+export const rankingFiguresSchema = obj("A ranking's figures.", {
+  subnets: num('Subnets compared (K).'),
+  kendallTau: figure('τ-b of inherited against stand-alone accuracy.'),
+  spearmanRho: optional(figure('Spearman’s ρ.')),
+  kendallTauInterval: optional(
+    interval('The 95% percentile-bootstrap interval of τ-b (pairs resampled, seeded).'),
+  ),
+  flopsKendallTau: optional(
+    figure("τ-b between the subnets' MACs and their stand-alone accuracy: the trivial predictor."),
+  ),
+  partialKendallTau: optional(
+    figure('τ of supernet and stand-alone accuracy given MACs: what the supernet adds to MACs.'),
+  ),
+  partialKendallTauInterval: optional(
+    interval('Its 95% paired bootstrap interval (benchmark rankings).'),
+  ),
+  flopsAdvantageInterval: optional(
+    interval('95% paired bootstrap interval of τ − MACs τ (benchmark rankings).'),
+  ),
+  noiseCeiling: optional(
+    figure(
+      "The τ a perfect predictor reaches against the benchmark table's truth, the mean of its stand-alone seeds (per-epoch rankings only): no predictor is expected above it.",
+    ),
+  ),
+  seedAgreement: optional(
+    figure('τ between two stand-alone seeds of the table: how well training agrees with itself.'),
+  ),
+  ...baselineFields,
+});
+export type RankingFigures = Infer<typeof rankingFiguresSchema>;
 
 /**
  * Where to trust the order, in one sentence a user can act on: the MACs ranges whose τ

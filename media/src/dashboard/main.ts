@@ -1,7 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import { appendEvents } from '#shared/charts/chartModel';
-import { isHostMessage, type DashboardTab, type InitMessage } from '#shared/dashboard/webview';
+import { parseHostMessage, type DashboardTab, type InitMessage } from '#shared/dashboard/webview';
 import { CompareView } from './compareView';
 import { FinetuneView } from './finetuneView';
 import { GradientView } from './gradientView';
@@ -170,9 +170,12 @@ function build(message: InitMessage): void {
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const m = event.data;
-  if (!isHostMessage(m)) {
-    ctx.post({ type: 'error', message: 'dropped a malformed message from the extension' });
+  const m = parseHostMessage(event.data);
+  if ('problem' in m) {
+    ctx.post({
+      type: 'error',
+      message: `dropped a malformed message from the extension: ${m.problem}`,
+    });
     return;
   }
   switch (m.type) {

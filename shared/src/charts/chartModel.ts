@@ -1,6 +1,6 @@
-import { isMetric, metricOfName, type Objective } from '../metrics';
-import { paretoFileSchema, parseParetoFront, type CandidateFigures } from '../runFolder/records';
-import type { Infer } from '../schema/dsl';
+import { isMetric, metricOfName, objectiveSchema, type Objective } from '../metrics';
+import { candidateFiguresSchema, paretoFileSchema, parseParetoFront } from '../runFolder/records';
+import { figure, list, nullableNum, obj, optional, record, str, type Infer } from '../schema/dsl';
 import { isRecord, problemOf, validFields } from '../schema/validate';
 import {
   parseEngineEvent,
@@ -16,14 +16,14 @@ import {
   addFinetuneStart,
   addFinetuneStep,
   emptyFinetunes,
-  type FinetuneState,
+  finetuneStateSchema,
 } from './finetuneModel';
 import {
   addEpochRanking,
   addRankEvent,
   addStability,
   emptyRanking,
-  type RankingState,
+  rankingStateSchema,
 } from './rankingModel';
 
 /**
@@ -32,80 +32,106 @@ import {
  * the webview, which keeps appending live events to it with the same functions.
  */
 
-/** Per training step; every array has one entry per step, in step order. */
-export interface StepSeries {
-  step: number[];
-  /** Cross-entropy per role; `random` is the mean over the step's random subnets. */
-  largest: (number | null)[];
-  smallest: (number | null)[];
-  random: (number | null)[];
-  distill: (number | null)[];
-  lr: number[];
-  imagesPerSec: number[];
-  gradTotal: number[];
-  /** gradStages[s][i]: the variance of stage s at step i. */
-  gradStages: (number | null)[][];
-}
+const values = (doc: string) => list(doc, figure('One.'));
+const gaps = (doc: string) => list(doc, nullableNum('One; null where it had none.'));
 
-export interface EpochSeries {
-  epoch: number[];
-  step: number[];
-  largest: number[];
-  smallest: number[];
-}
+/** Per training step; every array has one entry per step, in step order. */
+export const stepSeriesSchema = obj('Per training step.', {
+  step: values('The steps.'),
+  largest: gaps('Cross-entropy of the largest subnet.'),
+  smallest: gaps('Of the smallest.'),
+  random: gaps("The mean over the step's random subnets."),
+  distill: gaps('The distillation loss.'),
+  lr: values('The learning rate.'),
+  imagesPerSec: values('Throughput.'),
+  gradTotal: values('Gradient variance over every shared weight.'),
+  gradStages: list('gradStages[s][i]: the variance of stage s at step i.', gaps('One stage.')),
+});
+export type StepSeries = Infer<typeof stepSeriesSchema>;
+
+export const epochSeriesSchema = obj('Per epoch.', {
+  epoch: values('The epochs.'),
+  step: values('Their steps.'),
+  largest: values("The largest subnet's accuracy."),
+  smallest: values("The smallest subnet's."),
+});
+export type EpochSeries = Infer<typeof epochSeriesSchema>;
 
 /** Importance sampling: probabilities[decision][choice][i] at step[i]. */
-export interface SamplerSeries {
-  step: number[];
-  probabilities: Record<string, (number | null)[][]>;
-}
+export const samplerSeriesSchema = obj("The sampler's probabilities.", {
+  step: values('The steps.'),
+  probabilities: record('By decision, by choice.', list('One decision.', gaps('One choice.'))),
+});
+export type SamplerSeries = Infer<typeof samplerSeriesSchema>;
 
 /** One evaluated subnet as the Pareto chart plots it, with the generation that found it. */
-export type CandidatePoint = CandidateFigures & { generation?: number };
+export const candidatePointSchema = obj('A subnet of the Pareto chart.', {
+  ...candidateFiguresSchema.fields,
+  generation: optional(figure('The generation that found it.')),
+});
+export type CandidatePoint = Infer<typeof candidatePointSchema>;
 
-export interface GenerationPoint {
-  generation: number;
-  evaluations: number;
-  hypervolume: number;
-}
+export const generationPointSchema = obj('One generation.', {
+  generation: figure('The generation.'),
+  evaluations: figure('Subnets evaluated so far.'),
+  hypervolume: figure('The hypervolume then.'),
+});
+export type GenerationPoint = Infer<typeof generationPointSchema>;
 
-export interface SearchState {
-  candidates: CandidatePoint[];
-  /** Index into `candidates` by key: a key evaluated again replaces its point. */
-  indexOf: Record<string, number>;
-  /** The latest search's progress; a new search-start starts it over. */
-  generations: GenerationPoint[];
-  /** The engine's latest front (in all its objectives). */
-  front: CandidateFigures[];
-  objectives: Objective[];
-  constraints: string[];
-  /** A search on a worker fleet: the queue as last reported; cleared when a search ends. */
-  fleet?: FleetState;
-}
+export const fleetStateSchema = obj('A queue as last reported.', {
+  executor: str("The queue's URL (password hidden)."),
+  workers: list(
+    'Its workers.',
+    obj('One.', {
+      id: str('Its id.'),
+      state: str('What it does.'),
+      progress: optional(str('How far.')),
+    }),
+  ),
+  queued: figure('Tasks waiting.'),
+  running: figure('Tasks running.'),
+  done: figure('Tasks done.'),
+  evaluationsPerSec: figure('Evaluations per second.'),
+  message: optional(str('Something the user should know.')),
+});
+export type FleetState = Infer<typeof fleetStateSchema>;
 
-export interface FleetState {
-  executor: string;
-  workers: { id: string; state: string; progress?: string }[];
-  queued: number;
-  running: number;
-  done: number;
-  evaluationsPerSec: number;
-  message?: string;
-}
+export const searchStateSchema = obj("A run's searches.", {
+  candidates: list('Every evaluated subnet.', candidatePointSchema),
+  indexOf: record(
+    'Index into `candidates` by key: a key evaluated again replaces its point.',
+    figure('An index.'),
+  ),
+  generations: list(
+    "The latest search's progress; a new search-start starts it over.",
+    generationPointSchema,
+  ),
+  front: list("The engine's latest front (in all its objectives).", candidateFiguresSchema),
+  objectives: list('The objectives.', objectiveSchema),
+  constraints: list('The constraints.', str('One.')),
+  fleet: optional({
+    ...fleetStateSchema,
+    doc: 'A search on a worker fleet: the queue as last reported; cleared when a search ends.',
+  }),
+});
+export type SearchState = Infer<typeof searchStateSchema>;
 
-export interface RunChartModel {
-  runId: string;
-  totalSteps?: number;
-  status?: string;
-  steps: StepSeries;
-  epochs: EpochSeries;
-  sampler: SamplerSeries;
-  search: SearchState;
-  /** Per-epoch rankings against a benchmark table, and the last `supernet rank` check. */
-  ranking: RankingState;
-  /** The run's fine-tuned subnets: curves and results (absent in models of older versions). */
-  finetune?: FinetuneState;
-}
+/** Everything a run's dashboard draws: what the extension posts to the webview. */
+export const runChartModelSchema = obj("A run's chart model.", {
+  runId: str('The run.'),
+  totalSteps: optional(figure('Steps it trains for.')),
+  status: optional(str('Where it stands.')),
+  steps: stepSeriesSchema,
+  epochs: epochSeriesSchema,
+  sampler: samplerSeriesSchema,
+  search: searchStateSchema,
+  ranking: rankingStateSchema,
+  finetune: optional({
+    ...finetuneStateSchema,
+    doc: "The run's fine-tuned subnets: curves and results (absent in models of older versions).",
+  }),
+});
+export type RunChartModel = Infer<typeof runChartModelSchema>;
 
 export const DEFAULT_OBJECTIVES: Objective[] = [
   { name: 'accuracy', direction: 'max' },

@@ -5,6 +5,7 @@ import type {
   FinetuneStepEvent,
 } from '../protocol/engine';
 import type { FinetuneResult } from '../runFolder/records';
+import { figure, list, nullableNum, obj, optional, record, str, type Infer } from '../schema/dsl';
 
 /**
  * What the dashboard draws of a run's fine-tunes, one per subnet: its loss per step and its
@@ -12,28 +13,45 @@ import type { FinetuneResult } from '../runFolder/records';
  * inherited one in the Pareto tab). Plain data, built from the fine-tunes' events and
  * result.json files, appended to live by the same functions.
  */
-export interface FinetuneCurve {
-  key: string;
-  status?: string;
-  epochs?: number;
-  totalSteps?: number;
-  stepsPerEpoch?: number;
-  lr?: number;
-  teacher?: string;
-  /** The inherited accuracy it started from. */
-  inherited?: number;
-  steps: { step: number[]; loss: (number | null)[]; distill: (number | null)[] };
-  accuracy: { epoch: number[]; step: number[]; accuracy: number[] };
-  /** The completed fine-tune's figures. */
-  result?: { accuracy: number; inherited: number; epochs: number; seconds: number };
-}
+const values = (doc: string) => list(doc, figure('One.'));
+const gaps = (doc: string) => list(doc, nullableNum('One; null where it had none.'));
 
-export interface FinetuneState {
-  /** Fine-tunes by subnet key. */
-  byKey: Record<string, FinetuneCurve>;
-  /** The subnet whose fine-tune was seen last: the tab shows it first. */
-  latest?: string;
-}
+/** One subnet's fine-tune as the dashboard draws it. */
+export const finetuneCurveSchema = obj("A subnet's fine-tune.", {
+  key: str("The subnet's arch key."),
+  status: optional(str('How it ended.')),
+  epochs: optional(figure('Epochs it trains for.')),
+  totalSteps: optional(figure('Steps it trains for.')),
+  stepsPerEpoch: optional(figure('Steps of one epoch.')),
+  lr: optional(figure('Peak learning rate.')),
+  teacher: optional(str("The frozen teacher's arch key.")),
+  inherited: optional(figure('The inherited accuracy it started from.')),
+  steps: obj('Per step.', {
+    step: values('The steps.'),
+    loss: gaps('Cross-entropy.'),
+    distill: gaps('KL to the teacher.'),
+  }),
+  accuracy: obj('Per epoch.', {
+    epoch: values('The epochs.'),
+    step: values('Their steps.'),
+    accuracy: values('Fine-tuned accuracy.'),
+  }),
+  result: optional(
+    obj("The completed fine-tune's figures.", {
+      accuracy: figure('Fine-tuned accuracy.'),
+      inherited: figure('Inherited accuracy.'),
+      epochs: figure('Epochs.'),
+      seconds: figure('Seconds.'),
+    }),
+  ),
+});
+export type FinetuneCurve = Infer<typeof finetuneCurveSchema>;
+
+export const finetuneStateSchema = obj("A run's fine-tunes.", {
+  byKey: record('Fine-tunes by subnet key.', finetuneCurveSchema),
+  latest: optional(str('The subnet whose fine-tune was seen last: the tab shows it first.')),
+});
+export type FinetuneState = Infer<typeof finetuneStateSchema>;
 
 export const emptyFinetunes = (): FinetuneState => ({ byKey: {} });
 

@@ -1,13 +1,16 @@
-import type {
-  RankEndEvent,
-  RankedEvent,
-  RankingEvent,
-  RankStartEvent,
-  StabilityEvent,
+import {
+  rankingEventSchema,
+  type RankEndEvent,
+  type RankedEvent,
+  type RankingEvent,
+  type RankStartEvent,
+  type StabilityEvent,
 } from '../protocol/engine';
 import { parseRankFile } from '../runFolder/records';
+import { bool, figure, list, nullableNum, obj, optional, str, type Infer } from '../schema/dsl';
 import {
   rankingFiguresOf,
+  rankingFiguresSchema,
   spearmanBrownCeiling,
   type MacsRegion,
   type RankingFigures,
@@ -20,73 +23,85 @@ import {
  * rest of the chart model, so the extension builds it and the webview appends to it.
  */
 
+const series = (doc: string) => list(doc, figure('One epoch’s.'));
+const gaps = (doc: string) => list(doc, nullableNum('One epoch’s; null where it had none.'));
+
 /** One subnet measured both ways: with the supernet's weights and trained alone. */
-export interface RankedPoint {
-  key: string;
-  flops: number;
-  /** Only a check's subnets (rank.json) carry it; a benchmark table's do not. */
-  params?: number;
-  supernetAccuracy: number;
-  standaloneAccuracy: number;
-}
+export const rankedPointSchema = obj('A subnet measured both ways.', {
+  key: str("The subnet's arch key."),
+  flops: figure('MACs of one image.'),
+  params: optional(figure("Parameters: only a check's subnets (rank.json) carry them.")),
+  supernetAccuracy: figure('Inherited accuracy.'),
+  standaloneAccuracy: figure('Stand-alone accuracy.'),
+});
+export type RankedPoint = Infer<typeof rankedPointSchema>;
 
 /** The figures of the `ranking` events, one entry per epoch, in epoch order. */
-export interface RankingSeries {
-  epoch: number[];
-  step: number[];
-  subnets: number[];
-  kendallTau: number[];
-  /** The 95% interval of τ-b: its lower and upper ends. */
-  tauLow: (number | null)[];
-  tauHigh: (number | null)[];
-  spearmanRho: (number | null)[];
-  flopsKendallTau: (number | null)[];
-  partialKendallTau: (number | null)[];
-  noiseCeiling: (number | null)[];
-}
+export const rankingSeriesSchema = obj('The per-epoch rankings.', {
+  epoch: series('The epochs.'),
+  step: series('Their steps.'),
+  subnets: series('Subnets of the table.'),
+  kendallTau: series('τ-b.'),
+  tauLow: gaps("The lower end of τ-b's 95% interval."),
+  tauHigh: gaps('Its upper end.'),
+  spearmanRho: gaps('Spearman’s ρ.'),
+  flopsKendallTau: gaps('τ-b of MACs.'),
+  partialKendallTau: gaps('Partial τ given MACs.'),
+  noiseCeiling: gaps('The noise ceiling.'),
+});
+export type RankingSeries = Infer<typeof rankingSeriesSchema>;
 
+const rankingFields = rankingEventSchema.fields;
 /** What the last epoch's ranking adds to its figures: its subnets and the table's name. */
-export interface EpochRankingDetail {
-  figures: RankingFigures;
-  epoch: number;
-  step: number;
-  table: string;
-  topK?: { k: number; overlap: number };
-  bestPick?: NonNullable<RankingEvent['bestPick']>;
-  /** Quality at the top of the front (events of this version on). */
-  topEnd?: NonNullable<RankingEvent['topEnd']>;
-  points: RankedPoint[];
-}
+export const epochRankingDetailSchema = obj("The last epoch's ranking.", {
+  figures: rankingFiguresSchema,
+  epoch: figure('The epoch.'),
+  step: figure('Its step.'),
+  table: str("The table's name."),
+  topK: optional(rankingFields.topK),
+  bestPick: optional(rankingFields.bestPick),
+  topEnd: optional({
+    ...rankingFields.topEnd,
+    doc: 'Quality at the top of the front (events of this version on).',
+  }),
+  points: list('The subnets.', rankedPointSchema),
+});
+export type EpochRankingDetail = Infer<typeof epochRankingDetailSchema>;
 
 /** A `supernet rank` check: its subnets and, once it completed, its figures. */
-export interface RankCheck {
-  subnets: RankedPoint[];
-  figures?: RankingFigures;
-  /** How many subnets it measures in all, and for how many epochs each trains alone. */
-  planned?: number;
-  epochs?: number;
-}
+export const rankCheckSchema = obj('A ranking check.', {
+  subnets: list('Its subnets so far.', rankedPointSchema),
+  figures: optional(rankingFiguresSchema),
+  planned: optional(figure('How many subnets it measures in all.')),
+  epochs: optional(figure('Epochs each trains alone.')),
+});
+export type RankCheck = Infer<typeof rankCheckSchema>;
 
 /** An epoch's ranking stability (StabilityEvent): has the probe set's order settled? */
-export interface StabilityPoint {
-  epoch: number;
-  probe: number;
-  /** τ-b against the previous epoch; null at a run's (or a resume's) first epoch. */
-  kendallTau: number | null;
-  settled: boolean;
-}
+export const stabilityPointSchema = obj("An epoch's ranking stability.", {
+  epoch: figure('The epoch.'),
+  probe: figure('Subnets in the probe set.'),
+  kendallTau: nullableNum(
+    "τ-b against the previous epoch; null at a run's (or a resume's) first epoch.",
+  ),
+  settled: bool('Whether it settled.'),
+});
+export type StabilityPoint = Infer<typeof stabilityPointSchema>;
 
-export interface RankingState {
-  series: RankingSeries;
-  /** Per epoch, in epoch order. */
-  stability: StabilityPoint[];
-  /** The last epoch's ranking. */
-  last?: EpochRankingDetail;
-  /** The last completed check: rank.json, or the rank-end of a check of this session. */
-  check?: RankCheck;
-  /** A check running now, from its live events, until its rank-end. */
-  running?: RankCheck;
-}
+export const rankingStateSchema = obj('How a run ranks subnets.', {
+  series: rankingSeriesSchema,
+  stability: list('Per epoch, in epoch order.', stabilityPointSchema),
+  last: optional(epochRankingDetailSchema),
+  check: optional({
+    ...rankCheckSchema,
+    doc: 'The last completed check: rank.json, or the rank-end of a check of this session.',
+  }),
+  running: optional({
+    ...rankCheckSchema,
+    doc: 'A check running now, from its live events, until its rank-end.',
+  }),
+});
+export type RankingState = Infer<typeof rankingStateSchema>;
 
 export function emptyRanking(): RankingState {
   return {

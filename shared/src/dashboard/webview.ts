@@ -1,49 +1,27 @@
-import type { RunChartModel } from '../charts/chartModel';
-import type { EngineEvent } from '../protocol/engine';
+import { runChartModelSchema } from '../charts/chartModel';
 import {
   bool,
   list,
   literal,
+  num,
   obj,
   oneOf,
+  opaque,
+  optional,
   str,
   union,
   type Fields,
   type Infer,
 } from '../schema/dsl';
-import { isRecord, problemOf } from '../schema/validate';
+import { problemOf } from '../schema/validate';
 
 /**
  * The messages between the dashboard panel (extension host) and its webview, declared
  * once. Each side checks what arrives: a webview is a page that could be made to post
  * anything (its messages and saved state are described in the schema language and checked
- * field by field), and the host's messages cross a serialisation boundary (checked for the
- * shape the page draws from; their chart models are built by the host itself).
+ * field by field), and the host's messages cross a serialisation boundary (checked in
+ * the page, chart models and all, against the same schema language).
  */
-
-/** One run as a dashboard shows it. */
-export interface DashboardRun {
-  runId: string;
-  runDir: string;
-  /** Short name for legends: the run id, or the config name in compare mode. */
-  label: string;
-  model: RunChartModel;
-}
-
-export type DashboardMode = 'run' | 'compare';
-
-/** Extension → webview: everything to draw, after the webview said it is ready. */
-export interface InitMessage {
-  type: 'init';
-  mode: DashboardMode;
-  runs: DashboardRun[];
-  /** Initial smoothing weight of the loss curves (setting `supernet.chartSmoothing`). */
-  smoothing: number;
-  /** A subnet to mark in the Pareto chart and switch to. */
-  focusKey?: string;
-  /** The tab to open on. */
-  tab?: DashboardTab;
-}
 
 /** The dashboard's tabs: one run's four views, or the comparison of several runs. */
 export const DASHBOARD_TABS = [
@@ -57,33 +35,63 @@ export const DASHBOARD_TABS = [
 export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 export const isDashboardTab = (x: unknown): x is DashboardTab =>
   DASHBOARD_TABS.includes(x as DashboardTab);
-
-/** Extension → webview: switch to a tab (a command named one). */
-export interface ShowTabMessage {
-  type: 'showTab';
-  tab: DashboardTab;
-}
-
-/** Extension → webview: live events of a run, to append. */
-export interface EventsMessage {
-  type: 'events';
-  runId: string;
-  events: EngineEvent[];
-}
-
-/** Extension → webview: mark a subnet in the Pareto chart (tree selection). */
-export interface HighlightMessage {
-  type: 'highlight';
-  key: string;
-}
-
-export type HostMessage = InitMessage | EventsMessage | HighlightMessage | ShowTabMessage;
+const TAB_DOCS = {
+  loss: 'Loss curves.',
+  gradients: 'Gradient variance.',
+  pareto: 'The Pareto front.',
+  ranking: 'How the supernet ranks subnets.',
+  finetune: 'Fine-tunes.',
+  compare: 'Several runs compared.',
+} satisfies Record<DashboardTab, string>;
 
 /** Arch keys and run ids are short; anything longer is not one of ours. */
 const MAX_ID = 1000;
 const id = (doc: string) => str(doc, { minLength: 1, maxLength: MAX_ID });
 const message = <T extends string, F extends Fields>(type: T, doc: string, fields: F) =>
   obj(doc, { type: literal(doc, type), ...fields });
+
+/** One run as a dashboard shows it. */
+export const dashboardRunSchema = obj('A run of the dashboard.', {
+  runId: str('The run.'),
+  runDir: str('Its folder.'),
+  label: str('Short name for legends: the run id, or the config name in compare mode.'),
+  model: runChartModelSchema,
+});
+export type DashboardRun = Infer<typeof dashboardRunSchema>;
+
+export type DashboardMode = 'run' | 'compare';
+
+/**
+ * Extension → webview, checked on arrival like everything that crosses a serialisation
+ * boundary: the page draws from these fields alone. A message's events are checked one by
+ * one as they are appended (`appendEvents`): one bad event is dropped, not the message.
+ */
+export const hostMessageSchema = union('A message from the extension.', 'type', {
+  init: message('init', 'Everything to draw, after the webview said it is ready.', {
+    mode: oneOf('One run or a comparison.', { run: 'One run.', compare: 'Several runs.' }),
+    runs: list('The runs.', dashboardRunSchema),
+    smoothing: num(
+      'Initial smoothing weight of the loss curves (setting `supernet.chartSmoothing`).',
+    ),
+    focusKey: optional(str('A subnet to mark in the Pareto chart and switch to.')),
+    tab: optional(oneOf('The tab to open on.', TAB_DOCS)),
+  }),
+  events: message('events', 'Live events of a run, to append.', {
+    runId: str('The run.'),
+    events: list('Its new events, each checked when appended.', opaque('An event.')),
+  }),
+  highlight: message('highlight', 'Mark a subnet in the Pareto chart (tree selection).', {
+    key: str("The subnet's arch key."),
+  }),
+  showTab: message('showTab', 'Switch to a tab (a command named one).', {
+    tab: oneOf('The tab.', TAB_DOCS),
+  }),
+});
+export type HostMessage = Infer<typeof hostMessageSchema>;
+export type InitMessage = Extract<HostMessage, { type: 'init' }>;
+export type EventsMessage = Extract<HostMessage, { type: 'events' }>;
+export type HighlightMessage = Extract<HostMessage, { type: 'highlight' }>;
+export type ShowTabMessage = Extract<HostMessage, { type: 'showTab' }>;
 
 /** Webview → extension: what the page may post (a page could be made to post anything). */
 export const webviewMessageSchema = union('A message from the dashboard webview.', 'type', {
@@ -137,47 +145,10 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | { error: strin
   }
 }
 
-const isModel = (x: unknown): x is RunChartModel =>
-  isRecord(x) &&
-  typeof x.runId === 'string' &&
-  isRecord(x.steps) &&
-  Array.isArray(x.steps.step) &&
-  isRecord(x.epochs) &&
-  isRecord(x.sampler) &&
-  isRecord(x.search) &&
-  Array.isArray(x.search.candidates) &&
-  isRecord(x.ranking) &&
-  isRecord(x.ranking.series);
-
-const isRun = (x: unknown): x is DashboardRun =>
-  isRecord(x) &&
-  typeof x.runId === 'string' &&
-  typeof x.runDir === 'string' &&
-  typeof x.label === 'string' &&
-  isModel(x.model);
-
-/** Checks a message from the extension, in the webview. Events are checked one by one later. */
-export function isHostMessage(x: unknown): x is HostMessage {
-  if (!isRecord(x)) return false;
-  switch (x.type) {
-    case 'init':
-      return (
-        (x.mode === 'run' || x.mode === 'compare') &&
-        Array.isArray(x.runs) &&
-        x.runs.every(isRun) &&
-        typeof x.smoothing === 'number' &&
-        (x.focusKey === undefined || typeof x.focusKey === 'string') &&
-        (x.tab === undefined || isDashboardTab(x.tab))
-      );
-    case 'showTab':
-      return isDashboardTab(x.tab);
-    case 'events':
-      return typeof x.runId === 'string' && Array.isArray(x.events);
-    case 'highlight':
-      return typeof x.key === 'string';
-    default:
-      return false;
-  }
+/** A message from the extension, every field checked, or the problem with it (in the webview). */
+export function parseHostMessage(x: unknown): HostMessage | { problem: string } {
+  const problem = problemOf(hostMessageSchema, x, 'message');
+  return problem === undefined ? (x as HostMessage) : { problem };
 }
 
 /** Checks the state VS Code hands back when it restores a panel after a reload. */

@@ -11,7 +11,9 @@ import {
 } from '#shared/charts/latestRanking';
 import { applyRankFile, emptyRanking } from '#shared/charts/rankingModel';
 import { rankingOfRunTexts } from '#shared/charts/runRanking';
-import { isDashboardTab, isHostMessage, type InitMessage } from '#shared/dashboard/webview';
+import { isDashboardTab, parseHostMessage, type InitMessage } from '#shared/dashboard/webview';
+
+const isHostMessage = (x: unknown) => !('problem' in parseHostMessage(x));
 import { jsonLines, rankFile, rankingEvent, stabilityEvent } from '../dashboard/rankingFixtures';
 import { lastStability, stabilityWords } from '#shared/charts/stabilityWords';
 

@@ -2,7 +2,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyModel } from '#shared/charts/chartModel';
 import { contentSecurityPolicy, dashboardHtml } from '../../../client/src/dashboard/dashboardHtml';
-import { isHostMessage, parsePanelState, parseWebviewMessage } from '#shared/dashboard/webview';
+import { parseHostMessage, parsePanelState, parseWebviewMessage } from '#shared/dashboard/webview';
+
+const problem = (x: unknown) => {
+  const m = parseHostMessage(x);
+  return 'problem' in m ? m.problem : undefined;
+};
 
 void test('messages from the webview: the known shapes pass, copied field by field', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
@@ -41,15 +46,39 @@ void test('messages from the webview: wrong shapes are dropped with a reason', (
   }
 });
 
-void test('messages from the extension are checked in the webview too', () => {
+void test('messages from the extension are checked in the webview, chart models and all', () => {
   const run = { runId: 'r', runDir: '/x/r', label: 'r', model: emptyModel('r') };
-  assert.ok(isHostMessage({ type: 'init', mode: 'run', runs: [run], smoothing: 0.6 }));
-  assert.ok(isHostMessage({ type: 'events', runId: 'r', events: [] }));
-  assert.ok(isHostMessage({ type: 'highlight', key: 'k' }));
-  assert.ok(!isHostMessage({ type: 'init', mode: 'grid', runs: [run], smoothing: 0.6 }));
-  assert.ok(!isHostMessage({ type: 'init', mode: 'run', runs: [{ runId: 'r' }], smoothing: 0 }));
-  assert.ok(!isHostMessage({ type: 'events', runId: 'r' }));
-  assert.ok(!isHostMessage({ type: 'highlight' }));
+  assert.equal(problem({ type: 'init', mode: 'run', runs: [run], smoothing: 0.6 }), undefined);
+  assert.equal(problem({ type: 'events', runId: 'r', events: [] }), undefined);
+  assert.equal(problem({ type: 'highlight', key: 'k' }), undefined);
+  assert.equal(problem({ type: 'showTab', tab: 'ranking' }), undefined);
+  const cases: [unknown, string][] = [
+    [
+      { type: 'init', mode: 'grid', runs: [run], smoothing: 0.6 },
+      "message.mode must be one of 'run', 'compare'",
+    ],
+    [
+      { type: 'init', mode: 'run', runs: [{ runId: 'r' }], smoothing: 0 },
+      'message.runs[0].runDir is missing',
+    ],
+    [{ type: 'events', runId: 'r' }, 'message.events is missing'],
+    [{ type: 'highlight' }, 'message.key is missing'],
+    [
+      { type: 'showTab', tab: 'everything' },
+      "message.tab must be one of 'loss', 'gradients', 'pareto', 'ranking', 'finetune', 'compare'",
+    ],
+    // Deep inside a model: a step series that is not numbers.
+    [
+      {
+        type: 'init',
+        mode: 'run',
+        runs: [{ ...run, model: { ...run.model, steps: { ...run.model.steps, lr: ['fast'] } } }],
+        smoothing: 0,
+      },
+      'message.runs[0].model.steps.lr[0] must be a number',
+    ],
+  ];
+  for (const [x, why] of cases) assert.equal(problem(x), why, JSON.stringify(x).slice(0, 80));
 });
 
 void test('restored panel state: runs to reopen, or nothing', () => {

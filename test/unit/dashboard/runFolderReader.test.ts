@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { archKey } from '#shared/arch';
 import { readRunFolder } from '../../../client/src/dashboard/runFolderReader';
+import { parseHostMessage } from '#shared/dashboard/webview';
 
 void test('a run folder rebuilds the whole model, tolerating torn lines', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dash-run-'));
@@ -80,4 +81,23 @@ void test('a folder with nothing in it gives an empty model named after the fold
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+void test('the model of a real run folder (release 0.1.0: training, search, export, fine-tune) passes the webview’s check', async () => {
+  const runDir = path.resolve(
+    __dirname,
+    '../../../../test/fixtures/runs-0.1.0/20261207-174558-tiny',
+  );
+  const { model } = await readRunFolder(runDir);
+  assert.ok(model.steps.step.length > 0 && model.search.candidates.length > 0);
+  assert.ok(model.finetune && Object.keys(model.finetune.byKey).length === 1);
+  // Posted as the panel posts it: structured clone keeps what JSON would turn to null.
+  const posted = structuredClone({
+    type: 'init',
+    mode: 'run',
+    runs: [{ runId: model.runId, runDir, label: model.runId, model }],
+    smoothing: 0.6,
+  });
+  const m = parseHostMessage(posted);
+  assert.ok(!('problem' in m), 'problem' in m ? m.problem : '');
 });

@@ -17,7 +17,12 @@ import {
   searchParamsSchema,
   trainParamsSchema,
 } from '#shared/protocol/lsp';
-import { panelStateSchema, webviewMessageSchema } from '#shared/dashboard/webview';
+import { emptyModel } from '#shared/charts/chartModel';
+import {
+  hostMessageSchema,
+  panelStateSchema,
+  webviewMessageSchema,
+} from '#shared/dashboard/webview';
 import {
   candidateSchema,
   finetuneResultSchema,
@@ -73,6 +78,17 @@ const contracts: [string, Schema, Record<string, unknown>][] = [
   ['webview finetune', webviewMessageSchema, { type: 'finetune', runId: 'r1', key, int8: true }],
   ['webview error', webviewMessageSchema, { type: 'error', message: 'boom' }],
   ['panel state', panelStateSchema, { mode: 'run', runDirs: ['/runs/r1'] }],
+  [
+    'dashboard init',
+    hostMessageSchema,
+    {
+      type: 'init',
+      mode: 'run',
+      runs: [{ runId: 'r1', runDir: '/runs/r1', label: 'r1', model: emptyModel('r1') }],
+      smoothing: 0.6,
+    },
+  ],
+  ['dashboard events', hostMessageSchema, { type: 'events', runId: 'r1', events: [] }],
   [
     'run.json',
     runMetaSchema,
