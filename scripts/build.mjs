@@ -27,8 +27,8 @@ const entries = {
   bench: 'server/src/bench/main.ts',
   // Worker threads the engine starts: helpers of subnet-parallel training steps
   // (engine/parallel/parallelStep.ts), found next to the engine bundle.
-  stepWorker: 'server/src/engine/parallel/stepWorker.ts',
-  evalWorker: 'server/src/engine/evaluate/evalWorker.ts',
+  stepThread: 'server/src/engine/parallel/stepThread.ts',
+  evalThread: 'server/src/engine/evaluate/evalThread.ts',
 };
 
 await Promise.all([

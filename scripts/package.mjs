@@ -48,7 +48,7 @@ const SHIPPED = [
   'LICENSE',
   'language-configuration.json',
   'bin/supernet.js',
-  'dist/{client,server,cli,engine,stepWorker,evalWorker,tfjs-gradients}.js',
+  'dist/{client,server,cli,engine,stepThread,evalThread,tfjs-gradients}.js',
   'media/dist/*.{js,css}',
   'media/walkthrough/*.md',
   'media/{icon.png,supernet.svg}',

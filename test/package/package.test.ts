@@ -67,7 +67,7 @@ void describe(`the ${TARGET} package`, () => {
     const required = [
       'package.json',
       'bin/supernet.js',
-      ...['client', 'server', 'cli', 'engine', 'stepWorker', 'evalWorker', 'tfjs-gradients'].map(
+      ...['client', 'server', 'cli', 'engine', 'stepThread', 'evalThread', 'tfjs-gradients'].map(
         (b) => `dist/${b}.js`,
       ),
       'node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js',

@@ -9,7 +9,7 @@ import { selectBackend, type BackendPreference } from '../engine/backend/selectB
 import { Supernet } from '../engine/model/supernet';
 import { Rng } from '#shared/rng';
 import { randomArch } from '../space/randomArch';
-import { stepperFor } from '../engine/train/trainStep';
+import { serialStepRunner } from '../engine/train/trainStep';
 import { subnetCost } from '../space/facts';
 import type { SampledSubnet } from '../engine/train/samplers/samplerTypes';
 import type { TrainingData } from '../engine/data/batches';
@@ -93,7 +93,7 @@ function benchSetup(
 ): ThreadBenchSetup {
   const rng = new Rng(0);
   const net = new Supernet(config.space, config.task, rng);
-  const { optimizer, runner } = stepperFor(net, config.train);
+  const { optimizer, runner } = serialStepRunner(net, config.train);
   const batch = config.train.batchSize;
   const [h, w, c] = config.task.input;
   const x = tf.tensor4d(

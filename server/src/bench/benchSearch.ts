@@ -9,9 +9,9 @@ import { measureLatency } from '../engine/export/latency';
 import { encodeModel } from '../engine/onnx/onnxGraph';
 import { Supernet } from '../engine/model/supernet';
 import { Rng } from '#shared/rng';
-import { runCalibration } from '../engine/run/subnetEvaluator';
+import { runCalibration } from '../engine/run/candidateMeasurer';
 import { loadTrainingData } from '../engine/data/trainingData';
-import { SubnetScorer } from '../engine/evaluate/subnetScorer';
+import { SubnetEvaluator } from '../engine/evaluate/subnetEvaluator';
 import { engineThreads } from '../engine/parallel/engineThreads';
 import { randomArch } from '../space/randomArch';
 import { largestArch, smallestArch } from '../space/arch';
@@ -82,14 +82,14 @@ export async function benchSearch(
   const calibration = runCalibration(config, data);
   try {
     // As search evaluates: all threads = a pool of evaluation threads, one subnet each;
-    // one thread = one subnet at a time here. Each scorer's first batch is untimed (threads
+    // one thread = one subnet at a time here. Each evaluator's first batch is untimed (threads
     // start, kernels compile, buffers are allocated on first use).
     const threads = engineThreads();
-    const all = new SubnetScorer(net, data, calibration, threads);
-    const one = new SubnetScorer(net, data, calibration, 1);
-    const evalSeconds = async (scorer: SubnetScorer) => {
+    const all = new SubnetEvaluator(net, data, calibration, threads);
+    const one = new SubnetEvaluator(net, data, calibration, 1);
+    const evalSeconds = async (evaluator: SubnetEvaluator) => {
       const t0 = performance.now();
-      await scorer.scoreAll(archs, () => undefined);
+      await evaluator.evaluateAll(archs, () => undefined);
       return (performance.now() - t0) / 1000;
     };
     let seconds: number;

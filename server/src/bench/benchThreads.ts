@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { performance } from 'node:perf_hooks';
 import type { SupernetConfig } from '../config/configSchema';
 import type { TrainingData } from '../engine/data/batches';
-import { SubnetScorer } from '../engine/evaluate/subnetScorer';
+import { SubnetEvaluator } from '../engine/evaluate/subnetEvaluator';
 import type { Supernet } from '../engine/model/supernet';
-import { openStepper } from '../engine/parallel/trainStepper';
+import { openStepRunner } from '../engine/parallel/stepRunner';
 import type { Optimizer } from '../engine/train/optimizer';
 import type { SampledSubnet } from '../engine/train/samplers/samplerTypes';
-import type { StepOptions, StepRunner } from '../engine/train/trainStep';
+import type { StepOptions, SerialStepRunner } from '../engine/train/trainStep';
 
 /** The engine's figures at one thread count. */
 export interface ThreadPoint {
@@ -25,7 +25,7 @@ export interface ThreadBenchSetup {
   config: SupernetConfig;
   net: Supernet;
   optimizer: Optimizer;
-  runner: StepRunner;
+  runner: SerialStepRunner;
   backend: string;
   x: tf.Tensor4D;
   y: tf.Tensor1D;
@@ -57,7 +57,7 @@ function timed(n: number, warmup: number, f: (i: number) => void): number {
  * evaluation on that many threads as search runs it.
  */
 export async function measureAt(s: ThreadBenchSetup, threads: number): Promise<ThreadPoint> {
-  const stepper = await openStepper(s, s.config, s.backend, threads);
+  const stepper = await openStepRunner(s, s.config, s.backend, threads);
   try {
     const plain: StepOptions = {
       distillation: false,
@@ -71,21 +71,21 @@ export async function measureAt(s: ThreadBenchSetup, threads: number): Promise<T
       const subnets = s.sandwiches[i % s.sandwiches.length];
       stepper.run(subnets, s.x, s.y, { ...plain, distillation: true });
     });
-    // Candidate evaluation as search runs it (SubnetScorer): `threads` candidates at once, on
+    // Candidate evaluation as search runs it (SubnetEvaluator): `threads` candidates at once, on
     // a pool of threads with one onnxruntime thread each (in this thread when threads = 1).
     // The candidates are all the largest subnet, so the figure compares with the PyTorch
     // peer's inference of that subnet. The first round starts the pool and is not counted.
-    const scorer = new SubnetScorer(s.net, s.evalData, s.calibration, threads);
+    const evaluator = new SubnetEvaluator(s.net, s.evalData, s.calibration, threads);
     const candidates = Array.from({ length: threads }, () => largest.arch);
     const evalMs: number[] = [];
     try {
       for (let i = 0; i <= s.evalRuns; i++) {
         const t0 = performance.now();
-        await scorer.scoreAll(candidates, () => undefined);
+        await evaluator.evaluateAll(candidates, () => undefined);
         if (i > 0) evalMs.push(performance.now() - t0);
       }
     } finally {
-      await scorer.close();
+      await evaluator.close();
     }
     const images =
       threads *

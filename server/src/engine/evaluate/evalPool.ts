@@ -2,11 +2,11 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SubnetWeights } from '../onnx/onnxGraph';
 import type { EvalInputs } from './evalInputs';
-import type { ScoredWeights } from './onnxScore';
-import type { EvalReply, EvalRequest, EvalWorkerInit } from './evalWorker';
+import type { EvaluatedWeights } from './onnxEvaluate';
+import type { EvalReply, EvalRequest, EvalThreadInit } from './evalThread';
 
 interface Pending {
-  resolve: (r: ScoredWeights) => void;
+  resolve: (r: EvaluatedWeights) => void;
   reject: (e: Error) => void;
 }
 
@@ -16,7 +16,7 @@ interface Slot {
 }
 
 /**
- * Worker threads that score subnets in onnxruntime, one subnet per thread at a time, each
+ * Worker threads that evaluation subnets in onnxruntime, one subnet per thread at a time, each
  * with one intra-op thread: small subnets keep one core busy far better than they split
  * across several, so N subnets on N threads beat one subnet on N. Each thread gets its own
  * copy of the inputs when it starts (onnxruntime-node takes no views of shared memory, so
@@ -33,10 +33,10 @@ export class EvalPool {
     readonly size: number,
     inputs: EvalInputs,
     chunk: number,
-    script = path.join(__dirname, 'evalWorker.js'),
+    script = path.join(__dirname, 'evalThread.js'),
   ) {
     this.slots = [...Array(Math.max(1, size))].map(() => {
-      const worker = new Worker(script, { workerData: { inputs, chunk } satisfies EvalWorkerInit });
+      const worker = new Worker(script, { workerData: { inputs, chunk } satisfies EvalThreadInit });
       // The pool's threads never keep the engine alive: a forgotten close still lets it exit.
       worker.unref();
       const slot = { worker, busy: false };
@@ -49,8 +49,8 @@ export class EvalPool {
     });
   }
 
-  /** Recalibrates and scores the subnet of `weights` on the next free thread. */
-  score(weights: SubnetWeights): Promise<ScoredWeights> {
+  /** Recalibrates and evaluates the subnet of `weights` on the next free thread. */
+  evaluate(weights: SubnetWeights): Promise<EvaluatedWeights> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       this.queue.push({ req: { id: this.nextId++, weights }, pending: { resolve, reject } });
@@ -78,7 +78,7 @@ export class EvalPool {
     const p = this.pending.get(m.id);
     this.pending.delete(m.id);
     if ('error' in m) p?.reject(new Error(m.error));
-    else p?.resolve({ stats: new Map(m.stats), score: m.score });
+    else p?.resolve({ stats: new Map(m.stats), evaluation: m.evaluation });
     this.dispatch();
   }
 

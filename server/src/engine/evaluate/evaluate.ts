@@ -4,7 +4,7 @@ import { BatchAssembler, type TrainingData } from '../data/batches';
 import type { Supernet } from '../model/supernet';
 import { correctCount, crossEntropy } from '../model/losses';
 
-export interface SubnetScore {
+export interface Evaluation {
   accuracy: number;
   loss: number;
   images: number;
@@ -40,7 +40,7 @@ export function evaluateSubnet(
   data: TrainingData,
   calibration: Int32Array[],
   chunk = 500,
-): SubnetScore {
+): Evaluation {
   const assembler = new BatchAssembler(data);
   const gathered = calibration.map((idx) => assembler.gather(idx));
   try {

@@ -4,9 +4,9 @@ import { subnetWeights } from '../onnx/subnetModel';
 import type { SubnetWeights } from '../onnx/onnxGraph';
 import { extract } from '../model/extract';
 import type { Supernet } from '../model/supernet';
-import type { SubnetScore } from './evaluate';
+import type { Evaluation } from './evaluate';
 import { evalInputsOf } from './evalInputs';
-import { scoreWeights } from './onnxScore';
+import { evaluateWeights } from './onnxEvaluate';
 import { engineThreads } from '../parallel/engineThreads';
 
 export interface OnnxEvaluationOptions {
@@ -19,7 +19,7 @@ export interface OnnxEvaluationOptions {
 /**
  * Validation images per onnxruntime run. Small runs keep a layer's activations in the
  * cache (16 images of the reference net's widest layer take 7 MB; 500 took 220 MB): on
- * the 2-core machine, 16 against 500 scored the reference net's largest subnet 13% faster
+ * the 2-core machine, 16 against 500 evaluated the reference net's largest subnet 13% faster
  * on one thread and 23% faster on two evaluation threads, and the tiny example's no slower
  * (per-run overhead stays small next to the 16 images' work).
  */
@@ -41,16 +41,16 @@ export async function evaluateSubnetOnnx(
   data: TrainingData,
   calibration: Int32Array[],
   options: OnnxEvaluationOptions = {},
-): Promise<SubnetScore> {
+): Promise<Evaluation> {
   const threads = Math.max(1, Math.floor(options.threads ?? engineThreads()));
-  const { stats, score } = await scoreWeights(
+  const { stats, evaluation } = await evaluateWeights(
     weightsOf(net, arch),
     evalInputsOf(data, calibration),
     threads,
     Math.max(1, options.chunk ?? DEFAULT_CHUNK),
   );
   net.setRunningStatistics(stats);
-  return score;
+  return evaluation;
 }
 
 /** A subnet's weights copied out of the supernet, as plain arrays. */

@@ -1,8 +1,8 @@
 import type { Arch } from '#shared/arch';
-import type { SubnetScore } from '../evaluate/evaluate';
+import type { Evaluation } from '../evaluate/evaluate';
 
-/** A subnet's score at the run's checkpoint, and the worker that computed it (queue only). */
-export interface Evaluated {
+/** A subnet's evaluation at the run's checkpoint, and the worker that computed it (queue only). */
+export interface EvaluatedSubnet {
   key: string;
   arch: Arch;
   accuracy: number;
@@ -11,7 +11,7 @@ export interface Evaluated {
 }
 
 /** A subnet trained alone for a ranking check, and where. */
-export interface TrainedAlone extends SubnetScore {
+export interface TrainedAlone extends Evaluation {
   seconds: number;
   worker?: string;
 }
@@ -37,7 +37,7 @@ export interface Executor {
    */
   evaluate(
     archs: readonly Arch[],
-    onResult: (r: Evaluated) => void,
+    onResult: (r: EvaluatedSubnet) => void,
     shouldStop?: () => boolean,
   ): Promise<void>;
   /** Trains one subnet alone from scratch with the run's recipe; calls may overlap. */

@@ -1,10 +1,10 @@
 import { archKey, type Arch } from '#shared/arch';
 import type { SupernetConfig } from '../../config/configSchema';
 import type { TrainingData } from '../data/batches';
-import { SubnetScorer } from '../evaluate/subnetScorer';
+import { SubnetEvaluator } from '../evaluate/subnetEvaluator';
 import type { SharedWeights } from '../model/sharedWeights';
 import { trainStandalone } from '../standalone/trainStandalone';
-import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from './executor';
+import type { EvaluatedSubnet, Executor, TrainAloneProgress, TrainedAlone } from './executor';
 
 /**
  * What a local executor computes with: the run's supernet (or few-shot sub-supernets), config,
@@ -23,29 +23,34 @@ export interface LocalContext {
 const PROGRESS_MS = 250;
 
 /**
- * Runs every job in this process: subnets on the engine's threads (SubnetScorer), results
+ * Runs every job in this process: subnets on the engine's threads (SubnetEvaluator), results
  * in the order given; stand-alone trainings one after another even when several are asked
  * for at once (they would only share the same cores).
  */
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   private queue: Promise<unknown> = Promise.resolve();
-  private scorer: SubnetScorer | undefined;
+  private evaluator: SubnetEvaluator | undefined;
 
   constructor(private readonly ctx: LocalContext) {}
 
   async evaluate(
     archs: readonly Arch[],
-    onResult: (r: Evaluated) => void,
+    onResult: (r: EvaluatedSubnet) => void,
     shouldStop?: () => boolean,
   ): Promise<void> {
     const unique = new Map(archs.map((a) => [archKey(a), a]));
     const { net, data, calibration } = this.ctx;
-    this.scorer ??= new SubnetScorer(net, data, calibration, this.ctx.threads);
-    await this.scorer.scoreAll(
+    this.evaluator ??= new SubnetEvaluator(net, data, calibration, this.ctx.threads);
+    await this.evaluator.evaluateAll(
       [...unique.values()],
-      (arch, score) =>
-        onResult({ key: archKey(arch), arch, accuracy: score.accuracy, loss: score.loss }),
+      (arch, evaluation) =>
+        onResult({
+          key: archKey(arch),
+          arch,
+          accuracy: evaluation.accuracy,
+          loss: evaluation.loss,
+        }),
       shouldStop,
     );
   }
@@ -59,7 +64,7 @@ export class LocalExecutor implements Executor {
     const run = async (): Promise<TrainedAlone> => {
       const t0 = Date.now();
       let last = 0;
-      const score = await trainStandalone(
+      const evaluation = await trainStandalone(
         this.ctx.config,
         arch,
         this.ctx.data,
@@ -72,7 +77,7 @@ export class LocalExecutor implements Executor {
         shouldStop,
         this.ctx.threads,
       );
-      return { ...score, seconds: (Date.now() - t0) / 1000 };
+      return { ...evaluation, seconds: (Date.now() - t0) / 1000 };
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
@@ -80,7 +85,7 @@ export class LocalExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await this.scorer?.close();
+    await this.evaluator?.close();
     await this.queue.catch(() => undefined);
   }
 }

@@ -11,9 +11,9 @@ export interface GradientSums {
 
 /**
  * Σ and Σ² of the subnets' gradients, slot by slot in subnet order, in float32: the sums
- * StepRunner forms with tf.add / tf.square (IEEE float32 add and multiply, correctly
+ * SerialStepRunner forms with tf.add / tf.square (IEEE float32 add and multiply, correctly
  * rounded, are what storing the double result into a Float32Array / Math.fround gives).
- * `order` lists the variables in the order StepRunner's maps first see them, since the
+ * `order` lists the variables in the order SerialStepRunner's maps first see them, since the
  * optimizer and the variance walk those maps in insertion order. `squares` false: the slots
  * are shards of one subnet's gradient (a data-parallel step), whose spread means nothing.
  */
@@ -45,7 +45,7 @@ export function sumGradients(views: SharedViews, n: number, squares = n > 1): Gr
   return { sum, sq, order };
 }
 
-/** The sums as tensors by stable name, in first-seen order (what StepRunner's maps hold). */
+/** The sums as tensors by stable name, in first-seen order (what SerialStepRunner's maps hold). */
 export function sumTensors(
   layout: VariableLayout,
   sums: GradientSums,
@@ -61,7 +61,7 @@ export function sumTensors(
   return { sum, sq };
 }
 
-/** StepRunner's gradient variance (gradientVariance), with the weights' places from the layout. */
+/** SerialStepRunner's gradient variance (gradientVariance), with the weights' places from the layout. */
 export function gradientVarianceOf(
   layout: VariableLayout,
   sum: Map<string, tf.Tensor>,

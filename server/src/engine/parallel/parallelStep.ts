@@ -45,7 +45,7 @@ export interface ParallelStepOptions {
   maxSubnets: number;
   /** Most images in one batch. */
   maxBatch: number;
-  /** The helper's script; default: stepWorker.js next to this file (dist/ or out/). */
+  /** The helper's script; default: stepThread.js next to this file (dist/ or out/). */
   workerScript?: string;
 }
 
@@ -53,7 +53,7 @@ export interface ParallelStepOptions {
  * Subnet-parallel training steps: the subnets of a step (the sandwich's largest, smallest and
  * random ones) are computed at the same time by the main thread and `threads - 1` helper
  * worker threads, each with its own single-threaded tfjs wasm instance and its own replica of
- * the weights. Same interface and the same results as StepRunner.run (bit for bit on wasm):
+ * the weights. Same interface and the same results as SerialStepRunner.run (bit for bit on wasm):
  *  - every thread runs the very code for one subnet (sharedStep.ts), on the same weights and
  *    batch, so a subnet's gradient has the same bits whichever thread computed it; which
  *    thread takes which subnet (a shared queue, costliest first) changes the time only;
@@ -67,9 +67,9 @@ export interface ParallelStepOptions {
  * A step of ONE subnet is data-parallel instead (shardStep.ts): every thread takes a
  * contiguous shard of the batch, batch norm sums its statistics across the threads, and the
  * main thread sums the shards' gradients in thread order before the one update. Its results
- * equal StepRunner's up to float rounding (sums in another order), not bit for bit.
+ * equal SerialStepRunner's up to float rounding (sums in another order), not bit for bit.
  * The main thread blocks in Atomics.wait during a step (a step is synchronous, as
- * StepRunner's is); helper results come back through ports read with receiveMessageOnPort.
+ * SerialStepRunner's is); helper results come back through ports read with receiveMessageOnPort.
  */
 export class ParallelStepRunner {
   private readonly views: SharedViews;
@@ -115,7 +115,7 @@ export class ParallelStepRunner {
       Math.max(1, threads),
       Math.max(1, ...bnWidths.map((p) => p.variable.size)),
     );
-    const script = opts.workerScript ?? path.join(__dirname, 'stepWorker.js');
+    const script = opts.workerScript ?? path.join(__dirname, 'stepThread.js');
     const started = [...Array(Math.max(0, threads - 1))].map((_, i) =>
       startHelper(script, {
         space: net.space,
@@ -286,7 +286,7 @@ export class ParallelStepRunner {
     return out;
   }
 
-  /** Σ of the slots, the variance, ONE optimizer update; the step's figures as StepRunner's. */
+  /** Σ of the slots, the variance, ONE optimizer update; the step's figures as SerialStepRunner's. */
   private update(
     subnets: SampledSubnet[],
     results: SubnetResult[],

@@ -206,7 +206,7 @@ export interface SubnetResult {
 
 /**
  * Forward and backward pass of subnet `index` of the step on this thread's replica of the
- * weights, exactly as StepRunner.run computes it; the gradient goes to the subnet's slot.
+ * weights, exactly as SerialStepRunner.run computes it; the gradient goes to the subnet's slot.
  * Subnet 0 with distillation publishes the teacher's probabilities as soon as its forward
  * pass is done (before its backward pass), and a student waits for them only once its own
  * forward pass is done.
@@ -233,7 +233,7 @@ export function computeSubnet(
     const z = net.forward(sub.arch, x, 'train');
     logits = tf.keep(z);
     if (teacherRole) {
-      // The same softmax StepRunner takes after the gradient; computed here, on the tape
+      // The same softmax SerialStepRunner takes after the gradient; computed here, on the tape
       // but off the loss's path, so that the students need not wait for the backward pass.
       const p = tf.softmax(z);
       views.teacher.set(p.dataSync() as Float32Array, 0);
@@ -294,7 +294,7 @@ export function writeGradients(
   }
 }
 
-/** StepRunner's path feedback (pathFeedback), with the weights' places from the layout. */
+/** SerialStepRunner's path feedback (pathFeedback), with the weights' places from the layout. */
 function gradNorms(
   sub: SampledSubnet,
   entries: [string, tf.Tensor][],

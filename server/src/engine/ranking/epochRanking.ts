@@ -1,4 +1,4 @@
-import { SubnetScorer } from '../evaluate/subnetScorer';
+import { SubnetEvaluator } from '../evaluate/subnetEvaluator';
 import type { Baseline } from './baselines';
 import { initProxies, PROXIES } from './initProxies';
 import { Cancelled } from '../runError';
@@ -17,7 +17,7 @@ export class EpochRanking {
   private constructor(
     private readonly s: RankingHost,
     private readonly table: TruthTable,
-    private readonly scorer: SubnetScorer,
+    private readonly evaluator: SubnetEvaluator,
     /** The zero-cost proxies of the table's subnets, at initialisation: the same every epoch. */
     private readonly proxies: Baseline[],
   ) {}
@@ -45,7 +45,7 @@ export class EpochRanking {
     return new EpochRanking(
       s,
       table,
-      new SubnetScorer(s.weights, s.data, calibration, engineThreads()),
+      new SubnetEvaluator(s.weights, s.data, calibration, engineThreads()),
       proxies,
     );
   }
@@ -59,7 +59,7 @@ export class EpochRanking {
     const { config } = this.s;
     let inherited: number[];
     try {
-      inherited = await inheritedAccuracies(this.table, this.scorer, shouldStop);
+      inherited = await inheritedAccuracies(this.table, this.evaluator, shouldStop);
     } catch (e) {
       if (e instanceof Cancelled) return undefined;
       throw e;
@@ -80,6 +80,6 @@ export class EpochRanking {
   }
 
   close(): Promise<void> {
-    return this.scorer.close();
+    return this.evaluator.close();
   }
 }

@@ -1,7 +1,7 @@
 import type { Arch } from '#shared/arch';
 import { STABLE_TAU } from '#shared/protocol/engine';
 import { subnetCost } from '../../space/facts';
-import { SubnetScorer } from '../evaluate/subnetScorer';
+import { SubnetEvaluator } from '../evaluate/subnetEvaluator';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
 import type { RankingHost } from './rankingHost';
@@ -26,7 +26,7 @@ export class RankingStability {
 
   private constructor(
     private readonly s: RankingHost,
-    private readonly probe: { archs: Arch[]; scorer: SubnetScorer } | undefined,
+    private readonly probe: { archs: Arch[]; evaluator: SubnetEvaluator } | undefined,
   ) {}
 
   /** With `ownProbe` false the caller hands in the scores of its own probe (the table's). */
@@ -39,8 +39,8 @@ export class RankingStability {
       PROBE_SUBNETS,
       config.train.seed + 11,
     );
-    const scorer = new SubnetScorer(s.weights, s.data, calibration, engineThreads());
-    return new RankingStability(s, { archs, scorer });
+    const evaluator = new SubnetEvaluator(s.weights, s.data, calibration, engineThreads());
+    return new RankingStability(s, { archs, evaluator });
   }
 
   /**
@@ -54,9 +54,9 @@ export class RankingStability {
       if (!this.probe) return true;
       const byIndex = new Map<Arch, number>();
       try {
-        await this.probe.scorer.scoreAll(
+        await this.probe.evaluator.evaluateAll(
           this.probe.archs,
-          (arch, score) => byIndex.set(arch, score.accuracy),
+          (arch, evaluation) => byIndex.set(arch, evaluation.accuracy),
           shouldStop,
         );
       } catch (e) {
@@ -81,6 +81,6 @@ export class RankingStability {
   }
 
   close(): Promise<void> {
-    return this.probe?.scorer.close() ?? Promise.resolve();
+    return this.probe?.evaluator.close() ?? Promise.resolve();
   }
 }

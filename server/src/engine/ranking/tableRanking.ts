@@ -2,7 +2,7 @@ import { archKey } from '#shared/arch';
 import { parseConstraint } from '#shared/constraints';
 import type { RankingEvent, RankingPoint } from '#shared/protocol/engine';
 import type { SupernetConfig } from '../../config/configSchema';
-import type { SubnetScorer } from '../evaluate/subnetScorer';
+import type { SubnetEvaluator } from '../evaluate/subnetEvaluator';
 import { kendallTauB, spearmanRho } from '../search/rankCorrelation';
 import {
   bestPickUnder,
@@ -111,14 +111,14 @@ export function rankAgainstTable(
 /** The supernet's accuracy of each of the table's subnets (BN recalibrated), in table order. */
 export async function inheritedAccuracies(
   table: TruthTable,
-  scorer: SubnetScorer,
+  evaluator: SubnetEvaluator,
   shouldStop?: () => boolean,
 ): Promise<number[]> {
   const truth = truthOf(table);
   const byKey = new Map<string, number>();
-  await scorer.scoreAll(
+  await evaluator.evaluateAll(
     truth.map((t) => t.arch),
-    (arch, score) => byKey.set(archKey(arch), score.accuracy),
+    (arch, evaluation) => byKey.set(archKey(arch), evaluation.accuracy),
     shouldStop,
   );
   return truth.map((t) => byKey.get(t.key)!);

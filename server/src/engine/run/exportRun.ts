@@ -23,7 +23,7 @@ import { RunError } from '../runError';
 import { CandidateStore } from '../storage/candidateStore';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from '../storage/runFolder';
-import { runCalibration } from './subnetEvaluator';
+import { runCalibration } from './candidateMeasurer';
 import { exportedAccuracies } from './exportedAccuracies';
 import { finetunedWeights } from './finetunedWeights';
 import { readFinetuneResult } from './finetuneCheckpoint';
@@ -147,8 +147,8 @@ export async function exportRun(cmd: ExportCommand, opts: ExportRunOptions): Pro
     const file = exportTarget(cmd, folder.exportFile(key, { precision, finetuned: !!tuned }));
 
     const { data } = await loadTrainingData(config, loaded.configPath, opts);
-    // Evaluated as search evaluated it, so the statistics folded into the model are the ones
-    // its recorded accuracy came from (one onnxruntime thread, as SubnetScorer).
+    // EvaluatedSubnet as search evaluated it, so the statistics folded into the model are the ones
+    // its recorded accuracy came from (one onnxruntime thread, as SubnetEvaluator).
     const calibration = runCalibration(config, data);
     const score = await evaluateSubnetOnnx(net, arch, data, calibration, { threads: 1 });
     const floatModel = subnetOnnxModel(net, arch);

@@ -14,7 +14,7 @@ import type { TrainConfig } from '../../config/configSchema';
 import type { DataOptions } from '../data/trainingData';
 import type { ReadCheckpoint } from '../storage/checkpoint';
 import type { LoadedRun } from './loadRun';
-import { runCalibration } from './subnetEvaluator';
+import { runCalibration } from './candidateMeasurer';
 import type { SubnetTraining } from '../standalone/subnetTraining';
 
 export interface FinetuneRunOptions extends DataOptions {
@@ -88,7 +88,7 @@ export class FinetuneSession {
 
   /**
    * Batch norm recalibrated on the run's calibration images, then the validation split, in
-   * onnxruntime on one thread as search scores subnets (SubnetScorer) and export checks
+   * onnxruntime on one thread as search scores subnets (SubnetEvaluator) and export checks
    * them: the recalibrated statistics, so the figures, are the same bits everywhere.
    */
   private async evaluate(): Promise<{ accuracy: number; loss: number }> {

@@ -4,7 +4,7 @@ import { packageVersion } from '#shared/packageVersion';
 import type { EngineEvent } from '#shared/protocol/engine';
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import type { LoadedRun } from './loadRun';
-import { runCalibration } from './subnetEvaluator';
+import { runCalibration } from './candidateMeasurer';
 import { RunError } from '../runError';
 import type { Executor } from '../execute/executor';
 import { LocalExecutor } from '../execute/localExecutor';

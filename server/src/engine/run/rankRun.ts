@@ -23,7 +23,7 @@ import { CandidateStore } from '../storage/candidateStore';
 import { StandaloneCache } from './standaloneCache';
 import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { RunFolder } from '../storage/runFolder';
-import { SubnetEvaluator } from './subnetEvaluator';
+import { CandidateMeasurer } from './candidateMeasurer';
 
 export const DEFAULT_RANK_SUBNETS = 8;
 export const DEFAULT_RANK_EPOCHS = 1;
@@ -86,14 +86,14 @@ async function rankAll(
       epochs,
       seed,
     });
-    const evaluator = new SubnetEvaluator(loaded.net, config, store, executor, {
+    const measurer = new CandidateMeasurer(loaded.net, config, store, executor, {
       latency: false,
       source: `rank-seed${seed}`,
       checkpointStep: loaded.step,
     });
     // In the supernet first (quick), then every subnet trained alone: all at once, so a
     // queue's workers train them in parallel; the local executor takes them in turn.
-    const inSupernet = await evaluator.measureAll(archs, 0, () => undefined, opts.shouldStop);
+    const inSupernet = await measurer.measureAll(archs, 0, () => undefined, opts.shouldStop);
     if (before)
       opts.emit({
         type: 'log',

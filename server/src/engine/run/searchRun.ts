@@ -28,7 +28,7 @@ import { loadRunOnBackend, type LoadedRun } from './loadRun';
 import { atomicWrite } from '#shared/runFolder/durable';
 import { RunFolder } from '../storage/runFolder';
 import { searchPlan, type SearchPlan } from './searchPlan';
-import { SubnetEvaluator } from './subnetEvaluator';
+import { CandidateMeasurer } from './candidateMeasurer';
 
 export interface SearchRunOptions extends DataOptions {
   emit: (e: EngineEvent) => void;
@@ -36,12 +36,12 @@ export interface SearchRunOptions extends DataOptions {
   shouldStop?: () => boolean;
 }
 
-/** A search in progress: the run, its logs, the evaluator, and the plan. */
+/** A search in progress: the run, its logs, the measurer, and the plan. */
 interface SearchSession {
   loaded: LoadedRun;
   plan: SearchPlan;
   store: CandidateStore;
-  evaluator: SubnetEvaluator;
+  measurer: CandidateMeasurer;
   emit: (e: EngineEvent) => void;
   source: string;
   t0: number;
@@ -67,12 +67,12 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     const plan = searchPlan(cmd, loaded.config);
     const source = `${plan.algorithm}-seed${plan.seed}-${new Date(t0).toISOString()}`;
     executor = await openExecutor(cmd.executor, loaded, { ...opts, emit });
-    const evaluator = new SubnetEvaluator(loaded.net, loaded.config, store, executor, {
+    const measurer = new CandidateMeasurer(loaded.net, loaded.config, store, executor, {
       latency: plan.latency,
       source,
       checkpointStep: loaded.step,
     });
-    const s: SearchSession = { loaded, plan, store, evaluator, emit, source, t0 };
+    const s: SearchSession = { loaded, plan, store, measurer, emit, source, t0 };
     const result = await explore(s, await spaceRanges(s), opts.shouldStop);
     // Closed first: a queue's report in flight lands before the search's end, never after.
     await executor?.close();
@@ -96,8 +96,8 @@ async function spaceRanges(s: SearchSession): Promise<SpaceRanges> {
   const ranges: SpaceRanges = { flops: facts.flops, params: facts.params };
   if (s.plan.latency) {
     ranges.latency = [
-      await s.evaluator.latencyOf(smallestArch(config.space, config.task)),
-      await s.evaluator.latencyOf(largestArch(config.space, config.task)),
+      await s.measurer.latencyOf(smallestArch(config.space, config.task)),
+      await s.measurer.latencyOf(largestArch(config.space, config.task)),
     ];
   }
   const unmeetable = unmeetableConstraint(s.plan.constraints, config.search.constraints, ranges);
@@ -135,7 +135,7 @@ async function explore(
   const bounds = objectiveBounds(plan.objectives, ranges);
   let generation = 0;
   const problem = archProblem(spaceDecisions(config.space, config.task), async (archs) => {
-    const measured = await s.evaluator.measureAll(
+    const measured = await s.measurer.measureAll(
       archs,
       generation,
       (candidate, cached) =>
@@ -186,7 +186,7 @@ async function explore(
         hypervolume: info.hypervolume,
         referencePoint: [...info.referencePoint],
         front: info.front.map((e) => figuresOf(stored(s, problem.key(e.genome)), s)),
-        evaluationsPerSec: s.evaluator.evaluationsPerSecond,
+        evaluationsPerSec: s.measurer.evaluationsPerSecond,
       });
       generation = info.generation + 1;
     },

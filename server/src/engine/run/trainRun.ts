@@ -4,7 +4,7 @@ import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { runLength } from '../train/schedule';
 import { Trainer } from '../train/trainer';
 import { engineThreads } from '../parallel/engineThreads';
-import { openStepper, type TrainStepper } from '../parallel/trainStepper';
+import { openStepRunner, type StepRunner } from '../parallel/stepRunner';
 import { openRun, planTraining, type TrainingPlan } from './openTraining';
 import { trainLoop } from './trainLoop';
 import { TrainingSession } from './trainingSession';
@@ -64,9 +64,9 @@ async function startSession(
   const opened = openRun(plan, cmd.runsDir);
   locked(opened.release);
   const trainer = new Trainer(config, data.trainIndices.length);
-  let stepper: TrainStepper | undefined;
+  let stepper: StepRunner | undefined;
   try {
-    stepper = await openStepper(trainer, config, backend.name, engineThreads());
+    stepper = await openStepRunner(trainer, config, backend.name, engineThreads());
     return new TrainingSession({
       opened,
       trainer,

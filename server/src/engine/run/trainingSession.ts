@@ -10,7 +10,7 @@ import type { SelectedBackend } from '../backend/selectBackend';
 import type { TrainingData } from '../data/batches';
 import type { LoadedDataset } from '../data/loadedDataset';
 import type { Trainer } from '../train/trainer';
-import type { TrainStepper } from '../parallel/trainStepper';
+import type { StepRunner } from '../parallel/stepRunner';
 import { writeCheckpoint } from '../storage/checkpoint';
 import type { OpenedRun } from './openTraining';
 import { RunError } from '../runError';
@@ -21,7 +21,7 @@ export interface SessionSetup {
   opened: OpenedRun;
   trainer: Trainer;
   /** Runs each step: the trainer's runner, or subnet-parallel steps on several threads. */
-  stepper: TrainStepper;
+  stepper: StepRunner;
   backend: SelectedBackend;
   dataset: LoadedDataset;
   data: TrainingData;

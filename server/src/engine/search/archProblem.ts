@@ -2,7 +2,7 @@ import { archKey, type Arch } from '#shared/arch';
 import type { Rng } from '#shared/rng';
 import { buildArch, valueOf, type Decision, type SpaceDecisions } from '../../space/decisions';
 import type { Score } from './dominance';
-import type { Evaluated, Problem } from './types';
+import type { ScoredGenome, Problem } from './types';
 
 /** One choice index per decision of `SpaceDecisions.all`, in that order. */
 export type ArchGenome = number[];
@@ -69,7 +69,7 @@ export function archProblem(
           `Arch evaluation returned ${scores.length} scores for ${batch.length} subnets.`,
         );
       }
-      return scores.map((s, i): Evaluated<ArchGenome> => ({
+      return scores.map((s, i): ScoredGenome<ArchGenome> => ({
         genome: batch[i],
         objectives: s.objectives,
         violation: s.violation,

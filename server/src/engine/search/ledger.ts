@@ -1,7 +1,7 @@
 import { Cancelled } from '../runError';
 import { constrainedDominates } from './dominance';
 import { hypervolume } from './hypervolume';
-import type { Evaluated, Problem, SearchOptions, SearchResult } from './types';
+import type { ScoredGenome, Problem, SearchOptions, SearchResult } from './types';
 
 /**
  * The bookkeeping both searches share: every evaluation by key (so no genome is ever
@@ -11,9 +11,9 @@ import type { Evaluated, Problem, SearchOptions, SearchResult } from './types';
  * (best of A) ∪ B.
  */
 export class EvaluationLedger<G> {
-  private readonly byKey = new Map<string, Evaluated<G>>();
-  private readonly all: Evaluated<G>[] = [];
-  private best: Evaluated<G>[] = [];
+  private readonly byKey = new Map<string, ScoredGenome<G>>();
+  private readonly all: ScoredGenome<G>[] = [];
+  private best: ScoredGenome<G>[] = [];
   private objectiveCount: number | undefined;
 
   constructor(
@@ -34,12 +34,12 @@ export class EvaluationLedger<G> {
   }
 
   /** Every genome evaluated, in order. */
-  evaluated(): Evaluated<G>[] {
+  evaluated(): ScoredGenome<G>[] {
     return [...this.all];
   }
 
   /** Non-dominated points among everything evaluated, in the order they were found. */
-  front(): Evaluated<G>[] {
+  front(): ScoredGenome<G>[] {
     return [...this.best];
   }
 
@@ -55,7 +55,7 @@ export class EvaluationLedger<G> {
    * Scores of `batch` in its order. Genomes whose key was evaluated before, or occurs
    * earlier in the batch, reuse that score (with their own genome) and cost nothing.
    */
-  async score(batch: readonly G[]): Promise<Evaluated<G>[]> {
+  async score(batch: readonly G[]): Promise<ScoredGenome<G>[]> {
     const keys = batch.map((g) => this.problem.key(g));
     const fresh: G[] = [];
     const freshKeys: string[] = [];
@@ -78,7 +78,7 @@ export class EvaluationLedger<G> {
       }
       results.forEach((r, i) => {
         this.check(r);
-        const e: Evaluated<G> = {
+        const e: ScoredGenome<G> = {
           genome: fresh[i],
           objectives: r.objectives,
           violation: r.violation,
@@ -89,12 +89,12 @@ export class EvaluationLedger<G> {
       });
     }
     return batch.map((g, i) => {
-      const known = this.byKey.get(keys[i]) as Evaluated<G>;
+      const known = this.byKey.get(keys[i]) as ScoredGenome<G>;
       return known.genome === g ? known : { ...known, genome: g };
     });
   }
 
-  private check(r: Evaluated<G>): void {
+  private check(r: ScoredGenome<G>): void {
     this.objectiveCount ??= r.objectives.length;
     if (r.objectives.length !== this.objectiveCount) {
       throw new Error(
@@ -108,7 +108,7 @@ export class EvaluationLedger<G> {
     if (!(r.violation >= 0)) throw new Error(`evaluate returned violation ${r.violation}.`);
   }
 
-  private admit(e: Evaluated<G>): void {
+  private admit(e: ScoredGenome<G>): void {
     if (this.best.some((b) => constrainedDominates(b, e))) return;
     this.best = this.best.filter((b) => !constrainedDominates(e, b));
     this.best.push(e);
@@ -141,7 +141,7 @@ export function freshGenome<G>(
 export async function scoreUnlessStopped<G>(
   ledger: EvaluationLedger<G>,
   batch: readonly G[],
-): Promise<Evaluated<G>[] | undefined> {
+): Promise<ScoredGenome<G>[] | undefined> {
   try {
     return await ledger.score(batch);
   } catch (e) {

@@ -7,7 +7,7 @@ import {
   stoppedBeforeAnyGeneration,
 } from './ledger';
 import { checkOptions, DEFAULT_DUPLICATE_RETRIES } from './options';
-import type { Evaluated, Problem, SearchOptions, SearchResult, StopReason } from './types';
+import type { ScoredGenome, Problem, SearchOptions, SearchResult, StopReason } from './types';
 
 /**
  * Random search, the baseline NSGA-II must beat: batches of `population` random
@@ -26,7 +26,7 @@ export async function randomSearch<G>(
   const retries = options.maxDuplicateRetries ?? DEFAULT_DUPLICATE_RETRIES;
   const ledger = new EvaluationLedger(problem, options.maxEvaluations ?? Infinity);
   let reference: number[] = options.referencePoint ? [...options.referencePoint] : [];
-  let batch: Evaluated<G>[] = [];
+  let batch: ScoredGenome<G>[] = [];
   let stopReason: StopReason = 'generations';
   let generation = 0;
   for (; generation < options.generations; generation++) {

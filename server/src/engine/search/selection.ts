@@ -1,11 +1,11 @@
 import type { Rng } from '#shared/rng';
 import { crowdingDistance } from './crowdingDistance';
 import { nondominatedSort } from './nondominatedSort';
-import type { Evaluated } from './types';
+import type { ScoredGenome } from './types';
 
 /** A population with what the tournament compares: front rank (0 best) and crowding distance. */
 export interface Ranked<G> {
-  members: Evaluated<G>[];
+  members: ScoredGenome<G>[];
   rank: number[];
   crowding: number[];
 }
@@ -16,7 +16,7 @@ export interface Ranked<G> {
  * again on its survivors, so the tournament sees the spacing that is actually left.
  * Ties in crowding keep the earlier point (parents before offspring), for determinism.
  */
-export function selectSurvivors<G>(candidates: readonly Evaluated<G>[], mu: number): Ranked<G> {
+export function selectSurvivors<G>(candidates: readonly ScoredGenome<G>[], mu: number): Ranked<G> {
   const out: Ranked<G> = { members: [], rank: [], crowding: [] };
   const fronts = nondominatedSort(candidates);
   for (let r = 0; r < fronts.length && out.members.length < mu; r++) {
@@ -41,7 +41,7 @@ export function selectSurvivors<G>(candidates: readonly Evaluated<G>[], mu: numb
 }
 
 /** Binary tournament: lower rank wins, then larger crowding distance, then a coin flip. */
-export function tournament<G>(pop: Ranked<G>, rng: Rng): Evaluated<G> {
+export function tournament<G>(pop: Ranked<G>, rng: Rng): ScoredGenome<G> {
   const n = pop.members.length;
   if (n === 1) return pop.members[0];
   const a = rng.int(n);

@@ -2,7 +2,7 @@ import type { Rng } from '#shared/rng';
 import type { Score } from './dominance';
 
 /** A genome with its score: objectives to minimise and total constraint violation (0 = feasible). */
-export interface Evaluated<G> extends Score {
+export interface ScoredGenome<G> extends Score {
   genome: G;
 }
 
@@ -20,7 +20,7 @@ export interface Problem<G> {
   /** Equal keys mean the same solution: it is evaluated once. */
   key(g: G): string;
   /** Scores of `batch`, in its order. Objectives must be finite and minimised. */
-  evaluate(batch: G[]): Promise<Evaluated<G>[]>;
+  evaluate(batch: G[]): Promise<ScoredGenome<G>[]>;
 }
 
 export interface GenerationInfo<G> {
@@ -29,13 +29,13 @@ export interface GenerationInfo<G> {
   /** Calls of `evaluate` so far, counted per genome. */
   evaluations: number;
   /** Non-dominated points among everything evaluated so far (constraint domination). */
-  front: readonly Evaluated<G>[];
+  front: readonly ScoredGenome<G>[];
   /** Hypervolume of the feasible part of `front` against the run's reference point. */
   hypervolume: number;
   /** The reference point of `hypervolume`, fixed for the run. */
   referencePoint: readonly number[];
   /** NSGA-II: the survivors of this generation; random search: this generation's batch. */
-  population: readonly Evaluated<G>[];
+  population: readonly ScoredGenome<G>[];
 }
 
 export interface SearchOptions<G> {
@@ -67,11 +67,11 @@ export type StopReason = 'generations' | 'budget' | 'stopped' | 'exhausted';
 
 export interface SearchResult<G> {
   /** Non-dominated points among everything evaluated (constraint domination). */
-  front: Evaluated<G>[];
+  front: ScoredGenome<G>[];
   /** NSGA-II: the final population; random search: every genome evaluated. */
-  population: Evaluated<G>[];
+  population: ScoredGenome<G>[];
   /** Every genome evaluated, in the order it was evaluated. */
-  evaluated: Evaluated<G>[];
+  evaluated: ScoredGenome<G>[];
   generations: number;
   evaluations: number;
   stopReason: StopReason;

@@ -12,8 +12,8 @@ import { learningRate } from '../train/lrSchedule';
 import type { Optimizer } from '../train/optimizer';
 import type { SampledSubnet } from '../train/samplers/samplerTypes';
 import { restoreTensors } from '../train/trainer';
-import { stepperFor, type StepRunner } from '../train/trainStep';
-import { openStepper, worthSplitting, type TrainStepper } from '../parallel/trainStepper';
+import { serialStepRunner, type SerialStepRunner } from '../train/trainStep';
+import { openStepRunner, worthSplitting, type StepRunner } from '../parallel/stepRunner';
 import type { TensorRecord } from '../storage/checkpoint';
 
 /** What one subnet trained alone starts from and how it is trained. */
@@ -58,7 +58,7 @@ export interface SubnetStep {
 }
 
 /**
- * One subnet trained on its own, by the trainer's step machinery (StepRunner, or
+ * One subnet trained on its own, by the trainer's step machinery (SerialStepRunner, or
  * ParallelStepRunner's data-parallel steps on several threads): seeded shuffled batches of
  * the training split with the run's augmentation, one subnet a step, the recipe's learning
  * rate per step. Stand-alone training (from scratch, run/standalone.ts) and fine-tuning (from
@@ -79,7 +79,7 @@ export class SubnetTraining {
     private readonly s: SubnetTrainingSetup,
     private readonly data: TrainingData,
     private readonly optimizer: Optimizer,
-    private readonly stepper: TrainStepper,
+    private readonly stepper: StepRunner,
     /** The batch order, and the stream it draws from. */
     private readonly batches: BatchSampler,
     private readonly dataRng: Rng,
@@ -97,7 +97,7 @@ export class SubnetTraining {
   /** The training's optimizer (over the subnet's weights only) and its stepper, started. */
   static async open(s: SubnetTrainingSetup, data: TrainingData): Promise<SubnetTraining> {
     const variables = subnetVariables(s.net, s.arch);
-    const { optimizer, runner } = stepperFor(
+    const { optimizer, runner } = serialStepRunner(
       s.net,
       // One network trained on its own is its own largest: the supernet's decay scope does not apply.
       { ...s.train, weightDecayScope: 'step' },
@@ -108,11 +108,11 @@ export class SubnetTraining {
       arch: s.arch,
       flops: subnetCost(s.config.space, s.config.task, s.arch).flops,
     };
-    let stepper: TrainStepper | undefined;
+    let stepper: StepRunner | undefined;
     try {
       // One subnet a step, whatever the config's sampler: the pool is sized for that, and not
       // started at all for a subnet whose steps would not be split.
-      stepper = await openStepper(
+      stepper = await openStepRunner(
         { net: s.net, optimizer, runner },
         {
           ...s.config,
@@ -150,7 +150,7 @@ export class SubnetTraining {
     return this.stepper.threads;
   }
 
-  get runner(): Pick<StepRunner, 'run'> {
+  get runner(): Pick<SerialStepRunner, 'run'> {
     return this.stepper;
   }
 

@@ -4,7 +4,7 @@ import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
 import { Supernet } from '../model/supernet';
 import { Rng } from '#shared/rng';
-import { calibrationIndices, type SubnetScore } from '../evaluate/evaluate';
+import { calibrationIndices, type Evaluation } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
@@ -16,7 +16,7 @@ import { SubnetTraining } from './subnetTraining';
  * does (onnxruntime): the stand-alone accuracy that supernet rankings are judged against.
  * The loop is SubnetTraining's, which fine-tuning shares.
  * `threads` (default: the engine's limit) split each step's batch (data-parallel steps on
- * wasm: the same result up to float rounding) and score the subnet; whoever trains
+ * wasm: the same result up to float rounding) and evaluation the subnet; whoever trains
  * several at once, like the ranking table's jobs, passes 1.
  */
 export async function trainStandalone(
@@ -27,7 +27,7 @@ export async function trainStandalone(
   onStep?: (step: number, total: number, loss: number) => void,
   shouldStop?: () => boolean,
   threads = engineThreads(),
-): Promise<SubnetScore> {
+): Promise<Evaluation> {
   const seed = config.train.seed;
   // A supernet whose only trained path is `arch`: the same layers, the same initialisation.
   const training = await SubnetTraining.open(

@@ -44,7 +44,7 @@ export interface StepOptions {
  * is the teacher when distillation is on), the gradients are summed into one update,
  * and their spread across subnets is measured as the gradient variance.
  */
-export class StepRunner {
+export class SerialStepRunner {
   /** tfjs variable name → the supernet's parameter (stable name, block). */
   private readonly params = new Map<string, SupernetParameter>();
   /** Stable name → the same parameter. */
@@ -171,11 +171,11 @@ export class StepRunner {
  * The optimizer over every trainable weight of `net` (or only those in `only`: a subnet
  * trained alone needs no slots for the weights it never reads) and a step runner using it.
  */
-export function stepperFor(
+export function serialStepRunner(
   net: Supernet,
   train: TrainConfig,
   only?: ReadonlySet<tf.Variable>,
-): { optimizer: Optimizer; runner: StepRunner } {
+): { optimizer: Optimizer; runner: SerialStepRunner } {
   // Weight decay on convolution kernels and the classifier's weight, never on batch norm's
   // scales and shifts nor on biases: the BigNAS recipe as its public reproductions set it
   // (AttentiveNAS/AlphaNet's parameter groups, `weight_decay_bn_bias: 0`; the rule is not
@@ -196,5 +196,5 @@ export function stepperFor(
     trainables,
     decayRule(train.weightDecayScope, net),
   );
-  return { optimizer, runner: new StepRunner(net, optimizer) };
+  return { optimizer, runner: new SerialStepRunner(net, optimizer) };
 }

@@ -14,7 +14,7 @@ import { depsGradScale } from './samplers/delayedEpsilonShrinking';
 import { samplerSpace, type SamplerSpace } from './samplers/samplerSpace';
 import { createSampler, sharesResolution } from './samplers/samplers';
 import type { Sampler, SampledSubnet } from './samplers/samplerTypes';
-import { StepRunner, stepperFor, type StepOutcome } from './trainStep';
+import { SerialStepRunner, serialStepRunner, type StepOutcome } from './trainStep';
 
 /** What a checkpoint's header holds besides the tensors: everything to continue exactly. */
 import type { CheckpointHeader } from './checkpointHeader';
@@ -25,7 +25,7 @@ export type { CheckpointHeader, CheckpointSplit } from './checkpointHeader';
 export interface TrainedSupernet {
   net: Supernet;
   optimizer: Optimizer;
-  runner: StepRunner;
+  runner: SerialStepRunner;
 }
 
 /** Where a step falls in its run, and its learning rate. */
@@ -106,13 +106,13 @@ export class Trainer {
     return this.parts[this.active].optimizer;
   }
 
-  get runner(): StepRunner {
+  get runner(): SerialStepRunner {
     return this.parts[this.active].runner;
   }
 
   /**
    * The weights each subnet is scored with: the parent, or after the split its part's
-   * sub-supernet. One view for the whole run, asked at each use, so a scorer opened before
+   * sub-supernet. One view for the whole run, asked at each use, so a evaluator opened before
    * the split scores with the parts after it. The trainer owns the supernets: the view's
    * dispose does nothing.
    */
@@ -162,13 +162,13 @@ export class Trainer {
   step(
     at: StepPlace,
     gather: (indices: Int32Array) => { x: tf.Tensor4D; y: tf.Tensor1D },
-    stepper: Pick<StepRunner, 'run'>,
+    stepper: Pick<SerialStepRunner, 'run'>,
   ): { subnets: SampledSubnet[]; outcome: StepOutcome } {
     const progress = at.step / at.totalSteps;
     const split = this.fewShot?.split;
     if (split) this.active = split.partOfStep(at.step);
     // Another part's runner would train the wrong weights without a word.
-    if (stepper instanceof StepRunner && stepper !== this.runner)
+    if (stepper instanceof SerialStepRunner && stepper !== this.runner)
       throw new Error(`Step ${at.step} trains part ${this.active + 1}: hand it that part's runner`);
     const drawn = this.sampler.sample(progress);
     const confined = split
@@ -301,7 +301,7 @@ export class Trainer {
 }
 
 function trainedSupernet(net: Supernet, config: SupernetConfig): TrainedSupernet {
-  return { net, ...stepperFor(net, config.train) };
+  return { net, ...serialStepRunner(net, config.train) };
 }
 
 /** Copy checkpointed tensors into variables by name; names or sizes that differ are an error naming them. */

@@ -12,7 +12,7 @@ import { recipeOf } from '../execute/queue/queueTasks';
 import { checkpointDataSha256 } from '../storage/checkpoint';
 import { loadRun, runConfigOf, type LoadedRun } from '../run/loadRun';
 import { RunFolder } from '../storage/runFolder';
-import { runCalibration } from '../run/subnetEvaluator';
+import { runCalibration } from '../run/candidateMeasurer';
 
 /**
  * A job this worker cannot take here, for a reason of this machine (another version,

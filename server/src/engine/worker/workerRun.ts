@@ -7,7 +7,7 @@ import { packageVersion } from '#shared/packageVersion';
 import type { EngineEvent, WorkerCommand, WorkerEvent } from '#shared/protocol/engine';
 import { selectBackend, type BackendPreference } from '../backend/selectBackend';
 import type { DataOptions } from '../data/trainingData';
-import { SubnetScorer } from '../evaluate/subnetScorer';
+import { SubnetEvaluator } from '../evaluate/subnetEvaluator';
 import {
   acceptTask,
   aloneField,
@@ -184,7 +184,7 @@ class JobRunner {
       : stored;
   }
 
-  private scorer: { run: LoadedEvaluation; scorer: SubnetScorer } | undefined;
+  private evaluator: { run: LoadedEvaluation; evaluator: SubnetEvaluator } | undefined;
 
   async run(job: Job<QueueTask>, token?: string): Promise<{ subnets: number }> {
     const forged = this.unsigned(job.data);
@@ -233,7 +233,7 @@ class JobRunner {
   }
 
   /**
-   * Evaluates the job's subnets not done yet, on the worker's threads (SubnetScorer); each
+   * Evaluates the job's subnets not done yet, on the worker's threads (SubnetEvaluator); each
    * result is stored as it comes. Resolves to how many it computed.
    */
   private async evaluate(job: Job<QueueTask>, data: EvaluateTask): Promise<number> {
@@ -243,14 +243,14 @@ class JobRunner {
     // An earlier attempt (a worker killed mid-job) may have done part of it.
     const done = await redis.hmget(hash, ...data.archs.map(archKey));
     const todo = data.archs.filter((_, i) => done[i] === null);
-    const scorer = this.scorerFor(run);
+    const evaluator = this.evaluatorFor(run);
     const stores: Promise<unknown>[] = [];
     let finished = data.archs.length - todo.length;
     let t0 = performance.now();
-    await scorer.scoreAll(todo, (arch, score) => {
+    await evaluator.evaluateAll(todo, (arch, evaluation) => {
       const stored: StoredEvaluation = {
-        accuracy: score.accuracy,
-        loss: score.loss,
+        accuracy: evaluation.accuracy,
+        loss: evaluation.loss,
         worker: this.info.id,
         seconds: (performance.now() - t0) / 1000,
       };
@@ -270,20 +270,20 @@ class JobRunner {
     return todo.length;
   }
 
-  /** One scorer (and its evaluation threads) per loaded run: the next run's replaces it. */
-  private scorerFor(run: LoadedEvaluation): SubnetScorer {
-    if (this.scorer?.run !== run) {
-      void this.scorer?.scorer.close();
-      this.scorer = {
+  /** One evaluator (and its evaluation threads) per loaded run: the next run's replaces it. */
+  private evaluatorFor(run: LoadedEvaluation): SubnetEvaluator {
+    if (this.evaluator?.run !== run) {
+      void this.evaluator?.evaluator.close();
+      this.evaluator = {
         run,
-        scorer: new SubnetScorer(run.loaded.net, run.data, run.calibration, this.threads),
+        evaluator: new SubnetEvaluator(run.loaded.net, run.data, run.calibration, this.threads),
       };
     }
-    return this.scorer.scorer;
+    return this.evaluator.evaluator;
   }
 
   async close(): Promise<void> {
-    await this.scorer?.scorer.close();
+    await this.evaluator?.evaluator.close();
   }
 
   private async trainAlone(job: Job<QueueTask>, data: TrainAloneTask): Promise<number> {
@@ -293,7 +293,7 @@ class JobRunner {
     const { config, data: images } = await this.cache.recipe(data);
     const t0 = performance.now();
     let last = 0;
-    const score = await trainStandalone(
+    const evaluation = await trainStandalone(
       config,
       data.arch,
       images,
@@ -308,9 +308,9 @@ class JobRunner {
       this.threads,
     );
     const stored: StoredAlone = {
-      accuracy: score.accuracy,
-      loss: score.loss,
-      images: score.images,
+      accuracy: evaluation.accuracy,
+      loss: evaluation.loss,
+      images: evaluation.images,
       worker: this.info.id,
       seconds: (performance.now() - t0) / 1000,
     };

@@ -4,7 +4,7 @@ import { orderedWindow } from '../../../../server/src/engine/parallel/orderedWin
 import { Cancelled } from '../../../../server/src/engine/runError';
 
 /**
- * The scheduling of SubnetScorer's pool, on promises the test settles by hand: what starts
+ * The scheduling of SubnetEvaluator's pool, on promises the test settles by hand: what starts
  * when, and what is delivered in which order.
  */
 

@@ -6,14 +6,14 @@ import { selectBackend } from '../../../../server/src/engine/backend/selectBacke
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
 import { randomArch } from '../../../../server/src/space/randomArch';
-import { stepperFor, type StepOutcome } from '../../../../server/src/engine/train/trainStep';
+import { serialStepRunner, type StepOutcome } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
 import { randomTensor } from '../backendParity';
 import { smallConfig } from '../train/fixtures';
 
 /**
- * Subnet-parallel steps (engine/parallel) against StepRunner: the same seeded supernet,
+ * Subnet-parallel steps (engine/parallel) against SerialStepRunner: the same seeded supernet,
  * batch and subnets must give the same weights (within 1e-5 relative: in fact the same
  * bits), losses, gradient variance, importance feedback and error norms; and the same
  * thread count twice gives identical losses.
@@ -32,7 +32,7 @@ interface Trained {
 async function train(threads: number, steps: number): Promise<Trained> {
   const config = smallConfig();
   const net = new Supernet(config.space, config.task, new Rng(0));
-  const { optimizer, runner } = stepperFor(net, config.train);
+  const { optimizer, runner } = serialStepRunner(net, config.train);
   const parallel =
     threads > 1
       ? await ParallelStepRunner.create(net, optimizer, threads, { maxSubnets: 4, maxBatch: 4 })

@@ -6,7 +6,7 @@ import { selectBackend } from '../../../../server/src/engine/backend/selectBacke
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
 import {
-  stepperFor,
+  serialStepRunner,
   type StepOptions,
   type StepOutcome,
 } from '../../../../server/src/engine/train/trainStep';
@@ -15,9 +15,9 @@ import { ParallelStepRunner } from '../../../../server/src/engine/parallel/paral
 import { shardOf } from '../../../../server/src/engine/parallel/shardStep';
 import {
   DATA_PARALLEL_MIN_MACS,
-  openStepper,
+  openStepRunner,
   worthSplitting,
-} from '../../../../server/src/engine/parallel/trainStepper';
+} from '../../../../server/src/engine/parallel/stepRunner';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../../../../server/src/config/resolve';
@@ -27,7 +27,7 @@ import { randomTensor, relativeError } from '../backendParity';
 import { smallConfig } from './fixtures';
 
 /**
- * Data-parallel steps of one subnet (engine/parallel/shardStep.ts) against StepRunner on the
+ * Data-parallel steps of one subnet (engine/parallel/shardStep.ts) against SerialStepRunner on the
  * whole batch.
  *
  * The one-thread step is itself reproducible only to about 1e-2 relative in the gradients
@@ -124,7 +124,7 @@ async function train(
 ): Promise<Trained> {
   const config = smallConfig();
   const net = new Supernet(config.space, config.task, new Rng(0));
-  const { optimizer, runner } = stepperFor(net, config.train);
+  const { optimizer, runner } = serialStepRunner(net, config.train);
   const size = b.labels.length;
   const parallel =
     threads > 1
@@ -277,8 +277,8 @@ void test('shards are contiguous, cover the batch, and the first ones take the r
 void test('the uniform sampler gets a data-parallel stepper on 2 threads', async () => {
   const config = smallConfig({ sampler: { type: 'uniform' }, batchSize: 8 });
   const net = new Supernet(config.space, config.task, new Rng(0));
-  const parts = { net, ...stepperFor(net, config.train) };
-  const stepper = await openStepper(parts, config, 'wasm', 2);
+  const parts = { net, ...serialStepRunner(net, config.train) };
+  const stepper = await openStepRunner(parts, config, 'wasm', 2);
   try {
     assert.equal(stepper.threads, 2);
   } finally {

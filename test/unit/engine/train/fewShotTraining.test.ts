@@ -13,17 +13,14 @@ import { registerWasmGradientKernels } from '../../../../server/src/engine/backe
 import type { TrainingData } from '../../../../server/src/engine/data/batches';
 import { calibrationIndices } from '../../../../server/src/engine/evaluate/evaluate';
 import { evaluateSubnetOnnx, weightsOf } from '../../../../server/src/engine/evaluate/evaluateOnnx';
-import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
+import { SubnetEvaluator } from '../../../../server/src/engine/evaluate/subnetEvaluator';
 import { Rng } from '#shared/rng';
 import { writeCheckpoint } from '../../../../server/src/engine/storage/checkpoint';
 import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import { loadRun } from '../../../../server/src/engine/run/loadRun';
 import { RunFolder } from '../../../../server/src/engine/storage/runFolder';
 import { spaceKeyOf } from '../../../../server/src/engine/run/runConfig';
-import {
-  openStepper,
-  type TrainStepper,
-} from '../../../../server/src/engine/parallel/trainStepper';
+import { openStepRunner, type StepRunner } from '../../../../server/src/engine/parallel/stepRunner';
 import { FewShotSplit, SplitSupernet } from '../../../../server/src/engine/train/fewShotSplit';
 import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
 import { useBackend } from '../backendParity';
@@ -85,7 +82,7 @@ function train(
   trainer: Trainer,
   from: number,
   to: number,
-  stepper: Pick<TrainStepper, 'run'> = { run: (...args) => trainer.runner.run(...args) },
+  stepper: Pick<StepRunner, 'run'> = { run: (...args) => trainer.runner.run(...args) },
 ): { archs: Arch[]; losses: number[] }[] {
   const out = [];
   for (let step = from; step < to; step++) {
@@ -240,7 +237,7 @@ void describe('few-shot NAS: the trainer across the split', () => {
     const one = new Trainer(config, IMAGES);
     const two = new Trainer(config, IMAGES);
     // Opened on the parent, as a run opens it: it follows the trainer to the parts.
-    const stepper = await openStepper(two, config, 'wasm', 2);
+    const stepper = await openStepRunner(two, config, 'wasm', 2);
     try {
       assert.equal(stepper.threads, 2);
       for (const t of [one, two]) {
@@ -308,15 +305,15 @@ void describe('few-shot NAS: each subnet scored with its own part', () => {
     blocks: shallow.stages[1].blocks.slice(0, 1),
   };
 
-  void test('the scorer takes a subnet of part A from A, whose weights are not B’s', async () => {
+  void test('the evaluator takes a subnet of part A from A, whose weights are not B’s', async () => {
     const t = trained();
     const calibration = calibrationIndices(data, 2, 8);
-    const scorer = new SubnetScorer(t.weights, data, calibration, 1);
+    const evaluator = new SubnetEvaluator(t.weights, data, calibration, 1);
     try {
       const [a, b] = [t.weights.supernetOf(shallow), t.weights.supernetOf(largest)];
       assert.notEqual(a, b);
       const scores = new Map<Arch, number>();
-      await scorer.scoreAll([shallow, largest], (arch, s) => scores.set(arch, s.loss));
+      await evaluator.evaluateAll([shallow, largest], (arch, s) => scores.set(arch, s.loss));
       const own = await evaluateSubnetOnnx(a, shallow, data, calibration, { threads: 1 });
       const other = await evaluateSubnetOnnx(b, shallow, data, calibration, { threads: 1 });
       assert.equal(scores.get(shallow), own.loss);
@@ -326,7 +323,7 @@ void describe('few-shot NAS: each subnet scored with its own part', () => {
         (await evaluateSubnetOnnx(b, largest, data, calibration, { threads: 1 })).loss,
       );
     } finally {
-      await scorer.close();
+      await evaluator.close();
       t.dispose();
     }
   });

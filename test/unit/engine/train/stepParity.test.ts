@@ -9,7 +9,7 @@ import { registerWasmGradientKernels } from '../../../../server/src/engine/backe
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
 import { randomArch } from '../../../../server/src/space/randomArch';
-import { stepperFor } from '../../../../server/src/engine/train/trainStep';
+import { serialStepRunner } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { randomTensor, useBackend } from '../backendParity';
 import { smallConfig } from './fixtures';
@@ -35,7 +35,7 @@ async function trainOn(backend: string, steps: number): Promise<StepLosses[]> {
   await useBackend(backend);
   const config = smallConfig();
   const net = new Supernet(config.space, config.task, new Rng(0));
-  const { optimizer, runner } = stepperFor(net, config.train);
+  const { optimizer, runner } = serialStepRunner(net, config.train);
   const x = randomTensor([4, 28, 28, 1], 7);
   const images = tf.tensor4d(x.data, [4, 28, 28, 1]);
   const labels = tf.tensor1d([0, 3, 9, 1], 'int32');

@@ -10,7 +10,7 @@ import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsG
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
-import { stepperFor } from '../../../../server/src/engine/train/trainStep';
+import { serialStepRunner } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { randomTensor, useBackend } from '../backendParity';
 
@@ -66,7 +66,7 @@ interface After {
 function step(scope: string, weightDecay: number, subnets: SampledSubnet[]): After {
   const c = config(scope, weightDecay);
   const net = new Supernet(c.space, c.task, new Rng(4));
-  const { optimizer, runner } = stepperFor(net, c.train);
+  const { optimizer, runner } = serialStepRunner(net, c.train);
   const read = () =>
     new Map(net.parameters().map((p) => [p.name, (p.variable.dataSync() as Float32Array).slice()]));
   const initial = read();

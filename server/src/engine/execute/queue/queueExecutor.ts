@@ -3,7 +3,7 @@ import { archKey, type Arch } from '#shared/arch';
 import { redactUrl, type WorkerInfo } from '#shared/executor';
 import type { EngineEvent, ExecutorEvent } from '#shared/protocol/engine';
 import { Cancelled, RunError } from '../../runError';
-import type { Evaluated, Executor, TrainAloneProgress, TrainedAlone } from '../executor';
+import type { EvaluatedSubnet, Executor, TrainAloneProgress, TrainedAlone } from '../executor';
 import {
   aloneField,
   aloneKey,
@@ -112,7 +112,7 @@ export class QueueExecutor implements Executor {
 
   async evaluate(
     archs: readonly Arch[],
-    onResult: (r: Evaluated) => void,
+    onResult: (r: EvaluatedSubnet) => void,
     shouldStop?: () => boolean,
   ): Promise<void> {
     const want = new Map(archs.map((a) => [archKey(a), a]));

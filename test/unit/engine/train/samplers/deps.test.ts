@@ -16,7 +16,7 @@ import { randomArch } from '../../../../../server/src/space/randomArch';
 import { createSampler } from '../../../../../server/src/engine/train/samplers/samplers';
 import type { SampledSubnet } from '../../../../../server/src/engine/train/samplers/samplerTypes';
 import { Trainer } from '../../../../../server/src/engine/train/trainer';
-import { stepperFor } from '../../../../../server/src/engine/train/trainStep';
+import { serialStepRunner } from '../../../../../server/src/engine/train/trainStep';
 import { resumeThroughHeader, smallConfig, syntheticGather } from '../fixtures';
 
 type Patch = Parameters<typeof smallConfig>[0];
@@ -198,7 +198,7 @@ void describe('DεpS: real steps', () => {
     };
     const after = (subnets: SampledSubnet[]): Float32Array[] => {
       const net = new Supernet(cfg.space, cfg.task, new Rng(0));
-      const { optimizer, runner } = stepperFor(net, cfg.train);
+      const { optimizer, runner } = serialStepRunner(net, cfg.train);
       const { x, y } = gather(Int32Array.from([0, 1, 2, 3]));
       try {
         const opts = { distillation: true, lr: 0.05, wantFeedback: false, wantErrorNorms: false };
@@ -230,7 +230,7 @@ void describe('DεpS: real steps', () => {
     const lone: SampledSubnet[] = [{ ...subnets[2], gradScale: 0.4 }];
     const weights = async (threads: number, steps: SampledSubnet[][]) => {
       const net = new Supernet(cfg.space, cfg.task, new Rng(0));
-      const { optimizer, runner } = stepperFor(net, cfg.train);
+      const { optimizer, runner } = serialStepRunner(net, cfg.train);
       const parallel =
         threads > 1
           ? await ParallelStepRunner.create(net, optimizer, threads, { maxSubnets: 3, maxBatch: 4 })

@@ -4,23 +4,23 @@ import type { SharedWeights } from '../model/sharedWeights';
 import { engineThreads } from '../parallel/engineThreads';
 import { Cancelled } from '../runError';
 import { subnetCost } from '../../space/facts';
-import type { SubnetScore } from './evaluate';
+import type { Evaluation } from './evaluate';
 import { evalInputsOf } from './evalInputs';
 import { EvalPool } from './evalPool';
 import { DEFAULT_CHUNK, evaluateSubnetOnnx, weightsOf } from './evaluateOnnx';
 import { costliestFirst, orderedWindow } from '../parallel/orderedWindow';
 
 /**
- * Scores batches of subnets of one supernet (or of a few-shot split's sub-supernets, each
+ * Evaluates batches of subnets of one supernet (or of a few-shot split's sub-supernets, each
  * subnet with its own part's weights) on the engine's threads: one at a time in this
  * thread when it may use one, else on a pool of evaluation threads, one subnet each. Either
  * way the results come back, and each subnet's recalibrated statistics are written to the
- * supernet it was scored with, in the order asked: a subnet's score does not depend on the others (its
+ * supernet it was evaluated with, in the order asked: a subnet's evaluation does not depend on the others (its
  * recalibration replaces every statistic it reads), so the pool gives the same numbers.
  * onnxruntime runs on one intra-op thread in both, so a search's figures do not depend on
  * the thread count it ran with.
  */
-export class SubnetScorer {
+export class SubnetEvaluator {
   private pool: EvalPool | undefined;
 
   constructor(
@@ -30,12 +30,12 @@ export class SubnetScorer {
     readonly threads = engineThreads(),
   ) {}
 
-  async scoreAll(
+  async evaluateAll(
     archs: readonly Arch[],
-    onScore: (arch: Arch, score: SubnetScore) => void,
+    onEvaluation: (arch: Arch, evaluation: Evaluation) => void,
     shouldStop?: () => boolean,
   ): Promise<void> {
-    if (this.threads <= 1) return this.scoreInThisThread(archs, onScore, shouldStop);
+    if (this.threads <= 1) return this.evaluateInThisThread(archs, onEvaluation, shouldStop);
     this.pool ??= new EvalPool(
       this.threads,
       evalInputsOf(this.data, this.calibration),
@@ -49,10 +49,10 @@ export class SubnetScorer {
       order: costliestFirst(archs.map((a) => subnetCost(this.net.space, this.net.task, a).flops)),
       // Enough requests out to keep every thread busy while this thread extracts the next.
       window: this.threads * 2,
-      start: (i) => pool.score(weightsOf(this.net.supernetOf(archs[i]), archs[i])),
-      deliver: (i, { stats, score }) => {
+      start: (i) => pool.evaluate(weightsOf(this.net.supernetOf(archs[i]), archs[i])),
+      deliver: (i, { stats, evaluation }) => {
         this.net.supernetOf(archs[i]).setRunningStatistics(stats);
-        onScore(archs[i], score);
+        onEvaluation(archs[i], evaluation);
       },
       shouldStop,
     });
@@ -63,18 +63,18 @@ export class SubnetScorer {
     this.pool = undefined;
   }
 
-  private async scoreInThisThread(
+  private async evaluateInThisThread(
     archs: readonly Arch[],
-    onScore: (arch: Arch, score: SubnetScore) => void,
+    onEvaluation: (arch: Arch, evaluation: Evaluation) => void,
     shouldStop?: () => boolean,
   ): Promise<void> {
     for (const arch of archs) {
       if (shouldStop?.()) throw new Cancelled();
       const net = this.net.supernetOf(arch);
-      const score = await evaluateSubnetOnnx(net, arch, this.data, this.calibration, {
+      const evaluation = await evaluateSubnetOnnx(net, arch, this.data, this.calibration, {
         threads: 1,
       });
-      onScore(arch, score);
+      onEvaluation(arch, evaluation);
       // Lets IPC messages (cancel, status) in between evaluations.
       await new Promise((r) => setImmediate(r));
     }

@@ -25,7 +25,7 @@ interface Helper {
 }
 
 /**
- * A helper thread of ParallelStepRunner (bundled as dist/stepWorker.js): its own tfjs wasm
+ * A helper thread of ParallelStepRunner (bundled as dist/stepThread.js): its own tfjs wasm
  * backend and replica of the supernet. Per step it loads the weights the main thread wrote,
  * then either claims subnets from the step's queue until it is empty, computing each one's
  * gradient into its slot ('step'), or computes its shard of a one-subnet step ('shard');

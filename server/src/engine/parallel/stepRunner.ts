@@ -6,7 +6,7 @@ import type { Trainer } from '../train/trainer';
 import { ParallelStepRunner } from './parallelStep';
 
 /** What the training loop calls once per step; closed when the run ends, however it ends. */
-export interface TrainStepper {
+export interface StepRunner {
   /** Threads the steps use: 1, or the main thread and its helpers. */
   readonly threads: number;
   run(subnets: SampledSubnet[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepOutcome;
@@ -50,13 +50,13 @@ export type StepParts = Pick<Trainer, 'net' | 'optimizer' | 'runner'>;
  * too big for the shared buffers, and steps of one subnet on fewer images than threads or
  * too small to gain from splitting (worthSplitting), go to the one-thread runner.
  */
-export async function openStepper(
+export async function openStepRunner(
   trainer: StepParts,
   config: SupernetConfig,
   backend: string,
   threads: number,
-): Promise<TrainStepper> {
-  const single: TrainStepper = {
+): Promise<StepRunner> {
+  const single: StepRunner = {
     threads: 1,
     run: (subnets, x, y, opts) => trainer.runner.run(subnets, x, y, opts),
     close: () => Promise.resolve(),

@@ -1,10 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SubnetWeights } from '../onnx/onnxGraph';
 import type { EvalInputs } from './evalInputs';
-import { scoreWeights } from './onnxScore';
+import { evaluateWeights } from './onnxEvaluate';
 
 /** What EvalPool gives each worker thread: its copy of the inputs, and the validation chunk. */
-export interface EvalWorkerInit {
+export interface EvalThreadInit {
   inputs: EvalInputs;
   chunk: number;
 }
@@ -18,20 +18,21 @@ export type EvalReply =
   | {
       id: number;
       stats: [string, { mean: Float32Array; variance: Float32Array }][];
-      score: { accuracy: number; loss: number; images: number };
+      evaluation: { accuracy: number; loss: number; images: number };
     }
   | { id: number; error: string };
 
 /**
- * An evaluation thread of EvalPool (bundled as dist/evalWorker.js): onnxruntime on one
+ * An evaluation thread of EvalPool (bundled as dist/evalThread.js): onnxruntime on one
  * intra-op thread, on the calibration and validation images it was given at start. It
  * needs no tfjs: the engine sends each subnet's weights as plain arrays.
  */
 function main(): void {
-  const init = workerData as EvalWorkerInit;
+  const init = workerData as EvalThreadInit;
   parentPort!.on('message', (req: EvalRequest) => {
-    scoreWeights(req.weights, init.inputs, 1, init.chunk).then(
-      ({ stats, score }) => parentPort!.postMessage({ id: req.id, stats: [...stats], score }),
+    evaluateWeights(req.weights, init.inputs, 1, init.chunk).then(
+      ({ stats, evaluation }) =>
+        parentPort!.postMessage({ id: req.id, stats: [...stats], evaluation }),
       (e: unknown) =>
         parentPort!.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) }),
     );

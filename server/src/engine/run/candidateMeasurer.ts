@@ -4,7 +4,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import { subnetCost } from '../../space/facts';
 import type { TrainingData } from '../data/batches';
 import { calibrationIndices } from '../evaluate/evaluate';
-import type { Evaluated, Executor } from '../execute/executor';
+import type { EvaluatedSubnet, Executor } from '../execute/executor';
 import { measureLatency, type LatencyOptions } from '../export/latency';
 import type { SharedWeights } from '../model/sharedWeights';
 import { encodeModel } from '../onnx/onnxGraph';
@@ -38,7 +38,7 @@ export interface EvaluatorOptions {
  * is a figure of the machine the user deploys to, not of whichever worker evaluated.
  * This is the one writer of candidates.jsonl.
  */
-export class SubnetEvaluator {
+export class CandidateMeasurer {
   /** Wall seconds spent waiting for new evaluations, and how many: evaluations per second. */
   seconds = 0;
   fresh = 0;
@@ -89,7 +89,7 @@ export class SubnetEvaluator {
         record({ ...known, latency: await this.latencyOf(known.arch) });
       // Results are recorded in the order they arrive, each after its latency (when measured).
       let recorded = Promise.resolve();
-      const arrived = (r: Evaluated) => {
+      const arrived = (r: EvaluatedSubnet) => {
         recorded = recorded.then(async () => record(await this.candidateOf(r, generation)));
       };
       try {
@@ -109,7 +109,7 @@ export class SubnetEvaluator {
     return all.get(archKey(arch)) as Candidate;
   }
 
-  private async candidateOf(r: Evaluated, generation: number): Promise<Candidate> {
+  private async candidateOf(r: EvaluatedSubnet, generation: number): Promise<Candidate> {
     const cost = subnetCost(this.config.space, this.config.task, r.arch);
     return {
       key: r.key,

@@ -4,8 +4,8 @@ import { archKey } from '#shared/arch';
 import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
 import type { TrainingData } from '../../../../server/src/engine/data/batches';
 import { calibrationIndices } from '../../../../server/src/engine/evaluate/evaluate';
-import type { SubnetScore } from '../../../../server/src/engine/evaluate/evaluate';
-import { SubnetScorer } from '../../../../server/src/engine/evaluate/subnetScorer';
+import type { Evaluation } from '../../../../server/src/engine/evaluate/evaluate';
+import { SubnetEvaluator } from '../../../../server/src/engine/evaluate/subnetEvaluator';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
 import { Cancelled } from '../../../../server/src/engine/runError';
@@ -15,7 +15,7 @@ import { archsOf, elastic } from '../export/fixtures';
 
 /**
  * Candidate evaluation on a pool of threads (what search does with more than one thread)
- * against one subnet at a time in the engine's thread: the same scores and the same
+ * against one subnet at a time in the engine's thread: the same evaluates and the same
  * statistics left in the supernet, bit for bit, whatever order the threads finish in.
  */
 
@@ -46,36 +46,38 @@ const statistics = (net: Supernet): number[][] =>
 async function scoreWith(threads: number, data: TrainingData) {
   const net = new Supernet(elastic.space, elastic.task, new Rng(3));
   const calibration = calibrationIndices(data, 3, 32);
-  const scorer = new SubnetScorer(net, data, calibration, threads);
-  const scores: [string, SubnetScore][] = [];
+  const evaluator = new SubnetEvaluator(net, data, calibration, threads);
+  const evaluates: [string, Evaluation][] = [];
   try {
-    await scorer.scoreAll(archsOf(elastic, 6), (arch, s) => scores.push([archKey(arch), s]));
-    return { scores, stats: statistics(net) };
+    await evaluator.evaluateAll(archsOf(elastic, 6), (arch, s) =>
+      evaluates.push([archKey(arch), s]),
+    );
+    return { evaluates, stats: statistics(net) };
   } finally {
-    await scorer.close();
+    await evaluator.close();
     net.dispose();
   }
 }
 
-void test('three evaluation threads give the scores and statistics of one, in the same order', async () => {
+void test('three evaluation threads give the evaluates and statistics of one, in the same order', async () => {
   const data = syntheticData(400, 150);
   const one = await scoreWith(1, data);
   const three = await scoreWith(3, data);
-  assert.equal(one.scores.length, archsOf(elastic, 6).length);
-  assert.deepEqual(three.scores, one.scores);
+  assert.equal(one.evaluates.length, archsOf(elastic, 6).length);
+  assert.deepEqual(three.evaluates, one.evaluates);
   assert.deepEqual(three.stats, one.stats);
 });
 
 void test('a stop mid-batch reports what the threads were given, then ends cancelled', async () => {
   const data = syntheticData(300, 100);
   const net = new Supernet(elastic.space, elastic.task, new Rng(3));
-  const scorer = new SubnetScorer(net, data, calibrationIndices(data, 2, 32), 2);
+  const evaluator = new SubnetEvaluator(net, data, calibrationIndices(data, 2, 32), 2);
   const archs = archsOf(elastic, 6);
   const seen: string[] = [];
   let asked = 0;
   try {
     await assert.rejects(
-      scorer.scoreAll(
+      evaluator.evaluateAll(
         archs,
         (a) => seen.push(archKey(a)),
         // Stops before the third subnet is sent.
@@ -95,7 +97,7 @@ void test('a stop mid-batch reports what the threads were given, then ends cance
       largest.map((i) => archKey(archs[i])),
     );
   } finally {
-    await scorer.close();
+    await evaluator.close();
     net.dispose();
   }
 });
@@ -103,15 +105,15 @@ void test('a stop mid-batch reports what the threads were given, then ends cance
 void test('results come in the order given though the pool sends the largest subnets first', async () => {
   const data = syntheticData(300, 100);
   const net = new Supernet(elastic.space, elastic.task, new Rng(3));
-  const scorer = new SubnetScorer(net, data, calibrationIndices(data, 2, 32), 2);
+  const evaluator = new SubnetEvaluator(net, data, calibrationIndices(data, 2, 32), 2);
   // The largest subnet given first, then small ones, which the pool sends by size.
   const archs = [largestArch(elastic.space, elastic.task), ...archsOf(elastic, 11).slice(1)];
   const seen: string[] = [];
   try {
-    await scorer.scoreAll(archs, (a) => seen.push(archKey(a)));
+    await evaluator.evaluateAll(archs, (a) => seen.push(archKey(a)));
     assert.deepEqual(seen, archs.map(archKey));
   } finally {
-    await scorer.close();
+    await evaluator.close();
     net.dispose();
   }
 });

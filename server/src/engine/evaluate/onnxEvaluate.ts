@@ -12,32 +12,32 @@ import {
   type SubnetWeights,
 } from '../onnx/onnxGraph';
 import type { EvalInputs } from './evalInputs';
-import type { SubnetScore } from './evaluate';
+import type { Evaluation } from './evaluate';
 
 export type RunningStatistics = Map<string, { mean: Float32Array; variance: Float32Array }>;
 
-/** A subnet's recalibrated batch-norm statistics and its score on the validation split. */
-export interface ScoredWeights {
+/** A subnet's recalibrated batch-norm statistics and its evaluation on the validation split. */
+export interface EvaluatedWeights {
   stats: RunningStatistics;
-  score: SubnetScore;
+  evaluation: Evaluation;
 }
 
 /**
- * Recalibrates a subnet's batch norm and scores it, all in onnxruntime, from its weights
+ * Recalibrates a subnet's batch norm and evaluates it, all in onnxruntime, from its weights
  * alone (no tfjs): what both the engine's thread and an evaluation worker thread run.
  * `threads` is onnxruntime's intra-op thread count; `chunk` the validation images per run.
  */
-export async function scoreWeights(
+export async function evaluateWeights(
   weights: SubnetWeights,
   inputs: EvalInputs,
   threads: number,
   chunk: number,
-): Promise<ScoredWeights> {
+): Promise<EvaluatedWeights> {
   const stats = await recalibrate(weights, inputs, threads);
   const convs = new Map(weights.convs);
   for (const [layer, s] of stats) convs.set(layer, { ...convs.get(layer)!, ...s });
   const model = buildOnnxModel({ ...weights, convs }, { input: inputs.input });
-  return { stats, score: await validate(model, inputs, threads, chunk) };
+  return { stats, evaluation: await validate(model, inputs, threads, chunk) };
 }
 
 /**
@@ -136,7 +136,7 @@ async function validate(
   inputs: EvalInputs,
   threads: number,
   chunk: number,
-): Promise<SubnetScore> {
+): Promise<Evaluation> {
   const session = await createSession(model, threads);
   const [h, w, c] = inputs.input;
   const px = h * w * c;
