@@ -1,5 +1,6 @@
 // Shared fixtures of the unit tests of the pure modules (no tests of its own).
 import * as path from 'node:path';
+import { LANGUAGE_SMALL } from '../../fixtures/configs';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
 import {
@@ -22,21 +23,7 @@ export function service(options: LanguageServiceOptions = {}): LanguageService {
   return getLanguageService(options);
 }
 
-/**
- * A small valid space, small enough to compute by hand (see space/facts.test.ts):
- * input 8×8×1, stem 8 k3 s1, one stage (depth 1–2, width 8/16, kernel 3/5, expand 1/2,
- * stride 2), head 16, 10 classes, resolution 6 or 8. Lines 0–8; line 9 is empty.
- */
-export const SMALL = `task:
-  input: [8, 8, 1]
-  classes: 10
-space:
-  resolution: [6, 8]
-  stem: { width: 8, kernel: 3, stride: 1 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3, 5], expand: [1, 2], stride: 2 }
-  head: { width: 16 }
-`;
+export const SMALL = LANGUAGE_SMALL;
 
 /** SMALL with one line replaced (`find` must occur exactly once). */
 export function smallWith(find: string, replace: string): string {

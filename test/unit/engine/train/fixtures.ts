@@ -5,23 +5,12 @@ import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/
 import type { Arch } from '#shared/arch';
 import type { PathFeedback } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { resolveConfig } from '../../../../server/src/config/resolve';
+import { TRAIN_SMALL } from '../../../fixtures/configs';
 import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import type { CheckpointHeader, Trainer } from '../../../../server/src/engine/train/trainer';
 
-/** A small space: 3 resolutions, two stages of up to 2 and 3 blocks, 3 kernels and 3 expand ratios. */
-const SMALL = `
-task: { dataset: fashion-mnist, input: [28, 28, 1], classes: 10 }
-space:
-  resolution: [20, 24, 28]
-  stem: { width: 8, kernel: 3, stride: 1 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3, 5, 7], expand: [3, 4, 6], stride: 2 }
-    - { depth: [1, 2, 3], width: [16, 24], kernel: [3, 5, 7], expand: [3, 4, 6], stride: 2 }
-  head: { width: 32 }
-`;
-
 const base = (): SupernetConfig => {
-  const r = resolveConfig(SMALL);
+  const r = resolveConfig(TRAIN_SMALL);
   assert.deepEqual(
     r.problems.filter((p) => p.severity === 'error'),
     [],
