@@ -4,7 +4,7 @@
 # Rerun: npm run build && npx tsc -b && lab/ranking-methods.sh TABLE METHOD SEED [METHOD SEED …]
 #   TABLE: ref (examples/ranking.supernet.yaml), alt (examples/ranking-alt.supernet.yaml),
 #   heldout (examples/heldout.supernet.yaml). Results: lab/results/ranking/TABLE/METHOD-sSEED.json
-#   and .txt; a result that exists is not trained again. Rows: lab/method-vs-default.mjs.
+#   and .txt; a result that exists is not trained again. Rows: lab/method-vs-default.ts.
 #   EPOCHS=N overrides the config's epochs (for equal-cost rows); results METHOD-eN-sSEED.
 set -euo pipefail
 cd "$(dirname "$0")/.."

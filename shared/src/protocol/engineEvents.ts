@@ -466,7 +466,7 @@ export const stabilityEventSchema = event(
   },
 );
 
-/** The epoch-to-epoch τ above which a ranking counts as settled (lab/maturity-signal.mjs). */
+/** The epoch-to-epoch τ above which a ranking counts as settled (lab/maturity-signal.ts). */
 export const STABLE_TAU = 0.85;
 
 export const rankStartEventSchema = event(

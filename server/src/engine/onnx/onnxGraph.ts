@@ -275,7 +275,7 @@ class GraphBuilder {
    * with momentum 0 its "running" outputs are the batch's own statistics. It reads the data
    * three times and writes it once, where the statistics built of GlobalAveragePool, Sub,
    * ReduceSumSquare and an eval-mode BatchNormalization wrote a centred copy as well and
-   * ran 20–25% slower over a recalibration of the reference net (lab/recal-profile.cjs).
+   * ran 20–25% slower over a recalibration of the reference net (lab/recal-profile.ts).
    */
   batchNorm(y: string, name: string, w: ConvWeights, channels: number): string {
     this.initializers.push(

@@ -17,7 +17,7 @@ export const PROBE_SUBNETS = 20;
  * fixed probe set (the benchmark table's subnets, or PROBE_SUBNETS spread over MACs, drawn
  * with the run's seed) are compared with the previous epoch's: τ-b ≥ STABLE_TAU says more
  * training is unlikely to reorder them much. Chosen on the shipped benchmark runs, where
- * the true τ was within 0.07 of its final value whenever this fired (lab/maturity-signal.mjs).
+ * the true τ was within 0.07 of its final value whenever this fired (lab/maturity-signal.ts).
  * It says nothing about whether the order is right (a supernet can settle on a bad order),
  * and it rises as the learning rate decays at a schedule's end.
  */

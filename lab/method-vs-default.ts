@@ -3,44 +3,47 @@
 // item 5): the method's τ, partial τ given MACs, top-quarter τ, front share and cost, and the
 // paired bootstrap interval of τ(method) − τ(default) — each draw resamples the subnets,
 // each subnet's stand-alone seeds, and one supernet seed of each method independently.
-// Inputs are `npm run bench -- --ranking --out X.json` results (or `ranking-rescore.cjs`
+// Inputs are `npm run bench -- --ranking --out X.json` results (or `ranking-rescore.ts`
 // output), scored here against the table again from the accuracies each epoch kept.
 //
-//   npm run build && npx tsc -b && node lab/method-vs-default.mjs --table data/ranking/X.truth.json \
+//   npm run build && npx tsc -b && node out/lab/method-vs-default.js --table data/ranking/X.truth.json \
 //     --default d-s0.json[,d-s1.json] --method NAME=m-s0.json[,m-s1.json] [--method …] [--epoch last]
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { truthRunsOf, type RankingBench } from '../server/src/bench/benchRanking';
+import { pairedClaim } from '../server/src/engine/ranking/pairedClaim';
+import { rankAgainstTable, type TableRanking } from '../server/src/engine/ranking/tableRanking';
+import { loadTruthTable, truthOf } from '../server/src/engine/ranking/truthTable';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
-const { loadTruthTable, truthOf } = out('engine', 'ranking', 'truthTable');
-const { rankAgainstTable } = out('engine', 'ranking', 'tableRanking');
-const { pairedClaim } = out('engine', 'ranking', 'pairedClaim');
-const { truthRunsOf } = out('bench', 'benchRanking');
+const root = path.resolve(__dirname, '../..');
 
 const args = process.argv.slice(2);
-const all = (name) => args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1]] : []));
+const all = (name: string): string[] =>
+  args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1]] : []));
 const tableFile = all('table')[0];
 if (!tableFile || !all('default').length) {
-  process.stderr.write(
-    'usage: method-vs-default.mjs --table T --default F[,F] --method N=F[,F]…\n',
-  );
+  process.stderr.write('usage: method-vs-default.js --table T --default F[,F] --method N=F[,F]…\n');
   process.exit(2);
 }
 const table = loadTruthTable(path.resolve(root, tableFile));
 const truth = truthOf(table);
 const keys = table.subnets.map((s) => s.key);
 
-/** Every seed of a method: its last epoch's accuracies in table order, and its cost. */
-function seedsOf(files) {
+/** One supernet seed of a method: its last epoch's accuracies in table order, and its cost. */
+interface MethodSeed {
+  seed: number;
+  epochs: number;
+  seconds: number;
+  cpuSeconds: number | undefined;
+  inherited: number[];
+}
+
+function seedsOf(files: string): MethodSeed[] {
   return files
     .split(',')
-    .flatMap((f) => JSON.parse(readFileSync(path.resolve(root, f), 'utf8')).seeds)
+    .flatMap((f) => (JSON.parse(readFileSync(path.resolve(root, f), 'utf8')) as RankingBench).seeds)
     .map((s) => {
-      const last = s.epochs.at(-1);
+      const last = s.epochs.at(-1)!;
       const inherited = keys.map((k) => {
         const v = last.inherited?.[k];
         if (v === undefined) throw new Error(`${files}: seed ${s.seed} has no accuracy for ${k}`);
@@ -56,14 +59,14 @@ function seedsOf(files) {
     });
 }
 
-const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
-const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
-const ci = ([lo, hi]) => `[${f2(lo)}, ${f2(hi)}]`;
+const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+const ci = ([lo, hi]: [number, number]): string => `[${f2(lo)}, ${f2(hi)}]`;
 const limit = Math.max(...truth.map((t) => t.flops)); // the figures here do not use the pick limit
 
-function row(name, seeds, reference) {
+function row(name: string, seeds: MethodSeed[], reference: MethodSeed[] | undefined): string {
   const figures = seeds.map((s) => rankAgainstTable(table, s.inherited, limit, s.seed));
-  const m = (f) => mean(figures.map(f));
+  const m = (f: (figures: TableRanking) => number): number => mean(figures.map(f));
   // Independent seeds of the two methods: every pairing of a method seed with a default seed
   // is a column, so each draw picks one of each at random.
   const pairs = reference
@@ -76,15 +79,15 @@ function row(name, seeds, reference) {
         baselines: [{ name: 'default', values: pairs.map((p) => p[1]) }],
       })
     : undefined;
-  const best = figures.map((f) => `${f.bestBaseline.name} ${f2(f.bestBaseline.kendallTau)}`);
+  const best = figures.map((f) => `${f.bestBaseline!.name} ${f2(f.bestBaseline!.kendallTau)}`);
   const cost = seeds.map(
     (s) => `${s.seconds}${s.cpuSeconds !== undefined ? ` (${s.cpuSeconds} CPU)` : ''}`,
   );
   return (
     `| ${name} | ${table.name} | ${seeds.map((s) => s.seed).join(', ')} | ${seeds[0].epochs} | ` +
     `${f2(m((f) => f.kendallTau))} | ${f2(m((f) => f.partialKendallTau))} | ` +
-    `${f2(m((f) => f.topEnd.topQuarterTau))} | ${figures.map((f) => `${(100 * f.topEnd.frontShare).toFixed(1)}%`).join(' / ')} | ` +
-    `${figures.map((f) => f.topEnd.regrets.map((r) => (100 * r.regret).toFixed(2)).join('/')).join(' · ')} | ` +
+    `${f2(m((f) => f.topEnd!.topQuarterTau))} | ${figures.map((f) => `${(100 * f.topEnd!.frontShare).toFixed(1)}%`).join(' / ')} | ` +
+    `${figures.map((f) => f.topEnd!.regrets.map((r) => (100 * r.regret).toFixed(2)).join('/')).join(' · ')} | ` +
     `${[...new Set(best)].join('; ')} | ` +
     `${versus ? `${f2(versus.advantage)} ${ci(versus.advantageInterval)}` : '—'} | ${cost.join(' · ')} |`
   );

@@ -5,36 +5,40 @@
 // (τ ≥ threshold) against the epoch τ settles (within 0.05 of its final value from then
 // on), the gap left when it fires, and the pooled correlation. Issue #25, item 6.
 //
-//   npx tsc -b && node lab/maturity-signal.mjs [--threshold 0.85] [--svg lab/results/maturity-signal.svg] \
+//   npx tsc -b && node out/lab/maturity-signal.js [--threshold 0.85] [--svg lab/results/maturity-signal.svg] \
 //     lab/results/ranking/ref-recipes/*.json lab/results/ranking/alt-default/default.json > lab/results/maturity-signal.txt
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const { kendallTauB, spearmanRho } = require(
-  path.join(root, 'out', 'server', 'src', 'engine', 'search', 'rankCorrelation'),
-);
+import type { RankingBench } from '../server/src/bench/benchRanking';
+import { kendallTauB, spearmanRho } from '../server/src/engine/search/rankCorrelation';
 
 const args = process.argv.slice(2);
-const take = (name, fallback) => {
+function take(name: string): string | undefined;
+function take(name: string, fallback: string): string;
+function take(name: string, fallback?: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i < 0 ? fallback : args.splice(i, 2)[1];
-};
+}
 const threshold = Number(take('threshold', '0.85'));
-const svgFile = take('svg', undefined);
+const svgFile = take('svg');
 
-const runs = [];
+/** One seed of a run: its per-epoch stability and true τ. */
+interface SeedCurves {
+  name: string;
+  table: string;
+  stability: number[];
+  tau: number[];
+}
+
+const runs: SeedCurves[] = [];
 for (const file of args) {
-  const r = JSON.parse(readFileSync(file, 'utf8'));
+  const r = JSON.parse(readFileSync(file, 'utf8')) as RankingBench;
   for (const s of r.seeds) {
     if (!s.epochs[0]?.inherited) continue; // results written before epochs kept them
     const keys = Object.keys(s.epochs[0].inherited);
-    let previous;
-    const stability = [];
-    const tau = [];
+    let previous: number[] | undefined;
+    const stability: number[] = [];
+    const tau: number[] = [];
     for (const e of s.epochs) {
       const now = keys.map((k) => e.inherited[k]);
       stability.push(previous ? kendallTauB(previous, now) : NaN);
@@ -57,7 +61,7 @@ lines.push(
   '| run | table | epochs | τ settles (±0.05 of final) | signal fires | final τ − τ when it fires | final τ |',
 );
 lines.push('|---|---|---|---|---|---|---|');
-const gaps = [];
+const gaps: number[] = [];
 for (const r of runs) {
   const n = r.tau.length;
   const final = r.tau[n - 1];
@@ -71,8 +75,8 @@ for (const r of runs) {
     `| ${r.name} | ${r.table} | ${n} | ${settles} | ${fires < 0 ? 'never' : fires + 1} | ${Number.isNaN(gap) ? '–' : gap.toFixed(2)} | ${final.toFixed(2)} |`,
   );
 }
-const xs = [];
-const ys = [];
+const xs: number[] = [];
+const ys: number[] = [];
 for (const r of runs)
   for (let e = 1; e < r.tau.length; e++) {
     xs.push(r.stability[e]);
@@ -91,8 +95,8 @@ if (svgFile) {
     h = 420,
     m = 40;
   const maxE = Math.max(...runs.map((r) => r.tau.length));
-  const x = (e) => m + ((e - 1) / (maxE - 1)) * (w - 2 * m);
-  const y = (v) => h - m - ((v + 0.2) / 1.2) * (h - 2 * m);
+  const x = (e: number): number => m + ((e - 1) / (maxE - 1)) * (w - 2 * m);
+  const y = (v: number): number => h - m - ((v + 0.2) / 1.2) * (h - 2 * m);
   const colours = [
     '#1f77b4',
     '#ff7f0e',
@@ -105,7 +109,7 @@ if (svgFile) {
     '#bcbd22',
     '#17becf',
   ];
-  const path_ = (vs) =>
+  const path_ = (vs: number[]): string =>
     vs
       .map((v, i) => (Number.isFinite(v) ? `${x(i + 1)},${y(v)}` : null))
       .filter(Boolean)

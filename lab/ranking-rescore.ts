@@ -6,21 +6,34 @@
 // the run's seed for the bootstrap); with --proxies, results that lack them get the
 // zero-cost proxies of each seed's initial supernet, as a run computes them.
 //
-//   npx tsc -b && node lab/ranking-rescore.cjs --table data/ranking/X.truth.json \
+//   npx tsc -b && node out/lab/ranking-rescore.js --table data/ranking/X.truth.json \
 //     [--proxies] --out lab/results/X.json run-s0.json run-s1.json > lab/results/X.txt
-const fs = require('node:fs');
-const path = require('node:path');
-
-const root = path.resolve(__dirname, '..');
-const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
-const { resolveConfig } = out('config', 'resolve');
-const { loadTruthTable, tableNoise, truthOf } = out('engine', 'ranking', 'truthTable');
-const { flopsLimitOf, rankAgainstTable } = out('engine', 'ranking', 'tableRanking');
-const { claimOf, rankingBenchText, rankingVerdicts, truthRunsOf } = out('bench', 'benchRanking');
-const { simulatedCeiling } = out('engine', 'ranking', 'truthCeiling');
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  claimOf,
+  rankingBenchText,
+  rankingVerdicts,
+  truthRunsOf,
+  type EpochFigures,
+  type RankingBench,
+} from '../server/src/bench/benchRanking';
+import { resolveConfig } from '../server/src/config/resolve';
+import { selectBackend, type BackendPreference } from '../server/src/engine/backend/selectBackend';
+import { loadTrainingData } from '../server/src/engine/data/trainingData';
+import { calibrationIndices } from '../server/src/engine/evaluate/evaluate';
+import type { Baseline } from '../server/src/engine/ranking/baselines';
+import { initProxies } from '../server/src/engine/ranking/initProxies';
+import {
+  flopsLimitOf,
+  rankAgainstTable,
+  type TableRanking,
+} from '../server/src/engine/ranking/tableRanking';
+import { simulatedCeiling } from '../server/src/engine/ranking/truthCeiling';
+import { loadTruthTable, tableNoise, truthOf } from '../server/src/engine/ranking/truthTable';
 
 const args = process.argv.slice(2);
-const option = (name) => {
+const option = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return undefined;
   const [value] = args.splice(i, 2).slice(1);
@@ -31,12 +44,13 @@ if (withProxies) args.splice(args.indexOf('--proxies'), 1);
 const tableFile = option('table');
 const outFile = option('out');
 if (!tableFile || args.length === 0) {
-  process.stderr.write('usage: ranking-rescore.cjs --table TABLE [--out FILE] RESULT.json...\n');
+  process.stderr.write('usage: ranking-rescore.js --table TABLE [--out FILE] RESULT.json...\n');
   process.exit(2);
 }
 const table = loadTruthTable(tableFile);
 const truth = truthOf(table);
-const runs = args.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+/** `npm run bench -- --ranking --out` results (older ones may lack some figures). */
+const runs = args.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as RankingBench);
 const config = resolveConfig(fs.readFileSync(runs[0].config, 'utf8')).config;
 const limit = flopsLimitOf(
   config,
@@ -44,18 +58,14 @@ const limit = flopsLimitOf(
 );
 
 /** Each table subnet's proxies at the initial weights of supernet seed `seed`, by name. */
-async function proxiesOf(seed) {
-  const { selectBackend } = out('engine', 'backend', 'selectBackend');
-  const { loadTrainingData } = out('engine', 'data', 'trainingData');
-  const { calibrationIndices } = out('engine', 'evaluate', 'evaluate');
-  const { initProxies } = out('engine', 'ranking', 'initProxies');
+async function proxiesOf(seed: number): Promise<Baseline[]> {
   const configFile = path.resolve(runs[0].config);
   const c = {
     ...config,
     train: { ...config.train, seed },
     task: { ...config.task, splitSeed: table.recipe.splitSeed },
   };
-  await selectBackend(c.train.backend);
+  await selectBackend(c.train.backend as BackendPreference);
   const { data } = await loadTrainingData(c, configFile, {});
   const calibration = calibrationIndices(
     data,
@@ -70,18 +80,24 @@ async function proxiesOf(seed) {
   );
 }
 
-void (async () => {
+async function main(): Promise<void> {
   const seeds = runs.flatMap((r) => r.seeds).sort((a, b) => a.seed - b.seed);
   for (const s of seeds) {
     const proxies = withProxies ? await proxiesOf(s.seed) : undefined;
-    s.epochs = s.epochs.map((e) => {
+    s.epochs = s.epochs.map((e): EpochFigures => {
       const inherited = truth.map((t) => {
         const v = e.inherited?.[t.key];
         if (v === undefined)
           throw new Error(`seed ${s.seed} epoch ${e.epoch}: no accuracy for ${t.key}`);
         return v;
       });
-      const figures = rankAgainstTable(table, inherited, limit, s.seed, proxies);
+      const figures: Partial<TableRanking> = rankAgainstTable(
+        table,
+        inherited,
+        limit,
+        s.seed,
+        proxies,
+      );
       if (proxies)
         e.proxies = Object.fromEntries(
           truth.map((t, i) => [
@@ -95,7 +111,7 @@ void (async () => {
       return { ...e, ...figures };
     });
   }
-  const result = {
+  const result: RankingBench = {
     ...runs[0],
     table: table.name,
     threads: Math.max(...runs.map((r) => r.threads)),
@@ -108,7 +124,9 @@ void (async () => {
   };
   if (outFile) fs.writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
   process.stdout.write(rankingBenchText(result));
-})().catch((e) => {
-  process.stderr.write(`${e.stack ?? e}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e) : String(e)}\n`);
   process.exit(1);
 });

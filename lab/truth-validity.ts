@@ -4,7 +4,7 @@
 // time, and compares the two orders (Kendall τ-b with a 95% bootstrap interval over the
 // subnets). Issue #25, item 3. Resumable: finished trainings are kept in the results file.
 //
-//   npm run build && npx tsc -b && node lab/truth-validity.mjs \
+//   npm run build && npx tsc -b && node out/lab/truth-validity.js \
 //     [--table data/ranking/ranking.truth.json] [--config examples/ranking.supernet.yaml] \
 //     [--subnets 10] [--epochs 8] [--seed 0] [--out lab/results/truth-validity-ref.jsonl] \
 //     [--compare 0,1]
@@ -12,22 +12,21 @@
 // the `--compare` seeds (default: `--seed` alone), and gives the long seeds' own agreement.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { TruthJob } from '../server/src/bench/rankingTruth';
+import { loadTruthTable } from '../server/src/engine/ranking/truthTable';
+import { kendallTauB } from '../server/src/engine/search/rankCorrelation';
+import { bootstrapInterval } from '../server/src/engine/search/rankingStats';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const out = (...p) => require(path.join(root, 'out', 'server', 'src', ...p));
-const { loadTruthTable } = out('engine', 'ranking', 'truthTable');
-const { kendallTauB } = out('engine', 'search', 'rankCorrelation');
-const { bootstrapInterval } = out('engine', 'search', 'rankingStats');
+const root = path.resolve(__dirname, '../..');
 
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
+function arg(name: string): string | undefined;
+function arg(name: string, fallback: string): string;
+function arg(name: string, fallback?: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
-};
+}
 const tableFile = arg('table', 'data/ranking/ranking.truth.json');
 const config = arg('config', 'examples/ranking.supernet.yaml');
 const count = Number(arg('subnets', '10'));
@@ -43,15 +42,23 @@ const picked = Array.from(
   (_, i) => byMacs[Math.round((i * (byMacs.length - 1)) / (count - 1))],
 );
 
-const done = new Map();
+/** A line of the results: one long training (a truth job's output, with its table and time). */
+interface LongTraining extends TruthJob {
+  accuracy: number;
+  seconds: number;
+  table: string;
+  time: string;
+}
+
+const done = new Map<string, LongTraining>();
 if (existsSync(results))
   for (const line of readFileSync(results, 'utf8').split('\n').filter(Boolean)) {
-    const r = JSON.parse(line);
+    const r = JSON.parse(line) as LongTraining;
     if (r.epochs === epochs && r.seed === seed) done.set(r.key, r);
   }
 for (const [i, s] of picked.entries()) {
   if (done.has(s.key)) continue;
-  const job = {
+  const job: TruthJob = {
     config: path.resolve(root, config),
     key: s.key,
     seed,
@@ -70,8 +77,8 @@ for (const [i, s] of picked.entries()) {
     },
   );
   if (r.status !== 0) throw new Error(`${s.key}: ${r.stderr}`);
-  const rec = {
-    ...JSON.parse(r.stdout.trim().split('\n').at(-1)),
+  const rec: LongTraining = {
+    ...(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Omit<LongTraining, 'table' | 'time'>),
     table: table.name,
     time: new Date().toISOString(),
   };
@@ -81,23 +88,23 @@ for (const [i, s] of picked.entries()) {
 }
 
 const compared = (arg('compare') ?? String(seed)).split(',').map(Number);
-const long = new Map(); // key → the long trainings' accuracies, by seed
+const long = new Map<string, Record<number, number>>(); // key → the long trainings' accuracies, by seed
 for (const line of readFileSync(results, 'utf8').split('\n').filter(Boolean)) {
-  const r = JSON.parse(line);
+  const r = JSON.parse(line) as LongTraining;
   if (r.epochs !== epochs || !compared.includes(r.seed)) continue;
   long.set(r.key, { ...long.get(r.key), [r.seed]: r.accuracy });
 }
 const rows = picked.filter((s) => compared.every((k) => long.get(s.key)?.[k] !== undefined));
-const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const short = rows.map((s) => mean(s.accuracy.filter((a) => a !== null)));
-const longMean = rows.map((s) => mean(compared.map((k) => long.get(s.key)[k])));
+const longMean = rows.map((s) => mean(compared.map((k) => long.get(s.key)![k])));
 const tau = kendallTauB(short, longMean);
 const [lo, hi] = bootstrapInterval(short, longMean, kendallTauB, { seed: 0 });
 const agreement =
   compared.length >= 2
     ? kendallTauB(
-        rows.map((s) => long.get(s.key)[compared[0]]),
-        rows.map((s) => long.get(s.key)[compared[1]]),
+        rows.map((s) => long.get(s.key)![compared[0]]),
+        rows.map((s) => long.get(s.key)![compared[1]]),
       )
     : undefined;
 const lines = [

@@ -15,38 +15,40 @@
 // The model extrapolates linearly beyond the table's widths and kernels: a guide to which
 // spaces are worth a truth table, not a measurement.
 //
-//   npx tsc -b && node lab/flops-baseline-sim.cjs [--subnets 20]
-const fs = require('node:fs');
-const path = require('node:path');
+//   npx tsc -b && node out/lab/flops-baseline-sim.js [--subnets 20]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArchKey, type Arch } from '#shared/arch';
+import { Rng } from '#shared/rng';
+import { resolveConfig } from '../server/src/config/resolve';
+import type { TruthTable } from '../server/src/engine/ranking/truthTable';
+import { kendallTauB } from '../server/src/engine/search/rankCorrelation';
+import { largestArch, resolutions as resolutionsOf, smallestArch } from '../server/src/space/arch';
+import { spaceDecisions } from '../server/src/space/decisions';
+import { subnetCost } from '../server/src/space/facts';
+import { stratifiedArchs } from '../server/src/space/stratifiedArchs';
 
-const root = path.resolve(__dirname, '..');
-const out = (...p) => require(path.join(root, 'out', ...p));
-const { resolveConfig } = out('server', 'src', 'config', 'resolve');
-const { spaceDecisions } = out('server', 'src', 'space', 'decisions');
-const { stratifiedArchs } = out('server', 'src', 'engine', 'run', 'rankRun');
-const { subnetCost } = out('server', 'src', 'space', 'facts');
-const { smallestArch, largestArch } = out('server', 'src', 'space', 'arch');
-const { kendallTauB } = out('server', 'src', 'engine', 'search', 'rankCorrelation');
-const { Rng } = out('shared', 'src', 'rng');
-const { parseArchKey } = out('shared', 'src', 'arch');
-
+const root = path.resolve(__dirname, '../..');
 const i = process.argv.indexOf('--subnets');
 const K = i > 0 ? Number(process.argv[i + 1]) : 20;
-const table = JSON.parse(fs.readFileSync(path.join(root, 'data', 'ranking', 'ranking.truth.json')));
-const resolutions = table.space.resolution;
+const table = JSON.parse(
+  fs.readFileSync(path.join(root, 'data', 'ranking', 'ranking.truth.json'), 'utf8'),
+) as TruthTable;
+const resolutions = resolutionsOf(table.space, table.task);
 
 /** Decision features: one indicator per resolution above the lowest; per stage d, w, k̄, ē. */
-function features(arch) {
-  const f = resolutions.slice(1).map((r) => (arch.resolution === r ? 1 : 0));
+function features(arch: Arch): number[] {
+  const f: number[] = resolutions.slice(1).map((r) => (arch.resolution === r ? 1 : 0));
   for (const s of arch.stages) {
-    const mean = (key) => s.blocks.reduce((t, b) => t + b[key], 0) / s.blocks.length;
+    const mean = (key: 'kernel' | 'expand') =>
+      s.blocks.reduce((t, b) => t + b[key], 0) / s.blocks.length;
     f.push(s.blocks.length, s.width, mean('kernel'), mean('expand'));
   }
   return [1, ...f];
 }
 
 /** Least squares by the normal equations (a handful of features, a few dozen rows). */
-function fit(X, y) {
+function fit(X: number[][], y: number[]): number[] {
   const n = X[0].length;
   const A = [...Array(n)].map((_, r) => [
     ...[...Array(n)].map((_, c) => X.reduce((t, x) => t + x[r] * x[c], 0) + (r === c ? 1e-9 : 0)),
@@ -68,33 +70,33 @@ function fit(X, y) {
 }
 
 const rows = table.subnets.map((s) => ({
-  arch: parseArchKey(s.key),
-  x: features(parseArchKey(s.key)),
-  y: (100 * s.accuracy.reduce((a, b) => a + b, 0)) / s.accuracy.length,
+  arch: parseArchKey(s.key)!,
+  x: features(parseArchKey(s.key)!),
+  y: (100 * s.accuracy.reduce((a: number, b) => a + b!, 0)) / s.accuracy.length,
   seeds: s.accuracy,
 }));
 const beta = fit(
   rows.map((r) => r.x),
   rows.map((r) => r.y),
 );
-const predict = (arch) => features(arch).reduce((t, v, k) => t + v * beta[k], 0);
+const predict = (arch: Arch): number => features(arch).reduce((t, v, k) => t + v * beta[k], 0);
 const residual = Math.sqrt(
   rows.reduce((t, r) => t + (r.y - predict(r.arch)) ** 2, 0) / rows.length,
 );
 const pairs = rows.filter((r) => r.seeds.length === 2);
 const seedSd = Math.sqrt(
-  pairs.reduce((t, r) => t + (100 * (r.seeds[0] - r.seeds[1])) ** 2, 0) / (2 * pairs.length),
+  pairs.reduce((t, r) => t + (100 * (r.seeds[0]! - r.seeds[1]!)) ** 2, 0) / (2 * pairs.length),
 );
 const meanNoise = seedSd / Math.SQRT2;
 
 const base = fs.readFileSync(path.join(root, 'examples', 'ranking.supernet.yaml'), 'utf8');
-const space = ([res, w1, k1, w2, k2]) =>
+const space = ([res, w1, k1, w2, k2]: string[]): string =>
   `space:\n  resolution: ${res}\n  stem: { width: 8, kernel: 3, stride: 2 }\n  stages:\n` +
   `    - { depth: [1, 2], width: ${w1}, kernel: ${k1}, expand: [1, 4], stride: 2 }\n` +
   `    - { depth: [1, 2], width: ${w2}, kernel: ${k2}, expand: [1, 4], stride: 2 }\n` +
   `  head: { width: 64 }\n`;
 // name: [resolution, stage-1 widths, stage-1 kernels, stage-2 widths, stage-2 kernels]
-const candidates = {
+const candidates: Record<string, string[]> = {
   'shipped (ranking-ref)': ['[14, 21, 28]', '[8, 16, 24]', '[3, 5]', '[16, 32, 48]', '[3, 5]'],
   'stage-2 width 16–96, stage 1 fixed': [
     '[14, 21, 28]',
@@ -143,7 +145,7 @@ const lines = [
 ];
 for (const [name, choices] of Object.entries(candidates)) {
   const config = resolveConfig(base.replace(/space:\n( {2}.*\n)+/, space(choices))).config;
-  const flopsOf = (a) => subnetCost(config.space, config.task, a).flops;
+  const flopsOf = (a: Arch): number => subnetCost(config.space, config.task, a).flops;
   const archs = [
     ...stratifiedArchs(spaceDecisions(config.space, config.task), flopsOf, K, 2026),
     smallestArch(config.space, config.task),
@@ -152,7 +154,7 @@ for (const [name, choices] of Object.entries(candidates)) {
   const flops = archs.map(flopsOf);
   const acc = archs.map(predict);
   const rng = new Rng(1);
-  const noisy = (sd) => acc.map((a) => a + sd * rng.normal());
+  const noisy = (sd: number): number[] => acc.map((a) => a + sd * rng.normal());
   const taus = [...Array(500)]
     .map(() => kendallTauB(flops, noisy(meanNoise)))
     .sort((a, b) => a - b);

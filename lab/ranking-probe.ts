@@ -1,17 +1,16 @@
 // Single-change probe: the supernet accuracy of the largest subnet and of subnets that
 // differ from it in one dimension: which elastic dimension costs the most in the
-// supernet. Usage: npx tsc -b && node lab/ranking-probe.cjs .supernet/runs/RUN_ID
-const path = require('path');
-const ROOT = path.join(__dirname, '..');
-const O = path.join(ROOT, 'out', 'server', 'src') + '/';
-const { RunFolder } = require(O + 'engine/storage/runFolder.js');
-const { loadRunOnBackend } = require(O + 'engine/run/loadRun.js');
-const { loadTrainingData } = require(O + 'engine/data/trainingData.js');
-const { calibrationIndices } = require(O + 'engine/evaluate/evaluate.js');
-const { SubnetScorer } = require(O + 'engine/evaluate/subnetScorer.js');
-const { largestArch, smallestArch } = require(O + 'space/arch.js');
-const { archKey } = require(path.join(ROOT, 'out', 'shared', 'src', 'arch.js'));
-(async () => {
+// supernet. Usage: npx tsc -b && node out/lab/ranking-probe.js .supernet/runs/RUN_ID
+import * as path from 'node:path';
+import { archKey, type Arch } from '#shared/arch';
+import { loadTrainingData } from '../server/src/engine/data/trainingData';
+import { calibrationIndices } from '../server/src/engine/evaluate/evaluate';
+import { SubnetEvaluator } from '../server/src/engine/evaluate/subnetEvaluator';
+import { loadRunOnBackend } from '../server/src/engine/run/loadRun';
+import { RunFolder } from '../server/src/engine/storage/runFolder';
+import { largestArch, resolutions, smallestArch } from '../server/src/space/arch';
+
+async function main(): Promise<void> {
   const dir = process.argv[2];
   const loaded = await loadRunOnBackend(RunFolder.find(path.basename(dir), path.dirname(dir)));
   const c = loaded.config;
@@ -23,15 +22,15 @@ const { archKey } = require(path.join(ROOT, 'out', 'shared', 'src', 'arch.js'));
   );
   const L = largestArch(c.space, c.task),
     S = smallestArch(c.space, c.task);
-  const cp = (a) => JSON.parse(JSON.stringify(a));
-  const variants = [
+  const cp = (a: Arch): Arch => JSON.parse(JSON.stringify(a)) as Arch;
+  const variants: [string, Arch][] = [
     ['largest', L],
     ['smallest', S],
   ];
-  for (const r of c.space.resolution)
+  for (const r of resolutions(c.space, c.task))
     if (r !== L.resolution) variants.push([`res ${r}`, { ...cp(L), resolution: r }]);
   L.stages.forEach((st, i) => {
-    st.blocks.forEach((b, j) => {
+    st.blocks.forEach((_b, j) => {
       const k = cp(L);
       k.stages[i].blocks[j].kernel = Math.min(...c.space.stages[i].kernel);
       variants.push([`s${i + 1}b${j + 1} kernel ${k.stages[i].blocks[j].kernel}`, k]);
@@ -52,13 +51,15 @@ const { archKey } = require(path.join(ROOT, 'out', 'shared', 'src', 'arch.js'));
     s.blocks.forEach((b) => (b.kernel = Math.min(...c.space.stages[i].kernel))),
   );
   variants.push(['all kernels min', allK]);
-  const scorer = new SubnetScorer(loaded.net, data, cal, 2);
-  const acc = new Map();
-  await scorer.scoreAll(
+  const evaluator = new SubnetEvaluator(loaded.net, data, cal, 2);
+  const acc = new Map<string, number>();
+  await evaluator.evaluateAll(
     variants.map((v) => v[1]),
     (a, s) => acc.set(archKey(a), s.accuracy),
   );
   for (const [n, a] of variants)
-    console.log(n.padEnd(22), (100 * acc.get(archKey(a))).toFixed(2), archKey(a));
-  await scorer.close();
-})();
+    console.log(n.padEnd(22), (100 * acc.get(archKey(a))!).toFixed(2), archKey(a));
+  await evaluator.close();
+}
+
+void main();

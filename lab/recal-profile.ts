@@ -6,35 +6,37 @@
 //   infer     the exported eval-mode graph on the same 640 images, 16 a call (validation's)
 // and with --profile, onnxruntime's per-operator time of the variant.
 //
-//   npx tsc -b && node lab/recal-profile.cjs [cal|perbatch|infer] [--profile]
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { performance } = require('node:perf_hooks');
-const ort = require('onnxruntime-node');
+//   npx tsc -b && node out/lab/recal-profile.js [cal|perbatch|infer] [--profile]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Rng } from '#shared/rng';
+import type { SupernetConfig } from '../server/src/config/configSchema';
+import { resolveConfig } from '../server/src/config/resolve';
+import { selectBackend } from '../server/src/engine/backend/selectBackend';
+import { weightsOf } from '../server/src/engine/evaluate/evaluateOnnx';
+import { Supernet } from '../server/src/engine/model/supernet';
+import * as g from '../server/src/engine/onnx/onnxGraph';
+import * as ort from '../server/src/engine/onnx/runtime';
+import { largestArch } from '../server/src/space/arch';
 
-const root = path.resolve(__dirname, '..');
-const src = path.join(root, 'out', 'server', 'src');
-const { resolveConfig } = require(path.join(src, 'config', 'resolve'));
-const { selectBackend } = require(path.join(src, 'engine', 'backend', 'selectBackend'));
-const { Supernet } = require(path.join(src, 'engine', 'model', 'supernet'));
-const { Rng } = require(path.join(root, 'out', 'shared', 'src', 'rng'));
-const { largestArch } = require(path.join(src, 'space', 'arch'));
-const { weightsOf } = require(path.join(src, 'engine', 'evaluate', 'evaluateOnnx'));
-const g = require(path.join(src, 'engine', 'onnx', 'onnxGraph'));
-require(path.join(src, 'engine', 'onnx', 'telemetryOff'));
-
+const root = path.resolve(__dirname, '../..');
 const variant = process.argv[2] ?? 'cal';
 const profile = process.argv.includes('--profile');
 const BATCH = 64;
 const BATCHES = 10;
 const CHUNK = 16;
 
-function feedsOf(config, weights, data) {
+function feedsOf(
+  config: SupernetConfig,
+  weights: g.SubnetWeights,
+  data: Float32Array,
+): { model: ReturnType<typeof g.buildOnnxModel>; feeds: Record<string, ort.Tensor>[] } {
   const [H, W, C] = config.task.input;
   const image = C * H * W;
   const input = { input: config.task.input };
-  const tensor = (from, n) =>
+  const tensor = (from: number, n: number) =>
     new ort.Tensor('float32', data.subarray(from * image, (from + n) * image), [n, C, H, W]);
   if (variant === 'cal')
     return {
@@ -58,10 +60,18 @@ function feedsOf(config, weights, data) {
   throw new Error(`unknown variant ${variant}: cal, perbatch or infer`);
 }
 
+/** One event of onnxruntime's profile (Chrome trace format); nodes carry their op. */
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  dur: number;
+  args: { op_name: string };
+}
+
 /** Total kernel time per operator type in an onnxruntime profile. */
-function operatorTimes(file) {
-  const byOp = new Map();
-  for (const e of JSON.parse(fs.readFileSync(file, 'utf8'))) {
+function operatorTimes(file: string): string[] {
+  const byOp = new Map<string, number>();
+  for (const e of JSON.parse(fs.readFileSync(file, 'utf8')) as ProfileEvent[]) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
     const op = e.args.op_name;
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
@@ -94,7 +104,7 @@ async function main() {
     enableProfiling: profile,
     profileFilePrefix: path.join(dir, variant),
   });
-  const rates = [];
+  const rates: number[] = [];
   for (let rep = 0; rep < 4; rep++) {
     const t0 = performance.now();
     for (const f of feeds) await session.run(f);
@@ -106,14 +116,14 @@ async function main() {
   if (profile) {
     session.endProfiling();
     const written = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
-    process.stdout.write(operatorTimes(path.join(dir, written)).join('\n') + '\n');
+    process.stdout.write(operatorTimes(path.join(dir, written!)).join('\n') + '\n');
   }
   await session.release();
   fs.rmSync(dir, { recursive: true, force: true });
   net.dispose();
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e.stack ?? e}\n`);
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e) : String(e)}\n`);
   process.exit(1);
 });

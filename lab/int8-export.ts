@@ -5,7 +5,7 @@
 // and, for one large subnet (the bench net's largest), onnxruntime's own profile of which
 // kernels ran the int8 and the float32 model, with their times.
 //
-//   npm run build && npx tsc -b && node lab/int8-export.mjs --run RUN [--runs DIR] \
+//   npm run build && npx tsc -b && node out/lab/int8-export.js --run RUN [--runs DIR] \
 //     [--subnets 6 | --keys KEY,KEY] [--finetuned] [--methods minmax,percentile] \
 //     [--bench-run BENCH_RUN --bench-config examples/bench.supernet.yaml] \
 //     [--out lab/results/int8-export]
@@ -17,22 +17,19 @@
 // and OUT.txt (the tables).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { onnx } from 'onnx-proto';
+import { archKey } from '#shared/arch';
+import type { EngineEvent, ExportEvent, Int8Figures, LogEvent } from '#shared/protocol/engine';
+import { resolveConfig } from '../server/src/config/resolve';
+import { profileKernels } from '../server/src/engine/export/kernelProfile';
+import { largestArch } from '../server/src/space/arch';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const out = (...p) => require(path.join(root, 'out', ...p));
-const { profileKernels } = out('server', 'src', 'engine', 'export', 'kernelProfile');
-const { resolveConfig } = out('server', 'src', 'config', 'resolve');
-const { largestArch } = out('server', 'src', 'space', 'arch');
-const { archKey } = out('shared', 'src', 'arch');
-const { onnx } = require('onnx-proto');
+const root = path.resolve(__dirname, '../..');
 
 /** Bytes of a model's initializers: its stored weights, scales, zero points and biases. */
-function initializerBytes(file) {
+function initializerBytes(file: string): number {
   const model = onnx.ModelProto.decode(readFileSync(file));
   return (model.graph?.initializer ?? []).reduce(
     (n, t) =>
@@ -45,12 +42,15 @@ function initializerBytes(file) {
 }
 
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
+function arg(name: string): string | undefined;
+function arg(name: string, fallback: string): string;
+function arg(name: string, fallback?: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
-};
-const run = arg('run');
-if (!run) throw new Error('--run RUN: a trained and searched run of the tiny example');
+}
+const runArg = arg('run');
+if (!runArg) throw new Error('--run RUN: a trained and searched run of the tiny example');
+const run: string = runArg;
 const runs = path.resolve(arg('runs', '.supernet/runs'));
 const count = Number(arg('subnets', '6'));
 const benchRun = arg('bench-run');
@@ -62,7 +62,11 @@ const PROFILE_RUNS = 20;
 const scratch = mkdtempSync(path.join(tmpdir(), 'int8-lab-'));
 
 /** `supernet export RUN KEY --int8 ...`: its export event (and any warning). */
-function exportInt8(runId, key, method) {
+function exportInt8(
+  runId: string,
+  key: string,
+  method: string,
+): { file: string; event: ExportEvent; warnings: string[] } {
   const file = path.join(scratch, `${key}.${method}.int8.onnx`);
   const r = spawnSync(
     process.execPath,
@@ -87,19 +91,45 @@ function exportInt8(runId, key, method) {
   const events = r.stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l));
-  const done = events.find((e) => e.type === 'export');
-  const warnings = events.filter((e) => e.type === 'log' && e.level === 'warning');
-  return { file, event: done, warnings: warnings.map((w) => w.message) };
+    .map((l) => JSON.parse(l) as EngineEvent);
+  const done = events.find((e): e is ExportEvent => e.type === 'export');
+  const warnings = events.filter((e): e is LogEvent => e.type === 'log' && e.level === 'warning');
+  return { file, event: done!, warnings: warnings.map((w) => w.message) };
+}
+
+/** A subnet of pareto.json's front or evaluated subnets (or one named by `--keys` alone). */
+interface FrontSubnet {
+  key: string;
+  flops?: number;
+  params?: number;
+}
+
+/** One export of the tables: the event's int8 figures and the ratios made of them. */
+interface ExportRecord extends Int8Figures {
+  run: string;
+  key: string;
+  flops?: number;
+  params?: number;
+  method: string;
+  bytes: number;
+  sizeRatio: number;
+  weightsRatio: number;
+  latencyRatio1: number;
+  latencyRatio32: number;
+  warnings: string[];
 }
 
 /** `count` subnets spread over the front by FLOPs, smallest and largest included. */
-function frontSubnets(runId) {
-  const pareto = JSON.parse(readFileSync(path.join(runs, runId, 'pareto.json'), 'utf8'));
-  const front = [...pareto.front].sort((a, b) => a.flops - b.flops);
-  if (arg('keys')) {
+function frontSubnets(runId: string): FrontSubnet[] {
+  const pareto = JSON.parse(readFileSync(path.join(runs, runId, 'pareto.json'), 'utf8')) as {
+    front: FrontSubnet[];
+    evaluated?: FrontSubnet[];
+  };
+  const front = [...pareto.front].sort((a, b) => a.flops! - b.flops!);
+  const keys = arg('keys');
+  if (keys) {
     const all = new Map([...pareto.front, ...(pareto.evaluated ?? [])].map((p) => [p.key, p]));
-    return arg('keys')
+    return keys
       .split(',')
       .map((key) => all.get(key) ?? front.find((p) => p.key === key) ?? { key });
   }
@@ -111,14 +141,16 @@ function frontSubnets(runId) {
   return [...new Map(picked.map((p) => [p.key, p])).values()];
 }
 
-const records = [];
-const lines = [];
-const say = (s = '') => {
+const records: ExportRecord[] = [];
+/** The bench net's lines of OUT.jsonl, after the tables' exports. */
+const benchRecords: object[] = [];
+const lines: string[] = [];
+const say = (s = ''): void => {
   lines.push(s);
   console.log(s);
 };
-const f2 = (x) => x.toFixed(2);
-const row = (cells) => `| ${cells.join(' | ')} |`;
+const f2 = (x: number): string => x.toFixed(2);
+const row = (cells: unknown[]): string => `| ${cells.join(' | ')} |`;
 
 say(
   `int8 export, measured ${new Date().toISOString()} (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`,
@@ -149,12 +181,14 @@ say(row(Array(13).fill('---')));
 for (const subnet of frontSubnets(run)) {
   for (const method of METHODS) {
     const { file, event: e, warnings } = exportInt8(run, subnet.key, method);
-    const q = e.int8;
+    const q = e.int8!;
     // The graph around the weights (Q/DQ nodes, names, the resize) is a fixed few kilobytes:
     // on small nets it, not the weights, sets the file size.
-    const { onnxParams } = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
+    const { onnxParams } = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as {
+      onnxParams: number;
+    };
     const weightsRatio = initializerBytes(file) / (4 * onnxParams);
-    const rec = {
+    const rec: ExportRecord = {
       run,
       key: subnet.key,
       flops: subnet.flops,
@@ -204,7 +238,7 @@ say(
   ]),
 );
 say(row(Array(10).fill('---')));
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 for (const method of METHODS) {
   const rs = records.filter((r) => r.method === method);
   say(
@@ -226,10 +260,10 @@ for (const method of METHODS) {
 // Paired, subnet by subnet: which method's int8 model is more accurate, and which agrees
 // with float32 on more validation images (with two methods only).
 const pairs = (METHODS.length === 2 ? [...new Set(records.map((r) => r.key))] : []).map((key) => {
-  const [a, b] = METHODS.map((m) => records.find((r) => r.key === key && r.method === m));
+  const [a, b] = METHODS.map((m) => records.find((r) => r.key === key && r.method === m)!);
   return { accuracy: a.int8Accuracy - b.int8Accuracy, agreement: a.agreement - b.agreement };
 });
-const tally = (xs, f) => xs.filter(f).length;
+const tally = <T>(xs: T[], f: (x: T) => boolean): number => xs.filter(f).length;
 if (pairs.length) say('');
 if (pairs.length)
   say(
@@ -240,14 +274,15 @@ if (pairs.length)
       `mean ${f2(100 * mean(pairs.map((p) => p.agreement)))} points`,
   );
 
-if (benchRun) {
+/** The bench net's largest subnet: its int8 export and onnxruntime's kernels of both models. */
+async function benchNet(benchRun: string): Promise<void> {
   const { config } = resolveConfig(readFileSync(path.resolve(root, benchConfig), 'utf8'));
   const key = archKey(largestArch(config.space, config.task));
   say('');
   say(`bench net (${benchConfig}), its largest subnet ${key}, run ${benchRun}:`);
   const { file, event: e } = exportInt8(benchRun, key, 'percentile');
-  const q = e.int8;
-  records.push({ run: benchRun, key, method: 'percentile', bytes: e.bytes, ...q });
+  const q = e.int8!;
+  benchRecords.push({ run: benchRun, key, method: 'percentile', bytes: e.bytes, ...q });
   say(
     `  size ${e.bytes} vs ${q.floatBytes} bytes (×${f2(e.bytes / q.floatBytes)}); ` +
       `latency batch 1 ${q.latency.int8.batch1Ms.toFixed(3)} vs ${q.latency.float32.batch1Ms.toFixed(3)} ms ` +
@@ -285,10 +320,18 @@ if (benchRun) {
     );
     for (const [op, u] of [...kernels].sort((a, b) => b[1].microseconds - a[1].microseconds))
       say(`    ${op}: ${u.nodes} node(s), ${Math.round(u.microseconds)} µs`);
-    records.push({ run: benchRun, key, profile: name, kernels: Object.fromEntries(kernels) });
+    benchRecords.push({ run: benchRun, key, profile: name, kernels: Object.fromEntries(kernels) });
   }
 }
 
-writeFileSync(`${outBase}.jsonl`, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-writeFileSync(`${outBase}.txt`, lines.join('\n') + '\n');
-rmSync(scratch, { recursive: true, force: true });
+async function main(): Promise<void> {
+  if (benchRun) await benchNet(benchRun);
+  writeFileSync(
+    `${outBase}.jsonl`,
+    [...records, ...benchRecords].map((r) => JSON.stringify(r)).join('\n') + '\n',
+  );
+  writeFileSync(`${outBase}.txt`, lines.join('\n') + '\n');
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+void main();

@@ -2,19 +2,19 @@
 // Tabulates lab/results/ranking/ref-recipes/<method>.json (lab/ranking-recipes.sh) as markdown: the last
 // epoch of every seed of every method, then each method's curve per epoch.
 // Results written before the engine gave the paired intervals against FLOPs get them here,
-// from their per-subnet accuracies, exactly as the engine computes them (needs `npx tsc -b`).
-// Usage: node lab/ranking-table.mjs [lab/results/ranking/ref-recipes] > docs/ranking/results.md
+// from their per-subnet accuracies, exactly as the engine computes them.
+// Usage: npx tsc -b && node out/lab/ranking-table.js [lab/results/ranking/ref-recipes] > docs/ranking/results.md
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { EpochFigures, RankingBench } from '../server/src/bench/benchRanking';
+import { loadTruthTable, truthOf } from '../server/src/engine/ranking/truthTable';
+import { flopsComparison } from '../server/src/engine/search/rankingStats';
 
-const require = createRequire(import.meta.url);
-const { flopsComparison } = require('../out/server/src/engine/search/rankingStats.js');
-const { loadTruthTable, truthOf } = require('../out/server/src/engine/ranking/truthTable.js');
-const truth = truthOf(loadTruthTable('data/ranking/ranking.truth.json'));
+const root = path.resolve(__dirname, '../..');
+const truth = truthOf(loadTruthTable(path.join(root, 'data/ranking/ranking.truth.json')));
 
 /** The engine's intervals for an epoch of seed `seed` that lacks them (same seed, same draws). */
-function withIntervals(e, seed) {
+function withIntervals(e: EpochFigures, seed: number): EpochFigures {
   if (e.flopsAdvantageInterval || !e.inherited) return e;
   const x = truth.map((t) => e.inherited[t.key]);
   if (x.some((v) => v === undefined)) return e;
@@ -31,16 +31,17 @@ function withIntervals(e, seed) {
   };
 }
 
-const dir = process.argv[2] ?? 'lab/results/ranking/ref-recipes';
-const f2 = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
-const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(2) : 'n/a');
+const dir = process.argv[2] ?? path.join(root, 'lab/results/ranking/ref-recipes');
+const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
+const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(2) : 'n/a');
 /** ` [lo, hi]`, or nothing for results written before the interval existed. */
-const ci = (i) => (Array.isArray(i) ? ` [${f2(i[0])}, ${f2(i[1])}]` : '');
+const ci = (i: readonly number[] | undefined): string =>
+  Array.isArray(i) ? ` [${f2(i[0])}, ${f2(i[1])}]` : '';
 const runs = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => {
-    const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as RankingBench;
     for (const s of r.seeds) s.epochs = s.epochs.map((e) => withIntervals(e, s.seed));
     return { method: path.basename(f, '.json'), ...r };
   });
