@@ -140,18 +140,18 @@ export function spearmanBrownCeiling(seedVsSeedTau: number, seeds: number): numb
 const f2 = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2);
 
-/** `Kendall τ-b 0.41 (95% CI 0.05…0.70, K 8) · by FLOPs 0.49 · partial τ given FLOPs 0.12 · Spearman ρ 0.55`. */
+/** `Kendall τ-b 0.41 (95% CI 0.05…0.70, K 8) · by MACs 0.49 · partial τ given MACs 0.12 · Spearman ρ 0.55`. */
 export function rankingSummary(f: RankingFigures): string {
   const ci = f.kendallTauInterval
     ? ` (95% CI ${f2(f.kendallTauInterval[0])}…${f2(f.kendallTauInterval[1])}, K ${f.subnets})`
     : ` (K ${f.subnets})`;
   const parts = [`Kendall τ-b ${f2(f.kendallTau)}${ci}`];
-  if (f.flopsKendallTau !== undefined) parts.push(`by FLOPs ${f2(f.flopsKendallTau)}`);
+  if (f.flopsKendallTau !== undefined) parts.push(`by MACs ${f2(f.flopsKendallTau)}`);
   const range = (i: [number, number]) => `${f2(i[0])}…${f2(i[1])}`;
-  if (f.flopsAdvantageInterval) parts.push(`τ − FLOPs τ 95% CI ${range(f.flopsAdvantageInterval)}`);
+  if (f.flopsAdvantageInterval) parts.push(`τ − MACs τ 95% CI ${range(f.flopsAdvantageInterval)}`);
   if (f.partialKendallTau !== undefined) {
     const ci = f.partialKendallTauInterval ? ` (95% CI ${range(f.partialKendallTauInterval)})` : '';
-    parts.push(`partial τ given FLOPs ${f2(f.partialKendallTau)}${ci}`);
+    parts.push(`partial τ given MACs ${f2(f.partialKendallTau)}${ci}`);
   }
   if (f.spearmanRho !== undefined) parts.push(`Spearman ρ ${f2(f.spearmanRho)}`);
   if (f.bestBaseline && f.bestBaseline.name !== 'macs') {
@@ -188,20 +188,20 @@ export function rankingWarning(f: RankingFigures): string | undefined {
   const partial = f.partialKendallTauInterval;
   const adds =
     partial && partial[0] > 0
-      ? ` It does add to them: among subnets of similar FLOPs its order beats chance ` +
+      ? ` It does add to them: among subnets of similar MACs its order beats chance ` +
         `(partial τ ${f2(f.partialKendallTau)}, 95% CI ${f2(partial[0])}…${f2(partial[1])}).`
       : '';
   if (!(f.kendallTau > f.flopsKendallTau))
     return (
-      'This supernet does not yet rank subnets better than their FLOPs do ' +
-      `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by FLOPs): ${advice}${adds}`
+      'This supernet does not yet rank subnets better than their MACs do ' +
+      `(τ ${f2(f.kendallTau)} vs ${f2(f.flopsKendallTau)} by MACs): ${advice}${adds}`
     );
   const reach = advantage
-    ? `τ − FLOPs τ has a 95% interval of ${f2(advantage[0])}…${f2(advantage[1])}`
+    ? `τ − MACs τ has a 95% interval of ${f2(advantage[0])}…${f2(advantage[1])}`
     : `its 95% interval reaches down to ${f2(low)}`;
   return (
-    `This check does not show the supernet ranking subnets better than their FLOPs do: τ ` +
-    `${f2(f.kendallTau)} is above ${f2(f.flopsKendallTau)} by FLOPs, but ${reach}. ` +
+    `This check does not show the supernet ranking subnets better than their MACs do: τ ` +
+    `${f2(f.kendallTau)} is above ${f2(f.flopsKendallTau)} by MACs, but ${reach}. ` +
     `To be sure, ${advice}${adds}`
   );
 }
@@ -234,7 +234,7 @@ function baselineWarning(f: RankingFigures): string | undefined {
 
 /**
  * The warning in a few words, for places with room for little (the Runs tree's line of a
- * run): 'ranks no better than FLOPs', or 'not shown to rank better than FLOPs' when τ is
+ * run): 'ranks no better than MACs', or 'not shown to rank better than MACs' when τ is
  * above the FLOPs τ but its interval is not. Undefined exactly when rankingWarning is.
  */
 export function rankingWarningShort(f: RankingFigures): string | undefined {
@@ -246,8 +246,8 @@ export function rankingWarningShort(f: RankingFigures): string | undefined {
       : `not shown to rank better than ${by}`;
   }
   return f.kendallTau > (f.flopsKendallTau ?? NaN)
-    ? 'not shown to rank better than FLOPs'
-    : 'ranks no better than FLOPs';
+    ? 'not shown to rank better than MACs'
+    : 'ranks no better than MACs';
 }
 
 /**

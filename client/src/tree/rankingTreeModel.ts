@@ -17,11 +17,11 @@ import {
 const f2 = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2);
 
-/** `τ 0.41 · by FLOPs 0.49 · epoch 3` */
+/** `τ 0.41 · by MACs 0.49 · epoch 3` */
 export function rankingGroupDescription(r: LatestRanking): string {
   const parts = [`τ ${f2(r.figures.kendallTau)}`];
   if (r.figures.flopsKendallTau !== undefined)
-    parts.push(`by FLOPs ${f2(r.figures.flopsKendallTau)}`);
+    parts.push(`by MACs ${f2(r.figures.flopsKendallTau)}`);
   parts.push(r.source === 'epoch' ? `epoch ${r.epoch}` : 'Check Ranking');
   return parts.join(' · ');
 }
@@ -73,7 +73,7 @@ export function rankedTooltip(p: RankedPoint): string {
     p.key,
     `accuracy with the supernet's weights ${formatAccuracy(p.supernetAccuracy)}`,
     `accuracy trained alone ${formatAccuracy(p.standaloneAccuracy)}`,
-    `FLOPs ${formatMacs(p.flops)}`,
+    formatMacs(p.flops),
     ...(p.params !== undefined ? [formatParams(p.params)] : []),
   ].join('\n');
 }

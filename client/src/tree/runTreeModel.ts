@@ -144,7 +144,7 @@ export function subnetTooltip(r: SubnetRow): string {
   const lines = [
     r.key,
     ...accuracies.map((a) => `${accuracyKindLabel(a)} accuracy ${formatAccuracy(a.accuracy)}`),
-    `FLOPs ${formatMacs(r.flops)}`,
+    formatMacs(r.flops),
     `${formatParams(r.params)}`,
     `latency ${r.latency === undefined ? 'not measured' : formatLatency(r.latency)}`,
   ];

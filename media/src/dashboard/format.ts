@@ -38,7 +38,7 @@ export function formatMetricTick(metric: Metric, v: number): string {
 
 export const METRIC_LABEL: Record<Metric, string> = {
   accuracy: 'Accuracy',
-  flops: 'FLOPs (MACs)',
+  flops: 'MACs',
   params: 'Parameters',
   latency: 'Latency (ms)',
 };

@@ -43,9 +43,9 @@ function tauSeries(id: TauCurve, t: Theme): SeriesSpec {
     case 'spearmanRho':
       return { label: 'Spearman ρ', color: t.green, points: true };
     case 'partialKendallTau':
-      return { label: 'partial τ given FLOPs', color: t.purple, points: true, dash: [2, 3] };
+      return { label: 'partial τ given MACs', color: t.purple, points: true, dash: [2, 3] };
     case 'flopsKendallTau':
-      return { label: 'τ by FLOPs (baseline)', color: t.orange, points: true, dash: [6, 4] };
+      return { label: 'τ by MACs (baseline)', color: t.orange, points: true, dash: [6, 4] };
     case 'noiseCeiling':
       return { label: 'noise ceiling (mean of seeds)', color: t.muted, invisible: true };
   }
@@ -193,7 +193,7 @@ export class RankingView implements View {
             drawReference(
               u,
               ref.flopsKendallTau,
-              `by FLOPs ${f2(ref.flopsKendallTau)}`,
+              `by MACs ${f2(ref.flopsKendallTau)}`,
               t.orange,
               t,
             );
@@ -238,11 +238,11 @@ export class RankingView implements View {
     };
     const f = scatter.flops;
     this.legend.replaceChildren(
-      `${scatter.points.length} subnets, by FLOPs: `,
+      `${scatter.points.length} subnets, by MACs: `,
       swatch(0),
       ` ${f ? formatMetric('flops', f.min) : ''} … `,
       swatch(1),
-      ` ${f ? formatMetric('flops', f.max) : ''} (larger dots, more FLOPs). Click one to show it in the Runs tree.`,
+      ` ${f ? formatMetric('flops', f.max) : ''} (larger dots, more MACs). Click one to show it in the Runs tree.`,
     );
   }
 

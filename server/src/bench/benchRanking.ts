@@ -190,10 +190,10 @@ const interval = (i: [number, number] | undefined) => (i ? `[${f2(i[0])}, ${f2(i
 export function epochLine(f: EpochFigures): string {
   const pick = f.bestPick
     ? `best pick ≤ ${f.bestPick.flopsLimit / 1000}k ${pct(f.bestPick.picked)} vs ${pct(f.bestPick.best)} (regret ${pct(f.bestPick.regret)})`
-    : 'no subnet under the FLOPs limit';
+    : 'no subnet under the MACs limit';
   return (
     `epoch ${f.epoch}: τ ${f2(f.kendallTau)} ${interval(f.kendallTauInterval)} ` +
-    `ρ ${f2(f.spearmanRho)} · FLOPs τ ${f2(f.flopsKendallTau)} (τ − FLOPs τ ${interval(f.flopsAdvantageInterval)}) · ` +
+    `ρ ${f2(f.spearmanRho)} · MACs τ ${f2(f.flopsKendallTau)} (τ − MACs τ ${interval(f.flopsAdvantageInterval)}) · ` +
     `partial τ ${f2(f.partialKendallTau)} ${interval(f.partialKendallTauInterval)} · ` +
     `top-${f.topK.k} ${f2(f.topK.overlap)} · ${pick} · ${baselineText(f)}${topEndText(f)}` +
     `largest ${pct(f.largest)} smallest ${pct(f.smallest)}`
@@ -311,8 +311,8 @@ export function rankingBenchText(r: RankingBench): string {
     `${r.config}${r.overrides.length ? ' with ' + r.overrides.join(' ') : ''}, ${r.threads} thread(s):\n` +
     rows.join('\n') +
     `\nlast epoch, every seed: τ ≥ 0.6 ${r.met.tau ? 'yes' : 'no'} · partial τ ≥ 0.3 ${r.met.partial ? 'yes' : 'no'} · ` +
-    `CI above FLOPs τ ${r.met.aboveFlops ? 'yes' : 'no'} · best pick within 0.5 pt ${r.met.bestPick ? 'yes' : 'no'}\n` +
-    `(paired: τ − FLOPs τ interval above 0 ${r.met.advantageOverFlops ? 'yes' : 'no'} · ` +
+    `CI above MACs τ ${r.met.aboveFlops ? 'yes' : 'no'} · best pick within 0.5 pt ${r.met.bestPick ? 'yes' : 'no'}\n` +
+    `(paired: τ − MACs τ interval above 0 ${r.met.advantageOverFlops ? 'yes' : 'no'} · ` +
     `partial τ interval above 0 ${r.met.addsToFlops ? 'yes' : 'no'} · ` +
     `τ − best baseline interval above 0 ${r.met.aboveBestBaseline ? 'yes' : 'no'} · ` +
     `front ≥ 95% of the true front's HV ${r.met.front95 ? 'yes' : 'no'})\n` +

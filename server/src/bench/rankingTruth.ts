@@ -188,7 +188,7 @@ export async function rankingTruth(o: TruthOptions): Promise<TruthTable> {
   atomicWrite(o.out, JSON.stringify(valid, null, 1) + '\n');
   const n = tableNoise(valid);
   process.stderr.write(
-    `wrote ${o.out}: ${valid.subnets.length} subnets, FLOPs ${valid.subnets[0].flops}…${valid.subnets[valid.subnets.length - 1].flops}; ` +
+    `wrote ${o.out}: ${valid.subnets.length} subnets, MACs ${valid.subnets[0].flops}…${valid.subnets[valid.subnets.length - 1].flops}; ` +
       `stand-alone SD ${(100 * n.spreadSd).toFixed(2)} points, seed SD ${(100 * n.seedSd).toFixed(2)} (${n.pairs} pairs), ` +
       `noise ceiling τ ${n.noiseCeiling.toFixed(2)}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
   );

@@ -10,7 +10,7 @@ export const Commands = {
   showFacts: 'supernet.showFacts',
 } as const;
 
-/** On the first line: `N subnets · FLOPs a–b`, then Train and Search for this file. */
+/** On the first line: `N subnets · MACs a–b`, then Train and Search for this file. */
 export function codeLenses(d: TextDocument, a: Analysis): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const errors = a.problems.filter((p) => p.severity === 'error').length;

@@ -31,7 +31,7 @@ const f2 = (v: number) => v.toFixed(2);
 const warningWords = (f: RankingFigures): string =>
   f.bestBaseline
     ? `than ${BASELINE_WORDS[f.bestBaseline.name] ?? f.bestBaseline.name} do`
-    : 'FLOPs do';
+    : 'MACs do';
 
 /** The region sentence's opening words, up to its first figures. */
 const regionWords = (f: RankingFigures): string => (regionSentence(f) ?? '').split(' (')[0];
@@ -58,7 +58,7 @@ async function expectedRanking() {
 export function rankingTests(vscode: typeof VSCode): Test[] {
   return [
     {
-      name: 'the Ranking tab charts τ with its CI, the FLOPs baseline and every subnet (test-results/e2e/dashboard-ranking.png)',
+      name: 'the Ranking tab charts τ with its CI, the MACs baseline and every subnet (test-results/e2e/dashboard-ranking.png)',
       fn: async () => {
         const { runId, latest, epochs, warning } = await expectedRanking();
         const f = latest.figures;
@@ -81,9 +81,9 @@ export function rankingTests(vscode: typeof VSCode): Test[] {
               inWebview(`${summary}:has-text("${rankingSummary(f)}")`),
               inWebview(`${summary}:has-text("Kendall τ-b ${f2(f.kendallTau)}")`),
               inWebview(`${summary}:has-text("95% CI ${f2(interval[0])}…${f2(interval[1])}")`),
-              inWebview(`${summary}:has-text("by FLOPs ${f2(f.flopsKendallTau)}")`),
+              inWebview(`${summary}:has-text("by MACs ${f2(f.flopsKendallTau)}")`),
               inWebview(`${panel} .ranking-tau .u-legend:has-text("95% CI low")`),
-              inWebview(`${panel} .ranking-tau .u-legend:has-text("τ by FLOPs (baseline)")`),
+              inWebview(`${panel} .ranking-tau .u-legend:has-text("τ by MACs (baseline)")`),
               inWebview(`${panel} .flops-legend:has-text("${latest.points.length} subnets")`),
               ...(warning
                 ? [inWebview(`${panel} .ranking-warning:has-text("${warningWords(f)}")`)]
@@ -107,7 +107,7 @@ export function rankingTests(vscode: typeof VSCode): Test[] {
       },
     },
     {
-      name: 'a ranking subnet is revealed in the Runs tree; a run not above FLOPs says so there and in the Pareto tab',
+      name: 'a ranking subnet is revealed in the Runs tree; a run not above MACs says so there and in the Pareto tab',
       fn: async () => {
         const { runId, latest, warning } = await expectedRanking();
         const api = await vscode.extensions

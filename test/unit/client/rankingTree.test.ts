@@ -25,11 +25,11 @@ const latestOf = (events: unknown[], rank?: unknown) =>
     rankingOfRunTexts(jsonLines(events), rank === undefined ? undefined : JSON.stringify(rank)),
   );
 
-void test('a run whose τ is not above the FLOPs τ says so on its line and in its tooltip', () => {
+void test('a run whose τ is not above the MACs τ says so on its line and in its tooltip', () => {
   const bad = latestOf([rankingEvent(1)])!;
-  assert.equal(runRankingFlag(bad), '⚠ ranks no better than FLOPs');
+  assert.equal(runRankingFlag(bad), '⚠ ranks no better than MACs');
   assert.match(runRankingTooltip(bad)!, /^This supernet does not yet rank subnets better/);
-  assert.equal(rankingGroupDescription(bad), 'τ 0.30 · by FLOPs 0.45 · epoch 1');
+  assert.equal(rankingGroupDescription(bad), 'τ 0.30 · by MACs 0.45 · epoch 1');
   assert.equal(
     rankingTooltip(bad).split('\n')[0],
     'Epoch 1 (step 100) against ranking-ref',
@@ -38,16 +38,16 @@ void test('a run whose τ is not above the FLOPs τ says so on its line and in i
   assert.match(rankingTooltip(bad), /noise ceiling 0\.80\n\nThis supernet does not yet/);
 
   const unsure = latestOf([rankingEvent(1, { kendallTau: 0.6, kendallTauInterval: [0.3, 0.8] })])!;
-  assert.equal(runRankingFlag(unsure), '⚠ not shown to rank better than FLOPs');
+  assert.equal(runRankingFlag(unsure), '⚠ not shown to rank better than MACs');
 
   const good = latestOf([rankingEvent(1, { kendallTau: 0.7, kendallTauInterval: [0.6, 0.8] })])!;
   assert.equal(runRankingFlag(good), undefined);
   assert.equal(runRankingTooltip(good), undefined);
-  assert.doesNotMatch(rankingTooltip(good), /FLOPs do/);
+  assert.doesNotMatch(rankingTooltip(good), /MACs do/);
   assert.equal(runRankingFlag(undefined), undefined);
 });
 
-void test('a check without a FLOPs baseline (older rank.json) warns of nothing', () => {
+void test('a check without a MACs baseline (older rank.json) warns of nothing', () => {
   const old = latestOf([], rankFile({ flopsKendallTau: undefined, kendallTauInterval: undefined }));
   assert.equal(old?.source, 'check');
   assert.equal(runRankingFlag(old), undefined);

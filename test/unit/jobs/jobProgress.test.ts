@@ -362,7 +362,7 @@ void describe('a search on a worker fleet', () => {
   });
 });
 
-void test('a ranking check that does not beat FLOPs ends in a warning that says so', () => {
+void test('a ranking check that does not beat MACs ends in a warning that says so', () => {
   const end: EngineEvent = {
     type: 'rank-end',
     time: T0,
@@ -378,17 +378,17 @@ void test('a ranking check that does not beat FLOPs ends in a warning that says 
   const p = fold(newJob('j', 'rank', 'run-1'), [end]);
   const r = exitReport(p, { status: 'completed', exitCode: 0, signal: null, stderrTail: [] });
   assert.equal(r.level, 'warning');
-  assert.match(r.message, /Kendall τ-b -0\.07 \(95% CI -0\.60…0\.50, K 8\) · by FLOPs 0\.43/);
-  assert.match(r.message, /does not yet rank subnets better than their FLOPs do/);
+  assert.match(r.message, /Kendall τ-b -0\.07 \(95% CI -0\.60…0\.50, K 8\) · by MACs 0\.43/);
+  assert.match(r.message, /does not yet rank subnets better than their MACs do/);
   assert.equal(logLine(end)?.level, 'warning');
 });
 
-void test("an epoch's ranking goes to the output channel, a warning when τ is not above FLOPs", () => {
+void test("an epoch's ranking goes to the output channel, a warning when τ is not above MACs", () => {
   const e = rankingEvent(1) as Parameters<typeof logLine>[0];
   const line = logLine(e)!;
   assert.equal(line.level, 'warning');
   assert.match(line.text, /^epoch 1 ranking against ranking-ref: Kendall τ-b 0\.30 \(95% CI/);
-  assert.match(line.text, /\. This supernet does not yet rank subnets better than their FLOPs do/);
+  assert.match(line.text, /\. This supernet does not yet rank subnets better than their MACs do/);
   const good = rankingEvent(2, { kendallTau: 0.8, kendallTauInterval: [0.6, 0.9] });
   assert.equal(logLine(good as Parameters<typeof logLine>[0])?.level, 'info');
 });
