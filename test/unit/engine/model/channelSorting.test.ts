@@ -12,7 +12,7 @@ import {
 import { Supernet } from '../../../../server/src/engine/model/supernet';
 import type { BnMode } from '../../../../server/src/engine/model/ops';
 import { Rng } from '#shared/rng';
-import { useBackend } from '../backendParity';
+import { useBackend } from '../backend/backendParity';
 import { smallConfig } from '../train/fixtures';
 import { bundledBatch } from './fixtures';
 

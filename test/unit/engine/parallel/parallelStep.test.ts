@@ -9,7 +9,7 @@ import { randomArch } from '../../../../server/src/space/randomArch';
 import { serialStepRunner, type StepOutcome } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
-import { randomTensor } from '../backendParity';
+import { randomTensor } from '../backend/backendParity';
 import { smallConfig } from '../train/fixtures';
 
 /**

@@ -19,7 +19,7 @@ import type {
   SampledSubnet,
 } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { Trainer } from '../../../../server/src/engine/train/trainer';
-import { useBackend } from '../backendParity';
+import { useBackend } from '../backend/backendParity';
 import { bundledBatch } from '../model/fixtures';
 import { smallConfig } from './fixtures';
 

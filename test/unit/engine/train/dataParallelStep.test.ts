@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { resolveConfig } from '../../../../server/src/config/resolve';
 import { subnetCost } from '../../../../server/src/space/facts';
 import { smallestArch } from '../../../../server/src/space/arch';
-import { randomTensor, relativeError } from '../backendParity';
+import { randomTensor, relativeError } from '../backend/backendParity';
 import { smallConfig } from './fixtures';
 
 /**

@@ -21,7 +21,7 @@ import { samplerSpace } from '../../../../server/src/engine/train/samplers/sampl
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
 import { chooseSplit, sharedVariables } from '../../../../server/src/engine/train/splitChoice';
 import { Supernet } from '../../../../server/src/engine/model/supernet';
-import { useBackend } from '../backendParity';
+import { useBackend } from '../backend/backendParity';
 import { smallConfig } from './fixtures';
 
 /**

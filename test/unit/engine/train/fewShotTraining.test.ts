@@ -23,7 +23,7 @@ import { spaceKeyOf } from '../../../../server/src/engine/run/runConfig';
 import { openStepRunner, type StepRunner } from '../../../../server/src/engine/parallel/stepRunner';
 import { FewShotSplit, SplitSupernet } from '../../../../server/src/engine/train/fewShotSplit';
 import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
-import { useBackend } from '../backendParity';
+import { useBackend } from '../backend/backendParity';
 import { smallConfig } from './fixtures';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { randomTensor } from '../backendParity';
+import { randomTensor } from '../backend/backendParity';
 import type { SupernetConfig, TrainConfig } from '../../../../server/src/config/configSchema';
 import type { Arch } from '#shared/arch';
 import type { PathFeedback } from '../../../../server/src/engine/train/samplers/samplerTypes';

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import { registerWasmGradientKernels } from '../../../../server/src/engine/backend/wasmGradKernels';
 import { Trainer } from '../../../../server/src/engine/train/trainer';
-import { useBackend } from '../backendParity';
+import { useBackend } from '../backend/backendParity';
 import { resumeThroughHeader, smallConfig, syntheticGather } from './fixtures';
 
 /**

@@ -11,7 +11,7 @@ import { Rng } from '#shared/rng';
 import { randomArch } from '../../../../server/src/space/randomArch';
 import { serialStepRunner } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
-import { randomTensor, useBackend } from '../backendParity';
+import { randomTensor, useBackend } from '../backend/backendParity';
 import { smallConfig } from './fixtures';
 
 /**

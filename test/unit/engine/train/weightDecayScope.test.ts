@@ -12,7 +12,7 @@ import { Supernet } from '../../../../server/src/engine/model/supernet';
 import { Rng } from '#shared/rng';
 import { serialStepRunner } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
-import { randomTensor, useBackend } from '../backendParity';
+import { randomTensor, useBackend } from '../backend/backendParity';
 
 /**
  * `train.weightDecayScope`: one SGD step without momentum (w ← w − lr·(g + wd·k·w)) from the

@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { checkLabels, DataError, parseIdx, readIdx } from '../../../../server/src/datasets/idx';
-import { BUNDLED_DIR, bundledDecompressed, makeIdx, tempDir } from './fixtures';
+import { checkLabels, DataError, parseIdx, readIdx } from '../../../server/src/datasets/idx';
+import { BUNDLED_DIR, bundledDecompressed, makeIdx, tempDir } from '../engine/data/fixtures';
 
 /** Asserts that `fn` throws a DataError for `file` whose message matches every pattern. */
 function throwsDataError(

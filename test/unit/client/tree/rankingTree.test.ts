@@ -14,10 +14,10 @@ import {
   runRankingFlag,
   runRankingTooltip,
   sortRanked,
-} from '../../../client/src/tree/rankingTreeModel';
-import { readRunRanking } from '../../../client/src/tree/runRanking';
-import { readRunFolder } from '../../../client/src/dashboard/runFolderReader';
-import { jsonLines, rankFile, rankingEvent, stabilityEvent } from '../dashboard/rankingFixtures';
+} from '../../../../client/src/tree/rankingTreeModel';
+import { readRunRanking } from '../../../../client/src/tree/runRanking';
+import { readRunFolder } from '../../../../client/src/dashboard/runFolderReader';
+import { jsonLines, rankFile, rankingEvent, stabilityEvent } from '../../dashboard/rankingFixtures';
 import { stabilityShort, stabilityWords } from '#shared/charts/stabilityWords';
 
 const latestOf = (events: unknown[], rank?: unknown) =>

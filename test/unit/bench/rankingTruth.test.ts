@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { jobConfig, recipeId } from '../../../../server/src/bench/rankingTruth';
+import { jobConfig, recipeId } from '../../../server/src/bench/rankingTruth';
 
 const FILE = path.join(
   __dirname,

@@ -10,7 +10,7 @@ import {
   formatPercent,
   formatSci,
   METRIC_LABEL,
-} from '../../../media/src/dashboard/format';
+} from '../../../../media/src/dashboard/format';
 
 void test('losses: three decimals near 1, three figures below, whole numbers from 100', () => {
   assert.equal(formatLoss(2.30259), '2.303');

@@ -2,11 +2,11 @@ import test, { before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { ensureTfjsGradients } from '../../../server/src/engine/backend/tfjsGradients';
+import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import {
   registerWasmGradientKernels,
   WASM_SIMD_DEPTHWISE_KERNELS,
-} from '../../../server/src/engine/backend/wasmGradKernels';
+} from '../../../../server/src/engine/backend/wasmGradKernels';
 import {
   bnInputGrad,
   bnNormalize,
@@ -14,9 +14,9 @@ import {
   columnDot,
   columnSum,
   relu6Grad,
-} from '../../../server/src/engine/backend/simdOps';
-import { BN_BACKWARD } from '../../../server/src/engine/backend/simdKernels';
-import { batchNormTrain } from '../../../server/src/engine/model/batchNorm';
+} from '../../../../server/src/engine/backend/simdOps';
+import { BN_BACKWARD } from '../../../../server/src/engine/backend/simdKernels';
+import { batchNormTrain } from '../../../../server/src/engine/model/batchNorm';
 import {
   assertGradientsMatchCpu,
   randomTensor,

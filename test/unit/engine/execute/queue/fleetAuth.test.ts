@@ -13,7 +13,7 @@ import {
   SECRET_FILE_ENV,
   signed,
   verifyMac,
-} from '../../../server/src/engine/execute/queue/fleetAuth';
+} from '../../../../../server/src/engine/execute/queue/fleetAuth';
 
 const secret = Buffer.from('a fleet secret of some length');
 

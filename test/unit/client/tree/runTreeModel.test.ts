@@ -12,7 +12,7 @@ import {
   subnetLabel,
   subnetRows,
   subnetTooltip,
-} from '../../../client/src/tree/runTreeModel';
+} from '../../../../client/src/tree/runTreeModel';
 
 /** candidates.jsonl read as the tree reads it: the run folder's reader, the last line of a key. */
 function parseCandidates(text: string) {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { archKey } from '#shared/arch';
-import { readRunFolder } from '../../../client/src/dashboard/runFolderReader';
+import { readRunFolder } from '../../../../client/src/dashboard/runFolderReader';
 import { parseHostMessage } from '#shared/dashboard/webview';
 
 void test('a run folder rebuilds the whole model, tolerating torn lines', async () => {
@@ -86,7 +86,7 @@ void test('a folder with nothing in it gives an empty model named after the fold
 void test('the model of a real run folder (release 0.1.0: training, search, export, fine-tune) passes the webview’s check', async () => {
   const runDir = path.resolve(
     __dirname,
-    '../../../../test/fixtures/runs-0.1.0/20261207-174558-tiny',
+    '../../../../../test/fixtures/runs-0.1.0/20261207-174558-tiny',
   );
   const { model } = await readRunFolder(runDir);
   assert.ok(model.steps.step.length > 0 && model.search.candidates.length > 0);

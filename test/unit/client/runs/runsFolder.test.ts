@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { exportKeyOf } from '#shared/runFolder/layout';
-import { defaultExportFile, resolveRunsDir } from '../../../client/src/runs/runsFolder';
+import { defaultExportFile, resolveRunsDir } from '../../../../client/src/runs/runsFolder';
 
 void test('the runs folder: default, relative to the workspace folder, absolute as is', () => {
   const ws = path.resolve('/w');

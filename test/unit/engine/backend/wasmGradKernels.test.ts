@@ -2,11 +2,11 @@ import test, { before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { ensureTfjsGradients } from '../../../server/src/engine/backend/tfjsGradients';
+import { ensureTfjsGradients } from '../../../../server/src/engine/backend/tfjsGradients';
 import {
   registerWasmGradientKernels,
   WASM_GRADIENT_KERNELS,
-} from '../../../server/src/engine/backend/wasmGradKernels';
+} from '../../../../server/src/engine/backend/wasmGradKernels';
 import {
   assertGradientsMatchCpu,
   randomTensor,

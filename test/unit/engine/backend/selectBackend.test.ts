@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../../server/src/engine/backend/selectBackend';
+import { selectBackend } from '../../../../server/src/engine/backend/selectBackend';
 
 // The native packages are not installed in this repository's dev setup; these tests describe
 // that setup and would need revisiting on a machine that has them.
