@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { jobConfig, recipeId } from '../../../server/src/bench/rankingTruth';
 
-const FILE = path.join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  '..',
-  '..',
-  'examples',
-  'ranking.supernet.yaml',
-);
+const FILE = path.join(__dirname, '..', '..', '..', '..', 'examples', 'ranking.supernet.yaml');
 
 void test('a truth job trains with its own seed on the table’s validation images', () => {
   const c = jobConfig(FILE, 7, 0);
