@@ -1,5 +1,6 @@
 import {
   rankingEventSchema,
+  rankingPointSchema,
   type RankEndEvent,
   type RankedEvent,
   type RankingEvent,
@@ -26,13 +27,17 @@ import {
 const series = (doc: string) => list(doc, figure('One epoch’s.'));
 const gaps = (doc: string) => list(doc, nullableNum('One epoch’s; null where it had none.'));
 
-/** One subnet measured both ways: with the supernet's weights and trained alone. */
+/**
+ * One subnet measured both ways, as the charts draw it: a ranking event's subnet, or a
+ * check's (rank.json, which also has its parameters).
+ */
+const point = rankingPointSchema.fields;
 export const rankedPointSchema = obj('A subnet measured both ways.', {
-  key: str("The subnet's arch key."),
-  flops: figure('MACs of one image.'),
+  key: point.key,
+  flops: point.flops,
   params: optional(figure("Parameters: only a check's subnets (rank.json) carry them.")),
-  supernetAccuracy: figure('Inherited accuracy.'),
-  standaloneAccuracy: figure('Stand-alone accuracy.'),
+  supernetAccuracy: point.supernetAccuracy,
+  standaloneAccuracy: point.standaloneAccuracy,
 });
 export type RankedPoint = Infer<typeof rankedPointSchema>;
 
