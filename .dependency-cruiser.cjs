@@ -36,10 +36,10 @@ module.exports = {
       'backend', // which tfjs backend runs
       'data', // datasets as tensors, batches, the batch sampler
       'model', // the supernet: shared weights, ops, slicing, losses
-      'onnx', // the ONNX graph of a subnet
+      'onnx', // the ONNX graph of a subnet, and running it in onnxruntime
       'storage', // checkpoints, the run folder, candidates.jsonl
       'train', // one training step, samplers, optimizer, the trainer
-      'parallel', // threads that run steps and evaluations
+      'threads', // every thread pool: a step's helpers, the evaluation pool
       'evaluate', // inherited accuracy of subnets
       'standalone', // training one subnet alone (ranking checks, fine-tunes)
       'execute', // where evaluations and stand-alone trainings run: locally or on the queue

@@ -25,10 +25,10 @@ const entries = {
   cli: 'server/src/cli/main.ts',
   engine: 'server/src/engine/main.ts',
   bench: 'server/src/bench/main.ts',
-  // Worker threads the engine starts: helpers of subnet-parallel training steps
-  // (engine/parallel/parallelStep.ts), found next to the engine bundle.
-  stepThread: 'server/src/engine/parallel/stepThread.ts',
-  evalThread: 'server/src/engine/evaluate/evalThread.ts',
+  // The threads the engine starts (engine/threads/): helpers of subnet-parallel training
+  // steps and the evaluation pool's, found next to the engine bundle.
+  stepThread: 'server/src/engine/threads/stepThread.ts',
+  evalThread: 'server/src/engine/threads/evalThread.ts',
 };
 
 await Promise.all([

@@ -14,7 +14,7 @@ import { subnetCost } from '../space/facts';
 import type { SampledSubnet } from '../engine/train/samplers/samplerTypes';
 import type { TrainingData } from '../engine/data/batches';
 import { calibrationIndices, evaluateSubnet } from '../engine/evaluate/evaluate';
-import { engineThreads } from '../engine/parallel/engineThreads';
+import { engineThreads } from '../engine/threads/engineThreads';
 import { measureAt, threadCurve, type ThreadBenchSetup } from './benchThreads';
 
 export interface EngineBench {

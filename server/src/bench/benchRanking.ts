@@ -12,7 +12,7 @@ import {
   truthTableFor,
   type TruthTable,
 } from '../engine/ranking/truthTable';
-import { engineThreads } from '../engine/parallel/engineThreads';
+import { engineThreads } from '../engine/threads/engineThreads';
 import { pairedClaim, type Claim } from '../engine/ranking/pairedClaim';
 import { simulatedCeiling, type SimulatedCeiling } from '../engine/ranking/truthCeiling';
 

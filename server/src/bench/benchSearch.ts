@@ -12,7 +12,7 @@ import { Rng } from '#shared/rng';
 import { runCalibration } from '../engine/run/candidateMeasurer';
 import { loadTrainingData } from '../engine/data/trainingData';
 import { SubnetEvaluator } from '../engine/evaluate/subnetEvaluator';
-import { engineThreads } from '../engine/parallel/engineThreads';
+import { engineThreads } from '../engine/threads/engineThreads';
 import { randomArch } from '../space/randomArch';
 import { largestArch, smallestArch } from '../space/arch';
 import { archKey } from '#shared/arch';

@@ -4,7 +4,7 @@ import type { SupernetConfig } from '../config/configSchema';
 import type { TrainingData } from '../engine/data/batches';
 import { SubnetEvaluator } from '../engine/evaluate/subnetEvaluator';
 import type { Supernet } from '../engine/model/supernet';
-import { openStepRunner } from '../engine/parallel/stepRunner';
+import { openStepRunner } from '../engine/threads/stepRunner';
 import type { Optimizer } from '../engine/train/optimizer';
 import type { SampledSubnet } from '../engine/train/samplers/samplerTypes';
 import type { StepOptions, SerialStepRunner } from '../engine/train/trainStep';

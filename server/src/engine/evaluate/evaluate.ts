@@ -3,12 +3,9 @@ import type { Arch } from '#shared/arch';
 import { BatchAssembler, type TrainingData } from '../data/batches';
 import type { Supernet } from '../model/supernet';
 import { correctCount, crossEntropy } from '../model/losses';
+import type { Evaluation } from '../onnx/onnxEvaluate';
 
-export interface Evaluation {
-  accuracy: number;
-  loss: number;
-  images: number;
-}
+export type { Evaluation } from '../onnx/onnxEvaluate';
 
 /** The training images used for batch-norm recalibration: fixed, so every subnet sees the same ones. */
 export function calibrationIndices(

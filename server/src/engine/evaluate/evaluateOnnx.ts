@@ -5,9 +5,9 @@ import type { SubnetWeights } from '../onnx/onnxGraph';
 import { extract } from '../model/extract';
 import type { Supernet } from '../model/supernet';
 import type { Evaluation } from './evaluate';
-import { evalInputsOf } from './evalInputs';
-import { evaluateWeights } from './onnxEvaluate';
-import { engineThreads } from '../parallel/engineThreads';
+import { evalInputsOf } from '../onnx/evalInputs';
+import { evaluateWeights } from '../onnx/onnxEvaluate';
+import { engineThreads } from '../threads/engineThreads';
 
 export interface OnnxEvaluationOptions {
   /** onnxruntime's intra-op threads (default: the engine's thread limit, engineThreads). */

@@ -1,14 +1,14 @@
 import type { Arch } from '#shared/arch';
 import type { TrainingData } from '../data/batches';
 import type { SharedWeights } from '../model/sharedWeights';
-import { engineThreads } from '../parallel/engineThreads';
+import { engineThreads } from '../threads/engineThreads';
 import { Cancelled } from '../runError';
 import { subnetCost } from '../../space/facts';
 import type { Evaluation } from './evaluate';
-import { evalInputsOf } from './evalInputs';
-import { EvalPool } from './evalPool';
+import { evalInputsOf } from '../onnx/evalInputs';
+import { EvalPool } from '../threads/evalPool';
 import { DEFAULT_CHUNK, evaluateSubnetOnnx, weightsOf } from './evaluateOnnx';
-import { costliestFirst, orderedWindow } from '../parallel/orderedWindow';
+import { costliestFirst, orderedWindow } from '../threads/orderedWindow';
 
 /**
  * Evaluates batches of subnets of one supernet (or of a few-shot split's sub-supernets, each

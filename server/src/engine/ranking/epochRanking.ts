@@ -2,7 +2,7 @@ import { SubnetEvaluator } from '../evaluate/subnetEvaluator';
 import type { Baseline } from './baselines';
 import { initProxies, PROXIES } from './initProxies';
 import { Cancelled } from '../runError';
-import { engineThreads } from '../parallel/engineThreads';
+import { engineThreads } from '../threads/engineThreads';
 import type { RankingHost } from './rankingHost';
 import { flopsLimitOf, inheritedAccuracies, rankAgainstTable } from './tableRanking';
 import { truthOf, truthTableFor, type TruthTable } from './truthTable';

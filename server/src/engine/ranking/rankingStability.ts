@@ -2,7 +2,7 @@ import type { Arch } from '#shared/arch';
 import { STABLE_TAU } from '#shared/protocol/engine';
 import { subnetCost } from '../../space/facts';
 import { SubnetEvaluator } from '../evaluate/subnetEvaluator';
-import { engineThreads } from '../parallel/engineThreads';
+import { engineThreads } from '../threads/engineThreads';
 import { Cancelled } from '../runError';
 import type { RankingHost } from './rankingHost';
 import { stratifiedArchs } from '../../space/stratifiedArchs';

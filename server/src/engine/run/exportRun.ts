@@ -14,7 +14,7 @@ import { encodeModel, PRODUCER } from '../onnx/onnxGraph';
 import { verifyExport } from '../export/verifyOnnx';
 import { exportInt8, int8DropWarning, type Int8Export } from '../export/int8Export';
 import { DEFAULT_CALIBRATION } from '../quantize/rangeObservers';
-import { evalInputsOf, type EvalInputs } from '../evaluate/evalInputs';
+import { evalInputsOf, type EvalInputs } from '../onnx/evalInputs';
 import type { onnx } from 'onnx-proto';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
 import type { Candidate, FinetuneResult } from '#shared/runFolder/records';

@@ -9,7 +9,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import { archInSpace, largestArch } from '../../space/arch';
 import type { TrainingData } from '../data/batches';
 import { loadTrainingData } from '../data/trainingData';
-import { engineThreads } from '../parallel/engineThreads';
+import { engineThreads } from '../threads/engineThreads';
 import { RunError } from '../runError';
 import {
   readFinetuneCheckpoint,

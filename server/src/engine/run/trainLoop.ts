@@ -5,7 +5,7 @@ import { BatchAssembler } from '../data/batches';
 import { RunError } from '../runError';
 import { calibrationIndices } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
-import { engineThreads } from '../parallel/engineThreads';
+import { engineThreads } from '../threads/engineThreads';
 import { channelSortDue } from '../train/channelSortSchedule';
 import { firstStepFrom } from '../train/schedule';
 import { learningRate } from '../train/lrSchedule';

@@ -3,8 +3,8 @@ import { selectBackend, type BackendPreference } from '../backend/selectBackend'
 import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { runLength } from '../train/schedule';
 import { Trainer } from '../train/trainer';
-import { engineThreads } from '../parallel/engineThreads';
-import { openStepRunner, type StepRunner } from '../parallel/stepRunner';
+import { engineThreads } from '../threads/engineThreads';
+import { openStepRunner, type StepRunner } from '../threads/stepRunner';
 import { openRun, planTraining, type TrainingPlan } from './openTraining';
 import { trainLoop } from './trainLoop';
 import { TrainingSession } from './trainingSession';

@@ -10,7 +10,7 @@ import type { SelectedBackend } from '../backend/selectBackend';
 import type { TrainingData } from '../data/batches';
 import type { LoadedDataset } from '../data/loadedDataset';
 import type { Trainer } from '../train/trainer';
-import type { StepRunner } from '../parallel/stepRunner';
+import type { StepRunner } from '../threads/stepRunner';
 import { writeCheckpoint } from '../storage/checkpoint';
 import type { OpenedRun } from './openTraining';
 import { RunError } from '../runError';

@@ -13,7 +13,7 @@ import type { Optimizer } from '../train/optimizer';
 import type { SampledSubnet } from '../train/samplers/samplerTypes';
 import { restoreTensors } from '../train/trainer';
 import { serialStepRunner, type SerialStepRunner } from '../train/trainStep';
-import { openStepRunner, worthSplitting, type StepRunner } from '../parallel/stepRunner';
+import { openStepRunner, worthSplitting, type StepRunner } from '../threads/stepRunner';
 import type { TensorRecord } from '../storage/checkpoint';
 
 /** What one subnet trained alone starts from and how it is trained. */

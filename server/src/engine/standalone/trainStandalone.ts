@@ -6,7 +6,7 @@ import { Supernet } from '../model/supernet';
 import { Rng } from '#shared/rng';
 import { calibrationIndices, type Evaluation } from '../evaluate/evaluate';
 import { evaluateSubnetOnnx } from '../evaluate/evaluateOnnx';
-import { engineThreads } from '../parallel/engineThreads';
+import { engineThreads } from '../threads/engineThreads';
 import { Cancelled } from '../runError';
 import { SubnetTraining } from './subnetTraining';
 

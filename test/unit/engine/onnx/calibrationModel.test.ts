@@ -13,7 +13,7 @@ import {
   buildOnnxModel,
   encodeModel,
 } from '../../../../server/src/engine/onnx/onnxGraph';
-import { calibrationRuns } from '../../../../server/src/engine/evaluate/onnxEvaluate';
+import { calibrationRuns } from '../../../../server/src/engine/onnx/onnxEvaluate';
 import { weightsOf } from '../../../../server/src/engine/evaluate/evaluateOnnx';
 import { Rng } from '#shared/rng';
 import { archsOf, elastic, makeNet, randomImages } from '../export/fixtures';

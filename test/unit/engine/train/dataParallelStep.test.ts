@@ -11,13 +11,13 @@ import {
   type StepOutcome,
 } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
-import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
-import { shardOf } from '../../../../server/src/engine/parallel/shardStep';
+import { ParallelStepRunner } from '../../../../server/src/engine/threads/parallelStep';
+import { shardOf } from '../../../../server/src/engine/threads/shardStep';
 import {
   DATA_PARALLEL_MIN_MACS,
   openStepRunner,
   worthSplitting,
-} from '../../../../server/src/engine/parallel/stepRunner';
+} from '../../../../server/src/engine/threads/stepRunner';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../../../../server/src/config/resolve';
@@ -27,7 +27,7 @@ import { randomTensor, relativeError } from '../backend/backendParity';
 import { smallConfig } from './fixtures';
 
 /**
- * Data-parallel steps of one subnet (engine/parallel/shardStep.ts) against SerialStepRunner on the
+ * Data-parallel steps of one subnet (engine/threads/shardStep.ts) against SerialStepRunner on the
  * whole batch.
  *
  * The one-thread step is itself reproducible only to about 1e-2 relative in the gradients

@@ -20,7 +20,7 @@ import { parseCheckpointHeader } from '../../../../server/src/engine/train/check
 import { loadRun } from '../../../../server/src/engine/run/loadRun';
 import { RunFolder } from '../../../../server/src/engine/storage/runFolder';
 import { spaceKeyOf } from '../../../../server/src/engine/run/runConfig';
-import { openStepRunner, type StepRunner } from '../../../../server/src/engine/parallel/stepRunner';
+import { openStepRunner, type StepRunner } from '../../../../server/src/engine/threads/stepRunner';
 import { FewShotSplit, SplitSupernet } from '../../../../server/src/engine/train/fewShotSplit';
 import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
 import { useBackend } from '../backend/backendParity';

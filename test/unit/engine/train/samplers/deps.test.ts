@@ -8,7 +8,7 @@ import { getLanguageService } from '../../../../../server/src/language/languageS
 import { largestArch, smallestArch } from '../../../../../server/src/space/arch';
 import { selectBackend } from '../../../../../server/src/engine/backend/selectBackend';
 import { Supernet } from '../../../../../server/src/engine/model/supernet';
-import { ParallelStepRunner } from '../../../../../server/src/engine/parallel/parallelStep';
+import { ParallelStepRunner } from '../../../../../server/src/engine/threads/parallelStep';
 import { Rng } from '#shared/rng';
 import { channelSortDue } from '../../../../../server/src/engine/train/channelSortSchedule';
 import { depsGradScale } from '../../../../../server/src/engine/train/samplers/delayedEpsilonShrinking';

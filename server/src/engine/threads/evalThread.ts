@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SubnetWeights } from '../onnx/onnxGraph';
-import type { EvalInputs } from './evalInputs';
-import { evaluateWeights } from './onnxEvaluate';
+import type { EvalInputs } from '../onnx/evalInputs';
+import { evaluateWeights } from '../onnx/onnxEvaluate';
 
 /** What EvalPool gives each worker thread: its copy of the inputs, and the validation chunk. */
 export interface EvalThreadInit {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SubnetWeights } from '../onnx/onnxGraph';
-import type { EvalInputs } from './evalInputs';
-import type { EvaluatedWeights } from './onnxEvaluate';
+import type { EvalInputs } from '../onnx/evalInputs';
+import type { EvaluatedWeights } from '../onnx/onnxEvaluate';
 import type { EvalReply, EvalRequest, EvalThreadInit } from './evalThread';
 
 interface Pending {

@@ -8,12 +8,12 @@ import { Rng } from '#shared/rng';
 import { randomArch } from '../../../../server/src/space/randomArch';
 import { serialStepRunner, type StepOutcome } from '../../../../server/src/engine/train/trainStep';
 import type { SampledSubnet } from '../../../../server/src/engine/train/samplers/samplerTypes';
-import { ParallelStepRunner } from '../../../../server/src/engine/parallel/parallelStep';
+import { ParallelStepRunner } from '../../../../server/src/engine/threads/parallelStep';
 import { randomTensor } from '../backend/backendParity';
 import { smallConfig } from '../train/fixtures';
 
 /**
- * Subnet-parallel steps (engine/parallel) against SerialStepRunner: the same seeded supernet,
+ * Subnet-parallel steps (engine/threads) against SerialStepRunner: the same seeded supernet,
  * batch and subnets must give the same weights (within 1e-5 relative: in fact the same
  * bits), losses, gradient variance, importance feedback and error norms; and the same
  * thread count twice gives identical losses.

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { orderedWindow } from '../../../../server/src/engine/parallel/orderedWindow';
+import { orderedWindow } from '../../../../server/src/engine/threads/orderedWindow';
 import { Cancelled } from '../../../../server/src/engine/runError';
 
 /**

@@ -1,6 +1,6 @@
 import type { onnx } from 'onnx-proto';
 import { concatFloats } from '../floats';
-import * as ort from '../onnx/runtime';
+import * as ort from './runtime';
 import {
   OUTPUT_NAME,
   CALIBRATION_INPUT,
@@ -10,9 +10,15 @@ import {
   buildOnnxModel,
   encodeModel,
   type SubnetWeights,
-} from '../onnx/onnxGraph';
+} from './onnxGraph';
 import type { EvalInputs } from './evalInputs';
-import type { Evaluation } from './evaluate';
+
+/** A subnet's accuracy and loss on the validation split, and on how many images. */
+export interface Evaluation {
+  accuracy: number;
+  loss: number;
+  images: number;
+}
 
 export type RunningStatistics = Map<string, { mean: Float32Array; variance: Float32Array }>;
 
