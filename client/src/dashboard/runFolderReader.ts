@@ -3,7 +3,7 @@ import { readRunText } from '#shared/runFolder/safeRead';
 import { parseYamlSafely } from '#shared/yamlParse';
 import { parseEngineEvent, type EngineEvent } from '#shared/protocol/engine';
 import { foldJsonLinesFile } from '#shared/runFolder/appendLog';
-import { parseJsonLines } from '#shared/runFolder/jsonl';
+import { parseJsonLines, parseJsonText } from '#shared/runFolder/jsonl';
 import { RunPaths } from '#shared/runFolder/layout';
 import { parseCandidate, parseFinetuneResult } from '#shared/runFolder/records';
 import { applyFinetuneResult, emptyFinetunes } from '#shared/charts/finetuneModel';
@@ -24,15 +24,6 @@ import { applyRankFile } from '#shared/charts/rankingModel';
  * run, a run of an earlier session and a window reload all draw the same charts.
  * No `vscode`, so it is tested on real folders.
  */
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 export interface RunFolderModel {
   model: RunChartModel;
@@ -84,9 +75,9 @@ export async function readRunFolder(runDir: string): Promise<RunFolderModel> {
   skippedLines += fromSearch.skipped;
   appendEvents(model, fromSearch.records);
   skippedLines += await readFinetunes(run, model);
-  applyParetoFile(model, parseJson(pareto));
+  applyParetoFile(model, parseJsonText(pareto));
   // A ranking check's events are not kept; its rank.json is.
-  applyRankFile(model.ranking, parseJson(rank));
+  applyRankFile(model.ranking, parseJsonText(rank));
   // The same status and length the Runs tree shows.
   const summary = summarise(run.dir, run.id, {
     ...(meta !== undefined ? { meta } : {}),
@@ -118,7 +109,7 @@ async function readFinetunes(run: RunPaths, model: RunChartModel): Promise<numbe
     });
     appendEvents(model, batch);
     skipped += read?.skipped ?? 0;
-    const result = parseFinetuneResult(parseJson(await readRunText(paths.resultFile)));
+    const result = parseFinetuneResult(parseJsonText(await readRunText(paths.resultFile)));
     if (result) applyFinetuneResult((model.finetune ??= emptyFinetunes()), result);
   }
   return skipped;

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { readRunText } from '#shared/runFolder/safeRead';
 import { exportKeyOf, RunPaths } from '#shared/runFolder/layout';
-import { lastByKey, parseJsonLines } from '#shared/runFolder/jsonl';
+import { lastByKey, parseJsonLines, parseJsonText } from '#shared/runFolder/jsonl';
 import {
   parseCandidate,
   parseFinetuneResult,
@@ -12,14 +12,6 @@ import {
 import { subnetRows, type SubnetRow } from './runTreeModel';
 
 /** Reads a run folder for the tree. No `vscode`: the folder is the source of truth. */
-
-function parseJson(text: string | undefined): unknown {
-  try {
-    return text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    return undefined; // pareto.json being replaced right now: no front until the next read
-  }
-}
 
 export interface RunSubnets {
   front: SubnetRow[];
@@ -38,10 +30,14 @@ export async function readRunSubnets(runDir: string): Promise<RunSubnets> {
     readFinetunes(runDir),
   ]);
   const candidates = lastByKey(parseJsonLines(candidatesText, parseCandidate).records);
-  const rows = subnetRows([...candidates.values()], parseParetoFront(parseJson(paretoText)) ?? [], {
-    finetunes,
-    standalone: parseJsonLines(standaloneText, parseStandaloneRecord).records,
-  });
+  const rows = subnetRows(
+    [...candidates.values()],
+    parseParetoFront(parseJsonText(paretoText)) ?? [],
+    {
+      finetunes,
+      standalone: parseJsonLines(standaloneText, parseStandaloneRecord).records,
+    },
+  );
   const exported = new Set(exportNames.flatMap((n) => exportKeyOf(n) ?? []));
   return { ...rows, exported };
 }
@@ -52,7 +48,7 @@ export async function readFinetunes(runDir: string): Promise<FinetuneResult[]> {
   const keys = await readdir(run.finetuneDir).catch(() => [] as string[]);
   const results = await Promise.all(
     keys.map(async (key) =>
-      parseFinetuneResult(parseJson(await readRunText(run.finetuneOf(key).resultFile))),
+      parseFinetuneResult(parseJsonText(await readRunText(run.finetuneOf(key).resultFile))),
     ),
   );
   return results.filter((r): r is FinetuneResult => r !== undefined);

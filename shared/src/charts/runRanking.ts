@@ -1,5 +1,5 @@
 import { parseEngineEvent } from '../protocol/engine';
-import { parseJsonLines } from '../runFolder/jsonl';
+import { parseJsonLines, parseJsonText } from '../runFolder/jsonl';
 import { latestRanking, type LatestRanking } from './latestRanking';
 import {
   addEpochRanking,
@@ -31,7 +31,7 @@ export function rankingOfRunTexts(
   for (const e of parseJsonLines(lines.join('\n'), isWanted).records)
     if (e.type === 'ranking') addEpochRanking(state, e);
     else addStability(state, e);
-  applyRankFile(state, parseJson(rank));
+  applyRankFile(state, parseJsonText(rank));
   return state;
 }
 
@@ -40,12 +40,3 @@ export const latestRankingOfRunTexts = (
   events: string | undefined,
   rank: string | undefined,
 ): LatestRanking | undefined => latestRanking(rankingOfRunTexts(events, rank));
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined; // rank.json being replaced right now: the next read has it
-  }
-}

@@ -38,3 +38,17 @@ export function lastByKey<T extends { key: string }>(records: readonly T[]): Map
   for (const r of records) byKey.set(r.key, r);
   return byKey;
 }
+
+/**
+ * A whole JSON file's text parsed, or undefined: a missing file, one being replaced right
+ * now (read half-written) or garbage. Every reader of run.json, pareto.json and rank.json
+ * takes it this way and checks the value against its schema next.
+ */
+export function parseJsonText(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { parseEngineEvent, type EngineEvent } from '../protocol/engine';
-import { lastByKey, parseJsonLines } from '../runFolder/jsonl';
+import { lastByKey, parseJsonLines, parseJsonText } from '../runFolder/jsonl';
 import { parseCandidate, parseRunMeta, type RunStatus } from '../runFolder/records';
 import type { RunSummary } from '../runFolder/runSummary';
 
@@ -60,16 +60,6 @@ function digestOfText(text: string): EventsDigest {
   return { ...fold.digest, nonEmpty: text.trim() !== '' };
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    // A run.json being replaced right now, or garbage: the events decide.
-    return undefined;
-  }
-}
-
 /**
  * A run from its folder's texts, or undefined when the folder holds no run. Events are
  * written every step and run.json only at the start and the end, so the events win where
@@ -77,7 +67,7 @@ function parseJson(text: string | undefined): unknown {
  * run.json's status (a driver marks a crashed run failed there); else running.
  */
 export function summarise(dir: string, id: string, t: RunTexts): RunSummary | undefined {
-  const meta = parseRunMeta(parseJson(t.meta));
+  const meta = parseRunMeta(parseJsonText(t.meta));
   if (!meta && t.events === undefined) return undefined;
   const d =
     t.events === undefined
