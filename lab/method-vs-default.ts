@@ -7,7 +7,11 @@
 // output), scored here against the table again from the accuracies each epoch kept.
 //
 //   npm run build && npx tsc -b && node out/lab/method-vs-default.js --table data/ranking/X.truth.json \
-//     --default d-s0.json[,d-s1.json] --method NAME=m-s0.json[,m-s1.json] [--method …] [--epoch last]
+//     --default d-s0.json[,d-s1.json] --method NAME=m-s0.json[,m-s1.json] [--method …] [--reach 0.7]
+// With --reach T, a second table compares the methods at equal cost: for each seed, the first
+// epoch from which τ stays at or above T and the front's share of the true front's hypervolume
+// stays at or above 95%, and the CPU seconds it took to get there (the run's CPU seconds
+// times the share of its epochs; wall seconds where a result has no CPU seconds).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { truthRunsOf, type RankingBench } from '../server/src/bench/benchRanking';
@@ -36,6 +40,8 @@ interface MethodSeed {
   seconds: number;
   cpuSeconds: number | undefined;
   inherited: number[];
+  /** Every epoch's accuracies in table order (undefined where an epoch kept none). */
+  perEpoch: { epoch: number; inherited: number[] | undefined }[];
 }
 
 function seedsOf(files: string): MethodSeed[] {
@@ -49,12 +55,20 @@ function seedsOf(files: string): MethodSeed[] {
         if (v === undefined) throw new Error(`${files}: seed ${s.seed} has no accuracy for ${k}`);
         return v;
       });
+      const perEpoch = s.epochs.map((e) => {
+        const v = keys.map((k) => e.inherited?.[k]);
+        return {
+          epoch: e.epoch,
+          inherited: v.every((x) => x !== undefined) ? (v as number[]) : undefined,
+        };
+      });
       return {
         seed: s.seed,
         epochs: last.epoch,
         seconds: s.seconds,
         cpuSeconds: s.cpuSeconds,
         inherited,
+        perEpoch,
       };
     });
 }
@@ -104,3 +118,45 @@ const lines = [
   }),
 ];
 process.stdout.write(lines.join('\n') + '\n');
+
+/** The first epoch from which `holds` is true to the end, or undefined. */
+function settledFrom(s: MethodSeed, holds: (f: TableRanking) => boolean): number | undefined {
+  let from: number | undefined;
+  for (const e of s.perEpoch) {
+    const ok =
+      e.inherited !== undefined && holds(rankAgainstTable(table, e.inherited, limit, s.seed));
+    if (!ok) from = undefined;
+    else from ??= e.epoch;
+  }
+  return from;
+}
+
+const reach = Number(all('reach')[0]);
+if (Number.isFinite(reach)) {
+  const out = [
+    '',
+    `| method | seed | epoch from which τ ≥ ${reach} | CPU s to get there | epoch from which front ≥ 95% | CPU s to get there |`,
+    '|---|---|---|---|---|---|',
+  ];
+  const methods: [string, MethodSeed[]][] = [
+    ['default', reference],
+    ...all('method').map((m): [string, MethodSeed[]] => {
+      const eq = m.indexOf('=');
+      return [m.slice(0, eq), seedsOf(m.slice(eq + 1))];
+    }),
+  ];
+  for (const [name, seeds] of methods)
+    for (const s of seeds) {
+      const cost = (epoch: number | undefined): string => {
+        if (epoch === undefined) return 'never';
+        const total = s.cpuSeconds ?? s.seconds;
+        return `${Math.round((total * epoch) / s.epochs)}${s.cpuSeconds === undefined ? ' (wall)' : ''}`;
+      };
+      const tau = settledFrom(s, (f) => f.kendallTau >= reach);
+      const front = settledFrom(s, (f) => f.topEnd!.frontShare >= 0.95);
+      out.push(
+        `| ${name} | ${s.seed} | ${tau ?? 'never'} | ${cost(tau)} | ${front ?? 'never'} | ${cost(front)} |`,
+      );
+    }
+  process.stdout.write(out.join('\n') + '\n');
+}
