@@ -45,6 +45,7 @@ module.exports = {
       'execute', // where evaluations and stand-alone trainings run: locally or on the queue
       'quantize', // int8
       'export', // ONNX files and their latency
+      'devices', // latency on named devices: timing tasks, device workers, latency tables
       'search', // NSGA-II, objectives, rank statistics
       'ranking', // how well the supernet ranks subnets
       'run', // the jobs: train, search, export, finetune, rank

@@ -1,10 +1,11 @@
-import { metricOfName, type Metric } from './metrics';
+import { baseMetric, deviceOf, metricOfName, type MetricName } from './metrics';
 
 export type ConstraintOp = '<=' | '<' | '>=' | '>';
 
 /** A parsed `search.constraints` entry. Values are in canonical units: MACs, parameters, milliseconds, fraction. */
 export interface Constraint {
-  metric: Metric;
+  /** `latency@NAME` bounds a device's latency, `latency` this machine's. */
+  metric: MetricName;
   op: ConstraintOp;
   value: number;
 }
@@ -12,23 +13,31 @@ export interface Constraint {
 const SCALE: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
 const TIME: Record<string, number> = { '': 1, ms: 1, us: 1e-3, µs: 1e-3, s: 1e3 };
 const PATTERN =
-  /^\s*([A-Za-z_]+)\s*(<=|>=|<|>|=<|=>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ%]*)\s*$/;
+  /^\s*([A-Za-z_]+(?:@[^\s<>=]*)?)\s*(<=|>=|<|>|=<|=>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ%]*)\s*$/;
 
-/** Parse `macs <= 2M` (or `flops <= 2M`), `latency < 1.5ms`, `accuracy >= 80%`; a string result is the error. */
+/**
+ * Parse `macs <= 2M` (or `flops <= 2M`), `latency < 1.5ms`, `latency@pi5 <= 8ms`,
+ * `accuracy >= 80%`; a string result is the error.
+ */
 export function parseConstraint(text: string): Constraint | string {
   const m = PATTERN.exec(text);
   if (!m)
     return `Cannot read constraint '${text}': write it as \`metric op value\`, e.g. \`macs <= 2M\`.`;
-  const metric = metricOfName(m[1].toLowerCase());
+  const [word, device] = m[1].split('@', 2);
+  if (device !== undefined && (word.toLowerCase() !== 'latency' || !deviceOf(`latency@${device}`)))
+    return word.toLowerCase() !== 'latency'
+      ? `Only latency is measured on a device: write latency@${device || 'DEVICE'}, not ${m[1]}.`
+      : `'${device}' is not a device name: letters, digits, '.', '_' and '-', starting with a letter or digit.`;
+  const metric = metricOfName(device === undefined ? word.toLowerCase() : `latency@${device}`);
   if (!metric) {
-    return `Unknown metric '${m[1]}' in constraint: expected accuracy, macs, params or latency.`;
+    return `Unknown metric '${m[1]}' in constraint: expected accuracy, macs, params, latency or latency@DEVICE.`;
   }
   const said = m[1];
   const op = (m[2] === '=<' ? '<=' : m[2] === '=>' ? '>=' : m[2]) as ConstraintOp;
   const num = Number(m[3]);
   const unit = m[4];
   let value: number;
-  switch (metric) {
+  switch (baseMetric(metric)) {
     case 'flops':
     case 'params': {
       const u = unit.replace(/(FLOPs|FLOPS|MACs|MACS|flops|macs|params)$/, '');
@@ -37,7 +46,7 @@ export function parseConstraint(text: string): Constraint | string {
       break;
     }
     case 'latency':
-      if (!(unit in TIME)) return `Unknown unit '${unit}' for latency: use ms, us or s.`;
+      if (!(unit in TIME)) return `Unknown unit '${unit}' for ${said}: use ms, us or s.`;
       value = num * TIME[unit];
       break;
     default:

@@ -54,6 +54,11 @@ export const workerInfoSchema = obj('A worker in the registry.', {
   version: str('The version of Supernet Studio it runs: jobs of another version are refused.'),
   backend: str('The tfjs backend it computes with.'),
   threads: num('The threads it computes with.'),
+  device: optional(
+    str(
+      'The device it times models for (`supernet worker --device NAME`); absent for a worker that evaluates.',
+    ),
+  ),
   state: oneOf('What it does.', {
     starting: 'Connecting.',
     idle: 'Waiting for a job.',

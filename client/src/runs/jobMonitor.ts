@@ -22,6 +22,7 @@ const VERBS: Record<JobKind, string> = {
   export: 'Exporting',
   rank: 'Checking the ranking of',
   finetune: 'Fine-tuning',
+  profile: 'Profiling',
 };
 
 /** Steps can come many times a second; the editor's UI is redrawn at most this often. */

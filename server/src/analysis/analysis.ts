@@ -3,6 +3,7 @@ import { spaceFacts, type SpaceFacts } from '../space/facts';
 import type { Problem } from '../config/problems';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve';
 import { semanticProblems, type AnalysisOptions } from './rules';
+import { deviceFacts, deviceProblems, type DeviceFacts } from './deviceFacts';
 
 /** Everything the features need from one text, computed once per document version. */
 export interface Analysis {
@@ -13,6 +14,8 @@ export interface Analysis {
   facts?: SpaceFacts;
   /** What the task's data holds, when the options can read it. */
   data?: DataFacts;
+  /** The devices with a latency table in the workspace, and the space's range on each that covers it. */
+  devices?: DeviceFacts;
 }
 
 /** A config's text resolved and checked: what the editor shows and what a run starts from. */
@@ -37,7 +40,17 @@ export function analyse(text: string, opts: AnalysisOptions): Analysis {
       facts = undefined;
     }
   }
-  return { text, resolved, problems, facts, ...(semantic.data ? { data: semantic.data } : {}) };
+  const devices = opts.deviceProfiles
+    ? deviceFacts(opts.deviceProfiles(opts.configPath), facts ? resolved.config : undefined)
+    : undefined;
+  return {
+    text,
+    resolved,
+    problems: [...problems, ...(devices ? deviceProblems(resolved, devices) : [])],
+    facts,
+    ...(semantic.data ? { data: semantic.data } : {}),
+    ...(devices ? { devices } : {}),
+  };
 }
 
 /**

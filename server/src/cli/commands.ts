@@ -16,6 +16,9 @@ import { trainCli } from './train';
 import { validateCli } from './validate';
 import { versionCli } from './version';
 import { workerCli } from './worker';
+import { profileCli } from './profile';
+import { DEVICE_NAME } from '#shared/metrics';
+import { DEVICES_DIR } from '../datasets/deviceTables';
 
 export type { Parsed };
 
@@ -45,6 +48,7 @@ commands:
                                  (a completed one only with --steps beyond its total)
   search RUN_OR_CONFIG [--budget N] [--algorithm nsga2|random] [--seed S]
          [--population P] [--executor local|redis://HOST:PORT] [--runs DIR] [--json]
+         [--device-queue redis://HOST:PORT] [--predictor none|linas]
                                  search a trained run for its Pareto front (${RUN_FILES.pareto},
                                  ${RUN_FILES.candidates} in the run folder)
   export RUN ARCH_KEY [--finetuned] [-o FILE.onnx [--force]] [--runs DIR] [--json]
@@ -67,6 +71,16 @@ commands:
                                  take search and ranking jobs from a queue until Ctrl-C
                                  (runs and data must be on a path shared with the searcher;
                                  jobs naming a run outside the --runs folders are refused)
+  worker --queue redis://HOST:PORT --device NAME [--threads T] [--name N] [--json]
+                                 on the device you deploy to: time the models that searches
+                                 and profiles send for latency@NAME (ONNX in the task; no
+                                 run folder needed), T onnxruntime threads (default 1)
+  profile RUN_OR_CONFIG --device NAME [--queue redis://HOST:PORT] [--threads T]
+          [--subnets N] [--json]
+                                 time every distinct layer of the space on the device (its
+                                 worker on --queue, else this process) and write its latency
+                                 table .supernet/devices/NAME.json, with its error on N (50)
+                                 random subnets timed whole
   version                        the version and the backend training would use
 
 options:
@@ -94,6 +108,22 @@ function executorOf(p: Parsed): { executor?: string } {
   const spec = parseExecutor(String(v));
   if (typeof spec === 'string') throw new UsageError(`--executor: ${spec}`);
   return spec.kind === 'local' ? {} : { executor: spec.url };
+}
+
+/** A Redis URL option when given, checked, under the command's field name. */
+function queueOf<F extends string>(
+  p: Parsed,
+  option: string,
+  field: F,
+): Partial<Record<F, string>> {
+  const v = p.values[option];
+  if (v === undefined) return {};
+  const spec = parseExecutor(String(v));
+  if (typeof spec === 'string' || spec.kind !== 'queue')
+    throw new UsageError(
+      `--${option}: ${typeof spec === 'string' ? spec : 'a Redis URL (redis://HOST:PORT)'}`,
+    );
+  return { [field]: spec.url } as Partial<Record<F, string>>;
 }
 
 /** `--int8` and its options, checked (they mean nothing without it). */
@@ -157,9 +187,14 @@ export const COMMANDS: Record<string, CliCommand> = {
       population: str,
       generations: str,
       executor: str,
+      'device-queue': str,
+      predictor: str,
     },
     run(p, io) {
       if (p.positionals.length !== 1) throw new UsageError('name one run or config');
+      const predictor = p.values.predictor;
+      if (predictor !== undefined && predictor !== 'none' && predictor !== 'linas')
+        throw new UsageError('--predictor is none or linas');
       const ints = ok(
         numbers({
           budget: wholeNumber(p, 'budget', 1),
@@ -179,6 +214,37 @@ export const COMMANDS: Record<string, CliCommand> = {
           ...(algorithm ? { algorithm } : {}),
           ...ints,
           ...executorOf(p),
+          ...queueOf(p, 'device-queue', 'deviceQueue'),
+          ...(predictor ? { predictor } : {}),
+        },
+        json: p.values.json === true,
+        out: io.out,
+        err: io.err,
+        ...statusOf(io),
+      });
+    },
+  },
+  profile: {
+    options: { json, runs: str, device: str, queue: str, threads: str, subnets: str },
+    run(p, io) {
+      if (p.positionals.length !== 1) throw new UsageError('name one run or config');
+      const device = p.values.device;
+      if (typeof device !== 'string' || !DEVICE_NAME.test(device))
+        throw new UsageError(
+          '--device NAME: letters, digits, . _ - (the name configs use in latency@NAME)',
+        );
+      const n = ok(
+        numbers({ threads: wholeNumber(p, 'threads', 1), subnets: wholeNumber(p, 'subnets', 0) }),
+      );
+      return profileCli({
+        command: {
+          type: 'profile',
+          run: p.positionals[0],
+          runsDir: runsDirOf(p),
+          device,
+          devicesDir: path.resolve(DEVICES_DIR),
+          ...queueOf(p, 'queue', 'queue'),
+          ...n,
         },
         json: p.values.json === true,
         out: io.out,
@@ -284,7 +350,7 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   worker: {
-    options: { json, queue: str, name: str, threads: str, backend: str, runs: str },
+    options: { json, queue: str, name: str, threads: str, backend: str, runs: str, device: str },
     run(p, io) {
       if (p.positionals.length) throw new UsageError('worker takes no arguments, only --queue URL');
       const queue = p.values.queue;
@@ -299,6 +365,9 @@ export const COMMANDS: Record<string, CliCommand> = {
       const name = p.values.name;
       if (name !== undefined && !/^[\w.:@-]{1,64}$/.test(String(name)))
         throw new UsageError('--name: 1–64 letters, digits or . : @ - _');
+      const device = p.values.device;
+      if (device !== undefined && (typeof device !== 'string' || !DEVICE_NAME.test(device)))
+        throw new UsageError('--device NAME: letters, digits, . _ - (as in latency@NAME)');
       return workerCli({
         command: {
           type: 'worker',
@@ -306,6 +375,7 @@ export const COMMANDS: Record<string, CliCommand> = {
           ...(typeof name === 'string' ? { name } : {}),
           ...(threads ? { threads } : {}),
           ...(typeof p.values.backend === 'string' ? { backend: p.values.backend } : {}),
+          ...(typeof device === 'string' ? { device } : {}),
           // The run folders it serves: --runs A:B (path-list separated), else .supernet/runs.
           runs:
             typeof p.values.runs === 'string'

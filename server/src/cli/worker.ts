@@ -11,7 +11,16 @@ export interface WorkerCliOptions {
 }
 
 const describe = (w: WorkerInfo): string =>
-  `${w.id} (Supernet Studio ${w.version}, ${w.backend}, ${w.threads} thread${w.threads === 1 ? '' : 's'})`;
+  `${w.id} (Supernet Studio ${w.version}, ${w.backend}, ${w.threads} thread${w.threads === 1 ? '' : 's'}${w.device ? `, device ${w.device}` : ''})`;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What a job asks, in words. */
+function jobWords(kind: 'evaluate' | 'train-alone' | 'time', subnets: number): string {
+  if (kind === 'evaluate') return `evaluating ${plural(subnets, 'subnet')}`;
+  if (kind === 'time') return `timing ${plural(subnets, 'model')}`;
+  return 'training a subnet alone';
+}
 
 /**
  * `supernet worker`: an engine process that takes search and ranking jobs from a queue
@@ -35,10 +44,7 @@ export async function workerCli(o: WorkerCliOptions): Promise<number> {
           o.err(`worker ${describe(e.worker)}: ${e.message ?? 'connected'}`);
           break;
         case 'job-start':
-          if (e.job)
-            o.err(
-              `${e.job.kind === 'evaluate' ? `evaluating ${e.job.subnets} subnet${e.job.subnets === 1 ? '' : 's'}` : 'training a subnet alone'} (job ${e.job.id})…`,
-            );
+          if (e.job) o.err(`${jobWords(e.job.kind, e.job.subnets)} (job ${e.job.id})…`);
           break;
         case 'job-end':
           if (e.job)

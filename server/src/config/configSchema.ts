@@ -463,14 +463,30 @@ export const searchSchema = obj('How the trained supernet is searched for the be
     },
     { default: 'nsga2' },
   ),
+  predictor: oneOf(
+    'Predictor-assisted search (DyNAS-T’s LINAS): each generation an accuracy predictor fitted on the subnets evaluated so far screens many offspring, and only the most promising are evaluated on the supernet. NSGA-II only.',
+    {
+      none: 'Plain NSGA-II: every offspring is evaluated.',
+      linas:
+        'An ensemble of ridge regressions on the subnet’s choices screens 10× the offspring; the Pareto tab shows its τ and error per generation.',
+    },
+    { default: 'none' },
+  ),
   objectives: map(
     'Objectives of the search and their directions. The first two are the axes of the Pareto chart.',
     objectiveValues,
     oneOf('Direction of the objective.', { max: 'Larger is better.', min: 'Smaller is better.' }),
-    { default: { accuracy: 'max', macs: 'min' }, minProperties: 1 },
+    {
+      default: { accuracy: 'max', macs: 'min' },
+      minProperties: 1,
+      keyPattern: {
+        pattern: /^latency@[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+        doc: 'Median latency of one image, in milliseconds, on the named device: timed by `supernet worker --device NAME`, or predicted from its latency table `.supernet/devices/NAME.json` (`supernet profile`).',
+      },
+    },
   ),
   constraints: list(
-    'Constraints every chosen subnet must meet, as `metric op value`: e.g. `macs <= 2M`, `params < 50k`, `latency <= 1.5ms`, `accuracy >= 0.8`. Suffixes k, M, G; latency in ms (or us, s). `flops` is the older name of `macs`.',
+    'Constraints every chosen subnet must meet, as `metric op value`: e.g. `macs <= 2M`, `params < 50k`, `latency <= 1.5ms`, `latency@pi5 <= 8ms` (on a device), `accuracy >= 0.8`. Suffixes k, M, G; latency in ms (or us, s). `flops` is the older name of `macs`.',
     str('A constraint such as `macs <= 2M`.'),
     { default: [] },
   ),

@@ -1,5 +1,5 @@
 import { configSchema } from './configSchema';
-import { canOmit, type Fields, type Schema } from '#shared/schema/dsl';
+import { canOmit, type Fields, type MapSchema, type Schema } from '#shared/schema/dsl';
 
 type Json = Record<string, unknown>;
 
@@ -78,23 +78,38 @@ export function toJsonSchema(s: Schema): Json {
         oneOf: Object.values(s.variants as Record<string, Schema>).map(toJsonSchema),
       };
     case 'map':
-      return {
-        ...base,
-        type: 'object',
-        additionalProperties: false,
-        ...(s.minProperties ? { minProperties: s.minProperties } : {}),
-        properties: Object.fromEntries(
-          s.keys.map((k) => [
-            k,
-            {
-              ...toJsonSchema(s.value as Schema),
-              description: s.keyDocs[k],
-              markdownDescription: s.keyDocs[k],
-            },
-          ]),
-        ),
-      };
+      return mapSchema(s, base);
   }
+}
+
+/** A map: its fixed keys, and the keys its pattern accepts (`latency@NAME`). */
+function mapSchema(s: MapSchema, base: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...base,
+    type: 'object',
+    additionalProperties: false,
+    ...(s.minProperties ? { minProperties: s.minProperties } : {}),
+    ...(s.keyPattern
+      ? {
+          patternProperties: {
+            [s.keyPattern.pattern.source]: {
+              ...toJsonSchema(s.value as Schema),
+              description: s.keyPattern.doc,
+            },
+          },
+        }
+      : {}),
+    properties: Object.fromEntries(
+      s.keys.map((k) => [
+        k,
+        {
+          ...toJsonSchema(s.value as Schema),
+          description: s.keyDocs[k],
+          markdownDescription: s.keyDocs[k],
+        },
+      ]),
+    ),
+  };
 }
 
 /** The shipped `schemas/supernet.schema.json`, exactly as written to disk. */

@@ -25,6 +25,7 @@ export type ProblemCode =
   | 'resolution-collapses'
   | 'width-not-multiple-of-8'
   | 'infeasible-constraint'
+  | 'unknown-device'
   | 'redundant-constraint'
   | 'older-name'
   | 'bad-constraint'

@@ -258,6 +258,13 @@ class Resolver {
         const fields: Fields = {};
         for (const k of schema.keys)
           fields[k] = { ...schema.value, optional: true, doc: schema.keyDocs[k] };
+        const extra = schema.keyPattern;
+        if (extra && isMap(node))
+          for (const pair of node.items) {
+            const k = isScalar(pair.key) ? String(pair.key.value) : '';
+            if (extra.pattern.test(k) && !fields[k])
+              fields[k] = { ...schema.value, optional: true, doc: extra.doc };
+          }
         const before = this.errorPaths.length;
         const v = this.object(node, fields, 'objective', path, where, keyRange);
         if (v && schema.minProperties && Object.keys(v).length < schema.minProperties) {

@@ -1,3 +1,4 @@
+import { failedProfileEnd, profileRun } from './run/profileRun';
 import { commandProblem, type EngineCommand, type EngineEvent } from '#shared/protocol/engine';
 import { probeBackend } from './backend/probe';
 import { exportRun } from './run/exportRun';
@@ -48,6 +49,7 @@ const isEndEvent = (e: EngineEvent): boolean =>
   e.type === 'rank-end' ||
   e.type === 'finetune-end' ||
   e.type === 'probe' ||
+  e.type === 'profile-end' ||
   (e.type === 'worker' && e.state === 'stopped');
 
 export function startEngine(): void {
@@ -164,6 +166,8 @@ function jobOf(
       return probeBackend(cmd.backend ?? 'auto').then(emit);
     case 'worker':
       return workerRun(cmd, { shouldStop, emit });
+    case 'profile':
+      return profileRun(cmd, { shouldStop, emit });
   }
 }
 
@@ -173,6 +177,8 @@ function failure(cmd: JobCommand, message: string, step: number): EngineEvent {
   switch (cmd.type) {
     case 'search':
       return failedSearchEnd(message, 0);
+    case 'profile':
+      return failedProfileEnd(cmd.device, message, 0);
     case 'export':
     case 'probe':
     case 'worker':

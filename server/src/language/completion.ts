@@ -24,7 +24,8 @@ export function schemaAt(path: readonly (string | number)[]): Schema | undefined
       if (!f) return undefined;
       s = f;
     } else if (s.kind === 'map') {
-      if (!s.keys.includes(String(seg))) return undefined;
+      if (!s.keys.includes(String(seg)) && !s.keyPattern?.pattern.test(String(seg)))
+        return undefined;
       s = s.value as Schema;
     } else if (s.kind === 'array' && typeof seg === 'number') {
       s = s.items as Schema;
@@ -180,6 +181,8 @@ export interface CompletionIo {
   configDir?: string;
   /** The subfolders of a folder (names), or [] when it is not one. */
   listFolders?: (absoluteDir: string) => string[];
+  /** The devices with a latency table in the workspace: `latency@NAME` objectives. */
+  devices?: readonly string[];
 }
 
 /** Folders for `task.path`: the subfolders of what is typed so far, relative to the config. */
@@ -223,7 +226,7 @@ export function complete(d: TextDocument, offset: number, io: CompletionIo = {})
   const lineEnd = lineEndAt(text, offset);
   const prefix = text.slice(lineStart, offset);
   const suffix = text.slice(offset, lineEnd);
-  const wordTail = /^[\w-]*/.exec(suffix)![0];
+  const wordTail = /^[\w@.-]*/.exec(suffix)![0];
 
   // Inside a flow mapping (`optimizer: { type: sgd, lr: ... }`) the entry being typed
   // starts after the last unclosed `{` or the comma after it, not at the line's start.
@@ -232,7 +235,9 @@ export function complete(d: TextDocument, offset: number, io: CompletionIo = {})
   const valueMatch =
     /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:\s+([\w./-]*)$/.exec(entry) ??
     /^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:()$/.exec(entry);
-  const keyMatch = flow >= 0 ? /^\s*([\w-]*)$/.exec(entry) : /^\s*(?:-\s+)*([\w-]*)$/.exec(entry);
+  // A key may be `latency@NAME` (a device's latency), NAME with dots.
+  const keyMatch =
+    flow >= 0 ? /^\s*([\w@.-]*)$/.exec(entry) : /^\s*(?:-\s+)*([\w@.-]*)$/.exec(entry);
   // An unclosed flow mapping on this line (still being typed) is closed in the probe.
   const open = (prefix + suffix).split('{').length - (prefix + suffix).split('}').length;
   const close = flow >= 0 && open > 0 ? '}'.repeat(open) : '';
@@ -284,9 +289,17 @@ export function complete(d: TextDocument, offset: number, io: CompletionIo = {})
     if (parent.kind === 'map') {
       return {
         isIncomplete: false,
-        items: parent.keys
-          .filter((k) => !found.siblings.includes(k))
-          .map((k) => keyItem(k, parent.value as Schema, parent.keyDocs[k], replace, d, flow >= 0)),
+        items: [
+          ...parent.keys.map((k) => ({ k, doc: parent.keyDocs[k] })),
+          ...(parent.keyPattern
+            ? (io.devices ?? [])
+                .map((dev) => `latency@${dev}`)
+                .filter((k) => parent.keyPattern!.pattern.test(k))
+                .map((k) => ({ k, doc: parent.keyPattern!.doc }))
+            : []),
+        ]
+          .filter(({ k }) => !found.siblings.includes(k))
+          .map(({ k, doc }) => keyItem(k, parent.value as Schema, doc, replace, d, flow >= 0)),
       };
     }
     return empty;

@@ -1,3 +1,6 @@
+import { deviceOf } from '#shared/metrics';
+import type { DeviceRange } from '../analysis/deviceFacts';
+import { formatMs } from './codeLens';
 import type { Hover } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseConstraint } from '#shared/constraints';
@@ -64,6 +67,11 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
   ) {
     sections.push(`\`${node.value}\`: ${s.valueDocs[node.value]}`);
   }
+  const device = /^search\.objectives\./.test(path)
+    ? deviceOf(path.slice('search.objectives.'.length))
+    : undefined;
+  const onDevice = device ? a.devices?.ranges.find((r) => r.device === device) : undefined;
+  if (onDevice) sections.push(deviceRangesMarkdown([onDevice]));
   if (!hit.onKey && path.startsWith('search.constraints.') && typeof node?.value === 'string') {
     const c = parseConstraint(node.value);
     if (typeof c !== 'string' && a.facts && (c.metric === 'flops' || c.metric === 'params')) {
@@ -81,6 +89,7 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
         ? spaceFactsMarkdown(facts, a.resolved.config.train.batchSize)
         : '*Facts appear when the space has no errors.*',
     );
+    if (facts && a.devices?.ranges.length) sections.push(deviceRangesMarkdown(a.devices.ranges));
   } else {
     const m = /^space\.stages\.(\d+)(\.|$)/.exec(path);
     if (m) {
@@ -93,6 +102,24 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
     contents: { kind: 'markdown', value: sections.join('\n\n') },
     range: { start: doc.positionAt(range[0]), end: doc.positionAt(range[1]) },
   };
+}
+
+/** The space's latency range on each profiled device, with how well its table predicts. */
+function deviceRangesMarkdown(ranges: readonly DeviceRange[]): string {
+  const rows = ranges.map((r) => {
+    const q = r.quality;
+    const quality = q
+      ? `${(100 * q.within10).toFixed(0)}% within ±10% of ${q.subnets} subnets timed whole, τ ${q.tau.toFixed(2)}`
+      : 'not checked on this space';
+    return `| ${escapeMarkdown(r.device)} | ${formatMs(r.ms[0])}–${formatMs(r.ms[1])} ms | ${r.fitted ? quality : 'units profiled in another space; overhead not fitted here'} |`;
+  });
+  return [
+    '**Latency on profiled devices** (predicted from each device’s table, smallest to largest subnet)',
+    '',
+    '| device | latency | table quality |',
+    '|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 /** Text shown as itself in Markdown: every character Markdown or HTML would read, escaped. */

@@ -55,8 +55,10 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     hover: (d, p) => hover(d, d.offsetAt(p), analyseDoc(d)),
     complete: (d, p) => {
       const file = options.uriToPath?.(d.uri);
+      const devices = options.deviceProfiles ? [...options.deviceProfiles(file).keys()] : [];
       return complete(d, d.offsetAt(p), {
         ...(file ? { configDir: file.replace(/[\\/][^\\/]*$/, '') } : {}),
+        ...(devices.length ? { devices } : {}),
         ...(options.listFolders ? { listFolders: options.listFolders } : {}),
       });
     },

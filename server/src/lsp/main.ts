@@ -1,3 +1,4 @@
+import { workspaceDeviceProfiles } from '../datasets/deviceTables';
 import { existsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import * as path from 'node:path';
@@ -58,6 +59,7 @@ function makeService(settings: Settings): LanguageService {
     uriToPath,
     pathExists: existsSync,
     resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+    deviceProfiles: workspaceDeviceProfiles,
     ...data,
   });
 }

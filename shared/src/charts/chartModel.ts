@@ -1,5 +1,10 @@
-import { isMetric, metricOfName, objectiveSchema, type Objective } from '../metrics';
-import { candidateFiguresSchema, paretoFileSchema, parseParetoFront } from '../runFolder/records';
+import { isMetricName, metricOfName, objectiveSchema, type Objective } from '../metrics';
+import {
+  candidateFiguresSchema,
+  paretoFileSchema,
+  parseParetoFront,
+  predictorFitSchema,
+} from '../runFolder/records';
 import { figure, list, nullableNum, obj, optional, record, str, type Infer } from '../schema/dsl';
 import { isRecord, problemOf, validFields } from '../schema/validate';
 import {
@@ -75,6 +80,7 @@ export const generationPointSchema = obj('One generation.', {
   generation: figure('The generation.'),
   evaluations: figure('Subnets evaluated so far.'),
   hypervolume: figure('The hypervolume then.'),
+  predictor: optional(predictorFitSchema),
 });
 export type GenerationPoint = Infer<typeof generationPointSchema>;
 
@@ -251,6 +257,10 @@ export function addCandidate(
   const point: CandidatePoint = { key: c.key, accuracy, flops, params };
   const latency = finite(c.latency);
   if (latency !== null) point.latency = latency;
+  if (isRecord(c.deviceLatency)) {
+    const devices = Object.entries(c.deviceLatency).filter(([, d]) => finite(d?.ms) !== null);
+    if (devices.length) point.deviceLatency = Object.fromEntries(devices);
+  }
   if (typeof c.feasible === 'boolean') point.feasible = c.feasible;
   if (typeof c.generation === 'number') point.generation = c.generation;
   if (typeof c.worker === 'string' && c.worker) point.worker = c.worker;
@@ -283,14 +293,19 @@ export function fleetOf(e: ExecutorEvent): FleetState {
 function addGeneration(search: SearchState, e: GenerationEvent): void {
   const g = search.generations;
   while (g.length && g[g.length - 1].generation >= e.generation) g.pop();
-  g.push({ generation: e.generation, evaluations: e.evaluations, hypervolume: e.hypervolume });
+  g.push({
+    generation: e.generation,
+    evaluations: e.evaluations,
+    hypervolume: e.hypervolume,
+    ...(e.predictor ? { predictor: e.predictor } : {}),
+  });
   search.front = e.front;
 }
 
 function objectivesOf(x: unknown): Objective[] | undefined {
   if (!Array.isArray(x)) return undefined;
   const out = x.flatMap((o: { name?: unknown; direction?: unknown }) =>
-    isMetric(o?.name) && (o.direction === 'max' || o.direction === 'min')
+    isMetricName(o?.name) && (o.direction === 'max' || o.direction === 'min')
       ? [{ name: o.name, direction: o.direction } as Objective]
       : [],
   );

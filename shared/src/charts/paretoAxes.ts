@@ -1,23 +1,39 @@
 import { isUpperBound, meets, parseConstraint } from '../constraints';
-import { METRICS, naturalDirection, type Direction, type Metric, type Objective } from '../metrics';
+import {
+  deviceMetric,
+  figureOf,
+  METRICS,
+  naturalDirection,
+  type Direction,
+  type MetricName,
+  type Objective,
+} from '../metrics';
 import type { CandidatePoint } from './chartModel';
 
 /** The Pareto chart's choices: which figures go on which axis, and what is better. */
 
 export interface ParetoAxes {
-  x: Metric;
-  y: Metric;
+  x: MetricName;
+  y: MetricName;
 }
 
-export function directionOf(m: Metric, objectives: readonly Objective[]): Direction {
+export function directionOf(m: MetricName, objectives: readonly Objective[]): Direction {
   return objectives.find((o) => o.name === m)?.direction ?? naturalDirection(m);
 }
 
-export const valueOf = (p: CandidatePoint, m: Metric): number | undefined => p[m];
+export const valueOf = (p: CandidatePoint, m: MetricName): number | undefined => figureOf(p, m);
 
-/** The figures that some candidate has: latency only once subnets were measured. */
-export function availableMetrics(points: readonly CandidatePoint[]): Metric[] {
-  return METRICS.filter((m) => points.some((p) => valueOf(p, m) !== undefined));
+/**
+ * The figures that some candidate has: latency only once subnets were measured, and the
+ * latency on each device some candidate was timed on (or predicted for), by name.
+ */
+export function availableMetrics(points: readonly CandidatePoint[]): MetricName[] {
+  const devices = new Set<string>();
+  for (const p of points) for (const d of Object.keys(p.deviceLatency ?? {})) devices.add(d);
+  return [
+    ...METRICS.filter((m) => points.some((p) => valueOf(p, m) !== undefined)),
+    ...[...devices].sort().map(deviceMetric),
+  ];
 }
 
 /**
@@ -26,7 +42,7 @@ export function availableMetrics(points: readonly CandidatePoint[]): Metric[] {
  */
 export function defaultAxes(
   objectives: readonly Objective[],
-  available: readonly Metric[],
+  available: readonly MetricName[],
 ): ParetoAxes {
   const names = objectives.map((o) => o.name);
   const pool = [...names, ...METRICS.filter((m) => !names.includes(m))].filter(

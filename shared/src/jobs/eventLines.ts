@@ -73,6 +73,7 @@ export function eventLines(p: JobProgress, e: EngineEvent): NarratedLine[] {
         info(
           `searching run ${e.runId} with ${e.algorithm} (seed ${e.seed}): ${e.budget} evaluations; ` +
             `objectives ${e.objectives.map((x) => `${x.name === 'flops' ? 'macs' : x.name} ${x.direction}`).join(', ')}` +
+            `${e.latencySources?.length ? `; ${e.latencySources.join('; ')}` : ''}` +
             `${e.constraints.length ? `; constraints ${e.constraints.join(', ')}` : ''}` +
             `${e.cached ? `; ${e.cached} subnets already evaluated` : ''}`,
         ),
@@ -93,6 +94,8 @@ export function eventLines(p: JobProgress, e: EngineEvent): NarratedLine[] {
         ...e.front.map((c) => ({ level: 'info' as const, text: candidateLine(c), result: true })),
         ...(e.paretoFile ? [info(`front written to ${e.paretoFile}`)] : []),
       ];
+    case 'profile-end':
+      return profileLines(e);
     case 'export':
       return [
         { level: 'info', text: e.file, result: true },
@@ -118,6 +121,30 @@ export function eventLines(p: JobProgress, e: EngineEvent): NarratedLine[] {
     default:
       return [];
   }
+}
+
+/** A device table's lines: where it went, and how well it predicts whole subnets. */
+function profileLines(e: Extract<EngineEvent, { type: 'profile-end' }>): NarratedLine[] {
+  if (e.status !== 'completed')
+    return [{ level: e.status === 'failed' ? 'error' : 'info', text: e.message ?? e.status }];
+  const q = e.quality;
+  return [
+    info(
+      `${plural(e.units, 'unit')} of the space timed on ${e.device} (${e.where}) in ${formatDuration(e.seconds)}; overhead of a whole model ${ms(e.overheadMs)}`,
+    ),
+    ...(q && q.subnets
+      ? [
+          info(
+            `quality on ${plural(q.subnets, 'random subnet')} timed whole (${ms(q.measuredMs.min)}–${ms(q.measuredMs.max)}): ` +
+              `${(100 * q.within10).toFixed(0)}% within ±10%, RMSE ${ms(q.rmseMs)}, MAPE ${q.mape.toFixed(1)}%, Kendall τ ${q.tau.toFixed(3)}` +
+              (q.repeatability !== undefined
+                ? `; the measurement itself: ${(100 * q.repeatability).toFixed(0)}% of second timings within ±10% of the first`
+                : ''),
+          ),
+        ]
+      : []),
+    ...(e.file ? [{ level: 'info' as const, text: e.file, result: true }] : []),
+  ];
 }
 
 /** A ranking check's lines. */
@@ -216,6 +243,8 @@ export function candidateLine(c: CandidateFigures): string {
     `${formatCount(c.params)} params`,
   ];
   if (c.latency !== undefined) parts.push(`${c.latency.toFixed(3)} ms`);
+  for (const [device, d] of Object.entries(c.deviceLatency ?? {}))
+    parts.push(`${d.ms.toFixed(3)} ms on ${device}${d.source === 'table' ? ' (table)' : ''}`);
   return `${c.key}  ${parts.join(' · ')}`;
 }
 

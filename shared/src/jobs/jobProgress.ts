@@ -349,6 +349,7 @@ export function progressMessage(p: JobProgress): string {
     if (f.accuracy !== undefined) parts.push(`fine-tuned ${formatAccuracy(f.accuracy)}`);
     return withEta(parts);
   }
+  if (p.kind === 'profile') return `timing the layers of ${p.title} on the device…`;
   return p.exported ? `verified ${p.exported.key}` : `exporting ${p.title}…`;
 }
 
@@ -358,6 +359,7 @@ const KIND_ICON: Record<JobKind, string> = {
   export: '$(package)',
   rank: '$(list-ordered)',
   finetune: '$(mortar-board)',
+  profile: '$(dashboard)',
 };
 
 /** The status bar item's text: an icon, then the progress message. */

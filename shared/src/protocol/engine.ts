@@ -1,4 +1,5 @@
 import { parseExecutor } from '../executor';
+import { DEVICE_NAME } from '../metrics';
 import {
   bool,
   int,
@@ -79,6 +80,17 @@ export const engineCommandSchema = union('A command to the engine.', 'type', {
       population: optional(positiveWhole('Population size.')),
       generations: optional(positiveWhole('Generations.')),
       executor,
+      deviceQueue: optional(
+        str(
+          "`redis://HOST:PORT` where the device workers of the config's `latency@NAME` metrics take timing tasks (default: the executor's queue, when it is one).",
+        ),
+      ),
+      predictor: optional(
+        oneOf('Override of `search.predictor`.', {
+          none: 'Plain NSGA-II.',
+          linas: 'Predictor-assisted NSGA-II.',
+        }),
+      ),
     },
   ),
   export: command('export', 'Export one subnet of a trained run as ONNX and verify it.', {
@@ -159,6 +171,12 @@ export const engineCommandSchema = union('A command to the engine.', 'type', {
       positiveWhole('Threads each evaluation uses (default: the machine’s cores).'),
     ),
     backend: optional(str('Backend override for stand-alone training.')),
+    device: optional(
+      str(
+        'Register as the latency device of this name: take only its timing tasks (ONNX models in the task), no evaluations.',
+        { pattern: DEVICE_NAME },
+      ),
+    ),
     runs: optional(
       list(
         'The folders whose runs it serves (absolute): a job naming a run folder anywhere else is refused before anything of it is read. Default: the working folder’s .supernet/runs.',
@@ -167,6 +185,29 @@ export const engineCommandSchema = union('A command to the engine.', 'type', {
       ),
     ),
   }),
+  profile: command(
+    'profile',
+    'Time every distinct layer of a space on a device and write its latency table (`supernet profile`).',
+    {
+      ...runOf,
+      device: str('The device: its table is `.supernet/devices/NAME.json`.', {
+        pattern: DEVICE_NAME,
+      }),
+      queue: optional(
+        str(
+          'The Redis URL where the device worker takes timing tasks; without it the layers are timed in this process, which is then the device.',
+        ),
+      ),
+      threads: optional(positiveWhole('In-process timing only: onnxruntime threads (default 1).')),
+      subnets: optional(
+        int('Random subnets timed whole to measure the table’s quality (default 50).', {
+          minimum: 0,
+          maximum: 10000,
+        }),
+      ),
+      devicesDir: str('Folder of device tables (`.supernet/devices`).'),
+    },
+  ),
 });
 
 export type EngineCommand = Infer<typeof engineCommandSchema>;
@@ -180,6 +221,7 @@ export type FinetuneCommand = CommandOf<'finetune'>;
 export type ProbeCommand = CommandOf<'probe'>;
 export type RankCommand = CommandOf<'rank'>;
 export type WorkerCommand = CommandOf<'worker'>;
+export type ProfileCommand = CommandOf<'profile'>;
 
 /** Why an `executor` or `queue` URL is not one, or undefined. */
 function urlProblem(
@@ -211,8 +253,14 @@ export function commandProblem(x: unknown): string | undefined {
   const c = x as EngineCommand;
   switch (c.type) {
     case 'search':
+      return (
+        urlProblem(c.type, 'executor', c.executor, false) ??
+        urlProblem(c.type, 'deviceQueue', c.deviceQueue, true)
+      );
     case 'rank':
       return urlProblem(c.type, 'executor', c.executor, false);
+    case 'profile':
+      return urlProblem('profile', 'queue', c.queue, true);
     case 'worker':
       return urlProblem('worker', 'queue', c.queue, true);
     case 'export':

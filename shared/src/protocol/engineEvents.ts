@@ -1,9 +1,11 @@
+import { profileQualitySchema } from '../deviceProfile';
 import { workerInfoSchema } from '../executor';
 import { objectiveSchema } from '../metrics';
 import { baselineFields, interval } from '../ranking';
 import {
   candidateFiguresSchema,
   finetuneResultSchema,
+  predictorFitSchema,
   rankedSubnetSchema,
 } from '../runFolder/records';
 import {
@@ -193,6 +195,18 @@ export const searchStartEventSchema = event('search-start', 'A search started on
   budget: count('Most subnets it evaluates.'),
   seed: num('The seed.'),
   cached: count('Evaluations already in candidates.jsonl that the search reuses.'),
+  latencySources: optional(
+    list(
+      "Where each latency comes from: `latency@pi5 timed on pi5's worker at redis://…`, `latency@pi5 from its table`, `latency on this machine`.",
+      str('One.'),
+    ),
+  ),
+  predictor: optional(
+    oneOf('Whether offspring are screened by an accuracy predictor.', {
+      none: 'Plain NSGA-II.',
+      linas: 'Predictor-assisted NSGA-II (LINAS).',
+    }),
+  ),
 });
 
 const front = list('The feasible non-dominated subnets.', candidateFiguresSchema);
@@ -209,6 +223,7 @@ export const generationEventSchema = event(
     ),
     front,
     evaluationsPerSec: figure('Evaluations per second so far.'),
+    predictor: optional(predictorFitSchema),
   },
 );
 
@@ -221,6 +236,22 @@ export const searchEndEventSchema = event('search-end', 'The search ended.', {
   paretoFile: optional(str('pareto.json of this search, when it was written.')),
   message: optional(str('Why, when it failed.')),
 });
+
+export const profileEndEventSchema = event(
+  'profile-end',
+  'A device latency table was written (`supernet profile`).',
+  {
+    status: ended,
+    device: str('The device.'),
+    file: optional(str('The table written (`.supernet/devices/NAME.json`).')),
+    where: str('Where it was timed: a device queue, or this process.'),
+    units: count('Distinct units of the space timed.'),
+    overheadMs: figure('The fitted overhead of a whole model, ms.'),
+    quality: optional(profileQualitySchema),
+    seconds: figure('Seconds it took.'),
+    message: optional(str('Why, when it failed.')),
+  },
+);
 
 export {
   CALIBRATION_METHODS,
@@ -561,6 +592,7 @@ export const workerEventSchema = event('worker', 'What the worker (`supernet wor
       kind: oneOf('What it asks.', {
         evaluate: 'Inherited accuracy of subnets.',
         'train-alone': 'Stand-alone training of subnets.',
+        time: 'Latency of models on a device (a device worker).',
       }),
       subnets: count('Its subnets.'),
       seconds: optional(figure('Seconds it took.')),
@@ -584,6 +616,7 @@ export const engineEventSchema = union('An engine event.', 'type', {
   'search-start': searchStartEventSchema,
   generation: generationEventSchema,
   'search-end': searchEndEventSchema,
+  'profile-end': profileEndEventSchema,
   export: exportEventSchema,
   'finetune-start': finetuneStartEventSchema,
   'finetune-step': finetuneStepEventSchema,

@@ -36,7 +36,7 @@ const run = text(
 );
 const key = text("The subnet's arch key.");
 
-export const JOB_KINDS = ['train', 'search', 'export', 'rank', 'finetune'] as const;
+export const JOB_KINDS = ['train', 'search', 'export', 'rank', 'finetune', 'profile'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 const jobKind = oneOf('What the job does.', {
   train: 'Train a supernet (or resume one).',
@@ -44,6 +44,7 @@ const jobKind = oneOf('What the job does.', {
   export: 'Export a subnet.',
   rank: 'A ranking check.',
   finetune: 'Fine-tune a subnet.',
+  profile: "Time a space's layers on a device (its latency table).",
 } satisfies Record<JobKind, string>);
 
 /** The answer to every request that starts a job. */

@@ -9,6 +9,7 @@ import {
   obj,
   oneOf,
   optional,
+  record,
   str,
   type Infer,
 } from '../schema/dsl';
@@ -59,6 +60,32 @@ export const runMetaSchema = obj('run.json.', {
 });
 export type RunMeta = Infer<typeof runMetaSchema>;
 
+/** A subnet's latency on a named device (`latency@NAME`), and where the figure comes from. */
+export const deviceLatencySchema = obj('A latency on a named device.', {
+  ms: count('Median ms of one image (batch 1) on the device.'),
+  spreadMs: optional(count('Interquartile range of the timed runs, in ms (timed figures).')),
+  source: oneOf('Where the figure comes from.', {
+    device: 'Timed whole on the device by its worker (`supernet worker --device NAME`).',
+    table:
+      "Predicted from the device's latency table (`supernet profile`): the device was offline.",
+  }),
+  worker: optional(text('The device worker that timed it.')),
+});
+export type DeviceLatency = Infer<typeof deviceLatencySchema>;
+const deviceLatencies = () =>
+  optional(record('Latency on named devices, by device name.', deviceLatencySchema));
+
+/**
+ * How well the accuracy predictor of a predictor-assisted search (LINAS) foresaw the subnets
+ * a generation then evaluated: its predictions against their inherited accuracy.
+ */
+export const predictorFitSchema = obj("The accuracy predictor's record on one generation.", {
+  tau: figure('Kendall τ between predicted and inherited accuracy over the generation’s subnets.'),
+  mape: figure('Mean absolute percentage error of the predicted accuracy, %.'),
+  trainedOn: count('Subnets it was fitted on.'),
+});
+export type PredictorFit = Infer<typeof predictorFitSchema>;
+
 /** One evaluated subnet: a line of candidates.jsonl (append-only). */
 export const candidateSchema = obj('A line of candidates.jsonl.', {
   key: text("The subnet's arch key."),
@@ -68,6 +95,7 @@ export const candidateSchema = obj('A line of candidates.jsonl.', {
   flops: count('Multiply-accumulates (MACs) of one image, from the analytic model.'),
   params: count('Parameters, from the analytic model.'),
   latency: optional(count('Median ms of one image in onnxruntime-node, when measured.')),
+  deviceLatency: deviceLatencies(),
   checkpointStep: num(
     'The checkpoint step whose weights were evaluated: a resumed run’s older figures are stale.',
     { default: -1 },
@@ -88,7 +116,8 @@ export const candidateFiguresSchema = obj("A subnet's figures.", {
   accuracy: num('Inherited accuracy (0–1).'),
   flops: num('MACs of one image.'),
   params: num('Parameters.'),
-  latency: optional(num('Median ms of one image, when measured.')),
+  latency: optional(num('Median ms of one image on this machine, when measured.')),
+  deviceLatency: deviceLatencies(),
   feasible: optional(bool('Whether it meets the search’s constraints.')),
   worker: optional(text('The queue worker that evaluated it.')),
 });
@@ -100,6 +129,9 @@ export const paretoFileSchema = obj('pareto.json.', {
   runId: text('The run.'),
   search: text('Which search wrote it.'),
   algorithm: oneOf('The algorithm.', { nsga2: 'NSGA-II.', random: 'Random search.' }),
+  predictor: optional(
+    oneOf('The offspring screening.', { none: 'None.', linas: 'LINAS (an accuracy predictor).' }),
+  ),
   seed: num('The seed.'),
   budget: count('Most subnets it would evaluate.'),
   objectives: list('What it optimised.', objectiveSchema),
@@ -117,6 +149,7 @@ export const paretoFileSchema = obj('pareto.json.', {
       generation: count('The generation.'),
       evaluations: count('Subnets evaluated so far.'),
       hypervolume: figure('Hypervolume of the front then.'),
+      predictor: optional(predictorFitSchema),
     }),
   ),
   front: list(

@@ -121,6 +121,8 @@ export interface MapSchema<K extends string = string, V extends Schema = Schema>
   keyDocs: Readonly<Record<K, string>>;
   value: V;
   minProperties?: number;
+  /** Keys beyond `keys` that are accepted too (`latency@NAME`), with what such a key means. */
+  keyPattern?: { pattern: RegExp; doc: string };
 }
 
 export type Schema =

@@ -73,7 +73,8 @@ export function problemOf(schema: Schema, value: unknown, where = 'the value'): 
     case 'map': {
       if (!isRecord(value)) return bad(typeName(schema));
       for (const [k, v] of Object.entries(value)) {
-        if (!schema.keys.includes(k)) return `${where} has an unknown key '${k}'`;
+        if (!schema.keys.includes(k) && !schema.keyPattern?.pattern.test(k))
+          return `${where} has an unknown key '${k}'`;
         const p = problemOf(schema.value as Schema, v, `${where}.${k}`);
         if (p) return p;
       }

@@ -1,5 +1,6 @@
 import type { DataFacts } from '../../datasets/describe';
 import type { TaskConfig } from '../../config/configSchema';
+import type { DeviceProfile } from '#shared/deviceProfile';
 import type { SpaceFacts } from '../../space/facts';
 import { spaceFacts } from '../../space/facts';
 import type { Problem } from '../../config/problems';
@@ -20,6 +21,11 @@ export interface AnalysisOptions {
    * split, stored size, broken files); without it, the data itself is not checked.
    */
   describeData?: (task: TaskConfig, configPath: string | undefined) => DataFacts | undefined;
+  /**
+   * The latency tables of the workspace a config is in (`.supernet/devices/*.json`), by
+   * device: the devices `latency@NAME` may name, and the latency ranges hover shows.
+   */
+  deviceProfiles?: (configPath: string | undefined) => ReadonlyMap<string, DeviceProfile>;
 }
 
 export type Path = (string | number)[];

@@ -58,6 +58,12 @@ export interface OnnxModelOptions {
    * the forward pass of batch-norm recalibration (Supernet.calibrate). Not folded.
    */
   batchStatistics?: boolean;
+  /**
+   * A piece of a subnet that does not end with the classifier (a device's latency table
+   * times pieces alone, devices/unitModels.ts): its last layer's output, [C, H, W], is the
+   * model's output.
+   */
+  pieceOutput?: [number, number, number];
 }
 
 /** The graph outputs holding a conv layer's batch statistics (see batchStatistics). */
@@ -402,11 +408,13 @@ export function buildOnnxModel(sub: SubnetWeights, options: OnnxModelOptions): o
     }
     if (sources.has(i)) kept.set(i, x);
   }
+  const piece = options.pieceOutput;
+  if (piece && x !== OUTPUT_NAME) x = g.node('Identity', 'output', [x], OUTPUT_NAME);
   if (x !== OUTPUT_NAME) throw new Error('A subnet must end with its classifier');
   const graph = g.graph(
-    'subnet',
+    piece ? 'piece' : 'subnet',
     valueInfo(INPUT_NAME, [BATCH_DIM, C, H, W]),
-    valueInfo(OUTPUT_NAME, [BATCH_DIM, classes]),
+    valueInfo(OUTPUT_NAME, piece && classes === 0 ? [BATCH_DIM, ...piece] : [BATCH_DIM, classes]),
     statistics,
   );
   return model(graph, options);

@@ -1,5 +1,6 @@
 import { archKey, type Arch } from '#shared/arch';
-import type { Candidate } from '#shared/runFolder/records';
+import type { Candidate, DeviceLatency } from '#shared/runFolder/records';
+import type { DeviceLatencySource } from '../devices/deviceLatencies';
 import type { SupernetConfig } from '../../config/configSchema';
 import { subnetCost } from '../../space/facts';
 import type { TrainingData } from '../data/batches';
@@ -27,6 +28,8 @@ export interface EvaluatorOptions {
   source: string;
   /** The checkpoint step of the weights: records of other steps are not reused. */
   checkpointStep: number;
+  /** The devices whose latency every subnet needs (`latency@NAME`), each from its source. */
+  devices?: readonly DeviceLatencySource[];
 }
 
 /**
@@ -34,8 +37,9 @@ export interface EvaluatorOptions {
  * this search or an earlier one at the same checkpoint) is reused, so a restarted search
  * repeats no work; the others go to the executor (this process, or queue workers) for
  * BN recalibration + validation accuracy. FLOPs and params are analytic; latency is
- * measured here, on this machine, from the exported model in onnxruntime-node, since it
- * is a figure of the machine the user deploys to, not of whichever worker evaluated.
+ * measured here, on this machine, from the exported model in onnxruntime-node, never on
+ * whichever worker evaluated; latency on a named device comes from that device's worker
+ * (the exported model sent to it) or its latency table (devices/deviceLatencies.ts).
  * This is the one writer of candidates.jsonl.
  */
 export class CandidateMeasurer {
@@ -71,7 +75,7 @@ export class CandidateMeasurer {
       const stored = this.store.get(key);
       const known = stored?.checkpointStep === this.options.checkpointStep ? stored : undefined;
       if (!known) missing.set(key, arch);
-      else if (this.options.latency && known.latency === undefined) needLatency.push(known);
+      else if (this.lacksLatency(known)) needLatency.push(known);
       else {
         out.set(key, known);
         onCandidate(known, true);
@@ -85,12 +89,27 @@ export class CandidateMeasurer {
       onCandidate(c, false);
     };
     try {
-      for (const known of needLatency)
-        record({ ...known, latency: await this.latencyOf(known.arch) });
-      // Results are recorded in the order they arrive, each after its latency (when measured).
+      const devices = await this.deviceLatencies(
+        needLatency.map((c) => c.arch),
+        shouldStop,
+      );
+      for (const [i, known] of needLatency.entries())
+        record({
+          ...known,
+          ...(this.options.latency && known.latency === undefined
+            ? { latency: await this.latencyOf(known.arch) }
+            : {}),
+          ...(devices[i] ? { deviceLatency: { ...known.deviceLatency, ...devices[i] } } : {}),
+        });
+      // Results are recorded in the order they arrive, each after its latencies (when
+      // measured); the devices time each subnet while the next ones are evaluated.
       let recorded = Promise.resolve();
       const arrived = (r: EvaluatedSubnet) => {
-        recorded = recorded.then(async () => record(await this.candidateOf(r, generation)));
+        const onDevices = this.deviceLatencies([r.arch], shouldStop);
+        onDevices.catch(() => undefined);
+        recorded = recorded.then(async () =>
+          record(await this.candidateOf(r, generation, (await onDevices)[0])),
+        );
       };
       try {
         await this.executor.evaluate([...missing.values()], arrived, shouldStop);
@@ -109,7 +128,28 @@ export class CandidateMeasurer {
     return all.get(archKey(arch)) as Candidate;
   }
 
-  private async candidateOf(r: EvaluatedSubnet, generation: number): Promise<Candidate> {
+  /** Whether a stored candidate lacks a latency this search needs (or has it from another source). */
+  lacksLatency(c: Candidate): boolean {
+    if (this.options.latency && c.latency === undefined) return true;
+    return (this.options.devices ?? []).some((d) => c.deviceLatency?.[d.device]?.source !== d.kind);
+  }
+
+  /** Each subnet's latency on every device of the search, by device; none without devices. */
+  private async deviceLatencies(
+    archs: readonly Arch[],
+    shouldStop?: () => boolean,
+  ): Promise<(Record<string, DeviceLatency> | undefined)[]> {
+    const devices = this.options.devices ?? [];
+    if (!devices.length || !archs.length) return archs.map(() => undefined);
+    const each = await Promise.all(devices.map((d) => d.measure(archs, shouldStop)));
+    return archs.map((_, i) => Object.fromEntries(devices.map((d, k) => [d.device, each[k][i]])));
+  }
+
+  private async candidateOf(
+    r: EvaluatedSubnet,
+    generation: number,
+    deviceLatency?: Record<string, DeviceLatency>,
+  ): Promise<Candidate> {
     const cost = subnetCost(this.config.space, this.config.task, r.arch);
     return {
       key: r.key,
@@ -119,6 +159,7 @@ export class CandidateMeasurer {
       flops: cost.flops,
       params: cost.params,
       ...(this.options.latency ? { latency: await this.latencyOf(r.arch) } : {}),
+      ...(deviceLatency ? { deviceLatency } : {}),
       checkpointStep: this.options.checkpointStep,
       source: this.options.source,
       generation,

@@ -1,3 +1,4 @@
+import { figureOf } from '#shared/metrics';
 import * as tf from '@tensorflow/tfjs-core';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -62,13 +63,15 @@ export function bestUnder(
     return 'The run has no evaluated subnets yet: run `supernet search` on it first.';
   const ok = all.filter((c) =>
     constraints.every((k) => {
-      const v = c[k.metric];
+      const v = figureOf(c, k.metric);
       return v !== undefined && meets(k, v);
     }),
   );
   if (!ok.length) {
     const closest = constraints.map((k, i) => {
-      const values = all.map((c) => c[k.metric]).filter((v): v is number => v !== undefined);
+      const values = all
+        .map((c) => figureOf(c, k.metric))
+        .filter((v): v is number => v !== undefined);
       const best = isUpperBound(k) ? Math.min(...values) : Math.max(...values);
       return `'${texts[i]}' (best evaluated: ${values.length ? formatMeasure(k.metric, best) : 'none measured'})`;
     });

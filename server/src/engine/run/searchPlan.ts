@@ -2,7 +2,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import type { Constraint } from '#shared/constraints';
 import type { Objective } from '#shared/metrics';
 import type { SearchCommand } from '#shared/protocol/engine';
-import { constraintsOf, needsLatency, objectivesOf } from '../search/objectives';
+import { constraintsOf, devicesNeeded, needsLatency, objectivesOf } from '../search/objectives';
 
 /** What one search does: the config's `search:` section with the command's overrides. */
 export interface SearchPlan {
@@ -14,8 +14,12 @@ export interface SearchPlan {
   budget: number;
   objectives: Objective[];
   constraints: Constraint[];
-  /** Whether every subnet's latency is measured (an objective or a constraint names it). */
+  /** Whether every subnet's latency on this machine is measured (an objective or a constraint names it). */
   latency: boolean;
+  /** The devices whose latency every subnet needs (`latency@NAME`). */
+  devices: string[];
+  /** Whether offspring are screened by an accuracy predictor (NSGA-II only). */
+  predictor: 'none' | 'linas';
 }
 
 export function searchPlan(cmd: SearchCommand, config: SupernetConfig): SearchPlan {
@@ -38,5 +42,7 @@ export function searchPlan(cmd: SearchCommand, config: SupernetConfig): SearchPl
     objectives,
     constraints,
     latency: needsLatency(objectives, constraints),
+    devices: devicesNeeded(objectives, constraints),
+    predictor: cmd.predictor ?? (config.search.predictor === 'linas' ? 'linas' : 'none'),
   };
 }

@@ -1,7 +1,12 @@
 import { archKey } from '#shared/arch';
 import type { EngineEvent, SearchCommand } from '#shared/protocol/engine';
 import { AppendLog } from '#shared/runFolder/appendLog';
-import type { Candidate, CandidateFigures, ParetoFile } from '#shared/runFolder/records';
+import type {
+  Candidate,
+  CandidateFigures,
+  ParetoFile,
+  PredictorFit,
+} from '#shared/runFolder/records';
 import { largestArch, smallestArch } from '../../space/arch';
 import { spaceFacts } from '../../space/facts';
 import type { DataOptions } from '../data/trainingData';
@@ -29,6 +34,15 @@ import { atomicWrite } from '#shared/runFolder/durable';
 import { RunFolder } from '../storage/runFolder';
 import { searchPlan, type SearchPlan } from './searchPlan';
 import { CandidateMeasurer } from './candidateMeasurer';
+import {
+  devicesDirOf,
+  openDeviceSources,
+  type DeviceLatencySource,
+} from '../devices/deviceLatencies';
+import { QueueExecutor } from '../execute/queue/queueExecutor';
+import { linas, type LinasGenerationInfo } from '../search/linas';
+import { archFeatures, ridgeSurrogate } from '../search/surrogate';
+import { accuracyPredictorFit, unscaledAccuracy } from '../search/predictorFit';
 
 export interface SearchRunOptions extends DataOptions {
   emit: (e: EngineEvent) => void;
@@ -45,6 +59,7 @@ interface SearchSession {
   emit: (e: EngineEvent) => void;
   source: string;
   t0: number;
+  devices: readonly DeviceLatencySource[];
 }
 
 /**
@@ -63,16 +78,26 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     opts.emit(e);
   };
   let executor: Executor | undefined;
+  let devices: DeviceLatencySource[] = [];
   try {
     const plan = searchPlan(cmd, loaded.config);
     const source = `${plan.algorithm}-seed${plan.seed}-${new Date(t0).toISOString()}`;
     executor = await openExecutor(cmd.executor, loaded, { ...opts, emit });
+    devices = await openDeviceSources(plan.devices, {
+      deviceQueue:
+        cmd.deviceQueue ?? (executor instanceof QueueExecutor ? cmd.executor : undefined),
+      devicesDir: devicesDirOf(cmd.runsDir),
+      config: loaded.config,
+      net: loaded.net,
+      emit,
+    });
     const measurer = new CandidateMeasurer(loaded.net, loaded.config, store, executor, {
       latency: plan.latency,
       source,
       checkpointStep: loaded.step,
+      devices,
     });
-    const s: SearchSession = { loaded, plan, store, measurer, emit, source, t0 };
+    const s: SearchSession = { loaded, plan, store, measurer, emit, source, t0, devices };
     const result = await explore(s, await spaceRanges(s), opts.shouldStop);
     // Closed first: a queue's report in flight lands before the search's end, never after.
     await executor?.close();
@@ -83,6 +108,7 @@ export async function searchRun(cmd: SearchCommand, opts: SearchRunOptions): Pro
     throw e;
   } finally {
     await executor?.close();
+    for (const d of devices) await d.close();
     store.close();
     log.close();
     loaded.net.dispose();
@@ -94,11 +120,21 @@ async function spaceRanges(s: SearchSession): Promise<SpaceRanges> {
   const { config } = s.loaded;
   const facts = spaceFacts(config);
   const ranges: SpaceRanges = { flops: facts.flops, params: facts.params };
-  if (s.plan.latency) {
+  const extremes = [
+    smallestArch(config.space, config.task),
+    largestArch(config.space, config.task),
+  ];
+  if (s.plan.latency)
     ranges.latency = [
-      await s.measurer.latencyOf(smallestArch(config.space, config.task)),
-      await s.measurer.latencyOf(largestArch(config.space, config.task)),
+      await s.measurer.latencyOf(extremes[0]),
+      await s.measurer.latencyOf(extremes[1]),
     ];
+  if (s.devices.length) ranges.deviceLatency = {};
+  for (const d of s.devices) {
+    // Latency is not monotone in every choice (a deeper stage at a lower resolution), and
+    // a device's timings are noisy: the extremes' times, widened, bound the scale.
+    const [lo, hi] = await d.measure(extremes);
+    ranges.deviceLatency![d.device] = [Math.min(lo.ms, hi.ms) / 2, 2 * Math.max(lo.ms, hi.ms)];
   }
   const unmeetable = unmeetableConstraint(s.plan.constraints, config.search.constraints, ranges);
   if (unmeetable) throw new RunError(unmeetable);
@@ -112,6 +148,7 @@ const figuresOf = (c: Candidate, s: SearchSession): CandidateFigures => ({
   flops: c.flops,
   params: c.params,
   ...(c.latency !== undefined ? { latency: c.latency } : {}),
+  ...(c.deviceLatency ? { deviceLatency: c.deviceLatency } : {}),
   feasible: violation(c, s.plan.constraints) === 0,
   ...(c.worker ? { worker: c.worker } : {}),
 });
@@ -161,10 +198,30 @@ async function explore(
     constraints: config.search.constraints,
     budget: plan.budget,
     seed: plan.seed,
+    ...(plan.latency || s.devices.length
+      ? {
+          latencySources: [
+            ...(plan.latency ? ['latency on this machine (onnxruntime, 1 thread)'] : []),
+            ...s.devices.map((d) => d.description),
+          ],
+        }
+      : {}),
+    ...(plan.algorithm === 'nsga2' ? { predictor: plan.predictor } : {}),
     cached: [...s.store.byKey.values()].filter((c) => c.checkpointStep === s.loaded.step).length,
   });
   const history: ParetoFile['history'] = [];
-  const result = await runSearch(plan.algorithm, problem, {
+  const predictorFit = (info: LinasGenerationInfo<ArchGenome>): PredictorFit | undefined =>
+    info.predicted && accuracyAt >= 0
+      ? accuracyPredictorFit(
+          info.predicted.map((p) => ({
+            predicted: unscaledAccuracy(p.objectives[accuracyAt], bounds[accuracyAt]),
+            actual: stored(s, problem.key(p.genome)).accuracy,
+          })),
+          info.evaluations - info.predicted.length,
+        )
+      : undefined;
+  const accuracyAt = plan.objectives.findIndex((o) => o.name === 'accuracy');
+  const searchOptions = {
     ...searchOptionsFrom(config.search),
     seed: plan.seed,
     population: plan.population,
@@ -172,11 +229,13 @@ async function explore(
     maxEvaluations: plan.budget,
     referencePoint: scaledReferencePoint(plan.objectives),
     shouldStop,
-    onGeneration(info) {
+    onGeneration(info: LinasGenerationInfo<ArchGenome>) {
+      const predictor = predictorFit(info);
       history.push({
         generation: info.generation,
         evaluations: info.evaluations,
         hypervolume: info.hypervolume,
+        ...(predictor ? { predictor } : {}),
       });
       s.emit({
         type: 'generation',
@@ -187,10 +246,15 @@ async function explore(
         referencePoint: [...info.referencePoint],
         front: info.front.map((e) => figuresOf(stored(s, problem.key(e.genome)), s)),
         evaluationsPerSec: s.measurer.evaluationsPerSecond,
+        ...(predictor ? { predictor } : {}),
       });
       generation = info.generation + 1;
     },
-  });
+  };
+  const result =
+    plan.algorithm === 'nsga2' && plan.predictor === 'linas'
+      ? await linas(problem, searchOptions, ridgeSurrogate(archFeatures(problem)))
+      : await runSearch(plan.algorithm, problem, searchOptions);
   return { ...result, history, keyOf: (g) => problem.key(g), bounds };
 }
 
@@ -213,6 +277,7 @@ function mergedFront(s: SearchSession, result: Explored): { front: Candidate[]; 
     (c) =>
       (c.checkpointStep === loaded.step || own.has(c.key)) &&
       (!latencyNeeded || c.latency !== undefined) &&
+      !s.measurer.lacksLatency(c) &&
       violation(c, plan.constraints) <= 0,
   );
   const scores = pool.map((c) => scoreOf(c, plan.objectives, plan.constraints, result.bounds));
@@ -249,6 +314,7 @@ function finishSearch(s: SearchSession, result: Explored): ParetoFile {
     runId: folder.id,
     search: s.source,
     algorithm: s.plan.algorithm,
+    ...(s.plan.algorithm === 'nsga2' ? { predictor: s.plan.predictor } : {}),
     seed: s.plan.seed,
     budget: s.plan.budget,
     objectives: s.plan.objectives,

@@ -1,4 +1,4 @@
-import type { Metric } from '#shared/metrics';
+import { figureOf, type Figures, type Metric, type MetricName } from '#shared/metrics';
 import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 
 /**
@@ -8,12 +8,12 @@ import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/c
 export type Direction = 'min' | 'max';
 
 export interface ObjectiveSpec {
-  name: Metric;
+  name: MetricName;
   direction: Direction;
 }
 
 /** Measured values of a subnet; only the objectives and constrained metrics are needed. */
-export type Metrics = Partial<Record<Metric, number>>;
+export type Metrics = Partial<Record<Metric, number>> & Pick<Figures, 'deviceLatency'>;
 
 /** What the search ranks: objectives (to minimise) and the total constraint violation (0 = feasible). */
 export interface Score {
@@ -31,8 +31,8 @@ export function objectiveSpecs(objectives: Partial<Record<Metric, Direction>>): 
 export const toMinimization = (value: number, direction: Direction): number =>
   direction === 'max' ? -value : value;
 
-function metric(metrics: Metrics, name: Metric): number {
-  const v = metrics[name];
+function metric(metrics: Metrics, name: MetricName): number {
+  const v = figureOf(metrics as Figures, name);
   if (v === undefined) throw new Error(`The search needs '${name}' but it was not measured.`);
   return v;
 }

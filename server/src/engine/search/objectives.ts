@@ -1,23 +1,27 @@
 import type { SearchConfig } from '../../config/configSchema';
-import { metricOfName, type Metric, type Objective } from '#shared/metrics';
+import {
+  deviceOf,
+  figureOf,
+  metricOfName,
+  type Figures,
+  type MetricName,
+  type Objective,
+} from '#shared/metrics';
 import { isUpperBound, meets, parseConstraint, type Constraint } from '#shared/constraints';
 import { formatCount } from '#shared/format/numbers';
 import type { Score } from './dominance';
 import { referencePoint, type ObjectiveBounds } from './hypervolume';
 
-/** A subnet's measured figures, the inputs of every objective and constraint. */
-export interface Measures {
-  accuracy: number;
-  flops: number;
-  params: number;
-  /** Median ms of one image; absent when nothing asked for latency. */
-  latency?: number;
-}
+/**
+ * A subnet's measured figures, the inputs of every objective and constraint: latency on
+ * this machine and on devices only when something asked for it.
+ */
+export type Measures = Figures;
 
 /** The config's objectives in their written order (the first two are the chart's axes). */
 export function objectivesOf(search: SearchConfig): Objective[] {
   return Object.entries(search.objectives).map(([name, direction]) => ({
-    name: metricOfName(name) as Metric,
+    name: metricOfName(name) as MetricName,
     direction: direction as 'max' | 'min',
   }));
 }
@@ -31,12 +35,22 @@ export function constraintsOf(search: SearchConfig): Constraint[] {
   });
 }
 
-/** Whether latency has to be measured for each subnet. */
+/** Whether latency on this machine has to be measured for each subnet. */
 export const needsLatency = (objectives: Objective[], constraints: Constraint[]): boolean =>
   objectives.some((o) => o.name === 'latency') || constraints.some((c) => c.metric === 'latency');
 
-function value(m: Measures, name: Metric): number {
-  const v = m[name];
+/** The devices whose latency each subnet needs, in the order the config names them. */
+export const devicesNeeded = (objectives: Objective[], constraints: Constraint[]): string[] => [
+  ...new Set(
+    [...objectives.map((o) => o.name), ...constraints.map((c) => c.metric)].flatMap((m) => {
+      const d = deviceOf(m);
+      return d === undefined ? [] : [d];
+    }),
+  ),
+];
+
+function value(m: Measures, name: MetricName): number {
+  const v = figureOf(m, name);
   if (v === undefined || !Number.isFinite(v)) {
     throw new Error(`The subnet has no ${name} measurement.`);
   }
@@ -66,6 +80,18 @@ export interface SpaceRanges {
   params: [number, number];
   /** Of the smallest and the largest subnet, when latency is measured. */
   latency?: [number, number];
+  /** The same on each device the search names. */
+  deviceLatency?: Record<string, [number, number]>;
+}
+
+/** The range of a cost metric over the space, when it is known. */
+function rangeOf(
+  ranges: SpaceRanges,
+  m: Exclude<MetricName, 'accuracy'>,
+): [number, number] | undefined {
+  const device = deviceOf(m);
+  if (device !== undefined) return ranges.deviceLatency?.[device];
+  return m === 'latency' ? ranges.latency : ranges[m as 'flops' | 'params'];
 }
 
 /**
@@ -76,9 +102,8 @@ export interface SpaceRanges {
  */
 export function objectiveBounds(objectives: Objective[], ranges: SpaceRanges): ObjectiveBounds[] {
   return objectives.map((o): ObjectiveBounds => {
-    const range =
-      o.name === 'accuracy' ? [0, 1] : o.name === 'latency' ? ranges.latency : ranges[o.name];
-    if (!range) throw new Error('Latency ranges are needed for a latency objective.');
+    const range = o.name === 'accuracy' ? [0, 1] : rangeOf(ranges, o.name);
+    if (!range) throw new Error(`The range of ${o.name} is needed for it to be an objective.`);
     const [lo, hi] = range;
     return o.direction === 'max' ? [-hi, -lo] : [lo, hi];
   });
@@ -111,14 +136,17 @@ export function scoreOf(
 export const scaledReferencePoint = (objectives: Objective[]): number[] =>
   referencePoint(objectives.map((): ObjectiveBounds => [0, 1]));
 
-const UNITS: Record<Metric, (v: number) => string> = {
-  accuracy: (v) => `${(100 * v).toFixed(2)}%`,
-  flops: (v) => `${formatCount(v)} MACs`,
-  params: (v) => `${formatCount(v)} parameters`,
-  latency: (v) => `${v.toFixed(3)} ms`,
+const UNITS = {
+  accuracy: (v: number) => `${(100 * v).toFixed(2)}%`,
+  flops: (v: number) => `${formatCount(v)} MACs`,
+  params: (v: number) => `${formatCount(v)} parameters`,
+  latency: (v: number) => `${v.toFixed(3)} ms`,
 };
 
-export const formatMeasure = (name: Metric, v: number): string => UNITS[name](v);
+export const formatMeasure = (name: MetricName, v: number): string => {
+  const device = deviceOf(name);
+  return device !== undefined ? `${UNITS.latency(v)} on ${device}` : UNITS[name as 'latency'](v);
+};
 
 /**
  * A constraint no subnet can meet, judged from the space's ranges before anything is
@@ -132,7 +160,7 @@ export function unmeetableConstraint(
 ): string | undefined {
   for (const [i, c] of constraints.entries()) {
     if (c.metric === 'accuracy') continue;
-    const range = c.metric === 'latency' ? ranges.latency : ranges[c.metric];
+    const range = rangeOf(ranges, c.metric);
     if (!range) continue;
     const achievable = isUpperBound(c) ? range[0] : range[1];
     if (!meets(c, achievable)) {

@@ -33,6 +33,8 @@ import { bullConnection, RedisLink, within } from '../execute/queue/redisConnect
 import { announceWorker, HEARTBEAT_MS, removeWorker } from '../execute/queue/workerRegistry';
 import { trainStandalone } from '../standalone/trainStandalone';
 import { Refusal, RunCache, type LoadedEvaluation } from './runCache';
+import { DeviceJobRunner } from '../devices/deviceJobRunner';
+import { deviceQueueName } from '../devices/deviceTasks';
 
 export interface WorkerRunOptions extends DataOptions {
   emit: (e: EngineEvent) => void;
@@ -57,21 +59,28 @@ const workerVersion = (): string =>
 
 /**
  * `supernet worker`: takes evaluation and stand-alone training jobs from the queue one
- * at a time until told to stop, writing each result into Redis before completing the job.
+ * at a time until told to stop (with `--device NAME`, timing tasks of that device's queue
+ * instead: deviceJobRunner.ts), writing each result into Redis before completing the job.
  * It keeps its registry entry fresh (backend, threads, state, progress) so searches can
  * show it, and refuses jobs it cannot do right here (another version, a run it cannot
  * see, other weights), sending them back to the queue with the reason.
  */
 export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promise<void> {
-  const backend = await selectBackend((cmd.backend ?? 'auto') as BackendPreference);
-  const threads = cmd.threads ?? availableParallelism();
+  const device = cmd.device;
+  // A device times ONNX models in onnxruntime and needs no tfjs backend; one thread unless
+  // it declares more, as latency on this machine is measured.
+  const backend = device
+    ? 'onnxruntime'
+    : (await selectBackend((cmd.backend ?? 'auto') as BackendPreference)).name;
+  const threads = cmd.threads ?? (device ? 1 : availableParallelism());
   const info: WorkerInfo = {
     id: cmd.name ?? `${hostname()}:${process.pid}`,
     host: hostname(),
     pid: process.pid,
     version: workerVersion(),
-    backend: backend.name,
+    backend,
     threads,
+    ...(device ? { device } : {}),
     state: 'starting',
     jobsDone: 0,
     since: Date.now(),
@@ -88,9 +97,14 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     info.seen = Date.now();
     await within(announceWorker(link.redis, info), HEARTBEAT_MS);
   };
-  const cache = new RunCache(o, cmd.runs ?? [path.resolve('.supernet', 'runs')]);
-  const jobs = new JobRunner(link, info, cache, threads, emit, secret);
-  const worker = new Worker<QueueTask>(QUEUE_NAME, (job, token) => jobs.run(job, token), {
+  const cache = device
+    ? undefined
+    : new RunCache(o, cmd.runs ?? [path.resolve('.supernet', 'runs')]);
+  const jobs = cache
+    ? new JobRunner(link, info, cache, threads, emit, secret)
+    : new DeviceJobRunner(link, info, device as string, threads, emit, secret);
+  const queueName = device ? deviceQueueName(device) : QUEUE_NAME;
+  const worker = new Worker<QueueTask>(queueName, (job, token) => jobs.run(job, token), {
     connection: bullConnection(cmd.queue),
     prefix: KEY_PREFIX,
     concurrency: 1,
@@ -130,7 +144,7 @@ export async function workerRun(cmd: WorkerCommand, o: WorkerRunOptions): Promis
     await within(removeWorker(link.redis, info.id), 2_000);
     await link.close();
     await jobs.close();
-    cache.dispose();
+    cache?.dispose();
     emit('stopped', { message: `${info.jobsDone} jobs done` });
   }
 }

@@ -1,0 +1,342 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, hostname, platform, arch as cpuArch } from 'node:os';
+import * as path from 'node:path';
+import { archKey, type Arch } from '#shared/arch';
+import { PROFILE_VERSION, type DeviceProfile, type ProfileQuality } from '#shared/deviceProfile';
+import { packageVersion } from '#shared/packageVersion';
+import type { EngineEvent, ProfileCommand } from '#shared/protocol/engine';
+import { atomicWrite } from '#shared/runFolder/durable';
+import { Rng } from '#shared/rng';
+import type { SupernetConfig } from '../../config/configSchema';
+import { predictLatency, spaceFingerprint } from '../../space/deviceTable';
+import { profilePath, readDeviceProfile } from '../../datasets/deviceTables';
+import { archUnits, spaceUnits, type LatencyUnit } from '../../space/latencyUnits';
+import { randomArch } from '../../space/randomArch';
+import * as ort from '../onnx/runtime';
+import { checkedConfig } from './runConfig';
+import { kendallTauB } from '../search/rankCorrelation';
+import { RunFolder } from '../storage/runFolder';
+import type { TimingSettings } from '../devices/deviceTasks';
+import { LocalDevice, QueueDevice, type LatencyDevice } from '../devices/latencyDevice';
+import { emptyModel, inputKey, unitModel, wholeModel } from '../devices/unitModels';
+
+/** How a table's models are timed: enough runs that a 50 µs unit has a steady median. */
+export const PROFILE_SETTINGS: TimingSettings = { batch: 1, warmup: 20, runs: 100 };
+/** Subnets timed whole to fit the overhead; never the ones the quality is measured on. */
+const FIT_SUBNETS = 30;
+const DEFAULT_QUALITY_SUBNETS = 50;
+
+export interface ProfileRunOptions {
+  emit: (e: EngineEvent) => void;
+  shouldStop?: () => boolean;
+}
+
+/** The config a profile is of: a config file's, or a run's own copy. */
+function configOf(cmd: ProfileCommand): { config: SupernetConfig; name: string } {
+  const asPath = path.resolve(cmd.run);
+  if (existsSync(asPath) && /\.supernet\.ya?ml$/.test(asPath))
+    return {
+      config: checkedConfig(asPath, readFileSync(asPath, 'utf8')),
+      name: path.basename(asPath),
+    };
+  const folder = RunFolder.open(cmd.runsDir, cmd.run);
+  const configPath = folder.readMeta()?.configPath ?? folder.configFile;
+  const config = checkedConfig(
+    configPath,
+    readFileSync(folder.configFile, 'utf8'),
+    folder.configFile,
+  );
+  return { config, name: path.basename(configPath) };
+}
+
+/** Distinct random subnets of the space, `n` of them at most, none of `not`. */
+function randomArchs(config: SupernetConfig, n: number, seed: number, not: Set<string>): Arch[] {
+  const rng = new Rng(seed);
+  const out = new Map<string, Arch>();
+  for (let tries = 0; out.size < n && tries < 50 * n; tries++) {
+    const a = randomArch(config.space, config.task, rng);
+    const k = archKey(a);
+    if (!not.has(k)) out.set(k, a);
+  }
+  return [...out.values()];
+}
+
+/**
+ * The overhead of a whole model over its units' sum, by the number of units: a line when
+ * it predicts subnets left out of the fit better (leave-one-out) than a constant does,
+ * else the median. A slope fitted on few subnets of similar depth can be wild; the
+ * median then stays the safer guess.
+ */
+export function overheadFit(
+  units: readonly number[],
+  excess: readonly number[],
+): { constant: number; slope: number } {
+  const looError = (f: (x: number[], y: number[]) => { constant: number; slope: number }) => {
+    let e = 0;
+    for (let i = 0; i < units.length; i++) {
+      const x = units.filter((_, j) => j !== i);
+      const y = excess.filter((_, j) => j !== i);
+      const m = f(x, y);
+      e += Math.abs(m.constant + m.slope * units[i] - excess[i]);
+    }
+    return e;
+  };
+  const constant = (_: number[], y: number[]) => ({ constant: median(y), slope: 0 });
+  return units.length > 3 && looError(lineFit) < 1.5 * looError(constant)
+    ? lineFit(units, excess)
+    : constant([], [...excess]);
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * Least squares y ≈ constant + slope·x; with x all equal (a space of fixed depth) the
+ * slope is 0 and the constant the mean.
+ */
+export function lineFit(
+  x: readonly number[],
+  y: readonly number[],
+): { constant: number; slope: number } {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return { constant: my - slope * mx, slope };
+}
+
+/** How well predictions match measured times (nn-Meter's ±10% share, RMSE, MAPE, τ). */
+export function predictionQuality(
+  predicted: readonly number[],
+  measured: readonly number[],
+): ProfileQuality {
+  const n = measured.length;
+  let within = 0;
+  let se = 0;
+  let ape = 0;
+  for (let i = 0; i < n; i++) {
+    const rel = Math.abs(predicted[i] - measured[i]) / measured[i];
+    if (rel <= 0.1) within++;
+    se += (predicted[i] - measured[i]) ** 2;
+    ape += 100 * rel;
+  }
+  return {
+    subnets: n,
+    within10: n ? within / n : 0,
+    rmseMs: n ? Math.sqrt(se / n) : 0,
+    mape: n ? ape / n : 0,
+    tau: n > 1 ? kendallTauB(predicted, measured) : 0,
+    measuredMs: { min: n ? Math.min(...measured) : 0, max: n ? Math.max(...measured) : 0 },
+  };
+}
+
+/**
+ * `supernet profile`: times every distinct unit of a space on a device (its worker through
+ * a queue, or this process), each less the time of an empty model of its input; fits the
+ * overhead a whole model adds on subnets timed whole; measures the table's quality on
+ * other random subnets timed whole; and writes the table, keeping the units of spaces
+ * profiled before when the device was timed the same way.
+ */
+export async function profileRun(
+  cmd: ProfileCommand,
+  o: ProfileRunOptions,
+): Promise<DeviceProfile> {
+  const t0 = Date.now();
+  const version = packageVersion() ?? 'unknown';
+  let device: LatencyDevice | undefined;
+  try {
+    const { config, name } = configOf(cmd);
+    device = cmd.queue
+      ? await QueueDevice.open(cmd.queue, cmd.device, version, o.emit)
+      : new LocalDevice(cmd.device, cmd.threads ?? 1);
+    const log = (message: string) =>
+      o.emit({ type: 'log', time: Date.now(), level: 'info', message });
+    const units = spaceUnits(config.space, config.task);
+    log(`timing ${units.length} units of ${name} on ${cmd.device} (${device.where})`);
+    const timed = await timeUnits(device, units, o.shouldStop);
+    const fit = randomArchs(config, FIT_SUBNETS, 7, new Set());
+    const check = randomArchs(
+      config,
+      cmd.subnets ?? DEFAULT_QUALITY_SUBNETS,
+      8,
+      new Set(fit.map(archKey)),
+    );
+    log(
+      `timing ${fit.length + check.length} whole subnets on ${cmd.device}: ${fit.length} to fit the overhead, ${check.length} to check the table`,
+    );
+    const whole = await device.time(
+      [...fit, ...check].map((a) => wholeModel(config.space, config.task, a)),
+      PROFILE_SETTINGS,
+      o.shouldStop,
+    );
+    const profile = mergedProfile(
+      cmd,
+      timed.units,
+      factsOf(timed.worker, timed.threads, version),
+      o,
+    );
+    const fingerprint = spaceFingerprint(config.space, config.task);
+    const predict = fittedPrediction(profile, config, fingerprint, fit, whole);
+    profile.spaces[fingerprint] = { name, ...predict.overhead, fittedOn: fit.length };
+    const measured = check.map((_, i) => whole[fit.length + i].medianMs);
+    // The same subnets timed again: how far the measurement itself moves.
+    const again = check.length
+      ? await device.time(
+          check.map((a) => wholeModel(config.space, config.task, a)),
+          PROFILE_SETTINGS,
+          o.shouldStop,
+        )
+      : [];
+    const quality = check.length
+      ? {
+          ...predictionQuality(check.map(predict.ms), measured),
+          repeatability:
+            again.filter((t, i) => Math.abs(t.medianMs - measured[i]) <= 0.1 * measured[i]).length /
+            again.length,
+        }
+      : undefined;
+    if (quality) profile.spaces[fingerprint].quality = quality;
+    mkdirSync(cmd.devicesDir, { recursive: true });
+    const file = profilePath(cmd.devicesDir, cmd.device);
+    atomicWrite(file, JSON.stringify(profile, null, 1) + '\n');
+    o.emit({
+      type: 'profile-end',
+      time: Date.now(),
+      status: 'completed',
+      device: cmd.device,
+      file,
+      where: device.where,
+      units: units.length,
+      overheadMs: predict.overhead.overheadMs,
+      ...(quality ? { quality } : {}),
+      seconds: (Date.now() - t0) / 1000,
+    });
+    return profile;
+  } catch (e) {
+    o.emit(failedProfileEnd(cmd.device, (e as Error).message, (Date.now() - t0) / 1000));
+    throw e;
+  } finally {
+    await device?.close();
+  }
+}
+
+/** Each unit's time less an empty model of its input (one per distinct input), and who timed them. */
+async function timeUnits(
+  device: LatencyDevice,
+  units: readonly LatencyUnit[],
+  shouldStop?: () => boolean,
+): Promise<{ units: DeviceProfile['units']; worker: string; threads: number }> {
+  const inputs = new Map(units.map((u) => [inputKey(u.input), u.input]));
+  const times = await device.time(
+    [...units.map((u) => unitModel(u)), ...[...inputs.values()].map(emptyModel)],
+    PROFILE_SETTINGS,
+    shouldStop,
+  );
+  const empty = new Map([...inputs.keys()].map((k, i) => [k, times[units.length + i].medianMs]));
+  const out: DeviceProfile['units'] = {};
+  units.forEach((u, i) => {
+    out[u.key] = {
+      ms: times[i].medianMs - (empty.get(inputKey(u.input)) as number),
+      spreadMs: times[i].spreadMs,
+    };
+  });
+  return { units: out, worker: times[0]?.worker ?? 'unknown', threads: times[0]?.threads ?? 1 };
+}
+
+const factsOf = (worker: string, threads: number, version: string): DeviceProfile['facts'] => ({
+  worker,
+  host: hostname(),
+  platform: `${platform()}-${cpuArch()}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  threads,
+  batch: PROFILE_SETTINGS.batch,
+  runs: PROFILE_SETTINGS.runs,
+  onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
+  supernetStudio: version,
+});
+
+/** The overhead fitted on the `fit` subnets' whole timings, and the prediction it makes. */
+function fittedPrediction(
+  profile: DeviceProfile,
+  config: SupernetConfig,
+  fingerprint: string,
+  fit: readonly Arch[],
+  whole: readonly { medianMs: number }[],
+): { overhead: { overheadMs: number; perUnitMs: number }; ms: (a: Arch) => number } {
+  const sumOf = (a: Arch) => {
+    const p = predictLatency({ ...profile, spaces: {} }, config.space, config.task, a, fingerprint);
+    if (typeof p === 'string') throw new Error(p);
+    return p.ms - p.overheadMs;
+  };
+  const unitsOf = (a: Arch) => archUnits(config.space, config.task, a).length;
+  const { constant, slope } = overheadFit(
+    fit.map(unitsOf),
+    fit.map((a, i) => whole[i].medianMs - sumOf(a)),
+  );
+  return {
+    overhead: { overheadMs: constant, perUnitMs: slope },
+    ms: (a) => sumOf(a) + constant + slope * unitsOf(a),
+  };
+}
+
+/**
+ * The device's table with this space's units in it: the units of spaces profiled before are
+ * kept when the device was timed the same way (worker, threads, batch, onnxruntime), and
+ * dropped, with a note, when not: times of two settings do not add up.
+ */
+function mergedProfile(
+  cmd: ProfileCommand,
+  units: DeviceProfile['units'],
+  facts: DeviceProfile['facts'],
+  o: ProfileRunOptions,
+): DeviceProfile {
+  const before = readDeviceProfile(cmd.devicesDir, cmd.device);
+  const same =
+    before !== undefined &&
+    typeof before !== 'string' &&
+    before.facts.threads === facts.threads &&
+    before.facts.batch === facts.batch &&
+    before.facts.onnxruntime === facts.onnxruntime &&
+    before.facts.host === facts.host;
+  if (before !== undefined && !same)
+    o.emit({
+      type: 'log',
+      time: Date.now(),
+      level: 'warning',
+      message: `${profilePath(cmd.devicesDir, cmd.device)} was ${typeof before === 'string' ? `unreadable (${before})` : 'timed another way (host, threads, batch or onnxruntime differ)'}: replaced by this space's table`,
+    });
+  const kept = same ? before : undefined;
+  return {
+    version: PROFILE_VERSION,
+    device: cmd.device,
+    time: new Date().toISOString(),
+    facts,
+    units: { ...(kept?.units ?? {}), ...units },
+    spaces: { ...(kept?.spaces ?? {}) },
+  };
+}
+
+export const failedProfileEnd = (
+  device: string,
+  message: string,
+  seconds: number,
+): EngineEvent => ({
+  type: 'profile-end',
+  time: Date.now(),
+  status: 'failed',
+  device,
+  where: '',
+  units: 0,
+  overheadMs: 0,
+  seconds,
+  message,
+});

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import type { Arch } from '#shared/arch';
+import type { DeviceProfile, ProfiledSpace } from '#shared/deviceProfile';
+import type { SpaceConfig, TaskConfig } from '../config/configSchema';
+import { archUnits } from './latencyUnits';
+
+/** What a space's latencies depend on: its choices and the task's input and classes. */
+export function spaceFingerprint(space: SpaceConfig, task: TaskConfig): string {
+  const what = JSON.stringify({
+    space: { ...space, resolution: space.resolution ?? null },
+    input: task.input,
+    classes: task.classes,
+  });
+  return createHash('sha256').update(what).digest('hex').slice(0, 16);
+}
+
+/** A subnet's predicted latency on a device, with the sum it is made of. */
+export interface Prediction {
+  ms: number;
+  /** Each unit's time, in execution order. */
+  units: { key: string; ms: number }[];
+  /** The fitted overhead of this subnet: a constant plus a term per unit. */
+  overheadMs: number;
+  /** Whether the overhead was fitted on this space (else the median over the profiled spaces). */
+  fitted: boolean;
+}
+
+/**
+ * A subnet's latency on the profiled device: the sum of its units' times plus the
+ * overhead fitted for its space (a constant and a term per unit) (for a space never profiled whole but whose units are all
+ * in the table, the median of the profiled spaces' overheads). A string names a unit the
+ * table lacks: the space was not profiled on this device.
+ */
+export function predictLatency(
+  profile: DeviceProfile,
+  space: SpaceConfig,
+  task: TaskConfig,
+  arch: Arch,
+  fingerprint = spaceFingerprint(space, task),
+): Prediction | string {
+  const units: Prediction['units'] = [];
+  for (const u of archUnits(space, task, arch)) {
+    const t = profile.units[u.key];
+    if (!t)
+      return `the latency table of ${profile.device} has no entry for ${u.key}: run \`supernet profile CONFIG --device ${profile.device}\` on this space`;
+    units.push({ key: u.key, ms: t.ms });
+  }
+  const own = profile.spaces[fingerprint];
+  const middle = (f: (s: ProfiledSpace) => number) => {
+    const xs = Object.values(profile.spaces)
+      .map(f)
+      .sort((a, b) => a - b);
+    return xs[xs.length >> 1] ?? 0;
+  };
+  const overheadMs =
+    (own?.overheadMs ?? middle((s) => s.overheadMs)) +
+    units.length * (own?.perUnitMs ?? middle((s) => s.perUnitMs ?? 0));
+  const sum = units.reduce((a, u) => a + u.ms, 0);
+  return { ms: Math.max(0, sum + overheadMs), units, overheadMs, fitted: own !== undefined };
+}
