@@ -8,6 +8,7 @@ export interface Locator {
   waitFor(o: { state: 'visible' | 'attached'; timeout: number }): Promise<void>;
   isVisible(): Promise<boolean>;
   click(o?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
+  selectOption(value: string, o?: { timeout?: number }): Promise<string[]>;
 }
 
 /** A document in the page: the page's own, or an iframe's (webviews). */

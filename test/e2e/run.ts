@@ -30,7 +30,7 @@ import {
 } from './rankingRun';
 import { waitFor, withTimeout } from './wait';
 import { ensureVsix } from '../package/vsix';
-import { makeFolders, testEnv, type Folders } from './folders';
+import { makeFolders, testEnv, writeDeviceTable, type Folders } from './folders';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TOOLS = process.env.SUPERNET_E2E_TOOLS ?? path.join(ROOT, '.e2e-tools');
@@ -146,6 +146,19 @@ async function visible(page: Page, selector: string, timeoutMs: number): Promise
   );
 }
 
+/** Picks `value` in the `<select>` a `frame:` selector names, in whichever frame holds it. */
+async function selectInFrames(page: Page, selector: string, value: string): Promise<void> {
+  const inner = selector.replace(/^frame:/, '');
+  for (const frame of page.frames()) {
+    const select = frame.locator(inner).first();
+    if (await select.isVisible().catch(() => false)) {
+      await select.selectOption(value, { timeout: 10_000 });
+      return;
+    }
+  }
+  throw new Error(`no visible ${inner} to choose ${value} in`);
+}
+
 /**
  * Answers the suite's screenshot requests (see screenshotRequests.ts) while it runs: waits
  * for the selectors it names to be visible, then saves test-results/e2e/NAME.png.
@@ -161,6 +174,10 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
         await fs.readFile(requestFile(dir, name), 'utf8'),
       ) as ScreenshotRequest;
       for (const selector of request.waitFor) await visible(page, selector, 30_000);
+      if (request.choose) {
+        await selectInFrames(page, request.choose.select, request.choose.value);
+        for (const selector of request.choose.thenWaitFor) await visible(page, selector, 30_000);
+      }
       const menu = request.contextMenu;
       if (menu) await page.locator(menu.rightClick).first().click({ button: 'right' });
       const entry = menu
@@ -259,6 +276,7 @@ async function main(): Promise<number> {
   await fs.mkdir(RESULTS, { recursive: true });
   const f = await makeFolders();
   const env = testEnv(f);
+  writeDeviceTable(f, env);
   let server: CodeServer | undefined;
   let ranking: RankingTraining | undefined;
   let context: BrowserContext | undefined;

@@ -19,6 +19,11 @@ export interface ScreenshotRequest {
    * `thenChoose`: the suite drives a context menu as a user does.
    */
   contextMenu?: { rightClick: string; thenChoose: string };
+  /**
+   * A choice a person makes in a webview first: pick `value` in the `<select>` that `select`
+   * names (a `frame:` selector), then wait for `thenWaitFor` before the picture.
+   */
+  choose?: { select: string; value: string; thenWaitFor: string[] };
 }
 
 /** What the runner answers in `NAME.done`: the picture's path, or why there is none. */

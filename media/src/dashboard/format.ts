@@ -1,4 +1,4 @@
-import type { Metric } from '#shared/metrics';
+import { baseMetric, deviceOf, type MetricName } from '#shared/metrics';
 import { formatCount } from '#shared/format/numbers';
 
 /** Short numbers for axes and the tooltip. */
@@ -14,8 +14,8 @@ export const formatSci = (v: number): string =>
 
 export const formatPercent = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
-export function formatMetric(metric: Metric, v: number): string {
-  switch (metric) {
+export function formatMetric(metric: MetricName, v: number): string {
+  switch (baseMetric(metric)) {
     case 'accuracy':
       return formatPercent(v);
     case 'flops':
@@ -28,17 +28,23 @@ export function formatMetric(metric: Metric, v: number): string {
 }
 
 /** Axis ticks: units in the axis label, so the ticks stay short. */
-export function formatMetricTick(metric: Metric, v: number): string {
+export function formatMetricTick(metric: MetricName, v: number): string {
   return metric === 'accuracy'
     ? formatPercent(v)
-    : metric === 'latency'
+    : baseMetric(metric) === 'latency'
       ? v.toPrecision(3)
       : formatCount(v);
 }
 
-export const METRIC_LABEL: Record<Metric, string> = {
+const LABELS = {
   accuracy: 'Accuracy',
   flops: 'MACs',
   params: 'Parameters',
   latency: 'Latency (ms)',
 };
+
+/** An axis's name: a device's latency names the device (`Latency on pi5 (ms)`). */
+export function metricLabel(m: MetricName): string {
+  const device = deviceOf(m);
+  return device !== undefined ? `Latency on ${device} (ms)` : LABELS[m as keyof typeof LABELS];
+}

@@ -1,7 +1,7 @@
 import { fitToData } from '#shared/charts/ranges';
 import type uPlot from 'uplot';
 import type { CandidatePoint } from '#shared/charts/chartModel';
-import type { Metric } from '#shared/metrics';
+import type { MetricName } from '#shared/metrics';
 import type { DashboardRun } from '#shared/dashboard/webview';
 import {
   availableMetrics,
@@ -16,7 +16,7 @@ import {
 } from '#shared/charts/paretoAxes';
 import { latestRankingWarning } from '#shared/charts/latestRanking';
 import { ChartBox, type Range } from './chartBox';
-import { formatMetric, formatMetricTick, formatPercent, formatSci, METRIC_LABEL } from './format';
+import { formatMetric, formatMetricTick, formatPercent, formatSci, metricLabel } from './format';
 import { accuracyKindLabel } from '#shared/accuracyKinds';
 import { withAlpha, type Theme } from './theme';
 import { placeTooltip, ScatterHover } from './scatterPointer';
@@ -47,6 +47,8 @@ export class ParetoView implements View {
   private readonly fleet = el('p', 'note fleet');
   private readonly scatter: ChartBox;
   private readonly hypervolume: ChartBox;
+  /** A predictor-assisted search's accuracy predictor, generation by generation. */
+  private readonly predictor = el('div', 'predictor');
   private readonly tooltip = el('div', 'tooltip');
   private readonly noGenerations = el('p', 'note', 'No generation of a search has finished yet.');
   /** The marked subnet and what can be done with it: fine-tune it, or fine-tune and export int8. */
@@ -85,6 +87,9 @@ export class ParetoView implements View {
     );
     this.hypervolume = new ChartBox(this.element, ctx.theme);
     this.hypervolume.element.dataset.chart = 'hypervolume';
+    this.predictor.hidden = true;
+    this.predictor.dataset.table = 'predictor';
+    this.element.append(this.predictor);
   }
 
   setTheme(theme: Theme): void {
@@ -169,7 +174,7 @@ export class ParetoView implements View {
     const feasibleCount = this.plotted.filter((q) => q.feasible).length;
     this.summary.textContent = search.candidates.length
       ? `${search.candidates.length} subnets evaluated · ${feasibleCount} feasible · ` +
-        `${front.size} on the front of ${METRIC_LABEL[axes.y]} and ${METRIC_LABEL[axes.x]}`
+        `${front.size} on the front of ${metricLabel(axes.y)} and ${metricLabel(axes.x)}`
       : 'No subnet evaluated yet: run Search on this run.';
     const notes = [
       ...(this.boundary.offAxis.length
@@ -205,7 +210,7 @@ export class ParetoView implements View {
       .join('\n');
   }
 
-  private renderControls(available: Metric[]): void {
+  private renderControls(available: MetricName[]): void {
     const axes = this.axes;
     if (!axes) return;
     const signature = `${available.join()}|${axes.x}|${axes.y}`;
@@ -215,9 +220,9 @@ export class ParetoView implements View {
       this.controls.replaceChildren();
       return;
     }
-    const options = available.map((m) => [m, METRIC_LABEL[m]] as const);
+    const options = available.map((m) => [m, metricLabel(m)] as const);
     const choose = (which: 'x' | 'y') => (v: string) => {
-      const m = v as Metric;
+      const m = v as MetricName;
       const other = which === 'x' ? axes.y : axes.x;
       // Picking the other axis's figure swaps the two, so the axes never coincide.
       this.axes =
@@ -235,6 +240,9 @@ export class ParetoView implements View {
   }
 
   private renderScatter(axes: ParetoAxes): void {
+    // What is on each axis, for tests and screenshots (a device's latency names the device).
+    this.scatter.element.dataset.xMetric = axes.x;
+    this.scatter.element.dataset.yMetric = axes.y;
     const t = this.ctx.theme;
     const xs = this.plotted.map((q) => q.x);
     const only = (f: (q: Plotted) => boolean) => this.plotted.map((q) => (f(q) ? q.y : null));
@@ -244,7 +252,7 @@ export class ParetoView implements View {
     const kind = axes.y === 'accuracy' ? ' (inherited)' : '';
     this.scatter.render(
       {
-        xLabel: METRIC_LABEL[axes.x],
+        xLabel: metricLabel(axes.x),
         xFormat: (v) => formatMetricTick(axes.x, v),
         xRange: this.rangeWith('x'),
         height: 340,
@@ -289,7 +297,7 @@ export class ParetoView implements View {
         axes: [
           {
             scale: 'y',
-            label: METRIC_LABEL[axes.y],
+            label: metricLabel(axes.y),
             format: (v) => formatMetricTick(axes.y, v),
             range: this.rangeWith('y'),
           },
@@ -401,6 +409,10 @@ export class ParetoView implements View {
       `${formatMetric('flops', p.flops)}`,
       `${formatMetric('params', p.params)} params`,
       ...(p.latency !== undefined ? [`latency ${formatMetric('latency', p.latency)}`] : []),
+      ...Object.entries(p.deviceLatency ?? {}).map(
+        ([device, d]) =>
+          `${formatMetric('latency', d.ms)} on ${device}${d.source === 'table' ? ' (from its table)' : d.worker ? ` (timed by ${d.worker})` : ''}`,
+      ),
       ...(p.generation !== undefined ? [`generation ${p.generation}`] : []),
       ...(p.worker ? [`evaluated by worker ${p.worker}`] : []),
       q.onFront ? 'on the front' : q.feasible ? 'dominated' : 'infeasible',
@@ -438,6 +450,45 @@ export class ParetoView implements View {
         ],
       },
       [g.map((x) => x.generation), g.map((x) => x.hypervolume)],
+    );
+    this.renderPredictor();
+  }
+
+  /**
+   * How well a LINAS search's accuracy predictor foresaw each generation's subnets before
+   * they were evaluated: Kendall τ and MAPE of its predictions against their inherited
+   * accuracy, and how many subnets it had been fitted on.
+   */
+  private renderPredictor(): void {
+    const rows = this.run.model.search.generations.flatMap((g) =>
+      g.predictor ? [{ generation: g.generation, ...g.predictor }] : [],
+    );
+    this.predictor.hidden = rows.length === 0;
+    if (!rows.length) return;
+    const row = (tag: 'td' | 'th', cells: string[]) => {
+      const tr = el('tr');
+      tr.append(...cells.map((c) => el(tag, undefined, c)));
+      return tr;
+    };
+    const table = el('table', 'predictor-table');
+    table.append(
+      row('th', ['generation', 'predictor τ', 'MAPE', 'fitted on']),
+      ...rows.map((r) =>
+        row('td', [
+          String(r.generation),
+          Number.isFinite(r.tau) ? r.tau.toFixed(2) : '–',
+          Number.isFinite(r.mape) ? `${r.mape.toFixed(1)}%` : '–',
+          `${r.trainedOn} subnets`,
+        ]),
+      ),
+    );
+    this.predictor.replaceChildren(
+      el(
+        'h3',
+        undefined,
+        'Accuracy predictor (LINAS): its predictions against inherited accuracy, per generation',
+      ),
+      table,
     );
   }
 }

@@ -2,6 +2,7 @@ import { isUpperBound, meets, parseConstraint } from '../constraints';
 import {
   deviceMetric,
   figureOf,
+  isMetricName,
   METRICS,
   naturalDirection,
   type Direction,
@@ -17,7 +18,10 @@ export interface ParetoAxes {
   y: MetricName;
 }
 
-export function directionOf(m: MetricName, objectives: readonly Objective[]): Direction {
+/** An objective as a file or an event carries it: its name not yet known to be a metric. */
+type WrittenObjective = Omit<Objective, 'name'> & { name: string };
+
+export function directionOf(m: MetricName, objectives: readonly WrittenObjective[]): Direction {
   return objectives.find((o) => o.name === m)?.direction ?? naturalDirection(m);
 }
 
@@ -41,10 +45,10 @@ export function availableMetrics(points: readonly CandidatePoint[]): MetricName[
  * the Pareto chart"), cost across and accuracy up when accuracy is one of them.
  */
 export function defaultAxes(
-  objectives: readonly Objective[],
+  objectives: readonly WrittenObjective[],
   available: readonly MetricName[],
 ): ParetoAxes {
-  const names = objectives.map((o) => o.name);
+  const names = objectives.map((o) => o.name).filter(isMetricName);
   const pool = [...names, ...METRICS.filter((m) => !names.includes(m))].filter(
     (m) => available.length === 0 || available.includes(m),
   );

@@ -7,6 +7,7 @@ import type * as VSCode from 'vscode';
 import type { SupernetExtensionApi } from '../../../client/src/extension';
 import type { JobStarted } from '#shared/protocol/lsp';
 import { requestScreenshot } from '../screenshotRequests';
+import { E2E_DEVICE } from '../folders';
 import { waitFor } from '../wait';
 import type { Test } from './runner';
 
@@ -169,6 +170,31 @@ export function runTests(vscode: typeof VSCode): Test[] {
           `.sidebar .monaco-list-row:has-text("Pareto front")`,
           `.sidebar .monaco-list-row.selected`,
         ]);
+      },
+    },
+    {
+      name: "a device picked in the Pareto tab's axis menu plots each subnet's latency on it",
+      fn: async () => {
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'pareto' });
+        const menu = inWebview('[data-panel="pareto"] .controls select');
+        const shot = await requestScreenshot(
+          'dashboard-pareto-device',
+          {
+            // An <option> of a closed <select> is never "visible": choosing it is the check.
+            waitFor: [menu],
+            choose: {
+              select: menu,
+              value: `latency@${E2E_DEVICE}`,
+              thenWaitFor: [
+                inWebview(
+                  `[data-panel="pareto"] .scatter[data-x-metric="latency@${E2E_DEVICE}"] .uplot canvas`,
+                ),
+              ],
+            },
+          },
+          UI_TIMEOUT_MS + 10_000,
+        );
+        if (shot === undefined) return;
       },
     },
     {

@@ -7,14 +7,17 @@ import type {
   ParetoFile,
   PredictorFit,
 } from '#shared/runFolder/records';
+import type { SupernetConfig } from '../../config/configSchema';
 import { largestArch, smallestArch } from '../../space/arch';
+import { subnetCost } from '../../space/facts';
 import { spaceFacts } from '../../space/facts';
 import type { DataOptions } from '../data/trainingData';
 import type { Executor } from '../execute/executor';
 import { openExecutor } from './openExecutor';
 import { RunError } from '../runError';
-import { archProblem, type ArchGenome } from '../search/archProblem';
+import { archProblem, type ArchGenome, type ArchProblem } from '../search/archProblem';
 import {
+  countedScore,
   objectiveBounds,
   scaledReferencePoint,
   scoreOf,
@@ -253,9 +256,40 @@ async function explore(
   };
   const result =
     plan.algorithm === 'nsga2' && plan.predictor === 'linas'
-      ? await linas(problem, searchOptions, ridgeSurrogate(archFeatures(problem)))
+      ? await linas(problem, searchOptions, ridgeSurrogate(costFeatures(problem, config)), {
+          exact: (g: ArchGenome) =>
+            countedScore(
+              subnetCost(config.space, config.task, problem.decode(g)),
+              plan.objectives,
+              plan.constraints,
+              bounds,
+            ),
+        })
       : await runSearch(plan.algorithm, problem, searchOptions);
   return { ...result, history, keyOf: (g) => problem.key(g), bounds };
+}
+
+/**
+ * What the accuracy predictor reads of a subnet: its choices one-hot (archFeatures), and
+ * its MACs and parameters scaled to the space's range — accuracy grows with size in ways
+ * no sum of separate choices captures (a wide stage is worth more at a high resolution).
+ */
+function costFeatures(
+  problem: ArchProblem,
+  config: SupernetConfig,
+): (g: ArchGenome) => Float64Array {
+  const choices = archFeatures(problem);
+  const facts = spaceFacts(config);
+  const scaled = (v: number, [lo, hi]: [number, number]) => (hi > lo ? (v - lo) / (hi - lo) : 0);
+  return (g) => {
+    const cost = subnetCost(config.space, config.task, problem.decode(g));
+    const one = choices(g);
+    const out = new Float64Array(one.length + 2);
+    out.set(one);
+    out[one.length] = scaled(cost.flops, facts.flops);
+    out[one.length + 1] = scaled(cost.params, facts.params);
+    return out;
+  };
 }
 
 function stored(s: SearchSession, key: string): Candidate {

@@ -132,6 +132,31 @@ export function scoreOf(
   };
 }
 
+/**
+ * What scoreOf gives for the figures that are counted, not measured (MACs, parameters), as
+ * a predictor-assisted search uses them instead of guesses: the other objectives are
+ * undefined, and the violation too unless every constraint is on counted figures.
+ */
+export function countedScore(
+  cost: { flops: number; params: number },
+  objectives: Objective[],
+  constraints: Constraint[],
+  bounds: readonly ObjectiveBounds[],
+): { objectives: (number | undefined)[]; violation?: number } {
+  const counted = (m: MetricName): m is 'flops' | 'params' => m === 'flops' || m === 'params';
+  return {
+    objectives: objectives.map((o, i) => {
+      if (!counted(o.name)) return undefined;
+      const v = (o.direction === 'max' ? -1 : 1) * cost[o.name];
+      const [best, worst] = bounds[i];
+      return worst > best ? (v - best) / (worst - best) : 0;
+    }),
+    ...(constraints.every((c) => counted(c.metric))
+      ? { violation: violation({ accuracy: 0, ...cost }, constraints) }
+      : {}),
+  };
+}
+
 /** The reference point of scaled scores: just beyond the worst value of each objective. */
 export const scaledReferencePoint = (objectives: Objective[]): number[] =>
   referencePoint(objectives.map((): ObjectiveBounds => [0, 1]));

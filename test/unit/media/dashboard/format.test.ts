@@ -9,7 +9,7 @@ import {
   formatMetricTick,
   formatPercent,
   formatSci,
-  METRIC_LABEL,
+  metricLabel,
 } from '../../../../media/src/dashboard/format';
 
 void test('losses: three decimals near 1, three figures below, whole numbers from 100', () => {
@@ -37,5 +37,9 @@ void test('each metric in its unit: accuracy in %, MACs counted, latency in ms',
   assert.equal(formatMetricTick('flops', 2_000_000), '2M');
   assert.equal(formatMetricTick('latency', 1.23456), '1.23');
   // The MACs axis says what the number is: multiply-accumulates, whatever the key is called.
-  assert.match(METRIC_LABEL.flops, /MACs/);
+  assert.match(metricLabel('flops'), /MACs/);
+  // A device's latency names the device, in the same unit as this machine's.
+  assert.equal(metricLabel('latency@pi5'), 'Latency on pi5 (ms)');
+  assert.equal(formatMetric('latency@pi5', 1.234), '1.23 ms');
+  assert.equal(formatMetricTick('latency@pi5', 1.23456), '1.23');
 });
