@@ -14,7 +14,7 @@
 // the front's real progress moves.
 //
 //   npm run build && npx tsc -b && node out/lab/linas-vs-nsga2.js --run RUN_ID --runs .supernet/runs \
-//     --name tiny --budget 320 --seeds 0,1,2,3,4
+//     --name tiny --budget 320 --seeds 0,1,2,3,4 [--summarise: the table again from the rows]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -113,7 +113,20 @@ function boxHistory(
   });
 }
 
+/** With --summarise, the rows an earlier run wrote stand in for the searches. */
+const written: Row[] = args.includes('--summarise')
+  ? readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Row)
+  : [];
+
 function search(seed: number, predictor: Row['predictor']): Row {
+  if (args.includes('--summarise')) {
+    const row = written.find((r) => r.seed === seed && r.predictor === predictor);
+    if (!row) throw new Error(`${out} has no row for seed ${seed}, predictor ${predictor}`);
+    return row;
+  }
   const t0 = Date.now();
   const r = spawnSync(
     process.execPath,
@@ -160,6 +173,7 @@ const T95 = [NaN, 12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
 
 const lines: string[] = [];
 const ratios: number[] = [];
+const reachOfPlain: number[] = [];
 lines.push(
   '| seed | plain: evals to 99% | LINAS: evals to 99% | ratio | plain final HV (box) | LINAS final HV (box) | engine HV plain / LINAS | LINAS predictor τ (median over generations) |',
 );
@@ -180,6 +194,7 @@ for (const seed of seeds) {
   const a = reach(hp, target);
   const b = reach(hl, target);
   ratios.push(a / b);
+  reachOfPlain.push(a);
   const taus = assisted.history
     .flatMap((h) => (h.predictor ? [h.predictor.tau] : []))
     .sort((x, y) => x - y);
@@ -187,17 +202,21 @@ for (const seed of seeds) {
     `| ${seed} | ${a} | ${Number.isFinite(b) ? b : `> ${budget}`} | ${(a / b).toFixed(2)} | ${hp.at(-1)?.hv.toFixed(4)} | ${hl.at(-1)?.hv.toFixed(4)} | ${plain.hypervolume.toFixed(4)} / ${assisted.hypervolume.toFixed(4)} | ${taus.length ? taus[taus.length >> 1].toFixed(2) : '–'} |`,
   );
 }
-const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+// A seed where LINAS never reached the target counts as reaching it at the budget: its
+// ratio is an upper bound (≤), which flatters LINAS, and the summary says how many.
+const reached = ratios.filter((r) => r > 0 && Number.isFinite(r)).length;
+const bounded = ratios.map((r, i) => (Number.isFinite(r) && r > 0 ? r : reachOfPlain[i] / budget));
+const logs = bounded.map(Math.log);
 const n = logs.length;
 const mean = logs.reduce((x, y) => x + y, 0) / n;
 const sd = Math.sqrt(logs.reduce((x, y) => x + (y - mean) ** 2, 0) / Math.max(1, n - 1));
 const half = (T95[n - 1] ?? 2) * (sd / Math.sqrt(n));
 lines.push('');
 lines.push(
-  `${name}: budget ${budget}, ${seeds.length} seeds; geometric mean ratio plain/LINAS ${Math.exp(mean).toFixed(2)}× ` +
-    `(95% t interval over seeds ${Math.exp(mean - half).toFixed(2)}–${Math.exp(mean + half).toFixed(2)}×)` +
-    (n < seeds.length
-      ? `; ${seeds.length - n} seed(s) where LINAS never reached the target left out`
-      : ''),
+  `${name}: budget ${budget}, ${seeds.length} seeds; LINAS reached 99% of plain NSGA-II's final hypervolume on ${reached} of ${seeds.length}; ` +
+    `geometric mean ratio plain/LINAS ${reached < n ? '≤ ' : ''}${Math.exp(mean).toFixed(2)}× ` +
+    `(95% t interval over seeds ${Math.exp(mean - half).toFixed(2)}–${Math.exp(mean + half).toFixed(2)}×` +
+    (reached < n ? '; a seed never reached counts as reached at the budget' : '') +
+    ')',
 );
 process.stdout.write(lines.join('\n') + '\n');

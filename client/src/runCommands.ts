@@ -128,6 +128,7 @@ interface JobOptions {
   budget?: number;
   subnets?: number;
   epochs?: number;
+  predictor?: 'none' | 'linas';
 }
 const jobOptions = (x: unknown): JobOptions => {
   if (typeof x !== 'object' || x === null) return {};
@@ -136,6 +137,7 @@ const jobOptions = (x: unknown): JobOptions => {
   for (const k of ['steps', 'budget', 'subnets'] as const)
     if (Number.isInteger(o[k]) && (o[k] as number) >= 1) out[k] = o[k] as number;
   if (typeof o.epochs === 'number' && o.epochs > 0) out.epochs = o.epochs;
+  if (o.predictor === 'none' || o.predictor === 'linas') out.predictor = o.predictor;
   return out;
 };
 
@@ -199,8 +201,13 @@ function search(ctx: RunContext): Cmd {
       [run, runsDir, title] = [picked.id, runsDirOf(picked), picked.id];
     }
     if (!runsDir) throw new Error('no folder to keep the runs in');
-    const { budget } = jobOptions(opts);
-    const started = await ctx.api.search({ run, runsDir, ...(budget ? { budget } : {}) });
+    const { budget, predictor } = jobOptions(opts);
+    const started = await ctx.api.search({
+      run,
+      runsDir,
+      ...(budget ? { budget } : {}),
+      ...(predictor ? { predictor } : {}),
+    });
     track(ctx, started, title);
     return started;
   };

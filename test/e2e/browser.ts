@@ -9,6 +9,7 @@ export interface Locator {
   isVisible(): Promise<boolean>;
   click(o?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
   selectOption(value: string, o?: { timeout?: number }): Promise<string[]>;
+  scrollIntoViewIfNeeded(o?: { timeout?: number }): Promise<void>;
 }
 
 /** A document in the page: the page's own, or an iframe's (webviews). */

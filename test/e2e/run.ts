@@ -146,6 +146,19 @@ async function visible(page: Page, selector: string, timeoutMs: number): Promise
   );
 }
 
+/** Scrolls what a `frame:` selector names into view, in whichever frame holds it. */
+async function scrollInFrames(page: Page, selector: string): Promise<void> {
+  const inner = selector.replace(/^frame:/, '');
+  for (const frame of page.frames()) {
+    const target = frame.locator(inner).first();
+    if (await target.isVisible().catch(() => false)) {
+      await target.scrollIntoViewIfNeeded({ timeout: 10_000 });
+      return;
+    }
+  }
+  throw new Error(`no visible ${inner} to scroll to`);
+}
+
 /** Picks `value` in the `<select>` a `frame:` selector names, in whichever frame holds it. */
 async function selectInFrames(page: Page, selector: string, value: string): Promise<void> {
   const inner = selector.replace(/^frame:/, '');
@@ -178,6 +191,7 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
         await selectInFrames(page, request.choose.select, request.choose.value);
         for (const selector of request.choose.thenWaitFor) await visible(page, selector, 30_000);
       }
+      if (request.scrollTo) await scrollInFrames(page, request.scrollTo);
       const menu = request.contextMenu;
       if (menu) await page.locator(menu.rightClick).first().click({ button: 'right' });
       const entry = menu

@@ -24,6 +24,8 @@ export interface ScreenshotRequest {
    * names (a `frame:` selector), then wait for `thenWaitFor` before the picture.
    */
   choose?: { select: string; value: string; thenWaitFor: string[] };
+  /** A `frame:` selector of what the picture must show: scrolled into view first. */
+  scrollTo?: string;
 }
 
 /** What the runner answers in `NAME.done`: the picture's path, or why there is none. */

@@ -88,6 +88,7 @@ export class RunManager {
       ...(p.algorithm !== undefined ? { algorithm: p.algorithm } : {}),
       ...(p.budget !== undefined ? { budget: p.budget } : {}),
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.predictor !== undefined ? { predictor: p.predictor } : {}),
       ...this.executorOption(),
     };
     return this.startJob('search', cmd, runIdOf(p.run));

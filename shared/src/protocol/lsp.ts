@@ -82,6 +82,12 @@ export const searchParamsSchema = obj('supernet/search', {
   algorithm: optional(oneOf('The algorithm.', { nsga2: 'NSGA-II.', random: 'Random search.' })),
   budget: optional(positiveWhole('Most subnets to evaluate.')),
   seed: optional(int('The seed.', { minimum: 0 })),
+  predictor: optional(
+    oneOf('Override of the config’s `search.predictor`.', {
+      none: 'Plain NSGA-II.',
+      linas: 'Predictor-assisted NSGA-II.',
+    }),
+  ),
 });
 export type SearchParams = Infer<typeof searchParamsSchema>;
 /** Client → server: search a trained run for its Pareto front. */

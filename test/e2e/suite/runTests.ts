@@ -198,6 +198,22 @@ export function runTests(vscode: typeof VSCode): Test[] {
       },
     },
     {
+      name: "a predictor-assisted search: the Pareto tab shows the predictor's τ and MAPE per generation",
+      fn: async () => {
+        // Three generations of 16: generations 1 and 2 are chosen by the predictor.
+        await runJob('search', 'supernet.search', tinyUri(), { budget: 48, predictor: 'linas' });
+        await vscode.commands.executeCommand('supernet.openDashboard', runId, { tab: 'pareto' });
+        const table = inWebview(
+          '[data-panel="pareto"] [data-table="predictor"] tr:nth-child(3) td',
+        );
+        await requestScreenshot(
+          'dashboard-pareto-predictor',
+          { waitFor: [table], scrollTo: table },
+          UI_TIMEOUT_MS + 10_000,
+        );
+      },
+    },
+    {
       name: 'Export Subnet writes a front subnet as .onnx with its sidecar',
       fn: async () => {
         const subnets = await ext().subnets(runId ?? '');
