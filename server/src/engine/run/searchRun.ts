@@ -43,7 +43,7 @@ import {
   type DeviceLatencySource,
 } from '../devices/deviceLatencies';
 import { QueueExecutor } from '../execute/queue/queueExecutor';
-import { linas, type LinasGenerationInfo } from '../search/linas';
+import { linas, type LinasGenerationInfo, type LinasSearchOptions } from '../search/linas';
 import { archFeatures, ridgeSurrogate } from '../search/surrogate';
 import { accuracyPredictorFit, unscaledAccuracy } from '../search/predictorFit';
 
@@ -254,19 +254,30 @@ async function explore(
       generation = info.generation + 1;
     },
   };
-  const result =
-    plan.algorithm === 'nsga2' && plan.predictor === 'linas'
-      ? await linas(problem, searchOptions, ridgeSurrogate(costFeatures(problem, config)), {
-          exact: (g: ArchGenome) =>
-            countedScore(
-              subnetCost(config.space, config.task, problem.decode(g)),
-              plan.objectives,
-              plan.constraints,
-              bounds,
-            ),
-        })
-      : await runSearch(plan.algorithm, problem, searchOptions);
+  const result = await runAlgorithm(s, problem, searchOptions, bounds);
   return { ...result, history, keyOf: (g) => problem.key(g), bounds };
+}
+
+/** The plan's algorithm: NSGA-II (with LINAS's screening when asked) or random search. */
+function runAlgorithm(
+  s: SearchSession,
+  problem: ArchProblem,
+  options: LinasSearchOptions<ArchGenome>,
+  bounds: ObjectiveBounds[],
+): Promise<SearchResult<ArchGenome>> {
+  const { plan } = s;
+  const { config } = s.loaded;
+  if (plan.algorithm !== 'nsga2' || plan.predictor !== 'linas')
+    return runSearch(plan.algorithm, problem, options);
+  return linas(problem, options, ridgeSurrogate(costFeatures(problem, config)), {
+    exact: (g: ArchGenome) =>
+      countedScore(
+        subnetCost(config.space, config.task, problem.decode(g)),
+        plan.objectives,
+        plan.constraints,
+        bounds,
+      ),
+  });
 }
 
 /**
