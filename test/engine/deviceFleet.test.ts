@@ -62,6 +62,17 @@ const startDevice = (
     env,
   );
 
+/** What the device worker said when it refused task `id`. */
+const refusalBy = async (w: CliProcess, id: string): Promise<string> =>
+  (
+    await w.waitForEvent(
+      `the refusal of ${id}`,
+      (e): e is Extract<EngineEvent, { type: 'worker' }> =>
+        isWorkerEvent(e) && e.state === 'refused' && (e.message ?? '').startsWith(`task ${id}:`),
+      60_000,
+    )
+  ).message ?? '';
+
 const connected = (w: CliProcess) =>
   w.waitForEvent(
     'the device worker to connect',
@@ -255,22 +266,11 @@ void describe('latency devices on a queue', { timeout: 900_000 }, () => {
       settings: { batch: 1, warmup: 0, runs: 1 },
       models,
     });
-    const refusal = async (id: string) =>
-      (
-        await w.waitForEvent(
-          `the refusal of ${id}`,
-          (e): e is Extract<EngineEvent, { type: 'worker' }> =>
-            isWorkerEvent(e) &&
-            e.state === 'refused' &&
-            (e.message ?? '').startsWith(`task ${id}:`),
-          60_000,
-        )
-      ).message ?? '';
     try {
       await queue.add('time', task([{ sha256: sha256Of(model), onnx: model.toString('base64') }]), {
         jobId: 'unsigned',
       });
-      assert.match(await refusal('unsigned'), /not signed with this fleet's secret/);
+      assert.match(await refusalBy(w, 'unsigned'), /not signed with this fleet's secret/);
     } finally {
       await queue.obliterate({ force: true });
     }
@@ -281,27 +281,16 @@ void describe('latency devices on a queue', { timeout: 900_000 }, () => {
     const open = startDevice(redis.url, 'guarded', 1, dir, redis.env());
     devices.push(open);
     await connected(open);
-    const refusalOf = async (id: string) =>
-      (
-        await open.waitForEvent(
-          `the refusal of ${id}`,
-          (e): e is Extract<EngineEvent, { type: 'worker' }> =>
-            isWorkerEvent(e) &&
-            e.state === 'refused' &&
-            (e.message ?? '').startsWith(`task ${id}:`),
-          60_000,
-        )
-      ).message ?? '';
     try {
       const huge = 'A'.repeat(25 * 1024 * 1024);
       await queue.add('time', task([{ sha256: sha256Of(model), onnx: huge }]), { jobId: 'huge' });
-      assert.match(await refusalOf('huge'), /larger than 24 MiB/);
+      assert.match(await refusalBy(open, 'huge'), /larger than 24 MiB/);
       const many = Array.from({ length: MAX_MODELS_PER_TASK + 1 }, () => ({
         sha256: sha256Of(model),
         onnx: model.toString('base64'),
       }));
       await queue.add('time', task(many), { jobId: 'many' });
-      assert.match(await refusalOf('many'), /task\.models/);
+      assert.match(await refusalBy(open, 'many'), /task\.models/);
       await queue.add(
         'time',
         task([{ sha256: sha256Of(Buffer.from('other')), onnx: model.toString('base64') }]),
@@ -309,7 +298,7 @@ void describe('latency devices on a queue', { timeout: 900_000 }, () => {
           jobId: 'lying',
         },
       );
-      assert.match(await refusalOf('lying'), /do not hash to the SHA-256 it claims/);
+      assert.match(await refusalBy(open, 'lying'), /do not hash to the SHA-256 it claims/);
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();

@@ -1,7 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { WorkerInfo } from '#shared/executor';
 import type { WorkerEvent } from '#shared/protocol/engine';
-import { macOf, resultPayload, verifyMac } from '../execute/queue/fleetAuth';
+import { macOf, resultPayload, unsignedReason } from '../execute/queue/fleetAuth';
 import type { RedisLink } from '../execute/queue/redisConnection';
 import {
   acceptTimingTask,
@@ -32,15 +32,8 @@ export class DeviceJobRunner {
   ) {}
 
   async run(job: Job<unknown>, token?: string): Promise<{ subnets: number }> {
-    const mac = (job.data as { mac?: unknown } | null)?.mac;
-    if (this.secret && !verifyMac(this.secret, job.data))
-      return this.refuse(
-        job,
-        token,
-        "the job is not signed with this fleet's secret (forged, or sent with another secret or none)",
-      );
-    if (!this.secret && mac !== undefined)
-      return this.refuse(job, token, 'the task is signed, but this worker has no fleet secret');
+    const forged = unsignedReason(this.secret, job.data);
+    if (forged) return this.refuse(job, token, forged);
     const accepted = acceptTimingTask(job.data, this.info.version, this.device);
     if (typeof accepted === 'string') return this.refuse(job, token, accepted);
     const { task, models } = accepted;

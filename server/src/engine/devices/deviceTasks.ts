@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEVICE_NAME } from '#shared/metrics';
 import { int, list, literal, num, obj, optional, str, type Infer } from '#shared/schema/dsl';
+import { parseJsonText } from '#shared/runFolder/jsonl';
 import { isRecord, parseWith } from '#shared/schema/validate';
 import { KEY_PREFIX, RESULT_TTL_S } from '../execute/queue/queueTasks';
 
@@ -126,22 +127,9 @@ export function acceptTimingTask(
 
 /** A stored timing, or undefined when the field holds something else. */
 export function parseStoredTiming(text: string | null): StoredTiming | undefined {
-  if (text === null) return undefined;
-  let x: unknown;
-  try {
-    x = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const got = parseWith(storedTimingSchema, x);
+  const got = parseWith(storedTimingSchema, parseJsonText(text ?? undefined));
   if (!got.ok) return undefined;
-  const v = got.value;
-  return {
-    medianMs: v.medianMs,
-    spreadMs: v.spreadMs,
-    runs: v.runs,
-    threads: v.threads,
-    worker: v.worker,
-    ...(v.mac !== undefined ? { mac: v.mac } : {}),
-  };
+  // The schema's fields only: the MAC is over them, and nothing else is kept.
+  const { medianMs, spreadMs, runs, threads, worker, mac } = got.value;
+  return { medianMs, spreadMs, runs, threads, worker, ...(mac !== undefined ? { mac } : {}) };
 }

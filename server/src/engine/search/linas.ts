@@ -13,7 +13,8 @@ import {
   DEFAULT_MUTATION_RATE,
 } from './options';
 import { kendallTauB } from './rankCorrelation';
-import { selectSurvivors, tournament, type Ranked } from './selection';
+import { breedPair, oneAtATime } from './variation';
+import { selectSurvivors, type Ranked } from './selection';
 import type { Surrogate } from './surrogate';
 import type {
   GenerationInfo,
@@ -235,7 +236,7 @@ function propose<G>(s: InnerSearch<G>, population: readonly ScoredGenome<G>[], c
   const seen = new Set(population.map((g) => s.problem.key(g.genome)));
   for (let round = 0; round < s.generations; round++) {
     const parents = inner;
-    const next = queue(() => breed(s, parents));
+    const next = oneAtATime(() => breedPair(s, parents));
     const offspring: G[] = [];
     for (let i = 0; i < s.pool; i++) {
       const { genome, key, fresh } = freshGenome(
@@ -272,22 +273,6 @@ function optimistic<G>(s: InnerSearch<G>, genomes: readonly G[]): ScoredGenome<G
       violation: known?.violation ?? p.violation,
     };
   });
-}
-
-function breed<G>(s: InnerSearch<G>, parents: Ranked<G>): G[] {
-  const a = tournament(parents, s.rng).genome;
-  const b = tournament(parents, s.rng).genome;
-  const [c, d] = s.rng.next() < s.crossoverRate ? s.problem.crossover(a, b, s.rng) : [a, b];
-  return [s.problem.mutate(c, s.rng, s.mutationRate), s.problem.mutate(d, s.rng, s.mutationRate)];
-}
-
-/** One genome at a time from a maker of several (crossover makes children in pairs). */
-function queue<G>(make: () => G[]): () => G {
-  let pending: G[] = [];
-  return () => {
-    if (pending.length === 0) pending = make();
-    return pending.shift() as G;
-  };
 }
 
 /**

@@ -12,7 +12,8 @@ import {
   DEFAULT_DUPLICATE_RETRIES,
   DEFAULT_MUTATION_RATE,
 } from './options';
-import { selectSurvivors, tournament, type Ranked } from './selection';
+import { selectSurvivors, type Ranked } from './selection';
+import { breedPair, oneAtATime } from './variation';
 import type { Problem, SearchOptions, SearchResult, StopReason } from './types';
 
 /**
@@ -36,6 +37,7 @@ export async function nsga2<G>(
   const crossoverRate = options.crossoverRate ?? DEFAULT_CROSSOVER_RATE;
   const retries = options.maxDuplicateRetries ?? DEFAULT_DUPLICATE_RETRIES;
   const ledger = new EvaluationLedger(problem, options.maxEvaluations ?? Infinity);
+  const breeding = { problem, rng, crossoverRate, mutationRate };
 
   const initial = freshBatch(Math.min(mu, ledger.remaining), () => problem.random(rng));
   const first = await scoreUnlessStopped(ledger, initial);
@@ -60,7 +62,7 @@ export async function nsga2<G>(
     const parents = pop;
     const offspring = freshBatch(
       Math.min(mu, ledger.remaining),
-      queue(() => breed(parents)),
+      oneAtATime(() => breedPair(breeding, parents)),
     );
     const scored = await scoreUnlessStopped(ledger, offspring);
     if (!scored) {
@@ -95,13 +97,6 @@ export async function nsga2<G>(
     return batch;
   }
 
-  function breed(parents: Ranked<G>): G[] {
-    const a = tournament(parents, rng).genome;
-    const b = tournament(parents, rng).genome;
-    const [c, d] = rng.next() < crossoverRate ? problem.crossover(a, b, rng) : [a, b];
-    return [problem.mutate(c, rng, mutationRate), problem.mutate(d, rng, mutationRate)];
-  }
-
   async function report(g: number): Promise<void> {
     await options.onGeneration?.({
       generation: g,
@@ -112,13 +107,4 @@ export async function nsga2<G>(
       population: pop.members,
     });
   }
-}
-
-/** One genome at a time from a maker of several (crossover makes children in pairs). */
-function queue<G>(make: () => G[]): () => G {
-  let pending: G[] = [];
-  return () => {
-    if (pending.length === 0) pending = make();
-    return pending.shift() as G;
-  };
 }

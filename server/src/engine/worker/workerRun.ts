@@ -27,7 +27,7 @@ import {
   macOf,
   resultPayload,
   UNSIGNED_WARNING,
-  verifyMac,
+  unsignedReason,
 } from '../execute/queue/fleetAuth';
 import { bullConnection, RedisLink, within } from '../execute/queue/redisConnection';
 import { announceWorker, HEARTBEAT_MS, removeWorker } from '../execute/queue/workerRegistry';
@@ -179,18 +179,6 @@ class JobRunner {
     private readonly secret: Buffer | undefined,
   ) {}
 
-  /** Why the job's signature does not let it run here, or undefined. */
-  private unsigned(data: unknown): string | undefined {
-    const mac = (data as { mac?: unknown } | null)?.mac;
-    if (this.secret)
-      return verifyMac(this.secret, data)
-        ? undefined
-        : "the job is not signed with this fleet's secret (forged, or sent by a search with another secret or none)";
-    return mac !== undefined
-      ? 'the task is signed, but this worker has no fleet secret'
-      : undefined;
-  }
-
   /** The stored result, signed together with where it is kept. */
   private seal<T extends StoredEvaluation>(hash: string, field: string, stored: T): T {
     return this.secret
@@ -201,7 +189,7 @@ class JobRunner {
   private evaluator: { run: LoadedEvaluation; evaluator: SubnetEvaluator } | undefined;
 
   async run(job: Job<QueueTask>, token?: string): Promise<{ subnets: number }> {
-    const forged = this.unsigned(job.data);
+    const forged = unsignedReason(this.secret, job.data);
     if (forged) return this.refuse(job, token, forged);
     const accepted = acceptTask(job.data, this.info.version);
     if (typeof accepted === 'string') return this.refuse(job, token, accepted);

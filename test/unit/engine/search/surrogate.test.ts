@@ -1,6 +1,7 @@
 import test, { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../../../server/src/config/resolve';
+import { TRAIN_SMALL } from '../../../fixtures/configs';
 import { spaceDecisions } from '../../../../server/src/space/decisions';
 import { archProblem } from '../../../../server/src/engine/search/archProblem';
 import type { Score } from '../../../../server/src/engine/search/dominance';
@@ -9,15 +10,7 @@ import type { ScoredGenome } from '../../../../server/src/engine/search/types';
 
 /** Two stages of up to 2 and 3 blocks: 15 genes. */
 function smallSpace() {
-  const r = resolveConfig(`task: { dataset: fashion-mnist, input: [28, 28, 1], classes: 10 }
-space:
-  resolution: [20, 24, 28]
-  stem: { width: 8, kernel: 3, stride: 1 }
-  stages:
-    - { depth: [1, 2], width: [8, 16], kernel: [3, 5, 7], expand: [3, 4, 6], stride: 2 }
-    - { depth: [1, 2, 3], width: [16, 24], kernel: [3, 5, 7], expand: [3, 4, 6], stride: 2 }
-  head: { width: 32 }
-`);
+  const r = resolveConfig(TRAIN_SMALL);
   assert.deepEqual(
     r.problems.filter((p) => p.severity === 'error'),
     [],

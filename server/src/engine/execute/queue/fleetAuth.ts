@@ -69,6 +69,19 @@ export function verifyMac(secret: Buffer, payload: unknown): boolean {
 }
 
 /**
+ * Why a task's signature does not let it run on a worker with `secret` (none: unsigned
+ * tasks only), or undefined when it may run.
+ */
+export function unsignedReason(secret: Buffer | undefined, task: unknown): string | undefined {
+  if (secret)
+    return verifyMac(secret, task)
+      ? undefined
+      : "the job is not signed with this fleet's secret (forged, or sent by a search with another secret or none)";
+  const mac = (task as { mac?: unknown } | null)?.mac;
+  return mac !== undefined ? 'the task is signed, but this worker has no fleet secret' : undefined;
+}
+
+/**
  * What a result's MAC covers besides its figures: where it is kept (the hash, by checkpoint
  * or recipe, and the field, by subnet), so a signed result cannot be copied to another
  * subnet or checkpoint.
