@@ -50,6 +50,10 @@ export const profiledSpaceSchema = obj('A space whose units are in the table.', 
     'And per unit: what timing a unit alone adds beyond its share of a whole model (the call, binding its input and output), usually negative.',
     { default: 0 },
   ),
+  unitScale: num(
+    'What the units’ sum is multiplied by: 1, unless a scale predicted the subnets left out of the fit better (units timed alone can cost more than inside a whole model).',
+    { default: 1 },
+  ),
   fittedOn: int('Subnets the overhead was fitted on.', { minimum: 1 }),
   quality: optional(profileQualitySchema),
 });

@@ -184,10 +184,11 @@ void describe('latency devices on a queue', { timeout: 900_000 }, () => {
       const space = Object.values(table.spaces)[0];
       const overhead = space.overheadMs + space.perUnitMs * units.length;
       assert.ok(
-        Math.abs(p.ms - Math.max(0, sum + overhead)) < 1e-12,
-        `${p.ms} vs ${sum} + ${overhead}`,
+        Math.abs(p.ms - Math.max(0, space.unitScale * sum + overhead)) < 1e-12,
+        `${p.ms} vs ${space.unitScale} × ${sum} + ${overhead}`,
       );
       assert.equal(p.overheadMs, overhead);
+      assert.equal(p.scale, space.unitScale);
     }
   });
 

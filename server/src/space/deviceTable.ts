@@ -19,6 +19,8 @@ export interface Prediction {
   ms: number;
   /** Each unit's time, in execution order. */
   units: { key: string; ms: number }[];
+  /** What the units' sum is multiplied by (fitted; 1 unless a scale fitted better). */
+  scale: number;
   /** The fitted overhead of this subnet: a constant plus a term per unit. */
   overheadMs: number;
   /** Whether the overhead was fitted on this space (else the median over the profiled spaces). */
@@ -26,8 +28,8 @@ export interface Prediction {
 }
 
 /**
- * A subnet's latency on the profiled device: the sum of its units' times plus the
- * overhead fitted for its space (a constant and a term per unit) (for a space never profiled whole but whose units are all
+ * A subnet's latency on the profiled device: the sum of its units' times (times the
+ * fitted scale) plus the overhead fitted for its space (a constant and a term per unit) (for a space never profiled whole but whose units are all
  * in the table, the median of the profiled spaces' overheads). A string names a unit the
  * table lacks: the space was not profiled on this device.
  */
@@ -46,15 +48,22 @@ export function predictLatency(
     units.push({ key: u.key, ms: t.ms });
   }
   const own = profile.spaces[fingerprint];
-  const middle = (f: (s: ProfiledSpace) => number) => {
+  const middle = (f: (s: ProfiledSpace) => number, none = 0) => {
     const xs = Object.values(profile.spaces)
       .map(f)
       .sort((a, b) => a - b);
-    return xs[xs.length >> 1] ?? 0;
+    return xs[xs.length >> 1] ?? none;
   };
   const overheadMs =
     (own?.overheadMs ?? middle((s) => s.overheadMs)) +
     units.length * (own?.perUnitMs ?? middle((s) => s.perUnitMs ?? 0));
+  const scale = own?.unitScale ?? middle((s) => s.unitScale ?? 1, 1);
   const sum = units.reduce((a, u) => a + u.ms, 0);
-  return { ms: Math.max(0, sum + overheadMs), units, overheadMs, fitted: own !== undefined };
+  return {
+    ms: Math.max(0, scale * sum + overheadMs),
+    units,
+    scale,
+    overheadMs,
+    fitted: own !== undefined,
+  };
 }

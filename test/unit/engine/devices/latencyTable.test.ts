@@ -20,11 +20,7 @@ import {
   sha256Of,
   TIMING_FORMAT,
 } from '../../../../server/src/engine/devices/deviceTasks';
-import {
-  lineFit,
-  overheadFit,
-  predictionQuality,
-} from '../../../../server/src/engine/run/profileRun';
+import { lineFit, tableFit, predictionQuality } from '../../../../server/src/engine/run/profileRun';
 import * as ort from '../../../../server/src/engine/onnx/runtime';
 import { handProfile } from '../../../fixtures/deviceProfiles';
 
@@ -107,18 +103,32 @@ void describe('fitting and judging a table', () => {
     assert.deepEqual(lineFit([4, 4, 4], [1, 2, 6]), { constant: 3, slope: 0 });
   });
 
-  void test('overheadFit keeps the line where it predicts left-out subnets, else the median', () => {
-    const x = [5, 6, 7, 8, 9, 10];
-    const line = overheadFit(
-      x,
-      x.map((v) => 0.1 - 0.01 * v),
+  void test('tableFit: the model that predicts left-out subnets best, each exact on its own kind of data', () => {
+    const counts = [5, 6, 7, 8, 9, 10];
+    const sums = [0.1, 0.3, 0.2, 0.5, 0.4, 0.6];
+    // The sum plus a constant 0.02 (nothing else helps): the median excess.
+    const flat = tableFit(
+      sums,
+      counts,
+      sums.map((v) => v + 0.02),
     );
-    assert.ok(Math.abs(line.slope + 0.01) < 1e-12 && Math.abs(line.constant - 0.1) < 1e-12);
-    // Unrelated to the units: the median, no slope.
-    assert.deepEqual(overheadFit([5, 9, 5, 9, 7, 7], [0.3, 0.1, 0.1, 0.3, 0.2, 0.2]), {
-      constant: 0.2,
-      slope: 0,
-    });
+    assert.ok(flat.scale === 1 && flat.perUnit === 0 && Math.abs(flat.constant - 0.02) < 1e-12);
+    // The sum plus 0.1 − 0.01 per unit: the line.
+    const line = tableFit(
+      sums,
+      counts,
+      sums.map((v, i) => v + 0.1 - 0.01 * counts[i]),
+    );
+    assert.equal(line.scale, 1);
+    assert.ok(Math.abs(line.constant - 0.1) < 1e-9 && Math.abs(line.perUnit + 0.01) < 1e-9);
+    // A third of the sum plus 0.01 + 0.002 per unit: the scaled model.
+    const scaled = tableFit(
+      sums,
+      counts,
+      sums.map((v, i) => v / 3 + 0.01 + 0.002 * counts[i]),
+    );
+    assert.ok(Math.abs(scaled.scale - 1 / 3) < 1e-6, JSON.stringify(scaled));
+    assert.ok(Math.abs(scaled.constant - 0.01) < 1e-6 && Math.abs(scaled.perUnit - 0.002) < 1e-6);
   });
 
   void test('predictionQuality: ±10% share, RMSE, MAPE and τ by hand', () => {
