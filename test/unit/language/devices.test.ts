@@ -92,6 +92,14 @@ void describe('latency@NAME in the config language', () => {
     );
   });
 
+  void test('the hover on a latency@NAME objective gives that device’s range', () => {
+    const text = withSearch('  objectives:\n    accuracy: max\n    latency@pi5: min\n');
+    const line = text.split('\n').findIndex((l) => l.includes('latency@pi5'));
+    const hover = ls().hover(doc(text), { line, character: 6 });
+    const value = (hover?.contents as { value: string }).value;
+    assert.match(value, /\| pi5 \| [\d.]+–[\d.]+ ms \|/);
+  });
+
   void test('without a table the editor shows no device and warns of none it was not asked about', () => {
     assert.doesNotMatch(service().codeLenses(doc(SMALL))[0].command!.title, /ms/);
     assert.deepEqual(
