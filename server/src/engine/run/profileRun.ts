@@ -14,7 +14,7 @@ import { archUnits, spaceUnits, type LatencyUnit } from '../../space/latencyUnit
 import { randomArch } from '../../space/randomArch';
 import * as ort from '../onnx/runtime';
 import { checkedConfig } from './runConfig';
-import { kendallTauB } from '../search/rankCorrelation';
+import { predictionQuality } from '../search/linas';
 import { fitRidge } from '../search/ridgeEnsemble';
 import { RunFolder } from '../storage/runFolder';
 import type { TimingSettings } from '../devices/deviceTasks';
@@ -144,27 +144,23 @@ export function lineFit(
   return { constant: my - slope * mx, slope };
 }
 
-/** How well predictions match measured times (nn-Meter's ±10% share, RMSE, MAPE, τ). */
-export function predictionQuality(
+/**
+ * How well a table's predictions match whole subnets' measured times: nn-Meter's ±10%
+ * share and the RMSE here, τ and MAPE as a LINAS search judges its predictor.
+ */
+export function tableQuality(
   predicted: readonly number[],
   measured: readonly number[],
 ): ProfileQuality {
   const n = measured.length;
-  let within = 0;
-  let se = 0;
-  let ape = 0;
-  for (let i = 0; i < n; i++) {
-    const rel = Math.abs(predicted[i] - measured[i]) / measured[i];
-    if (rel <= 0.1) within++;
-    se += (predicted[i] - measured[i]) ** 2;
-    ape += 100 * rel;
-  }
+  const errors = measured.map((m, i) => predicted[i] - m);
+  const { tau, mape } = predictionQuality(predicted, measured);
   return {
     subnets: n,
-    within10: n ? within / n : 0,
-    rmseMs: n ? Math.sqrt(se / n) : 0,
-    mape: n ? ape / n : 0,
-    tau: n > 1 ? kendallTauB(predicted, measured) : 0,
+    within10: n ? errors.filter((e, i) => Math.abs(e) <= 0.1 * measured[i]).length / n : 0,
+    rmseMs: n ? Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / n) : 0,
+    mape: n ? mape : 0,
+    tau: n > 1 ? tau : 0,
     measuredMs: { min: n ? Math.min(...measured) : 0, max: n ? Math.max(...measured) : 0 },
   };
 }
@@ -228,7 +224,7 @@ export async function profileRun(
       : [];
     const quality = check.length
       ? {
-          ...predictionQuality(check.map(predict.ms), measured),
+          ...tableQuality(check.map(predict.ms), measured),
           repeatability:
             again.filter((t, i) => Math.abs(t.medianMs - measured[i]) <= 0.1 * measured[i]).length /
             again.length,

@@ -20,7 +20,7 @@ import {
   sha256Of,
   TIMING_FORMAT,
 } from '../../../../server/src/engine/devices/deviceTasks';
-import { lineFit, tableFit, predictionQuality } from '../../../../server/src/engine/run/profileRun';
+import { lineFit, tableFit, tableQuality } from '../../../../server/src/engine/run/profileRun';
 import * as ort from '../../../../server/src/engine/onnx/runtime';
 import { handProfile } from '../../../fixtures/deviceProfiles';
 
@@ -131,9 +131,9 @@ void describe('fitting and judging a table', () => {
     assert.ok(Math.abs(scaled.constant - 0.01) < 1e-6 && Math.abs(scaled.perUnit - 0.002) < 1e-6);
   });
 
-  void test('predictionQuality: ±10% share, RMSE, MAPE and τ by hand', () => {
+  void test('tableQuality: ±10% share, RMSE, MAPE and τ by hand', () => {
     // Errors: +5%, −20%, 0, +9.75%.
-    const q = predictionQuality([1.05, 1.6, 3, 4.39], [1, 2, 3, 4]);
+    const q = tableQuality([1.05, 1.6, 3, 4.39], [1, 2, 3, 4]);
     assert.equal(q.within10, 0.75);
     assert.ok(Math.abs(q.rmseMs - Math.sqrt((0.0025 + 0.16 + 0 + 0.1521) / 4)) < 1e-12);
     assert.ok(Math.abs(q.mape - (5 + 20 + 0 + 9.75) / 4) < 1e-9);
