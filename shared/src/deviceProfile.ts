@@ -31,6 +31,16 @@ export const profileQualitySchema = obj(
     mape: ms('Mean absolute percentage error, %.'),
     tau: num('Kendall τ between predicted and measured.', { minimum: -1, maximum: 1 }),
     measuredMs: obj('The measured times’ range.', { min: ms('Fastest.'), max: ms('Slowest.') }),
+    macsBaseline: optional(
+      obj(
+        'The trivial baseline on the same subnets: latency as a line in MACs, fitted on the same whole timings as the table.',
+        {
+          within10: num('Its share within ±10%.', { minimum: 0, maximum: 1 }),
+          mape: ms('Its MAPE, %.'),
+          tau: num('Its Kendall τ (that of MACs themselves).', { minimum: -1, maximum: 1 }),
+        },
+      ),
+    ),
     repeatability: optional(
       num(
         'Share of the subnets whose second whole timing is within ±10% of the first: the ceiling the measurement noise sets on `within10`.',

@@ -157,6 +157,8 @@ void describe('latency devices on a queue', { timeout: 900_000 }, () => {
     const end = profile.events.find((e) => e.type === 'profile-end');
     assert.ok(end?.type === 'profile-end' && end.status === 'completed', JSON.stringify(end));
     assert.ok(end.quality && end.quality.subnets === 12, 'the table was checked on 12 subnets');
+    // Beside it, the trivial baseline on the same subnets: a line in MACs.
+    assert.ok(end.quality.macsBaseline && end.quality.macsBaseline.mape >= 0);
     assert.ok(
       second.events.some((e) => isWorkerEvent(e) && e.state === 'job-end'),
       'the second worker finished what the killed one had left',

@@ -137,6 +137,9 @@ function profileLines(e: Extract<EngineEvent, { type: 'profile-end' }>): Narrate
           info(
             `quality on ${plural(q.subnets, 'random subnet')} timed whole (${ms(q.measuredMs.min)}–${ms(q.measuredMs.max)}): ` +
               `${(100 * q.within10).toFixed(0)}% within ±10%, RMSE ${ms(q.rmseMs)}, MAPE ${q.mape.toFixed(1)}%, Kendall τ ${q.tau.toFixed(3)}` +
+              (q.macsBaseline
+                ? `; a line in MACs on the same subnets: ${(100 * q.macsBaseline.within10).toFixed(0)}% within ±10%, MAPE ${q.macsBaseline.mape.toFixed(1)}%, τ ${q.macsBaseline.tau.toFixed(3)}`
+                : '') +
               (q.repeatability !== undefined
                 ? `; the measurement itself: ${(100 * q.repeatability).toFixed(0)}% of second timings within ±10% of the first`
                 : ''),

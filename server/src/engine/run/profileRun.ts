@@ -11,6 +11,7 @@ import type { SupernetConfig } from '../../config/configSchema';
 import { predictLatency, spaceFingerprint } from '../../space/deviceTable';
 import { profilePath, readDeviceProfile } from '../../datasets/deviceTables';
 import { archUnits, spaceUnits, type LatencyUnit } from '../../space/latencyUnits';
+import { subnetCost } from '../../space/facts';
 import { randomArch } from '../../space/randomArch';
 import * as ort from '../onnx/runtime';
 import { checkedConfig } from './runConfig';
@@ -166,6 +167,29 @@ export function tableQuality(
 }
 
 /**
+ * What a table must beat: latency as a line in MACs, fitted on the same whole subnets as
+ * the table, judged on the same check subnets.
+ */
+function macsBaseline(
+  config: SupernetConfig,
+  fit: readonly Arch[],
+  whole: readonly { medianMs: number }[],
+  check: readonly Arch[],
+  measured: readonly number[],
+): { within10: number; mape: number; tau: number } {
+  const macs = (a: Arch) => subnetCost(config.space, config.task, a).flops;
+  const line = lineFit(
+    fit.map(macs),
+    fit.map((_, i) => whole[i].medianMs),
+  );
+  const q = tableQuality(
+    check.map((a) => line.constant + line.slope * macs(a)),
+    measured,
+  );
+  return { within10: q.within10, mape: q.mape, tau: q.tau };
+}
+
+/**
  * `supernet profile`: times every distinct unit of a space on a device (its worker through
  * a queue, or this process), each less the time of an empty model of its input; fits the
  * overhead a whole model adds on subnets timed whole; measures the table's quality on
@@ -225,6 +249,7 @@ export async function profileRun(
     const quality = check.length
       ? {
           ...tableQuality(check.map(predict.ms), measured),
+          macsBaseline: macsBaseline(config, fit, whole, check, measured),
           repeatability:
             again.filter((t, i) => Math.abs(t.medianMs - measured[i]) <= 0.1 * measured[i]).length /
             again.length,
