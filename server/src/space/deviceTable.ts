@@ -3,16 +3,11 @@ import type { Arch } from '#shared/arch';
 import type { DeviceProfile, ProfiledSpace } from '#shared/deviceProfile';
 import type { SpaceConfig, TaskConfig } from '../config/configSchema';
 import { archUnits } from './latencyUnits';
+import { spaceKeyOf } from './spaceKey';
 
-/** What a space's latencies depend on: its choices and the task's input and classes. */
-export function spaceFingerprint(space: SpaceConfig, task: TaskConfig): string {
-  const what = JSON.stringify({
-    space: { ...space, resolution: space.resolution ?? null },
-    input: task.input,
-    classes: task.classes,
-  });
-  return createHash('sha256').update(what).digest('hex').slice(0, 16);
-}
+/** What a space's latencies depend on, as a device table keys it: a hash of its key. */
+export const spaceFingerprint = (space: SpaceConfig, task: TaskConfig): string =>
+  createHash('sha256').update(spaceKeyOf({ space, task })).digest('hex').slice(0, 16);
 
 /** A subnet's predicted latency on a device, with the sum it is made of. */
 export interface Prediction {

@@ -17,7 +17,8 @@ import { restoreTensors, type CheckpointHeader } from '../train/trainer';
 import type { TensorRecord } from '../storage/checkpoint';
 import { readTrainingCheckpoint } from '../train/checkpointHeader';
 import type { RunFolder } from '../storage/runFolder';
-import { checkedConfig, spaceKeyOf } from './runConfig';
+import { checkedConfig } from './runConfig';
+import { spaceKeyOf } from '../../space/spaceKey';
 
 export interface LoadedRun {
   folder: RunFolder;

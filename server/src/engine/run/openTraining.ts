@@ -9,7 +9,8 @@ import type { Checkpoint } from '../storage/checkpoint';
 import { readTrainingCheckpoint } from '../train/checkpointHeader';
 import { runConfigOf } from './loadRun';
 import { RunFolder } from '../storage/runFolder';
-import { checkedConfig, spaceKeyOf } from './runConfig';
+import { checkedConfig } from './runConfig';
+import { spaceKeyOf } from '../../space/spaceKey';
 
 /** A training run's config, checked, before any folder or tensor exists. */
 export interface TrainingPlan {

@@ -33,7 +33,3 @@ export function checkedConfig(
   }
   return a.resolved.config;
 }
-
-/** A key of the space that a checkpoint must match to be used with a config. */
-export const spaceKeyOf = (c: SupernetConfig): string =>
-  JSON.stringify({ space: c.space, input: c.task.input, classes: c.task.classes });

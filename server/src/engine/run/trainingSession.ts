@@ -15,7 +15,7 @@ import { writeCheckpoint } from '../storage/checkpoint';
 import type { OpenedRun } from './openTraining';
 import { RunError } from '../runError';
 import type { RankingHost } from '../ranking/rankingHost';
-import { spaceKeyOf } from './runConfig';
+import { spaceKeyOf } from '../../space/spaceKey';
 
 export interface SessionSetup {
   opened: OpenedRun;

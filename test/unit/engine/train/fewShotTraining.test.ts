@@ -19,7 +19,7 @@ import { writeCheckpoint } from '../../../../server/src/engine/storage/checkpoin
 import { parseCheckpointHeader } from '../../../../server/src/engine/train/checkpointHeader';
 import { loadRun } from '../../../../server/src/engine/run/loadRun';
 import { RunFolder } from '../../../../server/src/engine/storage/runFolder';
-import { spaceKeyOf } from '../../../../server/src/engine/run/runConfig';
+import { spaceKeyOf } from '../../../../server/src/space/spaceKey';
 import { openStepRunner, type StepRunner } from '../../../../server/src/engine/threads/stepRunner';
 import { FewShotSplit, SplitSupernet } from '../../../../server/src/engine/train/fewShotSplit';
 import { Trainer, type CheckpointHeader } from '../../../../server/src/engine/train/trainer';
