@@ -40,6 +40,7 @@ module.exports = {
       'storage', // checkpoints, the run folder, candidates.jsonl
       'train', // one training step, samplers, optimizer, the trainer
       'threads', // every thread pool: a step's helpers, the evaluation pool
+      'torch', // the pytorch backend: its compute process, the wire, the supernet's spec
       'evaluate', // inherited accuracy of subnets
       'standalone', // training one subnet alone (ranking checks, fine-tunes)
       'execute', // where evaluations and stand-alone trainings run: locally or on the queue
@@ -54,6 +55,7 @@ module.exports = {
     ...layers('server layers', 'server/src/', [
       'config',
       'datasets',
+      'python', // the interpreter of the pytorch backend: finding it, its probe, torchrun's command line
       'space',
       'analysis',
       'language',

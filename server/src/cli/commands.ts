@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { parseExecutor } from '#shared/executor';
+import type { StartCommand } from '#shared/protocol/engine';
 import {
   CALIBRATION_METHODS,
   type CalibrationMethod,
@@ -13,6 +14,7 @@ import { finetuneCli } from './finetune';
 import { rankCli } from './rank';
 import { searchCli } from './search';
 import { trainCli } from './train';
+import { trainNodeCli } from './trainNode';
 import { validateCli } from './validate';
 import { versionCli } from './version';
 import { workerCli } from './worker';
@@ -42,7 +44,15 @@ export const USAGE = `usage: supernet <command> [options]
 commands:
   validate FILE... [--json]      check *.supernet.yaml files; exit 1 when any has an error
   train FILE [--steps N] [--runs DIR] [--backend B] [--json]
-                                 train the supernet of a config in a background engine process
+        [--nproc-per-node N] [--nnodes M --rdzv HOST:PORT] [--device auto|cpu|cuda]
+                                 train the supernet of a config in a background engine process;
+                                 with --backend pytorch, on PyTorch: N processes on this machine
+                                 (torchrun, DistributedDataParallel), M machines meeting at
+                                 HOST:PORT (this one is node 0)
+  train-node --rdzv HOST:PORT --nnodes M --node-rank K [--nproc-per-node N]
+             [--device auto|cpu|cuda] [--threads T]
+                                 on machine K (1…M−1) of a pytorch run: start its processes,
+                                 which take their share of each step from node 0's
   train --resume RUN_ID [--steps N] [--runs DIR] [--json]
                                  continue a stopped or interrupted run from its last checkpoint
                                  (a completed one only with --steps beyond its total)
@@ -87,13 +97,44 @@ options:
   --json        machine-readable output (validate: one JSON array; jobs: one event a line)
   --runs DIR    folder of the runs (default .supernet/runs)
   --steps N     stop after N steps in total
-  --backend B   auto | tensorflow-gpu | tensorflow | wasm | cpu (default: the config's)
+  --backend B   auto | tensorflow-gpu | tensorflow | wasm | cpu | pytorch (default: the config's)
   --executor E  local (default) | redis://HOST:PORT: evaluate on queue workers
   -h, --help    this text
   -v, --version the version`;
 
 const json = { type: 'boolean' } as const;
 const str = { type: 'string' } as const;
+
+/** The torchrun flags of `train` and `train-node`. */
+const torchOptions = {
+  'nproc-per-node': str,
+  nnodes: str,
+  rdzv: str,
+  device: str,
+  threads: str,
+} as const;
+
+/** The torchrun flags given, checked, as the start command's `pytorch`, or the usage error. */
+function torchFlags(p: Parsed): NonNullable<StartCommand['pytorch']> | string {
+  const n = numbers({
+    nprocPerNode: wholeNumber(p, 'nproc-per-node', 1),
+    nnodes: wholeNumber(p, 'nnodes', 1),
+    threads: wholeNumber(p, 'threads', 1),
+  });
+  if (typeof n === 'string') return n;
+  const { rdzv, device } = p.values;
+  if (rdzv !== undefined && (typeof rdzv !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(rdzv)))
+    return '--rdzv takes HOST:PORT';
+  if (device !== undefined && !['auto', 'cpu', 'cuda'].includes(String(device)))
+    return '--device takes auto, cpu or cuda';
+  if ((n.nnodes ?? 1) > 1 && rdzv === undefined)
+    return '--nnodes above 1 needs --rdzv HOST:PORT, where the nodes meet';
+  return {
+    ...n,
+    ...(typeof rdzv === 'string' ? { rdzv } : {}),
+    ...(device ? { device: device as 'auto' | 'cpu' | 'cuda' } : {}),
+  };
+}
 
 /** Throws a usage error when `x` is one (a string from the argument checks). */
 function ok<T>(x: T | string): T {
@@ -158,18 +199,20 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   train: {
-    options: { json, steps: str, runs: str, resume: str, backend: str },
+    options: { json, steps: str, runs: str, resume: str, backend: str, ...torchOptions },
     run(p, io) {
       const resume = p.values.resume as string | undefined;
       if (!resume && p.positionals.length !== 1)
         throw new UsageError('name one config file (or --resume RUN_ID)');
       const steps = ok(wholeNumber(p, 'steps', 1));
+      const pytorch = ok(torchFlags(p));
       return trainCli({
         configPath: path.resolve(p.positionals[0] ?? ''),
         runsDir: runsDirOf(p),
         ...(steps ? { steps } : {}),
         ...(resume ? { resume } : {}),
         ...(typeof p.values.backend === 'string' ? { backend: p.values.backend } : {}),
+        ...(Object.keys(pytorch).length ? { pytorch } : {}),
         json: p.values.json === true,
         out: io.out,
         err: io.err,
@@ -347,6 +390,23 @@ export const COMMANDS: Record<string, CliCommand> = {
         err: io.err,
         ...statusOf(io),
       });
+    },
+  },
+  'train-node': {
+    options: { ...torchOptions, 'node-rank': str },
+    run(p, io) {
+      if (p.positionals.length) throw new UsageError('train-node takes no arguments, only options');
+      const flags = ok(torchFlags(p));
+      const nodeRank = ok(wholeNumber(p, 'node-rank', 1));
+      if (!flags.rdzv || !flags.nnodes || nodeRank === undefined)
+        throw new UsageError(
+          "name the run's rendezvous, its nodes and this one: --rdzv HOST:PORT --nnodes M --node-rank K",
+        );
+      if (nodeRank >= flags.nnodes)
+        throw new UsageError(
+          `--node-rank ${nodeRank}: the nodes of ${flags.nnodes} are 1…${flags.nnodes - 1} (node 0 runs the engine)`,
+        );
+      return trainNodeCli({ ...flags, rdzv: flags.rdzv, nnodes: flags.nnodes, nodeRank }, io);
     },
   },
   worker: {

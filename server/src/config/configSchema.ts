@@ -288,7 +288,57 @@ export const backendValues = {
   tensorflow: 'Native TensorFlow on the CPU (`@tensorflow/tfjs-node`, installed separately).',
   wasm: 'TensorFlow.js WebAssembly backend with SIMD (bundled).',
   cpu: 'TensorFlow.js pure JavaScript backend (bundled; slow).',
+  pytorch:
+    'PyTorch in a Python process the engine drives (CUDA when it has a GPU, else the CPU), data-parallel across processes and machines with torchrun (`train.pytorch`). Needs a Python with torch: the setting `supernet.python` or SUPERNET_PYTHON.',
 } as const;
+
+export const pytorchSchema = obj(
+  'The pytorch backend (`backend: pytorch`): where it computes and how many processes share each step (DistributedDataParallel launched by torchrun).',
+  {
+    device: oneOf<'auto' | 'cuda' | 'cpu'>(
+      'Where the compute process runs the steps.',
+      {
+        auto: 'CUDA when torch sees a GPU, else the CPU.',
+        cuda: 'A GPU (one per process); an error before any step when torch has none.',
+        cpu: 'The CPU.',
+      },
+      { default: 'auto' },
+    ),
+    nprocPerNode: positiveInt(
+      'Processes on this machine (torchrun --nproc-per-node): one per GPU, or CPU processes that each take a share of the cores. Each process takes an equal share of every batch, so `batchSize` must divide by processes × nodes.',
+      { maximum: 256, default: 1 },
+    ),
+    nnodes: positiveInt(
+      'Machines (torchrun --nnodes). This one is node 0 and runs the engine; start each other one with `supernet train-node --rdzv HOST:PORT --nnodes N --node-rank K`.',
+      { maximum: 4096, default: 1 },
+    ),
+    rdzv: optional(
+      str(
+        'HOST:PORT where the nodes meet (node 0, this machine, listens there). Default: a free port on 127.0.0.1, for one machine.',
+        { minLength: 3, maxLength: 300 },
+      ),
+    ),
+    rdzvTimeout: positiveInt('Seconds the nodes may take to meet before the run gives up.', {
+      maximum: 86400,
+      default: 120,
+    }),
+    threads: optional(
+      positiveInt(
+        'Threads each process computes with (torch.set_num_threads). Default: torch’s own (one per process when there are several).',
+        { maximum: 1024 },
+      ),
+    ),
+    batchNorm: oneOf<'sync' | 'per-process'>(
+      'How batch norm sees a batch split across processes.',
+      {
+        sync: 'Statistics of the whole batch, across processes (SyncBatchNorm): the steps are those of one process, whatever the number of processes.',
+        'per-process':
+          'Each process normalises with its own share of the batch (DistributedDataParallel’s default): less communication, results depend on the split.',
+      },
+      { default: 'sync' },
+    ),
+  },
+);
 
 export const trainSchema = obj('How the supernet is trained.', {
   epochs: num('Passes over the training split.', {
@@ -436,7 +486,8 @@ export const trainSchema = obj('How the supernet is trained.', {
       default: 0,
     },
   ),
-  backend: oneOf('TensorFlow.js backend to train on.', backendValues, { default: 'auto' }),
+  backend: oneOf('Backend to train on.', backendValues, { default: 'auto' }),
+  pytorch: optional(pytorchSchema),
   checkpointEvery: positiveInt(
     'Steps between checkpoints (one is also written when the run stops).',
     {

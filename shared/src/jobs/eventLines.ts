@@ -34,9 +34,13 @@ export function eventLines(p: JobProgress, e: EngineEvent): NarratedLine[] {
     case 'run-start': {
       const resumed = e.resumedFromStep !== undefined;
       const fell = e.fellBackFrom.length ? ` (skipped ${e.fellBackFrom.join('; ')})` : '';
+      const c = e.compute;
+      const on = c
+        ? `pytorch (torch ${c.torch} on ${c.device === 'cuda' ? c.deviceName : 'cpu'}, ${c.processes} process(es) on ${c.nodes} node(s))`
+        : e.backend;
       return [
         info(
-          `${resumed ? 'resuming' : 'training'} run ${e.runId} on ${e.backend}${fell}: ` +
+          `${resumed ? 'resuming' : 'training'} run ${e.runId} on ${on}${fell}: ` +
             `${e.dataset.name} (${e.dataset.source}, ${e.dataset.train} train / ${e.dataset.validation} validation), ` +
             `${e.totalSteps} steps of ${e.batchSize}${resumed ? `, from step ${e.resumedFromStep}` : ''}`,
         ),

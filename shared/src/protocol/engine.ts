@@ -63,7 +63,22 @@ export const engineCommandSchema = union('A command to the engine.', 'type', {
       num("Stop after this many steps in total (overrides the config's length).", { minimum: 1 }),
     ),
     resume: optional(str('Resume this run id instead of starting a new one.')),
-    backend: optional(str('Backend override (`auto`, `wasm`, …).')),
+    backend: optional(str('Backend override (`auto`, `wasm`, `pytorch`, …).')),
+    pytorch: optional(
+      obj('Overrides of the config’s `train.pytorch` (the CLI’s torchrun flags).', {
+        nprocPerNode: optional(positiveWhole('Processes on this machine.')),
+        nnodes: optional(positiveWhole('Machines.')),
+        rdzv: optional(str('HOST:PORT where the nodes meet.')),
+        device: optional(
+          oneOf<'auto' | 'cpu' | 'cuda'>('Where to compute.', {
+            auto: 'CUDA if any.',
+            cpu: 'The CPU.',
+            cuda: 'A GPU.',
+          }),
+        ),
+        threads: optional(positiveWhole('Threads per process.')),
+      }),
+    ),
   }),
   cancel: command('cancel', 'Stop within one step, writing a checkpoint.', {}),
   status: command('status', 'Report state with a `status` event.', {}),

@@ -60,7 +60,18 @@ export const runStartEventSchema = event('run-start', 'The run started (or resum
   runId: str('The run id.'),
   runDir: str('The run folder.'),
   configPath: str('The config.'),
-  backend: str('The tfjs backend it trains on.'),
+  backend: str('The backend it trains on: a tfjs backend, or `pytorch`.'),
+  compute: optional(
+    obj('The pytorch backend’s compute process, as it reported itself.', {
+      torch: str('The torch version.'),
+      python: str('The Python version.'),
+      device: oneOf('Where the steps ran.', { cpu: 'The CPU.', cuda: 'CUDA.' }),
+      deviceName: str('The GPU’s name, or `cpu`.'),
+      processes: count('Processes in all (every node’s).'),
+      nodes: count('Machines.'),
+      threadsPerProcess: count('Threads each process computes with.'),
+    }),
+  ),
   threads: optional(
     count(
       'Threads a training step uses (subnet-parallel steps); absent in runs before it was recorded.',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
+import type { RunStartEvent } from '#shared/protocol/engineEvents';
 // Both are dependencies and register their backends on load; loading costs little, the wasm
 // binary itself is only fetched when that backend is set.
 import '@tensorflow/tfjs-backend-cpu';
@@ -13,6 +14,8 @@ export interface SelectedBackend {
   /** The tfjs backend name now active: 'tensorflow', 'wasm' or 'cpu'. */
   name: string;
   package: string;
+  /** The pytorch backend's compute process, as it reported itself (run-start's `compute`). */
+  compute?: RunStartEvent['compute'];
   /** For 'auto': the packages tried before this one, in order. */
   fellBackFrom?: string[];
   /** Why each package in fellBackFrom was not used. */

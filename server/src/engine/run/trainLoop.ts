@@ -37,9 +37,12 @@ export async function trainLoop(
     while (s.step < s.s.totalSteps) {
       if (shouldStop?.()) return 'cancelled';
       if (splitDue(s) && !(await splitSupernet(s, assembler, shouldStop))) return 'cancelled';
-      trainStep(s, assembler);
+      await trainStep(s, assembler);
       const { step } = s;
-      if (step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps) {
+      const epochEnd = step % s.s.stepsPerEpoch === 0 || step === s.s.totalSteps;
+      const checkpointDue = step % config.train.checkpointEvery === 0 && step < s.s.totalSteps;
+      if (epochEnd || checkpointDue) await s.s.stepper.sync?.();
+      if (epochEnd) {
         const epoch = Math.ceil(step / s.s.stepsPerEpoch);
         await evaluateEpoch(s, epoch, calibration);
         // A stop asked while the table's subnets are scored ends the run as any stop does.
@@ -47,7 +50,7 @@ export async function trainLoop(
         if (ranking && !inherited) return 'cancelled';
         if (!(await stability.observe(epoch, shouldStop, inherited))) return 'cancelled';
       }
-      if (step % config.train.checkpointEvery === 0 && step < s.s.totalSteps) s.checkpoint();
+      if (checkpointDue) s.checkpoint();
       // Let IPC messages (cancel, status) in between steps.
       await new Promise((r) => setImmediate(r));
     }
@@ -112,14 +115,16 @@ async function splitSupernet(
 }
 
 /** One step: sample subnets and a batch, train, emit the step's figures. */
-function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
+async function trainStep(s: TrainingSession, assembler: BatchAssembler): Promise<void> {
   const { trainer, totalSteps, stepsPerEpoch, now, data } = s.s;
   const { config } = s.s.opened;
   const ts = now();
   if (channelSortDue(s.step, s.s, config.train)) {
     // One order per block (of each few-shot part), shared by the tensors it reorders.
     const parts = trainer.split?.parts ?? 1;
+    await s.s.stepper.sync?.();
     const blocks = new Set(trainer.sortChannels().map((o) => o.order)).size / parts;
+    s.s.stepper.reload?.();
     const each = parts > 1 ? ` of each of the ${parts} sub-supernets` : '';
     s.info(`step ${s.step}: expanded channels sorted by importance in ${blocks} block(s)${each}`);
   }
@@ -129,7 +134,7 @@ function trainStep(s: TrainingSession, assembler: BatchAssembler): void {
       Array.from(indices, (i) => data.trainIndices[i]),
       trainer.augmentRng,
     );
-  const { subnets, outcome: out } = trainer.step(
+  const { subnets, outcome: out } = await trainer.stepAsync(
     { step: s.step, totalSteps, stepsPerEpoch, lr },
     gather,
     s.s.stepper,

@@ -4,7 +4,10 @@ import { loadTrainingData, type DataOptions } from '../data/trainingData';
 import { runLength } from '../train/schedule';
 import { Trainer } from '../train/trainer';
 import { engineThreads } from '../threads/engineThreads';
-import { openStepRunner, type StepRunner } from '../threads/stepRunner';
+import { openStepRunner, type AnyStepRunner } from '../threads/stepRunner';
+import type { ComputeProcess } from '../torch/computeProcess';
+import { describeCompute, openTorchCompute, wantsTorch } from '../torch/openTorch';
+import { TorchStepRunner } from '../torch/torchStepRunner';
 import { openRun, planTraining, type TrainingPlan } from './openTraining';
 import { trainLoop } from './trainLoop';
 import { TrainingSession } from './trainingSession';
@@ -34,6 +37,8 @@ export async function trainRun(
     try {
       session.start();
       const status = await trainLoop(session, opts.shouldStop);
+      // The last steps' weights, from wherever they ran, before the last checkpoint.
+      await session.s.stepper.sync?.();
       session.finish(status);
       return status;
     } catch (e) {
@@ -58,15 +63,50 @@ async function startSession(
   locked: (release: () => void) => void,
 ): Promise<TrainingSession> {
   const { config, configPath } = plan;
-  const backend = await selectBackend((cmd.backend ?? config.train.backend) as BackendPreference);
+  const pref = cmd.backend ?? config.train.backend;
+  const torch = wantsTorch(pref);
+  // On pytorch the engine's own tensors serve checkpoints and evaluation: any tfjs backend.
+  const host = await selectBackend((torch ? 'auto' : pref) as BackendPreference);
   const { dataset, data } = await loadTrainingData(config, configPath, opts);
   const { stepsPerEpoch, totalSteps } = runLength(config.train, data.trainIndices.length);
-  const opened = openRun(plan, cmd.runsDir);
+  // Every rank up before the run folder exists: a run that cannot start leaves nothing behind.
+  const compute: ComputeProcess | undefined = torch
+    ? await openTorchCompute(config, cmd)
+    : undefined;
+  let opened;
+  try {
+    opened = openRun(plan, cmd.runsDir);
+  } catch (e) {
+    await compute?.close();
+    throw e;
+  }
   locked(opened.release);
   const trainer = new Trainer(config, data.trainIndices.length);
-  let stepper: StepRunner | undefined;
+  let stepper: AnyStepRunner | undefined;
   try {
-    stepper = await openStepRunner(trainer, config, backend.name, engineThreads());
+    stepper = compute
+      ? new TorchStepRunner(trainer, config, compute)
+      : await openStepRunner(trainer, config, host.name, engineThreads());
+    if (compute)
+      opened.notes.push(
+        `${describeCompute(compute, config.train.pytorch?.batchNorm ?? 'sync')}; tfjs ${host.name} scores the subnets`,
+      );
+    const h = compute?.hello;
+    const backend = h
+      ? {
+          name: 'pytorch',
+          package: `torch ${h.torch}`,
+          compute: {
+            torch: h.torch,
+            python: h.python,
+            device: h.device,
+            deviceName: h.deviceName,
+            processes: h.worldSize,
+            nodes: h.nodes,
+            threadsPerProcess: h.threads,
+          },
+        }
+      : host;
     return new TrainingSession({
       opened,
       trainer,
@@ -81,7 +121,7 @@ async function startSession(
       now,
     });
   } catch (e) {
-    await stepper?.close();
+    await (stepper ?? compute)?.close();
     trainer.dispose();
     throw e;
   }

@@ -10,7 +10,7 @@ import type { SelectedBackend } from '../backend/selectBackend';
 import type { TrainingData } from '../data/batches';
 import type { LoadedDataset } from '../data/loadedDataset';
 import type { Trainer } from '../train/trainer';
-import type { StepRunner } from '../threads/stepRunner';
+import type { AnyStepRunner } from '../threads/stepRunner';
 import { writeCheckpoint } from '../storage/checkpoint';
 import type { OpenedRun } from './openTraining';
 import { RunError } from '../runError';
@@ -21,7 +21,7 @@ export interface SessionSetup {
   opened: OpenedRun;
   trainer: Trainer;
   /** Runs each step: the trainer's runner, or subnet-parallel steps on several threads. */
-  stepper: StepRunner;
+  stepper: AnyStepRunner;
   backend: SelectedBackend;
   dataset: LoadedDataset;
   data: TrainingData;
@@ -112,6 +112,7 @@ export class TrainingSession implements RankingHost {
       runDir: this.folder.dir,
       configPath: opened.configPath,
       backend: backend.name,
+      ...(backend.compute ? { compute: backend.compute } : {}),
       threads: this.s.stepper.threads,
       fellBackFrom: backend.fellBackFrom ?? [],
       dataset: {

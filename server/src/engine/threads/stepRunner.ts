@@ -10,8 +10,32 @@ export interface StepRunner {
   /** Threads the steps use: 1, or the main thread and its helpers. */
   readonly threads: number;
   run(subnets: SampledSubnet[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepOutcome;
+  sync?: undefined;
+  reload?: undefined;
   close(): Promise<void>;
 }
+
+/**
+ * Steps that run in another process (the pytorch backend), on a working copy of the trainer's
+ * tensors.
+ */
+export interface RemoteStepRunner {
+  readonly threads: number;
+  run(
+    subnets: SampledSubnet[],
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    opts: StepOptions,
+  ): Promise<StepOutcome>;
+  /** Brings the trainer's tensors up to date, before anything reads them (checkpoints, evaluation, channel sorting). */
+  sync(): Promise<void>;
+  /** The engine changed the trainer's tensors (channel sorting): the next step takes them first. */
+  reload(): void;
+  close(): Promise<void>;
+}
+
+/** Whatever runs a training run's steps. */
+export type AnyStepRunner = StepRunner | RemoteStepRunner;
 
 /** Subnets per step the sampler takes: uniform and pada take one whatever `subnets` says. */
 function subnetsPerStep(config: SupernetConfig): number {

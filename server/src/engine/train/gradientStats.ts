@@ -15,13 +15,31 @@ export function pathFeedback(
   placeOf: (name: string) => WeightPlace,
 ): PathFeedback {
   const sqs = tf.tidy(() => tf.stack(entries.map(([, g]) => tf.sum(tf.square(g)))).dataSync());
+  return feedbackOfSquares(
+    sub,
+    entries.map(([name]) => name),
+    sqs,
+    placeOf,
+  );
+}
+
+/**
+ * pathFeedback from each tensor's Σ g² already taken (where the gradients are elsewhere:
+ * the pytorch backend's compute process).
+ */
+export function feedbackOfSquares(
+  sub: SampledSubnet,
+  names: readonly string[],
+  sqs: ArrayLike<number>,
+  placeOf: (name: string) => WeightPlace,
+): PathFeedback {
   const stageSq = sub.arch.stages.map(() => 0);
   const blockSq = sub.arch.stages.map((s) => s.blocks.map(() => 0));
   const stageSum = sub.arch.stages.map(() => 0);
   const blockSum = sub.arch.stages.map((s) => s.blocks.map(() => 0));
   let total = 0;
   let totalSum = 0;
-  entries.forEach(([name], i) => {
+  names.forEach((name, i) => {
     const norm = Math.sqrt(sqs[i]);
     total += sqs[i];
     totalSum += norm;
@@ -56,8 +74,7 @@ export function gradientVariance(
   totalParams: number,
   stageParams: readonly number[],
 ): { total: number; stages: number[] } {
-  const stages = stageParams.map(() => 0);
-  if (n < 2) return { total: 0, stages };
+  if (n < 2) return { total: 0, stages: stageParams.map(() => 0) };
   const names = [...sum.keys()];
   const perVar = tf.tidy(() =>
     tf
@@ -68,6 +85,21 @@ export function gradientVariance(
       )
       .dataSync(),
   );
+  return varianceByPlace(names, perVar, placeOf, totalParams, stageParams);
+}
+
+/**
+ * gradientVariance from each tensor's Σ over its weights of the variance across subnets,
+ * already taken (where the gradients are elsewhere: the pytorch backend).
+ */
+export function varianceByPlace(
+  names: readonly string[],
+  perVar: ArrayLike<number>,
+  placeOf: (name: string) => WeightPlace,
+  totalParams: number,
+  stageParams: readonly number[],
+): { total: number; stages: number[] } {
+  const stages = stageParams.map(() => 0);
   let total = 0;
   names.forEach((name, i) => {
     total += perVar[i];

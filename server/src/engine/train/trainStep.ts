@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Supernet, SupernetParameter } from '../model/supernet';
+import type { ParameterKind, Supernet, SupernetParameter } from '../model/supernet';
 import type { TrainConfig } from '../../config/configSchema';
 import { Optimizer } from './optimizer';
 import { decayRule } from './weightDecay';
@@ -167,6 +167,10 @@ export class SerialStepRunner {
   }
 }
 
+/** Whether L2 weight decay applies to a tensor of this kind (see serialStepRunner). */
+export const decays = (kind: ParameterKind): boolean =>
+  kind === 'kernel' || kind === 'linear-weight';
+
 /**
  * The optimizer over every trainable weight of `net` (or only those in `only`: a subnet
  * trained alone needs no slots for the weights it never reads) and a step runner using it.
@@ -185,11 +189,7 @@ export function serialStepRunner(
   const trainables = net
     .parameters()
     .filter((p) => p.variable.trainable && (!only || only.has(p.variable)))
-    .map((p) => ({
-      name: p.name,
-      variable: p.variable,
-      decay: p.kind === 'kernel' || p.kind === 'linear-weight',
-    }));
+    .map((p) => ({ name: p.name, variable: p.variable, decay: decays(p.kind) }));
   const optimizer = new Optimizer(
     train.optimizer,
     train.weightDecay,

@@ -14,7 +14,12 @@ import { depsGradScale } from './samplers/delayedEpsilonShrinking';
 import { samplerSpace, type SamplerSpace } from './samplers/samplerSpace';
 import { createSampler, sharesResolution } from './samplers/samplers';
 import type { Sampler, SampledSubnet } from './samplers/samplerTypes';
-import { SerialStepRunner, serialStepRunner, type StepOutcome } from './trainStep';
+import {
+  SerialStepRunner,
+  serialStepRunner,
+  type StepOptions,
+  type StepOutcome,
+} from './trainStep';
 
 /** What a checkpoint's header holds besides the tensors: everything to continue exactly. */
 import type { CheckpointHeader } from './checkpointHeader';
@@ -164,6 +169,47 @@ export class Trainer {
     gather: (indices: Int32Array) => { x: tf.Tensor4D; y: tf.Tensor1D },
     stepper: Pick<SerialStepRunner, 'run'>,
   ): { subnets: SampledSubnet[]; outcome: StepOutcome } {
+    const p = this.prepare(at, gather, stepper);
+    let outcome;
+    try {
+      outcome = stepper.run(p.subnets, p.x, p.y, p.opts);
+    } finally {
+      p.dispose();
+    }
+    return { subnets: p.subnets, outcome: this.observe(at, p.indices, outcome) };
+  }
+
+  /** `step` with a stepper whose steps run elsewhere (the pytorch backend's process). */
+  async stepAsync(
+    at: StepPlace,
+    gather: (indices: Int32Array) => { x: tf.Tensor4D; y: tf.Tensor1D },
+    stepper: {
+      run: (...a: Parameters<SerialStepRunner['run']>) => StepOutcome | Promise<StepOutcome>;
+    },
+  ): Promise<{ subnets: SampledSubnet[]; outcome: StepOutcome }> {
+    const p = this.prepare(at, gather, stepper);
+    let outcome;
+    try {
+      outcome = await stepper.run(p.subnets, p.x, p.y, p.opts);
+    } finally {
+      p.dispose();
+    }
+    return { subnets: p.subnets, outcome: this.observe(at, p.indices, outcome) };
+  }
+
+  /** The step's subnets, batch and options, drawn from the streams in their fixed order. */
+  private prepare(
+    at: StepPlace,
+    gather: (indices: Int32Array) => { x: tf.Tensor4D; y: tf.Tensor1D },
+    stepper: object,
+  ): {
+    subnets: SampledSubnet[];
+    indices: Int32Array;
+    x: tf.Tensor4D;
+    y: tf.Tensor1D;
+    opts: StepOptions;
+    dispose: () => void;
+  } {
     const progress = at.step / at.totalSteps;
     const split = this.fewShot?.split;
     if (split) this.active = split.partOfStep(at.step);
@@ -189,23 +235,31 @@ export class Trainer {
     const batch = this.batches.next(progress);
     const { x, y } = gather(batch.indices);
     const weights = this.weightsLoss ? tf.tensor1d(batch.weights) : undefined;
-    let outcome;
-    try {
-      outcome = stepper.run(subnets, x, y, {
+    return {
+      subnets,
+      indices: batch.indices,
+      x,
+      y,
+      opts: {
         distillation: this.distillation,
         lr: at.lr,
         wantFeedback: this.measuresGradients,
         wantErrorNorms: this.measuresErrors,
         ...(weights ? { weights } : {}),
-      });
-    } finally {
-      tf.dispose(weights ? [x, y, weights] : [x, y]);
-    }
+      },
+      dispose: () => tf.dispose(weights ? [x, y, weights] : [x, y]),
+    };
+  }
+
+  /** The step's feedback to the samplers, and the epoch's end. */
+  private observe(at: StepPlace, indices: Int32Array, outcome: StepOutcome): StepOutcome {
+    const progress = at.step / at.totalSteps;
     if (outcome.feedback) this.sampler.observe(outcome.feedback, progress);
-    if (outcome.errorNorms) this.batches.observe(batch.indices, outcome.errorNorms);
+    if (outcome.errorNorms) this.batches.observe(indices, outcome.errorNorms);
     if ((at.step + 1) % at.stepsPerEpoch === 0) this.sampler.epochEnd();
+    const split = this.fewShot?.split;
     if (split) this.active = split.partOfStep(at.step + 1);
-    return { subnets, outcome };
+    return outcome;
   }
 
   /**

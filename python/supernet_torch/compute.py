@@ -1,0 +1,188 @@
+"""The compute process: `python -m supernet_torch.compute`, alone or under torchrun.
+
+Rank 0 connects to the engine (SUPERNET_ENGINE=host:port, SUPERNET_TOKEN proves it was the
+engine that started it), says hello, then serves the engine's commands one at a time; under
+torchrun it hands each command to the other ranks first, so every rank runs the same step
+on its shard of the batch. Only rank 0 talks to the engine and only the engine writes the
+run folder.
+"""
+
+import datetime
+import os
+import socket
+import sys
+import traceback
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from . import PROTOCOL
+from .net import Supernet
+from .optim import Optimizer
+from .step import run_step
+from .wire import pack_tensors, read_frame, unpack_tensors, write_frame
+
+
+class Compute:
+    def __init__(self, device: torch.device, world: int, rank: int):
+        self.device = device
+        self.world = world
+        self.rank = rank
+        self.net = None
+        self.model = None
+        self.optimizer = None
+
+    def init(self, cmd, payload):
+        self.net = Supernet(cmd["spec"]).to(self.device)
+        self.net.sync_bn = bool(cmd.get("syncBatchNorm")) and self.world > 1
+        self.optimizer = Optimizer(self.net, cmd["optimizer"], cmd["weightDecay"])
+        self.load(cmd, payload)
+        if self.world > 1:
+            ddp_args = {"device_ids": [self.device.index]} if self.device.type == "cuda" else {}
+            self.model = torch.nn.parallel.DistributedDataParallel(
+                self.net, find_unused_parameters=True, broadcast_buffers=False, **ddp_args
+            )
+        else:
+            self.model = self.net
+        return {"type": "ok"}, b""
+
+    @torch.no_grad()
+    def load(self, cmd, payload):
+        tensors, _ = unpack_tensors(cmd["tensors"], payload)
+        slots = dict(self.optimizer.named_slots())
+        for name, arr in tensors.items():
+            target = slots.get(name)
+            if target is None:
+                target = self.net.tensor(name)
+            if list(target.shape) != list(arr.shape):
+                raise ValueError(f"{name}: shape {list(arr.shape)}, the supernet's is {list(target.shape)}")
+            target.copy_(torch.from_numpy(arr.copy()))
+        self.optimizer.steps = int(cmd["steps"])
+        return {"type": "ok"}, b""
+
+    def state(self):
+        named = [(n, self.net.tensor(n).detach().cpu().numpy()) for n in self.net.names]
+        named += [(n, v.detach().cpu().numpy()) for n, v in self.optimizer.named_slots()]
+        entries, payload = pack_tensors(named)
+        return {"type": "state", "tensors": entries, "steps": self.optimizer.steps}, payload
+
+    def step(self, cmd, payload):
+        (n, h, w, c) = cmd["shape"]
+        entries = [
+            {"name": "x", "shape": [n, h, w, c]},
+            {"name": "y", "shape": [n], "dtype": "int32"},
+        ]
+        if cmd.get("weighted"):
+            entries.append({"name": "weights", "shape": [n]})
+        t, _ = unpack_tensors(entries, payload)
+        if n % self.world:
+            raise ValueError(f"a batch of {n} images does not split evenly over {self.world} ranks")
+        b = n // self.world
+        part = slice(self.rank * b, (self.rank + 1) * b)
+        to = lambda a: torch.from_numpy(a[part].copy()).to(self.device)
+        weights = to(t["weights"]) if "weights" in t else None
+        out, error_norms = run_step(
+            self.model, self.net, self.optimizer, cmd, to(t["x"]), to(t["y"]), weights, self.world
+        )
+        out["type"] = "step"
+        if error_norms is None:
+            return out, b""
+        out["errorNorms"] = True
+        return out, error_norms.detach().cpu().numpy().astype(np.float32).tobytes()
+
+    def handle(self, cmd, payload):
+        kind = cmd["type"]
+        if kind == "init":
+            return self.init(cmd, payload)
+        if self.net is None:
+            raise ValueError(f"'{kind}' before 'init'")
+        if kind == "step":
+            return self.step(cmd, payload)
+        if kind == "state":
+            return self.state()
+        if kind == "load":
+            return self.load(cmd, payload)
+        raise ValueError(f"unknown command '{kind}'")
+
+
+def _device(asked: str, local_rank: int) -> torch.device:
+    if asked == "cuda" or (asked == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"CUDA was asked for, and torch {torch.__version__} sees no GPU")
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
+
+
+def _connect():
+    host, _, port = os.environ["SUPERNET_ENGINE"].rpartition(":")
+    sock = socket.create_connection((host, int(port)), timeout=30)
+    sock.settimeout(None)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _share(cmd, payload, world, rank):
+    """Rank 0's command to every rank (the others block here until the next one)."""
+    if world == 1:
+        return cmd, payload
+    box = [cmd, payload] if rank == 0 else [None, None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0], box[1]
+
+
+def main() -> int:
+    rank = int(os.environ.get("RANK", "0"))
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    threads = int(os.environ.get("SUPERNET_THREADS", "0"))
+    if threads > 0:
+        torch.set_num_threads(threads)
+    device = _device(os.environ.get("SUPERNET_DEVICE", "auto"), local_rank)
+    if world > 1:
+        timeout = int(os.environ.get("SUPERNET_RDZV_TIMEOUT", "60"))
+        dist.init_process_group(
+            "nccl" if device.type == "cuda" else "gloo",
+            timeout=datetime.timedelta(seconds=max(timeout, 30)),
+        )
+    sock = _connect() if rank == 0 else None
+    if sock:
+        write_frame(
+            sock,
+            {
+                "type": "hello",
+                "protocol": PROTOCOL,
+                "token": os.environ.get("SUPERNET_TOKEN", ""),
+                "torch": torch.__version__,
+                "python": sys.version.split()[0],
+                "device": device.type,
+                "deviceName": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                "worldSize": world,
+                "nodes": world // int(os.environ.get("LOCAL_WORLD_SIZE", str(world))),
+                "threads": torch.get_num_threads(),
+                "distributed": ("nccl" if device.type == "cuda" else "gloo") if world > 1 else None,
+                "pid": os.getpid(),
+            },
+        )
+    compute = Compute(device, world, rank)
+    while True:
+        cmd, payload = read_frame(sock) if sock else (None, None)
+        cmd, payload = _share(cmd, payload, world, rank)
+        if cmd["type"] == "close":
+            break
+        try:
+            reply, data = compute.handle(cmd, payload)
+        except Exception as e:  # the engine reports it and ends the run
+            if not sock:
+                raise
+            reply, data = {"type": "error", "message": str(e), "trace": traceback.format_exc()}, b""
+        if sock:
+            write_frame(sock, reply, data)
+    if world > 1:
+        dist.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+import type { StartCommand } from '#shared/protocol/engine';
+import type { SupernetConfig } from '../../config/configSchema';
+import { RunError } from '../runError';
+import { engineThreads } from '../threads/engineThreads';
+import { ComputeProcess, type ComputeOptions } from './computeProcess';
+import {
+  findTorchPython,
+  pythonCandidates,
+  probePython,
+  PythonSetupError,
+} from '../../python/pythonEnv';
+
+/** The compute a pytorch run asks for: the config's `train.pytorch`, then the command's overrides. */
+export function computeRequest(
+  config: SupernetConfig,
+  cmd: Pick<StartCommand, 'pytorch'>,
+): Omit<ComputeOptions, 'python'> {
+  const own = config.train.pytorch;
+  const o: NonNullable<StartCommand['pytorch']> = cmd.pytorch ?? {};
+  const rdzv = o.rdzv ?? own?.rdzv;
+  // Debian's torch starts with one thread: the cores are shared out between this node's processes.
+  const threads =
+    o.threads ??
+    own?.threads ??
+    Math.max(1, Math.floor(engineThreads() / (o.nprocPerNode ?? own?.nprocPerNode ?? 1)));
+  return {
+    device: o.device ?? own?.device ?? 'auto',
+    nprocPerNode: o.nprocPerNode ?? own?.nprocPerNode ?? 1,
+    nnodes: o.nnodes ?? own?.nnodes ?? 1,
+    rdzvTimeout: own?.rdzvTimeout ?? 120,
+    ...(rdzv ? { rdzv } : {}),
+    threads,
+  };
+}
+
+/**
+ * Whether a run trains on PyTorch: asked for by name, or `auto` where a Python was
+ * configured (`supernet.python`, SUPERNET_PYTHON) and its torch sees a GPU. Nothing Python
+ * is looked at otherwise: the default path needs none.
+ */
+export function wantsTorch(pref: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (pref === 'pytorch') return true;
+  if (pref !== 'auto') return false;
+  const { configured, list } = pythonCandidates(env);
+  if (!configured) return false;
+  const facts = probePython(list[0]);
+  return typeof facts !== 'string' && !!facts.torch && !!facts.cuda;
+}
+
+/**
+ * The compute process of a pytorch run, every rank up: the interpreter checked for what the
+ * run asks (torch, CUDA, gloo or NCCL, torchrun) and the batch checked against the ranks,
+ * each failure a RunError before any step and before any run folder is touched.
+ */
+export async function openTorchCompute(
+  config: SupernetConfig,
+  cmd: Pick<StartCommand, 'pytorch'>,
+): Promise<ComputeProcess> {
+  const request = computeRequest(config, cmd);
+  const world = request.nprocPerNode * request.nnodes;
+  const { batchSize } = config.train;
+  if (batchSize % world !== 0)
+    throw new RunError(
+      `train.batchSize ${batchSize} does not split evenly over ${world} processes (${request.nnodes} node(s) × ${request.nprocPerNode}): each process takes an equal share of every batch.`,
+    );
+  try {
+    const python = findTorchPython({ device: request.device, world });
+    return await ComputeProcess.open({ ...request, python });
+  } catch (e) {
+    if (e instanceof PythonSetupError) throw new RunError(e.message);
+    throw e;
+  }
+}
+
+/** The line a run's log gets about its compute. */
+export function describeCompute(compute: ComputeProcess, batchNorm: string): string {
+  const h = compute.hello;
+  if (!h) throw new RunError('The compute process is not up');
+  const ranks =
+    h.worldSize === 1
+      ? '1 process'
+      : `${h.worldSize} processes on ${h.nodes} node(s) (DistributedDataParallel over ${h.distributed}, batch norm ${batchNorm})`;
+  return `pytorch: torch ${h.torch}, Python ${h.python}, on ${h.device === 'cuda' ? `CUDA (${h.deviceName})` : 'the CPU'}, ${ranks} × ${h.threads} thread(s)`;
+}
