@@ -41,3 +41,8 @@ export function finetuneEpochs(scope?: vscode.Uri): number | undefined {
   const v = section(scope).get<number | null>('finetuneEpochs');
   return typeof v === 'number' && v > 0 && v <= 1000 ? v : undefined;
 }
+
+/** The Python interpreter (with PyTorch) of the pytorch backend (`supernet.python`); undefined: none set. */
+export function pythonPath(): string | undefined {
+  return section().get<string>('python')?.trim() || undefined;
+}

@@ -4,6 +4,7 @@ import type { Problem } from '../config/problems';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve';
 import { semanticProblems, type AnalysisOptions } from './rules';
 import { deviceFacts, deviceProblems, type DeviceFacts } from './deviceFacts';
+import { mentionsPytorch, pytorchProblems, type PytorchStatus } from './pytorchFacts';
 
 /** Everything the features need from one text, computed once per document version. */
 export interface Analysis {
@@ -16,6 +17,8 @@ export interface Analysis {
   data?: DataFacts;
   /** The devices with a latency table in the workspace, and the space's range on each that covers it. */
   devices?: DeviceFacts;
+  /** Whether the pytorch backend can run here, when the config mentions pytorch and it is known. */
+  pytorch?: PytorchStatus;
 }
 
 /** A config's text resolved and checked: what the editor shows and what a run starts from. */
@@ -43,13 +46,22 @@ export function analyse(text: string, opts: AnalysisOptions): Analysis {
   const devices = opts.deviceProfiles
     ? deviceFacts(opts.deviceProfiles(opts.configPath), facts ? resolved.config : undefined)
     : undefined;
+  const pytorch =
+    opts.pytorchStatus && resolved.readable && mentionsPytorch(resolved.config)
+      ? opts.pytorchStatus()
+      : undefined;
   return {
     text,
     resolved,
-    problems: [...problems, ...(devices ? deviceProblems(resolved, devices) : [])],
+    problems: [
+      ...problems,
+      ...(devices ? deviceProblems(resolved, devices) : []),
+      ...(pytorch ? pytorchProblems(resolved, pytorch) : []),
+    ],
     facts,
     ...(semantic.data ? { data: semantic.data } : {}),
     ...(devices ? { devices } : {}),
+    ...(pytorch ? { pytorch } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ export interface TrainCliOptions extends CliIo {
   steps?: number;
   resume?: string;
   backend?: string;
+  pytorch?: StartCommand['pytorch'];
 }
 
 /** Runs training in an engine process and shows its events; resolves to the exit code. */
@@ -18,6 +19,7 @@ export function trainCli(o: TrainCliOptions): Promise<number> {
     ...(o.steps ? { steps: o.steps } : {}),
     ...(o.resume ? { resume: o.resume } : {}),
     ...(o.backend ? { backend: o.backend } : {}),
+    ...(o.pytorch ? { pytorch: o.pytorch } : {}),
   };
   return runCliJob(start, o, trainTelling(o.configPath));
 }

@@ -36,7 +36,10 @@ export type ProblemCode =
   | 'unused-setting'
   | 'conflicting-settings'
   | 'data-problem'
-  | 'data-mismatch';
+  | 'data-mismatch'
+  | 'uneven-batch-split'
+  | 'pytorch-unavailable'
+  | 'torch-lacks';
 
 export interface ProblemData {
   /** Replace the problem's range with this text. */

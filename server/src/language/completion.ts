@@ -6,6 +6,7 @@ import {
 } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { PytorchStatus } from '../analysis/pytorchFacts';
 import { configSchema } from '../config/configSchema';
 import { MAX_CONFIG_CHARS } from '../config/resolve';
 import { parseYamlSafely } from '#shared/yamlParse';
@@ -64,6 +65,20 @@ function findMark(node: Node | null, path: Path): Found | undefined {
   return undefined;
 }
 
+/**
+ * The values an enum offers at `path`: all of them, but `train.backend` offers `pytorch`
+ * only where it can run (no Python with torch was found: the diagnostic says why).
+ */
+function enumValues(
+  path: readonly (string | number)[],
+  s: Schema,
+  io: CompletionIo,
+): readonly string[] {
+  if (s.kind !== 'enum') return [];
+  if (path.join('.') !== 'train.backend' || !io.pytorchStatus) return s.values;
+  return io.pytorchStatus().ok ? s.values : s.values.filter((v) => v !== 'pytorch');
+}
+
 function keyItem(
   name: string,
   s: Schema,
@@ -71,6 +86,7 @@ function keyItem(
   replace: { start: number; end: number },
   d: TextDocument,
   inFlow: boolean,
+  values: readonly string[] = s.kind === 'enum' ? s.values : [],
 ): CompletionItem {
   let snippet: string;
   switch (s.kind) {
@@ -85,7 +101,7 @@ function keyItem(
       else snippet = `${name}:\n\t- $0`;
       break;
     case 'enum':
-      snippet = `${name}: \${1|${[...s.values].sort((a, b) => (a === s.default ? -1 : b === s.default ? 1 : 0)).join(',')}|}`;
+      snippet = `${name}: \${1|${[...values].sort((a, b) => (a === s.default ? -1 : b === s.default ? 1 : 0)).join(',')}|}`;
       break;
     case 'boolean':
       snippet = `${name}: \${1|${s.default === false ? 'false,true' : 'true,false'}|}`;
@@ -113,6 +129,7 @@ function valueItems(
   s: Schema,
   replace: { start: number; end: number },
   d: TextDocument,
+  values: readonly string[],
 ): CompletionItem[] {
   const range = { start: d.positionAt(replace.start), end: d.positionAt(replace.end) };
   const item = (
@@ -129,7 +146,7 @@ function valueItems(
   });
   switch (s.kind) {
     case 'enum':
-      return s.values.map((v) =>
+      return values.map((v) =>
         item(v, s.valueDocs[v], CompletionItemKind.EnumMember, v === s.default),
       );
     case 'boolean':
@@ -183,6 +200,8 @@ export interface CompletionIo {
   listFolders?: (absoluteDir: string) => string[];
   /** The devices with a latency table in the workspace: `latency@NAME` objectives. */
   devices?: readonly string[];
+  /** Whether the pytorch backend can run here; asked only when `train.backend` is completed. */
+  pytorchStatus?: () => PytorchStatus;
 }
 
 /** Folders for `task.path`: the subfolders of what is typed so far, relative to the config. */
@@ -283,7 +302,9 @@ export function complete(d: TextDocument, offset: number, io: CompletionIo = {})
         isIncomplete: false,
         items: Object.entries(parent.fields as Fields)
           .filter(([k]) => !found.siblings.includes(k))
-          .map(([k, s]) => keyItem(k, s, s.doc, replace, d, flow >= 0)),
+          .map(([k, s]) =>
+            keyItem(k, s, s.doc, replace, d, flow >= 0, enumValues([...found.path, k], s, io)),
+          ),
       };
     }
     if (parent.kind === 'map') {
@@ -310,5 +331,7 @@ export function complete(d: TextDocument, offset: number, io: CompletionIo = {})
       items: folderItems(text.slice(replace.start, offset), replace, d, io),
     };
   const s = schemaAt(found.path);
-  return s ? { isIncomplete: false, items: valueItems(s, replace, d) } : empty;
+  return s
+    ? { isIncomplete: false, items: valueItems(s, replace, d, enumValues(found.path, s, io)) }
+    : empty;
 }

@@ -1,5 +1,6 @@
 import { deviceOf } from '#shared/metrics';
 import type { DeviceRange } from '../analysis/deviceFacts';
+import type { PytorchStatus } from '../analysis/pytorchFacts';
 import { formatMs } from './codeLens';
 import type { Hover } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -80,6 +81,11 @@ export function hover(doc: TextDocument, offset: number, a: Analysis): Hover | n
       );
     }
   }
+  const onPytorch =
+    (path === 'train.backend' && !hit.onKey && node?.value === 'pytorch') ||
+    path === 'train.pytorch' ||
+    path === 'train.pytorch.device';
+  if (onPytorch && a.pytorch) sections.push(pytorchStatusMarkdown(a.pytorch));
   if ((path === 'task' || path === 'task.path' || path === 'task.dataset') && a.data)
     sections.push(dataFactsMarkdown(a.data));
   const facts = a.facts;
@@ -120,6 +126,24 @@ function deviceRangesMarkdown(ranges: readonly DeviceRange[]): string {
     '|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/** The Python the pytorch backend would use here: interpreter, torch, CUDA; or why there is none. */
+function pytorchStatusMarkdown(status: PytorchStatus): string {
+  if (!status.ok) return `**PyTorch is not available here.** ${status.reason}`;
+  const f = status.facts;
+  const gpus = f.gpuNames?.length ? ` (${f.gpuNames.map(escapeMarkdown).join(', ')})` : '';
+  const cuda = f.cuda
+    ? `${f.gpus ?? 0} GPU${f.gpus === 1 ? '' : 's'}${gpus}, CUDA ${f.cudaBuild ?? '?'}`
+    : f.cudaBuild
+      ? `built for CUDA ${f.cudaBuild}, sees no GPU: the CPU computes`
+      : 'none (a CPU-only build): the CPU computes';
+  const parallel = [f.torchrun && 'torchrun', f.gloo && 'gloo', f.nccl && 'NCCL'].filter(Boolean);
+  return [
+    `**PyTorch here:** torch ${escapeMarkdown(f.torch ?? '?')} · Python ${escapeMarkdown(f.python)} at ${escapeMarkdown(f.executable)}`,
+    `CUDA: ${cuda}`,
+    `Data-parallel: ${parallel.length ? parallel.join(', ') : 'not available'}`,
+  ].join('  \n');
 }
 
 /** Text shown as itself in Markdown: every character Markdown or HTML would read, escaped. */

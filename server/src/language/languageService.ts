@@ -60,6 +60,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
         ...(file ? { configDir: file.replace(/[\\/][^\\/]*$/, '') } : {}),
         ...(devices.length ? { devices } : {}),
         ...(options.listFolders ? { listFolders: options.listFolders } : {}),
+        ...(options.pytorchStatus ? { pytorchStatus: options.pytorchStatus } : {}),
       });
     },
     codeActions: (d, range) => codeActions(d, range, analyseDoc(d)),

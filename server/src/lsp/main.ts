@@ -23,6 +23,7 @@ import { dataIo } from '../datasets/dataIo';
 import { getLanguageService, type LanguageService } from '../language/languageService';
 import { EventNotification } from '#shared/protocol/lsp';
 import { parseExecutor } from '#shared/executor';
+import { configuredPython, PytorchProbe } from './pytorchProbe';
 import { RunManager } from './runManager';
 import { registerRunRequests } from './runRequests';
 import {
@@ -39,6 +40,7 @@ interface Settings {
   memoryLimitGiB?: number | null;
   maxEngineThreads?: number | null;
   executor?: string | null;
+  python?: string | null;
 }
 
 function uriToPath(uri: string): string | undefined {
@@ -52,6 +54,9 @@ function uriToPath(uri: string): string | undefined {
 /** The data reads of the checks and of completion, with their cache: one per server. */
 const data = dataIo();
 
+/** Whether the pytorch backend can run here: probed on demand, again when `supernet.python` changes. */
+const pytorch = new PytorchProbe();
+
 function makeService(settings: Settings): LanguageService {
   const limit = settings.memoryLimitGiB ? settings.memoryLimitGiB * 2 ** 30 : totalmem();
   return getLanguageService({
@@ -60,8 +65,20 @@ function makeService(settings: Settings): LanguageService {
     pathExists: existsSync,
     resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
     deviceProfiles: workspaceDeviceProfiles,
+    pytorchStatus: () => pytorch.status(),
     ...data,
   });
+}
+
+/** The settings the engines start with; what is wrong with `supernet.executor`, if anything. */
+function applyRunSettings(runs: RunManager, s: Settings): string | undefined {
+  const threads = s.maxEngineThreads;
+  runs.maxThreads = Number.isInteger(threads) && threads! >= 1 ? threads! : undefined;
+  // A bad URL still goes to the engine, so a search fails and says why rather than running
+  // where the user did not ask for.
+  runs.executor = s.executor?.trim() || undefined;
+  const executor = parseExecutor(s.executor ?? '');
+  return typeof executor === 'string' ? executor : undefined;
 }
 
 /** Wires the pure language service to an LSP connection; handlers own nothing but the wiring. */
@@ -87,6 +104,8 @@ export function startServer(connection: Connection): void {
         .catch((e) => connection.console.error(`supernet: event not sent: ${e}`));
     },
     log: (m) => connection.console.log(m),
+    // SUPERNET_PYTHON as `supernet.python` says now: the engine finds its Python by it.
+    env: () => pytorch.env(),
     // Tests point the server at a stand-in engine; users never need to.
     ...(process.env.SUPERNET_ENGINE_PATH ? { enginePath: process.env.SUPERNET_ENGINE_PATH } : {}),
   });
@@ -112,15 +131,11 @@ export function startServer(connection: Connection): void {
   const refreshSettings = async (): Promise<void> => {
     if (!hasConfigurationCapability) return;
     const s = (await connection.workspace.getConfiguration('supernet')) as Settings | null;
+    pytorch.setPython(configuredPython(process.env, s?.python ?? null));
     service = makeService(s ?? {});
-    const threads = s?.maxEngineThreads;
-    runs.maxThreads = Number.isInteger(threads) && threads! >= 1 ? threads! : undefined;
-    const executor = parseExecutor(s?.executor ?? '');
-    // A bad URL still goes to the engine, so a search fails and says why rather than running
-    // where the user did not ask for.
-    runs.executor = s?.executor?.trim() || undefined;
-    if (typeof executor === 'string')
-      connection.window.showErrorMessage(`supernet.executor: ${executor}`);
+    const executorProblem = applyRunSettings(runs, s ?? {});
+    if (executorProblem)
+      connection.window.showErrorMessage(`supernet.executor: ${executorProblem}`);
     validation.validateAll();
   };
   connection.onInitialized(() => {

@@ -30,8 +30,8 @@ export interface RunManagerOptions {
   executor?: string;
   /** How long a cancelled engine may take to stop before it is killed (default 10 s). */
   cancelGraceMs?: number;
-  /** The engine's environment (default: this process's). */
-  env?: NodeJS.ProcessEnv;
+  /** The engine's environment (default: this process's), or where to get it as each job starts. */
+  env?: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv);
 }
 
 /** A run named by id, folder or config file: the id, when it is one. */
@@ -193,7 +193,9 @@ export class RunManager {
   }
 
   private engineEnv(): NodeJS.ProcessEnv {
-    const env = { ...(this.o.env ?? process.env) };
+    const env = {
+      ...((typeof this.o.env === 'function' ? this.o.env() : this.o.env) ?? process.env),
+    };
     if (this.maxThreads !== undefined) env.SUPERNET_MAX_THREADS = String(this.maxThreads);
     return env;
   }

@@ -53,13 +53,14 @@ void describe('completion of keys', () => {
       'fewShot',
       'seed',
       'backend',
+      'pytorch',
       'checkpointEvery',
     ]);
     assert.equal(edit(item(items, 'batchSize')).newText, 'batchSize: ${1:64}');
     assert.equal(edit(item(items, 'distillation')).newText, 'distillation: ${1|true,false|}');
     assert.equal(
       edit(item(items, 'backend')).newText,
-      'backend: ${1|auto,tensorflow-gpu,tensorflow,wasm,cpu|}',
+      'backend: ${1|auto,tensorflow-gpu,tensorflow,wasm,cpu,pytorch|}',
     );
     assert.equal(item(items, 'batchSize').detail, 'an integer');
   });

@@ -8,6 +8,7 @@ import { dataPaths } from './dataPaths';
 import { dataContents, dataSettings } from './dataSettings';
 import { kernelsAndStrides } from './kernelsAndStrides';
 import { trainingMemory } from './memory';
+import { pytorchSettings } from './pytorchSettings';
 import { resolutions } from './resolutions';
 import { RuleContext, type AnalysisOptions, type Rule } from './ruleContext';
 import {
@@ -43,6 +44,7 @@ export const RULES: readonly Rule[] = [
   depsSettings,
   shiftnasSettings,
   fewShotSplit,
+  pytorchSettings,
   dataPaths,
   dataSettings,
   dataContents,

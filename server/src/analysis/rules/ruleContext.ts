@@ -2,6 +2,7 @@ import type { DataFacts } from '../../datasets/describe';
 import type { TaskConfig } from '../../config/configSchema';
 import type { DeviceProfile } from '#shared/deviceProfile';
 import type { SpaceFacts } from '../../space/facts';
+import type { PytorchStatus } from '../pytorchFacts';
 import { spaceFacts } from '../../space/facts';
 import type { Problem } from '../../config/problems';
 import { joinPath, type ResolvedConfig } from '../../config/resolve';
@@ -26,6 +27,12 @@ export interface AnalysisOptions {
    * device: the devices `latency@NAME` may name, and the latency ranges hover shows.
    */
   deviceProfiles?: (configPath: string | undefined) => ReadonlyMap<string, DeviceProfile>;
+  /**
+   * Whether the pytorch backend can run here (a usable Python with torch, and its facts),
+   * asked only of configs that mention pytorch (the answer may take a process's start).
+   * Without it, nothing about Python is checked and completion offers every backend.
+   */
+  pytorchStatus?: () => PytorchStatus;
 }
 
 export type Path = (string | number)[];

@@ -6,6 +6,9 @@ import { encodeFrame, FrameReader, type Frame } from './computeWire';
 import type { PythonFacts } from '../../python/pythonEnv';
 import { computeEnv, rendezvousOf, torchrunArgs } from '../../python/torchrun';
 
+/** What rank 0 reports when another rank is gone in the middle of a collective. */
+const COLLECTIVE_FAILURE = /gloo|nccl|connection (reset|closed|refused)|broken pipe|timed out/i;
+
 /** The wire protocol this engine speaks (python/supernet_torch/__init__.py's PROTOCOL). */
 export const COMPUTE_PROTOCOL = 1;
 
@@ -109,7 +112,8 @@ export class ComputeProcess {
     o: ComputeOptions,
     at: string,
   ): Promise<void> {
-    const waitSeconds = world > 1 ? o.rdzvTimeout + 60 : 120;
+    // The ranks import torch (seconds) before they meet.
+    const waitSeconds = world > 1 ? o.rdzvTimeout + 20 : 120;
     const socket = await new Promise<Socket>((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -171,10 +175,17 @@ export class ComputeProcess {
         await new Promise((r) => setTimeout(r, 300));
         throw this.ended(`during ${(header as { type: string }).type}`);
       }
-      if (reply.header.type === 'error')
+      if (reply.header.type === 'error') {
+        const message = String(reply.header.message);
+        // A rank that died shows on the others as a failed collective; torchrun then ends them all.
+        if (COLLECTIVE_FAILURE.test(message)) {
+          await new Promise((r) => setTimeout(r, 500));
+          throw this.ended(`during ${(header as { type: string }).type}`, message);
+        }
         throw new RunError(
-          `The pytorch compute process failed: ${String(reply.header.message)}\n${String(reply.header.trace ?? '')}`,
+          `The pytorch compute process failed: ${message}\n${String(reply.header.trace ?? '')}`,
         );
+      }
       return reply;
     };
     const next = this.queue.then(go, go);
@@ -182,9 +193,10 @@ export class ComputeProcess {
     return next;
   }
 
-  private ended(when: string): RunError {
+  private ended(when: string, seen?: string): RunError {
+    const what = this.exited ?? (seen ? `rank 0: ${seen.split('\n')[0]}` : 'connection lost');
     return new RunError(
-      `${this.describe} ended ${when} (${this.exited ?? 'connection lost'}): a rank died or was killed. The run is resumable from its last checkpoint.${this.tail()}`,
+      `${this.describe} ended ${when} (${what}): a rank died or was killed. The run is resumable from its last checkpoint.${this.tail()}`,
     );
   }
 
