@@ -1,7 +1,7 @@
 // Builds the platform packages a user installs: one .vsix per target with the bundles and
 // the runtime the engine loads (tfjs with the wasm backend's .wasm files, onnxruntime-node
-// with that platform's binaries only), so that Train, Search and Export work from the
-// package alone.
+// with that platform's binaries only, the pytorch backend's Python sources), so that Train,
+// Search and Export work from the package alone.
 //
 //   npm run package                        every target whose onnxruntime binaries exist
 //   npm run package -- --target linux-x64  one target (repeatable)
@@ -49,6 +49,8 @@ const SHIPPED = [
   'language-configuration.json',
   'bin/supernet.js',
   'dist/{client,server,cli,engine,stepThread,evalThread,tfjs-gradients}.js',
+  // The pytorch backend's compute process; the engine finds it beside dist/ (not __pycache__).
+  'python/supernet_torch/*.py',
   'media/dist/*.{js,css}',
   'media/walkthrough/*.md',
   'media/{icon.png,supernet.svg}',

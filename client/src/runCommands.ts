@@ -169,10 +169,12 @@ function train(ctx: RunContext): Cmd {
     if (!runsDir) throw new Error('no folder to keep the runs in');
     await saveIfDirty(uri);
     const { steps } = jobOptions(opts);
+    // `auto` is the setting's default: the config's own `train.backend` decides.
+    const backend = defaultBackend(uri);
     const started = await ctx.api.train({
       configPath: uri.fsPath,
       runsDir,
-      backend: defaultBackend(uri),
+      ...(backend !== 'auto' ? { backend } : {}),
       ...(steps ? { steps } : {}),
     });
     track(ctx, started, path.basename(uri.fsPath));

@@ -6,7 +6,7 @@ import { resolveRunsDir } from './runs/runsFolder';
 const section = (scope?: vscode.Uri): vscode.WorkspaceConfiguration =>
   vscode.workspace.getConfiguration('supernet', scope);
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', 'pytorch'] as const;
 export type BackendSetting = (typeof BACKENDS)[number];
 
 export function defaultBackend(scope?: vscode.Uri): BackendSetting {

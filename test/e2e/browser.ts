@@ -10,6 +10,7 @@ export interface Locator {
   click(o?: { button?: 'left' | 'right'; timeout?: number }): Promise<void>;
   selectOption(value: string, o?: { timeout?: number }): Promise<string[]>;
   scrollIntoViewIfNeeded(o?: { timeout?: number }): Promise<void>;
+  boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
 }
 
 /** A document in the page: the page's own, or an iframe's (webviews). */
@@ -26,6 +27,11 @@ export interface Page {
   screenshot(o: { path: string; fullPage?: boolean; timeout?: number }): Promise<Buffer>;
   locator(selector: string, o?: { hasText?: string }): Locator;
   frames(): Frame[];
+  mouse: {
+    move(x: number, y: number, o?: { steps?: number }): Promise<void>;
+    down(): Promise<void>;
+    up(): Promise<void>;
+  };
   on(event: 'console', fn: (m: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', fn: (e: Error) => void): void;
   on(event: 'crash' | 'close', fn: () => void): void;

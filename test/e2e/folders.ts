@@ -1,7 +1,8 @@
 // The folders and environment of one end-to-end run, shared by the code-server runner
 // (run.ts) and the VS Code desktop runner (electron.ts): a temporary root holding a home,
-// user data with quiet settings, an extensions folder, the workspace with the tiny example,
-// and the environment that points every home and temp folder into it.
+// user data with quiet settings, an extensions folder, the workspace with the tiny example
+// (and a copy of it on the pytorch backend), and the environment that points every home and
+// temp folder into it.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,16 @@ export interface Folders {
 /** The test's own folders under one temporary root, and the workspace the window opens. */
 /** The device the e2e workspace's tiny config names, profiled on this machine. */
 export const E2E_DEVICE = 'e2e-cpu';
+
+/** The tiny example on `train.backend: pytorch`, in the e2e workspace. */
+export const PYTORCH_CONFIG = 'tiny-pytorch.supernet.yaml';
+
+/**
+ * The Python with torch the pytorch backend's compute process runs in: Debian's
+ * python3-torch, whose interpreter is /usr/bin/python3 (a pyenv `python3` first on PATH
+ * may lack torch). The engine the extension starts inherits it from code-server.
+ */
+const TORCH_PYTHON = process.env.SUPERNET_PYTHON ?? '/usr/bin/python3';
 
 /**
  * `supernet profile tiny.supernet.yaml --device e2e-cpu` in the workspace, as a user would
@@ -97,6 +108,11 @@ export async function makeFolders(): Promise<Folders> {
   if (!tiny.includes(`latency@${E2E_DEVICE}`))
     throw new Error('the tiny example changed its objectives');
   await fs.writeFile(path.join(f.workspace, 'tiny.supernet.yaml'), tiny);
+  const torch = (await fs.readFile(path.join(ROOT, 'examples', 'tiny.supernet.yaml'), 'utf8'))
+    .replace(/^name: tiny$/m, 'name: tiny-pytorch')
+    .replace(/^(\s+)backend: auto$/m, '$1backend: pytorch');
+  if (!torch.includes('backend: pytorch')) throw new Error('the tiny example names no backend');
+  await fs.writeFile(path.join(f.workspace, PYTORCH_CONFIG), torch);
   return f;
 }
 
@@ -117,6 +133,7 @@ export function testEnv(f: Folders): NodeJS.ProcessEnv {
     XDG_DATA_HOME: path.join(f.home, '.local', 'share'),
     XDG_CACHE_HOME: path.join(f.home, '.cache'),
     TMPDIR: path.join(f.root, 'tmp'),
+    SUPERNET_PYTHON: TORCH_PYTHON,
     [SCREENSHOT_DIR_ENV]: f.requests,
   };
 }

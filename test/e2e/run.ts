@@ -172,6 +172,27 @@ async function selectInFrames(page: Page, selector: string, value: string): Prom
   throw new Error(`no visible ${inner} to choose ${value} in`);
 }
 
+/** Drags the edge between the sidebar and the editor until the sidebar is `width` px wide. */
+async function dragSidebarTo(page: Page, width: number): Promise<void> {
+  const sidebar = page.locator('.part.sidebar').first();
+  const box = await sidebar.boundingBox();
+  if (!box) throw new Error('no sidebar to widen');
+  // The sash lies on the edge; the pointer grabs it there.
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+  // Off the sash (it stays highlighted under the pointer), onto the tree's empty end.
+  await page.mouse.move(box.x + width / 2, box.y + box.height - 10);
+  await waitFor(
+    `the sidebar to be ${width} px wide`,
+    async () =>
+      Math.abs(((await sidebar.boundingBox())?.width ?? 0) - width) <= 2 ? true : undefined,
+    5_000,
+  );
+}
+
 /**
  * Answers the suite's screenshot requests (see screenshotRequests.ts) while it runs: waits
  * for the selectors it names to be visible, then saves test-results/e2e/NAME.png.
@@ -191,6 +212,7 @@ function serveScreenshots(page: Page, dir: string): { stop(): void } {
         await selectInFrames(page, request.choose.select, request.choose.value);
         for (const selector of request.choose.thenWaitFor) await visible(page, selector, 30_000);
       }
+      if (request.sidebarWidth) await dragSidebarTo(page, request.sidebarWidth);
       if (request.scrollTo) await scrollInFrames(page, request.scrollTo);
       const menu = request.contextMenu;
       if (menu) await page.locator(menu.rightClick).first().click({ button: 'right' });

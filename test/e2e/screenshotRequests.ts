@@ -26,6 +26,11 @@ export interface ScreenshotRequest {
   choose?: { select: string; value: string; thenWaitFor: string[] };
   /** A `frame:` selector of what the picture must show: scrolled into view first. */
   scrollTo?: string;
+  /**
+   * The width in px that a person drags the sidebar's edge to first, so that the tree's rows
+   * show their descriptions uncut.
+   */
+  sidebarWidth?: number;
 }
 
 /** What the runner answers in `NAME.done`: the picture's path, or why there is none. */

@@ -1,6 +1,8 @@
 // What a user installs: the platform .vsix that `npm run package` builds. Its file list is
 // checked (vsce ls, not the ignore rules), and its CLI is run from the unpacked package in
-// an empty folder with no node_modules anywhere above it: the runtime must be inside.
+// an empty folder with no node_modules anywhere above it: the runtime must be inside. The
+// pytorch backend's run needs /usr/bin/python3 with torch (Debian's python3-torch; CI
+// installs it), or SUPERNET_PYTHON naming another.
 import test, { before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -17,6 +20,8 @@ import {
 import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { parseEngineEvent, type RunStartEvent } from '#shared/protocol/engine';
+import { readJsonLinesFile } from '#shared/runFolder/appendLog';
 import { ensureVsix, ROOT, TARGET, vsixFiles } from './vsix';
 
 /** Two classes of 12 RGB PNGs each: red and blue squares. */
@@ -55,6 +60,22 @@ const ORT_FOLDERS = [
 ];
 const ours = TARGET.replace('-', '/');
 
+/** The pytorch backend's Python sources, as the repository has them: every one must ship. */
+const PYTHON_SOURCES = readdirSync(path.join(ROOT, 'python', 'supernet_torch'))
+  .filter((f) => f.endsWith('.py'))
+  .map((f) => `python/supernet_torch/${f}`);
+/** The interpreter with torch that the pytorch run uses. */
+const PYTHON = process.env.SUPERNET_PYTHON ?? '/usr/bin/python3';
+const TORCH_STEPS = 12;
+
+/** The .vsix unpacked into `dir`/pkg; the path of its extension folder. */
+function unpack(vsix: string, dir: string): string {
+  // python3's zipfile: a .vsix is a zip, and python3 is on every machine this runs on.
+  const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', vsix, path.join(dir, 'pkg')]);
+  assert.equal(unzip.status, 0, String(unzip.stderr));
+  return path.join(dir, 'pkg', 'extension');
+}
+
 void describe(`the ${TARGET} package`, () => {
   let vsix = '';
   let files: string[] = [];
@@ -85,7 +106,9 @@ void describe(`the ${TARGET} package`, () => {
       'examples/starter.supernet.yaml',
       'data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz',
       'node_modules/sharp/dist/index.cjs',
+      ...PYTHON_SOURCES,
     ];
+    assert.ok(PYTHON_SOURCES.includes('python/supernet_torch/compute.py'), 'no Python sources');
     for (const f of required) assert.ok(files.includes(f), `the package lacks ${f}`);
   });
 
@@ -95,6 +118,7 @@ void describe(`the ${TARGET} package`, () => {
       [/\.map$/, 'source maps'],
       [/^(test|out|scripts|client|server|shared)\//, 'sources or tests'],
       [/\.ts$/, 'TypeScript'],
+      [/(^|\/)__pycache__\/|\.pyc$/, "Python's bytecode cache"],
       [
         /^node_modules\/(typescript|esbuild|eslint|prettier|@vscode\/vsce|dependency-cruiser)\//,
         'dev tools',
@@ -160,10 +184,7 @@ void describe(`the ${TARGET} package`, () => {
     try {
       for (let d = dir; d !== path.dirname(d); d = path.dirname(d))
         assert.ok(!existsSync(path.join(d, 'node_modules')), `${d} has a node_modules`);
-      // python3's zipfile: a .vsix is a zip, and python3 is on every machine this runs on.
-      const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', vsix, path.join(dir, 'pkg')]);
-      assert.equal(unzip.status, 0, String(unzip.stderr));
-      const cli = path.join(dir, 'pkg', 'extension', 'bin', 'supernet.js');
+      const cli = path.join(unpack(vsix, dir), 'bin', 'supernet.js');
       copyFileSync(
         path.join(ROOT, 'examples', 'tiny.supernet.yaml'),
         path.join(dir, 'tiny.supernet.yaml'),
@@ -196,6 +217,60 @@ void describe(`the ${TARGET} package`, () => {
       writeFileSync(path.join(dir, 'imgs.supernet.yaml'), IMAGE_CONFIG);
       run('validate', 'imgs.supernet.yaml');
       run('train', 'imgs.supernet.yaml', '--steps', '2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void test(`its CLI trains ${TORCH_STEPS} steps on the pytorch backend with the package's own Python files`, () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'supernet-vsix-torch-'));
+    try {
+      const ext = unpack(vsix, dir);
+      copyFileSync(
+        path.join(ROOT, 'examples', 'tiny.supernet.yaml'),
+        path.join(dir, 'tiny.supernet.yaml'),
+      );
+      const runs = path.join(dir, 'runs');
+      // Nothing points Python at the repository's copy: the engine finds the package's.
+      const env: NodeJS.ProcessEnv = { ...process.env, SUPERNET_PYTHON: PYTHON };
+      for (const k of ['PYTHONPATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONPYCACHEPREFIX'])
+        delete env[k];
+      const args = ['train', 'tiny.supernet.yaml', '--backend', 'pytorch'];
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ext, 'bin', 'supernet.js'),
+          ...args,
+          '--steps',
+          `${TORCH_STEPS}`,
+          '--runs',
+          runs,
+        ],
+        { cwd: dir, env, encoding: 'utf8', timeout: 180_000 },
+      );
+      assert.equal(r.status, 0, `supernet ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+      const [id] = readdirSync(runs);
+      const meta = JSON.parse(readFileSync(path.join(runs, id, 'run.json'), 'utf8')) as {
+        status?: string;
+        backend?: string;
+        step?: number;
+      };
+      assert.deepEqual(
+        { status: meta.status, backend: meta.backend, step: meta.step },
+        { status: 'completed', backend: 'pytorch', step: TORCH_STEPS },
+        `run.json: ${JSON.stringify(meta)}`,
+      );
+      const start = readJsonLinesFile(path.join(runs, id, 'events.jsonl'), parseEngineEvent).find(
+        (e): e is RunStartEvent => e.type === 'run-start',
+      );
+      assert.equal(start?.backend, 'pytorch');
+      assert.match(start?.compute?.torch ?? '', /^\d+\.\d+/, JSON.stringify(start?.compute));
+      assert.equal(start?.compute?.device, 'cpu');
+      // The compute process imported the package's modules (Python cached their bytecode there).
+      assert.ok(
+        existsSync(path.join(ext, 'python', 'supernet_torch', '__pycache__')),
+        "the compute process did not load the package's python/supernet_torch",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

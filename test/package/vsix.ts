@@ -17,17 +17,26 @@ export function ensureVsix(): string {
     version: string;
   };
   const vsix = path.join(ROOT, '.package', `supernet-studio-${TARGET}-${version}.vsix`);
+  // Python's bytecode cache is not shipped: its writes do not make the package stale.
   const inDir = (dir: string) =>
     existsSync(path.join(ROOT, dir))
-      ? readdirSync(path.join(ROOT, dir)).map((f) => path.join(ROOT, dir, f))
+      ? readdirSync(path.join(ROOT, dir))
+          .filter((f) => f !== '__pycache__')
+          .map((f) => path.join(ROOT, dir, f))
       : [];
   const inputs = [
     path.join(ROOT, 'package.json'),
     path.join(ROOT, 'README.md'),
     path.join(ROOT, 'scripts', 'package.mjs'),
-    ...['dist', 'media/dist', 'examples', 'schemas', 'syntaxes', 'media/walkthrough'].flatMap(
-      inDir,
-    ),
+    ...[
+      'dist',
+      'media/dist',
+      'examples',
+      'schemas',
+      'syntaxes',
+      'media/walkthrough',
+      'python/supernet_torch',
+    ].flatMap(inDir),
   ];
   if (!existsSync(vsix) || statSync(vsix).mtimeMs < newest(inputs))
     execFileSync(process.execPath, ['scripts/package.mjs', '--target', TARGET, '--no-build'], {

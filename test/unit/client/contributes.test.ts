@@ -62,6 +62,7 @@ void test('settings: the new ones, and the ones that were there', () => {
     'tensorflow',
     'wasm',
     'cpu',
+    'pytorch',
   ]);
   assert.equal(p['supernet.runsFolder'].default, '.supernet/runs');
   for (const k of [
