@@ -2,7 +2,7 @@
 // largest and smallest subnets' inherited validation accuracy after the epoch, so that the
 // pytorch backend (one process, two under torchrun, two nodes on 127.0.0.1) is compared with
 // the engine's own tfjs training against the seed-to-seed spread (#31).
-//   npm run build && node lab/torch-backend-epoch.mjs [--seeds 0,1] [--out lab/results/torch/epoch.jsonl]
+//   npm run build && node lab/torch-backend-epoch.mjs [--seeds 0,1] [--layouts tfjs,pytorch-1x2,…] [--out lab/results/torch/epoch.jsonl]
 // Needs /usr/bin/python3 with torch (Debian's python3-torch). One training at a time.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,13 +35,16 @@ const layouts = {
   tfjs: ['--backend', 'wasm'],
   'pytorch-1x2': ['--backend', 'pytorch'],
   'pytorch-2proc': ['--backend', 'pytorch', '--nproc-per-node', '2'],
-  'pytorch-2nodes': ['--backend', 'pytorch', '--nnodes', '2'],
+  // Two "machines" on this one's two cores: a core each (each node would take both).
+  'pytorch-2nodes': ['--backend', 'pytorch', '--nnodes', '2', '--threads', '1'],
 };
+const only = arg('layouts', Object.keys(layouts).join(',')).split(',');
 
 for (const seed of seeds) {
   const config = path.join(work, `tiny-s${seed}.supernet.yaml`);
   writeFileSync(config, base.replace(/^ {2}seed: 0$/m, `  seed: ${seed}`));
   for (const [layout, flags] of Object.entries(layouts)) {
+    if (!only.includes(layout)) continue;
     const args = ['train', config, ...flags, '--runs', path.join(work, 'runs'), '--json'];
     let node1;
     if (layout === 'pytorch-2nodes') {
@@ -49,7 +52,7 @@ for (const seed of seeds) {
       args.push('--rdzv', rdzv);
       node1 = spawn(
         process.execPath,
-        [cli, 'train-node', '--rdzv', rdzv, '--nnodes', '2', '--node-rank', '1'],
+        [cli, 'train-node', '--rdzv', rdzv, '--nnodes', '2', '--node-rank', '1', '--threads', '1'],
         { env, stdio: 'ignore' },
       );
     }

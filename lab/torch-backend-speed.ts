@@ -7,12 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { resolveConfig } from '../server/src/config/resolve';
-import { largestArch, smallestArch } from '../server/src/space/arch';
-import { randomArch } from '../server/src/space/randomArch';
-import { subnetCost } from '../server/src/space/facts';
+import { benchSetup } from '../server/src/bench/benchEngine';
 import { selectBackend } from '../server/src/engine/backend/selectBackend';
 import { initialSupernet } from '../server/src/engine/model/supernet';
 import { serialStepRunner, type StepOptions } from '../server/src/engine/train/trainStep';
@@ -21,7 +18,6 @@ import { openStepRunner } from '../server/src/engine/threads/stepRunner';
 import { ComputeProcess } from '../server/src/engine/torch/computeProcess';
 import { TorchStepRunner } from '../server/src/engine/torch/torchStepRunner';
 import { findTorchPython } from '../server/src/python/pythonEnv';
-import { Rng } from '#shared/rng';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,31 +35,8 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const config = resolveConfig(readFileSync('examples/bench.supernet.yaml', 'utf8')).config;
   await selectBackend('wasm');
-  const rng = new Rng(7);
-  const [h, w, c] = config.task.input;
-  const batch = config.train.batchSize;
-  const x = tf.tensor4d(
-    Float32Array.from({ length: batch * h * w * c }, () => rng.normal()),
-    [batch, h, w, c],
-  );
-  const y = tf.tensor1d(
-    Int32Array.from({ length: batch }, () => rng.int(config.task.classes)),
-    'int32',
-  );
-  const sub = (
-    role: SampledSubnet['role'],
-    arch: ReturnType<typeof largestArch>,
-  ): SampledSubnet => ({
-    role,
-    arch,
-    flops: subnetCost(config.space, config.task, arch).flops,
-  });
-  const sandwiches = [0, 1, 2, 3].map(() => [
-    sub('largest', largestArch(config.space, config.task)),
-    sub('smallest', smallestArch(config.space, config.task)),
-    sub('random', randomArch(config.space, config.task, rng)),
-    sub('random', randomArch(config.space, config.task, rng)),
-  ]);
+  // The bench's own batch and four sandwiches (largest, smallest, two random), as `npm run bench` times them.
+  const { x, y, sandwiches } = benchSetup(config, 'wasm', steps, 2);
   const opts: StepOptions = {
     distillation: true,
     lr: 0.01,
@@ -88,10 +61,16 @@ async function main(): Promise<void> {
     ['tfjs wasm, 2 threads', async (s) => tfjs.run(s, x, y, opts)],
   ];
   const computes: ComputeProcess[] = [];
-  for (const [name, nproc, threads] of [
-    ['pytorch 1 process × 2 threads', 1, 2],
-    ['pytorch 2 processes × 1 thread', 2, 1],
+  // OpenMP's threads spin while they wait (GOMP's default); PASSIVE makes them sleep, which
+  // matters where something else wants the cores: measured here to choose the default.
+  for (const [name, nproc, threads, wait] of [
+    ['pytorch 1 process × 2 threads', 1, 2, undefined],
+    ['pytorch 2 processes × 1 thread', 2, 1, undefined],
+    ['pytorch 1 process × 2 threads, OMP_WAIT_POLICY=PASSIVE', 1, 2, 'PASSIVE'],
+    ['pytorch 1 process × 2 threads, OMP_WAIT_POLICY=ACTIVE', 1, 2, 'ACTIVE'],
   ] as const) {
+    if (wait) process.env.OMP_WAIT_POLICY = wait;
+    else delete process.env.OMP_WAIT_POLICY;
     const compute = await ComputeProcess.open({
       python,
       device: 'cpu',
@@ -139,7 +118,7 @@ async function main(): Promise<void> {
   }));
   const result = {
     net: 'examples/bench.supernet.yaml',
-    batch,
+    batch: config.train.batchSize,
     rounds,
     stepsPerRound: steps,
     torch: computes[0].hello!.torch,

@@ -84,8 +84,8 @@ export function findBenchConfig(from = __dirname): string {
   throw new Error('examples/bench.supernet.yaml not found');
 }
 
-/** The net, batch, subnets and evaluation data every thread count is measured on. */
-function benchSetup(
+/** The net, batch, subnets and evaluation data every thread count is measured on (the lab's backend comparisons too). */
+export function benchSetup(
   config: SupernetConfig,
   backend: string,
   steps: number,
