@@ -9,6 +9,7 @@ run folder.
 
 import datetime
 import os
+import select
 import socket
 import sys
 import traceback
@@ -123,6 +124,20 @@ def _connect():
     return sock
 
 
+HEARTBEAT_SECONDS = 20
+
+
+def _next_command(sock, world):
+    """The engine's next command; while it thinks (an epoch's evaluation, a ranking check),
+    a no-op every HEARTBEAT_SECONDS, so the other ranks' wait for it never nears a
+    collective's timeout."""
+    if world > 1:
+        readable, _, _ = select.select([sock], [], [], HEARTBEAT_SECONDS)
+        if not readable:
+            return {"type": "noop"}, b""
+    return read_frame(sock)
+
+
 def _share(cmd, payload, world, rank):
     """Rank 0's command to every rank (the others block here until the next one)."""
     if world == 1:
@@ -141,10 +156,12 @@ def main() -> int:
         torch.set_num_threads(threads)
     device = _device(os.environ.get("SUPERNET_DEVICE", "auto"), local_rank)
     if world > 1:
-        timeout = int(os.environ.get("SUPERNET_RDZV_TIMEOUT", "60"))
+        # torch's default: a collective's wait, which a step of a large net may need. The
+        # ranks' meeting has its own timeout (torchrun's), and idle waits are kept short by
+        # rank 0's heartbeat (_next_command).
         dist.init_process_group(
             "nccl" if device.type == "cuda" else "gloo",
-            timeout=datetime.timedelta(seconds=max(timeout, 30)),
+            timeout=datetime.timedelta(minutes=30),
         )
     sock = _connect() if rank == 0 else None
     if sock:
@@ -167,10 +184,12 @@ def main() -> int:
         )
     compute = Compute(device, world, rank)
     while True:
-        cmd, payload = read_frame(sock) if sock else (None, None)
+        cmd, payload = _next_command(sock, world) if sock else (None, None)
         cmd, payload = _share(cmd, payload, world, rank)
         if cmd["type"] == "close":
             break
+        if cmd["type"] == "noop":
+            continue
         try:
             reply, data = compute.handle(cmd, payload)
         except Exception as e:  # the engine reports it and ends the run

@@ -43,7 +43,7 @@ export async function trainNodeCli(o: TrainNodeOptions, io: CliIo): Promise<numb
       masterPort,
       rdzvTimeout,
     }),
-    { env: computeEnv({ device, threads, rdzvTimeout }), stdio: 'inherit', detached: true },
+    { env: computeEnv({ device, threads }), stdio: 'inherit', detached: true },
   );
   const endAll = (signal: NodeJS.Signals) => {
     try {

@@ -30,14 +30,12 @@ export function torchrunArgs(o: {
 export function computeEnv(o: {
   device: 'auto' | 'cpu' | 'cuda';
   threads?: number;
-  rdzvTimeout: number;
 }): NodeJS.ProcessEnv {
   return {
     ...process.env,
     PYTHONPATH: [pythonPackageDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
     PYTHONUNBUFFERED: '1',
     SUPERNET_DEVICE: o.device,
-    SUPERNET_RDZV_TIMEOUT: String(o.rdzvTimeout),
     ...(o.threads
       ? { SUPERNET_THREADS: String(o.threads), OMP_NUM_THREADS: String(o.threads) }
       : {}),
