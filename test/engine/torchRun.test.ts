@@ -364,6 +364,20 @@ void describe('supernet train --backend pytorch', () => {
         path.join(dir, 'runs-bare'),
       );
     });
+    void test('few-shot training, which pytorch does not do yet', () => {
+      const runs = path.join(dir, 'runs-fewshot');
+      fails(
+        [
+          config('e', 'steps: 4, fewShot: { splits: 2, at: 0.5, criterion: random }'),
+          '--backend',
+          'pytorch',
+        ],
+        env,
+        /train\.fewShot is not supported on the pytorch backend yet/,
+        runs,
+      );
+      assert.equal(existsSync(runs) ? readdirSync(runs).length : 0, 0, 'no run folder');
+    });
     void test('CUDA asked of a torch without it', () => {
       fails(
         [config('c', 'steps: 4'), '--backend', 'pytorch', '--device', 'cuda'],

@@ -56,6 +56,10 @@ export async function openTorchCompute(
   config: SupernetConfig,
   cmd: Pick<StartCommand, 'pytorch'>,
 ): Promise<ComputeProcess> {
+  if (config.train.fewShot)
+    throw new RunError(
+      'train.fewShot is not supported on the pytorch backend yet: train few-shot supernets on the tfjs backends.',
+    );
   const request = computeRequest(config, cmd);
   const world = request.nprocPerNode * request.nnodes;
   const { batchSize } = config.train;

@@ -38,10 +38,8 @@ export class TorchStepRunner implements RemoteStepRunner {
     private readonly config: SupernetConfig,
     readonly compute: ComputeProcess,
   ) {
-    if (config.train.fewShot)
-      throw new RunError(
-        'train.fewShot is not supported on the pytorch backend yet: train few-shot supernets on the tfjs backends.',
-      );
+    // openTorchCompute refuses train.fewShot before anything starts: one trainer part only.
+    if (trainer.split) throw new RunError('A few-shot split supernet trains on the tfjs backends');
     const hello = compute.hello!;
     this.threads = hello.worldSize * hello.threads;
     const places = new Map<string, WeightPlace>();
