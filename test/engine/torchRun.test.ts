@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseEngineEvent, type EngineEvent, type StepEvent } from '#shared/protocol/engine';
 import { readJsonLinesFile } from '#shared/runFolder/appendLog';
+import { readTrainingCheckpoint } from '../../server/src/engine/train/checkpointHeader';
 import { cli, eventsOf, microConfig, runCli, startCli } from './microRun';
 
 const PYTHON = '/usr/bin/python3';
@@ -332,6 +333,47 @@ void describe('supernet train --backend pytorch', () => {
       mean(all.slice(-6)) < mean(all.slice(0, 6)),
       `losses ${all.map((l) => l.toFixed(2)).join(' ')}`,
     );
+  });
+
+  void test('channel sorting on pytorch: the weights come back, are sorted by the engine, and go out again', () => {
+    // Sorted at step 6 of 12 (before widths shrink); were the sorted weights not sent back,
+    // the compute process would go on with channels in the old order, and the last
+    // checkpoints would differ by whole permutations, not by rounding.
+    const file = config(
+      'sorted',
+      'steps: 12, checkpointEvery: 6, progressiveShrinking: [0.25, 0.25, 0.5], channelSorting: { when: shrinking }',
+    );
+    const runs = path.join(dir, 'runs-sorted');
+    const [onWasm, onTorch] = (['wasm', 'pytorch'] as const).map((backend) =>
+      trained(
+        runCli(['train', file, '--backend', backend, '--runs', runs, '--json'], dir, env),
+        backend,
+      ),
+    );
+    for (const ev of [onWasm, onTorch])
+      assert.ok(
+        ev.some((e) => e.type === 'log' && /step 6: expanded channels sorted/.test(e.message)),
+      );
+    const [a, b] = [onWasm, onTorch].map((ev) =>
+      readTrainingCheckpoint(path.join(runDirOf(ev), 'checkpoint', 'checkpoint.bin')),
+    );
+    assert.equal(b.header.step, 12);
+    const other = new Map(b.tensors.map((t) => [t.name, t.data]));
+    for (const t of a.tensors) {
+      // Weights only: slots, shifts (rounding-only gradients) and running statistics (set by each backend's own evaluation) aside.
+      if (/^opt\.|\.(beta|mean|variance)$/.test(t.name)) continue;
+      const u = other.get(t.name)!;
+      let scale = 0;
+      let worst = 0;
+      t.data.forEach((v, i) => {
+        scale = Math.max(scale, Math.abs(v));
+        worst = Math.max(worst, Math.abs(v - u[i]));
+      });
+      assert.ok(
+        worst <= 1e-2 * Math.max(scale, 1e-3),
+        `${t.name}: ${worst} apart (scale ${scale})`,
+      );
+    }
   });
 
   void describe('setup failures: a clear message before any step, nothing of the run lost', () => {
