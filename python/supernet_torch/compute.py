@@ -68,23 +68,41 @@ class Compute:
         entries, payload = pack_tensors(named)
         return {"type": "state", "tensors": entries, "steps": self.optimizer.steps}, payload
 
-    def step(self, cmd, payload):
+    def _shard(self, cmd, payload):
+        """This rank's share of the step's batch. Rank 0 has the whole batch from the engine
+        and scatters the others' shares: each rank receives its own images, once."""
         (n, h, w, c) = cmd["shape"]
-        entries = [
-            {"name": "x", "shape": [n, h, w, c]},
-            {"name": "y", "shape": [n], "dtype": "int32"},
-        ]
-        if cmd.get("weighted"):
-            entries.append({"name": "weights", "shape": [n]})
-        t, _ = unpack_tensors(entries, payload)
         if n % self.world:
             raise ValueError(f"a batch of {n} images does not split evenly over {self.world} ranks")
         b = n // self.world
-        part = slice(self.rank * b, (self.rank + 1) * b)
-        to = lambda a: torch.from_numpy(a[part].copy()).to(self.device)
-        weights = to(t["weights"]) if "weights" in t else None
+        specs = [("x", [b, h, w, c], torch.float32), ("y", [b], torch.int32)]
+        if cmd.get("weighted"):
+            specs.append(("weights", [b], torch.float32))
+        whole = {}
+        if self.rank == 0:
+            entries = [{"name": k, "shape": [n, *shape[1:]]} for k, shape, _ in specs]
+            entries[1]["dtype"] = "int32"
+            whole, _ = unpack_tensors(entries, payload)
+        # gloo scatters CPU tensors, NCCL the GPU's.
+        via = self.device if self.device.type == "cuda" else torch.device("cpu")
+        out = {}
+        for name, shape, dtype in specs:
+            if self.world == 1:
+                out[name] = torch.from_numpy(whole[name].copy()).to(self.device)
+                continue
+            mine = torch.empty(shape, dtype=dtype, device=via)
+            parts = None
+            if self.rank == 0:
+                full = torch.from_numpy(whole[name].copy()).to(via)
+                parts = [p.contiguous() for p in full.chunk(self.world)]
+            dist.scatter(mine, parts, src=0)
+            out[name] = mine.to(self.device)
+        return out
+
+    def step(self, cmd, payload):
+        t = self._shard(cmd, payload)
         out, error_norms = run_step(
-            self.model, self.net, self.optimizer, cmd, to(t["x"]), to(t["y"]), weights, self.world
+            self.model, self.net, self.optimizer, cmd, t["x"], t["y"], t.get("weights"), self.world
         )
         out["type"] = "step"
         if error_norms is None:
@@ -185,7 +203,11 @@ def main() -> int:
     compute = Compute(device, world, rank)
     while True:
         cmd, payload = _next_command(sock, world) if sock else (None, None)
-        cmd, payload = _share(cmd, payload, world, rank)
+        # A step's batch is scattered by rank 0 (Compute._shard), not sent whole to every rank.
+        whole = payload
+        cmd, payload = _share(cmd, b"" if cmd and cmd["type"] == "step" else payload, world, rank)
+        if rank == 0:
+            payload = whole
         if cmd["type"] == "close":
             break
         if cmd["type"] == "noop":

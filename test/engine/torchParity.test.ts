@@ -159,7 +159,7 @@ void test('importance sampling, DεpS and each-subnet decay on pytorch: gradient
   same(await torchSteps(importance, single), ref);
 });
 
-void test('two processes under torchrun (DDP, synchronised batch norm) give one process’s steps', async () => {
+void test('two processes under torchrun (DDP, synchronised batch norm, the batch scattered) give one process’s steps', async () => {
   const python = findTorchPython({ device: 'cpu', world: 2 });
   const two = await ComputeProcess.open({
     python,
@@ -176,6 +176,8 @@ void test('two processes under torchrun (DDP, synchronised batch norm) give one 
     // ReLU6's edges flip, which moves some gradients by up to 1e-2 of their scale by step 3
     // (after one step the two agree within 5e-6).
     same(await torchSteps(sandwich, two), tfjsSteps(sandwich), 1e-2);
+    // Per-image loss weights and error norms: scattered with the images, gathered back in order.
+    same(await torchSteps(importance, two), tfjsSteps(importance), 1e-2);
   } finally {
     await two.close();
   }
