@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { findTorchPython } from '../python/pythonEnv';
-import { computeEnv, rendezvousOf, torchrunArgs } from '../python/torchrun';
+import { computeEnv, rendezvousOf, threadsPerProcess, torchrunArgs } from '../python/torchrun';
 
 interface CliIo {
   out: (s: string) => void;
@@ -29,7 +29,7 @@ export async function trainNodeCli(o: TrainNodeOptions, io: CliIo): Promise<numb
   const python = findTorchPython({ device, world: nproc * o.nnodes });
   const [masterAddr, masterPort] = await rendezvousOf(o.rdzv);
   const rdzvTimeout = 600;
-  const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / nproc));
+  const threads = o.threads ?? threadsPerProcess(availableParallelism(), nproc);
   io.out(
     `node ${o.nodeRank} of ${o.nnodes}: ${nproc} process(es) × ${threads} thread(s), torch ${python.torch} (${python.executable}), meeting node 0 at ${masterAddr}:${masterPort}`,
   );

@@ -26,6 +26,13 @@ export function torchrunArgs(o: {
   ];
 }
 
+/**
+ * Threads each of a node's `nproc` processes computes with by default: the node's cores
+ * shared out (Debian's torch would otherwise start each with one).
+ */
+export const threadsPerProcess = (cores: number, nproc: number): number =>
+  Math.max(1, Math.floor(cores / nproc));
+
 /** What every compute process is started with: the package on the path, its device and threads. */
 export function computeEnv(o: {
   device: 'auto' | 'cpu' | 'cuda';

@@ -6,7 +6,7 @@ import { Trainer } from '../train/trainer';
 import { engineThreads } from '../threads/engineThreads';
 import { openStepRunner, type AnyStepRunner } from '../threads/stepRunner';
 import type { ComputeProcess } from '../torch/computeProcess';
-import { describeCompute, openTorchCompute, wantsTorch } from '../torch/openTorch';
+import { describeCompute, openTorchCompute, torchBackend, wantsTorch } from '../torch/openTorch';
 import { TorchStepRunner } from '../torch/torchStepRunner';
 import { openRun, planTraining, type TrainingPlan } from './openTraining';
 import { trainLoop } from './trainLoop';
@@ -91,22 +91,7 @@ async function startSession(
       opened.notes.push(
         `${describeCompute(compute, config.train.pytorch?.batchNorm ?? 'sync')}; tfjs ${host.name} scores the subnets`,
       );
-    const h = compute?.hello;
-    const backend = h
-      ? {
-          name: 'pytorch',
-          package: `torch ${h.torch}`,
-          compute: {
-            torch: h.torch,
-            python: h.python,
-            device: h.device,
-            deviceName: h.deviceName,
-            processes: h.worldSize,
-            nodes: h.nodes,
-            threadsPerProcess: h.threads,
-          },
-        }
-      : host;
+    const backend = compute ? torchBackend(compute) : host;
     return new TrainingSession({
       opened,
       trainer,

@@ -1,5 +1,6 @@
 import type { StartCommand } from '#shared/protocol/engine';
 import type { SupernetConfig } from '../../config/configSchema';
+import type { SelectedBackend } from '../backend/selectBackend';
 import { RunError } from '../runError';
 import { engineThreads } from '../threads/engineThreads';
 import { ComputeProcess, type ComputeOptions } from './computeProcess';
@@ -9,6 +10,7 @@ import {
   probePython,
   PythonSetupError,
 } from '../../python/pythonEnv';
+import { threadsPerProcess } from '../../python/torchrun';
 
 /** The compute a pytorch run asks for: the config's `train.pytorch`, then the command's overrides. */
 export function computeRequest(
@@ -18,14 +20,11 @@ export function computeRequest(
   const own = config.train.pytorch;
   const o: NonNullable<StartCommand['pytorch']> = cmd.pytorch ?? {};
   const rdzv = o.rdzv ?? own?.rdzv;
-  // Debian's torch starts with one thread: the cores are shared out between this node's processes.
-  const threads =
-    o.threads ??
-    own?.threads ??
-    Math.max(1, Math.floor(engineThreads() / (o.nprocPerNode ?? own?.nprocPerNode ?? 1)));
+  const nprocPerNode = o.nprocPerNode ?? own?.nprocPerNode ?? 1;
+  const threads = o.threads ?? own?.threads ?? threadsPerProcess(engineThreads(), nprocPerNode);
   return {
     device: o.device ?? own?.device ?? 'auto',
-    nprocPerNode: o.nprocPerNode ?? own?.nprocPerNode ?? 1,
+    nprocPerNode,
     nnodes: o.nnodes ?? own?.nnodes ?? 1,
     rdzvTimeout: own?.rdzvTimeout ?? 120,
     ...(rdzv ? { rdzv } : {}),
@@ -74,6 +73,25 @@ export async function openTorchCompute(
     if (e instanceof PythonSetupError) throw new RunError(e.message);
     throw e;
   }
+}
+
+/** The backend a pytorch run records (run.json, run-start, checkpoints): its compute as rank 0 reported it. */
+export function torchBackend(compute: ComputeProcess): SelectedBackend {
+  const h = compute.hello;
+  if (!h) throw new RunError('The compute process is not up');
+  return {
+    name: 'pytorch',
+    package: `torch ${h.torch}`,
+    compute: {
+      torch: h.torch,
+      python: h.python,
+      device: h.device,
+      deviceName: h.deviceName,
+      processes: h.worldSize,
+      nodes: h.nodes,
+      threadsPerProcess: h.threads,
+    },
+  };
 }
 
 /** The line a run's log gets about its compute. */

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SupernetConfig } from '../../config/configSchema';
 import { RunError } from '../runError';
 import type { RemoteStepRunner } from '../threads/stepRunner';
-import { feedbackOfSquares, varianceByPlace, type WeightPlace } from '../train/gradientStats';
+import {
+  feedbackOfSquares,
+  trainableSizes,
+  varianceByPlace,
+  type WeightPlace,
+} from '../train/gradientStats';
 import type { SampledSubnet } from '../train/samplers/samplerTypes';
 import type { StepOptions, StepOutcome } from '../train/trainStep';
 import type { Trainer } from '../train/trainer';
@@ -42,17 +47,11 @@ export class TorchStepRunner implements RemoteStepRunner {
     if (trainer.split) throw new RunError('A few-shot split supernet trains on the tfjs backends');
     const hello = compute.hello!;
     this.threads = hello.worldSize * hello.threads;
-    const places = new Map<string, WeightPlace>();
-    const net = trainer.net;
-    this.stageParams = net.space.stages.map(() => 0);
-    let total = 0;
-    for (const p of net.parameters()) {
-      if (!p.variable.trainable) continue;
-      places.set(p.name, p.at);
-      total += p.variable.size;
-      if (p.at) this.stageParams[p.at.stage] += p.variable.size;
-    }
-    this.totalParams = total;
+    const params = trainer.net.parameters();
+    const places = new Map<string, WeightPlace>(params.map((p) => [p.name, p.at]));
+    const sizes = trainableSizes(params, trainer.net.space.stages.length);
+    this.totalParams = sizes.total;
+    this.stageParams = sizes.stages;
     this.placeOf = (name) => places.get(name);
   }
 

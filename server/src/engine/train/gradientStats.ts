@@ -1,5 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { SupernetParameter } from '../model/supernet';
 import type { PathFeedback, SampledSubnet } from './samplers/samplerTypes';
+
+/**
+ * Trainable weights in all and per stage: what gradientVariance averages over. One count for
+ * every step runner (the engine's and the pytorch backend's).
+ */
+export function trainableSizes(
+  params: readonly SupernetParameter[],
+  stages: number,
+): { total: number; stages: number[] } {
+  const perStage = new Array<number>(stages).fill(0);
+  let total = 0;
+  for (const p of params) {
+    if (!p.variable.trainable) continue;
+    total += p.variable.size;
+    if (p.at) perStage[p.at.stage] += p.variable.size;
+  }
+  return { total, stages: perStage };
+}
 
 /** Where a shared weight sits: its stage and block (absent for stem, head, classifier). */
 export type WeightPlace = { stage: number; block: number } | undefined;

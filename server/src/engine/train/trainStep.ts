@@ -10,7 +10,7 @@ import {
   softTargetLoss,
 } from '../model/losses';
 import type { PathFeedback, SampledSubnet } from './samplers/samplerTypes';
-import { gradientVariance, pathFeedback, scaledGradients } from './gradientStats';
+import { gradientVariance, pathFeedback, scaledGradients, trainableSizes } from './gradientStats';
 
 export interface StepOutcome {
   /** Cross-entropy against the labels of each subnet, in training order. */
@@ -56,17 +56,15 @@ export class SerialStepRunner {
     private readonly net: Supernet,
     private readonly optimizer: Optimizer,
   ) {
-    const stages = net.space.stages.length;
-    this.stageParams = new Array<number>(stages).fill(0);
-    let total = 0;
-    for (const p of net.parameters()) {
+    const params = net.parameters();
+    for (const p of params) {
       if (!p.variable.trainable) continue;
       this.params.set(p.variable.name, p);
       this.byName.set(p.name, p);
-      total += p.variable.size;
-      if (p.at) this.stageParams[p.at.stage] += p.variable.size;
     }
-    this.totalParams = total;
+    const sizes = trainableSizes(params, net.space.stages.length);
+    this.totalParams = sizes.total;
+    this.stageParams = sizes.stages;
   }
 
   run(subnets: SampledSubnet[], x: tf.Tensor4D, y: tf.Tensor1D, opts: StepOptions): StepOutcome {
